@@ -1,0 +1,110 @@
+"""The process's NATS connection, which comes up whenever the server does.
+
+A service starts before NATS is listening: `Bus.run()` retries the connection with
+backoff while readiness reports not-ready, then declares the streams. Once connected,
+nats-py reconnects on its own after the server restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import nats
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+
+from meria.bus.streams import ensure_streams
+from meria.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class Bus:
+    def __init__(self, url: str, name: str) -> None:
+        self.url = url
+        self.name = name
+        self._client: NATS | None = None
+        self._js: JetStreamContext | None = None
+        self._connected = asyncio.Event()
+
+    @property
+    def ready(self) -> bool:
+        return self._client is not None and self._client.is_connected
+
+    @property
+    def client(self) -> NATS:
+        if self._client is None:
+            raise RuntimeError("the bus is not connected yet")
+        return self._client
+
+    @property
+    def js(self) -> JetStreamContext:
+        if self._js is None:
+            raise RuntimeError("the bus is not connected yet")
+        return self._js
+
+    async def wait_connected(self) -> None:
+        await self._connected.wait()
+
+    async def connect(self, *, max_backoff: float = 5.0) -> None:
+        """Connect, retrying with backoff until the server answers; then declare streams."""
+        delay = 0.2
+        while True:
+            client: NATS | None = None
+            try:
+                client = await nats.connect(
+                    self.url,
+                    name=self.name,
+                    connect_timeout=2,
+                    allow_reconnect=True,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    error_cb=self._on_error,
+                    disconnected_cb=self._on_disconnected,
+                    reconnected_cb=self._on_reconnected,
+                    pending_size=64 * 1024 * 1024,
+                )
+                js = client.jetstream(timeout=10, publish_async_max_pending=4000)
+                await ensure_streams(js)
+            except Exception as error:  # any failure to reach the server: try again later
+                log.warning("bus.connect_failed", url=self.url, error=str(error), retry_in=delay)
+                if client is not None:
+                    await _close_quietly(client)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, max_backoff)
+                continue
+            self._client, self._js = client, js
+            self._connected.set()
+            log.info("bus.connected", url=self.url)
+            return
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await _close_quietly(self._client)
+        self._client = None
+        self._js = None
+        self._connected.clear()
+
+    async def _on_error(self, error: Exception) -> None:
+        log.debug("bus.error", error=str(error))
+
+    async def _on_disconnected(self) -> None:
+        log.warning("bus.disconnected", url=self.url)
+
+    async def _on_reconnected(self) -> None:
+        log.info("bus.reconnected", url=self.url)
+        if self._js is not None:
+            try:
+                await ensure_streams(self._js)
+            except Exception as error:
+                log.warning("bus.streams_not_declared", error=str(error))
+
+
+async def _close_quietly(client: Any) -> None:
+    try:
+        await asyncio.wait_for(client.drain(), timeout=5)
+    except Exception:
+        with contextlib.suppress(Exception):
+            await client.close()

@@ -1,0 +1,322 @@
+"""The consumer side: durable pull consumers, the inbox, and the dead-letter subject.
+
+Each subscription is a durable JetStream consumer with explicit ack. A handler runs in
+one database transaction together with the inbox row `(consumer, event id)`, and the
+message is acknowledged only after that commit, so an event is applied exactly once
+however often it is delivered. A message that cannot be applied (malformed, unknown
+type, wrong schema, or a handler that keeps failing) goes to `deadletter.<consumer>`
+with the reason in its headers, and the consumer moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar, get_type_hints
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from pydantic import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from meria.bus.connection import Bus
+from meria.bus.outbox import Outbox
+from meria.bus.streams import DEAD_LETTER_PREFIX, stream_for_subject
+from meria.bus.tables import BusTables
+from meria.contracts import CloudEvent, Event, event_for_type
+from meria.db import Database
+from meria.logging import get_logger
+from meria.metrics import (
+    BUS_APPLIED,
+    BUS_DEAD_LETTERED,
+    BUS_DELIVERED,
+    BUS_DUPLICATES,
+    BUS_REDELIVERED,
+)
+from meria.telemetry import extract_context
+
+log = get_logger(__name__)
+tracer = trace.get_tracer("meria.bus")
+
+E = TypeVar("E", bound=Event)
+
+
+@dataclass
+class Delivery:
+    """What a handler gets beside the event: its transaction and the envelope."""
+
+    session: AsyncSession
+    envelope: CloudEvent
+    outbox: Outbox | None
+    deliveries: int
+
+
+Handler = Callable[[Any, Delivery], Awaitable[None]]
+
+
+@dataclass
+class Subscription:
+    name: str
+    event: type[Event]
+    handler: Handler
+
+    @property
+    def subject(self) -> str:
+        return self.event.subject
+
+
+@dataclass
+class Subscriptions:
+    """The subscriptions of one service, declared next to their handlers.
+
+    subscriptions = Subscriptions()
+
+    @subscriptions.handler
+    async def show_published_document(event: DocumentPublished, delivery: Delivery): ...
+    """
+
+    items: list[Subscription] = field(default_factory=list)
+
+    def handler(self, function: Callable[[E, Delivery], Awaitable[None]]) -> Handler:
+        hints = get_type_hints(function)
+        first = next(iter(inspect.signature(function).parameters))
+        model = hints.get(first)
+        if not (isinstance(model, type) and issubclass(model, Event)):
+            raise TypeError(f"{function.__name__}: annotate its first parameter with an Event")
+        self.items.append(Subscription(function.__name__, model, function))
+        return function
+
+
+class DeadLetter(Exception):
+    """The message can never be applied; move it aside with this reason."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+
+
+@dataclass
+class ConsumerOptions:
+    max_deliver: int = 5
+    ack_wait_seconds: float = 30.0
+    batch_size: int = 100
+    fetch_timeout: float = 1.0
+    retry_delays: tuple[float, ...] = (0.5, 2.0, 5.0, 15.0, 30.0)
+
+
+class Consumer:
+    """Runs one subscription of one service against its durable JetStream consumer."""
+
+    def __init__(
+        self,
+        service: str,
+        subscription: Subscription,
+        *,
+        database: Database,
+        tables: BusTables,
+        bus: Bus,
+        outbox: Outbox | None = None,
+        options: ConsumerOptions | None = None,
+    ) -> None:
+        self.service = service
+        self.subscription = subscription
+        self.database = database
+        self.tables = tables
+        self.bus = bus
+        self.outbox = outbox
+        self.options = options or ConsumerOptions()
+        self.durable = f"{service}-{subscription.name}".replace("_", "-")
+        self.stream = stream_for_subject(subscription.subject)
+        self.dead_letter_subject = f"{DEAD_LETTER_PREFIX}.{self.durable}"
+
+    def consumer_config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.durable,
+            description=f"{self.service}: {self.subscription.name}",
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            filter_subject=self.subscription.subject,
+            ack_wait=self.options.ack_wait_seconds,
+            # JetStream itself never gives up on a message: a message it stopped delivering
+            # would vanish without a dead letter. The bound is enforced here instead, so
+            # every message ends applied or dead-lettered with a reason.
+            max_deliver=-1,
+            max_ack_pending=1000,
+        )
+
+    async def run(self) -> None:
+        await self.bus.wait_connected()
+        subscription = None
+        backoff = 0.2
+        while True:
+            try:
+                if subscription is None:
+                    subscription = await self.bus.js.pull_subscribe(
+                        self.subscription.subject,
+                        durable=self.durable,
+                        stream=self.stream,
+                        config=self.consumer_config(),
+                    )
+                    log.info("bus.consumer_started", consumer=self.durable)
+                try:
+                    messages = await subscription.fetch(
+                        self.options.batch_size, timeout=self.options.fetch_timeout
+                    )
+                except (TimeoutError, NatsTimeoutError):
+                    continue
+                for message in messages:
+                    await self.handle(message)
+                backoff = 0.2
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("bus.consumer_failed", consumer=self.durable, error=str(error))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                if not self.bus.ready:
+                    subscription = None
+
+    async def handle(self, message: Msg) -> None:
+        """Apply one message once, retry it later, or dead-letter it; never lose it."""
+        deliveries = message.metadata.num_delivered
+        subject = message.subject
+        BUS_DELIVERED.labels(self.durable, subject).inc()
+        if deliveries > 1:
+            BUS_REDELIVERED.labels(self.durable, subject).inc()
+        parent = extract_context(message.headers)
+        with tracer.start_as_current_span(
+            f"{subject} process",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": subject,
+                "messaging.consumer.group.name": self.durable,
+            },
+        ) as span:
+            try:
+                if deliveries > self.options.max_deliver:
+                    # Delivered again after its last try: the process applying it died
+                    # (a poison message). Stop here rather than crash once more.
+                    raise DeadLetter(
+                        "poison",
+                        f"delivered {deliveries} times without being applied; "
+                        "the handler's process stopped while applying it",
+                    )
+                envelope, event = self.parse(message)
+                span.set_attribute("messaging.message.id", envelope.id)
+                applied = await self.apply(envelope, event, deliveries)
+            except DeadLetter as reason:
+                span.set_status(Status(StatusCode.ERROR, str(reason)))
+                await self.dead_letter(message, reason.kind, str(reason))
+                return
+            except Exception as error:
+                span.record_exception(error)
+                span.set_status(Status(StatusCode.ERROR, str(error)))
+                if deliveries >= self.options.max_deliver:
+                    await self.dead_letter(
+                        message,
+                        "handler_failed",
+                        f"handler failed {deliveries} times; last error: {error!r}",
+                    )
+                    return
+                delays = self.options.retry_delays
+                delay = delays[min(deliveries, len(delays)) - 1]
+                log.warning(
+                    "bus.handler_failed",
+                    consumer=self.durable,
+                    error=repr(error),
+                    deliveries=deliveries,
+                    retry_in=delay,
+                )
+                await message.nak(delay=delay)
+                return
+            await message.ack()
+            if applied:
+                BUS_APPLIED.labels(self.durable, subject).inc()
+            else:
+                BUS_DUPLICATES.labels(self.durable, subject).inc()
+
+    def parse(self, message: Msg) -> tuple[CloudEvent, Event]:
+        try:
+            envelope = CloudEvent.model_validate_json(message.data)
+        except ValidationError as error:
+            raise DeadLetter(
+                "malformed", f"not a CloudEvents JSON envelope: {_first_error(error)}"
+            ) from None
+        model = event_for_type(envelope.type)
+        if model is None:
+            raise DeadLetter("unknown_type", f"unknown event type {envelope.type!r}")
+        if model is not self.subscription.event:
+            raise DeadLetter(
+                "unexpected_type", f"{envelope.type!r} is not what {self.durable} handles"
+            )
+        try:
+            event = model.model_validate(envelope.data)
+        except ValidationError as error:
+            raise DeadLetter(
+                "schema", f"data does not match {envelope.type}: {_first_error(error)}"
+            ) from None
+        return envelope, event
+
+    async def apply(self, envelope: CloudEvent, event: Event, deliveries: int) -> bool:
+        """Run the handler and record the event in the inbox, in one transaction."""
+        inbox = self.tables.inbox
+        async with self.database.transaction() as session:
+            seen = await session.scalar(
+                select(inbox.c.event_id).where(
+                    inbox.c.consumer == self.durable, inbox.c.event_id == envelope.id
+                )
+            )
+            if seen is not None:
+                return False
+            await self.subscription.handler(
+                event, Delivery(session, envelope, self.outbox, deliveries)
+            )
+            await session.execute(
+                insert(inbox).values(
+                    consumer=self.durable,
+                    event_id=envelope.id,
+                    subject=event.subject,
+                    handled_at=datetime.now(UTC),
+                )
+            )
+        return True
+
+    async def dead_letter(self, message: Msg, kind: str, reason: str) -> None:
+        metadata = message.metadata
+        stream_sequence = metadata.sequence.stream if metadata.sequence else 0
+        headers = {
+            # Republishing after a crash must not make a second dead letter.
+            "Nats-Msg-Id": f"{self.durable}:{metadata.stream}:{stream_sequence}",
+            "Meria-Dead-Letter-Kind": kind,
+            "Meria-Dead-Letter-Reason": reason[:2000],
+            "Meria-Consumer": self.durable,
+            "Meria-Original-Subject": message.subject,
+            "Meria-Original-Stream": str(metadata.stream),
+            "Meria-Original-Sequence": str(stream_sequence),
+            "Meria-Deliveries": str(metadata.num_delivered),
+        }
+        await self.bus.js.publish(self.dead_letter_subject, message.data, headers=headers)
+        await message.term()
+        BUS_DEAD_LETTERED.labels(self.durable, kind).inc()
+        log.error(
+            "bus.dead_lettered",
+            consumer=self.durable,
+            subject=message.subject,
+            sequence=stream_sequence,
+            reason=reason,
+        )
+
+
+def _first_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "message"
+    return f"{where}: {first['msg']}"

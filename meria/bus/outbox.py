@@ -1,0 +1,202 @@
+"""The producer side: the transactional outbox and the relay that empties it into JetStream.
+
+A service writes its event into `bus_outbox` in the same transaction as the domain
+change, so an event exists exactly when the change does. The relay publishes pending
+rows with `Nats-Msg-Id` set to the event id and marks a row sent only after JetStream's
+PubAck (acknowledged means on disk with `sync_interval: always`). A crash between the
+PubAck and the mark resends the row; JetStream's duplicate window drops the copy, and
+consumers' inboxes drop whatever gets past it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from nats.js.api import PubAck
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from meria.bus.connection import Bus
+from meria.contracts import CloudEvent, Event
+from meria.db import Database
+from meria.logging import get_logger
+from meria.metrics import BUS_OUTBOX_BACKLOG, BUS_PUBLISHED
+from meria.telemetry import inject_headers
+
+log = get_logger(__name__)
+
+_WAKE_REGISTERED = "meria_outbox_wake_registered"
+
+
+class Outbox:
+    """Where a service's use cases record the events their transaction produces."""
+
+    def __init__(self, table: Table, service: str) -> None:
+        self.table = table
+        self.service = service
+        self.wakeup = asyncio.Event()
+
+    async def add(
+        self, session: AsyncSession, event: Event, *, about: str | None = None
+    ) -> CloudEvent:
+        """Record `event` in the session's transaction; the relay publishes it after commit."""
+        if event.service() != self.service:
+            raise ValueError(f"{self.service} cannot publish {event.subject}")
+        headers: dict[str, str] = {}
+        inject_headers(headers)
+        envelope = CloudEvent.wrap(event, about=about, traceparent=headers.get("traceparent"))
+        await session.execute(
+            insert(self.table).values(
+                event_id=envelope.id,
+                subject=event.subject,
+                payload=envelope.model_dump_json().encode(),
+                headers=headers,
+                created_at=envelope.time,
+                attempts=0,
+            )
+        )
+        self._wake_after_commit(session.sync_session)
+        return envelope
+
+    def _wake_after_commit(self, session: Session) -> None:
+        if session.info.get(_WAKE_REGISTERED):
+            return
+        session.info[_WAKE_REGISTERED] = True
+
+        def wake(committed: Session) -> None:
+            committed.info.pop(_WAKE_REGISTERED, None)
+            self.wakeup.set()
+
+        def forget(rolled_back: Session, *_: Any) -> None:
+            rolled_back.info.pop(_WAKE_REGISTERED, None)
+
+        from sqlalchemy import event as sa_event
+
+        sa_event.listen(session, "after_commit", wake, once=True)
+        sa_event.listen(session, "after_soft_rollback", forget, once=True)
+
+
+class OutboxRelay:
+    """Publishes a service's pending outbox rows to JetStream, in commit order."""
+
+    def __init__(
+        self,
+        database: Database,
+        outbox: Outbox,
+        bus: Bus,
+        *,
+        poll_seconds: float = 1.0,
+        batch_size: int = 500,
+        ack_timeout: float = 10.0,
+        retention: timedelta = timedelta(days=7),
+    ) -> None:
+        self.database = database
+        self.outbox = outbox
+        self.bus = bus
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.ack_timeout = ack_timeout
+        self.retention = retention
+        self._last_purge = datetime.min.replace(tzinfo=UTC)
+
+    async def run(self) -> None:
+        await self.bus.wait_connected()
+        backoff = 0.1
+        while True:
+            self.outbox.wakeup.clear()
+            try:
+                await self.publish_pending()
+                await self._report_backlog()
+                await self._purge_old()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("outbox.relay_failed", error=str(error), retry_in=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            backoff = 0.1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.outbox.wakeup.wait(), timeout=self.poll_seconds)
+
+    async def publish_pending(self) -> int:
+        """Publish until nothing is pending; returns how many rows were sent."""
+        sent = 0
+        while True:
+            count = await self._publish_batch()
+            sent += count
+            if count < self.batch_size:
+                return sent
+
+    async def _publish_batch(self) -> int:
+        table = self.outbox.table
+        async with self.database.session() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        table.c.sequence,
+                        table.c.event_id,
+                        table.c.subject,
+                        table.c.payload,
+                        table.c.headers,
+                    )
+                    .where(table.c.published_at.is_(None))
+                    .order_by(table.c.sequence)
+                    .limit(self.batch_size)
+                )
+            ).all()
+        if not rows:
+            return 0
+        js = self.bus.js
+        pending = []
+        for row in rows:
+            headers = {**(row.headers or {}), "Nats-Msg-Id": row.event_id}
+            pending.append(await js.publish_async(row.subject, row.payload, headers=headers))
+        results = await asyncio.wait_for(
+            asyncio.gather(*pending, return_exceptions=True), timeout=self.ack_timeout
+        )
+        acknowledged = [
+            row.sequence
+            for row, result in zip(rows, results, strict=True)
+            if isinstance(result, PubAck)
+        ]
+        if acknowledged:
+            async with self.database.transaction() as session:
+                await session.execute(
+                    update(table)
+                    .where(table.c.sequence.in_(acknowledged))
+                    .values(published_at=datetime.now(UTC))
+                )
+            for row, result in zip(rows, results, strict=True):
+                if isinstance(result, PubAck):
+                    BUS_PUBLISHED.labels(self.outbox.service, row.subject).inc()
+        failures = [result for result in results if not isinstance(result, PubAck)]
+        if failures:
+            raise RuntimeError(
+                f"{len(failures)} of {len(rows)} events not acknowledged: {failures[0]!r}"
+            )
+        return len(rows)
+
+    async def backlog(self) -> int:
+        table = self.outbox.table
+        async with self.database.session() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(table).where(table.c.published_at.is_(None))
+            )
+        return int(count or 0)
+
+    async def _report_backlog(self) -> None:
+        BUS_OUTBOX_BACKLOG.labels(self.outbox.service).set(await self.backlog())
+
+    async def _purge_old(self) -> None:
+        now = datetime.now(UTC)
+        if now - self._last_purge < timedelta(hours=1):
+            return
+        self._last_purge = now
+        table = self.outbox.table
+        async with self.database.transaction() as session:
+            await session.execute(delete(table).where(table.c.published_at < now - self.retention))

@@ -1,0 +1,67 @@
+"""JetStream streams: one per producing service, and one for dead letters.
+
+Streams keep events on file with no age limit, so a read model (the website) can be
+rebuilt by replaying them. The duplicate window is what lets the outbox relay resend
+after a crash: JetStream drops a second message with the same `Nats-Msg-Id`.
+"""
+
+from __future__ import annotations
+
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import BadRequestError
+
+DUPLICATE_WINDOW_SECONDS = 300.0
+PRODUCERS = ("publishing", "events", "visits", "media", "portal")
+DEAD_LETTER_STREAM = "DEADLETTER"
+DEAD_LETTER_PREFIX = "deadletter"
+
+
+def stream_name(service: str) -> str:
+    return service.upper()
+
+
+def stream_for_subject(subject: str) -> str:
+    head = subject.split(".", 1)[0]
+    if head == DEAD_LETTER_PREFIX:
+        return DEAD_LETTER_STREAM
+    if head not in PRODUCERS:
+        raise ValueError(f"no stream carries subject {subject!r}")
+    return stream_name(head)
+
+
+def stream_configs() -> list[StreamConfig]:
+    configs = [
+        StreamConfig(
+            name=stream_name(service),
+            subjects=[f"{service}.>"],
+            description=f"Domain events of the {service} service",
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            discard=DiscardPolicy.OLD,
+            duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            num_replicas=1,
+        )
+        for service in PRODUCERS
+    ]
+    configs.append(
+        StreamConfig(
+            name=DEAD_LETTER_STREAM,
+            subjects=[f"{DEAD_LETTER_PREFIX}.>"],
+            description="Messages a consumer could not apply, with the reason in headers",
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            num_replicas=1,
+        )
+    )
+    return configs
+
+
+async def ensure_streams(js: JetStreamContext) -> None:
+    """Declare every stream; harmless to repeat, and updates a stream whose config changed."""
+    for config in stream_configs():
+        try:
+            await js.add_stream(config)
+        except BadRequestError:
+            await js.update_stream(config)

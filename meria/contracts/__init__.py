@@ -1,0 +1,18 @@
+"""Event contracts: one pydantic model per event type travelling on the bus.
+
+These models are the single source of truth for producers, consumers and the AsyncAPI
+document (`meria asyncapi`). An event carries ids and public facts; personal data stays
+with the service that owns it, and files are referenced by URL, size and SHA-256.
+"""
+
+from meria.contracts.base import EVENT_TYPES, CloudEvent, Event, LocalizedText, event_for_type
+from meria.contracts.publishing import DocumentPublished
+
+__all__ = [
+    "EVENT_TYPES",
+    "CloudEvent",
+    "DocumentPublished",
+    "Event",
+    "LocalizedText",
+    "event_for_type",
+]

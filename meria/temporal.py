@@ -1,0 +1,117 @@
+"""Temporal: the client every process uses, and the search attributes that index cases.
+
+The client carries the pydantic data converter (typed inputs and results) and the
+OpenTelemetry tracing interceptor, so a workflow started from an HTTP request continues
+that request's trace. Search attributes hold no personal data: they are not encrypted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
+from temporalio.contrib.opentelemetry import TracingInterceptor
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from meria.config import Settings
+from meria.logging import get_logger
+
+log = get_logger(__name__)
+
+KIND = SearchAttributeKey.for_keyword("MeriaKind")
+STAGE = SearchAttributeKey.for_keyword("MeriaStage")
+AWAITING = SearchAttributeKey.for_keyword_list("MeriaAwaiting")
+ASSIGNEE = SearchAttributeKey.for_keyword("MeriaAssignee")
+DUE_AT = SearchAttributeKey.for_datetime("MeriaDueAt")
+SUBJECT = SearchAttributeKey.for_text("MeriaSubject")
+REF = SearchAttributeKey.for_keyword("MeriaRef")
+
+SEARCH_ATTRIBUTES: dict[str, str] = {
+    KIND.name: "Keyword",
+    STAGE.name: "Keyword",
+    AWAITING.name: "KeywordList",
+    ASSIGNEE.name: "Keyword",
+    DUE_AT.name: "Datetime",
+    SUBJECT.name: "Text",
+    REF.name: "Keyword",
+}
+
+KINDS = (
+    "document",
+    "task",
+    "visit",
+    "press_conference",
+    "meeting",
+    "media_response",
+    "information_request",
+    "digest",
+)
+
+_INDEXED = {
+    "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+    "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    "Text": IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+}
+
+__all__ = [
+    "ASSIGNEE",
+    "AWAITING",
+    "DUE_AT",
+    "KIND",
+    "REF",
+    "SEARCH_ATTRIBUTES",
+    "STAGE",
+    "SUBJECT",
+    "connect",
+    "connect_with_retry",
+    "register_search_attributes",
+]
+
+
+async def connect(address: str, namespace: str) -> Client:
+    return await Client.connect(
+        address,
+        namespace=namespace,
+        data_converter=pydantic_data_converter,
+        interceptors=[TracingInterceptor()],
+    )
+
+
+async def connect_with_retry(settings: Settings, *, max_backoff: float = 5.0) -> Client:
+    """Connect, waiting with backoff for the server to come up."""
+    delay = 0.2
+    while True:
+        try:
+            return await connect(settings.temporal_address, settings.temporal_namespace)
+        except Exception as error:
+            log.warning(
+                "temporal.connect_failed",
+                address=settings.temporal_address,
+                error=str(error),
+                retry_in=delay,
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_backoff)
+
+
+async def register_search_attributes(client: Client, namespace: str) -> None:
+    """Register Meria's search attributes where the server lacks them (the test server)."""
+    existing = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=namespace)
+    )
+    missing = {
+        name: _INDEXED[kind]
+        for name, kind in SEARCH_ATTRIBUTES.items()
+        if name not in existing.custom_attributes
+    }
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+        )

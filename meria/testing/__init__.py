@@ -1,0 +1,1 @@
+"""Real servers for tests and benchmarks: nats-server and Temporal on free ports."""
