@@ -47,7 +47,10 @@ def configure_logging(settings: Settings, service: str) -> None:
         shared.append(structlog.processors.format_exc_info)
         renderer = structlog.processors.JSONRenderer(ensure_ascii=False)
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        # Plain tracebacks: the pretty ones print every local variable, secrets included.
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
 
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -70,6 +73,8 @@ def configure_logging(settings: Settings, service: str) -> None:
     # The access log repeats what the request middleware already logs with more context.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("nats").setLevel(logging.WARNING)
+    # httpx logs every request at INFO; the receiving service already logs it with more.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

@@ -8,7 +8,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -17,6 +16,8 @@ from sqlalchemy import (
     String,
     Table,
 )
+
+from meria.db import UTCDateTime
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 _Sequence = BigInteger().with_variant(Integer(), "sqlite")
@@ -39,8 +40,8 @@ def define_bus_tables(metadata: MetaData) -> BusTables:
         Column("subject", String(255), nullable=False),
         Column("payload", LargeBinary, nullable=False),
         Column("headers", JSON, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("published_at", UTCDateTime(), nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", String(1000), nullable=True),
     )
@@ -51,7 +52,7 @@ def define_bus_tables(metadata: MetaData) -> BusTables:
         Column("consumer", String(200), nullable=False),
         Column("event_id", String(64), nullable=False),
         Column("subject", String(255), nullable=False),
-        Column("handled_at", DateTime(timezone=True), nullable=False),
+        Column("handled_at", UTCDateTime(), nullable=False),
         PrimaryKeyConstraint("consumer", "event_id"),
     )
     return BusTables(outbox=outbox, inbox=inbox)

@@ -1,0 +1,318 @@
+"""The `meria` command: run a process, bring up the stack, migrate, seed, check, integrate."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from meria.config import Settings, SettingsError, load_settings
+from meria.processes import PROCESSES, SERVERS
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCFILE = ROOT / "deploy" / "Procfile"
+NATS_CONFIG = ROOT / "deploy" / "nats.conf"
+
+app = typer.Typer(
+    help="Meria: the Public Relations and International Projects Department's platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+events_app = typer.Typer(help="Watch the event bus.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema tools for developers.", no_args_is_help=True)
+app.add_typer(events_app, name="events")
+app.add_typer(db_app, name="db")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"meria: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _check_process(name: str) -> str:
+    if name not in PROCESSES and name not in SERVERS:
+        known = ", ".join([*PROCESSES, *SERVERS])
+        raise typer.BadParameter(f"unknown process {name!r}; one of: {known}")
+    return name
+
+
+@app.command()
+def run(
+    process: Annotated[str, typer.Argument(help="A process name, `nats` or `temporal`.")],
+) -> None:
+    """Run one process in the foreground (what the Procfile runs)."""
+    _check_process(process)
+    if process in SERVERS:
+        _exec_server(process)
+        return
+    import uvicorn
+
+    spec = PROCESSES[process]
+    settings = load_settings(spec.settings_class())
+    application = spec.load().create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            application,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            lifespan="on",
+            proxy_headers=False,
+            timeout_graceful_shutdown=10,
+        )
+    )
+    server.run()
+    if not server.started:
+        raise fail(f"{process} did not start on {settings.host}:{settings.port}", 1)
+
+
+def _exec_server(name: str) -> None:
+    """Replace this process with nats-server or the Temporal dev server."""
+    from meria.testing.servers import binary, temporal_dev_server_command
+
+    settings = load_settings(Settings)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    if name == "nats":
+        (settings.var_dir / "nats").mkdir(exist_ok=True)
+        command = [binary("nats-server"), "-c", str(NATS_CONFIG)]
+    else:
+        _host, _, port = settings.temporal_address.rpartition(":")
+        ui_port = int(settings.temporal_ui_url.rsplit(":", 1)[1].split("/")[0])
+        command = temporal_dev_server_command(
+            settings.var_dir / "temporal.db",
+            port=int(port),
+            ui_port=ui_port,
+            namespace=settings.temporal_namespace,
+        )
+    sys.stdout.flush()
+    os.execv(command[0], command)
+
+
+@app.command()
+def up(
+    seed_data: Annotated[
+        bool, typer.Option("--seed/--no-seed", help="Seed demo data once all are ready.")
+    ] = True,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for readiness.")] = 120.0,
+) -> None:
+    """Start the whole stack under one supervisor; Ctrl-C stops it all."""
+    from honcho.environ import parse_procfile
+    from honcho.manager import Manager
+    from honcho.printer import Printer
+
+    settings = load_settings(Settings)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    procfile = parse_procfile(PROCFILE.read_text())
+    bin_dir = str(Path(sys.executable).parent)
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHONUNBUFFERED": "1",
+    }
+    manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
+    for name, command in procfile.processes.items():
+        manager.add_process(name, command, env=env, cwd=str(ROOT))
+
+    def announce() -> None:
+        from meria.status import wait_until_ready
+
+        ready = asyncio.run(wait_until_ready(settings, timeout=wait))
+        if not ready:
+            print("meria: not everything became ready; see `meria status`", flush=True)
+            return
+        if seed_data:
+            from meria.seed import seed_all
+
+            try:
+                asyncio.run(seed_all(settings))
+            except Exception as error:
+                print(f"meria: seeding failed: {error}", flush=True)
+        print(urls_text(settings), flush=True)
+
+    threading.Thread(target=announce, name="announce", daemon=True).start()
+    manager.loop()
+    sys.exit(manager.returncode)
+
+
+def urls_text(settings: Settings) -> str:
+    lines = [
+        "",
+        "Meria is up.",
+        f"  Staff portal      {settings.portal_url}/",
+        f"  Public website    {settings.website_url}/   (English: {settings.website_url}/en/)",
+        f"  Temporal UI       {settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}",
+        "  API docs:",
+    ]
+    for name in ("publishing", "events", "visits", "media"):
+        url = getattr(settings, f"{name}_url")
+        lines.append(f"    {name:<15} {url}/docs")
+    lines += [
+        f"  NATS              {settings.nats_url}  (monitoring {settings.nats_monitor_url})",
+        "  API token         .venv/bin/meria token --user you --role editor",
+        "  Stop with Ctrl-C; `make status` checks readiness.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+@app.command()
+def status(
+    wait: Annotated[
+        float, typer.Option(help="Wait up to this many seconds for everything to be ready.")
+    ] = 0.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print each process's readiness; exit 0 only when all are ready."""
+    from meria.status import check_all, wait_until_ready
+
+    settings = load_settings(Settings)
+    if wait > 0:
+        asyncio.run(wait_until_ready(settings, timeout=wait))
+    results = asyncio.run(check_all(settings))
+    if as_json:
+        typer.echo(json.dumps([result.__dict__ for result in results], ensure_ascii=False))
+    else:
+        for result in results:
+            mark = "ready" if result.ready else "NOT READY"
+            detail = f"  {result.detail}" if result.detail and not result.ready else ""
+            typer.echo(f"{result.name:<11} {mark:<10} {result.url}{detail}")
+    if not all(result.ready for result in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def migrate(
+    processes: Annotated[
+        list[str] | None, typer.Argument(help="Processes to migrate; all when none given.")
+    ] = None,
+) -> None:
+    """Bring each service's database to the newest schema."""
+    from meria.db import Database
+    from meria.db import migrate as upgrade
+
+    async def run_all() -> None:
+        for name in processes or list(PROCESSES):
+            spec = PROCESSES[_check_process(name)]
+            parts = spec.parts()
+            if parts.metadata is None or parts.migrations is None:
+                continue
+            settings = load_settings(spec.settings_class())
+            database = Database(settings.database_url)
+            try:
+                await upgrade(database, parts.migrations, parts.metadata)
+            finally:
+                await database.dispose()
+            typer.echo(f"{name}: migrated ({database.url.render_as_string(hide_password=True)})")
+
+    asyncio.run(run_all())
+
+
+@db_app.command("revision")
+def revision(
+    process: Annotated[str, typer.Argument(help="The service whose schema changed.")],
+    message: Annotated[str, typer.Option("-m", "--message", help="What the revision does.")],
+) -> None:
+    """Autogenerate a migration from the difference between the models and the database."""
+    from meria.db import Database, make_revision
+    from meria.db import migrate as upgrade
+
+    spec = PROCESSES[_check_process(process)]
+    parts = spec.parts()
+    if parts.metadata is None or parts.migrations is None:
+        raise fail(f"{process} has no database")
+    settings = load_settings(spec.settings_class())
+
+    async def revise() -> None:
+        database = Database(settings.database_url)
+        try:
+            await upgrade(database, parts.migrations, parts.metadata)  # type: ignore[arg-type]
+            await make_revision(database, parts.migrations, parts.metadata, message)  # type: ignore[arg-type]
+        finally:
+            await database.dispose()
+
+    asyncio.run(revise())
+
+
+@app.command()
+def seed() -> None:
+    """Fill the running stack with demo data in Georgian and English (harmless to repeat)."""
+    from meria.seed import seed_all
+
+    asyncio.run(seed_all(load_settings(Settings)))
+
+
+@app.command()
+def token(
+    user: Annotated[str, typer.Option(help="The user id the token speaks for.")],
+    role: Annotated[list[str], typer.Option(help="A role; repeat for several.")],
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
+) -> None:
+    """Issue a signed bearer token for an integrator or a script."""
+    from pydantic import ValidationError
+
+    from meria.auth import ROLES, User, issue_token
+
+    unknown = sorted(set(role) - set(ROLES))
+    if unknown:
+        raise fail(f"unknown role {', '.join(unknown)}; roles are: {', '.join(ROLES)}")
+    try:
+        subject = User(id=user, name=name, roles=frozenset(role))  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise fail(f"invalid user: {error.errors()[0]['msg']}") from None
+    typer.echo(issue_token(load_settings(Settings), subject, ttl_seconds=ttl))
+
+
+@events_app.command("tail")
+def events_tail(
+    subject: Annotated[
+        str | None, typer.Argument(help="A subject or wildcard, e.g. publishing.>")
+    ] = None,
+    replay: Annotated[bool, typer.Option("--all", help="Start from the first stored event.")] = (
+        False
+    ),
+) -> None:
+    """Print bus events as they happen, one line each."""
+    from meria.tail import tail
+
+    settings = load_settings(Settings)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(tail(settings, subject, replay=replay))
+
+
+@app.command()
+def asyncapi(
+    output: Annotated[Path, typer.Option(help="Where to write the document.")] = ROOT
+    / "docs"
+    / "asyncapi.json",
+    check: Annotated[
+        bool, typer.Option("--check", help="Fail if the file differs instead of writing it.")
+    ] = False,
+) -> None:
+    """Generate the AsyncAPI 3 document of the bus from the event contracts."""
+    from meria.asyncapi import render
+
+    text = render()
+    if check:
+        if not output.exists() or output.read_text(encoding="utf-8") != text:
+            raise fail(f"{output} is out of date; run `meria asyncapi`", 1)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
+def main() -> None:
+    try:
+        app()
+    except SettingsError as error:
+        typer.echo(f"meria: {error}", err=True)
+        sys.exit(2)

@@ -1,0 +1,33 @@
+"""The Alembic environment every service shares; each service keeps its own revisions.
+
+Meria runs Alembic from code (`meria migrate`, `meria db revision`), handing over an open
+connection and the service's metadata in `config.attributes`.
+"""
+
+from typing import Any
+
+from alembic import context
+from alembic.autogenerate.api import AutogenContext
+from sqlalchemy.types import TypeDecorator
+
+config = context.config
+
+
+def render_item(kind: str, item: Any, autogen: AutogenContext) -> str | bool:
+    # A migration needs the column's database type, not Meria's Python-side decorator.
+    if kind == "type" and isinstance(item, TypeDecorator):
+        return f"sa.{item.impl!r}"
+    return False
+
+
+connection = config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=config.attributes["target_metadata"],
+    # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+    render_item=render_item,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,78 @@
+"""Every Meria process, where its code is, and the servers the stack runs beside them."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from meria.config import ServiceSettings
+
+if TYPE_CHECKING:
+    from meria.runtime import ServiceParts
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    name: str
+    module: str
+    settings_path: str
+    summary: str
+
+    def load(self) -> ModuleType:
+        return importlib.import_module(self.module)
+
+    def settings_class(self) -> type[ServiceSettings]:
+        module, _, name = self.settings_path.partition(":")
+        settings_class: type[ServiceSettings] = getattr(importlib.import_module(module), name)
+        return settings_class
+
+    def parts(self) -> ServiceParts:
+        parts: ServiceParts = self.load().PARTS
+        return parts
+
+
+PROCESSES: dict[str, ProcessSpec] = {
+    spec.name: spec
+    for spec in (
+        ProcessSpec(
+            "portal",
+            "services.portal.app",
+            "services.portal.settings:PortalSettings",
+            "staff portal",
+        ),
+        ProcessSpec(
+            "website",
+            "services.website.app",
+            "services.website.settings:WebsiteSettings",
+            "public website",
+        ),
+        ProcessSpec(
+            "publishing",
+            "services.publishing.app",
+            "services.publishing.settings:PublishingSettings",
+            "publishing API",
+        ),
+        ProcessSpec(
+            "events",
+            "services.events.app",
+            "services.events.settings:EventsSettings",
+            "events API",
+        ),
+        ProcessSpec(
+            "visits",
+            "services.visits.app",
+            "services.visits.settings:VisitsSettings",
+            "visits API",
+        ),
+        ProcessSpec(
+            "media", "services.media.app", "services.media.settings:MediaSettings", "media API"
+        ),
+        ProcessSpec(
+            "worker", "workflows.worker", "workflows.settings:WorkerSettings", "workflow worker"
+        ),
+    )
+}
+
+SERVERS = ("nats", "temporal")

@@ -1,0 +1,180 @@
+"""What a service process runs beside its routes: database, bus, relay, consumers, Temporal.
+
+A service declares its parts (`ServiceParts`); the runtime opens the database, connects
+to NATS and Temporal in the background with backoff (a service starts before the
+servers do and reports not-ready meanwhile), runs the outbox relay and one consumer per
+subscription, and answers the readiness checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData, text
+from temporalio.client import Client
+
+from meria.bus import Bus, BusTables, Consumer, ConsumerOptions, Outbox, OutboxRelay, Subscriptions
+from meria.config import ServiceSettings
+from meria.db import Database, alembic_config
+from meria.logging import get_logger
+from meria.problems import Problem
+from meria.temporal import connect_with_retry
+
+log = get_logger(__name__)
+
+
+@dataclass
+class ServiceParts:
+    """What one service is made of, as far as the runtime is concerned."""
+
+    name: str
+    metadata: MetaData | None = None
+    tables: BusTables | None = None
+    migrations: Path | None = None
+    subscriptions: Subscriptions | None = None
+    produces_events: bool = False
+    uses_temporal: bool = False
+    uses_bus: bool = True
+    background: list[Callable[[Runtime], Coroutine[Any, Any, None]]] = field(default_factory=list)
+
+
+class Runtime:
+    def __init__(self, settings: ServiceSettings, parts: ServiceParts) -> None:
+        self.settings = settings
+        self.parts = parts
+        self.database = Database(settings.database_url) if parts.metadata is not None else None
+        self.bus = Bus(settings.nats_url, f"meria-{parts.name}")
+        self.outbox: Outbox | None = None
+        if parts.produces_events:
+            if parts.tables is None:
+                raise ValueError(f"{parts.name} produces events but has no outbox table")
+            self.outbox = Outbox(parts.tables.outbox, parts.name)
+        self._temporal: Client | None = None
+        self._temporal_connected = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        # What background jobs report of themselves ("ok" or why not), for readiness.
+        self.job_states: dict[str, str] = {}
+        self._expected_revision = (
+            ScriptDirectory.from_config(alembic_config(parts.migrations, "")).get_current_head()
+            if parts.migrations
+            else None
+        )
+
+    def db(self) -> Database:
+        if self.database is None:
+            raise RuntimeError(f"{self.parts.name} has no database")
+        return self.database
+
+    @property
+    def temporal(self) -> Client:
+        if self._temporal is None:
+            raise Problem(503, "Workflows unavailable", "Temporal is not reachable yet; try again.")
+        return self._temporal
+
+    async def wait_temporal(self) -> Client:
+        await self._temporal_connected.wait()
+        return self.temporal
+
+    async def start(self) -> None:
+        parts = self.parts
+        if parts.uses_bus:
+            self._spawn(self.bus.connect())
+        if self.outbox is not None:
+            relay = OutboxRelay(
+                self.db(), self.outbox, self.bus, poll_seconds=self.settings.relay_poll_seconds
+            )
+            self._spawn(relay.run())
+        if parts.subscriptions is not None:
+            assert parts.tables is not None
+            options = ConsumerOptions(
+                max_deliver=self.settings.consumer_max_deliver,
+                ack_wait_seconds=self.settings.consumer_ack_wait_seconds,
+            )
+            for subscription in parts.subscriptions.items:
+                consumer = Consumer(
+                    parts.name,
+                    subscription,
+                    database=self.db(),
+                    tables=parts.tables,
+                    bus=self.bus,
+                    outbox=self.outbox,
+                    options=options,
+                )
+                self._spawn(consumer.run())
+        if parts.uses_temporal:
+            self._spawn(self._connect_temporal())
+        for job in parts.background:
+            self._spawn(job(self))
+
+    async def _connect_temporal(self) -> None:
+        self._temporal = await connect_with_retry(self.settings)
+        self._temporal_connected.set()
+        log.info("temporal.connected", address=self.settings.temporal_address)
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coroutine)
+        task.add_done_callback(self._task_ended)
+        self._tasks.append(task)
+
+    def _task_ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("runtime.task_failed", error=repr(task.exception()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.bus.close()
+        if self.database is not None:
+            await self.database.dispose()
+
+    async def readiness(self) -> dict[str, str]:
+        """Each dependency's state: "ok", or why it is not ready."""
+        checks: dict[str, str] = {}
+        if self.database is not None:
+            checks["database"] = await self._check_database()
+        if self.parts.uses_bus:
+            checks["nats"] = "ok" if self.bus.ready else "not connected"
+        if self.parts.uses_temporal:
+            checks["temporal"] = "ok" if self._temporal is not None else "not connected"
+        checks.update(self.job_states)
+        return checks
+
+    async def _check_database(self) -> str:
+        assert self.database is not None
+        try:
+            async with self.database.engine.connect() as connection:
+                if self._expected_revision is None:
+                    await connection.execute(text("SELECT 1"))
+                    return "ok"
+                revision = (
+                    await connection.execute(text("SELECT version_num FROM alembic_version"))
+                ).scalar()
+        except Exception as error:
+            message = str(error).splitlines()[0]
+            if "alembic_version" in message:
+                return "not migrated: run `meria migrate`"
+            return f"unreachable: {message[:200]}"
+        if revision != self._expected_revision:
+            return (
+                f"at revision {revision}, expected {self._expected_revision}: run `meria migrate`"
+            )
+        return "ok"
+
+
+async def wait_ready(runtime: Runtime) -> None:
+    """Wait until every dependency of a runtime is ready; bound it with `asyncio.timeout`."""
+    while True:
+        checks = await runtime.readiness()
+        if all(state == "ok" for state in checks.values()):
+            return
+        await asyncio.sleep(0.1)
+
+
+__all__ = ["Runtime", "ServiceParts", "wait_ready"]

@@ -1,0 +1,3 @@
+"""Meria media: outlets and journalists, accreditation, press distribution,
+media monitoring and the media library.
+"""

@@ -1,0 +1,29 @@
+"""The media process: its FastAPI app and the parts its runtime runs."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from meria.runtime import ServiceParts
+from meria.web import build_app
+from services.media.models import Base, bus_tables
+from services.media.settings import MediaSettings
+
+PARTS = ServiceParts(
+    name="media",
+    metadata=Base.metadata,
+    tables=bus_tables,
+    migrations=Path(__file__).parent / "migrations",
+    produces_events=True,
+)
+
+
+def create_app(settings: MediaSettings | None = None) -> FastAPI:
+    return build_app(
+        MediaSettings,
+        PARTS,
+        settings,
+        title="Meria media",
+        description="Outlets and journalists, accreditation, press distribution, "
+        "media monitoring and the media library.",
+    )

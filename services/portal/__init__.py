@@ -1,0 +1,3 @@
+"""Meria staff portal: the staff portal: forms that start workflows, the task inbox
+and the workflow dashboard.
+"""

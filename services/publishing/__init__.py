@@ -1,0 +1,1 @@
+"""The publishing service: documents, their editions and their publication."""

@@ -1,0 +1,34 @@
+"""The publishing process: its FastAPI app and the parts its runtime runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from meria.runtime import ServiceParts
+from meria.web import build_app
+from services.publishing.api import router
+from services.publishing.models import Base, bus_tables
+from services.publishing.settings import PublishingSettings
+
+PARTS = ServiceParts(
+    name="publishing",
+    metadata=Base.metadata,
+    tables=bus_tables,
+    migrations=Path(__file__).parent / "migrations",
+    produces_events=True,
+    uses_temporal=True,
+)
+
+
+def create_app(settings: PublishingSettings | None = None) -> FastAPI:
+    return build_app(
+        PublishingSettings,
+        PARTS,
+        settings,
+        title="Meria publishing",
+        description="Legal acts of the mayor's office, press releases, news and pages: "
+        "drafts, editions, approval and publication.",
+        routers=[router],
+    )

@@ -1,0 +1,3 @@
+"""Meria visits: incoming delegations and foreign visits, partners, agreements
+and international projects.
+"""

@@ -1,0 +1,29 @@
+"""The visits process: its FastAPI app and the parts its runtime runs."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from meria.runtime import ServiceParts
+from meria.web import build_app
+from services.visits.models import Base, bus_tables
+from services.visits.settings import VisitsSettings
+
+PARTS = ServiceParts(
+    name="visits",
+    metadata=Base.metadata,
+    tables=bus_tables,
+    migrations=Path(__file__).parent / "migrations",
+    produces_events=True,
+)
+
+
+def create_app(settings: VisitsSettings | None = None) -> FastAPI:
+    return build_app(
+        VisitsSettings,
+        PARTS,
+        settings,
+        title="Meria visits",
+        description="Incoming delegations and foreign visits, partners, agreements "
+        "and international projects.",
+    )

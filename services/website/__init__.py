@@ -1,0 +1,1 @@
+"""The public website: a read model built only from bus events."""

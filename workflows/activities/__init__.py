@@ -1,0 +1,1 @@
+"""Activities, grouped by the service whose API they call."""

@@ -1,0 +1,73 @@
+"""The Temporal worker: every workflow and activity of Meria, on the `meria` task queue.
+
+It runs as a small HTTP process too, so it has the same health, readiness and metrics
+endpoints as the services; the worker itself starts once Temporal answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from meria.config import Settings
+from meria.logging import get_logger
+from meria.runtime import Runtime, ServiceParts
+from meria.web import build_app
+from workflows.activities.publishing import PublishingActivities, ServiceClient
+from workflows.publication import DocumentPublicationWorkflow
+from workflows.settings import WorkerSettings
+
+log = get_logger(__name__)
+
+WORKFLOWS: Sequence[type] = (DocumentPublicationWorkflow,)
+PASSTHROUGH = ("pydantic", "pydantic_core", "annotated_types", "meria", "httpx", "structlog")
+
+
+def activities(settings: Settings) -> list[Any]:
+    publishing = PublishingActivities(ServiceClient(settings, settings.publishing_url))
+    return [publishing.publish_edition]
+
+
+def build_worker(client: Client, settings: Settings, task_queue: str | None = None) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue or settings.temporal_task_queue,
+        workflows=list(WORKFLOWS),
+        activities=activities(settings),
+        workflow_runner=SandboxedWorkflowRunner(
+            # Deterministic libraries are shared with the sandbox instead of re-imported
+            # for every workflow run: much less CPU and memory per workflow.
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+        ),
+    )
+
+
+async def run_worker(runtime: Runtime) -> None:
+    runtime.job_states["worker"] = "starting"
+    client = await runtime.wait_temporal()
+    worker = build_worker(client, runtime.settings)
+    runtime.job_states["worker"] = "ok"
+    log.info("worker.started", task_queue=runtime.settings.temporal_task_queue)
+    try:
+        await worker.run()
+    finally:
+        runtime.job_states["worker"] = "stopped"
+
+
+PARTS = ServiceParts(name="worker", uses_bus=False, uses_temporal=True, background=[run_worker])
+
+
+def create_app(settings: WorkerSettings | None = None) -> FastAPI:
+    return build_app(
+        WorkerSettings,
+        PARTS,
+        settings,
+        title="Meria workflow worker",
+        description="Runs Meria's Temporal workflows and activities.",
+        api_docs=False,
+    )
