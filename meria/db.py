@@ -17,12 +17,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, DateTime, Dialect, MetaData, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext import asyncio as sa_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -74,12 +70,10 @@ class Database:
             options["connect_args"] = {"timeout": 30}
         else:
             options["pool_size"] = pool_size
-        self.engine: AsyncEngine = create_async_engine(self.url, **options)
+        # Looked up on the module, so the OpenTelemetry instrumentation's wrapper applies.
+        self.engine: AsyncEngine = sa_asyncio.create_async_engine(self.url, **options)
         if self.is_sqlite:
             _prepare_sqlite(self.engine, sqlite_synchronous)
-        from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-
-        SQLAlchemyInstrumentor().instrument(engine=self.engine.sync_engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     def session(self) -> AsyncSession:
@@ -127,6 +121,7 @@ def alembic_config(versions: Path, url: str, metadata: MetaData | None = None) -
     """Alembic for one service: the shared environment, the service's own revisions."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_ENVIRONMENT))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(versions))
     config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(slug)s_%%(rev)s")
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

@@ -18,12 +18,12 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-_instrumented_httpx = False
+_instrumented_libraries = False
 
 
 def configure_telemetry(service: str) -> TracerProvider:
     """Install the process's tracer provider once; later calls return the same one."""
-    global _instrumented_httpx
+    global _instrumented_libraries
     current = trace.get_tracer_provider()
     if isinstance(current, TracerProvider):
         provider = current
@@ -34,11 +34,14 @@ def configure_telemetry(service: str) -> TracerProvider:
 
             provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
         trace.set_tracer_provider(provider)
-    if not _instrumented_httpx:
+    if not _instrumented_libraries:
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+        from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
         HTTPXClientInstrumentor().instrument()
-        _instrumented_httpx = True
+        # Wraps SQLAlchemy's engine factories: every engine created afterwards is traced.
+        SQLAlchemyInstrumentor().instrument()
+        _instrumented_libraries = True
     return provider
 
 

@@ -89,8 +89,6 @@ def create_app(
     **fastapi_options: Any,
 ) -> FastAPI:
     service = runtime.parts.name
-    configure_logging(settings, service)
-    configure_telemetry(service)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -156,4 +154,7 @@ def build_app(
 ) -> FastAPI:
     """A service's app from its settings class and parts (settings read from the env)."""
     settings = settings or load_settings(settings_class)
+    # Before the runtime: its database engine is instrumented as it is created.
+    configure_logging(settings, parts.name)
+    configure_telemetry(parts.name)
     return create_app(settings=settings, runtime=Runtime(settings, parts), **options)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -29,34 +30,51 @@ def temporal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tempor
     server.stop()
 
 
-@pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
-    """A fresh, empty database per test: SQLite by default, PostgreSQL when
-    MERIA_TEST_DATABASE_URL points at a server (a database is created and dropped)."""
-    server_url = os.environ.get("MERIA_TEST_DATABASE_URL")
-    if not server_url:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
-        return
-    import asyncpg
+DatabaseFactory = Callable[[str], Awaitable[str]]
 
-    url = make_url(server_url)
-    name = f"meria_test_{uuid.uuid4().hex[:12]}"
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    admin = await asyncpg.connect(dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield url.set(database=name).render_as_string(hide_password=False)
-    admin = await asyncpg.connect(dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+
+@pytest.fixture
+async def new_database(tmp_path: Path) -> AsyncIterator[DatabaseFactory]:
+    """Make fresh, empty databases: SQLite files by default; PostgreSQL databases (created
+    now, dropped after the test) when MERIA_TEST_DATABASE_URL points at a server."""
+    server_url = os.environ.get("MERIA_TEST_DATABASE_URL")
+    created: list[str] = []
+    admin_dsn = ""
+    if server_url:
+        admin_dsn = make_url(server_url).set(drivername="postgresql").render_as_string(
+            hide_password=False
+        )
+
+    async def make(name: str) -> str:
+        if not server_url:
+            return f"sqlite+aiosqlite:///{tmp_path / name}.db"
+        database = f"meria_test_{name}_{uuid.uuid4().hex[:10]}"
+        admin = await asyncpg.connect(admin_dsn)
+        try:
+            await admin.execute(f'CREATE DATABASE "{database}"')
+        finally:
+            await admin.close()
+        created.append(database)
+        return make_url(server_url).set(database=database).render_as_string(hide_password=False)
+
+    yield make
+    if created:
+        admin = await asyncpg.connect(admin_dsn)
+        try:
+            for database in created:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+async def database_url(new_database: DatabaseFactory) -> str:
+    """One fresh database for the test."""
+    return await new_database("test")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Any test that uses a database runs again on PostgreSQL in CI (`-m database`)."""
     for item in items:
-        if "database_url" in getattr(item, "fixturenames", ()):
+        if "new_database" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.database)

@@ -11,6 +11,7 @@ with the reason in its headers, and the consumer moves on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -155,33 +156,38 @@ class Consumer:
         await self.bus.wait_connected()
         subscription = None
         backoff = 0.2
-        while True:
-            try:
-                if subscription is None:
-                    subscription = await self.bus.js.pull_subscribe(
-                        self.subscription.subject,
-                        durable=self.durable,
-                        stream=self.stream,
-                        config=self.consumer_config(),
-                    )
-                    log.info("bus.consumer_started", consumer=self.durable)
+        try:
+            while True:
                 try:
-                    messages = await subscription.fetch(
-                        self.options.batch_size, timeout=self.options.fetch_timeout
-                    )
-                except (TimeoutError, NatsTimeoutError):
-                    continue
-                for message in messages:
-                    await self.handle(message)
-                backoff = 0.2
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                log.warning("bus.consumer_failed", consumer=self.durable, error=str(error))
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                if not self.bus.ready:
-                    subscription = None
+                    if subscription is None:
+                        subscription = await self.bus.js.pull_subscribe(
+                            self.subscription.subject,
+                            durable=self.durable,
+                            stream=self.stream,
+                            config=self.consumer_config(),
+                        )
+                        log.info("bus.consumer_started", consumer=self.durable)
+                    try:
+                        messages = await subscription.fetch(
+                            self.options.batch_size, timeout=self.options.fetch_timeout
+                        )
+                    except (TimeoutError, NatsTimeoutError):
+                        continue
+                    for message in messages:
+                        await self.handle(message)
+                    backoff = 0.2
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    log.warning("bus.consumer_failed", consumer=self.durable, error=str(error))
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                    if not self.bus.ready:
+                        subscription = None
+        finally:
+            if subscription is not None:
+                with contextlib.suppress(Exception):
+                    await subscription.unsubscribe()
 
     async def handle(self, message: Msg) -> None:
         """Apply one message once, retry it later, or dead-letter it; never lose it."""

@@ -1,0 +1,66 @@
+# Meria: `make run` starts the whole stack; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+UV := .tools/bin/uv
+UV_VERSION := 0.13.9
+MERIA := $(VENV)/bin/meria
+PYTEST := $(VENV)/bin/pytest
+export UV_PYTHON := python3
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install run up migrate seed status test test-sqlite test-postgres lint format bench reset asyncapi
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# The virtual environment, exactly as uv.lock pins it.
+install: $(UV)
+	$(UV) sync --frozen --quiet
+
+run: install migrate
+	$(MERIA) up
+
+up: install
+	$(MERIA) up --no-seed
+
+migrate: install
+	$(MERIA) migrate
+
+seed: install
+	$(MERIA) seed
+
+status: install
+	$(MERIA) status
+
+# The whole suite on SQLite; then, when MERIA_TEST_DATABASE_URL names a PostgreSQL
+# server, every test that touches a database again on PostgreSQL.
+test: install
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$MERIA_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "MERIA_TEST_DATABASE_URL is not set: PostgreSQL pass skipped (CI runs it)"; fi
+
+test-sqlite:
+	MERIA_TEST_DATABASE_URL= $(PYTEST) -q tests
+
+test-postgres:
+	$(PYTEST) -q -m database tests
+
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy meria
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(VENV)/bin/python bench/bus.py
+
+asyncapi: install
+	$(MERIA) asyncapi
+
+# Deletes every database, the bus's streams and Temporal's history under var/.
+reset:
+	rm -rf var

@@ -1,0 +1,108 @@
+"""Run Meria's own processes inside the test's event loop, on real HTTP ports.
+
+Each process is the same FastAPI app `meria run` serves, under uvicorn on a free port,
+with its own freshly migrated database and the test's NATS and Temporal servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from meria.auth import User, issue_token
+from meria.config import ServiceSettings
+from meria.db import Database, migrate
+from meria.processes import PROCESSES
+from meria.runtime import Runtime
+from meria.testing.servers import free_port
+
+
+@dataclass
+class Stack:
+    """The processes a test started, and what they share."""
+
+    shared: dict[str, Any]
+    urls: dict[str, str] = field(default_factory=dict)
+    apps: dict[str, FastAPI] = field(default_factory=dict)
+
+    def runtime(self, name: str) -> Runtime:
+        runtime: Runtime = self.apps[name].state.runtime
+        return runtime
+
+    def settings(self, name: str) -> ServiceSettings:
+        return self.runtime(name).settings
+
+    def token(self, *roles: str, user: str = "nino.beridze") -> str:
+        subject = User(id=user, name="ნინო ბერიძე", roles=frozenset(roles))  # type: ignore[arg-type]
+        return issue_token(self.settings(next(iter(self.apps))), subject)
+
+    def headers(self, *roles: str, user: str = "nino.beridze") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(*roles, user=user)}"}
+
+
+@asynccontextmanager
+async def serve(app: FastAPI, port: int) -> AsyncIterator[None]:
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    )
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("server stopped before starting")
+        await asyncio.sleep(0.02)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
+async def running_stack(
+    names: list[str],
+    *,
+    tmp_path: Path,
+    nats_url: str,
+    temporal_address: str | None = None,
+    new_database: Callable[[str], Awaitable[str]],
+    **overrides: Any,
+) -> AsyncIterator[Stack]:
+    """Start the named processes (in order), each migrated and ready, and stop them after."""
+    ports = {name: free_port() for name in names}
+    shared: dict[str, Any] = {
+        "nats_url": nats_url,
+        "temporal_task_queue": f"test-{uuid.uuid4().hex[:10]}",
+        "var_dir": tmp_path / "var",
+        **{f"{name}_url": f"http://127.0.0.1:{port}" for name, port in ports.items()},
+        **overrides,
+    }
+    if temporal_address:
+        shared["temporal_address"] = temporal_address
+    stack = Stack(shared)
+    async with AsyncExitStack() as exits:
+        for name in names:
+            spec = PROCESSES[name]
+            parts = spec.parts()
+            database_url = await new_database(name) if parts.metadata is not None else ""
+            settings = spec.settings_class()(
+                **shared, port=ports[name], database_url=database_url
+            )
+            if parts.metadata is not None and parts.migrations is not None:
+                database = Database(settings.database_url)
+                await migrate(database, parts.migrations, parts.metadata)
+                await database.dispose()
+            app = spec.load().create_app(settings)
+            await exits.enter_async_context(serve(app, ports[name]))
+            stack.apps[name] = app
+            stack.urls[name] = f"http://127.0.0.1:{ports[name]}"
+        yield stack

@@ -1,0 +1,46 @@
+"""Settings: read from MERIA_* variables, one-line reasons, no development secret in production."""
+
+from __future__ import annotations
+
+import pytest
+
+from meria.config import DEVELOPMENT_SECRET, SettingsError, load_settings
+from services.publishing.settings import PublishingSettings
+from services.website.settings import WebsiteSettings
+
+
+def test_shared_and_own_settings_come_from_their_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MERIA_NATS_URL", "nats://bus.akhmeta.internal:4222")
+    monkeypatch.setenv("MERIA_PUBLISHING_PORT", "9101")
+    publishing = load_settings(PublishingSettings)
+    website = load_settings(WebsiteSettings)
+    assert publishing.port == 9101
+    assert website.port == 8080
+    assert publishing.nats_url == website.nats_url == "nats://bus.akhmeta.internal:4222"
+    assert publishing.database_url.endswith("var/publishing.db")
+
+
+def test_an_invalid_setting_is_named_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MERIA_PUBLISHING_PORT", "eighty")
+    with pytest.raises(SettingsError) as error:
+        load_settings(PublishingSettings)
+    message = str(error.value)
+    assert message.startswith("invalid setting MERIA_PUBLISHING_PORT:")
+    assert "\n" not in message
+
+
+def test_production_refuses_the_development_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MERIA_ENVIRONMENT", "production")
+    monkeypatch.delenv("MERIA_SECRET_KEY", raising=False)
+    with pytest.raises(SettingsError, match="MERIA_SECRET_KEY is the development default"):
+        load_settings(PublishingSettings)
+    monkeypatch.setenv("MERIA_SECRET_KEY", "too-short")
+    with pytest.raises(SettingsError, match="at least 32 characters"):
+        load_settings(PublishingSettings)
+    monkeypatch.setenv("MERIA_SECRET_KEY", "x" * 48)
+    settings = load_settings(PublishingSettings)
+    assert settings.production
+    assert settings.secret_key.get_secret_value() != DEVELOPMENT_SECRET
+    assert settings.effective_log_format == "json"
