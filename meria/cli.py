@@ -76,16 +76,28 @@ def run(
 
 def _exec_server(name: str) -> None:
     """Replace this process with nats-server or the Temporal dev server."""
-    from meria.testing.servers import binary, temporal_dev_server_command
+    from urllib.parse import urlsplit
+
+    from meria.servers import binary, temporal_dev_server_command
 
     settings = load_settings(Settings)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     if name == "nats":
-        (settings.var_dir / "nats").mkdir(exist_ok=True)
-        command = [binary("nats-server"), "-c", str(NATS_CONFIG)]
+        store = settings.var_dir / "nats"
+        store.mkdir(exist_ok=True)
+        client, monitor = urlsplit(settings.nats_url), urlsplit(settings.nats_monitor_url)
+        # The config holds what does not change; addresses and the store follow settings.
+        command = [
+            binary("nats-server"),
+            "-c", str(NATS_CONFIG),
+            "-a", client.hostname or "127.0.0.1",
+            "-p", str(client.port or 4222),
+            "-m", str(monitor.port or 8222),
+            "-sd", str(store),
+        ]  # fmt: skip
     else:
-        _host, _, port = settings.temporal_address.rpartition(":")
-        ui_port = int(settings.temporal_ui_url.rsplit(":", 1)[1].split("/")[0])
+        port = settings.temporal_address.rpartition(":")[2]
+        ui_port = urlsplit(settings.temporal_ui_url).port or 8233
         command = temporal_dev_server_command(
             settings.var_dir / "temporal.db",
             port=int(port),
@@ -265,7 +277,7 @@ def token(
     if unknown:
         raise fail(f"unknown role {', '.join(unknown)}; roles are: {', '.join(ROLES)}")
     try:
-        subject = User(id=user, name=name, roles=frozenset(role))  # type: ignore[arg-type]
+        subject = User(id=user, name=name, roles=frozenset(role))
     except ValidationError as error:
         raise fail(f"invalid user: {error.errors()[0]['msg']}") from None
     typer.echo(issue_token(load_settings(Settings), subject, ttl_seconds=ttl))

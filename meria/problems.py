@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -27,7 +28,7 @@ class Problem(Exception):
         detail: str | None = None,
         *,
         type: str = "about:blank",
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
         **extensions: Any,
     ) -> None:
         super().__init__(detail or title)

@@ -18,6 +18,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
 
 from meria.config import Settings
 from meria.logging import get_logger
@@ -102,16 +103,25 @@ async def connect_with_retry(settings: Settings, *, max_backoff: float = 5.0) ->
 
 
 async def register_search_attributes(client: Client, namespace: str) -> None:
-    """Register Meria's search attributes where the server lacks them (the test server)."""
-    existing = await client.operator_service.list_search_attributes(
-        ListSearchAttributesRequest(namespace=namespace)
-    )
-    missing = {
-        name: _INDEXED[kind]
-        for name, kind in SEARCH_ATTRIBUTES.items()
-        if name not in existing.custom_attributes
-    }
-    if missing:
-        await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+    """Register Meria's search attributes where the server lacks them (the test server,
+    which cannot list them: there every attribute is added, and "exists" is fine)."""
+    wanted = {name: _INDEXED[kind] for name, kind in SEARCH_ATTRIBUTES.items()}
+    try:
+        existing = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
         )
+        wanted = {
+            name: kind for name, kind in wanted.items() if name not in existing.custom_attributes
+        }
+    except RPCError as error:
+        if error.status != RPCStatusCode.UNIMPLEMENTED:
+            raise
+    if not wanted:
+        return
+    try:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=wanted)
+        )
+    except RPCError as error:
+        if error.status != RPCStatusCode.ALREADY_EXISTS:
+            raise

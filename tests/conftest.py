@@ -10,7 +10,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
 
+from meria.servers import binary
+from meria.temporal import register_search_attributes
 from meria.testing.servers import NatsServer, TemporalDevServer
 
 
@@ -30,6 +34,19 @@ def temporal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tempor
     server.stop()
 
 
+@pytest.fixture(scope="session")
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """Temporal's time-skipping test server: timers of days pass in an instant."""
+    environment = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=binary("temporal-test-server"),
+    )
+    # The inbox's search attributes must exist before a workflow may set them.
+    await register_search_attributes(environment.client, environment.client.namespace)
+    yield environment
+    await environment.shutdown()
+
+
 DatabaseFactory = Callable[[str], Awaitable[str]]
 
 
@@ -41,8 +58,8 @@ async def new_database(tmp_path: Path) -> AsyncIterator[DatabaseFactory]:
     created: list[str] = []
     admin_dsn = ""
     if server_url:
-        admin_dsn = make_url(server_url).set(drivername="postgresql").render_as_string(
-            hide_password=False
+        admin_dsn = (
+            make_url(server_url).set(drivername="postgresql").render_as_string(hide_password=False)
         )
 
     async def make(name: str) -> str:

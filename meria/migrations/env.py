@@ -4,7 +4,7 @@ Meria runs Alembic from code (`meria migrate`, `meria db revision`), handing ove
 connection and the service's metadata in `config.attributes`.
 """
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -13,7 +13,7 @@ from sqlalchemy.types import TypeDecorator
 config = context.config
 
 
-def render_item(kind: str, item: Any, autogen: AutogenContext) -> str | bool:
+def render_item(kind: str, item: Any, autogen: AutogenContext) -> str | Literal[False]:
     # A migration needs the column's database type, not Meria's Python-side decorator.
     if kind == "type" and isinstance(item, TypeDecorator):
         return f"sa.{item.impl!r}"

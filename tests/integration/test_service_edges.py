@@ -17,9 +17,12 @@ async def test_a_service_waits_for_nats_and_reports_not_ready_meanwhile(
 ) -> None:
     # The bus is not up yet: the service starts anyway and says what it is waiting for.
     nats = NatsServer(tmp_path / "nats", port=free_port())
-    async with running_stack(
-        ["website"], tmp_path=tmp_path, nats_url=nats.url, new_database=new_database
-    ) as stack, httpx.AsyncClient(timeout=5) as http:
+    async with (
+        running_stack(
+            ["website"], tmp_path=tmp_path, nats_url=nats.url, new_database=new_database
+        ) as stack,
+        httpx.AsyncClient(timeout=5) as http,
+    ):
         website = stack.urls["website"]
         assert (await http.get(f"{website}/healthz/live")).status_code == 200
         waiting = await http.get(f"{website}/healthz/ready")
@@ -43,9 +46,12 @@ async def test_a_service_waits_for_nats_and_reports_not_ready_meanwhile(
 async def test_errors_are_problem_documents_with_a_human_message(
     tmp_path: Path, nats_server: NatsServer, new_database: DatabaseFactory
 ) -> None:
-    async with running_stack(
-        ["publishing"], tmp_path=tmp_path, nats_url=nats_server.url, new_database=new_database
-    ) as stack, httpx.AsyncClient(base_url=stack.urls["publishing"], timeout=5) as http:
+    async with (
+        running_stack(
+            ["publishing"], tmp_path=tmp_path, nats_url=nats_server.url, new_database=new_database
+        ) as stack,
+        httpx.AsyncClient(base_url=stack.urls["publishing"], timeout=5) as http,
+    ):
         anonymous = await http.post("/documents", json={})
         assert anonymous.status_code == 401
         assert anonymous.headers["content-type"] == "application/problem+json"

@@ -31,13 +31,16 @@ async def test_one_trace_links_request_activity_and_consumer(
     assert isinstance(provider, TracerProvider)
     exporter = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    async with running_stack(
-        ["publishing", "worker", "website"],
-        tmp_path=tmp_path,
-        nats_url=nats_server.url,
-        temporal_address=temporal_server.address,
-        new_database=new_database,
-    ) as stack, httpx.AsyncClient(timeout=10) as http:
+    async with (
+        running_stack(
+            ["publishing", "worker", "website"],
+            tmp_path=tmp_path,
+            nats_url=nats_server.url,
+            temporal_address=temporal_server.address,
+            new_database=new_database,
+        ) as stack,
+        httpx.AsyncClient(timeout=10) as http,
+    ):
         editor = stack.headers("editor")
         publishing = stack.urls["publishing"]
         created = await http.post(

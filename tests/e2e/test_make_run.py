@@ -1,0 +1,152 @@
+"""`make run`'s story: the whole stack starts under one supervisor, seeds, stops, restarts.
+
+The real `meria migrate` and `meria up` run as a newcomer's would, every process on free
+ports and with its data in a temporary `var/`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from meria.processes import PROCESSES
+from meria.testing.servers import free_port
+
+MERIA = str(Path(sys.executable).parent / "meria")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def stack_env(tmp_path: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MERIA_")}
+    env |= {
+        "MERIA_VAR_DIR": str(tmp_path / "var"),
+        "MERIA_NATS_URL": f"nats://127.0.0.1:{free_port()}",
+        "MERIA_NATS_MONITOR_URL": f"http://127.0.0.1:{free_port()}",
+        "MERIA_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "MERIA_TEMPORAL_UI_URL": f"http://127.0.0.1:{free_port()}",
+    }
+    for name in PROCESSES:
+        port = free_port()
+        env[f"MERIA_{name.upper()}_PORT"] = str(port)
+        env[f"MERIA_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
+    return env
+
+
+class Stack:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.log.write_text("")
+        self.process = subprocess.Popen(
+            [MERIA, "up"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for(self, text: str, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            assert self.process is not None and self.process.poll() is None, self.output()[-3000:]
+            assert time.monotonic() < deadline, f"no {text!r} in time:\n{self.output()[-3000:]}"
+            time.sleep(0.25)
+
+    def interrupt(self) -> int:
+        """Ctrl-C, as a person at the terminal would press it."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+@pytest.fixture
+def stack(stack_env: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
+    running = Stack(stack_env, tmp_path / "up.log")
+    yield running
+    running.kill()
+
+
+def port_is_free(url: str) -> bool:
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def published_titles(env: dict[str, str]) -> list[str]:
+    response = httpx.get(f"{env['MERIA_WEBSITE_URL']}/api/documents", timeout=5)
+    return sorted(item["title_ka"] for item in response.json())
+
+
+def wait_for_titles(env: dict[str, str], count: int) -> list[str]:
+    titles: list[str] = []
+    for _ in range(240):
+        titles = published_titles(env)
+        if len(titles) >= count:
+            break
+        time.sleep(0.25)
+    return titles
+
+
+def test_make_run_starts_seeds_stops_and_finds_its_data_again(
+    stack: Stack, stack_env: dict[str, str]
+) -> None:
+    # `make run` migrates every service's database first…
+    migrated = subprocess.run(
+        [MERIA, "migrate"], cwd=ROOT, env=stack_env, capture_output=True, text=True, check=False
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    assert "publishing: migrated" in migrated.stdout
+
+    # …then brings up every process under one supervisor, seeds, and prints the URLs.
+    stack.start()
+    stack.wait_for("Meria is up.")
+    output = stack.output()
+    assert stack_env["MERIA_WEBSITE_URL"] in output
+    for name in ("nats", "temporal", "publishing", "website", "worker", "portal"):
+        assert "| " in output and f"{name} " in output  # lines carry the process's name
+
+    status = subprocess.run(
+        [MERIA, "status"], cwd=ROOT, env=stack_env, capture_output=True, text=True, check=False
+    )
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert status.stdout.count(" ready ") == len(PROCESSES) + 2
+
+    # The demo documents travel through their workflows and the bus to the website.
+    titles = wait_for_titles(stack_env, 3)
+    assert "ახმეტაში ახალი საბავშვო ბაღი გაიხსნა" in titles
+    assert len(titles) == 3
+
+    # Ctrl-C stops everything: every port is released.
+    assert stack.interrupt() in (0, 130, -2)
+    for key in ("MERIA_NATS_URL", "MERIA_PUBLISHING_URL", "MERIA_WEBSITE_URL", "MERIA_WORKER_URL"):
+        assert port_is_free(stack_env[key]), key
+    assert port_is_free(stack_env["MERIA_TEMPORAL_ADDRESS"])
+
+    # A second run finds the same data, and seeding adds nothing twice.
+    stack.start()
+    stack.wait_for("Meria is up.")
+    assert "seed: publishing: 0 created" in stack.output()
+    assert published_titles(stack_env) == titles
+    stack.interrupt()
