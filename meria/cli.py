@@ -37,6 +37,13 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def quiet_logging(settings: Settings) -> None:
+    """Commands print their results on stdout; only warnings go to the log, on stderr."""
+    from meria.logging import configure_logging
+
+    configure_logging(settings.model_copy(update={"log_level": "WARNING"}), "cli")
+
+
 def _check_process(name: str) -> str:
     if name not in PROCESSES and name not in SERVERS:
         known = ", ".join([*PROCESSES, *SERVERS])
@@ -296,6 +303,7 @@ def events_tail(
     from meria.tail import tail
 
     settings = load_settings(Settings)
+    quiet_logging(settings)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(tail(settings, subject, replay=replay))
 
