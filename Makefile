@@ -8,7 +8,7 @@ PYTEST := $(VENV)/bin/pytest
 export UV_PYTHON := python3
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run up migrate seed status test test-sqlite test-postgres lint format bench reset asyncapi
+.PHONY: install run up migrate seed status test test-sqlite test-postgres lint format bench reset asyncapi histories
 
 $(UV):
 	python3 -m venv .tools
@@ -60,6 +60,10 @@ bench: install
 
 asyncapi: install
 	$(MERIA) asyncapi
+
+# Records a history for each workflow scenario that has none yet (tests/histories/).
+histories: install
+	$(VENV)/bin/python -m tests.histories.record
 
 # Deletes every database, the bus's streams and Temporal's history under var/.
 reset:

@@ -39,11 +39,15 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
         task_queue=task_queue or settings.temporal_task_queue,
         workflows=list(WORKFLOWS),
         activities=activities(settings),
-        workflow_runner=SandboxedWorkflowRunner(
-            # Deterministic libraries are shared with the sandbox instead of re-imported
-            # for every workflow run: much less CPU and memory per workflow.
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
-        ),
+        workflow_runner=sandbox_runner(),
+    )
+
+
+def sandbox_runner() -> SandboxedWorkflowRunner:
+    # Deterministic libraries are shared with the sandbox instead of re-imported for every
+    # workflow run: much less CPU and memory per workflow.
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
     )
 
 

@@ -12,7 +12,7 @@ from temporalio.worker import Worker
 
 from workflows.activities.publishing import PublishedEdition, PublishEdition
 from workflows.publication import DocumentPublicationWorkflow, PublicationInput
-from workflows.worker import PASSTHROUGH, SandboxedWorkflowRunner, SandboxRestrictions
+from workflows.worker import sandbox_runner
 
 published: list[PublishEdition] = []
 
@@ -35,9 +35,7 @@ async def test_a_scheduled_edition_waits_until_its_time(time_skipping: WorkflowE
         task_queue=task_queue,
         workflows=[DocumentPublicationWorkflow],
         activities=[publish_edition_stub],
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
-        ),
+        workflow_runner=sandbox_runner(),
     ):
         submitted_at = await time_skipping.get_current_time()
         publish_at = submitted_at + timedelta(days=3)
