@@ -114,6 +114,18 @@ def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+def optional_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User | None:
+    """The user when a token is sent (and valid), else None: for what is public once
+    published and private before."""
+    return None if credentials is None else current_user(request, credentials)
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
 def require_role(*roles: Role) -> object:
     """A dependency that admits a user holding any of `roles` (admins always)."""
 

@@ -18,19 +18,30 @@ from meria.config import Settings
 from meria.logging import get_logger
 from meria.runtime import Runtime, ServiceParts
 from meria.web import build_app
-from workflows.activities.publishing import PublishingActivities, ServiceClient
+from workflows.activities.clients import service_clients
+from workflows.activities.publishing import PublishingActivities
+from workflows.activities.tasks import TaskActivities
+from workflows.human_task import HumanTaskWorkflow
 from workflows.publication import DocumentPublicationWorkflow
 from workflows.settings import WorkerSettings
 
 log = get_logger(__name__)
 
-WORKFLOWS: Sequence[type] = (DocumentPublicationWorkflow,)
+WORKFLOWS: Sequence[type] = (DocumentPublicationWorkflow, HumanTaskWorkflow)
 PASSTHROUGH = ("pydantic", "pydantic_core", "annotated_types", "meria", "httpx", "structlog")
 
 
 def activities(settings: Settings) -> list[Any]:
-    publishing = PublishingActivities(ServiceClient(settings, settings.publishing_url))
-    return [publishing.publish_edition]
+    clients = service_clients(settings)
+    publishing = PublishingActivities(clients["publishing"])
+    tasks = TaskActivities(clients)
+    return [
+        publishing.load_case,
+        publishing.record_transition,
+        publishing.assign_number,
+        publishing.publish_edition,
+        tasks.send_notice,
+    ]
 
 
 def build_worker(client: Client, settings: Settings, task_queue: str | None = None) -> Worker:

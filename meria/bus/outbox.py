@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,6 +32,7 @@ from meria.telemetry import inject_headers
 log = get_logger(__name__)
 
 _WAKE_REGISTERED = "meria_outbox_wake_registered"
+BACKLOG_REPORT_SECONDS = 1.0
 
 
 class Outbox:
@@ -102,6 +105,7 @@ class OutboxRelay:
         self.ack_timeout = ack_timeout
         self.retention = retention
         self._last_purge = datetime.min.replace(tzinfo=UTC)
+        self._last_backlog_report = -math.inf
 
     async def run(self) -> None:
         await self.bus.wait_connected()
@@ -156,9 +160,16 @@ class OutboxRelay:
         for row in rows:
             headers = {**(row.headers or {}), "Nats-Msg-Id": row.event_id}
             pending.append(await js.publish_async(row.subject, row.payload, headers=headers))
-        results = await asyncio.wait_for(
-            asyncio.gather(*pending, return_exceptions=True), timeout=self.ack_timeout
-        )
+        try:
+            results = await asyncio.wait_for(
+                asyncio.gather(*pending, return_exceptions=True), timeout=self.ack_timeout
+            )
+        except TimeoutError:
+            # A bare TimeoutError logs as an empty string; say what went missing. This is
+            # what a server killed mid-batch looks like: its PubAcks never come.
+            raise TimeoutError(
+                f"no PubAck within {self.ack_timeout} s for some of {len(rows)} events"
+            ) from None
         acknowledged = [
             row.sequence
             for row, result in zip(rows, results, strict=True)
@@ -190,6 +201,12 @@ class OutboxRelay:
         return int(count or 0)
 
     async def _report_backlog(self) -> None:
+        # Counting after every cycle cost one more query per batch sent (measured by
+        # bench/bus.py); the gauge is scraped every few seconds, so once a second will do.
+        now = time.monotonic()
+        if now - self._last_backlog_report < BACKLOG_REPORT_SECONDS:
+            return
+        self._last_backlog_report = now
         BUS_OUTBOX_BACKLOG.labels(self.outbox.service).set(await self.backlog())
 
     async def _purge_old(self) -> None:

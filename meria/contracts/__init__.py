@@ -6,13 +6,41 @@ with the service that owns it, and files are referenced by URL, size and SHA-256
 """
 
 from meria.contracts.base import EVENT_TYPES, CloudEvent, Event, LocalizedText, event_for_type
-from meria.contracts.publishing import DocumentPublished
+from meria.contracts.publishing import (
+    AttachmentRef,
+    DocumentApproved,
+    DocumentChangesRequested,
+    DocumentEscalated,
+    DocumentPublicationFailed,
+    DocumentPublished,
+    DocumentRejected,
+    DocumentReminderDue,
+    DocumentScheduled,
+    DocumentStepApproved,
+    DocumentSubmitted,
+    DocumentUnpublished,
+    DocumentWithdrawn,
+    Issuer,
+)
 
 __all__ = [
     "EVENT_TYPES",
+    "AttachmentRef",
     "CloudEvent",
+    "DocumentApproved",
+    "DocumentChangesRequested",
+    "DocumentEscalated",
+    "DocumentPublicationFailed",
     "DocumentPublished",
+    "DocumentRejected",
+    "DocumentReminderDue",
+    "DocumentScheduled",
+    "DocumentStepApproved",
+    "DocumentSubmitted",
+    "DocumentUnpublished",
+    "DocumentWithdrawn",
     "Event",
+    "Issuer",
     "LocalizedText",
     "event_for_type",
 ]

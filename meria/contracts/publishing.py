@@ -1,24 +1,179 @@
-"""Events of the publishing service: documents and their editions."""
+"""Events of the publishing service: documents and their editions on their way to the public.
+
+Staff are named by their account id only; comments made during review stay in the
+service. What is public once published (the text, the register data, the attachments'
+addresses and hashes, the signed publication record) travels in full, because the
+website builds its pages from these events alone.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from meria.contracts.base import Event, LocalizedText
 
 
-class DocumentPublished(Event):
-    """An edition of a document became public; the website and media act on it."""
-
-    subject = "publishing.document.published"
-    summary = "An edition of a legal act, press release, news item or page was published."
+class EditionEvent(Event):
+    """What every publishing event names: the document, its edition and its type."""
 
     document_id: int = Field(gt=0)
     edition: int = Field(ge=1)
     document_type: str = Field(examples=["press_release", "mayor_order"])
+
+
+class DocumentSubmitted(EditionEvent):
+    """An edition was submitted for approval along its document type's route."""
+
+    subject = "publishing.document.submitted"
+
+    title: LocalizedText
+    submitted_by: str
+    publish_at: datetime | None = None
+
+
+class DocumentStepApproved(EditionEvent):
+    """One step of the approval route approved the edition (or approved it afterwards)."""
+
+    subject = "publishing.document.step_approved"
+
+    step: str
+    decided_by: str
+    retrospective: bool = False
+
+
+class DocumentChangesRequested(EditionEvent):
+    """A reviewer sent the edition back to its author for changes."""
+
+    subject = "publishing.document.changes_requested"
+
+    step: str
+    decided_by: str
+
+
+class DocumentRejected(EditionEvent):
+    """A reviewer rejected the edition; it is a draft again."""
+
+    subject = "publishing.document.rejected"
+
+    step: str
+    decided_by: str
+
+
+class DocumentApproved(EditionEvent):
+    """The whole route approved the edition, or the head of department forced it through."""
+
+    subject = "publishing.document.approved"
+
+    register_number: str | None = None
+    forced: bool = False
+    skipped_roles: list[str] = Field(default_factory=list)
+
+
+class DocumentScheduled(EditionEvent):
+    """The approved edition waits for its publication time."""
+
+    subject = "publishing.document.scheduled"
+
+    publish_at: datetime
+
+
+class Issuer(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    name: LocalizedText
+
+
+class AttachmentRef(BaseModel):
+    """A file of a published edition: fetch it once from `url` and check its hash."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: int
+    filename: str
+    media_type: str
+    size: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    url: str
+
+
+class DocumentPublished(EditionEvent):
+    """An edition became public; the website shows it and media distribute it."""
+
+    subject = "publishing.document.published"
+    summary = "An edition of a legal act, press release, news item or page was published."
+
     title: LocalizedText
     summary_text: LocalizedText | None = None
     body_html: LocalizedText | None = None
+    translation_pending: bool = False
     published_at: datetime
+    requested_publish_at: datetime | None = None
+    issuer: Issuer | None = None
+    register_number: str | None = None
+    date_signed: date | None = None
+    external_registration_code: str | None = None
+    change_note: str | None = None
+    change_kind: str | None = None
+    supersedes_edition: int | None = None
+    slug: str | None = None
+    nav_section: str | None = None
+    nav_order: int | None = None
+    attachments: list[AttachmentRef] = Field(default_factory=list)
+    content_sha256: str | None = None
+    publication_record: dict[str, Any] | None = None
+    signature: str | None = None
+    force_published: bool = False
+    review_pending_roles: list[str] = Field(default_factory=list)
+
+
+class DocumentPublicationFailed(EditionEvent):
+    """Publishing the approved edition kept failing; an administrator is to retry."""
+
+    subject = "publishing.document.publication_failed"
+
+    error: str
+
+
+class DocumentWithdrawn(EditionEvent):
+    """The edition was withdrawn: before publication, from its route; after it, from
+    currency, with a public explanation the page keeps showing."""
+
+    subject = "publishing.document.withdrawn"
+
+    was_published: bool
+    public_explanation: str | None = None
+
+
+class DocumentUnpublished(EditionEvent):
+    """A publication made in error was taken down: the page answers 410 or redirects."""
+
+    subject = "publishing.document.unpublished"
+
+    explanation: str
+    redirect_url: str | None = None
+
+
+class DocumentReminderDue(EditionEvent):
+    """Half of a review step's time has passed without a decision."""
+
+    subject = "publishing.document.reminder_due"
+
+    task_id: str
+    step: str
+    awaiting: list[str]
+    due_at: datetime
+
+
+class DocumentEscalated(EditionEvent):
+    """A review step's deadline passed; the escalation role now decides too."""
+
+    subject = "publishing.document.escalated"
+
+    task_id: str
+    step: str
+    awaiting: list[str]
+    due_at: datetime

@@ -1,79 +1,565 @@
-"""Publishing's REST API."""
+"""Publishing's REST API: documents for staff, the workflow's own endpoints, administration
+of routes and issuers, and what is public (the register, files, the signing key)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import APIRouter, Depends, Header, Query, Request, UploadFile, status
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel
+from sqlalchemy import select
 
-from meria.auth import CurrentUser, User, require_role
+from meria.auth import OptionalUser, User, require_role
+from meria.bus import Outbox
+from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import request_runtime
-from services.publishing import documents
-from services.publishing.schemas import DocumentCreate, DocumentPublic, DocumentSubmit
+from services.publishing import documents, lifecycle, preview, review, signing
+from services.publishing.models import ApprovalRoute, Document, Issuer
+from services.publishing.routes import current_route
+from services.publishing.schemas import (
+    AttachmentPublic,
+    AuditEntryPublic,
+    CaseInfo,
+    DecisionRequest,
+    DocumentCreate,
+    DocumentPublic,
+    DocumentType,
+    DocumentUpdate,
+    EditionCreate,
+    IssuerPublic,
+    IssuerUpdate,
+    NumberAssigned,
+    PreviewLink,
+    PublishedEdition,
+    ReasonRequest,
+    RegisterEntry,
+    RetrospectiveApproval,
+    RoutePublic,
+    RouteUpdate,
+    SubmitRequest,
+    TaskNotice,
+    TransitionRequest,
+    TransitionResult,
+    UnpublishRequest,
+    WithdrawRequest,
+)
+from services.publishing.settings import PublishingSettings
+from services.publishing.views import document_view, edition_view
+from workflows.human_task import TaskResult, TaskState
+from workflows.publication import PublicationStatus
 
-router = APIRouter(prefix="/documents", tags=["documents"])
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 Editor = Annotated[User, require_role("editor")]
+Staff = Annotated[
+    User,
+    require_role(
+        "editor",
+        "legal_reviewer",
+        "head_of_department",
+        "mayor",
+        "media_officer",
+        "protocol_officer",
+    ),
+]
+Head = Annotated[User, require_role("head_of_department")]
+Admin = Annotated[User, require_role("admin")]
 System = Annotated[User, require_role("system")]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
-def public(document: documents.Document) -> DocumentPublic:
-    view = DocumentPublic.model_validate(document)
-    if document.state != "draft":
-        view.workflow_id = documents.workflow_id(document)
-    return view
+def settings_of(runtime: Runtime) -> PublishingSettings:
+    settings = runtime.settings
+    assert isinstance(settings, PublishingSettings)
+    return settings
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a draft document")
+def outbox_of(runtime: Runtime) -> Outbox:
+    assert runtime.outbox is not None
+    return runtime.outbox
+
+
+def signing_key(request: Request) -> Ed25519PrivateKey:
+    key: Ed25519PrivateKey = request.app.state.signing_key
+    return key
+
+
+def view(runtime: Runtime, document: Document) -> DocumentPublic:
+    return document_view(document, settings_of(runtime))
+
+
+async def fresh(runtime: Runtime, document_id: int) -> DocumentPublic:
+    """The document as it is now, read with everything it shows."""
+    return view(runtime, await documents.get_document(runtime.db(), document_id))
+
+
+class DocumentPage(BaseModel):
+    items: list[DocumentPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+documents_router = APIRouter(prefix="/documents", tags=["documents"])
+
+
+@documents_router.post("", status_code=status.HTTP_201_CREATED, summary="Create a draft")
 async def create_document(
     data: DocumentCreate, user: Editor, runtime: RuntimeDep
 ) -> DocumentPublic:
-    return public(await documents.create_document(runtime.db(), data, user))
+    document = await documents.create_document(runtime.db(), data, user)
+    return await fresh(runtime, document.id)
 
 
-@router.get("", summary="Documents, newest first")
+@documents_router.get("", summary="Documents, newest first, filtered")
 async def list_documents(
-    _: CurrentUser,
+    _: Staff,
     runtime: RuntimeDep,
+    document_type: DocumentType | None = None,
     state: str | None = None,
-    document_type: str | None = None,
+    issuer: str | None = None,
+    year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
+    number: Annotated[str | None, Query(max_length=40)] = None,
+    text: Annotated[str | None, Query(max_length=200, description="Words in title or text")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[DocumentPublic]:
-    found = await documents.list_documents(
-        runtime.db(), state=state, document_type=document_type, limit=limit, offset=offset
+) -> DocumentPage:
+    found, total = await documents.list_documents(
+        runtime.db(),
+        document_type=document_type,
+        state=state,
+        issuer=issuer,
+        year=year,
+        number=number,
+        text=text,
+        limit=limit,
+        offset=offset,
     )
-    return [public(document) for document in found]
+    return DocumentPage(
+        items=[view(runtime, d) for d in found], total=total, limit=limit, offset=offset
+    )
 
 
-@router.get("/{document_id}", summary="One document")
-async def get_document(document_id: int, _: CurrentUser, runtime: RuntimeDep) -> DocumentPublic:
-    return public(await documents.get_document(runtime.db(), document_id))
+@documents_router.get("/{document_id}", summary="A document with its editions")
+async def get_document(document_id: int, _: Staff, runtime: RuntimeDep) -> DocumentPublic:
+    return view(runtime, await documents.get_document(runtime.db(), document_id))
 
 
-@router.post("/{document_id}/submit", summary="Submit a draft; its workflow publishes it")
-async def submit_document(
-    document_id: int, data: DocumentSubmit, _: Editor, runtime: RuntimeDep
+@documents_router.patch("/{document_id}", summary="Change the edition in progress")
+async def edit_document(
+    document_id: int, data: DocumentUpdate, user: Editor, runtime: RuntimeDep
 ) -> DocumentPublic:
-    document = await documents.submit_document(
+    await review.edit(runtime.db(), runtime.temporal, document_id, data, user)
+    return await fresh(runtime, document_id)
+
+
+@documents_router.delete("/{document_id}", summary="Delete a draft never submitted")
+async def delete_document(document_id: int, user: Editor, runtime: RuntimeDep) -> DocumentPublic:
+    await documents.delete_draft(runtime.db(), document_id, user)
+    return await fresh(runtime, document_id)
+
+
+@documents_router.get("/{document_id}/editions/{number}", summary="One edition")
+async def get_edition(document_id: int, number: int, _: Staff, runtime: RuntimeDep) -> Any:
+    document = await documents.get_document(runtime.db(), document_id)
+    return edition_view(documents.edition_of(document, number), settings_of(runtime))
+
+
+@documents_router.post(
+    "/{document_id}/editions",
+    status_code=status.HTTP_201_CREATED,
+    summary="Start a new edition of a published document",
+)
+async def create_edition(
+    document_id: int, data: EditionCreate, user: Editor, runtime: RuntimeDep
+) -> DocumentPublic:
+    await documents.create_edition(runtime.db(), document_id, data, user)
+    return await fresh(runtime, document_id)
+
+
+@documents_router.post(
+    "/{document_id}/attachments",
+    status_code=status.HTTP_201_CREATED,
+    summary="Attach a PDF, DOCX, ODT or image to the edition in progress",
+)
+async def add_attachment(
+    document_id: int, file: UploadFile, user: Editor, runtime: RuntimeDep
+) -> AttachmentPublic:
+    settings = settings_of(runtime)
+    attachment = await documents.add_attachment(runtime.db(), settings, document_id, file, user)
+    document = await documents.get_document(runtime.db(), document_id)
+    edition = documents.require_working(document)
+    return AttachmentPublic(
+        id=attachment.id,
+        filename=attachment.filename,
+        media_type=attachment.media_type,
+        size=attachment.size,
+        sha256=attachment.sha256,
+        url=lifecycle.attachment_url(settings, edition, attachment.id),
+    )
+
+
+@documents_router.delete(
+    "/{document_id}/attachments/{attachment_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove an attachment from the edition in progress",
+)
+async def remove_attachment(
+    document_id: int, attachment_id: int, _: Editor, runtime: RuntimeDep
+) -> None:
+    await documents.remove_attachment(runtime.db(), document_id, attachment_id)
+
+
+@documents_router.get(
+    "/{document_id}/editions/{number}/attachments/{attachment_id}",
+    summary="An attachment's file (public once published)",
+    response_class=FileResponse,
+)
+async def attachment_file(
+    document_id: int, number: int, attachment_id: int, user: OptionalUser, runtime: RuntimeDep
+) -> FileResponse:
+    attachment, path = await documents.attachment_file(
+        runtime.db(), settings_of(runtime), document_id, number, attachment_id, user
+    )
+    if not await asyncio.to_thread(path.exists):
+        raise Problem(503, "File unavailable", "The file is missing from storage.")
+    return FileResponse(
+        path,
+        media_type=attachment.media_type,
+        filename=attachment.filename,
+        headers={"X-Content-SHA256": attachment.sha256},
+    )
+
+
+@documents_router.post("/{document_id}/submit", summary="Submit for approval")
+async def submit_document(
+    document_id: int, data: SubmitRequest, user: Editor, runtime: RuntimeDep
+) -> DocumentPublic:
+    await review.submit(
         runtime.db(),
         runtime.temporal,
+        outbox_of(runtime),
         runtime.settings.temporal_task_queue,
         document_id,
-        data.publish_at,
+        data,
+        user,
     )
-    return public(document)
+    return await fresh(runtime, document_id)
 
 
-@router.post(
-    "/{document_id}/editions/{edition}/publication",
-    summary="Publish an edition (called by the publication workflow; idempotent)",
+@documents_router.post("/{document_id}/decisions", summary="Approve, reject or request changes")
+async def decide(
+    document_id: int, data: DecisionRequest, user: Staff, runtime: RuntimeDep
+) -> TaskResult:
+    return await review.decide(runtime.db(), runtime.temporal, document_id, data, user)
+
+
+@documents_router.post("/{document_id}/resubmit", summary="Resubmit after changes")
+async def resubmit(document_id: int, user: Editor, runtime: RuntimeDep) -> PublicationStatus:
+    status_: PublicationStatus = await review.resubmit(
+        runtime.db(), runtime.temporal, document_id, user
+    )
+    return status_
+
+
+@documents_router.post(
+    "/{document_id}/withdraw", summary="Withdraw: from its route, or from publication"
 )
-async def publish_edition(
-    document_id: int, edition: int, _: System, runtime: RuntimeDep
+async def withdraw(
+    document_id: int, data: WithdrawRequest, user: Staff, runtime: RuntimeDep
 ) -> DocumentPublic:
-    assert runtime.outbox is not None
-    return public(
-        await documents.publish_edition(runtime.db(), runtime.outbox, document_id, edition)
+    await review.withdraw(
+        runtime.db(), runtime.temporal, outbox_of(runtime), document_id, data, user
     )
+    return await fresh(runtime, document_id)
+
+
+@documents_router.post("/{document_id}/unpublish", summary="Take down a publication made in error")
+async def unpublish(
+    document_id: int, data: UnpublishRequest, user: Head, runtime: RuntimeDep
+) -> DocumentPublic:
+    await review.unpublish(runtime.db(), outbox_of(runtime), document_id, data, user)
+    return await fresh(runtime, document_id)
+
+
+@documents_router.post(
+    "/{document_id}/force-publish", summary="Publish without the remaining review steps"
+)
+async def force_publish(
+    document_id: int, data: ReasonRequest, user: Head, runtime: RuntimeDep
+) -> PublicationStatus:
+    status_: PublicationStatus = await review.force_publish(
+        runtime.db(), runtime.temporal, document_id, data.reason, user
+    )
+    return status_
+
+
+@documents_router.post(
+    "/{document_id}/retrospective-approvals",
+    summary="Approve afterwards what was published without full review",
+)
+async def approve_retrospectively(
+    document_id: int, data: RetrospectiveApproval, user: Staff, runtime: RuntimeDep
+) -> DocumentPublic:
+    await review.approve_retrospectively(
+        runtime.db(), outbox_of(runtime), document_id, data.comment, user
+    )
+    return await fresh(runtime, document_id)
+
+
+@documents_router.post("/{document_id}/retry-publication", summary="Retry a failed publication")
+async def retry_publication(
+    document_id: int, user: Admin, runtime: RuntimeDep
+) -> PublicationStatus:
+    status_: PublicationStatus = await review.retry(
+        runtime.db(), runtime.temporal, document_id, user
+    )
+    return status_
+
+
+@documents_router.get("/{document_id}/status", summary="Where the edition in progress stands")
+async def workflow_status(document_id: int, _: Staff, runtime: RuntimeDep) -> PublicationStatus:
+    document = await documents.get_document(runtime.db(), document_id)
+    edition = documents.current_edition(document)
+    found = await review.workflow_status(runtime.temporal, edition)
+    if found is None:
+        raise Problem(404, "No workflow", f"Edition {edition.number} has not been submitted.")
+    return found
+
+
+@documents_router.get("/{document_id}/audit", summary="Every decision and transition")
+async def audit(document_id: int, _: Staff, runtime: RuntimeDep) -> list[AuditEntryPublic]:
+    entries = await documents.audit_trail(runtime.db(), document_id)
+    return [AuditEntryPublic.model_validate(entry) for entry in entries]
+
+
+@documents_router.post("/{document_id}/preview-links", summary="A signed, expiring preview link")
+async def preview_link(document_id: int, _: Staff, runtime: RuntimeDep) -> PreviewLink:
+    document = await documents.get_document(runtime.db(), document_id)
+    edition = documents.current_edition(document)
+    settings = settings_of(runtime)
+    token, expires = preview.issue(settings, document.id, edition.number)
+    return PreviewLink(url=f"{settings.publishing_url}/preview/{token}", expires_at=expires)
+
+
+tasks_router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+
+@tasks_router.post("/{task_id}/claim", summary="Claim a review step")
+async def claim_task(task_id: str, user: Staff, runtime: RuntimeDep) -> TaskState:
+    state: TaskState = await review.claim(runtime.temporal, task_id, user)
+    return state
+
+
+@tasks_router.post("/{task_id}/unclaim", summary="Release a claimed review step")
+async def unclaim_task(task_id: str, user: Staff, runtime: RuntimeDep) -> TaskState:
+    state: TaskState = await review.claim(runtime.temporal, task_id, user, release=True)
+    return state
+
+
+workflow_router = APIRouter(
+    prefix="/documents/{document_id}/editions/{number}", tags=["workflow (internal)"]
+)
+
+
+@workflow_router.get("/case", summary="What the publication workflow needs to run")
+async def case(document_id: int, number: int, _: System, runtime: RuntimeDep) -> CaseInfo:
+    return await lifecycle.case_info(runtime.db(), settings_of(runtime), document_id, number)
+
+
+@workflow_router.post("/transitions", summary="Record a transition of the route")
+async def record_transition(
+    document_id: int,
+    number: int,
+    data: TransitionRequest,
+    _: System,
+    runtime: RuntimeDep,
+    idempotency_key: IdempotencyKey = None,
+) -> TransitionResult:
+    return await lifecycle.record_transition(
+        runtime.db(), outbox_of(runtime), document_id, number, data, idempotency_key
+    )
+
+
+@workflow_router.post("/register-number", summary="Assign the register number (idempotent)")
+async def register_number(
+    document_id: int, number: int, _: System, runtime: RuntimeDep
+) -> NumberAssigned:
+    return await lifecycle.assign_number(runtime.db(), document_id, number)
+
+
+@workflow_router.post("/publication", summary="Publish the approved edition (idempotent)")
+async def publication(
+    document_id: int, number: int, _: System, runtime: RuntimeDep, request: Request
+) -> PublishedEdition:
+    return await lifecycle.publish(
+        runtime.db(),
+        outbox_of(runtime),
+        settings_of(runtime),
+        signing_key(request),
+        document_id,
+        number,
+    )
+
+
+@workflow_router.post(
+    "/task-notices",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="A step's reminder or escalation",
+)
+async def task_notice(
+    document_id: int,
+    number: int,
+    data: TaskNotice,
+    _: System,
+    runtime: RuntimeDep,
+    idempotency_key: IdempotencyKey = None,
+) -> None:
+    await lifecycle.task_notice(
+        runtime.db(), outbox_of(runtime), document_id, number, data, idempotency_key
+    )
+
+
+admin_router = APIRouter(tags=["administration"])
+
+
+@admin_router.get("/routes", summary="The approval route of every document type")
+async def list_routes(_: Staff, runtime: RuntimeDep) -> list[RoutePublic]:
+    routes = []
+    async with runtime.db().session() as session:
+        for document_type in DocumentType.__args__:  # type: ignore[attr-defined]
+            steps, default = await current_route(session, document_type)
+            stored = None if default else await session.get(ApprovalRoute, document_type)
+            routes.append(
+                RoutePublic(
+                    document_type=document_type,
+                    steps=steps,
+                    default=default,
+                    updated_by=stored.updated_by if stored else None,
+                    updated_at=stored.updated_at if stored else None,
+                )
+            )
+    return routes
+
+
+@admin_router.put("/routes/{document_type}", summary="Set a document type's approval route")
+async def set_route(
+    document_type: DocumentType, data: RouteUpdate, user: Admin, runtime: RuntimeDep
+) -> RoutePublic:
+    moment = documents.now()
+    steps = [step.model_dump(mode="json") for step in data.steps]
+    async with runtime.db().transaction() as session:
+        stored = await session.get(ApprovalRoute, document_type)
+        if stored is None:
+            stored = ApprovalRoute(document_type=document_type)
+            session.add(stored)
+        stored.steps = steps
+        stored.updated_by = user.id
+        stored.updated_at = moment
+    # Cases already under way keep the route they started with.
+    return RoutePublic(
+        document_type=document_type,
+        steps=data.steps,
+        default=False,
+        updated_by=user.id,
+        updated_at=moment,
+    )
+
+
+@admin_router.get("/issuers", summary="Officials who issue legal acts")
+async def list_issuers(runtime: RuntimeDep) -> list[IssuerPublic]:
+    async with runtime.db().session() as session:
+        found = await session.scalars(select(Issuer).order_by(Issuer.code))
+        return [IssuerPublic.model_validate(issuer) for issuer in found]
+
+
+@admin_router.put("/issuers/{code}", summary="Add or rename an issuer")
+async def put_issuer(
+    code: Annotated[str, PathParam(pattern=r"^[a-z0-9_-]{2,40}$")],
+    data: IssuerUpdate,
+    _: Admin,
+    runtime: RuntimeDep,
+) -> IssuerPublic:
+    async with runtime.db().transaction() as session:
+        issuer = await session.get(Issuer, code)
+        if issuer is None:
+            issuer = Issuer(code=code)
+            session.add(issuer)
+        issuer.name_ka = data.name_ka
+        issuer.name_en = data.name_en
+    return IssuerPublic.model_validate(issuer)
+
+
+public_router = APIRouter(tags=["public"])
+
+
+@public_router.get("/register", summary="The register of legal acts' numbers")
+async def register(
+    runtime: RuntimeDep,
+    issuer: str | None = None,
+    document_type: DocumentType | None = None,
+    year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
+) -> list[RegisterEntry]:
+    query = select(Document).where(Document.register_number.is_not(None))
+    if issuer:
+        query = query.where(Document.issuer_code == issuer)
+    if document_type:
+        query = query.where(Document.document_type == document_type)
+    if year:
+        query = query.where(Document.register_year == year)
+    query = query.order_by(
+        Document.issuer_code,
+        Document.document_type,
+        Document.register_year,
+        Document.register_sequence,
+    )
+    entries = []
+    async with runtime.db().session() as session:
+        for document in await session.scalars(query):
+            edition = documents.public_edition(document) or documents.current_edition(document)
+            assert document.register_sequence is not None and document.register_year is not None
+            entries.append(
+                RegisterEntry(
+                    register_number=document.register_number or "",
+                    document_id=document.id,
+                    document_type=document.document_type,
+                    issuer_code=document.issuer_code or "",
+                    year=document.register_year,
+                    sequence=document.register_sequence,
+                    title_ka=edition.title_ka,
+                    date_signed=edition.date_signed,
+                    published_at=edition.published_at,
+                    state=edition.state,
+                )
+            )
+    return entries
+
+
+@public_router.get(
+    "/signing-key",
+    summary="The municipality's public key that verifies publication records",
+    response_class=PlainTextResponse,
+)
+async def public_signing_key(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(
+        signing.public_key_pem(signing_key(request)), media_type="application/x-pem-file"
+    )
+
+
+@public_router.get("/preview/{token}", response_class=HTMLResponse, include_in_schema=False)
+async def show_preview(token: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    document_id, number = preview.read(settings_of(runtime), token)
+    document = await documents.get_document(runtime.db(), document_id)
+    edition = documents.edition_of(document, number)
+    return templates.TemplateResponse(request, "preview.html", {"edition": edition})
+
+
+ROUTERS = [documents_router, tasks_router, workflow_router, admin_router, public_router]

@@ -8,9 +8,10 @@ from fastapi import FastAPI
 
 from meria.runtime import ServiceParts
 from meria.web import build_app
-from services.publishing.api import router
+from services.publishing.api import ROUTERS
 from services.publishing.models import Base, bus_tables
 from services.publishing.settings import PublishingSettings
+from services.publishing.signing import load_signing_key
 
 PARTS = ServiceParts(
     name="publishing",
@@ -23,12 +24,14 @@ PARTS = ServiceParts(
 
 
 def create_app(settings: PublishingSettings | None = None) -> FastAPI:
-    return build_app(
+    app = build_app(
         PublishingSettings,
         PARTS,
         settings,
         title="Meria publishing",
         description="Legal acts of the mayor's office, press releases, news and pages: "
-        "drafts, editions, approval and publication.",
-        routers=[router],
+        "drafts, editions, approval routes, the register of numbers, signed publication.",
+        routers=ROUTERS,
     )
+    app.state.signing_key = load_signing_key(app.state.settings)
+    return app

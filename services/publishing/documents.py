@@ -1,158 +1,453 @@
-"""Publishing's use cases: create a document, submit it, publish an edition.
+"""Publishing's use cases for documents and their editions: write, edit, attach, read.
 
-The full edition model and approval routes grow here; today a submitted document is
-published by its workflow at the requested time.
+The edition moving through approval is changed only here and in `lifecycle` (where the
+workflow's transitions land); both go through `apply`, the one place a state changes
+and an audit entry is written.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
-from temporalio.client import Client
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+import nh3
+from fastapi import UploadFile
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from meria.auth import User
-from meria.bus import Outbox
-from meria.contracts import DocumentPublished, LocalizedText
 from meria.db import Database
 from meria.problems import Problem
-from meria.temporal import KIND, REF, STAGE, SUBJECT
-from services.publishing.models import Document
-from services.publishing.schemas import DocumentCreate
-from workflows.publication import DocumentPublicationWorkflow, PublicationInput
+from services.publishing import attachments as files
+from services.publishing.models import Attachment, AuditEntry, Document, Edition, Issuer
+from services.publishing.schemas import (
+    LEGAL_ACT_TYPES,
+    DocumentCreate,
+    DocumentUpdate,
+    EditionCreate,
+)
+from services.publishing.settings import PublishingSettings
+from services.publishing.states import (
+    PUBLIC_STATES,
+    UNPUBLISHED_STATES,
+    Action,
+    State,
+    TransitionRefused,
+    next_state,
+)
 
-ALLOWED = {
-    "draft": ("submitted",),
-    "submitted": ("published",),
-    "published": (),
-}
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
-def workflow_id(document: Document) -> str:
-    return f"document-{document.id}-edition-{document.edition}"
+def sanitize(html: str | None) -> str | None:
+    """Published HTML keeps structure and links, never scripts, styles or handlers."""
+    if html is None:
+        return None
+    return nh3.clean(html, link_rel="noopener noreferrer")
 
 
-def _refuse(document: Document, wanted: str) -> Problem:
-    allowed = ALLOWED.get(document.state, ())
+def refused(error: TransitionRefused) -> Problem:
     return Problem(
         409,
         "Not allowed in this state",
-        f"Document {document.id} is {document.state}; it cannot become {wanted}.",
-        state=document.state,
-        allowed=list(allowed),
+        str(error)[0].upper() + str(error)[1:] + ".",
+        state=error.state.value,
+        allowed=[action.value for action in error.allowed],
     )
 
 
-async def get_document(database: Database, document_id: int) -> Document:
-    async with database.session() as session:
-        document = await session.get(Document, document_id)
+# Reading.
+
+
+async def load(session: AsyncSession, document_id: int, *, lock: bool = False) -> Document:
+    document = await session.get(Document, document_id, with_for_update=lock)
     if document is None:
         raise Problem(404, "No such document", f"There is no document {document_id}.")
     return document
 
 
-async def list_documents(
-    database: Database,
+def working_edition(document: Document) -> Edition | None:
+    """The edition not yet public, if any (a document has at most one)."""
+    return next((e for e in document.editions if e.state in UNPUBLISHED_STATES), None)
+
+
+def public_edition(document: Document) -> Edition | None:
+    return next((e for e in reversed(document.editions) if e.state in PUBLIC_STATES), None)
+
+
+def current_edition(document: Document) -> Edition:
+    """What staff see first: the edition in progress, else the latest."""
+    return working_edition(document) or document.editions[-1]
+
+
+def edition_of(document: Document, number: int) -> Edition:
+    for edition in document.editions:
+        if edition.number == number:
+            return edition
+    raise Problem(404, "No such edition", f"Document {document.id} has no edition {number}.")
+
+
+def require_working(document: Document) -> Edition:
+    edition = working_edition(document)
+    if edition is None:
+        latest = document.editions[-1]
+        raise Problem(
+            409,
+            "No edition in progress",
+            f"Document {document.id} has no unpublished edition (the latest is "
+            f"{latest.state}); create a new edition to change it.",
+            state=latest.state,
+        )
+    return edition
+
+
+async def get_document(database: Database, document_id: int) -> Document:
+    async with database.session() as session:
+        return await load(session, document_id)
+
+
+def filtered(
     *,
-    state: str | None = None,
     document_type: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> list[Document]:
-    query = select(Document).order_by(Document.id.desc()).limit(limit).offset(offset)
-    if state:
-        query = query.where(Document.state == state)
+    state: str | None = None,
+    issuer: str | None = None,
+    year: int | None = None,
+    number: str | None = None,
+    text: str | None = None,
+) -> Select[tuple[Document]]:
+    query = select(Document).order_by(Document.id.desc())
     if document_type:
         query = query.where(Document.document_type == document_type)
+    if issuer:
+        query = query.where(Document.issuer_code == issuer)
+    if year:
+        query = query.where(Document.register_year == year)
+    if number:
+        query = query.where(
+            or_(Document.register_number == number, Document.register_sequence == _int(number))
+        )
+    if state or text:
+        editions = select(Edition.document_id)
+        if state:
+            editions = editions.where(Edition.state == state)
+        if text:
+            pattern = f"%{text}%"
+            editions = editions.where(
+                or_(
+                    Edition.title_ka.ilike(pattern),
+                    Edition.title_en.ilike(pattern),
+                    Edition.summary_ka.ilike(pattern),
+                    Edition.body_ka.ilike(pattern),
+                )
+            )
+        query = query.where(Document.id.in_(editions))
+    return query
+
+
+def _int(value: str) -> int:
+    head = value.split("/", 1)[0]
+    return int(head) if head.isdigit() else -1
+
+
+async def list_documents(
+    database: Database, *, limit: int = 50, offset: int = 0, **filters: Any
+) -> tuple[list[Document], int]:
+    query = filtered(**filters)
     async with database.session() as session:
-        return list(await session.scalars(query))
+        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        documents = list(await session.scalars(query.limit(limit).offset(offset)))
+    return documents, int(total or 0)
+
+
+async def audit_trail(database: Database, document_id: int) -> list[AuditEntry]:
+    async with database.session() as session:
+        await load(session, document_id)
+        entries = await session.scalars(
+            select(AuditEntry).where(AuditEntry.document_id == document_id).order_by(AuditEntry.id)
+        )
+        return list(entries)
+
+
+# Changing state, in one place.
+
+
+def apply(
+    session: AsyncSession,
+    document: Document,
+    edition: Edition,
+    action: Action,
+    actor: str,
+    *,
+    step: str | None = None,
+    comment: str | None = None,
+    details: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+) -> AuditEntry:
+    """Move the edition along the transition table and keep who, when, what and why."""
+    origin = State(edition.state)
+    try:
+        target = next_state(origin, action)
+    except TransitionRefused as error:
+        raise refused(error) from None
+    edition.state = target.value
+    edition.updated_at = now()
+    entry = AuditEntry(
+        document_id=document.id,
+        edition_number=edition.number,
+        at=edition.updated_at,
+        actor=actor,
+        action=action.value,
+        from_state=origin.value,
+        to_state=target.value,
+        step=step,
+        comment=comment,
+        details=details or {},
+        idempotency_key=idempotency_key,
+    )
+    session.add(entry)
+    return entry
+
+
+# Writing.
 
 
 async def create_document(database: Database, data: DocumentCreate, author: User) -> Document:
-    document = Document(
-        **data.model_dump(),
-        state="draft",
-        edition=1,
-        created_by=author.id,
-        created_at=datetime.now(UTC),
-    )
+    moment = now()
     async with database.transaction() as session:
-        session.add(document)
-    return document
-
-
-async def submit_document(
-    database: Database,
-    temporal: Client,
-    task_queue: str,
-    document_id: int,
-    publish_at: datetime | None,
-) -> Document:
-    async with database.transaction() as session:
-        document = await session.get(Document, document_id, with_for_update=True)
-        if document is None:
-            raise Problem(404, "No such document", f"There is no document {document_id}.")
-        if document.state == "submitted":
-            return document
-        if "submitted" not in ALLOWED.get(document.state, ()):
-            raise _refuse(document, "submitted")
-        # The workflow's id is the edition's, so a repeated submit finds the running one;
-        # if this transaction then fails, the next submit reuses that workflow.
-        await temporal.start_workflow(
-            DocumentPublicationWorkflow.run,
-            PublicationInput(
-                document_id=document.id, edition=document.edition, publish_at=publish_at
-            ),
-            id=workflow_id(document),
-            task_queue=task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(KIND, "document"),
-                    SearchAttributePair(STAGE, "submitted"),
-                    SearchAttributePair(REF, f"document:{document.id}"),
-                    SearchAttributePair(SUBJECT, document.title_ka),
-                ]
-            ),
-        )
-        document.state = "submitted"
-        document.submitted_at = datetime.now(UTC)
-        document.publish_at = publish_at
-    return document
-
-
-async def publish_edition(
-    database: Database, outbox: Outbox, document_id: int, edition: int
-) -> Document:
-    """Publish an edition; publishing it again answers the same and announces nothing."""
-    async with database.transaction() as session:
-        document = await session.get(Document, document_id, with_for_update=True)
-        if document is None or document.edition != edition:
+        if data.issuer_code and await session.get(Issuer, data.issuer_code) is None:
             raise Problem(
-                404, "No such edition", f"Document {document_id} has no edition {edition}."
+                422,
+                "Unknown issuer",
+                f"There is no issuer {data.issuer_code!r}; see GET /issuers.",
             )
-        if document.state == "published":
-            return document
-        if "published" not in ALLOWED.get(document.state, ()):
-            raise _refuse(document, "published")
-        document.state = "published"
-        document.published_at = datetime.now(UTC)
-        await outbox.add(
-            session,
-            DocumentPublished(
+        document = Document(
+            document_type=data.document_type,
+            issuer_code=data.issuer_code,
+            slug=data.slug,
+            nav_section=data.nav_section,
+            nav_order=data.nav_order,
+            external_registration_code=data.external_registration_code,
+            created_by=author.id,
+            created_at=moment,
+        )
+        edition = Edition(
+            number=1,
+            state=State.DRAFT.value,
+            revision=1,
+            **_content(data.model_dump(include=CONTENT_FIELDS)),
+            publish_at=data.publish_at,
+            created_by=author.id,
+            created_at=moment,
+            updated_at=moment,
+            review_pending_roles=[],
+        )
+        document.editions.append(edition)
+        session.add(document)
+        try:
+            await session.flush()
+        except IntegrityError:
+            raise Problem(
+                409, "Address already taken", f"Another page already has the slug {data.slug!r}."
+            ) from None
+        session.add(
+            AuditEntry(
                 document_id=document.id,
-                edition=document.edition,
-                document_type=document.document_type,
-                title=LocalizedText(ka=document.title_ka, en=document.title_en),
-                summary_text=_localized(document.summary_ka, document.summary_en),
-                body_html=_localized(document.body_ka, document.body_en),
-                published_at=document.published_at,
-            ),
-            about=f"document:{document.id}",
+                edition_number=1,
+                at=moment,
+                actor=author.id,
+                action="create",
+                from_state="",
+                to_state=State.DRAFT.value,
+                details={},
+            )
         )
     return document
 
 
-def _localized(ka: str | None, en: str | None) -> LocalizedText | None:
-    return LocalizedText(ka=ka, en=en) if ka else None
+CONTENT_FIELDS = {
+    "title_ka",
+    "title_en",
+    "summary_ka",
+    "summary_en",
+    "body_ka",
+    "body_en",
+    "translation_pending",
+}
+
+
+def _content(values: dict[str, Any]) -> dict[str, Any]:
+    for field in ("body_ka", "body_en"):
+        if field in values and values[field] is not None:
+            values[field] = sanitize(values[field])
+    return values
+
+
+def apply_edit(edition: Edition, data: DocumentUpdate) -> list[str]:
+    """Write the changed fields; return their names (nothing when nothing changed)."""
+    changes = _content(data.model_dump(include=CONTENT_FIELDS | {"publish_at"}, exclude_unset=True))
+    changed = [name for name, value in changes.items() if getattr(edition, name) != value]
+    if "title_ka" in changes and changes["title_ka"] is None:
+        raise Problem(422, "The request is not valid", "title_ka: the Georgian title is required")
+    for name in changed:
+        setattr(edition, name, changes[name])
+    return changed
+
+
+async def create_edition(
+    database: Database, document_id: int, data: EditionCreate, author: User
+) -> Document:
+    """A new draft edition of a published document, starting from its public text."""
+    moment = now()
+    async with database.transaction() as session:
+        document = await load(session, document_id, lock=True)
+        if working_edition(document) is not None:
+            raise Problem(
+                409,
+                "An edition is already in progress",
+                f"Document {document_id} already has an unpublished edition; finish or "
+                "withdraw it first.",
+            )
+        base = public_edition(document)
+        if base is None:
+            raise Problem(
+                409, "Nothing published yet", "A new edition starts from a published one."
+            )
+        edition = Edition(
+            number=document.editions[-1].number + 1,
+            state=State.DRAFT.value,
+            revision=1,
+            **{field: getattr(base, field) for field in CONTENT_FIELDS},
+            change_note=data.change_note,
+            change_kind=data.change_kind,
+            created_by=author.id,
+            created_at=moment,
+            updated_at=moment,
+            review_pending_roles=[],
+        )
+        for attachment in base.attachments:
+            edition.attachments.append(
+                Attachment(
+                    filename=attachment.filename,
+                    stored_name=attachment.stored_name,
+                    media_type=attachment.media_type,
+                    size=attachment.size,
+                    sha256=attachment.sha256,
+                    created_by=attachment.created_by,
+                    created_at=attachment.created_at,
+                )
+            )
+        document.editions.append(edition)
+        await session.flush()
+        session.add(
+            AuditEntry(
+                document_id=document.id,
+                edition_number=edition.number,
+                at=moment,
+                actor=author.id,
+                action="new_edition",
+                from_state="",
+                to_state=State.DRAFT.value,
+                comment=data.change_note,
+                details={"change_kind": data.change_kind},
+            )
+        )
+    return document
+
+
+async def delete_draft(database: Database, document_id: int, user: User) -> Document:
+    async with database.transaction() as session:
+        document = await load(session, document_id, lock=True)
+        edition = require_working(document)
+        apply(session, document, edition, Action.DELETE, user.id)
+    return document
+
+
+async def add_attachment(
+    database: Database,
+    settings: PublishingSettings,
+    document_id: int,
+    upload: UploadFile,
+    user: User,
+) -> Attachment:
+    folder: Path = settings.attachments_dir  # type: ignore[assignment]
+    async with database.session() as session:
+        document = await load(session, document_id)
+        _require_attachable(require_working(document))
+    stored = await files.store(upload, folder, settings.max_attachment_bytes)
+    try:
+        async with database.transaction() as session:
+            document = await load(session, document_id, lock=True)
+            edition = require_working(document)
+            _require_attachable(edition)
+            attachment = Attachment(
+                filename=(upload.filename or stored.stored_name)[:300],
+                stored_name=stored.stored_name,
+                media_type=stored.media_type,
+                size=stored.size,
+                sha256=stored.sha256,
+                created_by=user.id,
+                created_at=now(),
+            )
+            edition.attachments.append(attachment)
+            edition.revision += 1
+            edition.updated_at = now()
+    except BaseException:
+        # Refused after the file was written: keep nothing of it.
+        await asyncio.to_thread((folder / stored.stored_name).unlink, missing_ok=True)
+        raise
+    return attachment
+
+
+def _require_attachable(edition: Edition) -> None:
+    if edition.state not in (State.DRAFT, State.CHANGES_REQUESTED):
+        raise Problem(
+            409,
+            "Attachments are fixed now",
+            f"Attachments change only in a draft or when changes are requested; the edition "
+            f"is {edition.state}.",
+            state=edition.state,
+        )
+
+
+async def remove_attachment(database: Database, document_id: int, attachment_id: int) -> None:
+    async with database.transaction() as session:
+        document = await load(session, document_id, lock=True)
+        edition = require_working(document)
+        _require_attachable(edition)
+        attachment = next((a for a in edition.attachments if a.id == attachment_id), None)
+        if attachment is None:
+            raise Problem(404, "No such attachment", f"Attachment {attachment_id} is not here.")
+        edition.attachments.remove(attachment)
+        await session.delete(attachment)
+        edition.revision += 1
+        edition.updated_at = now()
+
+
+async def attachment_file(
+    database: Database,
+    settings: PublishingSettings,
+    document_id: int,
+    number: int,
+    attachment_id: int,
+    user: User | None,
+) -> tuple[Attachment, Path]:
+    """A published edition's files are public; a draft's need a signed-in user."""
+    async with database.session() as session:
+        document = await load(session, document_id)
+        edition = edition_of(document, number)
+        attachment = next((a for a in edition.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise Problem(404, "No such attachment", f"Attachment {attachment_id} is not here.")
+    if edition.state not in (*PUBLIC_STATES, State.SUPERSEDED) and user is None:
+        raise Problem(401, "Authentication required", "This file is not published.")
+    path = settings.attachments_dir / attachment.stored_name  # type: ignore[operator]
+    return attachment, path
+
+
+def is_legal_act(document: Document) -> bool:
+    return document.document_type in LEGAL_ACT_TYPES

@@ -1,11 +1,24 @@
-"""Publishing's tables: documents, and the bus outbox and inbox beside them."""
+"""Publishing's tables: documents, editions, attachments, the audit trail, approval routes,
+the register of numbers, issuers, and the bus outbox and inbox beside them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from meria.bus import define_bus_tables
 from meria.db import UTCDateTime, new_metadata
@@ -18,23 +31,176 @@ class Base(DeclarativeBase):
 bus_tables = define_bus_tables(Base.metadata)
 
 
+class Issuer(Base):
+    """An official of the mayor's office who issues legal acts (the mayor, a deputy)."""
+
+    __tablename__ = "issuers"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_ka: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str | None] = mapped_column(String(300))
+
+
 class Document(Base):
-    """A document of the mayor's office: a legal act, a press release, a news item, a page."""
+    """A document of the mayor's office: a legal act, press material, or a standing page.
+
+    What it says lives in its editions; the document holds what does not change between
+    editions: its type, its issuer, its register number once it has one, and for a web
+    page its place in the site's navigation.
+    """
 
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    document_type: Mapped[str] = mapped_column(String(40))
-    state: Mapped[str] = mapped_column(String(30))
-    edition: Mapped[int] = mapped_column(Integer, default=1)
+    document_type: Mapped[str] = mapped_column(String(40), index=True)
+    issuer_code: Mapped[str | None] = mapped_column(ForeignKey("issuers.code"), index=True)
+    slug: Mapped[str | None] = mapped_column(String(200), unique=True)
+    nav_section: Mapped[str | None] = mapped_column(String(40))
+    nav_order: Mapped[int | None] = mapped_column(Integer)
+    register_number: Mapped[str | None] = mapped_column(String(40), index=True)
+    register_year: Mapped[int | None] = mapped_column(Integer, index=True)
+    register_sequence: Mapped[int | None] = mapped_column(Integer)
+    external_registration_code: Mapped[str | None] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    editions: Mapped[list[Edition]] = relationship(
+        back_populates="document", order_by="Edition.number", lazy="selectin"
+    )
+    issuer: Mapped[Issuer | None] = relationship(lazy="selectin")
+
+    __table_args__ = (
+        UniqueConstraint(
+            "document_type", "issuer_code", "register_year", "register_sequence",
+            name="uq_documents_register",
+        ),
+    )  # fmt: skip
+
+
+class Edition(Base):
+    """One version of a document's text, moving from draft to publication.
+
+    A published edition never changes; a change is a new edition with a change note.
+    """
+
+    __tablename__ = "editions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
     title_ka: Mapped[str] = mapped_column(String(500))
     title_en: Mapped[str | None] = mapped_column(String(500))
     summary_ka: Mapped[str | None] = mapped_column(Text)
     summary_en: Mapped[str | None] = mapped_column(Text)
-    body_ka: Mapped[str | None] = mapped_column(Text)
+    body_ka: Mapped[str] = mapped_column(Text, default="")
     body_en: Mapped[str | None] = mapped_column(Text)
+    translation_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    change_note: Mapped[str | None] = mapped_column(Text)
+    change_kind: Mapped[str | None] = mapped_column(String(10))
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_by: Mapped[str | None] = mapped_column(String(200))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    date_signed: Mapped[date | None] = mapped_column(Date)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    force_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    review_pending_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    publication_record: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    signature: Mapped[str | None] = mapped_column(String(200))
+    public_explanation: Mapped[str | None] = mapped_column(Text)
+    redirect_url: Mapped[str | None] = mapped_column(String(1000))
+
+    document: Mapped[Document] = relationship(back_populates="editions", lazy="selectin")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="edition", order_by="Attachment.id", lazy="selectin"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("document_id", "number", name="uq_editions_document_number"),
+        # At most one edition of a document that is not yet public.
+        Index(
+            "uq_editions_one_unpublished",
+            "document_id",
+            unique=True,
+            sqlite_where=text(
+                "state IN ('draft','submitted','in_review','changes_requested',"
+                "'approved','scheduled','failed_to_publish')"
+            ),
+            postgresql_where=text(
+                "state IN ('draft','submitted','in_review','changes_requested',"
+                "'approved','scheduled','failed_to_publish')"
+            ),
+        ),
+    )
+
+    @property
+    def workflow_id(self) -> str:
+        return f"document-{self.document_id}-edition-{self.number}"
+
+
+class Attachment(Base):
+    """A file of an edition, stored under a generated name, known by its SHA-256."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    # Editions share a file they both carry: files never change once stored.
+    stored_name: Mapped[str] = mapped_column(String(100), index=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    edition: Mapped[Edition] = relationship(back_populates="attachments")
+
+
+class AuditEntry(Base):
+    """Every decision and transition: who, when, from what to what, and why."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    edition_number: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str] = mapped_column(String(30))
+    to_state: Mapped[str] = mapped_column(String(30))
+    step: Mapped[str | None] = mapped_column(String(60))
+    comment: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # What the workflow's activity sent; a retried activity finds its entry instead of
+    # writing a second one.
+    idempotency_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+
+
+class ApprovalRoute(Base):
+    """The ordered approval steps for one document type; administrators edit them."""
+
+    __tablename__ = "approval_routes"
+
+    document_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RegisterCounter(Base):
+    """The last number given in one register: per issuer, document type and year."""
+
+    __tablename__ = "register_counters"
+
+    issuer_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    document_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)

@@ -1,11 +1,14 @@
-"""What the publishing API accepts and returns."""
+"""What the publishing API accepts and returns (the table models never leave the service).
+
+The publication workflow's activities are this API's clients and use these same models.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 DocumentType = Literal[
     "mayor_order",
@@ -17,44 +20,325 @@ DocumentType = Literal[
     "press_digest",
     "web_page",
 ]
+LEGAL_ACT_TYPES: frozenset[str] = frozenset({"mayor_order", "mayor_ordinance", "official_document"})
+NavSection = Literal["about", "structure", "contacts", "services"]
+DecisionRole = Literal["legal_reviewer", "head_of_department", "mayor", "media_officer", "editor"]
+Outcome = Literal["approve", "reject", "request_changes"]
+
+Title = Field(min_length=1, max_length=500)
 
 
-class DocumentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    document_type: DocumentType
-    title_ka: str = Field(min_length=1, max_length=500)
+
+class EditionContent(Strict):
+    """Title, summary and body in Georgian (required) and English (optional)."""
+
+    title_ka: str = Title
     title_en: str | None = Field(None, max_length=500)
-    summary_ka: str | None = None
-    summary_en: str | None = None
-    body_ka: str | None = None
-    body_en: str | None = None
-
-
-class DocumentSubmit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    publish_at: datetime | None = Field(
-        None, description="When to publish; immediately after approval when absent"
+    summary_ka: str | None = Field(None, max_length=5000)
+    summary_en: str | None = Field(None, max_length=5000)
+    body_ka: str = Field("", max_length=2_000_000)
+    body_en: str | None = Field(None, max_length=2_000_000)
+    translation_pending: bool = Field(
+        False, description="Publish with the English marked as a translation still to come"
     )
 
 
-class DocumentPublic(BaseModel):
+class DocumentCreate(EditionContent):
+    document_type: DocumentType
+    issuer_code: str | None = Field(None, pattern=r"^[a-z0-9_-]{2,40}$")
+    slug: str | None = Field(None, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=200)
+    nav_section: NavSection | None = None
+    nav_order: int | None = Field(None, ge=0, le=1000)
+    external_registration_code: str | None = Field(None, max_length=100)
+    publish_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _fits_its_type(self) -> DocumentCreate:
+        if self.document_type in LEGAL_ACT_TYPES and not self.issuer_code:
+            raise ValueError("a legal act needs its issuer (issuer_code)")
+        if self.document_type == "web_page" and not (self.slug and self.nav_section):
+            raise ValueError("a web page needs its slug and its navigation section")
+        return self
+
+
+class DocumentUpdate(Strict):
+    """Changes to the edition in progress; in review they restart the route."""
+
+    title_ka: str | None = Field(None, min_length=1, max_length=500)
+    title_en: str | None = Field(None, max_length=500)
+    summary_ka: str | None = Field(None, max_length=5000)
+    summary_en: str | None = Field(None, max_length=5000)
+    body_ka: str | None = Field(None, max_length=2_000_000)
+    body_en: str | None = Field(None, max_length=2_000_000)
+    translation_pending: bool | None = None
+    publish_at: AwareDatetime | None = None
+    reason: str | None = Field(
+        None, max_length=2000, description="Why it changed; required while in review"
+    )
+
+
+class EditionCreate(Strict):
+    change_note: str = Field(min_length=1, max_length=5000)
+    change_kind: Literal["major", "minor"]
+
+
+class SubmitRequest(Strict):
+    publish_at: AwareDatetime | None = Field(
+        None, description="When to publish; at approval when absent or already past"
+    )
+
+
+class DecisionRequest(Strict):
+    outcome: Outcome
+    comment: str | None = Field(None, max_length=5000)
+    revision: int | None = Field(None, ge=1, description="The revision the decision is about")
+    task_id: str | None = Field(None, max_length=300, description="The task, when several")
+
+    @model_validator(mode="after")
+    def _reason_for_no(self) -> DecisionRequest:
+        if self.outcome != "approve" and not self.comment:
+            raise ValueError("a rejection or a request for changes needs a comment")
+        return self
+
+
+class ReasonRequest(Strict):
+    reason: str = Field(min_length=3, max_length=5000)
+
+
+class WithdrawRequest(Strict):
+    reason: str = Field(min_length=3, max_length=5000)
+    public_explanation: str | None = Field(
+        None, min_length=3, max_length=5000, description="Shown on the public page; required "
+        "when the document is already published"
+    )  # fmt: skip
+
+
+class UnpublishRequest(Strict):
+    reason: str = Field(min_length=3, max_length=5000)
+    redirect_url: HttpUrl | None = None
+
+
+class RetrospectiveApproval(Strict):
+    comment: str | None = Field(None, max_length=5000)
+
+
+class RouteStep(Strict):
+    """One step of an approval route."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    role: DecisionRole
+    mode: Literal["any", "all", "quorum"] = "any"
+    people: list[str] = Field(default_factory=list, max_length=50)
+    quorum: int | None = Field(None, ge=1)
+    deadline_hours: float = Field(gt=0, le=24 * 365)
+    escalate_to: DecisionRole | None = None
+    label_ka: str | None = None
+    label_en: str | None = None
+
+    @model_validator(mode="after")
+    def _people_fit_the_mode(self) -> RouteStep:
+        if self.mode in ("all", "quorum") and not self.people:
+            raise ValueError(f"mode {self.mode!r} needs the people who decide")
+        if self.mode == "quorum" and not (self.quorum and self.quorum <= len(self.people)):
+            raise ValueError("quorum must be between 1 and the number of people")
+        if self.mode == "any" and self.people:
+            raise ValueError("mode 'any' takes no named people: anyone with the role decides")
+        if len(set(self.people)) != len(self.people):
+            raise ValueError("a person appears twice in the step")
+        return self
+
+
+class RouteUpdate(Strict):
+    steps: list[RouteStep] = Field(min_length=1, max_length=10)
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> RouteUpdate:
+        keys = [step.key for step in self.steps]
+        if len(set(keys)) != len(keys):
+            raise ValueError("step keys must be unique within a route")
+        return self
+
+
+class RoutePublic(BaseModel):
+    document_type: str
+    steps: list[RouteStep]
+    default: bool
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+
+
+class IssuerPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    code: str
+    name_ka: str
+    name_en: str | None
+
+
+class IssuerUpdate(Strict):
+    name_ka: str = Field(min_length=1, max_length=300)
+    name_en: str | None = Field(None, max_length=300)
+
+
+class AttachmentPublic(BaseModel):
     id: int
-    document_type: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    url: str
+
+
+class EditionPublic(BaseModel):
+    number: int
     state: str
-    edition: int
+    revision: int
     title_ka: str
     title_en: str | None
     summary_ka: str | None
     summary_en: str | None
-    body_ka: str | None
+    body_ka: str
     body_en: str | None
+    translation_pending: bool
+    change_note: str | None
+    change_kind: str | None
+    publish_at: datetime | None
     created_by: str
     created_at: datetime
+    updated_at: datetime
+    submitted_by: str | None
     submitted_at: datetime | None
-    publish_at: datetime | None
+    approved_at: datetime | None
+    date_signed: date | None
     published_at: datetime | None
-    workflow_id: str | None = None
+    force_published: bool
+    review_pending_roles: list[str]
+    content_sha256: str | None
+    publication_record: dict[str, Any] | None
+    signature: str | None
+    public_explanation: str | None
+    redirect_url: str | None
+    workflow_id: str
+    attachments: list[AttachmentPublic]
+    allowed_actions: list[str]
+
+
+class DocumentPublic(BaseModel):
+    id: int
+    document_type: str
+    state: str
+    issuer_code: str | None
+    issuer: IssuerPublic | None
+    slug: str | None
+    nav_section: str | None
+    nav_order: int | None
+    register_number: str | None
+    register_year: int | None
+    external_registration_code: str | None
+    created_by: str
+    created_at: datetime
+    title_ka: str
+    title_en: str | None
+    current: EditionPublic
+    published_edition: int | None
+    editions: list[EditionSummary]
+
+
+class EditionSummary(BaseModel):
+    number: int
+    state: str
+    change_note: str | None
+    change_kind: str | None
+    published_at: datetime | None
+
+
+class AuditEntryPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    edition_number: int
+    at: datetime
+    actor: str
+    action: str
+    from_state: str
+    to_state: str
+    step: str | None
+    comment: str | None
+    details: dict[str, Any]
+
+
+class RegisterEntry(BaseModel):
+    register_number: str
+    document_id: int
+    document_type: str
+    issuer_code: str
+    year: int
+    sequence: int
+    title_ka: str
+    date_signed: date | None
+    published_at: datetime | None
+    state: str
+
+
+class PreviewLink(BaseModel):
+    url: str
+    expires_at: datetime
+
+
+# What the publication workflow's activities exchange with the service.
+
+
+class CaseInfo(BaseModel):
+    """Everything the workflow needs to run one edition's route, read once at its start."""
+
+    document_id: int
+    edition: int
+    document_type: str
+    subject: str
+    author: str
+    revision: int
+    state: str
+    steps: list[RouteStep]
+    is_legal_act: bool
+    publish_at: datetime | None
+    publish_attempts: int
+    publish_retry_seconds: float
+
+
+class TransitionRequest(Strict):
+    action: str
+    actor: str = Field(min_length=1, max_length=200)
+    step: str | None = None
+    comment: str | None = Field(None, max_length=5000)
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class TransitionResult(BaseModel):
+    state: str
+    revision: int
+    publish_at: datetime | None
+
+
+class NumberAssigned(BaseModel):
+    register_number: str | None
+    date_signed: date | None
+
+
+class PublishedEdition(BaseModel):
+    document_id: int
+    edition: int
+    published_at: datetime
+    content_sha256: str
+
+
+class TaskNotice(Strict):
+    kind: Literal["reminder", "escalation"]
+    task_id: str
+    step: str
+    awaiting: list[str]
+    due_at: datetime
+
+
+DocumentPublic.model_rebuild()

@@ -1,63 +1,245 @@
-"""Demo documents: news and press releases of Akhmeta's mayor's office, published."""
+"""Demo publishing for a newcomer: Akhmeta's legal acts, press material and standing pages,
+each brought to its state through the real API and workflows — published, waiting in
+review, scheduled, and one still a draft."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from meria.auth import User, issue_token
 from meria.seed import SeedContext
 
-DOCUMENTS = [
-    {
-        "document_type": "news",
-        "title_ka": "ახმეტაში ახალი საბავშვო ბაღი გაიხსნა",
-        "title_en": "A new kindergarten opened in Akhmeta",
-        "summary_ka": "ქალაქ ახმეტაში 120 ბავშვზე გათვლილი საბავშვო ბაღი გაიხსნა.",
-        "summary_en": "A kindergarten for 120 children opened in the town of Akhmeta.",
-        "body_ka": "<p>ახმეტის მუნიციპალიტეტის მერიის ინიციატივით ქალაქში ახალი საბავშვო "
-        "ბაღი გაიხსნა. გახსნას მუნიციპალიტეტის მერი და მშობლები დაესწრნენ.</p>",
-        "body_en": "<p>On the initiative of Akhmeta Municipality City Hall a new kindergarten "
-        "opened in the town. The mayor and parents attended the opening.</p>",
-    },
-    {
-        "document_type": "press_release",
-        "title_ka": "მერიამ პანკისის ხეობის გზების რეაბილიტაცია დაიწყო",
-        "title_en": "City Hall begins rehabilitating the roads of the Pankisi Valley",
-        "summary_ka": "სამუშაოები ექვს სოფელს მოიცავს და შემოდგომამდე დასრულდება.",
-        "summary_en": "The works cover six villages and will finish by autumn.",
-        "body_ka": "<p>ახმეტის მუნიციპალიტეტის მერიამ პანკისის ხეობის სოფლების "
-        "დამაკავშირებელი გზების რეაბილიტაცია დაიწყო.</p>",
-        "body_en": "<p>Akhmeta Municipality City Hall has begun rehabilitating the roads that "
-        "connect the villages of the Pankisi Valley.</p>",
-    },
-    {
-        "document_type": "announcement",
-        "title_ka": "თუშეთის გზა ზამთრის პერიოდში დაიკეტება",
-        "title_en": "The Tusheti road closes for the winter",
-        "summary_ka": "აბანოს უღელტეხილის გზა მოძრაობისთვის ზამთრის სეზონზე დაიკეტება.",
-        "summary_en": "The road over the Abano Pass closes to traffic for the winter season.",
-    },
+ISSUERS = {
+    "mayor": ("ახმეტის მუნიციპალიტეტის მერი", "Mayor of Akhmeta Municipality"),
+    "first-deputy-mayor": (
+        "ახმეტის მუნიციპალიტეტის მერის პირველი მოადგილე",
+        "First Deputy Mayor of Akhmeta Municipality",
+    ),
+}
+
+PEOPLE = {
+    "editor": User(id="demo.editor", name="ნინო ბერიძე", roles=frozenset({"editor"})),
+    "legal_reviewer": User(
+        id="demo.lawyer", name="ლევან კაპანაძე", roles=frozenset({"legal_reviewer"})
+    ),
+    "head_of_department": User(
+        id="demo.head", name="თამარ გელაშვილი", roles=frozenset({"head_of_department"})
+    ),
+    "mayor": User(id="demo.mayor", name="ახმეტის მერი", roles=frozenset({"mayor"})),
+    "admin": User(id="demo.admin", name="ადმინისტრატორი", roles=frozenset({"admin"})),
+}
+
+# (document, how far it goes: "published", "review", "scheduled" or "draft")
+DOCUMENTS: list[tuple[dict[str, Any], str]] = [
+    (
+        {
+            "document_type": "mayor_order",
+            "issuer_code": "mayor",
+            "title_ka": "ახმეტის მუნიციპალიტეტის 2027 წლის ბიუჯეტის პროექტის მომზადების შესახებ",
+            "title_en": "On preparing the draft 2027 budget of Akhmeta Municipality",
+            "summary_ka": "მერიის სამსახურებს დაევალათ ბიუჯეტის წინადადებების წარდგენა.",
+            "summary_en": "The city hall's services are to submit their budget proposals.",
+            "body_ka": "<p>1. მერიის სტრუქტურულმა ერთეულებმა ბიუჯეტის წინადადებები წარმოადგინონ "
+            "1 დეკემბრამდე.</p><p>2. ბრძანება ძალაშია ხელმოწერისთანავე.</p>",
+            "body_en": "<p>1. The city hall's units submit their budget proposals by "
+            "1 December.</p><p>2. The order takes effect on signature.</p>",
+        },
+        "published",
+    ),
+    (
+        {
+            "document_type": "mayor_ordinance",
+            "issuer_code": "mayor",
+            "title_ka": "ზემო ალვანის სკოლის სახურავის შეკეთების სამუშაოების დაფინანსების შესახებ",
+            "title_en": "On funding the roof repair of the Zemo Alvani school",
+            "summary_ka": "სარეზერვო ფონდიდან 48 000 ლარის გამოყოფა.",
+            "summary_en": "GEL 48,000 allocated from the reserve fund.",
+            "body_ka": "<p>გამოიყოს 48 000 ლარი ზემო ალვანის საჯარო სკოლის სახურავის "
+            "შესაკეთებლად.</p>",
+            "translation_pending": True,
+        },
+        "published",
+    ),
+    (
+        {
+            "document_type": "press_release",
+            "title_ka": "ახმეტაში ახალი საბავშვო ბაღი გაიხსნა",
+            "title_en": "A new kindergarten opened in Akhmeta",
+            "summary_ka": "ქალაქ ახმეტაში 120 ბავშვზე გათვლილი საბავშვო ბაღი გაიხსნა.",
+            "summary_en": "A kindergarten for 120 children opened in the town of Akhmeta.",
+            "body_ka": "<p>ახმეტის მუნიციპალიტეტის მერიის ინიციატივით ქალაქში ახალი საბავშვო "
+            "ბაღი გაიხსნა. გახსნას მუნიციპალიტეტის მერი და მშობლები დაესწრნენ.</p>",
+            "body_en": "<p>On the initiative of Akhmeta Municipality City Hall a new "
+            "kindergarten opened in the town. The mayor and parents attended the opening.</p>",
+        },
+        "published",
+    ),
+    (
+        {
+            "document_type": "news",
+            "title_ka": "მერიამ პანკისის ხეობის გზების რეაბილიტაცია დაიწყო",
+            "title_en": "City Hall begins rehabilitating the roads of the Pankisi Valley",
+            "summary_ka": "სამუშაოები ექვს სოფელს მოიცავს და შემოდგომამდე დასრულდება.",
+            "summary_en": "The works cover six villages and will finish by autumn.",
+            "body_ka": "<p>ახმეტის მუნიციპალიტეტის მერიამ პანკისის ხეობის სოფლების "
+            "დამაკავშირებელი გზების რეაბილიტაცია დაიწყო.</p>",
+        },
+        "published",
+    ),
+    (
+        {
+            "document_type": "announcement",
+            "title_ka": "თუშეთის გზა ზამთრის პერიოდში დაიკეტება",
+            "title_en": "The Tusheti road closes for the winter",
+            "summary_ka": "აბანოს უღელტეხილის გზა მოძრაობისთვის ზამთრის სეზონზე დაიკეტება.",
+            "summary_en": "The road over the Abano Pass closes to traffic for the winter season.",
+            "body_ka": "<p>აბანოს უღელტეხილზე მოძრაობა შეიზღუდება 1 დეკემბრიდან.</p>",
+        },
+        "published",
+    ),
+    (
+        {
+            "document_type": "web_page",
+            "slug": "about",
+            "nav_section": "about",
+            "nav_order": 1,
+            "title_ka": "ახმეტის მუნიციპალიტეტის შესახებ",
+            "title_en": "About Akhmeta Municipality",
+            "body_ka": "<p>ახმეტის მუნიციპალიტეტი მდებარეობს კახეთის მხარეში და მოიცავს "
+            "პანკისის ხეობასა და თუშეთს.</p>",
+            "body_en": "<p>Akhmeta Municipality lies in the Kakheti region and includes the "
+            "Pankisi Valley and Tusheti.</p>",
+        },
+        "published",
+    ),
+    (
+        {
+            "document_type": "web_page",
+            "slug": "contacts",
+            "nav_section": "contacts",
+            "nav_order": 1,
+            "title_ka": "კონტაქტი",
+            "title_en": "Contacts",
+            "body_ka": "<p>ახმეტის მუნიციპალიტეტის მერია, ქ. ახმეტა, რუსთაველის ქ. 27.</p>",
+            "body_en": "<p>Akhmeta Municipality City Hall, 27 Rustaveli Street, Akhmeta.</p>",
+        },
+        "published",
+    ),
+    (
+        {
+            "document_type": "mayor_order",
+            "issuer_code": "mayor",
+            "title_ka": "ახმეტის მუნიციპალიტეტში ზამთრის პერიოდისთვის მზადების შესახებ",
+            "title_en": "On preparing Akhmeta Municipality for the winter",
+            "body_ka": "<p>შეიქმნას ზამთრის პერიოდისთვის მზადების სამუშაო ჯგუფი.</p>",
+        },
+        "review",
+    ),
+    (
+        {
+            "document_type": "press_release",
+            "title_ka": "ახმეტის მერი ბათუმის მერიის დელეგაციას უმასპინძლებს",
+            "title_en": "The Mayor of Akhmeta will host a delegation from Batumi City Hall",
+            "body_ka": "<p>დელეგაცია გაეცნობა ახმეტის ღვინის მარნებსა და ტურისტულ მარშრუტებს.</p>",
+        },
+        "review",
+    ),
+    (
+        {
+            "document_type": "news",
+            "title_ka": "ალავერდობის დღესასწაულისთვის მზადება დაიწყო",
+            "title_en": "Preparations for the Alaverdoba festival have begun",
+            "body_ka": "<p>ალავერდობა სექტემბრის ბოლოს აღინიშნება.</p>",
+        },
+        "scheduled",
+    ),
+    (
+        {
+            "document_type": "announcement",
+            "title_ka": "მოქალაქეთა მიღების განრიგი დეკემბრის თვეში",
+            "title_en": "Citizens' reception schedule for December",
+            "body_ka": "<p>მერი მოქალაქეებს ყოველ სამშაბათს, 11:00 საათზე მიიღებს.</p>",
+        },
+        "draft",
+    ),
 ]
+
+ROUTE_ROLES = {
+    "legal_review": "legal_reviewer",
+    "department_review": "head_of_department",
+    "signature": "mayor",
+}
+
+
+class Desk:
+    def __init__(self, context: SeedContext) -> None:
+        self.context = context
+        self.tokens = {
+            key: issue_token(context.settings, user, ttl_seconds=900)
+            for key, user in PEOPLE.items()
+        }
+
+    async def call(self, who: str, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self.context.http.request(
+            method,
+            self.context.url("publishing", path),
+            headers={"Authorization": f"Bearer {self.tokens[who]}"},
+            **kwargs,
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    async def stage(self, document_id: int, decided: set[str]) -> dict[str, Any]:
+        """The workflow's status once it waits on a step not yet decided, or is past them."""
+        for _ in range(300):
+            response = await self.context.http.get(
+                self.context.url("publishing", f"/documents/{document_id}/status"),
+                headers={"Authorization": f"Bearer {self.tokens['editor']}"},
+            )
+            if response.status_code == 200:
+                status: dict[str, Any] = response.json()
+                status["tasks"] = [t for t in status["tasks"] if t["task_id"] not in decided]
+                if status["tasks"] or status["stage"] in ("approved", "published", "scheduled"):
+                    return status
+            await asyncio.sleep(0.1)
+        raise TimeoutError(f"document {document_id} did not reach a step")
 
 
 async def seed(context: SeedContext) -> int:
-    existing = await context.http.get(
-        context.url("publishing", "/documents"), params={"limit": 500}
-    )
-    existing.raise_for_status()
-    states = {document["title_ka"]: document for document in existing.json()}
-    created = 0
-    for document in DOCUMENTS:
-        found = states.get(document["title_ka"])
-        if found is not None and found["state"] != "draft":
-            continue
-        if found is None:
-            response = await context.http.post(
-                context.url("publishing", "/documents"), json=document
-            )
-            response.raise_for_status()
-            found = response.json()
-        document_id = found["id"]
-        submitted = await context.http.post(
-            context.url("publishing", f"/documents/{document_id}/submit"), json={}
+    desk = Desk(context)
+    for code, (name_ka, name_en) in ISSUERS.items():
+        await desk.call(
+            "admin", "PUT", f"/issuers/{code}", json={"name_ka": name_ka, "name_en": name_en}
         )
-        submitted.raise_for_status()
+    existing = await desk.call("editor", "GET", "/documents", params={"limit": 500})
+    titles = {item["title_ka"] for item in existing["items"]}
+    created = 0
+    for document, goal in DOCUMENTS:
+        if document["title_ka"] in titles:
+            continue
+        made = await desk.call("editor", "POST", "/documents", json=document)
         created += 1
+        if goal == "draft":
+            continue
+        body: dict[str, Any] = {}
+        if goal == "scheduled":
+            body["publish_at"] = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+        await desk.call("editor", "POST", f"/documents/{made['id']}/submit", json=body)
+        if goal == "review":
+            continue
+        decided: set[str] = set()
+        while True:
+            status = await desk.stage(made["id"], decided)
+            if not status["tasks"]:
+                break
+            task = status["tasks"][0]
+            await desk.call(
+                ROUTE_ROLES[task["step"]],
+                "POST",
+                f"/documents/{made['id']}/decisions",
+                json={"outcome": "approve", "comment": "ვეთანხმები", "task_id": task["task_id"]},
+            )
+            decided.add(task["task_id"])
     return created

@@ -20,6 +20,7 @@ import pytest
 
 from meria.processes import PROCESSES
 from meria.testing.servers import free_port
+from services.publishing.seed import DOCUMENTS
 
 MERIA = str(Path(sys.executable).parent / "meria")
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,6 +110,9 @@ def wait_for_titles(env: dict[str, str], count: int) -> list[str]:
     return titles
 
 
+SEEDED_PUBLISHED = [document["title_ka"] for document, goal in DOCUMENTS if goal == "published"]
+
+
 def test_make_run_starts_seeds_stops_and_finds_its_data_again(
     stack: Stack, stack_env: dict[str, str]
 ) -> None:
@@ -134,9 +138,8 @@ def test_make_run_starts_seeds_stops_and_finds_its_data_again(
     assert status.stdout.count(" ready ") == len(PROCESSES) + 2
 
     # The demo documents travel through their workflows and the bus to the website.
-    titles = wait_for_titles(stack_env, 3)
-    assert "ახმეტაში ახალი საბავშვო ბაღი გაიხსნა" in titles
-    assert len(titles) == 3
+    titles = wait_for_titles(stack_env, len(SEEDED_PUBLISHED))
+    assert sorted(titles) == sorted(SEEDED_PUBLISHED)
 
     # Ctrl-C stops everything: every port is released.
     assert stack.interrupt() in (0, 130, -2)

@@ -4,7 +4,8 @@
 
 Writes `tests/histories/<scenario>.json` for every scenario that has no file yet: the
 histories already committed were recorded from earlier code and stay as they are, so
-the replay test keeps proving that today's code can continue those cases.
+the replay test keeps proving that today's code can continue those cases. Activities are
+stand-ins here (a history holds their results, not their code).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
-from temporalio import activity
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -23,51 +23,97 @@ from temporalio.worker import Worker
 
 from meria.servers import binary
 from meria.temporal import register_search_attributes
-from workflows.activities.publishing import PublishedEdition, PublishEdition
-from workflows.publication import DocumentPublicationWorkflow, PublicationInput
+from tests.support import workflow_stubs as stubs
+from workflows.human_task import HumanTaskWorkflow, TaskDecision, TaskInput
+from workflows.publication import (
+    Actor,
+    DocumentPublicationWorkflow,
+    PublicationInput,
+)
 from workflows.worker import WORKFLOWS, sandbox_runner
 
 HERE = Path(__file__).parent
 
 
-@activity.defn(name="publishing.publish_edition")
-async def publish_edition(request: PublishEdition) -> PublishedEdition:
-    return PublishedEdition(
-        document_id=request.document_id,
-        edition=request.edition,
-        published_at=activity.info().current_attempt_scheduled_time,
-    )
+# A scenario gets the client, the task queue, the environment and the workflow id to use:
+# the file's name, so that replay runs under the same id (children's ids derive from it).
+Scenario = Callable[[Client, str, WorkflowEnvironment, str], Awaitable[None]]
 
 
-Scenario = Callable[[Client, str, WorkflowEnvironment], Awaitable[str]]
-
-
-async def publication_immediately(client: Client, queue: str, _: WorkflowEnvironment) -> str:
+async def press_release(client: Client, queue: str, _: WorkflowEnvironment, id: str) -> None:
     handle = await client.start_workflow(
         DocumentPublicationWorkflow.run,
         PublicationInput(document_id=1, edition=1),
-        id=f"document-1-edition-1-{queue}",
+        id=id,
         task_queue=queue,
     )
+    await stubs.decide(client, handle, "tamar.gelashvili", "head_of_department", "approve")
     await handle.result()
-    return handle.id
 
 
-async def publication_scheduled(client: Client, queue: str, env: WorkflowEnvironment) -> str:
-    publish_at = await env.get_current_time() + timedelta(days=2)
+async def legal_act_with_changes(
+    client: Client, queue: str, env: WorkflowEnvironment, id: str
+) -> None:
+    stubs.PUBLISH_AT[2] = await env.get_current_time() + timedelta(days=3)
     handle = await client.start_workflow(
         DocumentPublicationWorkflow.run,
-        PublicationInput(document_id=2, edition=1, publish_at=publish_at),
-        id=f"document-2-edition-1-{queue}",
+        PublicationInput(document_id=2, edition=1),
+        id=id,
         task_queue=queue,
     )
+    await stubs.decide(client, handle, "levan.kapanadze", "legal_reviewer", "request_changes")
+    for _ in range(200):
+        if (await handle.query(DocumentPublicationWorkflow.status)).stage == "changes_requested":
+            break
+        await asyncio.sleep(0.05)
+    await handle.execute_update(
+        DocumentPublicationWorkflow.resubmit, Actor(user="nino.beridze", roles=["editor"])
+    )
+    await stubs.decide(client, handle, "levan.kapanadze", "legal_reviewer", "approve")
+    await stubs.decide(client, handle, "tamar.gelashvili", "head_of_department", "approve")
+    await stubs.decide(client, handle, "mayor.akhmeta", "mayor", "approve")
     await handle.result()
-    return handle.id
+
+
+async def escalated_task(client: Client, queue: str, env: WorkflowEnvironment, id: str) -> None:
+    now = await env.get_current_time()
+    case = await client.start_workflow(
+        DocumentPublicationWorkflow.run,
+        PublicationInput(document_id=3, edition=1),
+        id=f"document-3-edition-1-{queue}",
+        task_queue=queue,
+    )
+    task_id = id
+    handle = await client.start_workflow(
+        HumanTaskWorkflow.run,
+        TaskInput(
+            task_id=task_id,
+            case_workflow_id=case.id,
+            case_ref="document:3",
+            service="publishing",
+            notice_path="/documents/3/editions/1/task-notices",
+            step="department_review",
+            subject="ახმეტის მერის ბრძანება",
+            awaiting=["head_of_department"],
+            author="nino.beridze",
+            due_at=now + timedelta(days=2),
+            escalate_to="mayor",
+        ),
+        id=task_id,
+        task_queue=queue,
+    )
+    await env.sleep(timedelta(days=2, hours=1))
+    await handle.execute_update(
+        HumanTaskWorkflow.decide,
+        TaskDecision(user="mayor.akhmeta", roles=["mayor"], outcome="approve"),
+    )
+    await handle.result()
 
 
 SCENARIOS: dict[str, Scenario] = {
-    "document_publication-immediately": publication_immediately,
-    "document_publication-scheduled": publication_scheduled,
+    "document_publication-press_release": press_release,
+    "document_publication-legal_act_with_changes": legal_act_with_changes,
+    "human_task-escalated": escalated_task,
 }
 
 
@@ -83,17 +129,17 @@ async def record() -> None:
             env.client,
             task_queue=queue,
             workflows=list(WORKFLOWS),
-            activities=[publish_edition],
+            activities=stubs.ACTIVITIES,
             workflow_runner=sandbox_runner(),
         ):
             for name, scenario in SCENARIOS.items():
                 path = HERE / f"{name}.json"
                 if path.exists():
                     continue
-                workflow_id = await scenario(env.client, queue, env)
-                history = await env.client.get_workflow_handle(workflow_id).fetch_history()
+                await scenario(env.client, queue, env, name)
+                history = await env.client.get_workflow_handle(name).fetch_history()
                 path.write_text(history.to_json(), encoding="utf-8")
-                print(f"recorded {path.relative_to(HERE.parent.parent)}")
+                print(f"recorded {path.relative_to(HERE.parent.parent)}", flush=True)
     finally:
         await env.shutdown()
 

@@ -82,7 +82,7 @@ async def test_errors_are_problem_documents_with_a_human_message(
 
         # Nothing was written by the refused requests.
         listed = await http.get("/documents", headers=stack.headers("editor"))
-        assert listed.json() == []
+        assert listed.json()["items"] == []
 
         missing = await http.get("/documents/999", headers=stack.headers("editor"))
         assert missing.status_code == 404

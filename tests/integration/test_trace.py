@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from meria.telemetry import configure_telemetry
 from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.conftest import DatabaseFactory
+from tests.support.publishing import Desk
 from tests.support.stack import running_stack
 
 
@@ -57,6 +58,10 @@ async def test_one_trace_links_request_activity_and_consumer(
             )
             assert submitted.status_code == 200, submitted.text
         trace_id = root.get_span_context().trace_id
+        # The approval is a request of its own; the publication stays in the submission's trace.
+        head = Desk(stack, http, "tamar.gelashvili", "head_of_department")
+        await head.wait_for_stage(document_id, "department_review")
+        assert (await head.decide(document_id)).status_code == 200
 
         handled: list[ReadableSpan] = []
         for _ in range(200):

@@ -14,6 +14,7 @@ import httpx
 
 from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.conftest import DatabaseFactory
+from tests.support.publishing import Desk
 from tests.support.stack import running_stack
 
 TITLE = "ახმეტის მერიამ ტურისტული სეზონის შედეგები შეაჯამა"
@@ -53,12 +54,15 @@ async def test_published_document_reaches_the_website(
         document = created.json()
         assert document["state"] == "draft"
 
-        # …submits it, and its workflow publishes it.
+        # …submits it; the head of department approves, and its workflow publishes it.
         submitted = await http.post(
             f"{publishing}/documents/{document['id']}/submit", headers=editor, json={}
         )
         assert submitted.status_code == 200, submitted.text
-        assert submitted.json()["workflow_id"] == f"document-{document['id']}-edition-1"
+        assert submitted.json()["current"]["workflow_id"] == f"document-{document['id']}-edition-1"
+        head = Desk(stack, http, "tamar.gelashvili", "head_of_department")
+        await head.wait_for_stage(document["id"], "department_review")
+        assert (await head.decide(document["id"])).status_code == 200
 
         # The website shows it, having heard of it only on the bus.
         shown: list[dict[str, object]] = []
@@ -84,4 +88,4 @@ async def test_published_document_reaches_the_website(
         )
         assert again.status_code == 409
         assert again.headers["content-type"] == "application/problem+json"
-        assert again.json()["state"] == "published"
+        assert again.json()["detail"].startswith("Document")

@@ -14,8 +14,16 @@ from pathlib import Path
 
 from sqlalchemy import Column, DateTime, Integer, String, Table, func, insert, select
 
-from meria.bus import Bus, Consumer, ConsumerOptions, Delivery, Outbox, OutboxRelay, Subscriptions
-from meria.bus import define_bus_tables
+from meria.bus import (
+    Bus,
+    Consumer,
+    ConsumerOptions,
+    Delivery,
+    Outbox,
+    OutboxRelay,
+    Subscriptions,
+    define_bus_tables,
+)
 from meria.contracts import Event
 from meria.db import Database, new_metadata
 

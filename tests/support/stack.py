@@ -94,9 +94,7 @@ async def running_stack(
             spec = PROCESSES[name]
             parts = spec.parts()
             database_url = await new_database(name) if parts.metadata is not None else ""
-            settings = spec.settings_class()(
-                **shared, port=ports[name], database_url=database_url
-            )
+            settings = spec.settings_class()(**shared, port=ports[name], database_url=database_url)
             if parts.metadata is not None and parts.migrations is not None:
                 database = Database(settings.database_url)
                 await migrate(database, parts.migrations, parts.metadata)

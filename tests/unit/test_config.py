@@ -40,7 +40,10 @@ def test_production_refuses_the_development_secret(monkeypatch: pytest.MonkeyPat
     with pytest.raises(SettingsError, match="at least 32 characters"):
         load_settings(PublishingSettings)
     monkeypatch.setenv("MERIA_SECRET_KEY", "x" * 48)
-    settings = load_settings(PublishingSettings)
+    # Publishing signs publications: production brings the municipality's own key.
+    with pytest.raises(SettingsError, match="MERIA_PUBLISHING_SIGNING_KEY is not set"):
+        load_settings(PublishingSettings)
+    settings = load_settings(WebsiteSettings)
     assert settings.production
     assert settings.secret_key.get_secret_value() != DEVELOPMENT_SECRET
     assert settings.effective_log_format == "json"

@@ -1,0 +1,419 @@
+"""Where the publication workflow's activities land: the case, transitions, the register
+number, publication itself, and the reminders and escalations of review steps.
+
+Every call carries an idempotency key (the activity's own), so a retried activity finds
+what its first attempt did instead of doing it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from meria.bus import Outbox
+from meria.contracts import (
+    AttachmentRef,
+    DocumentApproved,
+    DocumentChangesRequested,
+    DocumentEscalated,
+    DocumentPublicationFailed,
+    DocumentPublished,
+    DocumentRejected,
+    DocumentReminderDue,
+    DocumentScheduled,
+    DocumentStepApproved,
+    DocumentWithdrawn,
+    Event,
+    Issuer,
+    LocalizedText,
+)
+from meria.db import Database
+from meria.problems import Problem
+from services.publishing import signing
+from services.publishing.attachments import file_digest
+from services.publishing.documents import (
+    apply,
+    edition_of,
+    is_legal_act,
+    load,
+    now,
+    public_edition,
+)
+from services.publishing.models import AuditEntry, Document, Edition, RegisterCounter
+from services.publishing.routes import current_route
+from services.publishing.schemas import (
+    CaseInfo,
+    NumberAssigned,
+    PublishedEdition,
+    TaskNotice,
+    TransitionRequest,
+    TransitionResult,
+)
+from services.publishing.settings import PublishingSettings
+from services.publishing.states import Action, State
+
+TBILISI = ZoneInfo("Asia/Tbilisi")
+MUNICIPALITY = "Akhmeta Municipality City Hall"
+# Publication has an endpoint of its own; the rest of the route arrives as transitions.
+RECORDED_BY_WORKFLOW = set(Action) - {Action.PUBLISH, Action.SUPERSEDE, Action.EDIT,
+                                      Action.SUBMIT, Action.DELETE, Action.UNPUBLISH}  # fmt: skip
+
+
+def today_in_tbilisi() -> date:
+    return datetime.now(TBILISI).date()
+
+
+async def case_info(
+    database: Database, settings: PublishingSettings, document_id: int, number: int
+) -> CaseInfo:
+    async with database.session() as session:
+        document = await load(session, document_id)
+        edition = edition_of(document, number)
+        steps, _ = await current_route(session, document.document_type)
+    return CaseInfo(
+        document_id=document.id,
+        edition=edition.number,
+        document_type=document.document_type,
+        subject=edition.title_ka,
+        author=edition.created_by,
+        revision=edition.revision,
+        state=edition.state,
+        steps=steps,
+        is_legal_act=is_legal_act(document),
+        publish_at=edition.publish_at,
+        publish_attempts=settings.publish_attempts,
+        publish_retry_seconds=settings.publish_retry_seconds,
+    )
+
+
+async def _already_done(session: AsyncSession, key: str | None) -> bool:
+    if key is None:
+        return False
+    found = await session.scalar(select(AuditEntry.id).where(AuditEntry.idempotency_key == key))
+    return found is not None
+
+
+async def record_transition(
+    database: Database,
+    outbox: Outbox,
+    document_id: int,
+    number: int,
+    request: TransitionRequest,
+    idempotency_key: str | None,
+) -> TransitionResult:
+    try:
+        action = Action(request.action)
+    except ValueError:
+        raise Problem(422, "Unknown action", f"{request.action!r} is not a transition.") from None
+    if action not in RECORDED_BY_WORKFLOW:
+        raise Problem(422, "Not a workflow transition", f"{action.value} has its own endpoint.")
+    async with database.transaction() as session:
+        document = await load(session, document_id, lock=True)
+        edition = edition_of(document, number)
+        if not await _already_done(session, idempotency_key):
+            apply(
+                session,
+                document,
+                edition,
+                action,
+                request.actor,
+                step=request.step,
+                comment=request.comment,
+                details=request.details,
+                idempotency_key=idempotency_key,
+            )
+            event = _consequences(document, edition, action, request)
+            if event is not None:
+                await outbox.add(session, event, about=f"document:{document.id}")
+    return TransitionResult(
+        state=edition.state, revision=edition.revision, publish_at=edition.publish_at
+    )
+
+
+def _consequences(
+    document: Document, edition: Edition, action: Action, request: TransitionRequest
+) -> Event | None:
+    """Apply what a transition implies beyond the state, and name the event it makes."""
+    ids: dict[str, Any] = {
+        "document_id": document.id,
+        "edition": edition.number,
+        "document_type": document.document_type,
+    }
+    details = request.details
+    if action is Action.APPROVE_STEP:
+        return DocumentStepApproved(**ids, step=request.step or "", decided_by=request.actor)
+    if action is Action.REQUEST_CHANGES:
+        return DocumentChangesRequested(**ids, step=request.step or "", decided_by=request.actor)
+    if action is Action.REJECT:
+        edition.submitted_at = None
+        return DocumentRejected(**ids, step=request.step or "", decided_by=request.actor)
+    if action is Action.RESUBMIT:
+        edition.submitted_at = now()
+        return None
+    if action in (Action.APPROVE, Action.FORCE_PUBLISH):
+        edition.approved_at = now()
+        forced = action is Action.FORCE_PUBLISH
+        skipped = list(details.get("skipped_roles", [])) if forced else []
+        edition.force_published = forced
+        edition.review_pending_roles = skipped
+        return DocumentApproved(
+            **ids,
+            register_number=document.register_number,
+            forced=forced,
+            skipped_roles=skipped,
+        )
+    if action is Action.SCHEDULE:
+        assert edition.publish_at is not None
+        return DocumentScheduled(**ids, publish_at=edition.publish_at)
+    if action is Action.PUBLICATION_FAILED:
+        return DocumentPublicationFailed(**ids, error=str(details.get("error", ""))[:2000])
+    if action is Action.WITHDRAW:
+        return DocumentWithdrawn(**ids, was_published=False)
+    return None
+
+
+async def assign_number(database: Database, document_id: int, number: int) -> NumberAssigned:
+    """The register number at final approval: next in the issuer's register of the type
+    and year; never reused and never skipped, because it is taken in the same transaction
+    that records it (a rolled-back transaction gives its number back)."""
+    async with database.transaction() as session:
+        document = await load(session, document_id, lock=True)
+        edition = edition_of(document, number)
+        if not is_legal_act(document):
+            return NumberAssigned(register_number=None, date_signed=None)
+        if edition.date_signed is None:
+            edition.date_signed = today_in_tbilisi()
+        if document.register_number is None:
+            assert document.issuer_code is not None
+            year = edition.date_signed.year
+            sequence = await _next_in_register(session, document, year)
+            document.register_sequence = sequence
+            document.register_year = year
+            document.register_number = f"{sequence}/{year}"
+    return NumberAssigned(register_number=document.register_number, date_signed=edition.date_signed)
+
+
+async def _next_in_register(session: AsyncSession, document: Document, year: int) -> int:
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(RegisterCounter)
+        .values(
+            issuer_code=document.issuer_code,
+            document_type=document.document_type,
+            year=year,
+            last_number=1,
+        )
+        .on_conflict_do_update(
+            index_elements=["issuer_code", "document_type", "year"],
+            set_={"last_number": RegisterCounter.last_number + 1},
+        )
+        .returning(RegisterCounter.last_number)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+def _digest_if_present(path: Path) -> str | None:
+    return file_digest(path) if path.exists() else None
+
+
+def rendering(document: Document, edition: Edition) -> dict[str, Any]:
+    """The canonical content of an edition that its SHA-256 is taken over."""
+    return {
+        "document_id": document.id,
+        "edition": edition.number,
+        "document_type": document.document_type,
+        "issuer": document.issuer_code,
+        "register_number": document.register_number,
+        "date_signed": edition.date_signed.isoformat() if edition.date_signed else None,
+        "external_registration_code": document.external_registration_code,
+        "title": {"ka": edition.title_ka, "en": edition.title_en},
+        "summary": {"ka": edition.summary_ka, "en": edition.summary_en},
+        "body": {"ka": edition.body_ka, "en": edition.body_en},
+        "translation_pending": edition.translation_pending,
+        "change_note": edition.change_note,
+        "attachments": [
+            {"filename": a.filename, "media_type": a.media_type, "size": a.size, "sha256": a.sha256}
+            for a in edition.attachments
+        ],
+    }
+
+
+async def _check_files(settings: PublishingSettings, edition: Edition) -> None:
+    folder: Path = settings.attachments_dir  # type: ignore[assignment]
+    for attachment in edition.attachments:
+        path = folder / attachment.stored_name
+        digest = await asyncio.to_thread(_digest_if_present, path)
+        if digest != attachment.sha256:
+            # Server-side trouble, so 503: the workflow retries, then reports the failure.
+            raise Problem(
+                503,
+                "Attachment unavailable",
+                f"The file of attachment {attachment.id} ({attachment.filename}) is "
+                + ("missing." if digest is None else "not the file that was approved."),
+            )
+
+
+async def publish(
+    database: Database,
+    outbox: Outbox,
+    settings: PublishingSettings,
+    key: Ed25519PrivateKey,
+    document_id: int,
+    number: int,
+) -> PublishedEdition:
+    """Publish an approved edition: hash, sign, supersede the previous one, announce."""
+    async with database.session() as session:
+        edition = edition_of(await load(session, document_id), number)
+    if edition.state not in (State.PUBLISHED, State.WITHDRAWN, State.SUPERSEDED):
+        await _check_files(settings, edition)
+    async with database.transaction() as session:
+        document = await load(session, document_id, lock=True)
+        edition = edition_of(document, number)
+        if edition.published_at is not None and edition.content_sha256 is not None:
+            return _published(edition)
+        previous = public_edition(document)
+        edition.published_at = datetime.now(UTC)
+        content_sha256 = signing.sha256_hex(signing.canonical_json(rendering(document, edition)))
+        record = {
+            "municipality": MUNICIPALITY,
+            "document_id": document.id,
+            "edition": edition.number,
+            "document_type": document.document_type,
+            "issuer": document.issuer_code,
+            "register_number": document.register_number,
+            "date_signed": edition.date_signed.isoformat() if edition.date_signed else None,
+            "published_at": edition.published_at.isoformat(),
+            "content_sha256": content_sha256,
+        }
+        edition.content_sha256 = content_sha256
+        edition.publication_record = record
+        edition.signature = signing.sign(key, record)
+        if previous is not None:
+            apply(session, document, previous, Action.SUPERSEDE, "meria-worker")
+        apply(session, document, edition, Action.PUBLISH, "meria-worker")
+        await outbox.add(
+            session,
+            published_event(document, edition, settings, previous),
+            about=f"document:{document.id}",
+        )
+    return _published(edition)
+
+
+def _published(edition: Edition) -> PublishedEdition:
+    assert edition.published_at is not None and edition.content_sha256 is not None
+    return PublishedEdition(
+        document_id=edition.document_id,
+        edition=edition.number,
+        published_at=edition.published_at,
+        content_sha256=edition.content_sha256,
+    )
+
+
+def attachment_url(settings: PublishingSettings, edition: Edition, attachment_id: int) -> str:
+    return (
+        f"{settings.publishing_url}/documents/{edition.document_id}/editions/"
+        f"{edition.number}/attachments/{attachment_id}"
+    )
+
+
+def published_event(
+    document: Document, edition: Edition, settings: PublishingSettings, previous: Edition | None
+) -> DocumentPublished:
+    assert edition.published_at is not None
+    issuer = document.issuer
+    return DocumentPublished(
+        document_id=document.id,
+        edition=edition.number,
+        document_type=document.document_type,
+        title=LocalizedText(ka=edition.title_ka, en=edition.title_en),
+        summary_text=LocalizedText(ka=edition.summary_ka, en=edition.summary_en)
+        if edition.summary_ka
+        else None,
+        body_html=LocalizedText(ka=edition.body_ka, en=edition.body_en)
+        if edition.body_ka
+        else None,
+        translation_pending=edition.translation_pending,
+        published_at=edition.published_at,
+        requested_publish_at=edition.publish_at,
+        issuer=Issuer(code=issuer.code, name=LocalizedText(ka=issuer.name_ka, en=issuer.name_en))
+        if issuer
+        else None,
+        register_number=document.register_number,
+        date_signed=edition.date_signed,
+        external_registration_code=document.external_registration_code,
+        change_note=edition.change_note,
+        change_kind=edition.change_kind,
+        supersedes_edition=previous.number if previous else None,
+        slug=document.slug,
+        nav_section=document.nav_section,
+        nav_order=document.nav_order,
+        attachments=[
+            AttachmentRef(
+                id=a.id,
+                filename=a.filename,
+                media_type=a.media_type,
+                size=a.size,
+                sha256=a.sha256,
+                url=attachment_url(settings, edition, a.id),
+            )
+            for a in edition.attachments
+        ],
+        content_sha256=edition.content_sha256,
+        publication_record=edition.publication_record,
+        signature=edition.signature,
+        force_published=edition.force_published,
+        review_pending_roles=list(edition.review_pending_roles),
+    )
+
+
+async def task_notice(
+    database: Database,
+    outbox: Outbox,
+    document_id: int,
+    number: int,
+    notice: TaskNotice,
+    idempotency_key: str | None,
+) -> None:
+    """A review step's reminder or escalation becomes an event and an audit entry."""
+    async with database.transaction() as session:
+        document = await load(session, document_id, lock=True)
+        edition = edition_of(document, number)
+        if await _already_done(session, idempotency_key):
+            return
+        session.add(
+            AuditEntry(
+                document_id=document.id,
+                edition_number=edition.number,
+                at=now(),
+                actor="meria-worker",
+                action="reminder_due" if notice.kind == "reminder" else "escalated",
+                from_state=edition.state,
+                to_state=edition.state,
+                step=notice.step,
+                details={"task_id": notice.task_id, "awaiting": notice.awaiting},
+                idempotency_key=idempotency_key,
+            )
+        )
+        ids: dict[str, Any] = {
+            "document_id": document.id,
+            "edition": edition.number,
+            "document_type": document.document_type,
+            "task_id": notice.task_id,
+            "step": notice.step,
+            "awaiting": notice.awaiting,
+            "due_at": notice.due_at,
+        }
+        event: Event = (
+            DocumentReminderDue(**ids) if notice.kind == "reminder" else DocumentEscalated(**ids)
+        )
+        await outbox.add(session, event, about=f"document:{document.id}")

@@ -1,0 +1,412 @@
+"""What staff do to an edition on its way to publication, and after it.
+
+Actions on an edition in its workflow (decide, resubmit, withdraw, force, retry, edit in
+review) are Temporal Updates sent with the verified user; the workflow's validators say
+who may, and their refusal comes back as a 409 with the validator's message. Actions
+after publication (withdraw with a public explanation, unpublish, approve
+retrospectively) change the service's own records directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from meria.auth import User
+from meria.bus import Outbox
+from meria.contracts import (
+    DocumentStepApproved,
+    DocumentSubmitted,
+    DocumentUnpublished,
+    DocumentWithdrawn,
+    LocalizedText,
+)
+from meria.db import Database
+from meria.problems import Problem
+from meria.temporal import KIND, REF, STAGE, SUBJECT
+from services.publishing.documents import (
+    apply,
+    apply_edit,
+    load,
+    now,
+    public_edition,
+    require_working,
+)
+from services.publishing.models import AuditEntry, Document, Edition
+from services.publishing.schemas import (
+    DecisionRequest,
+    DocumentUpdate,
+    SubmitRequest,
+    UnpublishRequest,
+    WithdrawRequest,
+)
+from services.publishing.states import Action, State
+from workflows.human_task import HumanTaskWorkflow, TaskClaim, TaskDecision, TaskResult
+from workflows.publication import (
+    Actor,
+    DocumentPublicationWorkflow,
+    PublicationInput,
+    PublicationStatus,
+    Reasoned,
+    Restart,
+)
+
+ON_ITS_WAY = {
+    State.SUBMITTED,
+    State.IN_REVIEW,
+    State.CHANGES_REQUESTED,
+    State.APPROVED,
+    State.SCHEDULED,
+    State.FAILED_TO_PUBLISH,
+}
+
+
+def actor(user: User) -> Actor:
+    return Actor(user=user.id, roles=sorted(user.roles))
+
+
+def reasoned(user: User, reason: str) -> Reasoned:
+    return Reasoned(user=user.id, roles=sorted(user.roles), reason=reason)
+
+
+async def send_update(temporal: Client, workflow_id: str, update: Any, argument: Any) -> Any:
+    """Send an Update; a validator's refusal becomes a 409 carrying its message."""
+    handle = temporal.get_workflow_handle(workflow_id)
+    try:
+        return await handle.execute_update(update, argument)
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        message = cause.message if isinstance(cause, ApplicationError) else str(cause)
+        raise Problem(409, "Refused", message) from None
+    except RPCError as error:
+        if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            raise Problem(
+                409, "No longer open", "That step or case has already finished."
+            ) from None
+        raise Problem(503, "Workflows unavailable", "Temporal did not answer; try again.") from None
+
+
+async def workflow_status(temporal: Client, edition: Edition) -> PublicationStatus | None:
+    handle = temporal.get_workflow_handle(edition.workflow_id)
+    try:
+        status: PublicationStatus = await handle.query(DocumentPublicationWorkflow.status)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise Problem(503, "Workflows unavailable", "Temporal did not answer; try again.") from None
+    return status
+
+
+async def submit(
+    database: Database,
+    temporal: Client,
+    outbox: Outbox,
+    task_queue: str,
+    document_id: int,
+    request: SubmitRequest,
+    user: User,
+) -> Document:
+    async with database.transaction() as session:
+        document = await load(session, document_id, lock=True)
+        edition = require_working(document)
+        if request.publish_at is not None:
+            edition.publish_at = request.publish_at
+        apply(session, document, edition, Action.SUBMIT, user.id)
+        edition.submitted_by = user.id
+        edition.submitted_at = now()
+        # The workflow starts inside the transaction: if it cannot start, nothing is
+        # submitted; if the commit then fails, the next submit finds the running workflow.
+        await temporal.start_workflow(
+            DocumentPublicationWorkflow.run,
+            PublicationInput(document_id=document.id, edition=edition.number),
+            id=edition.workflow_id,
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(KIND, "document"),
+                    SearchAttributePair(STAGE, "submitted"),
+                    SearchAttributePair(REF, f"document:{document.id}"),
+                    SearchAttributePair(SUBJECT, edition.title_ka),
+                ]
+            ),
+        )
+        await outbox.add(
+            session,
+            DocumentSubmitted(
+                document_id=document.id,
+                edition=edition.number,
+                document_type=document.document_type,
+                title=LocalizedText(ka=edition.title_ka, en=edition.title_en),
+                submitted_by=user.id,
+                publish_at=edition.publish_at,
+            ),
+            about=f"document:{document.id}",
+        )
+    return document
+
+
+async def edit(
+    database: Database, temporal: Client, document_id: int, data: DocumentUpdate, user: User
+) -> Document:
+    """Change the edition in progress; in review, the approvals so far are dismissed."""
+    async with database.transaction() as session:
+        document = await load(session, document_id, lock=True)
+        edition = require_working(document)
+        state = State(edition.state)
+        in_review = state in (State.SUBMITTED, State.IN_REVIEW)
+        if in_review and not data.reason:
+            raise Problem(
+                422,
+                "The request is not valid",
+                "reason: say why the document changes while in review; its approvals so far "
+                "will be dismissed",
+            )
+        if state not in (State.DRAFT, State.CHANGES_REQUESTED) and not in_review:
+            raise Problem(
+                409,
+                "Not editable now",
+                f"The edition is {state.value}; withdraw it to change it.",
+                state=state.value,
+            )
+        changed = apply_edit(edition, data)
+        if not changed:
+            return document
+        edition.revision += 1
+        apply(
+            session,
+            document,
+            edition,
+            Action.EDIT,
+            user.id,
+            comment=data.reason,
+            details={
+                "fields": changed,
+                "revision": edition.revision,
+                "approvals_dismissed": in_review,
+            },
+        )
+        if in_review:
+            # Inside the transaction: if the workflow refuses, the edit does not happen.
+            await send_update(
+                temporal,
+                edition.workflow_id,
+                DocumentPublicationWorkflow.restart_review,
+                Restart(
+                    user=user.id,
+                    roles=sorted(user.roles),
+                    reason=data.reason or "",
+                    revision=edition.revision,
+                ),
+            )
+    return document
+
+
+async def decide(
+    database: Database, temporal: Client, document_id: int, request: DecisionRequest, user: User
+) -> TaskResult:
+    async with database.session() as session:
+        document = await load(session, document_id)
+        edition = require_working(document)
+    if edition.state != State.IN_REVIEW:
+        raise Problem(
+            409,
+            "Not in review",
+            f"The edition is {edition.state}; there is nothing to decide.",
+            state=edition.state,
+        )
+    status = await workflow_status(temporal, edition)
+    if status is None or not status.tasks:
+        raise Problem(409, "Nothing to decide", "No step of this document is open right now.")
+    if request.task_id:
+        task = next((t for t in status.tasks if t.task_id == request.task_id), None)
+        if task is None:
+            raise Problem(409, "No longer open", f"Task {request.task_id} is not open.")
+    else:
+        mine = [t for t in status.tasks if t.assignee == user.id]
+        mine += [t for t in status.tasks if not t.assignee and set(t.awaiting) & user.roles]
+        task = mine[0] if mine else status.tasks[0]
+    decision = TaskDecision(
+        user=user.id,
+        roles=sorted(user.roles),
+        outcome=request.outcome,
+        comment=request.comment,
+        revision=request.revision or edition.revision,
+    )
+    result: TaskResult = await send_update(
+        temporal, task.task_id, HumanTaskWorkflow.decide, decision
+    )
+    return result
+
+
+async def claim(temporal: Client, task_id: str, user: User, *, release: bool = False) -> Any:
+    update = HumanTaskWorkflow.unclaim if release else HumanTaskWorkflow.claim
+    return await send_update(
+        temporal, task_id, update, TaskClaim(user=user.id, roles=sorted(user.roles))
+    )
+
+
+async def _working_on_its_way(database: Database, document_id: int) -> Edition | None:
+    async with database.session() as session:
+        document = await load(session, document_id)
+        edition = next((e for e in document.editions if State(e.state) in ON_ITS_WAY), None)
+    return edition
+
+
+async def resubmit(database: Database, temporal: Client, document_id: int, user: User) -> Any:
+    edition = await _working_on_its_way(database, document_id)
+    if edition is None or edition.state != State.CHANGES_REQUESTED:
+        raise Problem(409, "Nothing to resubmit", "No changes were requested on this document.")
+    return await send_update(
+        temporal, edition.workflow_id, DocumentPublicationWorkflow.resubmit, actor(user)
+    )
+
+
+async def force_publish(
+    database: Database, temporal: Client, document_id: int, reason: str, user: User
+) -> Any:
+    edition = await _working_on_its_way(database, document_id)
+    if edition is None:
+        raise Problem(409, "Nothing to publish", "No edition of this document is in review.")
+    return await send_update(
+        temporal,
+        edition.workflow_id,
+        DocumentPublicationWorkflow.force_publish,
+        reasoned(user, reason),
+    )
+
+
+async def retry(database: Database, temporal: Client, document_id: int, user: User) -> Any:
+    edition = await _working_on_its_way(database, document_id)
+    if edition is None or edition.state != State.FAILED_TO_PUBLISH:
+        raise Problem(409, "Nothing to retry", "No publication of this document has failed.")
+    return await send_update(
+        temporal, edition.workflow_id, DocumentPublicationWorkflow.retry, actor(user)
+    )
+
+
+async def withdraw(
+    database: Database,
+    temporal: Client,
+    outbox: Outbox,
+    document_id: int,
+    request: WithdrawRequest,
+    user: User,
+) -> Any:
+    """Before publication: off the route, back to its author. After: out of currency, the
+    page staying with the public explanation on top."""
+    on_its_way = await _working_on_its_way(database, document_id)
+    if on_its_way is not None:
+        return await send_update(
+            temporal,
+            on_its_way.workflow_id,
+            DocumentPublicationWorkflow.withdraw,
+            reasoned(user, request.reason),
+        )
+    if not user.has_any("editor", "head_of_department", "admin"):
+        raise Problem(
+            403, "Not allowed", "This needs one of the roles: editor, head_of_department."
+        )
+    if not request.public_explanation:
+        raise Problem(
+            422,
+            "The request is not valid",
+            "public_explanation: a published document is withdrawn with an explanation "
+            "for the public",
+        )
+    async with database.transaction() as session:
+        document = await load(session, document_id, lock=True)
+        edition = public_edition(document)
+        if edition is None or edition.state != State.PUBLISHED:
+            raise Problem(409, "Nothing to withdraw", "This document is not published.")
+        apply(session, document, edition, Action.WITHDRAW, user.id, comment=request.reason)
+        edition.public_explanation = request.public_explanation
+        await outbox.add(
+            session,
+            DocumentWithdrawn(
+                document_id=document.id,
+                edition=edition.number,
+                document_type=document.document_type,
+                was_published=True,
+                public_explanation=request.public_explanation,
+            ),
+            about=f"document:{document.id}",
+        )
+    return None
+
+
+async def unpublish(
+    database: Database, outbox: Outbox, document_id: int, request: UnpublishRequest, user: User
+) -> Document:
+    async with database.transaction() as session:
+        document = await load(session, document_id, lock=True)
+        edition = public_edition(document)
+        if edition is None:
+            raise Problem(409, "Nothing to unpublish", "This document is not public.")
+        apply(session, document, edition, Action.UNPUBLISH, user.id, comment=request.reason)
+        edition.public_explanation = request.reason
+        edition.redirect_url = str(request.redirect_url) if request.redirect_url else None
+        await outbox.add(
+            session,
+            DocumentUnpublished(
+                document_id=document.id,
+                edition=edition.number,
+                document_type=document.document_type,
+                explanation=request.reason,
+                redirect_url=edition.redirect_url,
+            ),
+            about=f"document:{document.id}",
+        )
+    return document
+
+
+async def approve_retrospectively(
+    database: Database, outbox: Outbox, document_id: int, comment: str | None, user: User
+) -> Document:
+    """A role skipped by a forced publication approves the published edition afterwards."""
+    async with database.transaction() as session:
+        document = await load(session, document_id, lock=True)
+        edition = public_edition(document)
+        if edition is None or not edition.review_pending_roles:
+            raise Problem(409, "Nothing to approve", "This document had its full review.")
+        if user.id == edition.created_by:
+            raise Problem(409, "Refused", "The author cannot approve their own document.")
+        roles = [role for role in edition.review_pending_roles if role in user.roles]
+        if not roles:
+            raise Problem(
+                403,
+                "Not allowed",
+                f"The review still waits on: {', '.join(edition.review_pending_roles)}.",
+            )
+        edition.review_pending_roles = [r for r in edition.review_pending_roles if r not in roles]
+        session.add(
+            AuditEntry(
+                document_id=document.id,
+                edition_number=edition.number,
+                at=now(),
+                actor=user.id,
+                action="approve_retrospectively",
+                from_state=edition.state,
+                to_state=edition.state,
+                comment=comment,
+                details={"roles": roles, "still_pending": edition.review_pending_roles},
+            )
+        )
+        for role in roles:
+            await outbox.add(
+                session,
+                DocumentStepApproved(
+                    document_id=document.id,
+                    edition=edition.number,
+                    document_type=document.document_type,
+                    step=role,
+                    decided_by=user.id,
+                    retrospective=True,
+                ),
+                about=f"document:{document.id}",
+            )
+    return document

@@ -1,0 +1,124 @@
+"""A desk for publishing tests: the calls staff make, by role, over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+
+from tests.support.stack import Stack
+
+LEGAL_ACT = {
+    "document_type": "mayor_order",
+    "issuer_code": "mayor",
+    "title_ka": "ახმეტის მუნიციპალიტეტის მერის ბრძანება სკოლების გათბობის შესახებ",
+    "title_en": "Order of the Mayor of Akhmeta Municipality on heating the schools",
+    "summary_ka": "ზამთრის სეზონისთვის ახმეტის სკოლების გათბობის ღონისძიებები.",
+    "body_ka": "<p>1. ახმეტის, ზემო ალვანისა და ქვემო ალვანის სკოლებში გათბობა "
+    "ჩაირთოს 15 ნოემბრიდან.</p><p>2. ბრძანება ძალაშია გამოქვეყნებისთანავე.</p>",
+}
+PRESS_RELEASE = {
+    "document_type": "press_release",
+    "title_ka": "ახმეტის მერია თუშეთის გზის რეაბილიტაციას იწყებს",
+    "title_en": "Akhmeta City Hall begins rehabilitating the Tusheti road",
+    "body_ka": "<p>სამუშაოები ზაფხულის ბოლომდე დასრულდება.</p>",
+}
+
+
+class Desk:
+    """One person's HTTP session with the publishing service."""
+
+    def __init__(self, stack: Stack, http: httpx.AsyncClient, user: str, *roles: str) -> None:
+        self.stack = stack
+        self.http = http
+        self.user = user
+        self.headers = stack.headers(*roles, user=user)
+        self.base = stack.urls["publishing"]
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.request(method, f"{self.base}{path}", headers=self.headers, **kwargs)
+
+    async def ok(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self.call(method, path, **kwargs)
+        assert response.status_code < 300, (
+            f"{method} {path}: {response.status_code} {response.text}"
+        )
+        return response.json() if response.content else None
+
+    async def create(self, document: dict[str, Any]) -> dict[str, Any]:
+        created: dict[str, Any] = await self.ok("POST", "/documents", json=document)
+        return created
+
+    async def submit(self, document_id: int, **body: Any) -> dict[str, Any]:
+        submitted: dict[str, Any] = await self.ok(
+            "POST", f"/documents/{document_id}/submit", json=body
+        )
+        return submitted
+
+    async def decide(
+        self, document_id: int, outcome: str = "approve", **body: Any
+    ) -> httpx.Response:
+        return await self.call(
+            "POST", f"/documents/{document_id}/decisions", json={"outcome": outcome, **body}
+        )
+
+    async def document(self, document_id: int) -> dict[str, Any]:
+        found: dict[str, Any] = await self.ok("GET", f"/documents/{document_id}")
+        return found
+
+    async def status(self, document_id: int) -> dict[str, Any]:
+        found: dict[str, Any] = await self.ok("GET", f"/documents/{document_id}/status")
+        return found
+
+    async def audit(self, document_id: int) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self.ok("GET", f"/documents/{document_id}/audit")
+        return found
+
+    async def wait_for_stage(
+        self, document_id: int, stage: str, timeout: float = 30
+    ) -> dict[str, Any]:
+        """Poll the workflow until it reaches `stage` (its open tasks exist by then)."""
+        status: dict[str, Any] = {}
+        async with asyncio.timeout(timeout):
+            while True:
+                response = await self.call("GET", f"/documents/{document_id}/status")
+                if response.status_code == 200:
+                    status = response.json()
+                    if status["stage"] == stage and (stage not in STEP_KEYS or status["tasks"]):
+                        return status
+                await asyncio.sleep(0.1)
+
+    async def wait_for_state(
+        self, document_id: int, state: str, timeout: float = 30
+    ) -> dict[str, Any]:
+        document: dict[str, Any] = {}
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    document = await self.document(document_id)
+                    if document["current"]["state"] == state:
+                        return document
+                    await asyncio.sleep(0.1)
+        except TimeoutError:
+            raise AssertionError(
+                f"document {document_id} never became {state}: {json.dumps(document)[:800]}"
+            ) from None
+
+
+STEP_KEYS = {"legal_review", "department_review", "signature"}
+
+
+async def published_events(
+    stack: Stack, subject: str = "publishing.document.>"
+) -> list[dict[str, Any]]:
+    """Every event of the publishing stream so far, in order, as CloudEvents."""
+    bus = stack.runtime("publishing").bus
+    events: list[dict[str, Any]] = []
+    info = await bus.js.stream_info("PUBLISHING")
+    for sequence in range(info.state.first_seq, info.state.last_seq + 1):
+        message = await bus.js.get_msg("PUBLISHING", sequence)
+        if message.data:
+            events.append(json.loads(message.data))
+    return events

@@ -1,0 +1,57 @@
+"""HTTP clients for the services' APIs, authenticated as the worker.
+
+Activities never touch a service's database: they call its API with a short-lived token
+of their own (role `system`) and an idempotency key, so a retried activity changes
+nothing twice. A refusal (4xx) is final; anything else is retried by Temporal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from temporalio.exceptions import ApplicationError
+
+from meria.auth import User, issue_token
+from meria.config import Settings
+
+WORKER_USER = User(id="meria-worker", name="Meria workflows", roles=frozenset({"system"}))
+SERVICES = ("publishing", "events", "visits", "media")
+
+
+class ServiceClient:
+    """An HTTP client for one service."""
+
+    def __init__(self, settings: Settings, base_url: str) -> None:
+        self.settings = settings
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=20.0)
+
+    def headers(self, idempotency_key: str | None) -> dict[str, str]:
+        token = issue_token(self.settings, WORKER_USER, ttl_seconds=300)
+        headers = {"Authorization": f"Bearer {token}"}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        return headers
+
+    async def request(
+        self, method: str, path: str, *, idempotency_key: str | None = None, json: Any = None
+    ) -> httpx.Response:
+        response = await self.http.request(
+            method, path, json=json, headers=self.headers(idempotency_key)
+        )
+        if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+            # The service refused the request itself; asking again will not change its mind.
+            raise ApplicationError(
+                f"{method} {path} answered {response.status_code}: {response.text[:500]}",
+                type="ServiceRefused",
+                non_retryable=True,
+            )
+        response.raise_for_status()
+        return response
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
+def service_clients(settings: Settings) -> dict[str, ServiceClient]:
+    return {name: ServiceClient(settings, getattr(settings, f"{name}_url")) for name in SERVICES}

@@ -1,0 +1,259 @@
+"""HumanTaskWorkflow: one piece of waiting work for a person, shared by every case.
+
+Each task that waits on a human (a review step, a logistics task, a briefing note) is a
+small workflow of its own, started as a child of its case's workflow, id
+`<case workflow id>-task-<key>`. It carries the inbox's search attributes, takes the
+decision as an Update whose validator says who may decide, reminds at half its time and
+escalates at its deadline. Reminders and escalation are written here once for the
+whole product; the case's own service turns them into events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from meria.temporal import ASSIGNEE, AWAITING, DUE_AT, KIND, REF, STAGE, SUBJECT
+    from workflows.activities.tasks import TaskActivities, TaskNoticeRequest
+
+
+class TaskInput(BaseModel):
+    task_id: str
+    case_workflow_id: str
+    case_ref: str = Field(description="The case, e.g. document:42")
+    service: str = Field(description="Whose API hears the reminders and escalation")
+    notice_path: str
+    step: str
+    subject: str
+    awaiting: list[str] = Field(description="Roles that may decide")
+    assignee: str | None = Field(None, description="The one person who decides, if named")
+    author: str | None = Field(None, description="Never decides on their own case")
+    revision: int = 1
+    due_at: datetime
+    escalate_to: str | None = None
+    outcomes: list[str] = Field(default_factory=lambda: ["approve", "reject", "request_changes"])
+
+
+class TaskDecision(BaseModel):
+    """A decision as the owning service verified it: the user and roles from their token."""
+
+    user: str
+    roles: list[str]
+    outcome: str
+    comment: str | None = None
+    revision: int | None = None
+
+
+class TaskResult(BaseModel):
+    task_id: str
+    step: str
+    outcome: str
+    decided_by: str
+    decided_at: datetime
+    comment: str | None = None
+    escalated: bool = False
+
+
+class TaskEscalation(BaseModel):
+    """What a task tells its case's workflow when its deadline passes."""
+
+    task_id: str
+    awaiting: list[str]
+
+
+class TaskClaim(BaseModel):
+    user: str
+    roles: list[str]
+
+
+class TaskState(BaseModel):
+    task_id: str
+    case_ref: str
+    step: str
+    subject: str
+    awaiting: list[str]
+    assignee: str | None
+    claimed_by: str | None
+    due_at: datetime
+    reminded: bool
+    escalated: bool
+    revision: int
+    result: TaskResult | None
+
+
+@workflow.defn
+class HumanTaskWorkflow:
+    @workflow.init
+    def __init__(self, task: TaskInput) -> None:
+        self._task = task
+        self._state = TaskState(
+            task_id=task.task_id,
+            case_ref=task.case_ref,
+            step=task.step,
+            subject=task.subject,
+            awaiting=list(task.awaiting),
+            assignee=task.assignee,
+            claimed_by=None,
+            due_at=task.due_at,
+            reminded=False,
+            escalated=False,
+            revision=task.revision,
+            result=None,
+        )
+
+    @workflow.run
+    async def run(self, task: TaskInput) -> TaskResult:
+        self._index()
+        remaining = task.due_at - workflow.now()
+        # The reminder comes when half the time is gone, so there is still time to act.
+        if remaining > timedelta(0) and not await self._decided_within(remaining / 2):
+            await self._notify("reminder")
+            self._state.reminded = True
+        remaining = task.due_at - workflow.now()
+        if not await self._decided_within(remaining):
+            # Past the deadline the escalation role may decide too, and is told so.
+            if task.escalate_to and task.escalate_to not in self._state.awaiting:
+                self._state.awaiting.append(task.escalate_to)
+            self._state.escalated = True
+            self._index()
+            # The case's workflow answers "who is awaited" for its own status and inbox.
+            await workflow.get_external_workflow_handle(task.case_workflow_id).signal(
+                "task_escalated",
+                TaskEscalation(task_id=task.task_id, awaiting=list(self._state.awaiting)),
+            )
+            await self._notify("escalation")
+        await workflow.wait_condition(lambda: self._state.result is not None)
+        assert self._state.result is not None
+        return self._state.result
+
+    async def _decided_within(self, timeout: timedelta) -> bool:
+        if timeout <= timedelta(0):
+            return self._state.result is not None
+        try:
+            await workflow.wait_condition(lambda: self._state.result is not None, timeout=timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _notify(self, kind: str) -> None:
+        task = self._task
+        await workflow.execute_activity_method(
+            TaskActivities.send_notice,
+            TaskNoticeRequest(
+                service=task.service,
+                path=task.notice_path,
+                notice={
+                    "kind": kind,
+                    "task_id": task.task_id,
+                    "step": task.step,
+                    "awaiting": self._state.awaiting,
+                    "due_at": task.due_at.isoformat(),
+                },
+            ),
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+
+    def _index(self) -> None:
+        assignee = self._state.assignee or self._state.claimed_by
+        workflow.upsert_search_attributes(
+            [
+                KIND.value_set("task"),
+                STAGE.value_set(self._task.step),
+                AWAITING.value_set(list(self._state.awaiting)),
+                ASSIGNEE.value_set(assignee) if assignee else ASSIGNEE.value_unset(),
+                DUE_AT.value_set(self._task.due_at),
+                SUBJECT.value_set(self._task.subject),
+                REF.value_set(self._task.case_ref),
+            ]
+        )
+
+    @workflow.update
+    async def decide(self, decision: TaskDecision) -> TaskResult:
+        self._state.result = TaskResult(
+            task_id=self._task.task_id,
+            step=self._task.step,
+            outcome=decision.outcome,
+            decided_by=decision.user,
+            decided_at=workflow.now(),
+            comment=decision.comment,
+            escalated=self._state.escalated,
+        )
+        return self._state.result
+
+    @decide.validator
+    def _may_decide(self, decision: TaskDecision) -> None:
+        task, state = self._task, self._state
+        if state.result is not None:
+            raise ApplicationError("This step has already been decided.", type="TaskFinished")
+        if decision.outcome not in task.outcomes:
+            raise ApplicationError(
+                f"'{decision.outcome}' is not a decision this step takes "
+                f"({', '.join(task.outcomes)}).",
+                type="BadOutcome",
+            )
+        if task.author and decision.user == task.author:
+            raise ApplicationError(
+                "The author cannot decide on their own document.", type="AuthorRefused"
+            )
+        if decision.revision is not None and decision.revision != task.revision:
+            raise ApplicationError(
+                f"The document changed since you read it (revision {decision.revision}, now "
+                f"{task.revision}); read it again before deciding.",
+                type="StaleRevision",
+            )
+        if task.assignee is not None:
+            if decision.user != task.assignee and not (
+                state.escalated and task.escalate_to in decision.roles
+            ):
+                raise ApplicationError(
+                    "This step is assigned to another person.", type="WrongPerson"
+                )
+            return
+        if not set(decision.roles) & set(state.awaiting):
+            raise ApplicationError(
+                f"This step waits on {', '.join(state.awaiting)}; you do not hold that role.",
+                type="WrongRole",
+            )
+        if state.claimed_by and state.claimed_by != decision.user:
+            raise ApplicationError(
+                f"{state.claimed_by} has claimed this step.", type="ClaimedByAnother"
+            )
+
+    @workflow.update
+    async def claim(self, claim: TaskClaim) -> TaskState:
+        self._state.claimed_by = claim.user
+        self._index()
+        return self._state
+
+    @claim.validator
+    def _may_claim(self, claim: TaskClaim) -> None:
+        state = self._state
+        if state.result is not None:
+            raise ApplicationError("This step has already been decided.", type="TaskFinished")
+        if state.assignee is not None:
+            raise ApplicationError("This step is assigned to a named person.", type="Assigned")
+        if not set(claim.roles) & set(state.awaiting):
+            raise ApplicationError(
+                f"This step waits on {', '.join(state.awaiting)}.", type="WrongRole"
+            )
+        if state.claimed_by and state.claimed_by != claim.user:
+            raise ApplicationError(f"{state.claimed_by} has claimed it.", type="Claimed")
+
+    @workflow.update
+    async def unclaim(self, claim: TaskClaim) -> TaskState:
+        self._state.claimed_by = None
+        self._index()
+        return self._state
+
+    @unclaim.validator
+    def _may_unclaim(self, claim: TaskClaim) -> None:
+        if self._state.claimed_by != claim.user and "head_of_department" not in claim.roles:
+            raise ApplicationError("Only who claimed the step may release it.", type="NotYours")
+
+    @workflow.query
+    def state(self) -> TaskState:
+        return self._state
