@@ -152,7 +152,6 @@ class DocumentPublicationWorkflow:
             if outcome == "reject":
                 return "rejected"
             # Changes requested: the author edits, then resubmits; or it is withdrawn.
-            self._set_stage("changes_requested")
             await workflow.wait_condition(
                 lambda: self._resubmitted is not None or self._interrupt is not None
             )
@@ -235,13 +234,15 @@ class DocumentPublicationWorkflow:
         self._index()
 
         async def collect(handle: Any, task_id: str) -> None:
+            result: TaskResult | None
             try:
-                result: TaskResult = await handle
+                result = await handle
             except ChildWorkflowError:
-                return  # cancelled because the step ended otherwise
-            finally:
-                self._tasks.pop(task_id, None)
-                self._index()
+                result = None  # cancelled because the step ended otherwise
+            self._tasks.pop(task_id, None)
+            self._index()
+            if result is None:
+                return
             results.append(result)
             self._decisions.append(
                 DecisionRecord(
@@ -280,6 +281,9 @@ class DocumentPublicationWorkflow:
         refusal = next((result for result in results if result.outcome != "approve"), None)
         if refusal is not None:
             action = "reject" if refusal.outcome == "reject" else "request_changes"
+            # The stage moves before the record does, so whoever sees the new state in the
+            # service finds the workflow ready for what follows (a resubmission).
+            self._set_stage("rejected" if action == "reject" else "changes_requested")
             await self._record(
                 action, actor=refusal.decided_by, step=step.key, comment=refusal.comment
             )
@@ -326,10 +330,10 @@ class DocumentPublicationWorkflow:
                 )
             except ActivityError as error:
                 cause = error.cause.message if isinstance(error.cause, ApplicationError) else None
+                self._set_stage("failed_to_publish")
                 await self._record(
                     "publication_failed", details={"error": cause or str(error.cause or error)}
                 )
-                self._set_stage("failed_to_publish")
                 await workflow.wait_condition(
                     lambda: self._retry is not None or self._interrupt is not None
                 )

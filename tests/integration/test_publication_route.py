@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -42,6 +44,9 @@ async def office(
             nats_url=nats_server.url,
             temporal_address=temporal_server.address,
             new_database=new_database,
+            # A failing publication is reported after two quick tries, not five slow ones.
+            publish_attempts=2,
+            publish_retry_seconds=0.2,
         ) as stack,
         httpx.AsyncClient(timeout=20) as http,
     ):
@@ -132,3 +137,263 @@ async def test_a_press_release_needs_only_the_head_of_department(office: Office)
     assert (await office.head.decide(document["id"])).status_code == 200
     published = await office.editor.wait_for_state(document["id"], "published")
     assert published["register_number"] is None
+
+
+async def test_rejection_and_a_changes_requested_round_trip(office: Office) -> None:
+    editor, head = office.editor, office.head
+    rejected = await editor.create(PRESS_RELEASE)
+    await editor.submit(rejected["id"])
+    await editor.wait_for_stage(rejected["id"], "department_review")
+    refusal = await head.decide(rejected["id"], "reject")
+    assert refusal.status_code == 422  # a rejection needs its reason
+    assert "comment" in refusal.json()["detail"]
+    decided = await head.decide(rejected["id"], "reject", comment="ეს ამბავი უკვე გავრცელდა.")
+    assert decided.status_code == 200, decided.text
+    back = await editor.wait_for_state(rejected["id"], "draft")
+    assert back["current"]["submitted_at"] is None
+
+    document = await editor.create({**PRESS_RELEASE, "title_ka": "მერიამ ახალი ავტობუსები შეიძინა"})
+    document_id = document["id"]
+    await editor.submit(document_id)
+    await editor.wait_for_stage(document_id, "department_review")
+    asked = await head.decide(
+        document_id, "request_changes", comment="დაამატეთ ავტობუსების რაოდენობა."
+    )
+    assert asked.status_code == 200, asked.text
+    await editor.wait_for_state(document_id, "changes_requested")
+
+    # The author edits and resubmits; the route starts again from its first step.
+    edited = await editor.call(
+        "PATCH", f"/documents/{document_id}", json={"body_ka": "<p>მერიამ 12 ავტობუსი შეიძინა.</p>"}
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["current"]["revision"] == 2
+    resubmitted = await editor.call("POST", f"/documents/{document_id}/resubmit")
+    assert resubmitted.status_code == 200, resubmitted.text
+    await editor.wait_for_stage(document_id, "department_review")
+    assert (await head.decide(document_id, revision=2)).status_code == 200
+    published = await editor.wait_for_state(document_id, "published")
+    assert published["current"]["body_ka"] == "<p>მერიამ 12 ავტობუსი შეიძინა.</p>"
+    actions = [entry["action"] for entry in await editor.audit(document_id)]
+    assert actions == ["create", "submit", "start_review", "request_changes", "edit",
+                       "resubmit", "approve_step", "approve", "publish"]  # fmt: skip
+
+
+async def test_the_author_and_the_wrong_role_are_refused(office: Office) -> None:
+    stack = office.stack
+    # An editor who is also head of department writes a press release…
+    author = Desk(stack, office.editor.http, "giorgi.author", "editor", "head_of_department")
+    document = await author.create(PRESS_RELEASE)
+    await author.submit(document["id"])
+    await author.wait_for_stage(document["id"], "department_review")
+    # …but cannot approve it themself.
+    own = await author.decide(document["id"])
+    assert own.status_code == 409
+    assert own.json()["detail"] == "The author cannot decide on their own document."
+    # A lawyer cannot decide the head of department's step.
+    wrong = await office.lawyer.decide(document["id"])
+    assert wrong.status_code == 409
+    assert "head_of_department" in wrong.json()["detail"]
+    # A stale revision is refused with what changed.
+    stale = await office.head.decide(document["id"], revision=7)
+    assert stale.status_code == 409
+    assert "changed since you read it" in stale.json()["detail"]
+    # Nothing was decided by the refusals.
+    status = await author.status(document["id"])
+    assert status["decisions"] == [] and status["stage"] == "department_review"
+
+
+async def test_editing_during_review_dismisses_the_approvals(office: Office) -> None:
+    editor, lawyer = office.editor, office.lawyer
+    document = await editor.create(LEGAL_ACT)
+    document_id = document["id"]
+    await editor.submit(document_id)
+    await editor.wait_for_stage(document_id, "legal_review")
+    assert (await lawyer.decide(document_id)).status_code == 200
+    await editor.wait_for_stage(document_id, "department_review")
+
+    no_reason = await editor.call("PATCH", f"/documents/{document_id}", json={"title_en": "x"})
+    assert no_reason.status_code == 422
+    edited = await editor.call(
+        "PATCH",
+        f"/documents/{document_id}",
+        json={"summary_ka": "გათბობა ჩაირთოს 10 ნოემბრიდან.", "reason": "თარიღი შეიცვალა"},
+    )
+    assert edited.status_code == 200, edited.text
+
+    # Back to legal review, which must approve the new text again.
+    status = await editor.wait_for_stage(document_id, "legal_review")
+    assert status["revision"] == 2
+    stale = await lawyer.decide(document_id, revision=1)
+    assert stale.status_code == 409
+    assert (await lawyer.decide(document_id, revision=2)).status_code == 200
+    await editor.wait_for_stage(document_id, "department_review")
+    trail = [(entry["action"], entry["comment"]) for entry in await editor.audit(document_id)]
+    assert ("edit", "თარიღი შეიცვალა") in trail
+    assert ("restart_review", "თარიღი შეიცვალა") in trail
+
+
+async def test_force_publish_then_retrospective_approval(office: Office) -> None:
+    editor, lawyer, head, mayor = office.editor, office.lawyer, office.head, office.mayor
+    document = await editor.create(LEGAL_ACT)
+    document_id = document["id"]
+    await editor.submit(document_id)
+    await editor.wait_for_stage(document_id, "legal_review")
+
+    refused = await lawyer.call(
+        "POST", f"/documents/{document_id}/force-publish", json={"reason": "სასწრაფოა"}
+    )
+    assert refused.status_code == 403
+    forced = await head.call(
+        "POST",
+        f"/documents/{document_id}/force-publish",
+        json={"reason": "საგანგებო მდგომარეობა: გათბობა დღესვე უნდა ჩაირთოს"},
+    )
+    assert forced.status_code == 200, forced.text
+    published = await editor.wait_for_state(document_id, "published")
+    edition = published["current"]
+    assert edition["force_published"] is True
+    assert edition["review_pending_roles"] == ["legal_reviewer", "head_of_department", "mayor"]
+    assert published["register_number"] is not None
+
+    # Each skipped role approves afterwards; then the act has had its full review.
+    for desk in (lawyer, head, mayor):
+        approved = await desk.call(
+            "POST", f"/documents/{document_id}/retrospective-approvals", json={"comment": "კი"}
+        )
+        assert approved.status_code == 200, approved.text
+    assert (await editor.document(document_id))["current"]["review_pending_roles"] == []
+    again = await lawyer.call("POST", f"/documents/{document_id}/retrospective-approvals", json={})
+    assert again.status_code == 409
+
+
+async def test_a_scheduled_publication_waits_for_its_time(office: Office) -> None:
+    editor, head = office.editor, office.head
+    document = await editor.create(PRESS_RELEASE)
+    publish_at = (datetime.now(UTC) + timedelta(seconds=4)).isoformat()
+    await editor.submit(document["id"], publish_at=publish_at)
+    await editor.wait_for_stage(document["id"], "department_review")
+    assert (await head.decide(document["id"])).status_code == 200
+    scheduled = await editor.wait_for_state(document["id"], "scheduled")
+    assert scheduled["current"]["published_at"] is None
+    published = await editor.wait_for_state(document["id"], "published", timeout=30)
+    assert published["current"]["published_at"] >= publish_at[:19]
+
+
+async def test_a_failed_publication_waits_for_an_administrator_to_retry(office: Office) -> None:
+    editor, head, admin = office.editor, office.head, office.admin
+    document = await editor.create(PRESS_RELEASE)
+    document_id = document["id"]
+    attached = await editor.call(
+        "POST",
+        f"/documents/{document_id}/attachments",
+        files={"file": ("ბრძანება.pdf", PDF, "application/octet-stream")},
+    )
+    assert attached.status_code == 201, attached.text
+    assert attached.json()["media_type"] == "application/pdf"
+    await editor.submit(document_id)
+    await editor.wait_for_stage(document_id, "department_review")
+
+    # The approved file disappears from storage before publication.
+    folder = office.stack.settings("publishing").attachments_dir  # type: ignore[attr-defined]
+    stored = next(iter(folder.iterdir()))
+    hidden = stored.with_suffix(".hidden")
+    stored.rename(hidden)
+    assert (await head.decide(document_id)).status_code == 200
+    failed = await editor.wait_for_state(document_id, "failed_to_publish", timeout=60)
+    assert failed["current"]["published_at"] is None
+    assert (
+        await editor.call("POST", f"/documents/{document_id}/retry-publication")
+    ).status_code == 403
+
+    # The file is restored; the administrator retries; it is published.
+    hidden.rename(stored)
+    retried = await admin.call("POST", f"/documents/{document_id}/retry-publication")
+    assert retried.status_code == 200, retried.text
+    published = await editor.wait_for_state(document_id, "published")
+    assert published["current"]["attachments"][0]["filename"] == "ბრძანება.pdf"
+    trail = [entry["action"] for entry in await editor.audit(document_id)]
+    assert trail[-3:] == ["publication_failed", "retry", "publish"]
+
+
+async def test_withdraw_and_unpublish(office: Office) -> None:
+    editor, head = office.editor, office.head
+    # Before publication, withdrawal takes it off the route and back to its author.
+    pending = await editor.create(PRESS_RELEASE)
+    await editor.submit(pending["id"])
+    await editor.wait_for_stage(pending["id"], "department_review")
+    withdrawn = await editor.call(
+        "POST", f"/documents/{pending['id']}/withdraw", json={"reason": "ღონისძიება გადაიდო"}
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    await editor.wait_for_state(pending["id"], "draft")
+
+    # After publication it stays public with an explanation on top…
+    document = await editor.create({**PRESS_RELEASE, "title_ka": "ფესტივალი გაიმართება"})
+    await editor.submit(document["id"])
+    await editor.wait_for_stage(document["id"], "department_review")
+    await head.decide(document["id"])
+    await editor.wait_for_state(document["id"], "published")
+    no_explanation = await editor.call(
+        "POST", f"/documents/{document['id']}/withdraw", json={"reason": "გაუქმდა"}
+    )
+    assert no_explanation.status_code == 422
+    withdrawn = await editor.call(
+        "POST",
+        f"/documents/{document['id']}/withdraw",
+        json={"reason": "გაუქმდა", "public_explanation": "ფესტივალი გაუქმდა ამინდის გამო."},
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["current"]["public_explanation"] == "ფესტივალი გაუქმდა ამინდის გამო."
+
+    # …and a publication made in error is taken down, with its reason kept.
+    refused = await editor.call(
+        "POST", f"/documents/{document['id']}/unpublish", json={"reason": "შეცდომით"}
+    )
+    assert refused.status_code == 403
+    unpublished = await head.call(
+        "POST",
+        f"/documents/{document['id']}/unpublish",
+        json={"reason": "გამოქვეყნდა შეცდომით", "redirect_url": "https://akhmeta.gov.ge/news"},
+    )
+    assert unpublished.status_code == 200, unpublished.text
+    assert unpublished.json()["current"]["state"] == "unpublished"
+    events = await wait_for_event(office.stack, "unpublished")
+    assert events[-1]["data"]["redirect_url"] == "https://akhmeta.gov.ge/news"
+
+
+async def test_fifty_final_approvals_at_once_get_fifty_consecutive_numbers(office: Office) -> None:
+    editor, mayor = office.editor, office.mayor
+    # One step only, the mayor's signature, to put all fifty at the numbering moment.
+    await office.admin.ok(
+        "PUT",
+        "/routes/mayor_order",
+        json={"steps": [{"key": "signature", "role": "mayor", "deadline_hours": 48}]},
+    )
+    ids = []
+    for index in range(50):
+        created = await editor.create({**LEGAL_ACT, "title_ka": f"მერის ბრძანება №{index}"})
+        ids.append(created["id"])
+    await asyncio.gather(*(editor.submit(document_id) for document_id in ids))
+    await asyncio.gather(*(editor.wait_for_stage(i, "signature", timeout=120) for i in ids))
+    decisions = await asyncio.gather(*(mayor.decide(document_id) for document_id in ids))
+    assert all(decision.status_code == 200 for decision in decisions)
+    published = await asyncio.gather(
+        *(editor.wait_for_state(i, "published", timeout=180) for i in ids)
+    )
+    numbers = sorted(int(document["register_number"].split("/")[0]) for document in published)
+    assert numbers == list(range(1, 51))
+    register = await editor.ok("GET", "/register", params={"issuer": "mayor"})
+    assert len(register) == 50
+
+
+async def wait_for_event(stack: Stack, kind: str) -> list[dict[str, Any]]:
+    for _ in range(100):
+        events = await published_events(stack)
+        if any(event["type"].endswith(f"document.{kind}.v1") for event in events):
+            return events
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no {kind} event")
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

@@ -7,6 +7,7 @@ with its own freshly migrated database and the test's NATS and Temporal servers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -16,12 +17,14 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from temporalio.service import RPCError
 
 from meria.auth import User, issue_token
 from meria.config import ServiceSettings
 from meria.db import Database, migrate
 from meria.processes import PROCESSES
 from meria.runtime import Runtime
+from meria.temporal import connect
 from meria.testing.servers import free_port
 
 
@@ -103,4 +106,20 @@ async def running_stack(
             await exits.enter_async_context(serve(app, ports[name]))
             stack.apps[name] = app
             stack.urls[name] = f"http://127.0.0.1:{ports[name]}"
+        if temporal_address:
+            exits.push_async_callback(
+                end_workflows, temporal_address, shared["temporal_task_queue"]
+            )
         yield stack
+
+
+async def end_workflows(address: str, task_queue: str) -> None:
+    """Workflow ids come from case ids, and every test's databases count from 1 again:
+    end what a test left running on the shared server, so the next test starts afresh."""
+    client = await connect(address, "meria")
+    query = f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running'"
+    async for execution in client.list_workflows(query):
+        with contextlib.suppress(RPCError):
+            await client.get_workflow_handle(execution.id, run_id=execution.run_id).terminate(
+                "the test ended"
+            )
