@@ -49,7 +49,7 @@ test-postgres:
 lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy meria
+	$(VENV)/bin/mypy meria services workflows
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -397,3 +397,32 @@ async def wait_for_event(stack: Stack, kind: str) -> list[dict[str, Any]]:
 
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+async def test_a_step_decided_by_two_of_three_named_people(office: Office) -> None:
+    stack, editor, admin = office.stack, office.editor, office.admin
+    await admin.ok(
+        "PUT",
+        "/routes/news",
+        json={"steps": [{"key": "board", "role": "media_officer", "mode": "quorum", "quorum": 2,
+                         "people": ["ana", "beka", "dato"], "deadline_hours": 24}]},
+    )  # fmt: skip
+    board = {
+        name: Desk(stack, editor.http, name, "media_officer") for name in ("ana", "beka", "dato")
+    }
+    outsider = Desk(stack, editor.http, "eka", "media_officer")
+    document = await editor.create({**PRESS_RELEASE, "document_type": "news"})
+    await editor.submit(document["id"])
+    status = await editor.wait_for_stage(document["id"], "board")
+    assert sorted(task["assignee"] for task in status["tasks"]) == ["ana", "beka", "dato"]
+
+    # Someone with the role but not named is refused; the named decide their own task.
+    assert (await outsider.decide(document["id"])).status_code == 409
+    assert (await board["ana"].decide(document["id"])).status_code == 200
+    assert (await board["dato"].decide(document["id"])).status_code == 200
+    published = await editor.wait_for_state(document["id"], "published")
+    assert published["current"]["state"] == "published"
+    approvals = [
+        e["actor"] for e in await editor.audit(document["id"]) if e["action"] == "approve_step"
+    ]
+    assert sorted(approvals) == ["ana", "dato"]

@@ -1,0 +1,171 @@
+"""The publishing API's edges: attachments by content, previews, routes, the register's
+filters, and refusals that change nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from meria.testing.servers import NatsServer, TemporalDevServer
+from tests.conftest import DatabaseFactory
+from tests.support.publishing import LEGAL_ACT, PRESS_RELEASE, Desk
+from tests.support.stack import Stack, running_stack
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\0" * 64
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture
+async def desks(
+    tmp_path: Path,
+    nats_server: NatsServer,
+    temporal_server: TemporalDevServer,
+    new_database: DatabaseFactory,
+) -> AsyncIterator[tuple[Stack, Desk, Desk]]:
+    async with (
+        running_stack(
+            ["publishing", "worker"],
+            tmp_path=tmp_path,
+            nats_url=nats_server.url,
+            temporal_address=temporal_server.address,
+            new_database=new_database,
+            max_attachment_bytes=4096,
+        ) as stack,
+        httpx.AsyncClient(timeout=20) as http,
+    ):
+        admin = Desk(stack, http, "admin", "admin")
+        await admin.ok("PUT", "/issuers/mayor", json={"name_ka": "ახმეტის მერი"})
+        yield stack, Desk(stack, http, "nino.beridze", "editor"), admin
+
+
+async def test_attachments_are_known_by_their_content(desks: tuple[Stack, Desk, Desk]) -> None:
+    stack, editor, _ = desks
+    document = await editor.create(PRESS_RELEASE)
+    path = f"/documents/{document['id']}/attachments"
+
+    # A picture named like a PDF is stored as the picture it is, under a name of ours.
+    photo = await editor.call("POST", path, files={"file": ("ფოტო.pdf", PNG, "application/pdf")})
+    assert photo.status_code == 201, photo.text
+    assert photo.json()["media_type"] == "image/png"
+    assert photo.json()["filename"] == "ფოტო.pdf"
+    folder = stack.settings("publishing").attachments_dir  # type: ignore[attr-defined]
+    stored = [file.name for file in folder.iterdir()]
+    assert len(stored) == 1 and stored[0].endswith(".png") and "ფოტო" not in stored[0]
+
+    # A script named like a PDF is refused, and so is a file over the limit; nothing is kept.
+    script = await editor.call(
+        "POST", path, files={"file": ("act.pdf", b"#!/bin/sh\nrm -rf /", "application/pdf")}
+    )
+    assert script.status_code == 415
+    assert "not a PDF, DOCX, ODT or image" in script.json()["detail"]
+    large = await editor.call(
+        "POST", path, files={"file": ("big.pdf", PDF + b"0" * 5000, "application/pdf")}
+    )
+    assert large.status_code == 413
+    assert len(list(folder.iterdir())) == 1
+
+    # The draft's file needs a signed-in user; its SHA-256 travels with it.
+    url = photo.json()["url"]
+    assert (await editor.http.get(url)).status_code == 401
+    fetched = await editor.http.get(url, headers=editor.headers)
+    assert fetched.content == PNG
+    assert fetched.headers["x-content-sha256"] == photo.json()["sha256"]
+
+
+async def test_a_preview_link_shows_the_draft_until_it_expires(
+    desks: tuple[Stack, Desk, Desk],
+) -> None:
+    _, editor, _ = desks
+    document = await editor.create(LEGAL_ACT)
+    link = await editor.ok("POST", f"/documents/{document['id']}/preview-links")
+    page = await editor.http.get(link["url"])
+    assert page.status_code == 200
+    assert LEGAL_ACT["title_ka"] in page.text
+    assert "noindex" in page.text
+    forged = await editor.http.get(link["url"][:-3] + "abc")
+    assert forged.status_code == 404
+
+
+async def test_refused_transitions_say_the_state_and_what_it_allows(
+    desks: tuple[Stack, Desk, Desk],
+) -> None:
+    _, editor, _ = desks
+    document = await editor.create(PRESS_RELEASE)
+    deleted = await editor.call("DELETE", f"/documents/{document['id']}")
+    assert deleted.status_code == 200
+    assert deleted.json()["current"]["state"] == "deleted"
+    again = await editor.call("POST", f"/documents/{document['id']}/submit", json={})
+    assert again.status_code == 409
+    assert again.json()["state"] == "deleted"
+
+    other = await editor.create({**PRESS_RELEASE, "title_ka": "სხვა სიახლე"})
+    await editor.submit(other["id"])
+    resubmitted = await editor.call("POST", f"/documents/{other['id']}/submit", json={})
+    assert resubmitted.status_code == 409
+    body = resubmitted.json()
+    assert body["state"] == "submitted" or body["state"] == "in_review"
+    assert "withdraw" in body["allowed"]
+
+
+async def test_routes_are_data_that_administrators_change(desks: tuple[Stack, Desk, Desk]) -> None:
+    _, editor, admin = desks
+    routes = {route["document_type"]: route for route in await editor.ok("GET", "/routes")}
+    assert [step["role"] for step in routes["mayor_order"]["steps"]] == [
+        "legal_reviewer",
+        "head_of_department",
+        "mayor",
+    ]
+    assert [step["role"] for step in routes["press_release"]["steps"]] == ["head_of_department"]
+
+    refused = await editor.call("PUT", "/routes/news", json={"steps": []})
+    assert refused.status_code == 403
+    invalid = await admin.call(
+        "PUT",
+        "/routes/news",
+        json={"steps": [{"key": "board", "role": "mayor", "mode": "quorum", "people": ["a", "b"],
+                         "quorum": 3, "deadline_hours": 24}]},
+    )  # fmt: skip
+    assert invalid.status_code == 422
+    assert "quorum" in invalid.json()["detail"]
+    changed = await admin.call(
+        "PUT",
+        "/routes/news",
+        json={"steps": [{"key": "media_check", "role": "media_officer", "deadline_hours": 8},
+                        {"key": "department_review", "role": "head_of_department",
+                         "deadline_hours": 24, "escalate_to": "mayor"}]},
+    )  # fmt: skip
+    assert changed.status_code == 200, changed.text
+    routes = {route["document_type"]: route for route in await editor.ok("GET", "/routes")}
+    assert routes["news"]["default"] is False
+    assert [step["key"] for step in routes["news"]["steps"]] == ["media_check", "department_review"]
+
+
+async def test_documents_are_found_by_type_issuer_and_georgian_words(
+    desks: tuple[Stack, Desk, Desk],
+) -> None:
+    _, editor, _ = desks
+    act = await editor.create(LEGAL_ACT)
+    await editor.create(PRESS_RELEASE)
+    assert (await editor.ok("GET", "/documents"))["total"] == 2
+    by_type = await editor.ok("GET", "/documents", params={"document_type": "mayor_order"})
+    assert [item["id"] for item in by_type["items"]] == [act["id"]]
+    by_issuer = await editor.ok("GET", "/documents", params={"issuer": "mayor"})
+    assert [item["id"] for item in by_issuer["items"]] == [act["id"]]
+    by_text = await editor.ok("GET", "/documents", params={"text": "გათბობის"})
+    assert [item["id"] for item in by_text["items"]] == [act["id"]]
+    drafts = await editor.ok("GET", "/documents", params={"state": "draft", "limit": 1})
+    assert drafts["total"] == 2 and len(drafts["items"]) == 1
+    unknown_type = await editor.call("GET", "/documents", params={"document_type": "poem"})
+    assert unknown_type.status_code == 422
+
+    unknown_issuer = await editor.call(
+        "POST", "/documents", json={**LEGAL_ACT, "issuer_code": "king"}
+    )
+    assert unknown_issuer.status_code == 422
+    assert "king" in unknown_issuer.json()["detail"]
+    no_issuer = await editor.call("POST", "/documents", json={**LEGAL_ACT, "issuer_code": None})
+    assert no_issuer.status_code == 422
+    assert (await editor.ok("GET", "/documents"))["total"] == 2
