@@ -57,6 +57,7 @@ format: install
 
 bench: install
 	$(VENV)/bin/python bench/bus.py
+	$(VENV)/bin/python bench/publication.py
 
 asyncapi: install
 	$(MERIA) asyncapi

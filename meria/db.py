@@ -7,6 +7,7 @@ writers queue on the busy timeout instead of failing when one upgrades a read lo
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -64,10 +65,18 @@ class Database:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         options: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite}
+        # Writers of this process queue here, never inside SQLite's own lock (see below).
+        self._write_lock = asyncio.Lock()
         if self.is_sqlite:
+            import meria.sqlite_inline  # noqa: F401 (registers the dialect)
+
+            # Whatever SQLite driver the URL names, calls go straight to sqlite3.
+            self.url = self.url.set(drivername="sqlite+meria")
             if self.url.database and self.url.database != ":memory:":
                 Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
-            options["connect_args"] = {"timeout": 30}
+            # Only another process can hold the lock now (a migration, a rebuild): wait
+            # for it, but not for long, since the wait blocks this process's loop.
+            options["connect_args"] = {"timeout": 10}
         else:
             options["pool_size"] = pool_size
         # Looked up on the module, so the OpenTelemetry instrumentation's wrapper applies.
@@ -82,10 +91,19 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction, committed when the block ends without an error."""
-        async with self.sessions() as session, session.begin():
-            if self.is_sqlite:
-                await session.connection(execution_options={_IMMEDIATE: True})
+        """A write transaction, committed when the block ends without an error.
+
+        On SQLite the process's write transactions take turns on an asyncio lock before
+        `BEGIN IMMEDIATE`: SQLite runs on the event loop (meria.sqlite_inline), so waiting
+        in SQLite's busy handler would stall the loop and the transaction it waits for.
+        Do not open a transaction inside another on the same database.
+        """
+        if not self.is_sqlite:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._write_lock, self.sessions() as session, session.begin():
+            await session.connection(execution_options={_IMMEDIATE: True})
             yield session
 
     async def ping(self) -> None:

@@ -200,6 +200,7 @@ class DocumentPublicationWorkflow:
         required = {"any": 1, "all": len(people), "quorum": step.quorum or 1}[step.mode]
         results: list[TaskResult] = []
         handles = []
+        opened: dict[str, OpenTask] = {}
         for person in people:
             task_id = f"{workflow.info().workflow_id}-task-{step.key}-r{self._round}"
             if person:
@@ -223,7 +224,7 @@ class DocumentPublicationWorkflow:
                 ),
                 id=task_id,
             )
-            self._tasks[task_id] = OpenTask(
+            opened[task_id] = OpenTask(
                 task_id=task_id,
                 step=step.key,
                 awaiting=[step.role],
@@ -231,6 +232,8 @@ class DocumentPublicationWorkflow:
                 due_at=due_at,
             )
             handles.append(handle)
+        # The step's tasks appear together, so the status never shows half a step.
+        self._tasks.update(opened)
         self._index()
 
         async def collect(handle: Any, task_id: str) -> None:

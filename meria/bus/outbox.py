@@ -42,6 +42,8 @@ class Outbox:
         self.table = table
         self.service = service
         self.wakeup = asyncio.Event()
+        # Built once: the values come as parameters, so each add only binds them.
+        self._insert = insert(table)
 
     async def add(
         self, session: AsyncSession, event: Event, *, about: str | None = None
@@ -53,14 +55,15 @@ class Outbox:
         inject_headers(headers)
         envelope = CloudEvent.wrap(event, about=about, traceparent=headers.get("traceparent"))
         await session.execute(
-            insert(self.table).values(
-                event_id=envelope.id,
-                subject=event.subject,
-                payload=envelope.model_dump_json().encode(),
-                headers=headers,
-                created_at=envelope.time,
-                attempts=0,
-            )
+            self._insert,
+            {
+                "event_id": envelope.id,
+                "subject": event.subject,
+                "payload": envelope.model_dump_json().encode(),
+                "headers": headers,
+                "created_at": envelope.time,
+                "attempts": 0,
+            },
         )
         self._wake_after_commit(session.sync_session)
         return envelope

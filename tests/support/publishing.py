@@ -86,7 +86,7 @@ class Desk:
                 response = await self.call("GET", f"/documents/{document_id}/status")
                 if response.status_code == 200:
                     status = response.json()
-                    if status["stage"] == stage and (stage not in STEP_KEYS or status["tasks"]):
+                    if status["stage"] == stage and (stage in NOT_STEPS or status["tasks"]):
                         return status
                 await asyncio.sleep(0.1)
 
@@ -107,7 +107,9 @@ class Desk:
             ) from None
 
 
-STEP_KEYS = {"legal_review", "department_review", "signature"}
+# The workflow's stages that are not review steps (a step's stage waits for its tasks).
+NOT_STEPS = {"submitted", "changes_requested", "approved", "scheduled", "publishing",
+             "published", "failed_to_publish", "rejected", "withdrawn"}  # fmt: skip
 
 
 async def published_events(

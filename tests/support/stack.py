@@ -54,7 +54,16 @@ class Stack:
 @asynccontextmanager
 async def serve(app: FastAPI, port: int) -> AsyncIterator[None]:
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            lifespan="on",
+            # Longer than any pause between a test's requests: a keep-alive connection the
+            # server closes just as the client reuses it fails the request.
+            timeout_keep_alive=60,
+        )
     )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
