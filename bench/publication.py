@@ -151,6 +151,10 @@ async def published_listener(nats_url: str, seen: dict[int, float]) -> Any:
     return client
 
 
+def emit(**fields: Any) -> None:
+    print(json.dumps(fields, ensure_ascii=False), flush=True)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -186,11 +190,17 @@ async def measure(arguments: argparse.Namespace) -> None:
         "MERIA_WORKER_URL": f"http://127.0.0.1:{worker_port}",
         "MERIA_LOG_LEVEL": "WARNING",
     }
-    subprocess.run([MERIA, "migrate", "publishing"], env=env, cwd=ROOT, check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [MERIA, "migrate", "publishing"], env=env, cwd=ROOT, check=True, capture_output=True
+    )
     processes = [
-        subprocess.Popen([MERIA, "run", name], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                         stderr=(folder / f"{name}.log").open("wb"))  # fmt: skip
+        subprocess.Popen(
+            [MERIA, "run", name],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=(folder / f"{name}.log").open("wb"),
+        )
         for name in ("publishing", "worker")
     ]
     try:
@@ -221,8 +231,12 @@ async def measure(arguments: argparse.Namespace) -> None:
                 await asyncio.sleep(0.05)
 
             trivial = await trivial_case(client, arguments.documents)
-            print(json.dumps({"case": "trivial", "workflows": arguments.documents,
-                              "workflows_per_minute": round(trivial, 1), **context}), flush=True)  # fmt: skip
+            emit(
+                case="trivial",
+                workflows=arguments.documents,
+                workflows_per_minute=round(trivial, 1),
+                **context,
+            )
 
             started = time.perf_counter()
             before = len(seen)
@@ -237,11 +251,15 @@ async def measure(arguments: argparse.Namespace) -> None:
                 await asyncio.sleep(0.05)
             elapsed = time.perf_counter() - started
             per_minute = arguments.documents / elapsed * 60
-            print(json.dumps({"case": "legal_act_throughput", "documents": arguments.documents,
-                              "documents_per_minute": round(per_minute, 1),
-                              "ratio_to_trivial": round(per_minute / trivial, 3),
-                              "seconds": round(elapsed, 1), "concurrency": arguments.concurrency,
-                              **context}), flush=True)  # fmt: skip
+            emit(
+                case="legal_act_throughput",
+                documents=arguments.documents,
+                documents_per_minute=round(per_minute, 1),
+                ratio_to_trivial=round(per_minute / trivial, 3),
+                seconds=round(elapsed, 1),
+                concurrency=arguments.concurrency,
+                **context,
+            )
 
             latencies: list[float] = []
             base = 10_000
@@ -264,12 +282,17 @@ async def measure(arguments: argparse.Namespace) -> None:
                     await asyncio.sleep(0.05)
                 latencies.append((seen[document_id] - final_at) * 1000)
             p99 = percentile(latencies, 0.99)
-            print(json.dumps({"case": "legal_act_latency", "documents": len(latencies),
-                              "p50_ms": round(statistics.median(latencies), 1),
-                              "p95_ms": round(percentile(latencies, 0.95), 1),
-                              "p99_ms": round(p99, 1), "max_ms": round(max(latencies), 1),
-                              "target_p99_ms": 1000, "target_met": p99 <= 1000,
-                              **context}), flush=True)  # fmt: skip
+            emit(
+                case="legal_act_latency",
+                documents=len(latencies),
+                p50_ms=round(statistics.median(latencies), 1),
+                p95_ms=round(percentile(latencies, 0.95), 1),
+                p99_ms=round(p99, 1),
+                max_ms=round(max(latencies), 1),
+                target_p99_ms=1000,
+                target_met=p99 <= 1000,
+                **context,
+            )
             await listener.close()
     finally:
         for process in processes:
@@ -286,8 +309,9 @@ async def measure(arguments: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=50,
-                        help="documents in flight at once in the throughput case")  # fmt: skip
+    parser.add_argument(
+        "--concurrency", type=int, default=50, help="documents in flight in the throughput case"
+    )
     parser.add_argument("--latency-seconds", type=int, default=60)
     asyncio.run(measure(parser.parse_args()))
 

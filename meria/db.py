@@ -79,6 +79,11 @@ class Database:
             options["connect_args"] = {"timeout": 10}
         else:
             options["pool_size"] = pool_size
+            # A client that vanished mid-transaction (a power cut) must not hold its locks
+            # until TCP notices: the server ends such a transaction after a minute.
+            options["connect_args"] = {
+                "server_settings": {"idle_in_transaction_session_timeout": "60000"}
+            }
         # Looked up on the module, so the OpenTelemetry instrumentation's wrapper applies.
         self.engine: AsyncEngine = sa_asyncio.create_async_engine(self.url, **options)
         if self.is_sqlite:

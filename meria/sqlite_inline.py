@@ -38,7 +38,7 @@ class _Connection(sqlite3.Connection):
         return super().cursor(factory)
 
 
-class SQLiteDialect_inline(SQLiteDialect_pysqlite):  # noqa: N801 (SQLAlchemy's naming)
+class SQLiteDialect_inline(SQLiteDialect_pysqlite):  # named as SQLAlchemy names dialects
     driver = "meria"
     is_async = True
     supports_statement_cache = True
@@ -65,9 +65,7 @@ class SQLiteDialect_inline(SQLiteDialect_pysqlite):  # noqa: N801 (SQLAlchemy's 
 
     # SQLAlchemy's async API checks that a call really went through an async driver; one
     # await of a finished coroutine satisfies it without ever suspending.
-    def do_execute(
-        self, cursor: Any, statement: str, parameters: Any, context: Any = None
-    ) -> None:
+    def do_execute(self, cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
         await_only(_done())
         cursor.execute(statement, parameters)
 

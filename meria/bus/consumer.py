@@ -97,6 +97,17 @@ class Subscriptions:
         return function
 
 
+@dataclass
+class _Work:
+    """One message on its way through a batch, and what became of it."""
+
+    message: Msg
+    deliveries: int
+    envelope: CloudEvent
+    event: Event
+    outcome: bool | Exception | None = None
+
+
 class DeadLetter(Exception):
     """The message can never be applied; move it aside with this reason."""
 
@@ -109,7 +120,7 @@ class DeadLetter(Exception):
 class ConsumerOptions:
     max_deliver: int = 5
     ack_wait_seconds: float = 30.0
-    batch_size: int = 100
+    batch_size: int = 50
     fetch_timeout: float = 1.0
     retry_delays: tuple[float, ...] = (0.5, 2.0, 5.0, 15.0, 30.0)
 
@@ -175,8 +186,7 @@ class Consumer:
                         )
                     except (TimeoutError, NatsTimeoutError):
                         continue
-                    for message in messages:
-                        await self.handle(message)
+                    await self.handle_batch(messages)
                     backoff = 0.2
                 except asyncio.CancelledError:
                     raise
@@ -191,66 +201,125 @@ class Consumer:
                 with contextlib.suppress(Exception):
                     await subscription.unsubscribe()
 
+    async def handle_batch(self, messages: list[Msg]) -> None:
+        """Apply, retry later, or dead-letter each message of a fetched batch; lose none.
+
+        First deliveries share one transaction, each under a savepoint of its own: one
+        commit (one fsync) for the batch, while a message whose handler fails rolls back
+        alone. Redeliveries go one transaction each, so a message that crashes its
+        process takes no innocent neighbours down with it. Acks follow the commit.
+        """
+        first: list[_Work] = []
+        again: list[_Work] = []
+        for message in messages:
+            work = await self._prepare(message)
+            if work is not None:
+                (first if work.deliveries == 1 else again).append(work)
+        if first:
+            await self._apply_together(first)
+        for work in again:
+            await self._apply_together([work])
+
     async def handle(self, message: Msg) -> None:
-        """Apply one message once, retry it later, or dead-letter it; never lose it."""
+        await self.handle_batch([message])
+
+    async def _prepare(self, message: Msg) -> _Work | None:
         deliveries = message.metadata.num_delivered
-        subject = message.subject
-        BUS_DELIVERED.labels(self.durable, subject).inc()
+        BUS_DELIVERED.labels(self.durable, message.subject).inc()
         if deliveries > 1:
-            BUS_REDELIVERED.labels(self.durable, subject).inc()
-        parent = extract_context(message.headers)
+            BUS_REDELIVERED.labels(self.durable, message.subject).inc()
+        try:
+            if deliveries > self.options.max_deliver:
+                # Delivered again after its last try: the process applying it died
+                # (a poison message). Stop here rather than crash once more.
+                raise DeadLetter(
+                    "poison",
+                    f"delivered {deliveries} times without being applied; "
+                    "the handler's process stopped while applying it",
+                )
+            envelope, event = self.parse(message)
+        except DeadLetter as reason:
+            await self.dead_letter(message, reason.kind, str(reason))
+            return None
+        return _Work(message, deliveries, envelope, event)
+
+    async def _apply_together(self, batch: list[_Work]) -> None:
+        try:
+            async with self.database.transaction() as session:
+                for work in batch:
+                    work.outcome = await self._apply_one(session, work)
+        except Exception as error:
+            # The transaction itself failed (the commit, the database): nothing applied.
+            for work in batch:
+                work.outcome = error
+        for work in batch:
+            await self._settle(work)
+
+    async def _apply_one(self, session: AsyncSession, work: _Work) -> bool | Exception:
+        """Run the handler and record the event in the inbox, under one savepoint."""
+        subject = work.message.subject
         with tracer.start_as_current_span(
             f"{subject} process",
-            context=parent,
+            context=extract_context(work.message.headers),
             kind=SpanKind.CONSUMER,
             attributes={
                 "messaging.system": "nats",
                 "messaging.destination.name": subject,
                 "messaging.consumer.group.name": self.durable,
+                "messaging.message.id": work.envelope.id,
             },
         ) as span:
+            inbox = self.tables.inbox
+            insert_once = sqlite_insert if self.database.is_sqlite else postgresql_insert
             try:
-                if deliveries > self.options.max_deliver:
-                    # Delivered again after its last try: the process applying it died
-                    # (a poison message). Stop here rather than crash once more.
-                    raise DeadLetter(
-                        "poison",
-                        f"delivered {deliveries} times without being applied; "
-                        "the handler's process stopped while applying it",
+                async with session.begin_nested():
+                    # The inbox row goes in first and inserts nothing if the event was
+                    # applied before: one statement instead of a look-up and an insert.
+                    recorded = await session.execute(
+                        insert_once(inbox)
+                        .values(
+                            consumer=self.durable,
+                            event_id=work.envelope.id,
+                            subject=work.event.subject,
+                            handled_at=datetime.now(UTC),
+                        )
+                        .on_conflict_do_nothing()
                     )
-                envelope, event = self.parse(message)
-                span.set_attribute("messaging.message.id", envelope.id)
-                applied = await self.apply(envelope, event, deliveries)
-            except DeadLetter as reason:
-                span.set_status(Status(StatusCode.ERROR, str(reason)))
-                await self.dead_letter(message, reason.kind, str(reason))
-                return
+                    if cast("CursorResult[Any]", recorded).rowcount == 0:
+                        return False
+                    await self.subscription.handler(
+                        work.event, Delivery(session, work.envelope, self.outbox, work.deliveries)
+                    )
             except Exception as error:
                 span.record_exception(error)
                 span.set_status(Status(StatusCode.ERROR, str(error)))
-                if deliveries >= self.options.max_deliver:
-                    await self.dead_letter(
-                        message,
-                        "handler_failed",
-                        f"handler failed {deliveries} times; last error: {error!r}",
-                    )
-                    return
-                delays = self.options.retry_delays
-                delay = delays[min(deliveries, len(delays)) - 1]
-                log.warning(
-                    "bus.handler_failed",
-                    consumer=self.durable,
-                    error=repr(error),
-                    deliveries=deliveries,
-                    retry_in=delay,
+                return error
+        return True
+
+    async def _settle(self, work: _Work) -> None:
+        message, deliveries, outcome = work.message, work.deliveries, work.outcome
+        if isinstance(outcome, Exception):
+            if deliveries >= self.options.max_deliver:
+                await self.dead_letter(
+                    message,
+                    "handler_failed",
+                    f"handler failed {deliveries} times; last error: {outcome!r}",
                 )
-                await message.nak(delay=delay)
                 return
-            await message.ack()
-            if applied:
-                BUS_APPLIED.labels(self.durable, subject).inc()
-            else:
-                BUS_DUPLICATES.labels(self.durable, subject).inc()
+            delays = self.options.retry_delays
+            delay = delays[min(deliveries, len(delays)) - 1]
+            log.warning(
+                "bus.handler_failed",
+                consumer=self.durable,
+                error=repr(outcome),
+                deliveries=deliveries,
+                retry_in=delay,
+            )
+            await message.nak(delay=delay)
+            return
+        await message.ack()
+        counter = BUS_APPLIED if outcome else BUS_DUPLICATES
+        counter.labels(self.durable, message.subject).inc()
 
     def parse(self, message: Msg) -> tuple[CloudEvent, Event]:
         try:
@@ -273,31 +342,6 @@ class Consumer:
                 "schema", f"data does not match {envelope.type}: {_first_error(error)}"
             ) from None
         return envelope, event
-
-    async def apply(self, envelope: CloudEvent, event: Event, deliveries: int) -> bool:
-        """Run the handler and record the event in the inbox, in one transaction."""
-        inbox = self.tables.inbox
-        insert_once = sqlite_insert if self.database.is_sqlite else postgresql_insert
-        async with self.database.transaction() as session:
-            # The inbox row goes in first and inserts nothing if the event was applied
-            # before: one statement instead of a look-up and an insert (bench/bus.py). A
-            # handler that fails rolls the row back with its own effects.
-            recorded = await session.execute(
-                insert_once(inbox)
-                .values(
-                    consumer=self.durable,
-                    event_id=envelope.id,
-                    subject=event.subject,
-                    handled_at=datetime.now(UTC),
-                )
-                .on_conflict_do_nothing()
-            )
-            if cast("CursorResult[Any]", recorded).rowcount == 0:
-                return False
-            await self.subscription.handler(
-                event, Delivery(session, envelope, self.outbox, deliveries)
-            )
-        return True
 
     async def dead_letter(self, message: Msg, kind: str, reason: str) -> None:
         metadata = message.metadata

@@ -159,11 +159,11 @@ class OutboxRelay:
         if not rows:
             return 0
         js = self.bus.js
-        pending = []
-        for row in rows:
-            headers = {**(row.headers or {}), "Nats-Msg-Id": row.event_id}
-            pending.append(await js.publish_async(row.subject, row.payload, headers=headers))
+        pending: list[asyncio.Future[PubAck]] = []
         try:
+            for row in rows:
+                headers = {**(row.headers or {}), "Nats-Msg-Id": row.event_id}
+                pending.append(await js.publish_async(row.subject, row.payload, headers=headers))
             results = await asyncio.wait_for(
                 asyncio.gather(*pending, return_exceptions=True), timeout=self.ack_timeout
             )
@@ -173,6 +173,10 @@ class OutboxRelay:
             raise TimeoutError(
                 f"no PubAck within {self.ack_timeout} s for some of {len(rows)} events"
             ) from None
+        finally:
+            # Each unanswered publish holds one of nats-py's in-flight slots until done.
+            for future in pending:
+                future.cancel()
         acknowledged = [
             row.sequence
             for row, result in zip(rows, results, strict=True)

@@ -70,10 +70,12 @@ class NatsServer:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self) -> NatsServer:
-        log = (self.folder / "nats.log").open("ab")
-        self.process = subprocess.Popen(
-            [binary("nats-server"), "-c", str(self.config)], stdout=log, stderr=subprocess.STDOUT
-        )
+        with (self.folder / "nats.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [binary("nats-server"), "-c", str(self.config)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         wait_for_port(self.port, process=self.process)
         return self
 
@@ -120,14 +122,14 @@ class TemporalDevServer:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> TemporalDevServer:
-        log = (self.folder / "temporal.log").open("ab")
         command = temporal_dev_server_command(
             self.folder / "temporal.db", port=self.port, ui_port=None, namespace=self.namespace
         )
         command += ["--http-port", str(free_port()), "--metrics-port", str(free_port())]
-        self.process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ}
-        )
+        with (self.folder / "temporal.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ}
+            )
         wait_for_port(self.port, timeout=60, process=self.process)
         return self
 
