@@ -85,7 +85,7 @@ class Office:
         self.headers = {
             role: {
                 "Authorization": "Bearer "
-                + issue_token(settings, User(id=user, roles=frozenset({role})), 7200)  # type: ignore[arg-type]
+                + issue_token(settings, User(id=user, roles=frozenset({role})), 7200)
             }
             for role, user in people.items()
         }
@@ -104,7 +104,9 @@ class Office:
             )
             if response.status_code == 200:
                 status = response.json()
-                tasks = [t for t in status["tasks"] if t["task_id"] not in decided]
+                tasks: list[dict[str, Any]] = [
+                    t for t in status["tasks"] if t["task_id"] not in decided
+                ]
                 if tasks:
                     return tasks[0]
                 if status["stage"] in ("approved", "publishing", "published", "scheduled"):
@@ -206,7 +208,7 @@ async def measure(arguments: argparse.Namespace) -> None:
     try:
         wait_for_port(publishing_port, timeout=60)
         wait_for_port(worker_port, timeout=60)
-        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None)
         client = await connect(temporal.address, "meria")
         async with httpx.AsyncClient(timeout=60) as http:
             for port in (publishing_port, worker_port):

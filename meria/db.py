@@ -8,7 +8,7 @@ writers queue on the busy timeout instead of failing when one upgrades a read lo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +20,7 @@ from sqlalchemy import Connection, DateTime, Dialect, MetaData, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext import asyncio as sa_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -48,6 +49,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+AFTER_COMMIT = "meria_after_commit"
+
+
+class CallbackSession(Session):
+    """A session that runs what its transaction asked to run once it has committed."""
+
+
+@event.listens_for(CallbackSession, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop(AFTER_COMMIT, ()):
+        callback()
+
+
+@event.listens_for(CallbackSession, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous_transaction: Any) -> None:
+    if not session.in_transaction():
+        session.info.pop(AFTER_COMMIT, None)
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once the session's current transaction commits (never if it rolls
+    back). Registered once per transaction however often it is asked."""
+    callbacks: list[Callable[[], None]] = session.sync_session.info.setdefault(AFTER_COMMIT, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
 
 
 def new_metadata() -> MetaData:
@@ -88,7 +116,9 @@ class Database:
         self.engine: AsyncEngine = sa_asyncio.create_async_engine(self.url, **options)
         if self.is_sqlite:
             _prepare_sqlite(self.engine, sqlite_synchronous)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=CallbackSession
+        )
 
     def session(self) -> AsyncSession:
         """A session for reading; use `transaction()` to write."""

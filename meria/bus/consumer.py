@@ -149,6 +149,8 @@ class Consumer:
         self.durable = f"{service}-{subscription.name}".replace("_", "-")
         self.stream = stream_for_subject(subscription.subject)
         self.dead_letter_subject = f"{DEAD_LETTER_PREFIX}.{self.durable}"
+        insert_once = sqlite_insert if database.is_sqlite else postgresql_insert
+        self._record_in_inbox = insert_once(tables.inbox).on_conflict_do_nothing()
 
     def consumer_config(self) -> ConsumerConfig:
         return ConsumerConfig(
@@ -247,7 +249,7 @@ class Consumer:
         try:
             async with self.database.transaction() as session:
                 for work in batch:
-                    work.outcome = await self._apply_one(session, work)
+                    work.outcome = await self._apply_one(session, work, shared=len(batch) > 1)
         except Exception as error:
             # The transaction itself failed (the commit, the database): nothing applied.
             for work in batch:
@@ -255,7 +257,9 @@ class Consumer:
         for work in batch:
             await self._settle(work)
 
-    async def _apply_one(self, session: AsyncSession, work: _Work) -> bool | Exception:
+    async def _apply_one(
+        self, session: AsyncSession, work: _Work, *, shared: bool
+    ) -> bool | Exception:
         """Run the handler and record the event in the inbox, under one savepoint."""
         subject = work.message.subject
         with tracer.start_as_current_span(
@@ -269,21 +273,20 @@ class Consumer:
                 "messaging.message.id": work.envelope.id,
             },
         ) as span:
-            inbox = self.tables.inbox
-            insert_once = sqlite_insert if self.database.is_sqlite else postgresql_insert
             try:
-                async with session.begin_nested():
+                # A batch of one needs no savepoint: its transaction is its own.
+                isolation = session.begin_nested() if shared else contextlib.nullcontext()
+                async with isolation:
                     # The inbox row goes in first and inserts nothing if the event was
                     # applied before: one statement instead of a look-up and an insert.
                     recorded = await session.execute(
-                        insert_once(inbox)
-                        .values(
-                            consumer=self.durable,
-                            event_id=work.envelope.id,
-                            subject=work.event.subject,
-                            handled_at=datetime.now(UTC),
-                        )
-                        .on_conflict_do_nothing()
+                        self._record_in_inbox,
+                        {
+                            "consumer": self.durable,
+                            "event_id": work.envelope.id,
+                            "subject": work.event.subject,
+                            "handled_at": datetime.now(UTC),
+                        },
                     )
                     if cast("CursorResult[Any]", recorded).rowcount == 0:
                         return False
@@ -293,6 +296,8 @@ class Consumer:
             except Exception as error:
                 span.record_exception(error)
                 span.set_status(Status(StatusCode.ERROR, str(error)))
+                if not shared:
+                    raise  # no savepoint: the whole transaction must roll back
                 return error
         return True
 

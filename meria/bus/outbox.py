@@ -15,23 +15,20 @@ import contextlib
 import math
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from nats.js.api import PubAck
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from meria.bus.connection import Bus
 from meria.contracts import CloudEvent, Event
-from meria.db import Database
+from meria.db import Database, after_commit
 from meria.logging import get_logger
 from meria.metrics import BUS_OUTBOX_BACKLOG, BUS_PUBLISHED
 from meria.telemetry import inject_headers
 
 log = get_logger(__name__)
 
-_WAKE_REGISTERED = "meria_outbox_wake_registered"
 BACKLOG_REPORT_SECONDS = 1.0
 
 
@@ -65,25 +62,8 @@ class Outbox:
                 "attempts": 0,
             },
         )
-        self._wake_after_commit(session.sync_session)
+        after_commit(session, self.wakeup.set)
         return envelope
-
-    def _wake_after_commit(self, session: Session) -> None:
-        if session.info.get(_WAKE_REGISTERED):
-            return
-        session.info[_WAKE_REGISTERED] = True
-
-        def wake(committed: Session) -> None:
-            committed.info.pop(_WAKE_REGISTERED, None)
-            self.wakeup.set()
-
-        def forget(rolled_back: Session, *_: Any) -> None:
-            rolled_back.info.pop(_WAKE_REGISTERED, None)
-
-        from sqlalchemy import event as sa_event
-
-        sa_event.listen(session, "after_commit", wake, once=True)
-        sa_event.listen(session, "after_soft_rollback", forget, once=True)
 
 
 class OutboxRelay:

@@ -51,6 +51,8 @@ async def test_every_event_is_applied_once_across_nats_kills(
         for number in range(1, EVENTS + 1):
             await bus_app.record_parcel(database, outbox, number)
             written = number
+            # A steady stream, as services write, so that every kill lands mid-stream.
+            await asyncio.sleep(0.002)
 
     async def kill_and_restart(after: int) -> None:
         async def reached() -> bool:
