@@ -33,13 +33,11 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import nats
-from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -48,25 +46,15 @@ from meria.config import Settings
 from meria.temporal import connect
 from meria.testing.servers import NatsServer, TemporalDevServer, free_port, wait_for_port
 
+sys.path.insert(0, str(Path(__file__).parent))
+from trivial_workflow import Trivial, nothing
+
+from workflows.worker import sandbox_runner
+
 ROOT = Path(__file__).resolve().parents[1]
 MERIA = str(Path(sys.executable).parent / "meria")
 STEPS = {"legal_review": "legal_reviewer", "department_review": "head_of_department",
          "signature": "mayor"}  # fmt: skip
-
-
-@activity.defn(name="bench.nothing")
-async def nothing(number: int) -> int:
-    return number
-
-
-@workflow.defn(name="BenchTrivial")
-class Trivial:
-    @workflow.run
-    async def run(self, number: int) -> int:
-        result: int = await workflow.execute_activity(
-            nothing, number, start_to_close_timeout=timedelta(seconds=30)
-        )
-        return result
 
 
 class Office:
@@ -164,7 +152,13 @@ def percentile(values: list[float], share: float) -> float:
 
 async def trivial_case(client: Client, count: int) -> float:
     queue = f"bench-{uuid.uuid4().hex[:8]}"
-    async with Worker(client, task_queue=queue, workflows=[Trivial], activities=[nothing]):
+    async with Worker(
+        client,
+        task_queue=queue,
+        workflows=[Trivial],
+        activities=[nothing],
+        workflow_runner=sandbox_runner(),
+    ):
         started = time.perf_counter()
         handles = await asyncio.gather(
             *(
