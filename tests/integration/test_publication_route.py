@@ -388,7 +388,7 @@ async def test_fifty_final_approvals_at_once_get_fifty_consecutive_numbers(offic
 
 
 async def wait_for_event(stack: Stack, kind: str) -> list[dict[str, Any]]:
-    for _ in range(100):
+    for _ in range(300):
         events = await published_events(stack)
         if any(event["type"].endswith(f"document.{kind}.v1") for event in events):
             return events
@@ -426,3 +426,72 @@ async def test_a_step_decided_by_two_of_three_named_people(office: Office) -> No
         e["actor"] for e in await editor.audit(document["id"]) if e["action"] == "approve_step"
     ]
     assert sorted(approvals) == ["ana", "dato"]
+
+
+async def test_a_new_edition_supersedes_the_published_one(office: Office) -> None:
+    editor, head = office.editor, office.head
+    document = await editor.create(PRESS_RELEASE)
+    document_id = document["id"]
+    await editor.submit(document_id)
+    await editor.wait_for_stage(document_id, "department_review")
+    await head.decide(document_id)
+    await editor.wait_for_state(document_id, "published")
+
+    started = await editor.call(
+        "POST",
+        f"/documents/{document_id}/editions",
+        json={"change_note": "დაზუსტდა სამუშაოების ვადა", "change_kind": "minor"},
+    )
+    assert started.status_code == 201, started.text
+    assert started.json()["current"]["number"] == 2
+    twice = await editor.call(
+        "POST",
+        f"/documents/{document_id}/editions",
+        json={"change_note": "x", "change_kind": "minor"},
+    )
+    assert twice.status_code == 409  # one unpublished edition at a time
+    await editor.ok(
+        "PATCH", f"/documents/{document_id}", json={"body_ka": "<p>სამუშაოები სექტემბრამდე.</p>"}
+    )
+    await editor.submit(document_id)
+    await editor.wait_for_stage(document_id, "department_review")
+    await head.decide(document_id)
+    published = await editor.wait_for_state(document_id, "published")
+
+    assert [(e["number"], e["state"]) for e in published["editions"]] == [
+        (1, "superseded"),
+        (2, "published"),
+    ]
+    assert published["current"]["change_note"] == "დაზუსტდა სამუშაოების ვადა"
+    first = await editor.ok("GET", f"/documents/{document_id}/editions/1")
+    assert first["body_ka"] == PRESS_RELEASE["body_ka"]  # a published edition never changes
+    events = await wait_for_event(office.stack, "published")
+    latest = [e for e in events if e["type"].endswith("document.published.v1")][-1]["data"]
+    assert latest["edition"] == 2 and latest["supersedes_edition"] == 1
+    assert latest["change_kind"] == "minor"
+
+
+async def test_a_late_step_is_reminded_then_escalated(office: Office) -> None:
+    editor, admin, mayor = office.editor, office.admin, office.mayor
+    # A step of about seven seconds: a reminder near half of it, escalation at its end.
+    await admin.ok(
+        "PUT",
+        "/routes/announcement",
+        json={"steps": [{"key": "department_review", "role": "head_of_department",
+                         "deadline_hours": 0.002, "escalate_to": "mayor"}]},
+    )  # fmt: skip
+    document = await editor.create({**PRESS_RELEASE, "document_type": "announcement"})
+    await editor.submit(document["id"])
+    await editor.wait_for_stage(document["id"], "department_review")
+    events = await wait_for_event(office.stack, "escalated")
+    kinds = [event["type"].split(".")[-2] for event in events]
+    assert kinds.index("reminder_due") < kinds.index("escalated")
+    escalated = next(e["data"] for e in events if e["type"].endswith("document.escalated.v1"))
+    assert escalated["awaiting"] == ["head_of_department", "mayor"]
+    status = await editor.status(document["id"])
+    assert status["awaiting"] == ["head_of_department", "mayor"]
+    # The mayor may now decide in the head of department's place.
+    assert (await mayor.decide(document["id"])).status_code == 200
+    await editor.wait_for_state(document["id"], "published")
+    audit = [entry["action"] for entry in await editor.audit(document["id"])]
+    assert "reminder_due" in audit and "escalated" in audit
