@@ -79,6 +79,7 @@ class OutboxRelay:
         batch_size: int = 500,
         ack_timeout: float = 10.0,
         retention: timedelta = timedelta(days=7),
+        mark_interval: float = 0.1,
     ) -> None:
         self.database = database
         self.outbox = outbox
@@ -87,7 +88,13 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.ack_timeout = ack_timeout
         self.retention = retention
+        self.mark_interval = mark_interval
         self._last_purge = datetime.min.replace(tzinfo=UTC)
+        # Rows JetStream acknowledged but not yet marked sent: marking is one write
+        # transaction for many rows, at most `mark_interval` later. A crash in between
+        # only resends them, and JetStream's duplicate window drops the copies.
+        self._acknowledged: list[int] = []
+        self._last_mark = time.monotonic()
         self._last_backlog_report = -math.inf
 
     async def run(self) -> None:
@@ -107,8 +114,13 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
                 continue
             backoff = 0.1
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.outbox.wakeup.wait(), timeout=self.poll_seconds)
+            wait = self.mark_interval if self._acknowledged else self.poll_seconds
+            try:
+                await asyncio.wait_for(self.outbox.wakeup.wait(), timeout=wait)
+            except TimeoutError:
+                # Quiet for a moment: mark what was sent, so the table says so.
+                with contextlib.suppress(Exception):
+                    await self._mark_sent(force=True)
 
     async def publish_pending(self) -> int:
         """Publish until nothing is pending; returns how many rows were sent."""
@@ -131,7 +143,12 @@ class OutboxRelay:
                         table.c.payload,
                         table.c.headers,
                     )
-                    .where(table.c.published_at.is_(None))
+                    .where(
+                        table.c.published_at.is_(None),
+                        # Not by a high-water mark: on PostgreSQL a lower sequence can
+                        # commit after a higher one, and must not be skipped.
+                        table.c.sequence.not_in(self._acknowledged),
+                    )
                     .order_by(table.c.sequence)
                     .limit(self.batch_size)
                 )
@@ -162,22 +179,40 @@ class OutboxRelay:
             for row, result in zip(rows, results, strict=True)
             if isinstance(result, PubAck)
         ]
-        if acknowledged:
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, PubAck):
+                BUS_PUBLISHED.labels(self.outbox.service, row.subject).inc()
+        self._acknowledged.extend(acknowledged)
+        failed = [
+            (row.sequence, result)
+            for row, result in zip(rows, results, strict=True)
+            if not isinstance(result, PubAck)
+        ]
+        if failed:
+            raise RuntimeError(
+                f"{len(failed)} of {len(rows)} events not acknowledged: {failed[0][1]!r}"
+            )
+        await self._mark_sent()
+        return len(rows)
+
+    async def _mark_sent(self, *, force: bool = False) -> None:
+        if not self._acknowledged:
+            return
+        due = time.monotonic() - self._last_mark >= self.mark_interval
+        if not (force or due or len(self._acknowledged) >= self.batch_size):
+            return
+        sequences, self._acknowledged = self._acknowledged, []
+        try:
             async with self.database.transaction() as session:
                 await session.execute(
-                    update(table)
-                    .where(table.c.sequence.in_(acknowledged))
+                    update(self.outbox.table)
+                    .where(self.outbox.table.c.sequence.in_(sequences))
                     .values(published_at=datetime.now(UTC))
                 )
-            for row, result in zip(rows, results, strict=True):
-                if isinstance(result, PubAck):
-                    BUS_PUBLISHED.labels(self.outbox.service, row.subject).inc()
-        failures = [result for result in results if not isinstance(result, PubAck)]
-        if failures:
-            raise RuntimeError(
-                f"{len(failures)} of {len(rows)} events not acknowledged: {failures[0]!r}"
-            )
-        return len(rows)
+        except BaseException:
+            self._acknowledged = sequences + self._acknowledged
+            raise
+        self._last_mark = time.monotonic()
 
     async def backlog(self) -> int:
         table = self.outbox.table
