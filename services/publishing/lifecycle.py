@@ -62,6 +62,8 @@ from services.publishing.settings import PublishingSettings
 from services.publishing.states import Action, State
 
 TBILISI = ZoneInfo("Asia/Tbilisi")
+RECORD_FIELDS = ("document_id", "edition", "document_type", "issuer", "register_number",
+                 "date_signed")  # fmt: skip
 MUNICIPALITY = "Akhmeta Municipality City Hall"
 # Publication has an endpoint of its own; the rest of the route arrives as transitions.
 RECORDED_BY_WORKFLOW = set(Action) - {Action.PUBLISH, Action.SUPERSEDE, Action.EDIT,
@@ -283,15 +285,11 @@ async def publish(
             return _published(edition)
         previous = public_edition(document)
         edition.published_at = datetime.now(UTC)
-        content_sha256 = signing.sha256_hex(signing.canonical_json(rendering(document, edition)))
-        record = {
+        content = rendering(document, edition)
+        content_sha256 = signing.sha256_hex(signing.canonical_json(content))
+        # The record names the act as its register does, and the hash binds it to its text.
+        record = {key: content[key] for key in RECORD_FIELDS} | {
             "municipality": MUNICIPALITY,
-            "document_id": document.id,
-            "edition": edition.number,
-            "document_type": document.document_type,
-            "issuer": document.issuer_code,
-            "register_number": document.register_number,
-            "date_signed": edition.date_signed.isoformat() if edition.date_signed else None,
             "published_at": edition.published_at.isoformat(),
             "content_sha256": content_sha256,
         }
@@ -326,6 +324,20 @@ def attachment_url(settings: PublishingSettings, edition: Edition, attachment_id
     )
 
 
+def attachment_fields(settings: PublishingSettings, edition: Edition) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": a.id,
+            "filename": a.filename,
+            "media_type": a.media_type,
+            "size": a.size,
+            "sha256": a.sha256,
+            "url": attachment_url(settings, edition, a.id),
+        }
+        for a in edition.attachments
+    ]
+
+
 def published_event(
     document: Document, edition: Edition, settings: PublishingSettings, previous: Edition | None
 ) -> DocumentPublished:
@@ -357,17 +369,7 @@ def published_event(
         slug=document.slug,
         nav_section=document.nav_section,
         nav_order=document.nav_order,
-        attachments=[
-            AttachmentRef(
-                id=a.id,
-                filename=a.filename,
-                media_type=a.media_type,
-                size=a.size,
-                sha256=a.sha256,
-                url=attachment_url(settings, edition, a.id),
-            )
-            for a in edition.attachments
-        ],
+        attachments=[AttachmentRef(**fields) for fields in attachment_fields(settings, edition)],
         content_sha256=edition.content_sha256,
         publication_record=edition.publication_record,
         signature=edition.signature,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.publishing.documents import current_edition, public_edition
-from services.publishing.lifecycle import attachment_url
+from services.publishing.lifecycle import attachment_fields
 from services.publishing.models import Document, Edition
 from services.publishing.schemas import (
     AttachmentPublic,
@@ -47,17 +47,7 @@ def edition_view(edition: Edition, settings: PublishingSettings) -> EditionPubli
         public_explanation=edition.public_explanation,
         redirect_url=edition.redirect_url,
         workflow_id=edition.workflow_id,
-        attachments=[
-            AttachmentPublic(
-                id=a.id,
-                filename=a.filename,
-                media_type=a.media_type,
-                size=a.size,
-                sha256=a.sha256,
-                url=attachment_url(settings, edition, a.id),
-            )
-            for a in edition.attachments
-        ],
+        attachments=[AttachmentPublic(**fields) for fields in attachment_fields(settings, edition)],
         allowed_actions=[action.value for action in allowed_actions(State(edition.state))],
     )
 
