@@ -18,6 +18,9 @@ per case:
 - `legal_act_latency`: one document a second for a while; for each, from the final
   approval's HTTP answer to its `publishing.document.published` event on the bus:
   p50, p95, p99, max. Target: p99 ≤ 1 s.
+- `approval_to_website`: documents one after another; from the final approval's answer
+  to the act's page on the website (`meria run website`, fed by the bus) answering 200.
+  Target: p99 ≤ 1 s.
 """
 
 from __future__ import annotations
@@ -174,7 +177,7 @@ async def measure(arguments: argparse.Namespace) -> None:
     folder = Path(tempfile.mkdtemp(prefix="meria-bench-publication-"))
     nats_server = NatsServer(folder / "nats").start()
     temporal = TemporalDevServer(folder / "temporal").start()
-    publishing_port, worker_port = free_port(), free_port()
+    publishing_port, worker_port, website_port = free_port(), free_port(), free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("MERIA_")}
     env |= {
         "MERIA_VAR_DIR": str(folder / "var"),
@@ -184,10 +187,16 @@ async def measure(arguments: argparse.Namespace) -> None:
         "MERIA_PUBLISHING_URL": f"http://127.0.0.1:{publishing_port}",
         "MERIA_WORKER_PORT": str(worker_port),
         "MERIA_WORKER_URL": f"http://127.0.0.1:{worker_port}",
+        "MERIA_WEBSITE_PORT": str(website_port),
+        "MERIA_WEBSITE_URL": f"http://127.0.0.1:{website_port}",
         "MERIA_LOG_LEVEL": "WARNING",
     }
     subprocess.run(
-        [MERIA, "migrate", "publishing"], env=env, cwd=ROOT, check=True, capture_output=True
+        [MERIA, "migrate", "publishing", "website"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     processes = [
         subprocess.Popen(
@@ -197,15 +206,16 @@ async def measure(arguments: argparse.Namespace) -> None:
             stdout=subprocess.DEVNULL,
             stderr=(folder / f"{name}.log").open("wb"),
         )
-        for name in ("publishing", "worker")
+        for name in ("publishing", "worker", "website")
     ]
     try:
         wait_for_port(publishing_port, timeout=60)
         wait_for_port(worker_port, timeout=60)
+        wait_for_port(website_port, timeout=60)
         settings = Settings(_env_file=None)
         client = await connect(temporal.address, "meria")
         async with httpx.AsyncClient(timeout=60) as http:
-            for port in (publishing_port, worker_port):
+            for port in (publishing_port, worker_port, website_port):
                 for _ in range(600):
                     ready = await http.get(f"http://127.0.0.1:{port}/healthz/ready")
                     if ready.status_code == 200:
@@ -289,6 +299,32 @@ async def measure(arguments: argparse.Namespace) -> None:
                 target_met=p99 <= 1000,
                 **context,
             )
+            # Approval → visible: from the final approval's answer to the act's page on the
+            # website answering 200 (through the bus, the website's consumer, its read model).
+            visible_ms: list[float] = []
+            website = f"http://127.0.0.1:{website_port}"
+
+            async def until_visible(index: int) -> None:
+                final_at = await office.through_the_route(base * 2 + index)
+                documents = await office.call("editor", "GET", "/documents", params={"limit": 1})
+                document_id = documents["items"][0]["id"]
+                while (await http.get(f"{website}/acts/{document_id}")).status_code != 200:
+                    await asyncio.sleep(0.01)
+                visible_ms.append((time.time() - final_at) * 1000)
+
+            for index in range(arguments.visible_documents):
+                await until_visible(index)
+            p99_visible = percentile(visible_ms, 0.99)
+            emit(
+                case="approval_to_website",
+                documents=len(visible_ms),
+                p50_ms=round(statistics.median(visible_ms), 1),
+                p99_ms=round(p99_visible, 1),
+                max_ms=round(max(visible_ms), 1),
+                target_p99_ms=1000,
+                target_met=p99_visible <= 1000,
+                **context,
+            )
             await listener.close()
     finally:
         for process in processes:
@@ -309,6 +345,7 @@ def main() -> None:
         "--concurrency", type=int, default=50, help="documents in flight in the throughput case"
     )
     parser.add_argument("--latency-seconds", type=int, default=60)
+    parser.add_argument("--visible-documents", type=int, default=30)
     asyncio.run(measure(parser.parse_args()))
 
 

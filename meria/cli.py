@@ -27,9 +27,11 @@ app = typer.Typer(
     add_completion=False,
 )
 events_app = typer.Typer(help="Watch the event bus.", no_args_is_help=True)
+website_app = typer.Typer(help="The public website's read model.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema tools for developers.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 app.add_typer(db_app, name="db")
+app.add_typer(website_app, name="website")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -306,6 +308,23 @@ def events_tail(
     quiet_logging(settings)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(tail(settings, subject, replay=replay))
+
+
+@website_app.command("rebuild")
+def website_rebuild(
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="Build into this database instead of the website's own."),
+    ] = None,
+) -> None:
+    """Rebuild the website's read model by replaying the streams into it."""
+    from services.website.rebuild import rebuild
+    from services.website.settings import WebsiteSettings
+
+    settings = load_settings(WebsiteSettings)
+    quiet_logging(settings)
+    applied = asyncio.run(rebuild(settings, database_url))
+    typer.echo(f"website: rebuilt from {applied} events")
 
 
 @app.command()

@@ -101,7 +101,9 @@ class Subscriptions:
 class _Work:
     """One message on its way through a batch, and what became of it."""
 
-    message: Msg
+    message: Msg | None
+    subject: str
+    headers: dict[str, str] | None
     deliveries: int
     envelope: CloudEvent
     event: Event
@@ -243,7 +245,7 @@ class Consumer:
         except DeadLetter as reason:
             await self.dead_letter(message, reason.kind, str(reason))
             return None
-        return _Work(message, deliveries, envelope, event)
+        return _Work(message, message.subject, message.headers, deliveries, envelope, event)
 
     async def _apply_together(self, batch: list[_Work]) -> None:
         try:
@@ -261,10 +263,10 @@ class Consumer:
         self, session: AsyncSession, work: _Work, *, shared: bool
     ) -> bool | Exception:
         """Run the handler and record the event in the inbox, under one savepoint."""
-        subject = work.message.subject
+        subject = work.subject
         with tracer.start_as_current_span(
             f"{subject} process",
-            context=extract_context(work.message.headers),
+            context=extract_context(work.headers),
             kind=SpanKind.CONSUMER,
             attributes={
                 "messaging.system": "nats",
@@ -301,8 +303,18 @@ class Consumer:
                 return error
         return True
 
+    async def apply_stored(self, subject: str, data: bytes, headers: dict[str, str] | None) -> bool:
+        """Apply a message read back from its stream (a rebuild of a read model), in a
+        transaction of its own and through the inbox; raise if it cannot be applied."""
+        envelope, event = self.parse_data(data)
+        work = _Work(None, subject, headers, 1, envelope, event)
+        async with self.database.transaction() as session:
+            outcome = await self._apply_one(session, work, shared=False)
+        return bool(outcome)
+
     async def _settle(self, work: _Work) -> None:
         message, deliveries, outcome = work.message, work.deliveries, work.outcome
+        assert message is not None
         if isinstance(outcome, Exception):
             if deliveries >= self.options.max_deliver:
                 await self.dead_letter(
@@ -327,8 +339,11 @@ class Consumer:
         counter.labels(self.durable, message.subject).inc()
 
     def parse(self, message: Msg) -> tuple[CloudEvent, Event]:
+        return self.parse_data(message.data)
+
+    def parse_data(self, data: bytes) -> tuple[CloudEvent, Event]:
         try:
-            envelope = CloudEvent.model_validate_json(message.data)
+            envelope = CloudEvent.model_validate_json(data)
         except ValidationError as error:
             raise DeadLetter(
                 "malformed", f"not a CloudEvents JSON envelope: {_first_error(error)}"

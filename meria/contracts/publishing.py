@@ -126,6 +126,9 @@ class DocumentPublished(EditionEvent):
     content_sha256: str | None = None
     publication_record: dict[str, Any] | None = None
     signature: str | None = None
+    signing_key_pem: str | None = Field(
+        None, description="The municipality's Ed25519 public key that verifies `signature`"
+    )
     force_published: bool = False
     review_pending_roles: list[str] = Field(default_factory=list)
 

@@ -20,6 +20,12 @@ def render_item(kind: str, item: Any, autogen: AutogenContext) -> str | Literal[
     return False
 
 
+def include_name(name: str | None, kind: str, parent_names: Any) -> bool:
+    # Indexes a migration made by hand (SQLite's FTS5 tables and their shadow tables,
+    # PostgreSQL's expression indexes) are not in the models; leave them alone.
+    return not (name or "").startswith(("search_fts", "ix_search_entries_stems"))
+
+
 connection = config.attributes["connection"]
 context.configure(
     connection=connection,
@@ -28,6 +34,7 @@ context.configure(
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
     render_item=render_item,
+    include_name=include_name,
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -38,6 +38,7 @@ from meria.contracts import (
 )
 from meria.db import Database
 from meria.problems import Problem
+from meria.signatures import edition_content
 from services.publishing import signing
 from services.publishing.attachments import file_digest
 from services.publishing.documents import (
@@ -230,24 +231,24 @@ def _digest_if_present(path: Path) -> str | None:
 
 def rendering(document: Document, edition: Edition) -> dict[str, Any]:
     """The canonical content of an edition that its SHA-256 is taken over."""
-    return {
-        "document_id": document.id,
-        "edition": edition.number,
-        "document_type": document.document_type,
-        "issuer": document.issuer_code,
-        "register_number": document.register_number,
-        "date_signed": edition.date_signed.isoformat() if edition.date_signed else None,
-        "external_registration_code": document.external_registration_code,
-        "title": {"ka": edition.title_ka, "en": edition.title_en},
-        "summary": {"ka": edition.summary_ka, "en": edition.summary_en},
-        "body": {"ka": edition.body_ka, "en": edition.body_en},
-        "translation_pending": edition.translation_pending,
-        "change_note": edition.change_note,
-        "attachments": [
+    return edition_content(
+        document_id=document.id,
+        edition=edition.number,
+        document_type=document.document_type,
+        issuer=document.issuer_code,
+        register_number=document.register_number,
+        date_signed=edition.date_signed.isoformat() if edition.date_signed else None,
+        external_registration_code=document.external_registration_code,
+        title=(edition.title_ka, edition.title_en),
+        summary=(edition.summary_ka, edition.summary_en),
+        body=(edition.body_ka, edition.body_en),
+        translation_pending=edition.translation_pending,
+        change_note=edition.change_note,
+        attachments=[
             {"filename": a.filename, "media_type": a.media_type, "size": a.size, "sha256": a.sha256}
             for a in edition.attachments
         ],
-    }
+    )
 
 
 async def _check_files(settings: PublishingSettings, edition: Edition) -> None:
@@ -301,7 +302,7 @@ async def publish(
         apply(session, document, edition, Action.PUBLISH, "meria-worker")
         await outbox.add(
             session,
-            published_event(document, edition, settings, previous),
+            published_event(document, edition, settings, previous, signing.public_key_pem(key)),
             about=f"document:{document.id}",
         )
     return _published(edition)
@@ -339,7 +340,11 @@ def attachment_fields(settings: PublishingSettings, edition: Edition) -> list[di
 
 
 def published_event(
-    document: Document, edition: Edition, settings: PublishingSettings, previous: Edition | None
+    document: Document,
+    edition: Edition,
+    settings: PublishingSettings,
+    previous: Edition | None,
+    signing_key_pem: str,
 ) -> DocumentPublished:
     assert edition.published_at is not None
     issuer = document.issuer
@@ -373,6 +378,7 @@ def published_event(
         content_sha256=edition.content_sha256,
         publication_record=edition.publication_record,
         signature=edition.signature,
+        signing_key_pem=signing_key_pem,
         force_published=edition.force_published,
         review_pending_roles=list(edition.review_pending_roles),
     )

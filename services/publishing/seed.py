@@ -166,6 +166,14 @@ DOCUMENTS: list[tuple[dict[str, Any], str]] = [
     ),
 ]
 
+# A one-page PDF: enough for the website to fetch, check and offer for download.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
 ROUTE_ROLES = {
     "legal_review": "legal_reviewer",
     "department_review": "head_of_department",
@@ -221,6 +229,13 @@ async def seed(context: SeedContext) -> int:
             continue
         made = await desk.call("editor", "POST", "/documents", json=document)
         created += 1
+        if document["document_type"] == "mayor_order" and goal == "published":
+            await desk.call(
+                "editor",
+                "POST",
+                f"/documents/{made['id']}/attachments",
+                files={"file": ("ბრძანება.pdf", DEMO_PDF, "application/pdf")},
+            )
         if goal == "draft":
             continue
         body: dict[str, Any] = {}

@@ -9,27 +9,16 @@ that a copy of an act is the one the municipality published.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 from pathlib import Path
-from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from meria.logging import get_logger
+from meria.signatures import canonical_json, public_key_pem, sha256_hex, sign, verify
 from services.publishing.settings import PublishingSettings
 
 log = get_logger(__name__)
-
-
-def canonical_json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def load_signing_key(settings: PublishingSettings) -> Ed25519PrivateKey:
@@ -55,27 +44,4 @@ def load_signing_key(settings: PublishingSettings) -> Ed25519PrivateKey:
     return key
 
 
-def public_key_pem(key: Ed25519PrivateKey) -> str:
-    return (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-
-
-def sign(key: Ed25519PrivateKey, record: dict[str, Any]) -> str:
-    return base64.b64encode(key.sign(canonical_json(record))).decode()
-
-
-def verify(public_pem: str, record: dict[str, Any], signature: str) -> bool:
-    """True when `signature` is the municipality's over exactly this record."""
-    from cryptography.exceptions import InvalidSignature
-
-    key = serialization.load_pem_public_key(public_pem.encode())
-    if not isinstance(key, Ed25519PublicKey):
-        return False
-    try:
-        key.verify(base64.b64decode(signature), canonical_json(record))
-    except (InvalidSignature, ValueError):
-        return False
-    return True
+__all__ = ["canonical_json", "load_signing_key", "public_key_pem", "sha256_hex", "sign", "verify"]

@@ -1,17 +1,34 @@
-"""The website process: its FastAPI app and the parts its runtime runs."""
+"""The website process: pages, feeds and open data over a read model of the bus."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from meria.runtime import ServiceParts
+from meria.problems import Problem, problem_response
+from meria.runtime import Runtime, ServiceParts
 from meria.web import build_app
+from services.website.caching import CachingMiddleware
+from services.website.feeds import router as feeds_router
+from services.website.files import keep_fetching
 from services.website.handlers import subscriptions
 from services.website.models import Base, bus_tables
-from services.website.pages import router
+from services.website.pages import language_of, render
+from services.website.pages import router as pages_router
 from services.website.settings import WebsiteSettings
+from services.website.texts import TEXT
+
+
+async def fetch_files(runtime: Runtime) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, WebsiteSettings) and settings.files_dir is not None
+    await keep_fetching(runtime.db(), settings.files_dir, settings.file_poll_seconds)
+
 
 PARTS = ServiceParts(
     name="website",
@@ -19,15 +36,65 @@ PARTS = ServiceParts(
     tables=bus_tables,
     migrations=Path(__file__).parent / "migrations",
     subscriptions=subscriptions,
+    background=[fetch_files],
 )
 
 
 def create_app(settings: WebsiteSettings | None = None) -> FastAPI:
-    return build_app(
+    app = build_app(
         WebsiteSettings,
         PARTS,
         settings,
         title="Meria public website",
-        description="The municipal website, built from the events the services publish.",
-        routers=[router],
+        description="The municipal website's open data: the registry of legal acts, "
+        "feeds and the public key, built from the events the services publish.",
+        # Feeds first: `/acts/{id}.akn.xml` must be tried before the page `/acts/{id}`.
+        routers=[feeds_router, pages_router],
     )
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.add_middleware(CachingMiddleware)
+    install_error_pages(app)
+    return app
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """People get pages, programs (the API, feeds) get problem documents."""
+
+    def for_people(request: Request) -> bool:
+        path = request.url.path
+        return not path.startswith(("/api/", "/feeds/", "/healthz", "/docs", "/openapi"))
+
+    async def page(request: Request, status: int, message: str) -> Response:
+        language = language_of(request)
+        heading = TEXT[language]["not_found" if status in (404, 410) else "bad_request"]
+        return await render(
+            request, request.app.state.runtime, "error.html", status_code=status,
+            heading=heading, message=message,
+        )  # fmt: skip
+
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, problem: Problem) -> Response:
+        if for_people(request) and problem.status in (400, 404, 410, 422):
+            return await page(request, problem.status, problem.detail or problem.title)
+        return problem_response(problem, request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, error: StarletteHTTPException) -> Response:
+        if for_people(request) and error.status_code in (404, 405):
+            language = language_of(request)
+            return await page(request, 404, TEXT[language]["not_found_text"])
+        return problem_response(Problem(error.status_code, str(error.detail)), request)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, error: RequestValidationError) -> Response:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc'][1:])}: {item['msg']}" for item in error.errors()
+        )
+        if for_people(request):
+            return await page(request, 400, detail)
+        return JSONResponse(
+            {"type": "about:blank", "title": "The request is not valid", "status": 400,
+             "detail": detail},
+            status_code=400,
+            media_type="application/problem+json",
+        )  # fmt: skip

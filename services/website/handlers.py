@@ -1,30 +1,129 @@
-"""What the website does with the events it subscribes to."""
+"""What the website does with the events it subscribes to: the read model, the search
+index and the list of files to fetch, all in the delivering transaction."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
 from meria.bus import Delivery, Subscriptions
-from meria.contracts import DocumentPublished
-from services.website.models import PublishedDocument
+from meria.contracts import DocumentPublished, DocumentUnpublished, DocumentWithdrawn
+from services.website.models import PublicAttachment, PublicDocument, PublicEdition
+from services.website.search import index_document, unindex_document
 
 subscriptions = Subscriptions()
 
 
 @subscriptions.handler
 async def show_published_document(event: DocumentPublished, delivery: Delivery) -> None:
-    """A newer edition replaces the page; an older one arriving late changes nothing."""
-    current = await delivery.session.get(PublishedDocument, event.document_id)
+    """A newer edition replaces the page; an older one arriving late changes nothing
+    but the edition history."""
+    session = delivery.session
+    await _record_edition(delivery, event)
+    current = await session.get(PublicDocument, event.document_id)
     if current is not None and current.edition > event.edition:
         return
     if current is None:
-        current = PublishedDocument(document_id=event.document_id)
-        delivery.session.add(current)
+        current = PublicDocument(
+            document_id=event.document_id, first_published_at=event.published_at
+        )
+        session.add(current)
     current.edition = event.edition
     current.document_type = event.document_type
+    current.status = "published"
     current.title_ka = event.title.ka
     current.title_en = event.title.en
     current.summary_ka = event.summary_text.ka if event.summary_text else None
     current.summary_en = event.summary_text.en if event.summary_text else None
     current.body_html_ka = event.body_html.ka if event.body_html else None
     current.body_html_en = event.body_html.en if event.body_html else None
+    current.translation_pending = event.translation_pending
+    current.issuer_code = event.issuer.code if event.issuer else None
+    current.issuer_name_ka = event.issuer.name.ka if event.issuer else None
+    current.issuer_name_en = event.issuer.name.en if event.issuer else None
+    current.register_number = event.register_number
+    sequence, _, year = (event.register_number or "").partition("/")
+    current.register_sequence = int(sequence) if sequence.isdigit() else None
+    current.register_year = int(year) if year.isdigit() else None
+    current.date_signed = event.date_signed
+    current.external_registration_code = event.external_registration_code
+    current.slug = event.slug
+    current.nav_section = event.nav_section
+    current.nav_order = event.nav_order
     current.published_at = event.published_at
-    current.event_id = delivery.envelope.id
+    current.content_sha256 = event.content_sha256
+    current.publication_record = event.publication_record
+    current.signature = event.signature
+    current.signing_key_pem = event.signing_key_pem
+    current.force_published = event.force_published
+    current.public_explanation = None
+    current.redirect_url = None
+    current.updated_at = datetime.now(UTC)
+    await session.flush()
+    await index_document(session, current)
+
+
+async def _record_edition(delivery: Delivery, event: DocumentPublished) -> None:
+    session = delivery.session
+    known = await session.scalar(
+        select(PublicEdition.id).where(
+            PublicEdition.document_id == event.document_id, PublicEdition.edition == event.edition
+        )
+    )
+    if known is not None:
+        return
+    session.add(
+        PublicEdition(
+            document_id=event.document_id,
+            edition=event.edition,
+            title_ka=event.title.ka,
+            change_note=event.change_note,
+            change_kind=event.change_kind,
+            published_at=event.published_at,
+            content_sha256=event.content_sha256,
+            publication_record=event.publication_record,
+            signature=event.signature,
+            signing_key_pem=event.signing_key_pem,
+        )
+    )
+    for attachment in event.attachments:
+        session.add(
+            PublicAttachment(
+                attachment_id=attachment.id,
+                document_id=event.document_id,
+                edition=event.edition,
+                filename=attachment.filename,
+                media_type=attachment.media_type,
+                size=attachment.size,
+                sha256=attachment.sha256,
+                source_url=attachment.url,
+                fetch_attempts=0,
+            )
+        )
+
+
+@subscriptions.handler
+async def withdraw_document(event: DocumentWithdrawn, delivery: Delivery) -> None:
+    """A withdrawn document keeps its page, with the public explanation on top."""
+    if not event.was_published:
+        return  # taken off its route before publication: the public never saw it
+    current = await delivery.session.get(PublicDocument, event.document_id)
+    if current is None or current.edition != event.edition:
+        return
+    current.status = "withdrawn"
+    current.public_explanation = event.public_explanation
+    current.updated_at = datetime.now(UTC)
+
+
+@subscriptions.handler
+async def unpublish_document(event: DocumentUnpublished, delivery: Delivery) -> None:
+    """Published in error: the page answers 410 (or redirects) and leaves search."""
+    current = await delivery.session.get(PublicDocument, event.document_id)
+    if current is None or current.edition != event.edition:
+        return
+    current.status = "unpublished"
+    current.public_explanation = event.explanation
+    current.redirect_url = event.redirect_url
+    current.updated_at = datetime.now(UTC)
+    await unindex_document(delivery.session, event.document_id)

@@ -1,10 +1,16 @@
-"""The website's read model: what has been published, as the bus told it."""
+"""The website's read model: what has been published, as the bus told it.
+
+Nothing here is written except by the bus handlers (and `meria website rebuild`, which
+replays the same events through the same handlers), so the site can always be rebuilt
+from the streams.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from meria.bus import define_bus_tables
@@ -18,19 +24,121 @@ class Base(DeclarativeBase):
 bus_tables = define_bus_tables(Base.metadata)
 
 
-class PublishedDocument(Base):
-    """The current public edition of a document."""
+class PublicDocument(Base):
+    """A document as the public sees it now: its current public edition, or why it is gone."""
 
-    __tablename__ = "published_documents"
+    __tablename__ = "public_documents"
 
     document_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     edition: Mapped[int] = mapped_column(Integer)
     document_type: Mapped[str] = mapped_column(String(40), index=True)
+    # published, withdrawn (still shown, explanation on top) or unpublished (410/redirect)
+    status: Mapped[str] = mapped_column(String(20), index=True)
     title_ka: Mapped[str] = mapped_column(String(500))
     title_en: Mapped[str | None] = mapped_column(String(500))
     summary_ka: Mapped[str | None] = mapped_column(Text)
     summary_en: Mapped[str | None] = mapped_column(Text)
     body_html_ka: Mapped[str | None] = mapped_column(Text)
     body_html_en: Mapped[str | None] = mapped_column(Text)
+    translation_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    issuer_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    issuer_name_ka: Mapped[str | None] = mapped_column(String(300))
+    issuer_name_en: Mapped[str | None] = mapped_column(String(300))
+    register_number: Mapped[str | None] = mapped_column(String(40), index=True)
+    register_year: Mapped[int | None] = mapped_column(Integer, index=True)
+    register_sequence: Mapped[int | None] = mapped_column(Integer)
+    date_signed: Mapped[date | None] = mapped_column(Date)
+    external_registration_code: Mapped[str | None] = mapped_column(String(100))
+    slug: Mapped[str | None] = mapped_column(String(200), unique=True)
+    nav_section: Mapped[str | None] = mapped_column(String(40))
+    nav_order: Mapped[int | None] = mapped_column(Integer)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    event_id: Mapped[str] = mapped_column(String(64))
+    first_published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    content_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    publication_record: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    signature: Mapped[str | None] = mapped_column(String(200))
+    signing_key_pem: Mapped[str | None] = mapped_column(Text)
+    force_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_explanation: Mapped[str | None] = mapped_column(Text)
+    redirect_url: Mapped[str | None] = mapped_column(String(1000))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class PublicEdition(Base):
+    """Every edition ever published, for the edition history and authenticity checks."""
+
+    __tablename__ = "public_editions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(Integer, index=True)
+    edition: Mapped[int] = mapped_column(Integer)
+    title_ka: Mapped[str] = mapped_column(String(500))
+    change_note: Mapped[str | None] = mapped_column(Text)
+    change_kind: Mapped[str | None] = mapped_column(String(10))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    content_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    publication_record: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    signature: Mapped[str | None] = mapped_column(String(200))
+    signing_key_pem: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("document_id", "edition", name="uq_public_editions"),)
+
+
+class PublicAttachment(Base):
+    """A file of a published edition; the website keeps its own copy, checked by hash."""
+
+    __tablename__ = "public_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(Integer)
+    document_id: Mapped[int] = mapped_column(Integer, index=True)
+    edition: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    source_url: Mapped[str] = mapped_column(String(1000))
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    fetch_error: Mapped[str | None] = mapped_column(String(500))
+    fetch_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("document_id", "edition", "attachment_id", name="uq_public_attachments"),
+    )
+
+
+class SearchEntry(Base):
+    """What search finds: one row per document and language, its words as stems."""
+
+    __tablename__ = "search_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(Integer, index=True)
+    language: Mapped[str] = mapped_column(String(2))
+    title: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    stems: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("document_id", "language", name="uq_search_entries"),
+        Index("ix_search_entries_published", "published_at"),
+    )
+
+
+class PublicEvent(Base):
+    """A public event of the municipality, for the calendar (filled by the events service)."""
+
+    __tablename__ = "public_events"
+
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    title_ka: Mapped[str] = mapped_column(String(500))
+    title_en: Mapped[str | None] = mapped_column(String(500))
+    description_ka: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    place_ka: Mapped[str | None] = mapped_column(String(300))
+    place_en: Mapped[str | None] = mapped_column(String(300))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,79 +1,488 @@
-"""The website's pages (Georgian at `/`, English at `/en/`) and its JSON for integrators."""
+"""The website's pages: Georgian at `/`, English at `/en/`, the same paths beneath.
+
+Every page is rendered from the read model only. Withdrawn documents keep their page
+with the explanation on top; documents unpublished in error answer 410, or redirect
+where a redirect was given.
+"""
 
 from __future__ import annotations
 
+import calendar
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
+from starlette.datastructures import UploadFile
 
+from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import request_runtime
-from services.website.models import PublishedDocument
+from services.website.files import stored_path
+from services.website.models import PublicAttachment, PublicDocument, PublicEdition, PublicEvent
+from services.website.search import search
+from services.website.settings import WebsiteSettings
+from services.website.texts import SECTION_OF_TYPE, SECTIONS, TEXT, Language, type_label
 
+TBILISI = ZoneInfo("Asia/Tbilisi")
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
-
-TEXT = {
-    "ka": {
-        "site": "ახმეტის მუნიციპალიტეტის მერია",
-        "latest": "უახლესი პუბლიკაციები",
-        "empty": "ჯერ არაფერია გამოქვეყნებული.",
-        "other": "English",
-        "other_url": "/en/",
-    },
-    "en": {
-        "site": "Akhmeta Municipality City Hall",
-        "latest": "Latest publications",
-        "empty": "Nothing has been published yet.",
-        "other": "ქართული",
-        "other_url": "/",
-    },
-}
+LEGAL_ACTS = SECTIONS["acts"]
+NAV_SECTIONS = ("about", "structure", "contacts", "services")
 
 
-class PublishedDocumentPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    document_id: int
-    edition: int
-    document_type: str
-    title_ka: str
-    title_en: str | None
-    published_at: object
+def language_of(request: Request) -> Language:
+    return "en" if request.url.path == "/en" or request.url.path.startswith("/en/") else "ka"
 
 
-async def latest(runtime: Runtime, limit: int = 20) -> list[PublishedDocument]:
+def settings_of(runtime: Runtime) -> WebsiteSettings:
+    settings = runtime.settings
+    assert isinstance(settings, WebsiteSettings)
+    return settings
+
+
+def localized(path: str, language: Language) -> str:
+    """The same page in `language`."""
+    bare = path[3:] or "/" if path.startswith("/en/") or path == "/en" else path
+    return bare if language == "ka" else ("/en" + bare if bare != "/" else "/en/")
+
+
+def pick(language: Language, ka: str | None, en: str | None) -> str:
+    return (en if language == "en" and en else ka) or ""
+
+
+def format_size(size: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return f"{size} B"
+
+
+def local_date(moment: datetime | date | None) -> str:
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        return moment.astimezone(TBILISI).strftime("%Y-%m-%d")
+    return moment.isoformat()
+
+
+def document_path(document: PublicDocument | Any, language: Language) -> str:
+    if document.document_type == "web_page" and document.slug:
+        return localized(f"/pages/{document.slug}", language)
+    section = SECTION_OF_TYPE.get(document.document_type, "news")
+    return localized(f"/{section}/{document.document_id}", language)
+
+
+async def navigation(runtime: Runtime) -> list[PublicDocument]:
     async with runtime.db().session() as session:
-        rows = await session.scalars(
-            select(PublishedDocument).order_by(PublishedDocument.published_at.desc()).limit(limit)
+        pages = await session.scalars(
+            select(PublicDocument)
+            .where(
+                PublicDocument.document_type == "web_page",
+                PublicDocument.status != "unpublished",
+            )
+            .order_by(PublicDocument.nav_section, PublicDocument.nav_order)
         )
-        return list(rows)
+        return list(pages)
 
 
-async def home(request: Request, runtime: Runtime, language: Literal["ka", "en"]) -> HTMLResponse:
-    return templates.TemplateResponse(
+async def render(
+    request: Request, runtime: Runtime, template: str, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    language = language_of(request)
+    response = templates.TemplateResponse(
         request,
-        "home.html",
-        {"language": language, "text": TEXT[language], "documents": await latest(runtime)},
+        template,
+        {
+            "lang": language,
+            "t": TEXT[language],
+            "other_url": localized(request.url.path, "en" if language == "ka" else "ka")
+            + (f"?{request.url.query}" if request.url.query else ""),
+            "url": lambda path: localized(path, language),
+            "nav": await navigation(runtime),
+            "pick": lambda ka, en: pick(language, ka, en),
+            "type_label": lambda kind: type_label(language, kind),
+            "document_path": lambda document: document_path(document, language),
+            "local_date": local_date,
+            "format_size": format_size,
+            "public_url": settings_of(runtime).public_url,
+            "query_with": lambda **changes: query_with(request, **changes),
+            "hit_path": lambda hit: document_path(hit, "ka"),
+            **context,
+        },
+        status_code=status_code,
+    )
+    modified = last_modified(context)
+    if modified is not None:
+        response.headers["Last-Modified"] = format_datetime(modified.astimezone(UTC), usegmt=True)
+    return response
+
+
+def query_with(request: Request, **changes: Any) -> str:
+    """This page's query string with some parameters changed (for the pager)."""
+    from urllib.parse import urlencode
+
+    values = {key: value for key, value in request.query_params.items() if value}
+    values.update({key: str(value) for key, value in changes.items()})
+    return urlencode(values)
+
+
+def last_modified(context: dict[str, Any]) -> datetime | None:
+    """When what the page shows last changed, where the page knows it."""
+    document = context.get("document")
+    if isinstance(document, PublicDocument):
+        return document.updated_at
+    shown = [
+        item.updated_at
+        for key in ("documents", "news", "acts")
+        for item in context.get(key) or []
+        if isinstance(item, PublicDocument)
+    ]
+    return max(shown) if shown else None
+
+
+@dataclass
+class Page:
+    number: int
+    count: int
+    total: int
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.count else None
+
+
+async def paged(
+    runtime: Runtime, query: Select[tuple[PublicDocument]], page: int
+) -> tuple[list[PublicDocument], Page]:
+    size = settings_of(runtime).page_size
+    async with runtime.db().session() as session:
+        total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+        count = max(1, math.ceil(total / size))
+        if page > count:
+            raise Problem(404, "No such page", f"There are {count} pages.")
+        rows = list(await session.scalars(query.limit(size).offset((page - 1) * size)))
+    return rows, Page(page, count, total)
+
+
+def visible() -> Select[tuple[PublicDocument]]:
+    return select(PublicDocument).where(PublicDocument.status != "unpublished")
+
+
+PageNumber = Annotated[int, Query(ge=1, le=100_000)]
+
+
+@router.get("/", response_class=HTMLResponse)
+@router.get("/en/", response_class=HTMLResponse)
+async def home(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    now = datetime.now(UTC)
+    async with runtime.db().session() as session:
+        news = list(
+            await session.scalars(
+                visible()
+                .where(PublicDocument.document_type.in_(("news", "press_release")))
+                .order_by(PublicDocument.published_at.desc())
+                .limit(6)
+            )
+        )
+        acts = list(
+            await session.scalars(
+                visible()
+                .where(PublicDocument.document_type.in_(LEGAL_ACTS))
+                .order_by(PublicDocument.published_at.desc())
+                .limit(6)
+            )
+        )
+        events = list(
+            await session.scalars(
+                select(PublicEvent)
+                .where(PublicEvent.ends_at >= now, PublicEvent.status != "cancelled")
+                .order_by(PublicEvent.starts_at)
+                .limit(5)
+            )
+        )
+    return await render(request, runtime, "home.html", news=news, acts=acts, events=events)
+
+
+@router.get("/acts", response_class=HTMLResponse)
+@router.get("/en/acts", response_class=HTMLResponse)
+async def acts_registry(
+    request: Request,
+    runtime: RuntimeDep,
+    type: Annotated[str | None, Query(max_length=40)] = None,
+    issuer: Annotated[str | None, Query(max_length=40)] = None,
+    year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
+    number: Annotated[str | None, Query(max_length=40)] = None,
+    page: PageNumber = 1,
+) -> HTMLResponse:
+    if type and type not in LEGAL_ACTS:
+        raise Problem(400, "Unknown type", f"{type!r} is not a type of legal act.")
+    query = visible().where(PublicDocument.document_type.in_(LEGAL_ACTS))
+    if type:
+        query = query.where(PublicDocument.document_type == type)
+    if issuer:
+        query = query.where(PublicDocument.issuer_code == issuer)
+    if year:
+        query = query.where(PublicDocument.register_year == year)
+    if number:
+        head = number.split("/", 1)[0].strip()
+        query = query.where(
+            (PublicDocument.register_number == number.strip())
+            | (PublicDocument.register_sequence == (int(head) if head.isdigit() else -1))
+        )
+    query = query.order_by(
+        PublicDocument.date_signed.desc(), PublicDocument.register_sequence.desc()
+    )
+    rows, pages = await paged(runtime, query, page)
+    async with runtime.db().session() as session:
+        issuers = (
+            await session.execute(
+                select(
+                    PublicDocument.issuer_code,
+                    PublicDocument.issuer_name_ka,
+                    PublicDocument.issuer_name_en,
+                )
+                .where(PublicDocument.issuer_code.is_not(None))
+                .distinct()
+            )
+        ).all()
+        years = sorted(
+            {
+                year
+                for year in await session.scalars(select(PublicDocument.register_year))
+                if year is not None
+            },
+            reverse=True,
+        )
+    return await render(
+        request,
+        runtime,
+        "acts.html",
+        documents=rows,
+        pages=pages,
+        types=LEGAL_ACTS,
+        issuers=issuers,
+        years=years,
+        chosen={"type": type, "issuer": issuer, "year": year, "number": number},
     )
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-async def home_ka(request: Request, runtime: RuntimeDep) -> HTMLResponse:
-    return await home(request, runtime, "ka")
+async def show_document(
+    request: Request, runtime: RuntimeDep, section: str, document_id: int
+) -> Response:
+    async with runtime.db().session() as session:
+        document = await session.get(PublicDocument, document_id)
+        if document is None or SECTION_OF_TYPE.get(document.document_type) != section:
+            raise Problem(404, "Not found", f"There is no document {document_id} here.")
+        editions = list(
+            await session.scalars(
+                select(PublicEdition)
+                .where(PublicEdition.document_id == document_id)
+                .order_by(PublicEdition.edition.desc())
+            )
+        )
+        attachments = list(
+            await session.scalars(
+                select(PublicAttachment)
+                .where(
+                    PublicAttachment.document_id == document_id,
+                    PublicAttachment.edition == document.edition,
+                )
+                .order_by(PublicAttachment.attachment_id)
+            )
+        )
+    if document.status == "unpublished":
+        if document.redirect_url:
+            return RedirectResponse(document.redirect_url, status_code=301)
+        return await render(request, runtime, "gone.html", status_code=410, document=document)
+    return await render(
+        request,
+        runtime,
+        "document.html",
+        document=document,
+        editions=editions,
+        attachments=attachments,
+        is_act=document.document_type in LEGAL_ACTS,
+    )
 
 
-@router.get("/en/", response_class=HTMLResponse, include_in_schema=False)
-async def home_en(request: Request, runtime: RuntimeDep) -> HTMLResponse:
-    return await home(request, runtime, "en")
+@router.get("/acts/{document_id}", response_class=HTMLResponse)
+@router.get("/en/acts/{document_id}", response_class=HTMLResponse)
+async def act_page(request: Request, runtime: RuntimeDep, document_id: int) -> Response:
+    return await show_document(request, runtime, "acts", document_id)
 
 
-@router.get("/api/documents", tags=["read model"], summary="Published documents, newest first")
-async def published_documents(runtime: RuntimeDep) -> list[PublishedDocumentPublic]:
-    return [PublishedDocumentPublic.model_validate(row) for row in await latest(runtime, 100)]
+def section_list(section: str) -> Any:
+    async def listing(request: Request, runtime: RuntimeDep, page: PageNumber = 1) -> Response:
+        query = (
+            visible()
+            .where(PublicDocument.document_type.in_(SECTIONS[section]))
+            .order_by(PublicDocument.published_at.desc())
+        )
+        rows, pages = await paged(runtime, query, page)
+        return await render(
+            request, runtime, "list.html", section=section, documents=rows, pages=pages
+        )
+
+    async def item(request: Request, runtime: RuntimeDep, document_id: int) -> Response:
+        return await show_document(request, runtime, section, document_id)
+
+    return listing, item
+
+
+for _section in ("news", "press-releases", "announcements", "digests"):
+    _listing, _item = section_list(_section)
+    for _prefix in ("", "/en"):
+        router.add_api_route(f"{_prefix}/{_section}", _listing, response_class=HTMLResponse)
+        router.add_api_route(
+            f"{_prefix}/{_section}/{{document_id}}", _item, response_class=HTMLResponse
+        )
+
+
+@router.get("/pages/{slug}", response_class=HTMLResponse)
+@router.get("/en/pages/{slug}", response_class=HTMLResponse)
+async def standing_page(request: Request, runtime: RuntimeDep, slug: str) -> Response:
+    async with runtime.db().session() as session:
+        document = await session.scalar(
+            select(PublicDocument).where(
+                PublicDocument.slug == slug, PublicDocument.document_type == "web_page"
+            )
+        )
+    if document is None:
+        raise Problem(404, "Not found", f"There is no page {slug!r}.")
+    if document.status == "unpublished":
+        if document.redirect_url:
+            return RedirectResponse(document.redirect_url, status_code=301)
+        return await render(request, runtime, "gone.html", status_code=410, document=document)
+    return await render(
+        request, runtime, "document.html", document=document, editions=[], attachments=[],
+        is_act=False,
+    )  # fmt: skip
+
+
+@router.get("/calendar", response_class=HTMLResponse)
+@router.get("/en/calendar", response_class=HTMLResponse)
+async def calendar_page(
+    request: Request,
+    runtime: RuntimeDep,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+    view: Annotated[str, Query(pattern="^(month|list)$")] = "month",
+) -> HTMLResponse:
+    today = datetime.now(TBILISI).date()
+    year, number = (int(part) for part in month.split("-")) if month else (today.year, today.month)
+    first = date(year, number, 1)
+    last = date(year, number, calendar.monthrange(year, number)[1])
+    start = datetime.combine(first, datetime.min.time(), TBILISI)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), TBILISI)
+    async with runtime.db().session() as session:
+        events = list(
+            await session.scalars(
+                select(PublicEvent)
+                .where(PublicEvent.starts_at < end, PublicEvent.ends_at >= start)
+                .order_by(PublicEvent.starts_at)
+            )
+        )
+    by_day: dict[int, list[PublicEvent]] = {}
+    for event in events:
+        by_day.setdefault(event.starts_at.astimezone(TBILISI).day, []).append(event)
+    previous = first - timedelta(days=1)
+    following = last + timedelta(days=1)
+    return await render(
+        request,
+        runtime,
+        "calendar.html",
+        view=view,
+        month=f"{year:04d}-{number:02d}",
+        month_name=TEXT[language_of(request)]["months"].split()[number - 1],
+        year=year,
+        weeks=calendar.Calendar().monthdayscalendar(year, number),
+        events=events,
+        by_day=by_day,
+        previous=f"{previous.year:04d}-{previous.month:02d}",
+        following=f"{following.year:04d}-{following.month:02d}",
+        tbilisi=TBILISI,
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+@router.get("/en/search", response_class=HTMLResponse)
+async def search_page(
+    request: Request,
+    runtime: RuntimeDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+    page: PageNumber = 1,
+) -> HTMLResponse:
+    hits: list[Any] = []
+    total = 0
+    size = settings_of(runtime).page_size
+    if q.strip():
+        async with runtime.db().session() as session:
+            hits, total = await search(session, q, limit=size, offset=(page - 1) * size)
+    pages = Page(page, max(1, math.ceil(total / size)), total)
+    return await render(request, runtime, "search.html", q=q, hits=hits, pages=pages)
+
+
+@router.get("/verify", response_class=HTMLResponse)
+@router.get("/en/verify", response_class=HTMLResponse)
+async def verify_form(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    return await render(request, runtime, "verify.html", result=None)
+
+
+@router.post("/verify", response_class=HTMLResponse)
+@router.post("/en/verify", response_class=HTMLResponse)
+async def verify(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    from services.website.authenticity import check
+
+    form = await request.form()
+    upload = form.get("file")
+    given = str(form.get("sha256") or "").strip().lower()
+    if isinstance(upload, UploadFile) and upload.filename:
+        digest = hashlib.sha256()
+        while chunk := await upload.read(1024 * 1024):
+            digest.update(chunk)
+        given = digest.hexdigest()
+    if not (len(given) == 64 and all(char in "0123456789abcdef" for char in given)):
+        raise Problem(400, "Nothing to check", "Upload a file or give a 64-digit SHA-256.")
+    async with runtime.db().session() as session:
+        result = await check(session, given)
+    return await render(request, runtime, "verify.html", result=result, sha256=given)
+
+
+@router.get("/files/{row_id}/{filename}")
+async def attachment_file(runtime: RuntimeDep, row_id: int, filename: str) -> FileResponse:
+    import asyncio
+
+    async with runtime.db().session() as session:
+        attachment = await session.get(PublicAttachment, row_id)
+    if attachment is None or attachment.filename != filename:
+        raise Problem(404, "Not found", "There is no such file.")
+    folder = settings_of(runtime).files_dir
+    assert folder is not None
+    path = stored_path(folder, attachment.sha256)
+    if attachment.fetched_at is None or not await asyncio.to_thread(path.exists):
+        raise Problem(
+            503,
+            "Not available yet",
+            "The file is on its way to the website; try again shortly.",
+            headers={"Retry-After": "30"},
+        )
+    return FileResponse(
+        path,
+        media_type=attachment.media_type,
+        filename=attachment.filename,
+        headers={"X-Content-SHA256": attachment.sha256, "Cache-Control": "public, max-age=86400"},
+    )

@@ -1,5 +1,10 @@
 """Settings of the website process (`MERIA_WEBSITE_*`)."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from meria.config import ServiceSettings
@@ -10,3 +15,15 @@ class WebsiteSettings(ServiceSettings):
     process = "website"
 
     port: int = 8080
+    # The address the public reaches the site at: feeds, the sitemap and Akoma Ntoso
+    # identifiers carry it.
+    public_url: str = "http://127.0.0.1:8080"
+    files_dir: Path | None = None
+    file_poll_seconds: float = Field(1.0, gt=0)
+    page_size: int = Field(20, ge=5, le=100)
+
+    @model_validator(mode="after")
+    def _files(self) -> WebsiteSettings:
+        if self.files_dir is None:
+            self.files_dir = self.var_dir / "website" / "files"
+        return self

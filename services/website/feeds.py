@@ -1,0 +1,316 @@
+"""Open formats: Atom feeds, the iCalendar feed of public events, the sitemap, the JSON
+open-data API of the registry, each act in Akoma Ntoso, and the public key.
+
+Feeds and calendars are written by well-kept libraries (feedgen, icalendar), so that
+readers and calendar applications take them as they are.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+from xml.etree import ElementTree
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse, Response
+from feedgen.feed import FeedGenerator
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from meria.problems import Problem
+from meria.runtime import Runtime
+from meria.web import request_runtime
+from services.website.models import PublicDocument, PublicEvent
+from services.website.pages import (
+    LEGAL_ACTS,
+    TBILISI,
+    document_path,
+    pick,
+    settings_of,
+    visible,
+)
+from services.website.search import plain_text
+from services.website.texts import SECTIONS, TEXT, type_label
+
+router = APIRouter()
+RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
+FEEDS = {"acts": "acts", "news": "news", "press-releases": "press-releases"}
+
+
+@router.get("/feeds/{name}.atom", tags=["feeds"], summary="Atom feed of a section")
+async def atom(name: str, runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka") -> Response:
+    if name not in FEEDS:
+        raise Problem(404, "No such feed", f"Feeds: {', '.join(FEEDS)}.")
+    base = settings_of(runtime).public_url.rstrip("/")
+    words = TEXT[lang]
+    async with runtime.db().session() as session:
+        documents = list(
+            await session.scalars(
+                visible()
+                .where(PublicDocument.document_type.in_(SECTIONS[name]))
+                .order_by(PublicDocument.published_at.desc())
+                .limit(50)
+            )
+        )
+    feed = FeedGenerator()
+    feed.id(f"{base}/feeds/{name}.atom?lang={lang}")
+    feed.title(f"{words['site']} — {words[name]}")
+    feed.language(lang)
+    feed.link(href=f"{base}{document_list_path(name, lang)}", rel="alternate")
+    feed.link(href=f"{base}/feeds/{name}.atom?lang={lang}", rel="self")
+    feed.updated(documents[0].updated_at if documents else datetime(2026, 1, 1, tzinfo=UTC))
+    for document in reversed(documents):
+        entry = feed.add_entry()
+        url = f"{base}{document_path(document, lang)}"
+        entry.id(url)
+        entry.link(href=url)
+        entry.title(pick(lang, document.title_ka, document.title_en))
+        entry.published(document.first_published_at)
+        entry.updated(document.published_at)
+        summary = pick(lang, document.summary_ka, document.summary_en)
+        entry.summary(
+            summary or plain_text(pick(lang, document.body_html_ka, document.body_html_en))[:400]
+        )
+        entry.category(term=document.document_type, label=type_label(lang, document.document_type))
+        if document.register_number:
+            entry.content(f"№ {document.register_number}", type="text")
+    return Response(feed.atom_str(pretty=True), media_type="application/atom+xml; charset=utf-8")
+
+
+def document_list_path(name: str, lang: str) -> str:
+    return f"/{name}" if lang == "ka" else f"/en/{name}"
+
+
+@router.get("/feeds/events.ics", tags=["feeds"], summary="iCalendar feed of public events")
+async def events_calendar(runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka") -> Response:
+    base = settings_of(runtime).public_url.rstrip("/")
+    async with runtime.db().session() as session:
+        events = list(await session.scalars(select(PublicEvent).order_by(PublicEvent.starts_at)))
+    calendar = Calendar()
+    calendar.add("prodid", "-//Akhmeta Municipality City Hall//Meria//KA")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"{TEXT[lang]['site']} — {TEXT[lang]['calendar']}")
+    calendar.add("x-wr-timezone", "Asia/Tbilisi")
+    for event in events:
+        item = CalendarEvent()
+        item.add("uid", f"event-{event.event_id}@akhmeta.meria")
+        item.add("summary", pick(lang, event.title_ka, event.title_en))
+        item.add("dtstart", event.starts_at.astimezone(TBILISI))
+        item.add("dtend", event.ends_at.astimezone(TBILISI))
+        item.add("dtstamp", event.updated_at)
+        place = pick(lang, event.place_ka, event.place_en)
+        if place:
+            item.add("location", place)
+        description = pick(lang, event.description_ka, event.description_en)
+        if description:
+            item.add("description", description)
+        item.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
+        item.add("url", f"{base}/calendar?month={event.starts_at:%Y-%m}")
+        calendar.add_component(item)
+    return Response(calendar.to_ical(), media_type="text/calendar; charset=utf-8")
+
+
+@router.get("/sitemap.xml", tags=["feeds"], summary="Every public page, for search engines")
+async def sitemap(runtime: RuntimeDep) -> Response:
+    base = settings_of(runtime).public_url.rstrip("/")
+    namespace = "http://www.sitemaps.org/schemas/sitemap/0.9"
+    ElementTree.register_namespace("", namespace)
+    urlset = ElementTree.Element(f"{{{namespace}}}urlset")
+
+    def add(path: str, modified: datetime | None = None) -> None:
+        url = ElementTree.SubElement(urlset, f"{{{namespace}}}url")
+        ElementTree.SubElement(url, f"{{{namespace}}}loc").text = f"{base}{path}"
+        if modified is not None:
+            ElementTree.SubElement(
+                url, f"{{{namespace}}}lastmod"
+            ).text = modified.date().isoformat()
+
+    for language in ("ka", "en"):
+        prefix = "" if language == "ka" else "/en"
+        add(f"{prefix}/")
+        for section in (*SECTIONS, "calendar", "search", "verify"):
+            add(f"{prefix}/{section}")
+    async with runtime.db().session() as session:
+        for document in await session.scalars(visible().order_by(PublicDocument.document_id)):
+            for language in ("ka", "en"):
+                add(document_path(document, language), document.published_at)  # type: ignore[arg-type]
+    body = ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True)
+    return Response(body, media_type="application/xml")
+
+
+class ActRecord(BaseModel):
+    """One legal act in the open-data registry."""
+
+    document_id: int
+    type: str
+    register_number: str | None
+    issuer_code: str | None
+    issuer: str | None
+    date_signed: date | None
+    published_at: datetime
+    title_ka: str
+    title_en: str | None
+    status: str
+    edition: int
+    content_sha256: str | None
+    url: str
+    akoma_ntoso_url: str
+
+
+class ActPage(BaseModel):
+    items: list[ActRecord]
+    total: int
+    page: int
+    per_page: int
+
+
+@router.get(
+    "/acts/{document_id}.akn.xml",
+    tags=["open data"],
+    summary="A legal act in Akoma Ntoso 3.0 XML (OASIS LegalDocML)",
+    response_class=Response,
+)
+async def act_akoma_ntoso(
+    document_id: int, runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka"
+) -> Response:
+    from services.website.akoma_ntoso import Act, render
+
+    async with runtime.db().session() as session:
+        document = await session.get(PublicDocument, document_id)
+    if (
+        document is None
+        or document.document_type not in LEGAL_ACTS
+        or document.status == "unpublished"
+        or not document.issuer_code
+    ):
+        raise Problem(404, "No such act", f"There is no published act {document_id}.")
+    if lang == "en" and not document.title_en:
+        raise Problem(404, "No English text", "This act has no English expression yet.")
+    act = Act(
+        document_id=document.document_id,
+        edition=document.edition,
+        document_type=document.document_type,
+        issuer_code=document.issuer_code,
+        issuer_name_ka=document.issuer_name_ka or document.issuer_code,
+        issuer_name_en=document.issuer_name_en,
+        register_number=document.register_number,
+        date_signed=document.date_signed,
+        published_at=document.published_at,
+        title_ka=document.title_ka,
+        title_en=document.title_en,
+        body_html_ka=document.body_html_ka or "",
+        body_html_en=document.body_html_en,
+        content_sha256=document.content_sha256 or "",
+        page_url=f"{settings_of(runtime).public_url.rstrip('/')}/acts/{document.document_id}",
+    )
+    return Response(render(act, lang), media_type="application/akn+xml")
+
+
+@router.get("/api/acts", tags=["open data"], summary="The registry of legal acts, as data")
+async def acts_api(
+    runtime: RuntimeDep,
+    type: Literal["mayor_order", "mayor_ordinance", "official_document"] | None = None,
+    issuer: Annotated[str | None, Query(max_length=40)] = None,
+    year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
+    number: Annotated[str | None, Query(max_length=40)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ActPage:
+    base = settings_of(runtime).public_url.rstrip("/")
+    query = visible().where(PublicDocument.document_type.in_(LEGAL_ACTS))
+    if type:
+        query = query.where(PublicDocument.document_type == type)
+    if issuer:
+        query = query.where(PublicDocument.issuer_code == issuer)
+    if year:
+        query = query.where(PublicDocument.register_year == year)
+    if number:
+        query = query.where(PublicDocument.register_number == number)
+    async with runtime.db().session() as session:
+        total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+        rows = await session.scalars(
+            query.order_by(PublicDocument.document_id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        items = [
+            ActRecord(
+                document_id=row.document_id,
+                type=row.document_type,
+                register_number=row.register_number,
+                issuer_code=row.issuer_code,
+                issuer=row.issuer_name_ka,
+                date_signed=row.date_signed,
+                published_at=row.published_at,
+                title_ka=row.title_ka,
+                title_en=row.title_en,
+                status=row.status,
+                edition=row.edition,
+                content_sha256=row.content_sha256,
+                url=f"{base}/acts/{row.document_id}",
+                akoma_ntoso_url=f"{base}/acts/{row.document_id}.akn.xml",
+            )
+            for row in rows
+        ]
+    return ActPage(items=items, total=total, page=page, per_page=per_page)
+
+
+class DocumentRecord(BaseModel):
+    document_id: int
+    edition: int
+    document_type: str
+    status: str
+    title_ka: str
+    title_en: str | None
+    published_at: datetime
+    url: str
+
+
+@router.get("/api/documents", tags=["open data"], summary="What was published, newest first")
+async def documents_api(
+    runtime: RuntimeDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 100,
+) -> list[DocumentRecord]:
+    base = settings_of(runtime).public_url.rstrip("/")
+    async with runtime.db().session() as session:
+        rows = await session.scalars(
+            visible()
+            .order_by(PublicDocument.published_at.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        return [
+            DocumentRecord(
+                document_id=row.document_id,
+                edition=row.edition,
+                document_type=row.document_type,
+                status=row.status,
+                title_ka=row.title_ka,
+                title_en=row.title_en,
+                published_at=row.published_at,
+                url=f"{base}{document_path(row, 'ka')}",
+            )
+            for row in rows
+        ]
+
+
+@router.get(
+    "/signing-key.pem",
+    tags=["authenticity"],
+    summary="The public key that verifies publication records",
+    response_class=PlainTextResponse,
+)
+async def signing_key(runtime: RuntimeDep) -> PlainTextResponse:
+    async with runtime.db().session() as session:
+        key = await session.scalar(
+            select(PublicDocument.signing_key_pem)
+            .where(PublicDocument.signing_key_pem.is_not(None))
+            .order_by(PublicDocument.published_at.desc())
+            .limit(1)
+        )
+    if key is None:
+        raise Problem(404, "No key yet", "Nothing signed has been published yet.")
+    return PlainTextResponse(key, media_type="application/x-pem-file")

@@ -1,0 +1,293 @@
+"""The public website against the running publishing service, worker and bus: pages,
+registry, Georgian search, files, authenticity, open formats (checked by real parsers),
+caching, errors, and a rebuild from the streams that ends with the same pages."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import feedparser
+import httpx
+import pytest
+from icalendar import Calendar
+from lxml import etree
+
+from meria.testing.servers import NatsServer, TemporalDevServer
+from services.website.akoma_ntoso import schema
+from tests.conftest import DatabaseFactory
+from tests.support.publishing import LEGAL_ACT, PRESS_RELEASE, Desk
+from tests.support.stack import Stack, running_stack
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+AKHMETA_NEWS = {
+    **PRESS_RELEASE,
+    "document_type": "news",
+    "title_ka": "ახმეტაში ახალი სკვერი გაიხსნა",
+    "title_en": "A new square opened in Akhmeta",
+    "summary_ka": "ქალაქ ახმეტაში მოსახლეობას ახალი სკვერი გადაეცა.",
+    "body_ka": "<p>სკვერის გახსნას ახმეტის მუნიციპალიტეტის მერიის წარმომადგენლები "
+    "დაესწრნენ. ფანჯრის რაფებზე ყვავილები დაირგო.</p>",
+}
+
+
+@dataclass
+class Site:
+    stack: Stack
+    http: httpx.AsyncClient
+    editor: Desk
+    head: Desk
+    lawyer: Desk
+    mayor: Desk
+
+    @property
+    def url(self) -> str:
+        return self.stack.urls["website"]
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.get(f"{self.url}{path}", **kwargs)
+
+    async def publish(self, document: dict[str, Any], file: bytes | None = None) -> int:
+        created = await self.editor.create(document)
+        document_id: int = created["id"]
+        if file is not None:
+            await self.editor.ok(
+                "POST",
+                f"/documents/{document_id}/attachments",
+                files={"file": ("განკარგულება.pdf", file, "application/pdf")},
+            )
+        await self.editor.submit(document_id)
+        route = {"legal_review": self.lawyer, "department_review": self.head,
+                 "signature": self.mayor}  # fmt: skip
+        decided: set[str] = set()
+        while True:
+            status = await self.editor.status(document_id)
+            open_tasks = [t for t in status["tasks"] if t["task_id"] not in decided]
+            if not open_tasks:
+                if status["stage"] in ("approved", "publishing", "published"):
+                    break
+                await asyncio.sleep(0.05)
+                continue
+            task = open_tasks[0]
+            decision = await route[task["step"]].decide(document_id, task_id=task["task_id"])
+            assert decision.status_code == 200, decision.text
+            decided.add(task["task_id"])
+        await self.shown(document_id)
+        return document_id
+
+    async def shown(self, document_id: int) -> None:
+        for _ in range(600):
+            listed = await self.get("/api/documents")
+            if any(item["document_id"] == document_id for item in listed.json()):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"document {document_id} never reached the website")
+
+
+@pytest.fixture
+async def site(
+    tmp_path: Path,
+    nats_server: NatsServer,
+    temporal_server: TemporalDevServer,
+    new_database: DatabaseFactory,
+) -> AsyncIterator[Site]:
+    async with (
+        running_stack(
+            ["publishing", "worker", "website"],
+            tmp_path=tmp_path,
+            nats_url=nats_server.url,
+            temporal_address=temporal_server.address,
+            new_database=new_database,
+            page_size=5,
+            file_poll_seconds=0.2,
+        ) as stack,
+        httpx.AsyncClient(timeout=20) as http,
+    ):
+        admin = Desk(stack, http, "admin", "admin")
+        await admin.ok(
+            "PUT",
+            "/issuers/mayor",
+            json={"name_ka": "ახმეტის მუნიციპალიტეტის მერი", "name_en": "Mayor of Akhmeta"},
+        )
+        yield Site(
+            stack,
+            http,
+            editor=Desk(stack, http, "nino.beridze", "editor"),
+            head=Desk(stack, http, "tamar.gelashvili", "head_of_department"),
+            lawyer=Desk(stack, http, "levan.kapanadze", "legal_reviewer"),
+            mayor=Desk(stack, http, "mayor.akhmeta", "mayor"),
+        )
+
+
+async def test_the_public_reads_finds_and_checks_what_was_published(site: Site) -> None:
+    act_id = await site.publish(LEGAL_ACT, file=PDF)
+    news_id = await site.publish(AKHMETA_NEWS)
+    about_id = await site.publish(
+        {"document_type": "web_page", "slug": "about", "nav_section": "about", "nav_order": 1,
+         "title_ka": "მუნიციპალიტეტის შესახებ", "title_en": "About the municipality",
+         "body_ka": "<p>ახმეტის მუნიციპალიტეტი კახეთშია.</p>"}
+    )  # fmt: skip
+
+    # Home, in Georgian by default and in English at /en/, each pointing at the other.
+    home = await site.get("/")
+    assert home.status_code == 200
+    assert 'lang="ka"' in home.text and AKHMETA_NEWS["title_ka"] in home.text
+    assert 'hreflang="en"' in home.text and LEGAL_ACT["title_ka"] in home.text
+    english = await site.get("/en/")
+    assert 'lang="en"' in english.text and "A new square opened in Akhmeta" in english.text
+    # The standing page sits in the site's navigation.
+    assert 'href="/pages/about"' in home.text
+    assert (await site.get("/pages/about")).status_code == 200
+    assert about_id
+
+    # The registry, filtered; the act's page with its register data, file and fingerprint.
+    registry = await site.get("/acts", params={"issuer": "mayor", "number": "1"})
+    assert LEGAL_ACT["title_ka"] in registry.text
+    other_year = await site.get("/acts", params={"year": 1999})
+    assert LEGAL_ACT["title_ka"] not in other_year.text
+    page = await site.get(f"/acts/{act_id}")
+    assert "ახმეტის მუნიციპალიტეტის მერი" in page.text
+    assert "1/20" in page.text  # the register number
+    document = await site.editor.document(act_id)
+    assert document["current"]["content_sha256"] in page.text
+
+    # The website fetched the file once, checked it, and serves its own copy.
+    file_url = None
+    for _ in range(100):
+        page = await site.get(f"/acts/{act_id}")
+        if "/files/" in page.text:
+            file_url = page.text.split('href="/files/')[1].split('"')[0]
+            break
+        await asyncio.sleep(0.1)
+    assert file_url is not None, "the attachment never arrived"
+    served = await site.get(f"/files/{file_url}")
+    assert served.content == PDF
+    assert served.headers["x-content-sha256"] == hashlib.sha256(PDF).hexdigest()
+
+    # Georgian search across case endings and stem changes, the match highlighted.
+    for query in ("ახმეტა", "მერია", "ფანჯარა"):
+        found = await site.get("/search", params={"q": query})
+        assert AKHMETA_NEWS["title_ka"] in found.text, query
+        assert "<mark>" in found.text
+    assert (
+        AKHMETA_NEWS["title_ka"] not in (await site.get("/search", params={"q": "მერიდიანი"})).text
+    )
+
+    # Authenticity: the file itself, and the edition's fingerprint, with the signature.
+    by_file = await site.http.post(
+        f"{site.url}/verify", files={"file": ("copy.pdf", PDF, "application/pdf")}
+    )
+    assert by_file.status_code == 200
+    assert "ავთენტურია" in by_file.text and "დადასტურდა" in by_file.text
+    by_hash = await site.http.post(
+        f"{site.url}/en/verify", data={"sha256": document["current"]["content_sha256"]}
+    )
+    assert "Authentic" in by_hash.text and "signature is valid" in by_hash.text
+    forged = await site.http.post(f"{site.url}/en/verify", data={"sha256": "ab" * 32})
+    assert "matches no published document" in forged.text
+    assert (await site.http.post(f"{site.url}/verify", data={"sha256": "xyz"})).status_code == 400
+
+    # Open formats, each read by a real parser.
+    atom = feedparser.parse((await site.get("/feeds/news.atom")).content)
+    assert not atom.bozo
+    assert [entry.title for entry in atom.entries] == [AKHMETA_NEWS["title_ka"]]
+    acts_atom = feedparser.parse(
+        (await site.get("/feeds/acts.atom", params={"lang": "en"})).content
+    )
+    assert acts_atom.entries[0].title == LEGAL_ACT["title_en"]
+    calendar = Calendar.from_ical((await site.get("/feeds/events.ics")).content)
+    assert calendar.get("x-wr-timezone") == "Asia/Tbilisi"
+    sitemap = ElementTree.fromstring((await site.get("/sitemap.xml")).content)
+    locations = [
+        loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
+    ]
+    assert f"{site.stack.settings('website').public_url}/acts/{act_id}" in locations  # type: ignore[attr-defined]
+    data = (await site.get("/api/acts", params={"per_page": 1})).json()
+    assert data["total"] == 1 and data["items"][0]["register_number"] == document["register_number"]
+    akn = await site.get(f"/acts/{act_id}.akn.xml")
+    assert akn.status_code == 200
+    schema().assertValid(etree.fromstring(akn.content))
+    assert LEGAL_ACT["title_ka"].encode() in akn.content
+    assert news_id
+
+    # Caching and safety headers; clean errors, never a 500.
+    etag = home.headers["etag"]
+    again = await site.get("/", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert "script-src 'none'" in home.headers["content-security-policy"]
+    missing = await site.get("/acts/99999")
+    assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
+    assert (await site.get("/no/such/page")).status_code == 404
+    assert (await site.get("/acts", params={"year": "soon"})).status_code == 400
+    assert (await site.get("/news", params={"page": 99})).status_code == 404
+    assert (await site.get("/api/acts", params={"page": 0})).status_code == 400
+
+
+async def test_withdrawn_and_unpublished_documents_and_a_rebuild_from_the_streams(
+    site: Site, new_database: DatabaseFactory
+) -> None:
+    withdrawn_id = await site.publish(AKHMETA_NEWS)
+    gone_id = await site.publish({**PRESS_RELEASE, "title_ka": "შეცდომით გამოქვეყნებული"})
+    moved_id = await site.publish({**PRESS_RELEASE, "title_ka": "გადატანილი გვერდი"})
+    explanation = "ღონისძიება გაუქმდა ამინდის გამო."
+    await site.editor.ok(
+        "POST",
+        f"/documents/{withdrawn_id}/withdraw",
+        json={"reason": "გაუქმდა", "public_explanation": explanation},
+    )
+    await site.head.ok(
+        "POST", f"/documents/{gone_id}/unpublish", json={"reason": "გამოქვეყნდა შეცდომით"}
+    )
+    await site.head.ok(
+        "POST",
+        f"/documents/{moved_id}/unpublish",
+        json={"reason": "გადავიდა", "redirect_url": "https://akhmeta.gov.ge/ka/news"},
+    )
+    for _ in range(600):
+        gone = await site.get(f"/press-releases/{gone_id}")
+        if gone.status_code == 410:
+            break
+        await asyncio.sleep(0.05)
+    assert gone.status_code == 410
+    assert "გამოქვეყნდა შეცდომით" in gone.text
+    moved = await site.get(f"/press-releases/{moved_id}", follow_redirects=False)
+    assert moved.status_code == 301
+    assert moved.headers["location"] == "https://akhmeta.gov.ge/ka/news"
+    for _ in range(600):
+        kept = await site.get(f"/news/{withdrawn_id}")
+        if explanation in kept.text:
+            break
+        await asyncio.sleep(0.05)
+    assert kept.status_code == 200 and explanation in kept.text
+    searched = await site.get("/search", params={"q": "შეცდომით"})
+    assert "შეცდომით გამოქვეყნებული" not in searched.text
+
+    # The website keeps serving while publishing is down: nothing here reads publishing.
+    before = {path: (await site.get(path)).text for path in PAGES(withdrawn_id)}
+
+    # Rebuilt from nothing but the streams, the read model gives the same pages.
+    from services.website.rebuild import rebuild
+
+    settings = site.stack.settings("website")
+    fresh = await new_database("website_rebuilt")
+    applied = await rebuild(settings, fresh)  # type: ignore[arg-type]
+    assert applied == 6  # three publications, a withdrawal, two unpublications
+    rebuilt_settings = settings.model_copy(update={"database_url": fresh})
+    from meria.testing.servers import free_port
+    from services.website.app import create_app
+    from tests.support.stack import serve
+
+    port = free_port()
+    async with serve(create_app(rebuilt_settings), port):  # type: ignore[arg-type]
+        for path, text in before.items():
+            page = await site.http.get(f"http://127.0.0.1:{port}{path}")
+            assert page.text == text, path
+
+
+def PAGES(document_id: int) -> list[str]:
+    return ["/", "/en/", "/news", f"/news/{document_id}", "/search?q=ახმეტა", "/acts"]
