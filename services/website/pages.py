@@ -225,19 +225,22 @@ async def acts_registry(
     runtime: RuntimeDep,
     type: Annotated[str | None, Query(max_length=40)] = None,
     issuer: Annotated[str | None, Query(max_length=40)] = None,
-    year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
+    # A form's "any" sends an empty value: empty means no filter, not a bad request.
+    year: Annotated[str | None, Query(max_length=4)] = None,
     number: Annotated[str | None, Query(max_length=40)] = None,
     page: PageNumber = 1,
 ) -> HTMLResponse:
     if type and type not in LEGAL_ACTS:
         raise Problem(400, "Unknown type", f"{type!r} is not a type of legal act.")
+    if year and not (year.isdigit() and 1990 <= int(year) <= 2200):
+        raise Problem(400, "Not a year", f"{year!r} is not a year.")
     query = visible().where(PublicDocument.document_type.in_(LEGAL_ACTS))
     if type:
         query = query.where(PublicDocument.document_type == type)
     if issuer:
         query = query.where(PublicDocument.issuer_code == issuer)
     if year:
-        query = query.where(PublicDocument.register_year == year)
+        query = query.where(PublicDocument.register_year == int(year))
     if number:
         head = number.split("/", 1)[0].strip()
         query = query.where(
@@ -277,7 +280,12 @@ async def acts_registry(
         types=LEGAL_ACTS,
         issuers=issuers,
         years=years,
-        chosen={"type": type, "issuer": issuer, "year": year, "number": number},
+        chosen={
+            "type": type,
+            "issuer": issuer,
+            "year": int(year) if year else None,
+            "number": number,
+        },
     )
 
 
