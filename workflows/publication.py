@@ -99,6 +99,7 @@ class DocumentPublicationWorkflow:
         self._resubmitted: Actor | None = None
         self._retry: Actor | None = None
         self._register_number: str | None = None
+        self._publish_at: datetime | None = None
         self._outcome: str | None = None
         self._approved_steps: list[str] = []
 
@@ -134,9 +135,10 @@ class DocumentPublicationWorkflow:
             outcome = await self._run_route()
             if outcome == "approved":
                 self._set_stage("approved")
-                number = await self._activity(PublishingActivities.assign_number, self._edition)
-                self._register_number = number.register_number
-                await self._record("approve", details={"register_number": number.register_number})
+                # The service gives a legal act its register number in the same step.
+                approved = await self._record("approve")
+                self._register_number = approved.register_number
+                self._publish_at = approved.publish_at
                 return "approved"
             if outcome == "force":
                 _, actor = self._take_interrupt()
@@ -170,17 +172,14 @@ class DocumentPublicationWorkflow:
         """The head of department publishes without the remaining steps; the skipped roles
         may approve afterwards, and until then the document says it lacks full review."""
         self._set_stage("approved")
-        number = await self._activity(PublishingActivities.assign_number, self._edition)
-        self._register_number = number.register_number
-        await self._record(
+        approved = await self._record(
             "force_publish",
             actor=actor.user,
             comment=actor.reason,
-            details={
-                "register_number": number.register_number,
-                "skipped_roles": self._skipped_roles(),
-            },
+            details={"skipped_roles": self._skipped_roles()},
         )
+        self._register_number = approved.register_number
+        self._publish_at = approved.publish_at
         return "approved"
 
     async def _run_route(self) -> str:
@@ -305,9 +304,8 @@ class DocumentPublicationWorkflow:
     # Publication.
 
     async def _publish(self) -> str:
-        # The publication time may have changed during review: read it again now.
-        self._case = await self._activity(PublishingActivities.load_case, self._edition)
-        publish_at = self.case.publish_at
+        # As the service had it at approval: the time may have changed during review.
+        publish_at = self._publish_at
         while True:
             if self._interrupt is not None:
                 # Withdrawn between the final approval and now.
@@ -515,7 +513,7 @@ class DocumentPublicationWorkflow:
             tasks=tasks,
             decisions=list(self._decisions),
             register_number=self._register_number,
-            publish_at=self._case.publish_at if self._case else None,
+            publish_at=self._publish_at or (self._case.publish_at if self._case else None),
             outcome=self._outcome,
         )
 

@@ -38,7 +38,6 @@ def activities(settings: Settings) -> list[Any]:
     return [
         publishing.load_case,
         publishing.record_transition,
-        publishing.assign_number,
         publishing.publish_edition,
         tasks.send_notice,
     ]

@@ -35,7 +35,6 @@ from services.publishing.schemas import (
     EditionCreate,
     IssuerPublic,
     IssuerUpdate,
-    NumberAssigned,
     PreviewLink,
     PublishedEdition,
     ReasonRequest,
@@ -387,13 +386,6 @@ async def record_transition(
     return await lifecycle.record_transition(
         runtime.db(), outbox_of(runtime), document_id, number, data, idempotency_key
     )
-
-
-@workflow_router.post("/register-number", summary="Assign the register number (idempotent)")
-async def register_number(
-    document_id: int, number: int, _: System, runtime: RuntimeDep
-) -> NumberAssigned:
-    return await lifecycle.assign_number(runtime.db(), document_id, number)
 
 
 @workflow_router.post("/publication", summary="Publish the approved edition (idempotent)")

@@ -53,7 +53,6 @@ from services.publishing.models import AuditEntry, Document, Edition, RegisterCo
 from services.publishing.routes import current_route
 from services.publishing.schemas import (
     CaseInfo,
-    NumberAssigned,
     PublishedEdition,
     TaskNotice,
     TransitionRequest,
@@ -123,7 +122,7 @@ async def record_transition(
         document = await load(session, document_id, lock=True)
         edition = edition_of(document, number)
         if not await _already_done(session, idempotency_key):
-            apply(
+            entry = apply(
                 session,
                 document,
                 edition,
@@ -134,11 +133,17 @@ async def record_transition(
                 details=request.details,
                 idempotency_key=idempotency_key,
             )
+            if action in (Action.APPROVE, Action.FORCE_PUBLISH):
+                await _number(session, document, edition)
+                entry.details = {**entry.details, "register_number": document.register_number}
             event = _consequences(document, edition, action, request)
             if event is not None:
                 await outbox.add(session, event, about=f"document:{document.id}")
     return TransitionResult(
-        state=edition.state, revision=edition.revision, publish_at=edition.publish_at
+        state=edition.state,
+        revision=edition.revision,
+        publish_at=edition.publish_at,
+        register_number=document.register_number,
     )
 
 
@@ -184,25 +189,22 @@ def _consequences(
     return None
 
 
-async def assign_number(database: Database, document_id: int, number: int) -> NumberAssigned:
+async def _number(session: AsyncSession, document: Document, edition: Edition) -> None:
     """The register number at final approval: next in the issuer's register of the type
     and year; never reused and never skipped, because it is taken in the same transaction
-    that records it (a rolled-back transaction gives its number back)."""
-    async with database.transaction() as session:
-        document = await load(session, document_id, lock=True)
-        edition = edition_of(document, number)
-        if not is_legal_act(document):
-            return NumberAssigned(register_number=None, date_signed=None)
-        if edition.date_signed is None:
-            edition.date_signed = today_in_tbilisi()
-        if document.register_number is None:
-            assert document.issuer_code is not None
-            year = edition.date_signed.year
-            sequence = await _next_in_register(session, document, year)
-            document.register_sequence = sequence
-            document.register_year = year
-            document.register_number = f"{sequence}/{year}"
-    return NumberAssigned(register_number=document.register_number, date_signed=edition.date_signed)
+    that records the approval (a rolled-back transaction gives its number back). A new
+    edition of a numbered act keeps the act's number."""
+    if not is_legal_act(document):
+        return
+    if edition.date_signed is None:
+        edition.date_signed = today_in_tbilisi()
+    if document.register_number is None:
+        assert document.issuer_code is not None
+        year = edition.date_signed.year
+        sequence = await _next_in_register(session, document, year)
+        document.register_sequence = sequence
+        document.register_year = year
+        document.register_number = f"{sequence}/{year}"
 
 
 async def _next_in_register(session: AsyncSession, document: Document, year: int) -> int:

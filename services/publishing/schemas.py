@@ -319,11 +319,7 @@ class TransitionResult(BaseModel):
     state: str
     revision: int
     publish_at: datetime | None
-
-
-class NumberAssigned(BaseModel):
-    register_number: str | None
-    date_signed: date | None
+    register_number: str | None = None
 
 
 class PublishedEdition(BaseModel):

@@ -4,7 +4,7 @@ publishing service would and remember what they were asked."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from temporalio import activity
@@ -13,7 +13,6 @@ from temporalio.client import Client, WorkflowHandle
 from services.publishing.routes import default_route
 from services.publishing.schemas import (
     CaseInfo,
-    NumberAssigned,
     PublishedEdition,
     TransitionResult,
 )
@@ -50,12 +49,13 @@ async def load_case(edition: EditionRef) -> CaseInfo:
 @activity.defn(name="publishing.record_transition")
 async def record_transition(request: RecordTransition) -> TransitionResult:
     TRANSITIONS.append(request)
-    return TransitionResult(state="in_review", revision=2, publish_at=None)
-
-
-@activity.defn(name="publishing.assign_number")
-async def assign_number(edition: EditionRef) -> NumberAssigned:
-    return NumberAssigned(register_number="7/2026", date_signed=date(2026, 11, 27))
+    approving = request.transition.action in ("approve", "force_publish")
+    return TransitionResult(
+        state="approved" if approving else "in_review",
+        revision=2,
+        publish_at=PUBLISH_AT.get(request.edition.document_id),
+        register_number="7/2026" if approving else None,
+    )
 
 
 @activity.defn(name="publishing.publish_edition")
@@ -90,4 +90,4 @@ async def decide(
     raise TimeoutError("no open task")
 
 
-ACTIVITIES = [load_case, record_transition, assign_number, publish_edition, send_notice]
+ACTIVITIES = [load_case, record_transition, publish_edition, send_notice]

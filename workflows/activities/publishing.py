@@ -7,7 +7,6 @@ from temporalio import activity
 
 from services.publishing.schemas import (
     CaseInfo,
-    NumberAssigned,
     PublishedEdition,
     TransitionRequest,
     TransitionResult,
@@ -53,13 +52,6 @@ class PublishingActivities:
             json=request.transition.model_dump(mode="json"),
         )
         return TransitionResult.model_validate(response.json())
-
-    @activity.defn(name="publishing.assign_number")
-    async def assign_number(self, edition: EditionRef) -> NumberAssigned:
-        response = await self.client.request(
-            "POST", f"{edition.path}/register-number", idempotency_key=_key()
-        )
-        return NumberAssigned.model_validate(response.json())
 
     @activity.defn(name="publishing.publish_edition")
     async def publish_edition(self, edition: EditionRef) -> PublishedEdition:
