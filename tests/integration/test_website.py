@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,17 @@ class Site:
             decided.add(task["task_id"])
         await self.shown(document_id)
         return document_id
+
+    async def until(
+        self, path: str, done: Callable[[httpx.Response], bool], **kwargs: Any
+    ) -> httpx.Response:
+        """The page once the website has applied what it was waiting for (30 s at most)."""
+        for _ in range(600):
+            page = await self.get(path, **kwargs)
+            if done(page):
+                return page
+            await asyncio.sleep(0.05)
+        return page
 
     async def shown(self, document_id: int) -> None:
         for _ in range(600):
@@ -248,21 +259,15 @@ async def test_withdrawn_and_unpublished_documents_and_a_rebuild_from_the_stream
         f"/documents/{moved_id}/unpublish",
         json={"reason": "გადავიდა", "redirect_url": "https://akhmeta.gov.ge/ka/news"},
     )
-    for _ in range(600):
-        gone = await site.get(f"/press-releases/{gone_id}")
-        if gone.status_code == 410:
-            break
-        await asyncio.sleep(0.05)
+    gone = await site.until(f"/press-releases/{gone_id}", lambda r: r.status_code == 410)
     assert gone.status_code == 410
     assert "გამოქვეყნდა შეცდომით" in gone.text
-    moved = await site.get(f"/press-releases/{moved_id}", follow_redirects=False)
+    moved = await site.until(
+        f"/press-releases/{moved_id}", lambda r: r.status_code == 301, follow_redirects=False
+    )
     assert moved.status_code == 301
     assert moved.headers["location"] == "https://akhmeta.gov.ge/ka/news"
-    for _ in range(600):
-        kept = await site.get(f"/news/{withdrawn_id}")
-        if explanation in kept.text:
-            break
-        await asyncio.sleep(0.05)
+    kept = await site.until(f"/news/{withdrawn_id}", lambda r: explanation in r.text)
     assert kept.status_code == 200 and explanation in kept.text
     searched = await site.get("/search", params={"q": "შეცდომით"})
     assert "შეცდომით გამოქვეყნებული" not in searched.text

@@ -1,0 +1,1199 @@
+"""How fast the public website answers: its pages under load, and search over 100,000 acts.
+
+Run: `.venv/bin/python bench/website.py [--acts 10000 --news 5000 --search-acts 100000]`
+(`--cases pages` or `--cases search` runs one part; `--data DIR` keeps the generated
+databases there and reuses them on the next run; `--help` for the rest).
+
+The read model is normally written only by the website's bus handlers. Here it is filled
+directly, so that tens of thousands of documents take a minute and not hours: after
+`meria migrate website`, the benchmark inserts `PublicDocument` rows (with one
+`PublicEdition` each, a PDF `PublicAttachment` on about a third of the acts, standing
+pages for the menu and upcoming `PublicEvent`s) and indexes every document with the
+search module's own `index_document`, as the handler does. The texts are Georgian only
+(no English editions), made from a vocabulary of real Georgian: the villages of Akhmeta
+municipality and the city hall's services in their case forms, titles and bodies of
+mayor's orders and ordinances (issuer, register number `N/YYYY` per issuer, type and
+year, date signed, the legal preamble, numbered clauses) and of news items, over six
+years. A fixed random seed makes every run generate the same documents. Nothing runs
+ANALYZE on the databases (neither does `meria migrate`), so SQLite plans its queries
+without statistics, as on a site that was migrated and then filled by its handlers.
+
+The website runs as production runs it: `meria run website` in a process of its own,
+with a real nats-server (started here) so that its consumers run and it is ready, in a
+temporary folder, on a free port. On a machine with two or more CPUs the server is
+pinned to one CPU and the load generator (and everything else here) to another.
+
+Cases, one JSON line each:
+
+- `page` (home `/`, an act page `/acts/{id}`, a search `/search?q=ახმეტა`): `wrk`, the
+  HTTP load generator (installed with `apt-get install wrk`), with 1 thread and 16
+  connections for 10 s after a 2 s warm-up: requests/s and latency p50/p90/p99/max from
+  wrk's own histogram (closed loop: the latency of a saturated server). Each page is
+  measured next to a baseline in the same run: a tiny FastAPI app under the same
+  uvicorn settings (same CPU, same loop and HTTP parser) answering the very bytes the
+  website returned for that page, prepared in advance. The baseline runs before and
+  after the page (two runs, so the reader sees the noise); `ratio` is the page's
+  requests/s over the mean of the two baselines (`ratio_range` over each).
+  Target: ratio ≥ 0.5 for the home and act pages. The line also carries the server's
+  CPU time per request (from /proc) and its share of one CPU over the run, so a client-
+  bound run would show. If wrk is not installed the benchmark says so and, only then,
+  uses an asyncio client over raw sockets with the same connection count
+  (`load_generator` names what was used).
+- `search_http`: a second database with `--search-acts` acts (no news) indexed; one
+  client sends 20 different Georgian queries in inflected forms (frequent words such as
+  ახმეტაში, found in every act, and rare ones) one after another over one keep-alive
+  connection, `--rounds` times (after one uncounted round): p50/p95/p99/max of the
+  HTTP request in ms (the whole `/search` page), and per query its number of hits and
+  median. Each request carries a distinct unused parameter, so that a response cache,
+  should the site get one, could not answer it. Target: p95 ≤ 50 ms (embedded SQLite,
+  the default).
+- `search_function`: the same queries through `services.website.search.search` called in
+  this process on the same database, so the HTTP and template share can be told apart;
+  the time spent in SQL statements is split out (`sql_ms` by statement) from SQLAlchemy's
+  cursor events.
+
+Every line carries the commit of the measured code (`-dirty` when the work tree
+differs), the CPU count, the load average (this machine may be shared: read the figures
+next to it), the machine and the SQLite version; nothing is adjusted after the fact.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import http.client
+import json
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event as sa_event
+
+from meria.db import Database
+from meria.testing.servers import NatsServer, free_port, wait_for_port
+from services.website.models import PublicAttachment, PublicDocument, PublicEdition, PublicEvent
+from services.website.search import index_document, search
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+MERIA = str(Path(sys.executable).parent / "meria")
+SEED = 20261127
+DATA_VERSION = 1  # bump when the generated documents change, so kept data is rebuilt
+MIGRATIONS = ROOT / "services" / "website" / "migrations"
+TARGET_RATIO = 0.5
+TARGET_SEARCH_P95_MS = 50.0
+
+# ---------------------------------------------------------------------------------------
+# Georgian texts: real words in the case forms the sentences need.
+
+# Settlements of Akhmeta municipality: (genitive, locative -ში), each with its prefix.
+PLACES = [
+    ("ქალაქ ახმეტის", "ქალაქ ახმეტაში"),
+    ("სოფელ ზემო ალვნის", "სოფელ ზემო ალვანში"),
+    ("სოფელ ქვემო ალვნის", "სოფელ ქვემო ალვანში"),
+    ("სოფელ მატნის", "სოფელ მატანში"),
+    ("სოფელ დუისის", "სოფელ დუისში"),
+    ("სოფელ ჯოყოლოს", "სოფელ ჯოყოლოში"),
+    ("სოფელ ბირკიანის", "სოფელ ბირკიანში"),
+    ("სოფელ ომალოს", "სოფელ ომალოში"),
+    ("სოფელ ხალაცნის", "სოფელ ხალაცანში"),
+    ("სოფელ კვეტერის", "სოფელ კვეტერაში"),
+    ("სოფელ ქისტაურის", "სოფელ ქისტაურში"),
+    ("სოფელ ოჟიოს", "სოფელ ოჟიოში"),
+    ("სოფელ არგოხის", "სოფელ არგოხში"),
+    ("სოფელ საკობიანოს", "სოფელ საკობიანოში"),
+    ("სოფელ ფიჩხოვნის", "სოფელ ფიჩხოვანში"),
+    ("სოფელ ლეჩურის", "სოფელ ლეჩურში"),
+    ("სოფელ ზინობიანის", "სოფელ ზინობიანში"),
+    ("სოფელ შახვეტილას", "სოფელ შახვეტილაში"),
+    ("სოფელ მაღრანის", "სოფელ მაღრანში"),
+    ("სოფელ ხორბალოს", "სოფელ ხორბალოში"),
+    ("სოფელ დუმასტურის", "სოფელ დუმასტურში"),
+    ("სოფელ ქორეთის", "სოფელ ქორეთში"),
+]
+# Buildings and works: (nominative, genitive).
+OBJECTS = [
+    ("საჯარო სკოლა", "საჯარო სკოლის"),
+    ("საბავშვო ბაღი", "საბავშვო ბაღის"),
+    ("ამბულატორია", "ამბულატორიის"),
+    ("კულტურის სახლი", "კულტურის სახლის"),
+    ("სტადიონი", "სტადიონის"),
+    ("საავტომობილო ხიდი", "საავტომობილო ხიდის"),
+    ("შიდა გზა", "შიდა გზის"),
+    ("სასმელი წყლის სათავე ნაგებობა", "სასმელი წყლის სათავე ნაგებობის"),
+    ("გარე განათების ქსელი", "გარე განათების ქსელის"),
+    ("სკვერი", "სკვერის"),
+    ("საჯარო ბიბლიოთეკა", "საჯარო ბიბლიოთეკის"),
+    ("სპორტული დარბაზი", "სპორტული დარბაზის"),
+    ("სარწყავი არხი", "სარწყავი არხის"),
+    ("ადმინისტრაციული ერთეულის შენობა", "ადმინისტრაციული ერთეულის შენობის"),
+    ("მუსიკალური სკოლა", "მუსიკალური სკოლის"),
+    ("საფეხბურთო მოედანი", "საფეხბურთო მოედნის"),
+    ("ნაპირსამაგრი ნაგებობა", "ნაპირსამაგრი ნაგებობის"),
+]
+WORKS = [
+    ("რეაბილიტაცია", "რეაბილიტაციის"),
+    ("მშენებლობა", "მშენებლობის"),
+    ("მიმდინარე შეკეთება", "მიმდინარე შეკეთების"),
+    ("სახურავის შეკეთება", "სახურავის შეკეთების"),
+    ("ფანჯრების გამოცვლა", "ფანჯრების გამოცვლის"),
+    ("გათბობის სისტემის მოწყობა", "გათბობის სისტემის მოწყობის"),
+    ("კაპიტალური შეკეთება", "კაპიტალური შეკეთების"),
+    ("ფასადის რეაბილიტაცია", "ფასადის რეაბილიტაციის"),
+]
+# The city hall's services: (genitive, dative).
+UNITS = [
+    ("ინფრასტრუქტურის სამსახურის", "ინფრასტრუქტურის სამსახურს"),
+    ("ფინანსური სამსახურის", "ფინანსურ სამსახურს"),
+    ("ადმინისტრაციული სამსახურის", "ადმინისტრაციულ სამსახურს"),
+    ("სოციალური და ჯანდაცვის სამსახურის", "სოციალური და ჯანდაცვის სამსახურს"),
+    ("ზედამხედველობის სამსახურის", "ზედამხედველობის სამსახურს"),
+    ("ეკონომიკური განვითარების სამსახურის", "ეკონომიკური განვითარების სამსახურს"),
+    ("განათლების, კულტურისა და სპორტის სამსახურის", "განათლების, კულტურისა და სპორტის სამსახურს"),
+]
+FIRST_NAMES = ["ნინო", "გიორგი", "დავით", "თამარ", "ლევან", "მარიამ", "ნიკოლოზ", "ეკატერინე",
+               "ზურაბ", "ნათია", "ირაკლი", "ანა", "ლაშა", "ქეთევან", "მაია", "ვახტანგ"]  # fmt: skip
+SURNAMES = [("ბერიძე", "ბერიძის"), ("კაპანაძე", "კაპანაძის"), ("ხუციშვილი", "ხუციშვილის"),
+            ("ბაჩიაშვილი", "ბაჩიაშვილის"), ("მარგოშვილი", "მარგოშვილის"),
+            ("ჯანელიძე", "ჯანელიძის"), ("ცისკარიშვილი", "ცისკარიშვილის"),
+            ("ბორჩაშვილი", "ბორჩაშვილის"), ("ქადაგიძე", "ქადაგიძის"),
+            ("ზურაბიშვილი", "ზურაბიშვილის"), ("ხახუტაშვილი", "ხახუტაშვილის"),
+            ("გოგოლაშვილი", "გოგოლაშვილის")]  # fmt: skip
+# Festivities: (nominative, genitive).
+FESTIVALS = [
+    ("თუშეთობის დღესასწაული", "თუშეთობის დღესასწაულის"),
+    ("ღვინის ფესტივალი", "ღვინის ფესტივალის"),
+    ("ალავერდობის დღესასწაული", "ალავერდობის დღესასწაულის"),
+    ("სოფლის დღე", "სოფლის დღის"),
+    ("საახალწლო ღონისძიება", "საახალწლო ღონისძიების"),
+]
+MONTHS_GENITIVE = ["იანვრის", "თებერვლის", "მარტის", "აპრილის", "მაისის", "ივნისის", "ივლისის",
+                   "აგვისტოს", "სექტემბრის", "ოქტომბრის", "ნოემბრის", "დეკემბრის"]  # fmt: skip
+MONTHS_FROM = ["იანვრიდან", "თებერვლიდან", "მარტიდან", "აპრილიდან", "მაისიდან", "ივნისიდან",
+               "ივლისიდან", "აგვისტოდან", "სექტემბრიდან", "ოქტომბრიდან", "ნოემბრიდან",
+               "დეკემბრიდან"]  # fmt: skip
+ISSUERS = [
+    ("mayor", "ახმეტის მუნიციპალიტეტის მერი", "Mayor of Akhmeta Municipality"),
+    ("first-deputy-mayor", "ახმეტის მუნიციპალიტეტის მერის პირველი მოადგილე",
+     "First Deputy Mayor of Akhmeta Municipality"),
+]  # fmt: skip
+ORDER_PREAMBLE = (
+    "„ადგილობრივი თვითმმართველობის კოდექსის“ 61-ე მუხლის მე-2 პუნქტისა და „ნორმატიული "
+    "აქტების შესახებ“ საქართველოს ორგანული კანონის 20-ე მუხლის შესაბამისად, ვბრძანებ:"
+)
+ORDINANCE_PREAMBLE = (
+    "„ადგილობრივი თვითმმართველობის კოდექსის“ 54-ე მუხლის პირველი პუნქტის „ე“ ქვეპუნქტისა და "
+    "„ზოგადი ადმინისტრაციული კოდექსის“ 53-ე მუხლის საფუძველზე:"
+)
+STANDING_PAGES = [
+    ("about", "about", "ახმეტის მუნიციპალიტეტის შესახებ"),
+    ("history", "about", "მუნიციპალიტეტის ისტორია"),
+    ("mayor", "structure", "მუნიციპალიტეტის მერი"),
+    ("services", "structure", "მერიის სამსახურები"),
+    ("council", "structure", "მუნიციპალიტეტის საკრებულო"),
+    ("contacts", "contacts", "კონტაქტი"),
+    ("e-services", "services", "ელექტრონული მომსახურება"),
+    ("vacancies", "services", "ვაკანსიები"),
+]
+# What the search case asks: inflected forms, frequent and rare.
+QUERIES = ["ახმეტაში", "მერიის", "სკოლების", "ბიუჯეტის", "ფანჯრის", "მატანში", "ომალოს",
+           "ხიდის", "რეაბილიტაციის", "დახმარების", "წყლით", "სტადიონზე", "კაპანაძის",
+           "შესყიდვების", "ფესტივალზე", "თუშეთში", "გზების", "ამბულატორიაში",
+           "ზემო ალვანში სკოლის", "ტრანსპორტირების"]  # fmt: skip
+
+
+class Writer:
+    """Titles and bodies of acts and news, from the vocabulary above."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def amount(self, low: int = 5, high: int = 480) -> str:
+        return f"{self.rng.randint(low, high) * 1000:,}".replace(",", " ")
+
+    def person(self) -> tuple[str, str]:
+        first = self.rng.choice(FIRST_NAMES)
+        nominative, genitive = self.rng.choice(SURNAMES)
+        return f"{first} {nominative}", f"{first} {genitive}"
+
+    def act(self, year: int) -> tuple[str, str | None, str, bool]:
+        """(title, summary, body HTML, is an ordinance)."""
+        r = self.rng
+        place_gen, place_loc = r.choice(PLACES)
+        _, object_gen = r.choice(OBJECTS)
+        _, work_gen = r.choice(WORKS)
+        unit_gen, unit_dat = r.choice(UNITS)
+        person_nom, person_gen = self.person()
+        festival_gen = r.choice(FESTIVALS)[1]
+        municipality = "ახმეტის მუნიციპალიტეტის"
+        topics: list[tuple[str, list[str]]] = [
+            (
+                f"{place_gen} {object_gen} {work_gen} შესახებ",
+                [
+                    f"დამტკიცდეს {place_gen} {object_gen} {work_gen} სამუშაოების "
+                    f"ხარჯთაღრიცხვა {self.amount()} ლარის ოდენობით.",
+                    "სახელმწიფო შესყიდვა განხორციელდეს ელექტრონული ტენდერის საშუალებით.",
+                    "ფანჯრების და კარის ბლოკების გამოცვლის სამუშაოების ზედამხედველობა "
+                    "დაევალოს მერიის ზედამხედველობის სამსახურს.",
+                    f"{place_loc} მერის წარმომადგენელმა მოსახლეობას აცნობოს სამუშაოების "
+                    "დაწყების თაობაზე.",
+                    f"სამუშაოები დასრულდეს {year} წლის ბოლომდე.",
+                ],
+            ),
+            (
+                f"{place_gen} {object_gen} {work_gen} სამუშაოების ხარჯთაღრიცხვის "
+                "დამტკიცების შესახებ",
+                [
+                    f"დამტკიცდეს {place_gen} {object_gen} {work_gen} სამუშაოების "
+                    f"ხარჯთაღრიცხვა {self.amount()} ლარის ოდენობით.",
+                    f"სამუშაოები დაფინანსდეს {municipality} {year} წლის ბიუჯეტის "
+                    f"{r.randint(1, 9):02d} {r.randint(1, 9):02d} {r.randint(1, 9):02d} "
+                    "პროგრამული კოდით გათვალისწინებული ასიგნებებიდან.",
+                    "სახელმწიფო შესყიდვა განხორციელდეს ელექტრონული ტენდერის საშუალებით.",
+                ],
+            ),
+            (
+                f"{person_gen} {municipality} მერიის {unit_gen} უფროსის თანამდებობაზე "
+                "დანიშვნის შესახებ",
+                [
+                    f"{person_nom} დაინიშნოს {municipality} მერიის {unit_gen} უფროსის "
+                    f"თანამდებობაზე {year} წლის {r.randint(1, 28)} {r.choice(MONTHS_FROM)}.",
+                    f"{person_gen} თანამდებობრივი სარგო განესაზღვროს საშტატო ნუსხის შესაბამისად.",
+                    "ბრძანების ასლი გადაეგზავნოს დაინტერესებულ პირებს.",
+                ],
+            ),
+            (
+                f"მოქალაქე {person_gen}თვის ერთჯერადი ფულადი დახმარების გაცემის შესახებ",
+                [
+                    f"მოქალაქე {person_nom} ({place_gen} მცხოვრები) გაეცეს ერთჯერადი "
+                    f"ფულადი დახმარება {r.randint(2, 30) * 50} ლარის ოდენობით, განცხადებაზე "
+                    "თანდართული დოკუმენტების საფუძველზე.",
+                    f"თანხა გაიცეს {municipality} {year} წლის ბიუჯეტის სოციალური დაცვის "
+                    "პროგრამით გათვალისწინებული ასიგნებებიდან.",
+                ],
+            ),
+            (
+                f"{municipality} {year} წლის ბიუჯეტში ცვლილებების შეტანის შესახებ",
+                [
+                    f"{municipality} {year} წლის ბიუჯეტის სარეზერვო ფონდიდან გამოიყოს "
+                    f"{self.amount()} ლარი {place_gen} {object_gen} {work_gen} "
+                    "დასაფინანსებლად.",
+                    "მერიის ფინანსურმა სამსახურმა ცვლილებების პროექტი წარუდგინოს "
+                    "მუნიციპალიტეტის საკრებულოს.",
+                ],
+            ),
+            (
+                f"{municipality} მერიის {unit_gen} დებულების დამტკიცების შესახებ",
+                [
+                    f"დამტკიცდეს {municipality} მერიის {unit_gen} დებულება თანდართული რედაქციით.",
+                    f"ძალადაკარგულად გამოცხადდეს {municipality} მერის {year - 3} წლის "
+                    f"ბრძანება №{r.randint(1, 400)} {unit_gen} დებულების შესახებ.",
+                ],
+            ),
+            (
+                f"{municipality} მერიის {year} წლის სახელმწიფო შესყიდვების გეგმაში "
+                "ცვლილების შეტანის შესახებ",
+                [
+                    f"{municipality} მერიის {year} წლის სახელმწიფო შესყიდვების გეგმაში "
+                    f"დაემატოს {place_gen} {object_gen} {work_gen} სამუშაოები "
+                    f"{self.amount()} ლარის ოდენობით.",
+                    "შესყიდვების გეგმის ცვლილება აისახოს სახელმწიფო შესყიდვების ერთიან "
+                    "ელექტრონულ სისტემაში.",
+                ],
+            ),
+            (
+                f"{place_loc} {festival_gen} ჩატარებასთან დაკავშირებით",
+                [
+                    f"{place_loc} ჩატარდეს {festival_gen} ღონისძიებები {year} წლის "
+                    f"{r.randint(1, 28)} {r.choice(MONTHS_FROM)}.",
+                    f"ღონისძიებების ორგანიზება დაევალოს მერიის {unit_dat}.",
+                    f"ღონისძიებების ხარჯი, {self.amount(2, 60)} ლარი, დაფინანსდეს "
+                    "კულტურული ღონისძიებების პროგრამიდან.",
+                ],
+            ),
+            (
+                f"{place_gen} მოსახლეობის სასმელი წყლით მომარაგების ღონისძიებების შესახებ",
+                [
+                    f"{place_gen} მოსახლეობა სასმელი წყლით მომარაგდეს ავტოცისტერნებით "
+                    "სათავე ნაგებობის შეკეთების დასრულებამდე.",
+                    f"სასმელი წყლის სისტემის შეკეთებისთვის გამოიყოს {self.amount()} ლარი.",
+                ],
+            ),
+            (
+                f"{place_loc} მდებარე მიწის ნაკვეთის პრივატიზების შესახებ",
+                [
+                    f"პრივატიზდეს {place_loc} მდებარე მუნიციპალიტეტის საკუთრებაში არსებული "
+                    f"{r.randint(3, 90) * 100} კვ.მ. მიწის ნაკვეთი (საკადასტრო კოდი "
+                    f"{r.randint(50, 59)}.{r.randint(1, 20):02d}.{r.randint(1, 99):02d}."
+                    f"{r.randint(1, 999):03d}) ელექტრონული აუქციონის წესით.",
+                    f"ნაკვეთის საწყისი ფასი განისაზღვროს {self.amount(1, 90)} ლარით.",
+                ],
+            ),
+            (
+                f"{place_gen} საჯარო სკოლების მოსწავლეთა ტრანსპორტირების შესახებ",
+                [
+                    f"{place_gen} საჯარო სკოლების მოსწავლეთა ტრანსპორტირება "
+                    f"განხორციელდეს {year} წლის {r.randint(1, 28)} {r.choice(MONTHS_FROM)}.",
+                    f"ტრანსპორტირების ხარჯი, {self.amount(5, 90)} ლარი, დაფინანსდეს "
+                    "განათლების პროგრამიდან.",
+                ],
+            ),
+        ]
+        title, specific = r.choice(topics)
+        ordinance = r.random() < 0.25
+        clauses = [
+            *specific,
+            "მერიის ფინანსურმა სამსახურმა უზრუნველყოს თანხის გადარიცხვა კანონმდებლობით "
+            "დადგენილ ვადაში.",
+            f"ბრძანების შესრულების კონტროლი დაევალოს {municipality} მერიის {unit_dat}.",
+            "ბრძანება შეიძლება გასაჩივრდეს თელავის რაიონულ სასამართლოში მისი გაცნობიდან "
+            "ერთი თვის ვადაში.",
+            "ბრძანება ძალაში შევიდეს ხელმოწერისთანავე.",
+        ]
+        if ordinance:
+            clauses = [c.replace("ბრძანებ", "განკარგულებ") for c in clauses]
+        preamble = ORDINANCE_PREAMBLE if ordinance else ORDER_PREAMBLE
+        items = "".join(f"<li>{clause}</li>" for clause in clauses)
+        body = f"<p>{preamble}</p><ol>{items}</ol>"
+        summary = clauses[0] if r.random() < 0.3 else None
+        return title, summary, body, ordinance
+
+    def news(self, year: int) -> tuple[str, str, str]:
+        """(title, summary, body HTML)."""
+        r = self.rng
+        place_gen, place_loc = r.choice(PLACES)
+        object_nom, object_gen = r.choice(OBJECTS)
+        work_nom, _ = r.choice(WORKS)
+        festival_nom, _ = r.choice(FESTIVALS)
+        titles = [
+            f"{place_loc} {object_gen} {work_nom} დასრულდა",
+            f"{place_loc} {object_gen} {work_nom} დაიწყო",
+            f"მერი {place_gen} მოსახლეობას შეხვდა",
+            f"{place_loc} {festival_nom} გაიმართა",
+            f"ახმეტის მუნიციპალიტეტის {year + 1} წლის ბიუჯეტის პროექტი საჯარო "
+            "განხილვისთვის გამოქვეყნდა",
+            f"მერიამ {place_gen} საჯარო სკოლებს ახალი კომპიუტერები გადასცა",
+            f"{place_loc} სასმელი წყლის სისტემის მშენებლობა დაიწყო",
+            f"საკრებულომ ახმეტის მუნიციპალიტეტის {year + 1} წლის ბიუჯეტი დაამტკიცა",
+            f"{place_loc} ახალი {object_nom} გაიხსნა",
+            "მუნიციპალიტეტში ზამთრის სეზონისთვის მზადება მიმდინარეობს",
+        ]
+        sentences = [
+            f"ახმეტის მუნიციპალიტეტის მერიის ინიციატივით {place_loc} {object_gen} "
+            f"{work_nom} განხორციელდა.",
+            f"სამუშაოების ღირებულება {self.amount()} ლარს შეადგენს და სრულად "
+            "მუნიციპალიტეტის ბიუჯეტიდან დაფინანსდა.",
+            "ღონისძიებას მუნიციპალიტეტის მერი, საკრებულოს წევრები და ადგილობრივი "
+            "მოსახლეობა დაესწრნენ.",
+            f"მერის თქმით, {year + 1} წელს მსგავსი სამუშაოები მუნიციპალიტეტის სხვა "
+            "სოფლებშიც გაგრძელდება.",
+            "შეხვედრაზე მოსახლეობამ გზების, გარე განათებისა და სასმელი წყლის პრობლემები დააყენა.",
+            "მერიის ინფრასტრუქტურის სამსახურის ინფორმაციით, სამუშაოები "
+            f"{r.choice(MONTHS_GENITIVE)} ბოლომდე დასრულდება.",
+            "პროექტის ფარგლებში შენობას ფანჯრები და კარები გამოეცვალა, მოეწყო გათბობის "
+            "სისტემა და შეკეთდა სახურავი.",
+            f"{place_gen} საჯარო სკოლის მოსწავლეები და მასწავლებლები ახალ კლასებში "
+            "სწავლას სექტემბრიდან გააგრძელებენ.",
+            "მუნიციპალიტეტის მერიამ მოსახლეობას მადლობა გადაუხადა თანადგომისთვის.",
+            "დამატებითი ინფორმაციის მიღება შესაძლებელია მერიის ცხელ ხაზზე.",
+            "თუშეთში ტურისტული სეზონი ივნისის ბოლოს იხსნება, როცა აბანოს უღელტეხილის გზა "
+            "მოძრაობისთვის გაიხსნება.",
+            f"{festival_nom} ტრადიციულად {place_loc} იმართება და მასში მონაწილეობას "
+            "მუნიციპალიტეტის ყველა სოფლის მოსახლეობა იღებს.",
+            f"სოციალური პროგრამის ფარგლებში ერთჯერადი ფულადი დახმარება მუნიციპალიტეტის "
+            f"{r.randint(40, 900)}-მა ოჯახმა მიიღო.",
+            f"პანკისის ხეობის სოფლებში გზების რეაბილიტაცია {year + 1} წლის ბიუჯეტით არის "
+            "გათვალისწინებული.",
+            "ახალმა სტადიონმა ახალგაზრდებს ფეხბურთის, კალათბურთისა და ჩოგბურთის თამაშის "
+            "საშუალება მისცა.",
+            "მდინარე ალაზნის ნაპირსამაგრი სამუშაოები სოფლის სახლებსა და სასოფლო-სამეურნეო "
+            "მიწებს წყალდიდობისგან დაიცავს.",
+        ]
+        chosen = r.sample(sentences, r.randint(5, 9))
+        cut = sorted(r.sample(range(1, len(chosen)), 2))
+        paragraphs = [chosen[: cut[0]], chosen[cut[0] : cut[1]], chosen[cut[1] :]]
+        body = "".join(f"<p>{' '.join(paragraph)}</p>" for paragraph in paragraphs)
+        return r.choice(titles), chosen[0], body
+
+
+# ---------------------------------------------------------------------------------------
+# The read model, filled directly.
+
+
+@dataclass
+class Loaded:
+    acts: int
+    news: int
+    seconds: float
+    act_ids: list[int] = field(default_factory=list)
+
+
+def _signed_fields(rng: random.Random, text: str) -> dict[str, Any]:
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    return {
+        "content_sha256": sha,
+        "publication_record": {"content_sha256": sha, "format": "meria-publication/1"},
+        "signature": base64.b64encode(rng.randbytes(64)).decode(),
+        "signing_key_pem": None,
+    }  # fmt: skip
+
+
+async def fill(url: str, acts: int, news: int, batch: int = 200) -> Loaded:
+    """Write `acts` legal acts and `news` news items (and the menu's pages) into a
+    migrated website database, indexed for search as the bus handler indexes them."""
+    rng = random.Random(SEED)
+    writer = Writer(rng)
+    kinds = ["act"] * acts + ["news"] * news
+    rng.shuffle(kinds)
+    now = datetime.now(UTC).replace(microsecond=0)
+    first = now - timedelta(days=6 * 365)
+    step = (now - first) / max(1, len(kinds))
+    registers: dict[tuple[str, str, int], int] = {}
+    database = Database(url)
+    loaded = Loaded(acts, news, 0.0)
+    started = time.perf_counter()
+    try:
+        async with database.transaction() as session:
+            for number, (slug, section, title) in enumerate(STANDING_PAGES, start=1):
+                body = f"<p>{title}. {writer.news(now.year)[2]}</p>"
+                page = PublicDocument(
+                    document_id=number, edition=1, document_type="web_page",
+                    status="published", title_ka=title, body_html_ka=body, slug=slug,
+                    nav_section=section, nav_order=number, published_at=first,
+                    first_published_at=first, updated_at=first, translation_pending=False,
+                    force_published=False, **_signed_fields(rng, body),
+                )  # fmt: skip
+                session.add(page)
+                await session.flush()
+                await index_document(session, page)
+            for index in range(30):
+                starts = now + timedelta(days=index * 3 - 20, hours=rng.randint(9, 18))
+                place_gen, place_loc = rng.choice(PLACES)
+                session.add(
+                    PublicEvent(
+                        event_id=index + 1,
+                        title_ka=f"{place_loc} {rng.choice(FESTIVALS)[0]}",
+                        description_ka=f"{place_gen} მოსახლეობა და სტუმრები.",
+                        place_ka=place_gen.replace("ის", "ი"),
+                        starts_at=starts,
+                        ends_at=starts + timedelta(hours=3),
+                        status="scheduled",
+                        updated_at=now,
+                    )
+                )
+        document_id = len(STANDING_PAGES)
+        for start in range(0, len(kinds), batch):
+            async with database.transaction() as session:
+                made: list[PublicDocument] = []
+                for offset, kind in enumerate(kinds[start : start + batch]):
+                    document_id += 1
+                    published = first + step * (start + offset)
+                    made.append(_document(writer, rng, kind, document_id, published, registers))
+                    if kind == "act":
+                        loaded.act_ids.append(document_id)
+                session.add_all(made)
+                await session.flush()
+                for document in made:
+                    session.add(
+                        PublicEdition(
+                            document_id=document.document_id, edition=1,
+                            title_ka=document.title_ka, change_kind=None,
+                            published_at=document.published_at,
+                            content_sha256=document.content_sha256,
+                            publication_record=document.publication_record,
+                            signature=document.signature,
+                        )
+                    )  # fmt: skip
+                    if document.register_number and rng.random() < 0.33:
+                        session.add(
+                            PublicAttachment(
+                                attachment_id=1, document_id=document.document_id, edition=1,
+                                filename="ბრძანება.pdf", media_type="application/pdf",
+                                size=rng.randint(40_000, 900_000),
+                                sha256=f"{rng.getrandbits(256):064x}",
+                                source_url=f"http://127.0.0.1/attachments/{document.document_id}",
+                                fetched_at=document.published_at, fetch_attempts=1,
+                            )
+                        )  # fmt: skip
+                    await index_document(session, document)
+    finally:
+        await database.dispose()
+    loaded.seconds = time.perf_counter() - started
+    return loaded
+
+
+def _document(
+    writer: Writer,
+    rng: random.Random,
+    kind: str,
+    document_id: int,
+    published: datetime,
+    registers: dict[tuple[str, str, int], int],
+) -> PublicDocument:
+    year = published.year
+    if kind == "news":
+        title, lead, body = writer.news(year)
+        return PublicDocument(
+            document_id=document_id, edition=1, document_type="news", status="published",
+            title_ka=title, summary_ka=lead, body_html_ka=body, translation_pending=True,
+            published_at=published, first_published_at=published, updated_at=published,
+            force_published=False, **_signed_fields(rng, body),
+        )  # fmt: skip
+    title, abstract, body, ordinance = writer.act(year)
+    document_type = "mayor_ordinance" if ordinance else "mayor_order"
+    if rng.random() < 0.05:
+        document_type = "official_document"
+    code, name_ka, name_en = ISSUERS[0] if rng.random() < 0.85 else ISSUERS[1]
+    sequence = registers[(code, document_type, year)] = (
+        registers.get((code, document_type, year), 0) + 1
+    )
+    signed: date = (published - timedelta(days=rng.randint(0, 3))).date()
+    return PublicDocument(
+        document_id=document_id, edition=1, document_type=document_type, status="published",
+        title_ka=title, summary_ka=abstract, body_html_ka=body, translation_pending=True,
+        issuer_code=code, issuer_name_ka=name_ka, issuer_name_en=name_en,
+        register_number=f"{sequence}/{year}", register_sequence=sequence, register_year=year,
+        date_signed=signed, published_at=published, first_published_at=published,
+        updated_at=published, force_published=False, **_signed_fields(rng, body),
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------
+# Processes: nats-server, the website, the baseline app.
+
+
+def cpus() -> tuple[set[int], set[int]] | None:
+    """(the server's CPU, everyone else's), when there are two CPUs to split."""
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < 2:
+        return None
+    return {available[-1]}, set(available[:-1])
+
+
+def pin(cpu_set: set[int] | None) -> Callable[[], None] | None:
+    if cpu_set is None:
+        return None
+    chosen = set(cpu_set)
+    return lambda: os.sched_setaffinity(0, chosen)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def website_env(folder: Path, database: Path, port: int, nats_url: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MERIA_")}
+    return env | {
+        "MERIA_VAR_DIR": str(folder / "var"),
+        "MERIA_WEBSITE_DATABASE_URL": f"sqlite:///{database}",
+        "MERIA_WEBSITE_PORT": str(port),
+        "MERIA_WEBSITE_URL": f"http://127.0.0.1:{port}",
+        "MERIA_WEBSITE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "MERIA_NATS_URL": nats_url,
+        "MERIA_LOG_LEVEL": "WARNING",
+    }
+
+
+def migrate(folder: Path, database: Path, nats_url: str) -> None:
+    subprocess.run(
+        [MERIA, "migrate", "website"],
+        env=website_env(folder, database, free_port(), nats_url),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+
+
+def start_website(
+    folder: Path, database: Path, nats_url: str, cpu_set: set[int] | None
+) -> tuple[Server, dict[str, Any]]:
+    """`meria run website` on the database; returns once it answers, with its readiness."""
+    port = free_port()
+    log = folder / f"website-{port}.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [MERIA, "run", "website"],
+            env=website_env(folder, database, port, nats_url),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            preexec_fn=pin(cpu_set),
+        )
+    server = Server("website", port, process)
+    try:
+        wait_for_port(port, timeout=60, process=process)
+    except (RuntimeError, TimeoutError) as error:
+        server.stop()
+        raise RuntimeError(f"{error}; its log ends:\n{log.read_text()[-3000:]}") from None
+    readiness: dict[str, Any] = {}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status, body = get(port, "/healthz/ready")
+        readiness = json.loads(body)
+        if status == 200:
+            break
+        time.sleep(0.2)
+    return server, readiness
+
+
+def start_baseline(folder: Path, pages: dict[str, bytes], cpu_set: set[int] | None) -> Server:
+    pages_dir = folder / "baseline-pages"
+    pages_dir.mkdir(exist_ok=True)
+    for name, body in pages.items():
+        (pages_dir / name).write_bytes(body)
+    port = free_port()
+    command = [PYTHON, str(Path(__file__).resolve()), "--serve-baseline", str(pages_dir),
+               "--port", str(port)]  # fmt: skip
+    with (folder / "baseline.log").open("wb") as stderr:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            preexec_fn=pin(cpu_set),
+        )
+    wait_for_port(port, timeout=60, process=process)
+    return Server("baseline", port, process)
+
+
+def serve_baseline(pages_dir: Path, port: int) -> None:
+    """The baseline: a FastAPI app answering fixed bytes, under `meria run`'s uvicorn
+    settings."""
+    import uvicorn
+    from fastapi import FastAPI
+    from fastapi.responses import Response
+
+    pages = {path.name: path.read_bytes() for path in pages_dir.iterdir()}
+    app = FastAPI()
+
+    @app.get("/{name}")
+    async def page(name: str) -> Response:
+        return Response(pages[name], media_type="text/html; charset=utf-8")
+
+    uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            lifespan="on",
+            proxy_headers=False,
+            timeout_graceful_shutdown=10,
+        )
+    ).run()
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+# ---------------------------------------------------------------------------------------
+# Load generators.
+
+WRK_REPORT = """\
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"requests": %d, "duration_us": %d, "bytes": %d, "connect_errors": %d, ' ..
+    '"read_errors": %d, "write_errors": %d, "status_errors": %d, "timeouts": %d, ' ..
+    '"p50_us": %.0f, "p90_us": %.0f, "p99_us": %.0f, "max_us": %.0f, "mean_us": %.1f}\\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write,
+    e.status, e.timeout, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max, latency.mean))
+end
+"""
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    server_cpu_seconds: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+class Load:
+    """wrk when installed; otherwise (and only then) an asyncio client."""
+
+    def __init__(self, folder: Path, connections: int, cpu_set: set[int] | None) -> None:
+        self.wrk = shutil.which("wrk")
+        self.connections = connections
+        self.cpu_set = cpu_set
+        self.script = folder / "report.lua"
+        self.script.write_text(WRK_REPORT)
+
+    @property
+    def name(self) -> str:
+        return "wrk" if self.wrk else "python-asyncio (wrk not installed)"
+
+    def run(self, server: Server, path: str, seconds: float) -> LoadResult:
+        before = cpu_seconds(server.process.pid)
+        if self.wrk:
+            result = self._wrk(server.port, path, seconds)
+        else:
+            result = asyncio.run(self._asyncio(server.port, path, seconds))
+        result.server_cpu_seconds = cpu_seconds(server.process.pid) - before
+        return result
+
+    def _wrk(self, port: int, path: str, seconds: float) -> LoadResult:
+        assert self.wrk is not None
+        url = f"http://127.0.0.1:{port}{path}"
+        duration = f"-d{max(1, round(seconds))}s"
+        command = [self.wrk, "-t1", f"-c{self.connections}", duration, "--latency",
+                   "--timeout", "10s", "-s", str(self.script), url]  # fmt: skip
+        output = subprocess.run(
+            command, check=True, capture_output=True, text=True, preexec_fn=pin(self.cpu_set)
+        ).stdout
+        line = next(line for line in output.splitlines() if line.startswith("WRKJSON "))
+        data = json.loads(line.removeprefix("WRKJSON "))
+        errors = sum(data[key] for key in ("connect_errors", "read_errors", "write_errors",
+                                           "status_errors", "timeouts"))  # fmt: skip
+        return LoadResult(
+            requests=data["requests"],
+            seconds=data["duration_us"] / 1e6,
+            p50_ms=data["p50_us"] / 1000,
+            p90_ms=data["p90_us"] / 1000,
+            p99_ms=data["p99_us"] / 1000,
+            max_ms=data["max_us"] / 1000,
+            errors=errors,
+            server_cpu_seconds=0.0,
+        )
+
+    async def _asyncio(self, port: int, path: str, seconds: float) -> LoadResult:
+        request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+        latencies: list[float] = []
+        errors = 0
+        deadline = time.perf_counter() + seconds
+
+        async def connection() -> None:
+            nonlocal errors
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                while time.perf_counter() < deadline:
+                    sent = time.perf_counter()
+                    writer.write(request)
+                    head = await reader.readuntil(b"\r\n\r\n")
+                    length = 0
+                    for header in head.split(b"\r\n"):
+                        if header.lower().startswith(b"content-length:"):
+                            length = int(header.split(b":", 1)[1])
+                    await reader.readexactly(length)
+                    if not head.startswith(b"HTTP/1.1 200"):
+                        errors += 1
+                    latencies.append(time.perf_counter() - sent)
+            finally:
+                writer.close()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(connection() for _ in range(self.connections)))
+        elapsed = time.perf_counter() - started
+        return LoadResult(
+            requests=len(latencies),
+            seconds=elapsed,
+            p50_ms=percentile(latencies, 0.5) * 1000,
+            p90_ms=percentile(latencies, 0.9) * 1000,
+            p99_ms=percentile(latencies, 0.99) * 1000,
+            max_ms=max(latencies) * 1000,
+            errors=errors,
+            server_cpu_seconds=0.0,
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# Cases.
+
+
+def emit(**fields: Any) -> None:
+    print(json.dumps(fields, ensure_ascii=False), flush=True)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def code_version() -> str:
+    """The commit the measured code is at, `-dirty` if the work tree differs from it."""
+    try:
+        return subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+CODE_VERSION = code_version()
+
+
+def context() -> dict[str, Any]:
+    return {
+        "code": CODE_VERSION,
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def described(result: LoadResult) -> dict[str, Any]:
+    return {
+        "rps": round(result.rps, 1),
+        "p50_ms": round(result.p50_ms, 2),
+        "p90_ms": round(result.p90_ms, 2),
+        "p99_ms": round(result.p99_ms, 2),
+        "max_ms": round(result.max_ms, 2),
+        "requests": result.requests,
+        "errors": result.errors,
+        "server_cpu_ms_per_request": round(
+            result.server_cpu_seconds * 1000 / max(1, result.requests), 3
+        ),
+        "server_cpu_share": round(result.server_cpu_seconds / result.seconds, 2),
+    }
+
+
+def ensure_database(
+    folder: Path, data: Path | None, name: str, acts: int, news: int, nats_url: str
+) -> tuple[Path, Loaded, bool]:
+    """A migrated, filled database; reused from `data` when one of the same size is there."""
+    home = data if data is not None else folder
+    home.mkdir(parents=True, exist_ok=True)
+    database = home / f"{name}.db"
+    marker = home / f"{name}.json"
+    # The same documents on the same schema (the website's migrations, by name).
+    made_of = {"acts": acts, "news": news, "seed": SEED, "data_version": DATA_VERSION,
+               "migrations": sorted(path.name for path in MIGRATIONS.glob("*.py"))}  # fmt: skip
+    if data is not None and database.exists() and marker.exists():
+        saved = json.loads(marker.read_text())
+        if saved.get("made_of") == made_of:
+            return database, Loaded(acts, news, saved["seconds"], saved["act_ids"]), True
+    for stale in (database, home / f"{name}.db-wal", home / f"{name}.db-shm"):
+        stale.unlink(missing_ok=True)
+    migrate(folder, database, nats_url)
+    loaded = asyncio.run(fill(f"sqlite:///{database}", acts, news))
+    marker.write_text(json.dumps({"made_of": made_of, **loaded.__dict__}))
+    return database, loaded, False
+
+
+def pages_case(
+    arguments: argparse.Namespace,
+    folder: Path,
+    nats_url: str,
+    split: tuple[set[int], set[int]] | None,
+) -> None:
+    server_cpus, client_cpus = split if split else (None, None)
+    database, loaded, reused = ensure_database(
+        folder, arguments.data, "pages", arguments.acts, arguments.news, nats_url
+    )
+    load = Load(folder, arguments.connections, client_cpus)
+    if not load.wrk:
+        print("wrk is not installed (apt-get install wrk): falling back to the asyncio "
+              "client, whose own cost limits what it can measure", file=sys.stderr)  # fmt: skip
+    website, readiness = start_website(folder, database, nats_url, server_cpus)
+    act_id = loaded.act_ids[len(loaded.act_ids) // 2]
+    paths = {
+        "home": "/",
+        "act": f"/acts/{act_id}",
+        "search": "/search?q=" + urllib.parse.quote(arguments.page_query),
+    }
+    try:
+        bodies: dict[str, bytes] = {}
+        for name, path in paths.items():
+            status, body = get(website.port, path)
+            if status != 200:
+                raise RuntimeError(f"{path} answered {status}: {body[:300]!r}")
+            bodies[name] = body
+        baseline = start_baseline(folder, bodies, server_cpus)
+        try:
+            for name, path in paths.items():
+                load.run(website, path, arguments.warmup)
+                load.run(baseline, f"/{name}", arguments.warmup)
+                runs = [
+                    load.run(baseline, f"/{name}", arguments.seconds),
+                    load.run(website, path, arguments.seconds),
+                    load.run(baseline, f"/{name}", arguments.seconds),
+                ]
+                before, page, after = runs
+                mean_baseline = (before.rps + after.rps) / 2
+                ratio = page.rps / mean_baseline
+                fields: dict[str, Any] = {
+                    "case": "page",
+                    "page": name,
+                    "path": urllib.parse.unquote(path),
+                    "body_bytes": len(bodies[name]),
+                    "load_generator": load.name,
+                    "connections": arguments.connections,
+                    "seconds": arguments.seconds,
+                    "page_result": described(page),
+                    "baseline_runs": [described(before), described(after)],
+                    "ratio": round(ratio, 3),
+                    "ratio_range": [
+                        round(page.rps / max(before.rps, after.rps), 3),
+                        round(page.rps / min(before.rps, after.rps), 3),
+                    ],
+                }
+                if name in ("home", "act"):
+                    fields |= {"target_ratio": TARGET_RATIO, "target_met": ratio >= TARGET_RATIO}
+                emit(
+                    **fields,
+                    documents={"acts": loaded.acts, "news": loaded.news},
+                    load_seconds=round(loaded.seconds, 1),
+                    reused_data=reused,
+                    pinned={"server": sorted(server_cpus or []),
+                            "client": sorted(client_cpus or [])},
+                    website_ready=readiness.get("status") == "ready",
+                    **context(),
+                )  # fmt: skip
+        finally:
+            baseline.stop()
+    finally:
+        website.stop()
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(percentile(values, 0.5), 2),
+        "p95_ms": round(percentile(values, 0.95), 2),
+        "p99_ms": round(percentile(values, 0.99), 2),
+        "max_ms": round(max(values), 2),
+        "mean_ms": round(statistics.fmean(values), 2),
+    }
+
+
+def search_case(
+    arguments: argparse.Namespace,
+    folder: Path,
+    nats_url: str,
+    split: tuple[set[int], set[int]] | None,
+) -> None:
+    server_cpus, client_cpus = split if split else (None, None)
+    database, loaded, reused = ensure_database(
+        folder, arguments.data, "search", arguments.search_acts, 0, nats_url
+    )
+    if client_cpus:
+        os.sched_setaffinity(0, client_cpus)
+    queries = QUERIES[: arguments.queries]
+    rounds = arguments.rounds
+    shared = {
+        "documents": {"acts": loaded.acts, "news": 0},
+        "load_seconds": round(loaded.seconds, 1),
+        "reused_data": reused,
+        "queries": len(queries),
+        "rounds": rounds,
+        "database_mb": round(database.stat().st_size / 2**20, 1),
+    }
+
+    # Over HTTP: one client, one keep-alive connection, one request at a time.
+    website, readiness = start_website(folder, database, nats_url, server_cpus)
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", website.port, timeout=60)
+        timings: dict[str, list[float]] = {query: [] for query in queries}
+        number = 0
+        for round_number in range(rounds + 1):
+            for query in queries:
+                started = time.perf_counter()
+                # A distinct unused parameter on every request: a response cache, should
+                # the site get one, must not turn this into a measurement of the cache.
+                number += 1
+                connection.request("GET", f"/search?q={urllib.parse.quote(query)}&n={number}")
+                response = connection.getresponse()
+                body = response.read()
+                elapsed = (time.perf_counter() - started) * 1000
+                if response.status != 200:
+                    raise RuntimeError(
+                        f"search {query!r} answered {response.status}: {body[:300]!r}"
+                    )
+                if round_number > 0:  # the first round warms up
+                    timings[query].append(elapsed)
+        connection.close()
+    finally:
+        website.stop()
+    everything = [value for values in timings.values() for value in values]
+    http_summary = summary(everything)
+
+    # The search function itself, in this process, with SQL time split out.
+    hits_of: dict[str, int] = {}
+    function_timings: dict[str, list[float]] = {query: [] for query in queries}
+    sql_ms: dict[str, float] = {}
+    asyncio.run(time_search_function(database, queries, rounds, function_timings, hits_of, sql_ms))
+    function_all = [value for values in function_timings.values() for value in values]
+    per_query = {
+        query: {
+            "hits": hits_of[query],
+            "http_p50_ms": round(statistics.median(timings[query]), 2),
+            "function_p50_ms": round(statistics.median(function_timings[query]), 2),
+        }
+        for query in queries
+    }
+    p95 = http_summary["p95_ms"]
+    emit(
+        case="search_http",
+        **http_summary,
+        requests=len(everything),
+        target_p95_ms=TARGET_SEARCH_P95_MS,
+        target_met=p95 <= TARGET_SEARCH_P95_MS,
+        per_query=per_query,
+        website_ready=readiness.get("status") == "ready",
+        **shared,
+        **context(),
+    )
+    calls = len(function_all)
+    emit(
+        case="search_function",
+        **summary(function_all),
+        calls=calls,
+        sql_ms_per_call={name: round(total / calls, 2) for name, total in sql_ms.items()},
+        python_ms_per_call=round((sum(function_all) - sum(sql_ms.values())) / calls, 2),
+        **shared,
+        **context(),
+    )
+
+
+async def time_search_function(
+    database_path: Path,
+    queries: list[str],
+    rounds: int,
+    timings: dict[str, list[float]],
+    hits_of: dict[str, int],
+    sql_ms: dict[str, float],
+) -> None:
+    database = Database(f"sqlite:///{database_path}")
+    counting = False
+    started_at: dict[int, float] = {}
+
+    def kind(statement: str) -> str:
+        text = " ".join(statement.split()).lower()
+        if text.startswith("select count(*)"):
+            return "count"
+        if "bm25" in text or "ts_rank" in text:
+            return "ranked"
+        if "from search_entries" in text:
+            return "entries"
+        if "from public_documents" in text:
+            return "documents"
+        return "other"
+
+    def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        started_at[id(cursor)] = time.perf_counter()
+
+    def after(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        begun = started_at.pop(id(cursor), None)
+        if counting and begun is not None:
+            name = kind(statement)
+            sql_ms[name] = sql_ms.get(name, 0.0) + (time.perf_counter() - begun) * 1000
+
+    sa_event.listen(database.engine.sync_engine, "before_cursor_execute", before)
+    sa_event.listen(database.engine.sync_engine, "after_cursor_execute", after)
+    try:
+        for round_number in range(rounds + 1):
+            counting = round_number > 0
+            for query in queries:
+                started = time.perf_counter()
+                async with database.session() as session:
+                    _, total = await search(session, query, limit=20)
+                elapsed = (time.perf_counter() - started) * 1000
+                hits_of[query] = total
+                if counting:
+                    timings[query].append(elapsed)
+    finally:
+        await database.dispose()
+
+
+@contextmanager
+def nats(folder: Path) -> Iterator[NatsServer]:
+    server = NatsServer(folder / "nats")
+    original = os.sched_getaffinity(0)
+    split = cpus()
+    if split:  # the idle nats-server stays off the server's CPU
+        os.sched_setaffinity(0, split[1])
+    try:
+        server.start()
+    finally:
+        os.sched_setaffinity(0, original)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--acts", type=int, default=10_000)
+    parser.add_argument("--news", type=int, default=5_000)
+    parser.add_argument("--search-acts", type=int, default=100_000)
+    parser.add_argument("--cases", choices=["all", "pages", "search"], default="all")
+    parser.add_argument("--seconds", type=int, default=10, help="each measured run")
+    parser.add_argument("--warmup", type=int, default=2, help="uncounted run before each")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--page-query", default="ახმეტა", help="the search in the page case")
+    parser.add_argument("--queries", type=int, default=len(QUERIES))
+    parser.add_argument("--rounds", type=int, default=10, help="search case: rounds of queries")
+    parser.add_argument("--data", type=Path, help="keep (and reuse) the databases here")
+    parser.add_argument("--serve-baseline", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.serve_baseline:
+        serve_baseline(arguments.serve_baseline, arguments.port)
+        return
+    folder = Path(tempfile.mkdtemp(prefix="meria-bench-website-"))
+    split = cpus()
+    try:
+        with nats(folder) as nats_server:
+            if arguments.cases in ("all", "pages"):
+                pages_case(arguments, folder, nats_server.url, split)
+            if arguments.cases in ("all", "search"):
+                search_case(arguments, folder, nats_server.url, split)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
