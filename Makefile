@@ -8,7 +8,7 @@ PYTEST := $(VENV)/bin/pytest
 export UV_PYTHON := python3
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run up migrate seed status test test-sqlite test-postgres lint format bench reset asyncapi histories
+.PHONY: install run up migrate seed status test test-sqlite test-postgres lint format bench reset asyncapi histories messages
 
 $(UV):
 	python3 -m venv .tools
@@ -58,6 +58,15 @@ format: install
 bench: install
 	$(VENV)/bin/python bench/bus.py
 	$(VENV)/bin/python bench/publication.py
+	$(VENV)/bin/python bench/website.py
+
+# Extracts the portal's strings and updates its catalogs; translate the new ones in
+# services/portal/locale/ka/LC_MESSAGES/messages.po (a test fails while any is missing).
+messages: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location \
+		--sort-output --omit-header -o services/portal/locale/messages.pot .
+	$(VENV)/bin/pybabel update -i services/portal/locale/messages.pot \
+		-d services/portal/locale --no-fuzzy-matching --omit-header
 
 asyncapi: install
 	$(MERIA) asyncapi

@@ -164,10 +164,13 @@ def up(
 
 
 def urls_text(settings: Settings) -> str:
+    from services.portal.seed import demo_accounts_text
+
     lines = [
         "",
         "Meria is up.",
         f"  Staff portal      {settings.portal_url}/",
+        *([demo_accounts_text()] if not settings.production else []),
         f"  Public website    {settings.website_url}/   (English: {settings.website_url}/en/)",
         f"  Temporal UI       {settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}",
         "  API docs:",

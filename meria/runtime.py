@@ -59,6 +59,8 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         # What background jobs report of themselves ("ok" or why not), for readiness.
         self.job_states: dict[str, str] = {}
+        # What a service's background jobs hold for its routes (a pooled HTTP client…).
+        self.state: dict[str, Any] = {}
         self._expected_revision = (
             ScriptDirectory.from_config(alembic_config(parts.migrations, "")).get_current_head()
             if parts.migrations

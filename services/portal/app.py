@@ -1,29 +1,150 @@
-"""The portal process: its FastAPI app and the parts its runtime runs."""
+"""The portal process: sign-in, forms that start workflows, the task inbox, the dashboard."""
+
+from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
+from meria.problems import Problem, problem_response
 from meria.runtime import ServiceParts
 from meria.web import build_app
+from services.portal import (
+    accounts_api,
+    dashboard,
+    documents,
+    notifications,
+    oidc,
+    signin,
+    tasks,
+)
+from services.portal.clients import ServiceUnavailable, keep_http_client
+from services.portal.i18n import _
 from services.portal.models import Base, bus_tables
 from services.portal.settings import PortalSettings
+from services.portal.web import (
+    SESSION_COOKIE,
+    CsrfMiddleware,
+    CsrfRefused,
+    LanguageMiddleware,
+    NotAllowed,
+    SecurityHeadersMiddleware,
+    SignInRequired,
+    csrf_refused_page,
+    derived_secret,
+    render,
+    sign_in_redirect,
+)
 
 PARTS = ServiceParts(
     name="portal",
     metadata=Base.metadata,
     tables=bus_tables,
     migrations=Path(__file__).parent / "migrations",
+    subscriptions=notifications.subscriptions,
     produces_events=True,
+    uses_temporal=True,
+    background=[keep_http_client, *notifications.background],
 )
 
 
 def create_app(settings: PortalSettings | None = None) -> FastAPI:
-    return build_app(
+    app = build_app(
         PortalSettings,
         PARTS,
         settings,
         title="Meria staff portal",
         description="The staff portal: forms that start workflows, the task inbox "
-        "and the workflow dashboard.",
+        "and the workflow dashboard. Its API manages staff accounts.",
+        routers=[
+            accounts_api.router,
+            signin.router,
+            oidc.router,
+            tasks.router,
+            documents.router,
+            notifications.router,
+            dashboard.router,
+        ],
     )
+    settings = app.state.settings
+    assert isinstance(settings, PortalSettings)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    # Outermost last: the language is known to every page, the CSRF check comes before
+    # anything reads a form, and the session is open for every route.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=derived_secret(settings, "session"),
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_hours * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.add_middleware(CsrfMiddleware, settings=settings)
+    app.add_middleware(LanguageMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    install_error_pages(app)
+    return app
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """People get pages, programs (`/api/`) get problem documents."""
+
+    def for_people(request: Request) -> bool:
+        return not request.url.path.startswith(("/api/", "/healthz", "/docs", "/openapi"))
+
+    async def page(request: Request, status: int, heading: str, message: str) -> Response:
+        return await render(
+            request, "error.html", status_code=status, heading=heading, message=message
+        )
+
+    @app.exception_handler(SignInRequired)
+    async def on_sign_in_required(request: Request, error: SignInRequired) -> Response:
+        return sign_in_redirect(error.next_path)
+
+    @app.exception_handler(CsrfRefused)
+    async def on_csrf_refused(request: Request, _error: CsrfRefused) -> Response:
+        return await csrf_refused_page(request)
+
+    @app.exception_handler(NotAllowed)
+    async def on_not_allowed(request: Request, _error: NotAllowed) -> Response:
+        return await page(
+            request, 403, _("Not allowed"), _("Your roles do not give access to this page.")
+        )
+
+    @app.exception_handler(ServiceUnavailable)
+    async def on_unavailable(request: Request, error: ServiceUnavailable) -> Response:
+        if not for_people(request):
+            return problem_response(Problem(503, "Service unavailable", str(error)), request)
+        return await page(
+            request, 503, _("Temporarily unavailable"),
+            _("A service the portal needs is not answering. Try again in a minute."),
+        )  # fmt: skip
+
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, problem: Problem) -> Response:
+        if for_people(request) and problem.status in (400, 403, 404, 409, 503):
+            heading = _("Not found") if problem.status == 404 else _("Something is not right")
+            return await page(request, problem.status, heading, problem.detail or problem.title)
+        return problem_response(problem, request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, error: StarletteHTTPException) -> Response:
+        if for_people(request) and error.status_code in (404, 405):
+            return await page(
+                request, 404, _("Not found"), _("There is no such page in the portal.")
+            )
+        return problem_response(Problem(error.status_code, str(error.detail)), request)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, error: RequestValidationError) -> Response:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc'][1:])}: {item['msg']}" for item in error.errors()
+        )
+        if for_people(request):
+            return await page(request, 400, _("Something is not right"), detail)
+        return problem_response(Problem(422, "The request is not valid", detail), request)

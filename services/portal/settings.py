@@ -1,8 +1,14 @@
 """Settings of the portal process (`MERIA_PORTAL_*`)."""
 
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from meria.config import ServiceSettings
+
+# The demo accounts' password in development, printed by `make run`; refused in production.
+DEMO_PASSWORD = "akhmeta-demo-2026"
 
 
 class PortalSettings(ServiceSettings):
@@ -10,3 +16,40 @@ class PortalSettings(ServiceSettings):
     process = "portal"
 
     port: int = 8000
+    # How long a sign-in lasts without activity, and at most.
+    session_idle_minutes: int = Field(8 * 60, gt=0)
+    session_max_hours: int = Field(12, gt=0)
+    # Lock-out: this many failures in a row lock the account for this long.
+    lockout_failures: int = Field(5, ge=1)
+    lockout_minutes: int = Field(15, gt=0)
+    # Inbox and dashboard refresh themselves this often (seconds).
+    refresh_seconds: int = Field(15, ge=2)
+
+    # Email for notifications; none is sent when no host is set.
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, gt=0, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "Meria <meria@akhmeta.gov.ge>"
+
+    # Sign-in through an OpenID Connect provider instead of local passwords, when set.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    # The claim in the ID token that lists Meria roles.
+    oidc_roles_claim: str = "roles"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.production
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer)
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> PortalSettings:
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError("MERIA_PORTAL_OIDC_CLIENT_ID is required with an OIDC issuer")
+        return self

@@ -1,0 +1,92 @@
+"""The accounts API for administrators and scripts (bearer token, role `admin`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from meria.auth import User, require_role
+from meria.problems import Problem
+from meria.runtime import Runtime
+from meria.web import request_runtime
+from services.portal import accounts
+from services.portal.models import Account
+from services.portal.settings import PortalSettings
+
+router = APIRouter(prefix="/api/accounts", tags=["accounts"])
+AdminUser = Annotated[User, require_role("admin")]
+RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
+USERNAME = r"^[a-z0-9][a-z0-9._-]{1,99}$"
+
+
+class AccountUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str = Field(min_length=1, max_length=200)
+    roles: list[accounts.StaffRole] = Field(min_length=1)
+    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
+    password: str | None = Field(None, max_length=1000)
+    language: str = Field("ka", pattern="^(ka|en)$")
+
+
+class AccountPublic(BaseModel):
+    username: str
+    display_name: str
+    roles: list[str]
+    email: str | None
+    language: str
+    active: bool
+    has_password: bool
+
+
+def public(account: Account) -> AccountPublic:
+    return AccountPublic(
+        username=account.username,
+        display_name=account.display_name,
+        roles=list(account.roles),
+        email=account.email,
+        language=account.language,
+        active=account.active,
+        has_password=account.password_hash is not None,
+    )
+
+
+@router.get("", summary="Every staff account")
+async def list_accounts(_: AdminUser, runtime: RuntimeDep) -> list[AccountPublic]:
+    async with runtime.db().session() as session:
+        found = (await session.execute(select(Account).order_by(Account.username))).scalars()
+        return [public(account) for account in found]
+
+
+@router.put("/{username}", summary="Create or change an account")
+async def put_account(
+    username: Annotated[str, Path(pattern=USERNAME)],
+    change: AccountUpdate,
+    _: AdminUser,
+    runtime: RuntimeDep,
+) -> AccountPublic:
+    settings = runtime.settings
+    assert isinstance(settings, PortalSettings)
+    if change.password is not None:
+        reason = accounts.check_password_rules(settings, change.password)
+        if reason == "password_too_short":
+            raise Problem(
+                422, "Password too short",
+                f"A password needs at least {accounts.MIN_PASSWORD_LENGTH} characters.",
+            )  # fmt: skip
+        if reason == "password_is_default":
+            raise Problem(422, "Default password", "Production refuses the demo password.")
+    async with runtime.db().transaction() as session:
+        account, _created = await accounts.upsert_account(
+            session,
+            username=username,
+            display_name=change.display_name,
+            roles=list(change.roles),
+            email=change.email,
+            password=change.password,
+            language=change.language,
+        )
+        return public(account)

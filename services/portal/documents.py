@@ -1,0 +1,397 @@
+"""Documents in the portal: the list, the form that writes one and submits it for approval,
+a new edition of a published one, and the live preview of its text.
+
+The form is the publishing service's API with a face: the draft is created or changed
+through `POST/PATCH /documents`, files through `/attachments`, and submission through
+`/submit` (or `/resubmit` after requested changes), which starts the approval workflow.
+A refused form comes back with everything typed still in it and each message beside its
+field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
+from starlette.datastructures import FormData, UploadFile
+
+from meria.problems import Problem
+from services.portal.accounts import Signed
+from services.portal.clients import ServiceRefused, services_of
+from services.portal.i18n import TBILISI, _
+from services.portal.labels import DOCUMENT_TYPES, NAV_SECTIONS, STATES, labels
+from services.portal.texts import to_html, to_markdown
+from services.portal.web import CheckedForm, Staff, redirect, render, runtime_of
+
+router = APIRouter(include_in_schema=False)
+
+LEGAL_ACTS = ("mayor_order", "mayor_ordinance", "official_document")
+TEXT_FIELDS = ("title_ka", "title_en", "summary_ka", "summary_en", "body_ka", "body_en")
+PER_PAGE = 25
+
+
+@dataclass
+class DocumentForm:
+    """What the person typed, kept whole when the form is refused."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")
+
+    @classmethod
+    def from_form(cls, form: FormData) -> DocumentForm:
+        names = (*TEXT_FIELDS, "document_type", "issuer_code", "publish_at", "slug",
+                 "nav_section", "nav_order", "external_registration_code",
+                 "translation_pending", "change_note", "change_kind")  # fmt: skip
+        values = {}
+        for name in names:
+            value = form.get(name)
+            values[name] = value.strip() if isinstance(value, str) else ""
+        return cls(values)
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> DocumentForm:
+        edition = document["current"]
+        values = {name: str(edition.get(name) or "") for name in TEXT_FIELDS}
+        values["body_ka"] = to_markdown(edition.get("body_ka"))
+        values["body_en"] = to_markdown(edition.get("body_en"))
+        values["document_type"] = document["document_type"]
+        values["issuer_code"] = document.get("issuer_code") or ""
+        values["slug"] = document.get("slug") or ""
+        values["nav_section"] = document.get("nav_section") or ""
+        values["nav_order"] = str(document.get("nav_order") or "")
+        values["external_registration_code"] = document.get("external_registration_code") or ""
+        values["translation_pending"] = "1" if edition.get("translation_pending") else ""
+        publish_at = edition.get("publish_at")
+        if publish_at:
+            moment = datetime.fromisoformat(publish_at).astimezone(TBILISI)
+            values["publish_at"] = moment.strftime("%Y-%m-%dT%H:%M")
+        return cls(values)
+
+    def check(self, creating: bool) -> None:
+        if creating and self.get("document_type") not in DOCUMENT_TYPES:
+            self.errors["document_type"] = _("Choose the kind of document.")
+        if not self.get("title_ka"):
+            self.errors["title_ka"] = _("The Georgian title is required.")
+        kind = self.get("document_type")
+        if creating and kind in LEGAL_ACTS and not self.get("issuer_code"):
+            self.errors["issuer_code"] = _("A legal act needs its issuer.")
+        if creating and kind == "web_page" and not self.get("slug"):
+            self.errors["slug"] = _("A web page needs its address (letters, digits and dashes).")
+        if self.get("publish_at"):
+            try:
+                self.publish_at()
+            except ValueError:
+                self.errors["publish_at"] = _("Give the date and time as the calendar shows it.")
+        if self.get("nav_order") and not self.get("nav_order").isdigit():
+            self.errors["nav_order"] = _("The place in the menu is a whole number.")
+
+    def publish_at(self) -> str | None:
+        text = self.get("publish_at")
+        if not text:
+            return None
+        return datetime.fromisoformat(text).replace(tzinfo=TBILISI).isoformat()
+
+    def content(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "title_ka": self.get("title_ka"),
+            "title_en": self.get("title_en") or None,
+            "summary_ka": self.get("summary_ka") or None,
+            "summary_en": self.get("summary_en") or None,
+            "body_ka": to_html(self.get("body_ka")),
+            "body_en": to_html(self.get("body_en")) or None,
+            "translation_pending": bool(self.get("translation_pending")),
+            "publish_at": self.publish_at(),
+        }
+        return body
+
+    def creation(self) -> dict[str, Any]:
+        body = self.content()
+        body["document_type"] = self.get("document_type")
+        for name in ("issuer_code", "slug", "nav_section", "external_registration_code"):
+            body[name] = self.get(name) or None
+        body["nav_order"] = int(self.get("nav_order")) if self.get("nav_order") else None
+        return body
+
+    def take_refusal(self, refused: ServiceRefused) -> str:
+        """Messages beside the fields the service named; the rest for the form's top."""
+        named = refused.field_errors
+        for name, message in named.items():
+            self.errors[name] = message
+        return "" if named else (refused.detail or refused.title)
+
+
+async def issuers(request: Request, signed: Signed) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = await services_of(runtime_of(request)).get(
+        signed.user, "publishing", "/issuers"
+    )
+    return found
+
+
+async def form_page(
+    request: Request,
+    signed: Signed,
+    form: DocumentForm,
+    *,
+    document: dict[str, Any] | None = None,
+    message: str = "",
+    status_code: int = 200,
+) -> Response:
+    return await render(
+        request,
+        "document_form.html",
+        status_code=status_code,
+        form=form,
+        document=document,
+        message=message,
+        issuers=await issuers(request, signed),
+        document_types=labels(DOCUMENT_TYPES),
+        nav_sections=labels(NAV_SECTIONS),
+        preview=to_html(form.get("body_ka")) if request.method == "POST" else "",
+    )
+
+
+async def upload_files(
+    request: Request, signed: Signed, document_id: int, files: list[UploadFile]
+) -> None:
+    services = services_of(runtime_of(request))
+    for upload in files:
+        if not upload.filename:
+            continue
+        content = await upload.read()
+        await services.post(
+            signed.user,
+            "publishing",
+            f"/documents/{document_id}/attachments",
+            files={"file": (upload.filename, content, upload.content_type or "")},
+        )
+
+
+def uploads(form: FormData) -> list[UploadFile]:
+    return [item for item in form.getlist("attachments") if isinstance(item, UploadFile)]
+
+
+@router.get("/documents")
+async def list_documents(
+    request: Request,
+    signed: Staff,
+    document_type: str = "",
+    state: str = "",
+    text: str = "",
+    page: int = 1,
+) -> Response:
+    params: dict[str, Any] = {"limit": PER_PAGE, "offset": max(page - 1, 0) * PER_PAGE}
+    if document_type in DOCUMENT_TYPES:
+        params["document_type"] = document_type
+    if state in STATES:
+        params["state"] = state
+    if text.strip():
+        params["text"] = text.strip()[:200]
+    found = await services_of(runtime_of(request)).get(
+        signed.user, "publishing", "/documents", params=params
+    )
+    return await render(
+        request,
+        "documents.html",
+        found=found,
+        page=max(page, 1),
+        pages=max(1, -(-found["total"] // PER_PAGE)),
+        chosen={"document_type": document_type, "state": state, "text": text},
+        document_types=labels(DOCUMENT_TYPES),
+        states_list=labels(STATES),
+    )
+
+
+@router.get("/documents/new")
+async def new_document(request: Request, signed: Staff, document_type: str = "") -> Response:
+    form = DocumentForm({"document_type": document_type if document_type in DOCUMENT_TYPES else ""})
+    return await form_page(request, signed, form)
+
+
+@router.post("/documents/new")
+async def create_document(request: Request, signed: Staff, submitted: CheckedForm) -> Response:
+    form = DocumentForm.from_form(submitted)
+    action = str(submitted.get("action") or "save")
+    if action == "preview":
+        return await form_page(request, signed, form)
+    form.check(creating=True)
+    if form.errors:
+        return await form_page(request, signed, form, status_code=422,
+                               message=_("Some fields need attention."))  # fmt: skip
+    services = services_of(runtime_of(request))
+    try:
+        created = await services.post(signed.user, "publishing", "/documents", json=form.creation())
+    except ServiceRefused as refused:
+        message = form.take_refusal(refused) or _("Some fields need attention.")
+        return await form_page(request, signed, form, message=message, status_code=422)
+    return await after_save(request, signed, created["id"], form, uploads(submitted), action)
+
+
+async def after_save(
+    request: Request,
+    signed: Signed,
+    document_id: int,
+    form: DocumentForm,
+    files: list[UploadFile],
+    action: str,
+    *,
+    resubmit: bool = False,
+) -> Response:
+    """Files, then submission: a refusal here shows the saved draft with the reason."""
+    services = services_of(runtime_of(request))
+    try:
+        await upload_files(request, signed, document_id, files)
+        if action == "submit":
+            if resubmit:
+                await services.post(signed.user, "publishing", f"/documents/{document_id}/resubmit")
+            else:
+                body = {"publish_at": form.publish_at()} if form.publish_at() else {}
+                await services.post(
+                    signed.user, "publishing", f"/documents/{document_id}/submit", json=body
+                )
+    except ServiceRefused as refused:
+        document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
+        return await form_page(
+            request, signed, form, document=document, status_code=409,
+            message=_("The draft is saved, but: %(reason)s") % {
+                "reason": refused.detail or refused.title},
+        )  # fmt: skip
+    flash = "submitted" if action == "submit" else "saved"
+    return redirect(f"/documents/{document_id}?done={flash}")
+
+
+@router.get("/documents/{document_id}")
+async def show_document(request: Request, signed: Staff, document_id: int) -> Response:
+    services = services_of(runtime_of(request))
+    document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
+    try:
+        status = await services.get(signed.user, "publishing", f"/documents/{document_id}/status")
+    except ServiceRefused:
+        status = None
+    audit = await services.get(signed.user, "publishing", f"/documents/{document_id}/audit")
+    return await render(
+        request,
+        "document.html",
+        document=document,
+        edition=document["current"],
+        status=status,
+        audit=audit,
+        done=request.query_params.get("done", ""),
+    )
+
+
+@router.get("/documents/{document_id}/edit")
+async def edit_document(request: Request, signed: Staff, document_id: int) -> Response:
+    services = services_of(runtime_of(request))
+    document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
+    return await form_page(request, signed, DocumentForm.from_document(document), document=document)
+
+
+@router.post("/documents/{document_id}/edit")
+async def save_document(
+    request: Request, signed: Staff, document_id: int, submitted: CheckedForm
+) -> Response:
+    services = services_of(runtime_of(request))
+    form = DocumentForm.from_form(submitted)
+    action = str(submitted.get("action") or "save")
+    document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
+    if action == "preview":
+        return await form_page(request, signed, form, document=document)
+    form.check(creating=False)
+    if form.errors:
+        return await form_page(request, signed, form, document=document, status_code=422,
+                               message=_("Some fields need attention."))  # fmt: skip
+    state = document["current"]["state"]
+    change = form.content()
+    if state in ("submitted", "in_review"):
+        change["reason"] = str(submitted.get("reason") or "") or _("Edited during review")
+    try:
+        await services.call(
+            signed.user, "PATCH", "publishing", f"/documents/{document_id}", json=change
+        )
+    except ServiceRefused as refused:
+        message = form.take_refusal(refused) or _("Some fields need attention.")
+        return await form_page(
+            request, signed, form, document=document, message=message, status_code=422
+        )
+    resubmit = state == "changes_requested"
+    if action == "submit" and state not in ("draft", "changes_requested"):
+        action = "save"
+    return await after_save(
+        request, signed, document_id, form, uploads(submitted), action, resubmit=resubmit
+    )
+
+
+@router.post("/documents/{document_id}/editions")
+async def new_edition(request: Request, signed: Staff, document_id: int) -> Response:
+    submitted = await request.form()
+    note = str(submitted.get("change_note") or "").strip()
+    kind = str(submitted.get("change_kind") or "")
+    services = services_of(runtime_of(request))
+    problem = ""
+    if not note:
+        problem = _("Say what changes in the new edition: the note is published with it.")
+    elif kind not in ("major", "minor"):
+        problem = _("Choose whether the change is major or minor.")
+    else:
+        try:
+            await services.post(
+                signed.user, "publishing", f"/documents/{document_id}/editions",
+                json={"change_note": note, "change_kind": kind},
+            )  # fmt: skip
+        except ServiceRefused as refused:
+            problem = refused.detail or refused.title
+    if problem:
+        document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
+        audit = await services.get(signed.user, "publishing", f"/documents/{document_id}/audit")
+        return await render(
+            request, "document.html", status_code=422, document=document,
+            edition=document["current"], status=None, audit=audit, done="",
+            edition_error=problem, change_note=note, change_kind=kind,
+        )  # fmt: skip
+    return redirect(f"/documents/{document_id}/edit")
+
+
+@router.post("/preview", response_class=HTMLResponse)
+async def preview(request: Request, signed: Staff) -> Response:
+    """The Markdown of the form as it will read, for the live preview beside the text."""
+    submitted = await request.form()
+    text = str(submitted.get("text") or "")
+    if len(text) > 2_000_000:
+        raise Problem(413, "Too long", "The text is longer than a document may be.")
+    return HTMLResponse(to_html(text))
+
+
+@router.get("/documents/{document_id}/attachments/{attachment_id}")
+async def attachment(
+    request: Request, signed: Staff, document_id: int, attachment_id: int
+) -> Response:
+    services = services_of(runtime_of(request))
+    document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
+    edition = document["current"]
+    if not any(item["id"] == attachment_id for item in edition["attachments"]):
+        raise Problem(404, "No such file", _("This file is not part of the document."))
+    path = f"/documents/{document_id}/editions/{edition['number']}/attachments/{attachment_id}"
+    upstream = await services.http.send(
+        services.http.build_request(
+            "GET", services.url("publishing", path), headers=services.headers(signed.user)
+        ),
+        stream=True,
+    )
+    if upstream.status_code != 200:
+        await upstream.aclose()
+        raise Problem(404, "No such file", _("This file is not available."))
+    headers = {
+        name: upstream.headers[name]
+        for name in ("content-type", "content-disposition", "content-length", "x-content-sha256")
+        if name in upstream.headers
+    }
+    return StreamingResponse(
+        upstream.aiter_raw(), headers=headers, background=BackgroundTask(upstream.aclose)
+    )

@@ -1,0 +1,126 @@
+"""Signing in and out, and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from services.portal import accounts
+from services.portal.i18n import _, parse_language, when
+from services.portal.models import Account
+from services.portal.web import (
+    LANGUAGE_COOKIE,
+    MaybeStaff,
+    redirect,
+    render,
+    runtime_of,
+    safe_next,
+    settings_of,
+)
+
+router = APIRouter(include_in_schema=False)
+
+REFUSALS = {
+    "wrong_credentials": lambda until: _("The user name or password is not right."),
+    "locked": lambda until: (
+        _("Too many failed attempts: the account is locked until %(time)s.")
+        % {"time": when(until, "HH:mm")}
+    ),
+    "default_password": lambda until: _(
+        "The demo password cannot be used in production. Ask an administrator for a new one."
+    ),
+}
+
+
+async def sign_in_page(
+    request: Request, next_path: str, *, error: str | None = None, username: str = "",
+    status_code: int = 200,
+) -> Response:  # fmt: skip
+    settings = settings_of(request)
+    return await render(
+        request,
+        "sign_in.html",
+        status_code=status_code,
+        next=next_path,
+        error=error,
+        username=username,
+        password_sign_in=not settings.oidc_enabled,
+        oidc=settings.oidc_enabled,
+    )
+
+
+@router.get("/sign-in")
+async def sign_in_form(request: Request, signed: MaybeStaff, next: str = "/") -> Response:
+    if signed is not None:
+        return redirect(safe_next(next))
+    return await sign_in_page(request, safe_next(next))
+
+
+@router.post("/sign-in")
+async def sign_in(
+    request: Request,
+    username: Annotated[str, Form(max_length=100)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    settings = settings_of(request)
+    target = safe_next(next)
+    if settings.oidc_enabled:
+        return redirect(f"/sign-in/oidc?next={target}")
+    failure: accounts.SignInRefused | None = None
+    sign_in_id = language = ""
+    async with runtime_of(request).db().transaction() as session:
+        try:
+            account = await accounts.authenticate(session, settings, username, password)
+        except accounts.SignInRefused as refused:
+            # The failure count is kept: the transaction commits, then the page says no.
+            failure = refused
+        else:
+            sign_in_id = await accounts.start_session(session, account.username, "password")
+            language = account.language
+    if failure is not None:
+        message = REFUSALS[failure.reason](failure.until)
+        return await sign_in_page(
+            request, target, error=message, username=username, status_code=401
+        )
+    request.session.clear()
+    request.session["sign_in"] = sign_in_id
+    response = redirect(target)
+    if not request.cookies.get(LANGUAGE_COOKIE) and parse_language(language):
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request) -> Response:
+    sign_in_id = request.session.get("sign_in")
+    if isinstance(sign_in_id, str):
+        async with runtime_of(request).db().transaction() as session:
+            await accounts.end_session(session, sign_in_id)
+    request.session.clear()
+    return redirect("/sign-in")
+
+
+@router.get("/language")
+async def switch_language(
+    request: Request, signed: MaybeStaff, to: str = "ka", next: str = "/"
+) -> Response:
+    language = parse_language(to) or "ka"
+    response = redirect(safe_next(next))
+    settings = settings_of(request)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        httponly=True,
+    )
+    if signed is not None:
+        async with runtime_of(request).db().transaction() as session:
+            account = await session.get(Account, signed.account.username)
+            if account is not None:
+                account.language = language
+    return response

@@ -1,0 +1,225 @@
+"""The task inbox and the task page: what waits on me, the case beside it, and the
+decision form. Decisions and claims go through the owning service's API, whose workflow
+validators have the last word; their refusal is shown in the form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from temporalio.service import RPCError
+
+from meria.problems import Problem
+from services.portal import diffs
+from services.portal.accounts import Signed
+from services.portal.clients import ServiceRefused, services_of
+from services.portal.i18n import _
+from services.portal.inbox import InboxFilter, my_tasks
+from services.portal.labels import CASE_KINDS, ROLES, STEPS, labels
+from services.portal.models import SeenVersion
+from services.portal.web import Staff, redirect, render, runtime_of, safe_next
+
+router = APIRouter(include_in_schema=False)
+
+SORTS = ("due", "priority", "newest")
+DUES = ("overdue", "soon", "later")
+
+
+@router.get("/")
+async def home(signed: Staff) -> Response:
+    return redirect("/inbox")
+
+
+@router.get("/inbox")
+async def inbox(
+    request: Request,
+    signed: Staff,
+    kind: str = "",
+    stage: str = "",
+    role: str = "",
+    due: str = "",
+    sort: str = "due",
+    mine: str = "",
+) -> Response:
+    chosen = InboxFilter(
+        kind=kind if kind in CASE_KINDS else None,
+        stage=stage if stage in STEPS else None,
+        role=role if role in ROLES else None,
+        due=due if due in DUES else None,
+        sort=sort if sort in SORTS else "due",
+        mine_only=mine == "1",
+    )
+    runtime = runtime_of(request)
+    rows = await my_tasks(runtime.temporal, signed.user, chosen)
+    return await render(
+        request,
+        "inbox.html",
+        rows=rows,
+        chosen=chosen,
+        now=datetime.now(UTC),
+        kinds=labels(CASE_KINDS),
+        stages=labels(STEPS),
+        roles=labels(ROLES),
+        refresh=runtime.settings.refresh_seconds,  # type: ignore[attr-defined]
+    )
+
+
+async def task_state(request: Request, task_id: str) -> dict[str, Any]:
+    temporal = runtime_of(request).temporal
+    try:
+        state: dict[str, Any] = await temporal.get_workflow_handle(task_id).query("state")
+    except RPCError:
+        raise Problem(404, "No such task", _("This task does not exist or has ended.")) from None
+    return state
+
+
+async def task_page(
+    request: Request,
+    signed: Staff,
+    task_id: str,
+    *,
+    against: str = "",
+    form_error: str | None = None,
+    comment: str = "",
+    chosen_outcome: str = "",
+    status_code: int = 200,
+) -> Response:
+    state = await task_state(request, task_id)
+    kind, _sep, case_id = str(state["case_ref"]).partition(":")
+    if kind != "document" or not case_id.isdigit():
+        raise Problem(404, "Unknown case", _("The portal cannot show this kind of case yet."))
+    services = services_of(runtime_of(request))
+    user = signed.user
+    document = await services.get(user, "publishing", f"/documents/{case_id}")
+    audit = await services.get(user, "publishing", f"/documents/{case_id}/audit")
+    current = document["current"]
+    new_content = diffs.content_of(current)
+    # The diff starts from what I saw last, or from the previous edition.
+    database = runtime_of(request).db()
+    async with database.session() as session:
+        seen = await session.get(SeenVersion, (signed.account.username, int(case_id)))
+        seen_content = dict(seen.content) if seen else None
+        seen_label = (seen.edition_number, seen.revision) if seen else None
+    previous = None
+    if current["number"] > 1:
+        previous = await services.get(
+            user, "publishing", f"/documents/{case_id}/editions/{current['number'] - 1}"
+        )
+    if against not in ("seen", "previous", ""):
+        against = ""
+    if not against:
+        seen_differs = seen_content is not None and seen_content != new_content
+        against = "seen" if seen_differs else ("previous" if previous else "")
+    if against == "seen" and seen_content is not None:
+        old_content = seen_content
+    elif against == "previous" and previous is not None:
+        old_content = diffs.content_of(previous)
+    else:
+        against, old_content = "", None
+    comparison = diffs.compare(old_content, new_content) if old_content is not None else []
+    async with database.transaction() as session:
+        record = await session.get(SeenVersion, (signed.account.username, int(case_id)))
+        if record is None:
+            record = SeenVersion(username=signed.account.username, document_id=int(case_id))
+            session.add(record)
+        record.edition_number = current["number"]
+        record.revision = current["revision"]
+        record.content = new_content
+        record.seen_at = datetime.now(UTC)
+    may_decide = state["result"] is None and (
+        signed.user.has_any(*state["awaiting"]) or state.get("assignee") == user.id
+    )
+    is_author = user.id in (current.get("submitted_by"), current.get("created_by"))
+    return await render(
+        request,
+        "task.html",
+        status_code=status_code,
+        task=state,
+        task_id=task_id,
+        document=document,
+        edition=current,
+        audit=[entry for entry in audit if entry["edition_number"] == current["number"]],
+        against=against,
+        seen_label=seen_label,
+        has_previous=previous is not None,
+        has_seen=seen_content is not None,
+        comparison=comparison,
+        may_decide=may_decide,
+        is_author=is_author,
+        form_error=form_error,
+        comment=comment,
+        chosen_outcome=chosen_outcome,
+        now=datetime.now(UTC),
+    )
+
+
+@router.get("/tasks/{task_id}")
+async def show_task(request: Request, signed: Staff, task_id: str, against: str = "") -> Response:
+    return await task_page(request, signed, task_id, against=against)
+
+
+@router.post("/tasks/{task_id}/decision")
+async def decide(
+    request: Request,
+    signed: Staff,
+    task_id: str,
+    outcome: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form(max_length=5000)] = "",
+    revision: Annotated[int | None, Form()] = None,
+) -> Response:
+    state = await task_state(request, task_id)
+    _kind, _sep, case_id = str(state["case_ref"]).partition(":")
+    if outcome not in ("approve", "reject", "request_changes"):
+        return await task_page(
+            request, signed, task_id, form_error=_("Choose a decision."), comment=comment,
+            status_code=422,
+        )  # fmt: skip
+    if outcome in ("reject", "request_changes") and not comment.strip():
+        return await task_page(
+            request, signed, task_id, comment=comment, chosen_outcome=outcome, status_code=422,
+            form_error=_("Say why in the comment: the author needs to know what to change."),
+        )  # fmt: skip
+    body: dict[str, Any] = {"outcome": outcome, "task_id": task_id}
+    if comment.strip():
+        body["comment"] = comment.strip()
+    if revision:
+        body["revision"] = revision
+    try:
+        await services_of(runtime_of(request)).post(
+            signed.user, "publishing", f"/documents/{case_id}/decisions", json=body
+        )
+    except ServiceRefused as refused:
+        return await task_page(
+            request, signed, task_id, form_error=refused.detail or refused.title,
+            comment=comment, chosen_outcome=outcome, status_code=409,
+        )  # fmt: skip
+    return redirect("/inbox?decided=1")
+
+
+async def _claim(request: Request, signed: Signed, task_id: str, verb: str, back: str) -> Response:
+    try:
+        await services_of(runtime_of(request)).post(
+            signed.user, "publishing", f"/tasks/{task_id}/{verb}"
+        )
+    except ServiceRefused as refused:
+        return await task_page(
+            request, signed, task_id, form_error=refused.detail or refused.title,
+            status_code=409,
+        )  # fmt: skip
+    return redirect(safe_next(back) if back else f"/tasks/{task_id}")
+
+
+@router.post("/tasks/{task_id}/claim")
+async def claim(
+    request: Request, signed: Staff, task_id: str, back: Annotated[str, Form()] = ""
+) -> Response:
+    return await _claim(request, signed, task_id, "claim", back)
+
+
+@router.post("/tasks/{task_id}/unclaim")
+async def unclaim(
+    request: Request, signed: Staff, task_id: str, back: Annotated[str, Form()] = ""
+) -> Response:
+    return await _claim(request, signed, task_id, "unclaim", back)

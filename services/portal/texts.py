@@ -1,0 +1,28 @@
+"""Body text as staff write it (Markdown) and as the services store it (sanitised HTML).
+
+The form takes Markdown, which `markdown-it-py` turns into HTML with raw HTML disabled;
+publishing sanitises what it stores once more (nh3). To edit an existing text its HTML
+is turned back into Markdown by `markdownify`.
+"""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+from markdownify import markdownify
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def to_html(markdown_text: str) -> str:
+    if not markdown_text.strip():
+        return ""
+    html: str = _markdown.render(markdown_text)
+    return nh3.clean(html, link_rel="noopener noreferrer")
+
+
+def to_markdown(html: str | None) -> str:
+    if not html:
+        return ""
+    text: str = markdownify(html, heading_style="ATX", bullets="-")
+    return text.strip()

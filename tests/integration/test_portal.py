@@ -1,0 +1,189 @@
+"""The staff portal over real HTTP, with publishing, the worker, NATS and Temporal running:
+signing in, the forms that start the approval workflow, the inbox and the task page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from meria.testing.servers import NatsServer, TemporalDevServer
+from tests.conftest import DatabaseFactory
+from tests.support.portal import STAFF, Person, create_staff
+from tests.support.stack import Stack, running_stack
+
+pytestmark = pytest.mark.database
+
+TITLE = "ახმეტის მუნიციპალიტეტის მერის ბრძანება ზამთრის გზების მოვლის შესახებ"
+BODY = "1. ახმეტის, ზემო ალვანისა და დუისის გზები ზამთარში გაიწმინდოს ყოველდღე.\n\n" \
+       "2. ბრძანება ძალაშია გამოქვეყნებისთანავე."  # fmt: skip
+
+
+@pytest.fixture
+async def portal(
+    tmp_path: Path,
+    nats_server: NatsServer,
+    temporal_server: TemporalDevServer,
+    new_database: DatabaseFactory,
+) -> AsyncIterator[Stack]:
+    async with (
+        running_stack(
+            ["publishing", "worker", "portal"],
+            tmp_path=tmp_path,
+            nats_url=nats_server.url,
+            temporal_address=temporal_server.address,
+            new_database=new_database,
+        ) as stack,
+        httpx.AsyncClient(timeout=20) as http,
+    ):
+        await create_staff(stack, http)
+        response = await http.put(
+            f"{stack.urls['publishing']}/issuers/mayor",
+            headers=stack.headers("admin"),
+            json={"name_ka": "ახმეტის მუნიციპალიტეტის მერი", "name_en": "Mayor of Akhmeta"},
+        )
+        assert response.status_code == 200
+        yield stack
+
+
+async def person(stack: Stack, who: str) -> Person:
+    someone = Person(stack, STAFF[who][0])
+    signed = await someone.sign_in()
+    assert signed.status_code == 303, signed.text
+    return someone
+
+
+def task_link(page: httpx.Response, title: str) -> str:
+    found = re.search(r'<a href="(/tasks/[^"]+)">' + re.escape(title), page.text)
+    assert found, f"no task for {title!r} in the inbox"
+    return found.group(1)
+
+
+async def test_sign_in_lock_out_csrf_and_sign_out(portal: Stack) -> None:
+    visitor = Person(portal, STAFF["protocol"][0])
+    # Pages need a sign-in, and come back to where the person was going.
+    page = await visitor.get("/inbox")
+    assert page.status_code == 303 and page.headers["location"] == "/sign-in?next=/inbox"
+    form = await visitor.get("/sign-in")
+    assert 'lang="ka"' in form.text and "შესვლა" in form.text
+    # A form without its CSRF token is refused and changes nothing.
+    forged = await visitor.post(
+        "/sign-in", {"username": visitor.username, "password": "x"}, csrf=False
+    )
+    assert forged.status_code == 403
+    wrong = await visitor.sign_in(password="not the password")
+    assert wrong.status_code == 401 and "არასწორია" in wrong.text
+    # Five failures lock the account: even the right password waits.
+    for _ in range(4):
+        await visitor.sign_in(password="still wrong")
+    locked = await visitor.sign_in()
+    assert locked.status_code == 401 and "დაიბლოკა" in locked.text
+    await visitor.close()
+
+    editor = await person(portal, "editor")
+    inbox = await editor.get("/inbox")
+    assert inbox.status_code == 200 and STAFF["editor"][1] in inbox.text
+    cookie = editor.http.cookies.get("meria_portal")
+    assert cookie
+    headers = inbox.headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert headers["cache-control"] == "no-store"
+    # Signing out ends the sign-in on the server: the old cookie opens nothing.
+    out = await editor.post("/sign-out")
+    assert out.status_code == 303
+    replay = httpx.AsyncClient(base_url=portal.urls["portal"], cookies={"meria_portal": cookie})
+    assert (await replay.get("/inbox")).status_code == 303
+    await replay.aclose()
+    # English on request, and remembered.
+    english = await editor.get("/language", params={"to": "en", "next": "/sign-in"})
+    assert english.status_code == 303
+    page = await editor.get("/sign-in")
+    assert 'lang="en"' in page.text and "Sign in" in page.text
+    await editor.close()
+
+
+async def test_a_legal_act_from_the_form_through_its_route(portal: Stack) -> None:
+    editor = await person(portal, "editor")
+    lawyer = await person(portal, "lawyer")
+
+    # A refused form keeps everything typed, with the message beside the field.
+    refused = await editor.post(
+        "/documents/new",
+        {"document_type": "mayor_order", "issuer_code": "mayor", "title_ka": "",
+         "title_en": "Winter roads", "body_ka": BODY, "action": "submit"},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert "ქართული სათაური სავალდებულოა" in refused.text
+    assert 'value="Winter roads"' in refused.text and "ზემო ალვანისა" in refused.text
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    created = await editor.post(
+        "/documents/new",
+        {"document_type": "mayor_order", "issuer_code": "mayor", "title_ka": TITLE,
+         "title_en": "Winter roads", "body_ka": BODY, "action": "submit"},
+        files={"attachments": ("ბრძანება.pdf", pdf, "application/pdf")},
+    )  # fmt: skip
+    assert created.status_code == 303, created.text
+    document_path = created.headers["location"].split("?")[0]
+    document_id = int(document_path.rsplit("/", 1)[1])
+    shown = await editor.get(created.headers["location"])
+    assert TITLE in shown.text and "ბრძანება.pdf" in shown.text, shown.text[
+        shown.text.index("<main") :
+    ]
+
+    # The legal reviewer finds it in the inbox and asks for changes; a reason is required.
+    inbox = await lawyer.until("/inbox", lambda page: TITLE in page.text)
+    task = task_link(inbox, TITLE)
+    page = await lawyer.get(task)
+    assert "იურიდიული ექსპერტიზა" in page.text and 'name="outcome"' in page.text
+    no_reason = await lawyer.post(f"{task}/decision", {"outcome": "request_changes"})
+    assert no_reason.status_code == 422 and 'role="alert"' in no_reason.text
+    asked = await lawyer.post(
+        f"{task}/decision",
+        {"outcome": "request_changes", "comment": "მიუთითეთ პასუხისმგებელი სამსახური."},
+    )
+    assert asked.status_code == 303
+
+    # The editor edits and resubmits; the reviewer sees what changed since they looked.
+    edit = await editor.until(f"{document_path}/edit", lambda page: "ხელახლა გაგზავნა" in page.text)
+    assert "ზემო ალვანისა" in edit.text
+    changed = BODY.replace("ყოველდღე", "ყოველდღე, პასუხისმგებელია ინფრასტრუქტურის სამსახური")
+    resubmitted = await editor.post(
+        f"{document_path}/edit",
+        {"title_ka": TITLE, "title_en": "Winter roads", "body_ka": changed, "action": "submit"},
+    )
+    assert resubmitted.status_code == 303, resubmitted.text
+    inbox = await lawyer.until("/inbox", lambda page: TITLE in page.text and task not in page.text)
+    second = task_link(inbox, TITLE)
+    review = await lawyer.get(second)
+    assert re.search(r'<mark class="chg">[^<]*პასუხისმგებელია', review.text), review.text
+    assert "მიუთითეთ პასუხისმგებელი სამსახური." in review.text  # the decision history
+
+    # Someone without the role sees no decision form, and the service refuses them too.
+    protocol = await person(portal, "protocol")
+    foreign = await protocol.get(second)
+    assert foreign.status_code == 200 and 'name="outcome"' not in foreign.text
+    refused_decision = await protocol.post(f"{second}/decision", {"outcome": "approve"})
+    assert refused_decision.status_code == 409 and 'role="alert"' in refused_decision.text
+
+    # Claim, then approve; then the head of department and the mayor in their sessions.
+    claimed = await lawyer.post(f"{second}/claim", {"back": "/inbox"})
+    assert claimed.status_code == 303
+    assert "ჩემ მიერ აღებული" in (await lawyer.get("/inbox")).text
+    assert (await lawyer.post(f"{second}/decision", {"outcome": "approve"})).status_code == 303
+    for who in ("head", "mayor"):
+        desk = await person(portal, who)
+        inbox = await desk.until("/inbox", lambda page: TITLE in page.text)
+        approved = await desk.post(f"{task_link(inbox, TITLE)}/decision", {"outcome": "approve"})
+        assert approved.status_code == 303, approved.text
+        await desk.close()
+    published = await editor.until(
+        document_path, lambda page: "გამოქვეყნებული" in page.text and "/20" in page.text
+    )
+    assert re.search(r"\d+/20\d\d", published.text), "the register number is shown"
+    assert document_id
+    for someone in (editor, lawyer, protocol):
+        await someone.close()
