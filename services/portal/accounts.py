@@ -187,3 +187,13 @@ async def upsert_account(
     if password is not None:
         account.password_hash = hash_password(password)
     return account, created
+
+
+async def display_names(session: AsyncSession, usernames: set[str]) -> dict[str, str]:
+    """Names to show for the user names in a history; unknown ones stay as they are."""
+    if not usernames:
+        return {}
+    found = await session.execute(
+        select(Account.username, Account.display_name).where(Account.username.in_(usernames))
+    )
+    return {username: name for username, name in found.tuples()}

@@ -20,7 +20,7 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 
 from meria.problems import Problem
-from services.portal.accounts import Signed
+from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, services_of
 from services.portal.i18n import TBILISI, _
 from services.portal.labels import DOCUMENT_TYPES, NAV_SECTIONS, STATES, labels
@@ -275,6 +275,8 @@ async def show_document(request: Request, signed: Staff, document_id: int) -> Re
     except ServiceRefused:
         status = None
     audit = await services.get(signed.user, "publishing", f"/documents/{document_id}/audit")
+    async with runtime_of(request).db().session() as session:
+        people = await display_names(session, {entry["actor"] for entry in audit})
     return await render(
         request,
         "document.html",
@@ -282,6 +284,7 @@ async def show_document(request: Request, signed: Staff, document_id: int) -> Re
         edition=document["current"],
         status=status,
         audit=audit,
+        people=people,
         done=request.query_params.get("done", ""),
     )
 

@@ -13,7 +13,7 @@ from temporalio.service import RPCError
 
 from meria.problems import Problem
 from services.portal import diffs
-from services.portal.accounts import Signed
+from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, services_of
 from services.portal.i18n import _
 from services.portal.inbox import InboxFilter, my_tasks
@@ -128,6 +128,10 @@ async def task_page(
         record.revision = current["revision"]
         record.content = new_content
         record.seen_at = datetime.now(UTC)
+    async with database.session() as session:
+        people = await display_names(
+            session, {entry["actor"] for entry in audit} | {current.get("created_by") or ""}
+        )
     may_decide = state["result"] is None and (
         signed.user.has_any(*state["awaiting"]) or state.get("assignee") == user.id
     )
@@ -152,6 +156,7 @@ async def task_page(
         comment=comment,
         chosen_outcome=chosen_outcome,
         now=datetime.now(UTC),
+        people=people,
     )
 
 

@@ -20,7 +20,9 @@ import pytest
 
 from meria.processes import PROCESSES
 from meria.testing.servers import free_port
+from services.portal.settings import DEMO_PASSWORD
 from services.publishing.seed import DOCUMENTS
+from tests.support.portal import CSRF_FIELD
 
 MERIA = str(Path(sys.executable).parent / "meria")
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,6 +115,20 @@ def wait_for_titles(env: dict[str, str], count: int) -> list[str]:
 SEEDED_PUBLISHED = [document["title_ka"] for document, goal in DOCUMENTS if goal == "published"]
 
 
+def signs_in(portal_url: str, username: str) -> bool:
+    """The sign-in form, as a browser sends it: the page's CSRF token, then the password."""
+    with httpx.Client(base_url=portal_url, timeout=20) as browser:
+        form = browser.get("/sign-in")
+        token = CSRF_FIELD.search(form.text)
+        assert token, form.text
+        signed = browser.post(
+            "/sign-in",
+            data={"csrftoken": token.group(1), "username": username,
+                  "password": DEMO_PASSWORD, "next": "/inbox"},
+        )  # fmt: skip
+        return signed.status_code == 303 and browser.get("/inbox").status_code == 200
+
+
 def test_make_run_starts_seeds_stops_and_finds_its_data_again(
     stack: Stack, stack_env: dict[str, str]
 ) -> None:
@@ -137,6 +153,10 @@ def test_make_run_starts_seeds_stops_and_finds_its_data_again(
     assert status.returncode == 0, status.stdout + status.stderr
     assert status.stdout.count(" ready ") == len(PROCESSES) + 2
 
+    # The demo accounts are printed, and one signs in to the portal.
+    assert "seed: portal: 8 created" in output and "demo.editor" in output
+    assert signs_in(stack_env["MERIA_PORTAL_URL"], "demo.editor")
+
     # The demo documents travel through their workflows and the bus to the website.
     titles = wait_for_titles(stack_env, len(SEEDED_PUBLISHED))
     assert sorted(titles) == sorted(SEEDED_PUBLISHED)
@@ -151,5 +171,6 @@ def test_make_run_starts_seeds_stops_and_finds_its_data_again(
     stack.start()
     stack.wait_for("Meria is up.")
     assert "seed: publishing: 0 created" in stack.output()
+    assert "seed: portal: 0 created" in stack.output()
     assert published_titles(stack_env) == titles
     stack.interrupt()

@@ -92,7 +92,7 @@ def shoot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Shoot:
     folder.mkdir(parents=True, exist_ok=True)
 
     async def take(page: Page, name: str) -> Path:
-        path = folder / f"website-{name}.png"
+        path = folder / f"{name}.png"
         await page.screenshot(path=path, full_page=True)
         with capsys.disabled():
             print(f"\nscreenshot: {path}")
@@ -188,7 +188,7 @@ async def test_a_visitor_reads_finds_and_searches_in_a_real_browser(
     await expect(page.get_by_role("link", name=AKHMETA_NEWS["title_ka"])).to_be_visible()
     await expect(page.get_by_role("link", name=ABOUT_PAGE["title_ka"])).to_be_visible()
     assert await georgian_glyphs_differ(page, "h1")
-    await shoot(page, "01-home")
+    await shoot(page, "website-01-home")
     await assert_accessible(page, "home")
 
     # The keyboard: the first Tab reaches the skip link, Enter moves focus to the content.
@@ -207,7 +207,7 @@ async def test_a_visitor_reads_finds_and_searches_in_a_real_browser(
     await page.get_by_role("button", name="გაფილტვრა").click()
     await expect(page).to_have_url(re.compile(r"/acts\?.*issuer=mayor"))
     await expect(page.get_by_role("table")).to_contain_text(LEGAL_ACT["title_ka"])
-    await shoot(page, "02-registry")
+    await shoot(page, "website-02-registry")
     await assert_accessible(page, "registry")
 
     await page.get_by_role("link", name=LEGAL_ACT["title_ka"]).click()
@@ -222,7 +222,7 @@ async def test_a_visitor_reads_finds_and_searches_in_a_real_browser(
         await page.wait_for_timeout(200)
         await page.reload()
     await expect(download).to_be_visible()
-    await shoot(page, "03-act")
+    await shoot(page, "website-03-act")
     await assert_accessible(page, "act page")
 
     # Search in Georgian: the nominative ახმეტა finds the news item's ახმეტაში, marked.
@@ -233,7 +233,7 @@ async def test_a_visitor_reads_finds_and_searches_in_a_real_browser(
     news = page.locator("ol.results > li").filter(has_text=AKHMETA_NEWS["title_ka"])
     await expect(news).to_be_visible()
     await expect(news.locator("mark").first).to_have_text(re.compile("^ახმეტ"))
-    await shoot(page, "04-search")
+    await shoot(page, "website-04-search")
     await assert_accessible(page, "search results")
 
     # The language link leads to the same site in English.
@@ -243,7 +243,7 @@ async def test_a_visitor_reads_finds_and_searches_in_a_real_browser(
     await expect(page.locator("html")).to_have_attribute("lang", "en")
     await expect(page.get_by_role("heading", level=1)).to_have_text(SITE_EN)
     await expect(page.get_by_role("link", name="A new square opened in Akhmeta")).to_be_visible()
-    await shoot(page, "05-english")
+    await shoot(page, "website-05-english")
     await assert_accessible(page, "English home")
     await visitor.end()
 
@@ -270,7 +270,7 @@ async def test_a_visitor_reads_finds_and_searches_in_a_real_browser(
     # A phone: nothing is wider than the screen, on the home page or the act's page.
     phone = await Visit.start(browser, site, viewport=PHONE, is_mobile=True, has_touch=True)
     page = await phone.context.new_page()
-    for path, name in (("/", "06-phone-home"), (f"/acts/{act_id}", "07-phone-act")):
+    for path, name in (("/", "website-06-phone-home"), (f"/acts/{act_id}", "website-07-phone-act")):
         await page.goto(path)
         width = await page.evaluate("document.scrollingElement.scrollWidth")
         await shoot(page, name)
