@@ -106,6 +106,7 @@ class Runtime:
                     bus=self.bus,
                     outbox=self.outbox,
                     options=options,
+                    settings=self.settings,
                 )
                 self._spawn(consumer.run())
         if parts.uses_temporal:

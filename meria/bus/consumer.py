@@ -33,6 +33,7 @@ from meria.bus.connection import Bus
 from meria.bus.outbox import Outbox
 from meria.bus.streams import DEAD_LETTER_PREFIX, stream_for_subject
 from meria.bus.tables import BusTables
+from meria.config import ServiceSettings
 from meria.contracts import CloudEvent, Event, event_for_type
 from meria.db import Database
 from meria.logging import get_logger
@@ -53,12 +54,14 @@ E = TypeVar("E", bound=Event)
 
 @dataclass
 class Delivery:
-    """What a handler gets beside the event: its transaction and the envelope."""
+    """What a handler gets beside the event: its transaction and the envelope, and the
+    settings of its process where a handler's effects depend on them."""
 
     session: AsyncSession
     envelope: CloudEvent
     outbox: Outbox | None
     deliveries: int
+    settings: ServiceSettings | None = None
 
 
 Handler = Callable[[Any, Delivery], Awaitable[None]]
@@ -140,6 +143,7 @@ class Consumer:
         bus: Bus,
         outbox: Outbox | None = None,
         options: ConsumerOptions | None = None,
+        settings: ServiceSettings | None = None,
     ) -> None:
         self.service = service
         self.subscription = subscription
@@ -148,6 +152,7 @@ class Consumer:
         self.bus = bus
         self.outbox = outbox
         self.options = options or ConsumerOptions()
+        self.settings = settings
         self.durable = f"{service}-{subscription.name}".replace("_", "-")
         self.stream = stream_for_subject(subscription.subject)
         self.dead_letter_subject = f"{DEAD_LETTER_PREFIX}.{self.durable}"
@@ -293,7 +298,10 @@ class Consumer:
                     if cast("CursorResult[Any]", recorded).rowcount == 0:
                         return False
                     await self.subscription.handler(
-                        work.event, Delivery(session, work.envelope, self.outbox, work.deliveries)
+                        work.event,
+                        Delivery(
+                            session, work.envelope, self.outbox, work.deliveries, self.settings
+                        ),
                     )
             except Exception as error:
                 span.record_exception(error)

@@ -24,6 +24,18 @@ class EditionEvent(Event):
     document_type: str = Field(examples=["press_release", "mayor_order"])
 
 
+class CaseEvent(EditionEvent):
+    """An event about an edition on its route that its people are told of: it names the
+    edition's title and authors too. Both are absent from events made before they were
+    carried, so a consumer falls back to the document's id."""
+
+    title: LocalizedText | None = None
+    authors: list[str] = Field(
+        default_factory=list,
+        description="Account ids of who wrote the edition and who submitted it",
+    )
+
+
 class DocumentSubmitted(EditionEvent):
     """An edition was submitted for approval along its document type's route."""
 
@@ -34,7 +46,7 @@ class DocumentSubmitted(EditionEvent):
     publish_at: datetime | None = None
 
 
-class DocumentStepApproved(EditionEvent):
+class DocumentStepApproved(CaseEvent):
     """One step of the approval route approved the edition (or approved it afterwards)."""
 
     subject = "publishing.document.step_approved"
@@ -44,7 +56,7 @@ class DocumentStepApproved(EditionEvent):
     retrospective: bool = False
 
 
-class DocumentChangesRequested(EditionEvent):
+class DocumentChangesRequested(CaseEvent):
     """A reviewer sent the edition back to its author for changes."""
 
     subject = "publishing.document.changes_requested"
@@ -53,7 +65,7 @@ class DocumentChangesRequested(EditionEvent):
     decided_by: str
 
 
-class DocumentRejected(EditionEvent):
+class DocumentRejected(CaseEvent):
     """A reviewer rejected the edition; it is a draft again."""
 
     subject = "publishing.document.rejected"
@@ -62,7 +74,7 @@ class DocumentRejected(EditionEvent):
     decided_by: str
 
 
-class DocumentApproved(EditionEvent):
+class DocumentApproved(CaseEvent):
     """The whole route approved the edition, or the head of department forced it through."""
 
     subject = "publishing.document.approved"
@@ -100,7 +112,7 @@ class AttachmentRef(BaseModel):
     url: str
 
 
-class DocumentPublished(EditionEvent):
+class DocumentPublished(CaseEvent):
     """An edition became public; the website shows it and media distribute it."""
 
     subject = "publishing.document.published"
@@ -133,7 +145,7 @@ class DocumentPublished(EditionEvent):
     review_pending_roles: list[str] = Field(default_factory=list)
 
 
-class DocumentPublicationFailed(EditionEvent):
+class DocumentPublicationFailed(CaseEvent):
     """Publishing the approved edition kept failing; an administrator is to retry."""
 
     subject = "publishing.document.publication_failed"
@@ -160,7 +172,7 @@ class DocumentUnpublished(EditionEvent):
     redirect_url: str | None = None
 
 
-class DocumentReminderDue(EditionEvent):
+class DocumentReminderDue(CaseEvent):
     """Half of a review step's time has passed without a decision."""
 
     subject = "publishing.document.reminder_due"
@@ -171,7 +183,7 @@ class DocumentReminderDue(EditionEvent):
     due_at: datetime
 
 
-class DocumentEscalated(EditionEvent):
+class DocumentEscalated(CaseEvent):
     """A review step's deadline passed; the escalation role now decides too."""
 
     subject = "publishing.document.escalated"

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from meria.auth import User
+from meria.contracts import LocalizedText
 from meria.db import Database
 from meria.problems import Problem
 from services.publishing import attachments as files
@@ -90,6 +91,15 @@ def edition_of(document: Document, number: int) -> Edition:
         if edition.number == number:
             return edition
     raise Problem(404, "No such edition", f"Document {document.id} has no edition {number}.")
+
+
+def case_facts(edition: Edition) -> dict[str, Any]:
+    """What events about an edition on its route tell its people: the title, and who
+    wrote and who submitted it (the portal notifies them of decisions)."""
+    authors = [edition.created_by]
+    if edition.submitted_by and edition.submitted_by != edition.created_by:
+        authors.append(edition.submitted_by)
+    return {"title": LocalizedText(ka=edition.title_ka, en=edition.title_en), "authors": authors}
 
 
 def require_working(document: Document) -> Edition:

@@ -43,6 +43,7 @@ from services.publishing import signing
 from services.publishing.attachments import file_digest
 from services.publishing.documents import (
     apply,
+    case_facts,
     edition_of,
     is_legal_act,
     load,
@@ -157,13 +158,14 @@ def _consequences(
         "document_type": document.document_type,
     }
     details = request.details
+    case = {**ids, **case_facts(edition)}
     if action is Action.APPROVE_STEP:
-        return DocumentStepApproved(**ids, step=request.step or "", decided_by=request.actor)
+        return DocumentStepApproved(**case, step=request.step or "", decided_by=request.actor)
     if action is Action.REQUEST_CHANGES:
-        return DocumentChangesRequested(**ids, step=request.step or "", decided_by=request.actor)
+        return DocumentChangesRequested(**case, step=request.step or "", decided_by=request.actor)
     if action is Action.REJECT:
         edition.submitted_at = None
-        return DocumentRejected(**ids, step=request.step or "", decided_by=request.actor)
+        return DocumentRejected(**case, step=request.step or "", decided_by=request.actor)
     if action is Action.RESUBMIT:
         edition.submitted_at = now()
         return None
@@ -174,7 +176,7 @@ def _consequences(
         edition.force_published = forced
         edition.review_pending_roles = skipped
         return DocumentApproved(
-            **ids,
+            **case,
             register_number=document.register_number,
             forced=forced,
             skipped_roles=skipped,
@@ -183,7 +185,7 @@ def _consequences(
         assert edition.publish_at is not None
         return DocumentScheduled(**ids, publish_at=edition.publish_at)
     if action is Action.PUBLICATION_FAILED:
-        return DocumentPublicationFailed(**ids, error=str(details.get("error", ""))[:2000])
+        return DocumentPublicationFailed(**case, error=str(details.get("error", ""))[:2000])
     if action is Action.WITHDRAW:
         return DocumentWithdrawn(**ids, was_published=False)
     return None
@@ -354,7 +356,7 @@ def published_event(
         document_id=document.id,
         edition=edition.number,
         document_type=document.document_type,
-        title=LocalizedText(ka=edition.title_ka, en=edition.title_en),
+        **case_facts(edition),
         summary_text=LocalizedText(ka=edition.summary_ka, en=edition.summary_en)
         if edition.summary_ka
         else None,
@@ -422,6 +424,7 @@ async def task_notice(
             "step": notice.step,
             "awaiting": notice.awaiting,
             "due_at": notice.due_at,
+            **case_facts(edition),
         }
         event: Event = (
             DocumentReminderDue(**ids) if notice.kind == "reminder" else DocumentEscalated(**ids)

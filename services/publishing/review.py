@@ -31,6 +31,7 @@ from meria.temporal import KIND, REF, STAGE, SUBJECT
 from services.publishing.documents import (
     apply,
     apply_edit,
+    case_facts,
     load,
     now,
     public_edition,
@@ -406,6 +407,7 @@ async def approve_retrospectively(
                     step=role,
                     decided_by=user.id,
                     retrospective=True,
+                    **case_facts(edition),
                 ),
                 about=f"document:{document.id}",
             )
