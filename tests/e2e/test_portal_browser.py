@@ -4,8 +4,9 @@ An editor writes a legal act in Georgian and submits it; the legal reviewer, wor
 the keyboard, requests changes with a comment; the editor edits and resubmits; reviewer,
 head of department and mayor approve in their own sessions; the act appears on the public
 website with its register number. Someone without the role sees no decision form, and the
-API refuses them too. axe-core finds no WCAG 2.1 AA violation on the sign-in, inbox and
-task pages. Screenshots of each step go to $MERIA_TEST_ARTIFACTS (or the test's folder).
+API refuses them too. axe-core finds no WCAG 2.1 AA violation on the sign-in, new
+document, inbox, task, notifications, dashboard and case pages. Screenshots of each step
+go to $MERIA_TEST_ARTIFACTS (or the test's own folder).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ async def signed_in(browser: Browser, stack: Stack, who: str) -> Page:
     await page.get_by_label("პაროლი").fill(DEMO_PASSWORD)
     await page.get_by_role("button", name="შესვლა").click()
     await expect(page).to_have_url(re.compile(r"/inbox$"))
-    await expect(page.get_by_text(STAFF[who][1])).to_be_visible()
+    await expect(page.locator(".who")).to_have_text(STAFF[who][1])
     return page
 
 
@@ -221,3 +222,22 @@ async def test_a_legal_act_goes_from_the_editor_to_the_website_in_real_browsers(
     await expect(website.get_by_role("heading", name=TITLE)).to_be_visible()
     await expect(website.get_by_text(number).first).to_be_visible()
     await shoot(website, "portal-09-on-the-website")
+
+    # The editor was told of each decision; the list is accessible too.
+    await editor.get_by_role("link", name=re.compile("^შეტყობინებები")).click()
+    await expect(editor.get_by_role("heading", level=1)).to_have_text("შეტყობინებები")
+    await expect(editor.get_by_text(TITLE).first).to_be_visible()
+    await shoot(editor, "portal-10-notifications")
+    await assert_accessible(editor, "notifications")
+
+    # The administrator follows the case on the dashboard and reads its timeline.
+    admin = await signed_in(browser, stack, "admin")
+    await admin.get_by_role("link", name=re.compile("^სამართავი დაფა")).click()
+    await expect(admin.get_by_role("link", name=TITLE).first).to_be_visible()
+    await shoot(admin, "portal-11-dashboard")
+    await assert_accessible(admin, "dashboard")
+    await admin.get_by_role("link", name=TITLE).first.click()
+    await expect(admin.get_by_role("heading", level=1)).to_have_text(TITLE)
+    await expect(admin.get_by_text(number).first).to_be_visible()
+    await shoot(admin, "portal-12-case")
+    await assert_accessible(admin, "case")
