@@ -8,20 +8,23 @@ that request's trace. Search attributes hold no personal data: they are not encr
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from meria.config import Settings
 from meria.logging import get_logger
+from meria.problems import Problem
 
 log = get_logger(__name__)
 
@@ -73,6 +76,7 @@ __all__ = [
     "connect",
     "connect_with_retry",
     "register_search_attributes",
+    "send_update",
 ]
 
 
@@ -125,3 +129,21 @@ async def register_search_attributes(client: Client, namespace: str) -> None:
     except RPCError as error:
         if error.status != RPCStatusCode.ALREADY_EXISTS:
             raise
+
+
+async def send_update(client: Client, workflow_id: str, update: Any, argument: Any) -> Any:
+    """Send an Update for a service's API: a validator's refusal becomes a 409 carrying
+    its message, a finished workflow a 409 too, an unreachable server a 503."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        return await handle.execute_update(update, argument)
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        message = cause.message if isinstance(cause, ApplicationError) else str(cause)
+        raise Problem(409, "Refused", message) from None
+    except RPCError as error:
+        if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            raise Problem(
+                409, "No longer open", "That task or case has already finished."
+            ) from None
+        raise Problem(503, "Workflows unavailable", "Temporal did not answer; try again.") from None

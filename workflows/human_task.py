@@ -36,6 +36,14 @@ class TaskInput(BaseModel):
     due_at: datetime
     escalate_to: str | None = None
     outcomes: list[str] = Field(default_factory=lambda: ["approve", "reject", "request_changes"])
+    reason_required_for: list[str] = Field(
+        default_factory=list, description="Outcomes that need a comment (a waiver, a refusal)"
+    )
+    report_to_case: bool = Field(
+        False,
+        description="Signal the case's workflow `task_finished` with the result, so a case "
+        "that continues as new still hears of tasks it started",
+    )
 
 
 class TaskDecision(BaseModel):
@@ -63,6 +71,14 @@ class TaskEscalation(BaseModel):
 
     task_id: str
     awaiting: list[str]
+
+
+class TaskChange(BaseModel):
+    """What the case's workflow changes in an open task: its due time (the visit's dates
+    moved) or who it is assigned to."""
+
+    due_at: datetime | None = None
+    assignee: str | None = None
 
 
 class TaskClaim(BaseModel):
@@ -104,37 +120,79 @@ class HumanTaskWorkflow:
             revision=task.revision,
             result=None,
         )
+        self._changed: TaskChange | None = None
 
     @workflow.run
     async def run(self, task: TaskInput) -> TaskResult:
         self._index()
-        remaining = task.due_at - workflow.now()
-        # The reminder comes when half the time is gone, so there is still time to act.
-        if remaining > timedelta(0) and not await self._decided_within(remaining / 2):
-            await self._notify("reminder")
-            self._state.reminded = True
-        remaining = task.due_at - workflow.now()
-        if not await self._decided_within(remaining):
-            # Past the deadline the escalation role may decide too, and is told so.
-            if task.escalate_to and task.escalate_to not in self._state.awaiting:
-                self._state.awaiting.append(task.escalate_to)
-            self._state.escalated = True
-            self._index()
-            # The case's workflow answers "who is awaited" for its own status and inbox.
-            await workflow.get_external_workflow_handle(task.case_workflow_id).signal(
-                "task_escalated",
-                TaskEscalation(task_id=task.task_id, awaiting=list(self._state.awaiting)),
+        while True:
+            remaining = self._state.due_at - workflow.now()
+            # The reminder comes when half the time is gone, so there is still time to act.
+            if (
+                not self._state.reminded
+                and remaining > timedelta(0)
+                and not await self._decided_within(remaining / 2)
+            ):
+                await self._notify("reminder")
+                self._state.reminded = True
+            if self._take_change():
+                continue
+            remaining = self._state.due_at - workflow.now()
+            if not self._state.escalated and not await self._decided_within(remaining):
+                await self._escalate()
+            if self._take_change():
+                continue
+            await workflow.wait_condition(
+                lambda: self._state.result is not None or self._changed is not None
             )
-            await self._notify("escalation")
-        await workflow.wait_condition(lambda: self._state.result is not None)
+            if self._take_change():
+                continue
+            break
         assert self._state.result is not None
+        if task.report_to_case:
+            await workflow.get_external_workflow_handle(task.case_workflow_id).signal(
+                "task_finished", self._state.result
+            )
         return self._state.result
 
+    async def _escalate(self) -> None:
+        task = self._task
+        # Past the deadline the escalation role may decide too, and is told so.
+        if task.escalate_to and task.escalate_to not in self._state.awaiting:
+            self._state.awaiting.append(task.escalate_to)
+        self._state.escalated = True
+        self._index()
+        # The case's workflow answers "who is awaited" for its own status and inbox.
+        await workflow.get_external_workflow_handle(task.case_workflow_id).signal(
+            "task_escalated",
+            TaskEscalation(task_id=task.task_id, awaiting=list(self._state.awaiting)),
+        )
+        await self._notify("escalation")
+
+    def _take_change(self) -> bool:
+        """Apply a change that arrived while waiting; True when the timers start over."""
+        change, self._changed = self._changed, None
+        if change is None or self._state.result is not None:
+            return False
+        if change.assignee is not None:
+            self._state.assignee = change.assignee
+        if change.due_at is not None and change.due_at != self._state.due_at:
+            self._state.due_at = change.due_at
+            # A new deadline is a new chance: reminded and escalated again if missed again.
+            self._state.reminded = False
+            self._state.escalated = False
+        self._index()
+        return True
+
     async def _decided_within(self, timeout: timedelta) -> bool:
+        """Wait for a decision (or a change) for at most `timeout`; False when it ran out."""
         if timeout <= timedelta(0):
             return self._state.result is not None
         try:
-            await workflow.wait_condition(lambda: self._state.result is not None, timeout=timeout)
+            await workflow.wait_condition(
+                lambda: self._state.result is not None or self._changed is not None,
+                timeout=timeout,
+            )
         except TimeoutError:
             return False
         return True
@@ -151,7 +209,7 @@ class HumanTaskWorkflow:
                     "task_id": task.task_id,
                     "step": task.step,
                     "awaiting": self._state.awaiting,
-                    "due_at": task.due_at.isoformat(),
+                    "due_at": self._state.due_at.isoformat(),
                 },
             ),
             start_to_close_timeout=timedelta(seconds=30),
@@ -165,7 +223,7 @@ class HumanTaskWorkflow:
                 STAGE.value_set(self._task.step),
                 AWAITING.value_set(list(self._state.awaiting)),
                 ASSIGNEE.value_set(assignee) if assignee else ASSIGNEE.value_unset(),
-                DUE_AT.value_set(self._task.due_at),
+                DUE_AT.value_set(self._state.due_at),
                 SUBJECT.value_set(self._task.subject),
                 REF.value_set(self._task.case_ref),
             ]
@@ -199,14 +257,18 @@ class HumanTaskWorkflow:
             raise ApplicationError(
                 "The author cannot decide on their own document.", type="AuthorRefused"
             )
+        if decision.outcome in task.reason_required_for and not (decision.comment or "").strip():
+            raise ApplicationError(
+                f"'{decision.outcome}' needs a reason in the comment.", type="ReasonRequired"
+            )
         if decision.revision is not None and decision.revision != task.revision:
             raise ApplicationError(
                 f"The document changed since you read it (revision {decision.revision}, now "
                 f"{task.revision}); read it again before deciding.",
                 type="StaleRevision",
             )
-        if task.assignee is not None:
-            if decision.user != task.assignee and not (
+        if state.assignee is not None:
+            if decision.user != state.assignee and not (
                 state.escalated and task.escalate_to in decision.roles
             ):
                 raise ApplicationError(
@@ -253,6 +315,12 @@ class HumanTaskWorkflow:
     def _may_unclaim(self, claim: TaskClaim) -> None:
         if self._state.claimed_by != claim.user and "head_of_department" not in claim.roles:
             raise ApplicationError("Only who claimed the step may release it.", type="NotYours")
+
+    @workflow.signal
+    def amend(self, change: TaskChange) -> None:
+        """The case moved the due time or named another owner: the timers start over."""
+        if self._state.result is None:
+            self._changed = change
 
     @workflow.query
     def state(self) -> TaskState:

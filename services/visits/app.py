@@ -6,7 +6,9 @@ from fastapi import FastAPI
 
 from meria.runtime import ServiceParts
 from meria.web import build_app
+from services.visits.api import ROUTERS
 from services.visits.models import Base, bus_tables
+from services.visits.partners import run_sweeps
 from services.visits.settings import VisitsSettings
 
 PARTS = ServiceParts(
@@ -15,6 +17,8 @@ PARTS = ServiceParts(
     tables=bus_tables,
     migrations=Path(__file__).parent / "migrations",
     produces_events=True,
+    uses_temporal=True,
+    background=[run_sweeps],
 )
 
 
@@ -24,6 +28,7 @@ def create_app(settings: VisitsSettings | None = None) -> FastAPI:
         PARTS,
         settings,
         title="Meria visits",
-        description="Incoming delegations and foreign visits, partners, agreements "
-        "and international projects.",
+        description="Incoming delegations and foreign visits with their members, programme, "
+        "logistics tasks, budget and report; partners, agreements and international projects.",
+        routers=ROUTERS,
     )

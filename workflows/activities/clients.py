@@ -26,18 +26,26 @@ class ServiceClient:
         self.settings = settings
         self.http = httpx.AsyncClient(base_url=base_url, timeout=20.0)
 
-    def headers(self, idempotency_key: str | None) -> dict[str, str]:
-        token = issue_token(self.settings, WORKER_USER, ttl_seconds=300)
+    def headers(self, idempotency_key: str | None, user: User | None = None) -> dict[str, str]:
+        token = issue_token(self.settings, user or WORKER_USER, ttl_seconds=300)
         headers = {"Authorization": f"Bearer {token}"}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         return headers
 
     async def request(
-        self, method: str, path: str, *, idempotency_key: str | None = None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotency_key: str | None = None,
+        json: Any = None,
+        user: User | None = None,
     ) -> httpx.Response:
+        """Call the service as the worker, or as `user` where the service wants a person
+        (a press release is written in an editor's name)."""
         response = await self.http.request(
-            method, path, json=json, headers=self.headers(idempotency_key)
+            method, path, json=json, headers=self.headers(idempotency_key, user)
         )
         if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
             # The service refused the request itself; asking again will not change its mind.

@@ -1,0 +1,267 @@
+"""What staff ask of a visit's workflow: the mayor's decision, completing or waiving a task,
+new dates, postponement and cancellation.
+
+Each is a Temporal Update sent with the verified user; the workflow's validators say who
+may, and their refusal comes back as a 409 with the validator's message. New dates are
+written here, in the same transaction that sends the Update, so the service and the
+workflow never disagree about when a task is due.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from meria.auth import User
+from meria.bus import Outbox
+from meria.contracts import VisitPostponed, VisitRescheduled
+from meria.db import Database
+from meria.problems import Problem
+from meria.temporal import send_update
+from services.visits.models import Visit
+from services.visits.schemas import (
+    ApprovalDecision,
+    Cancellation,
+    DatesChange,
+    Postponement,
+    TaskCompletion,
+    TaskWaiver,
+)
+from services.visits.settings import VisitsSettings
+from services.visits.states import DATES_MAY_CHANGE, TaskStatus, VisitAction, VisitStatus
+from services.visits.visits import (
+    TASKS_RUNNING,
+    apply,
+    arrival_at,
+    end_at,
+    load,
+    move_due_dates,
+    task_of,
+    visit_facts,
+)
+from workflows.human_task import HumanTaskWorkflow, TaskClaim, TaskDecision, TaskResult
+from workflows.visit import (
+    DatesMoved,
+    DelegationVisitWorkflow,
+    OpenTask,
+    Reasoned,
+    VisitWorkflowStatus,
+)
+
+
+async def workflow_status(temporal: Client, visit: Visit) -> VisitWorkflowStatus | None:
+    handle = temporal.get_workflow_handle(visit.workflow_id)
+    try:
+        status: VisitWorkflowStatus = await handle.query(DelegationVisitWorkflow.status)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise Problem(503, "Workflows unavailable", "Temporal did not answer; try again.") from None
+    return status
+
+
+async def _open_task(temporal: Client, visit: Visit, key: str) -> OpenTask:
+    """The running workflow of one of the visit's tasks (its id changes when a postponed
+    visit resumes, so it is asked, not guessed)."""
+    status = await workflow_status(temporal, visit)
+    task = next((t for t in status.tasks if t.key == key), None) if status else None
+    if task is None:
+        raise Problem(
+            409,
+            "Not open",
+            f"The task {key!r} of visit {visit.id} is not waiting for anyone now "
+            f"(the visit is {visit.status}).",
+            status_now=visit.status,
+        )
+    return task
+
+
+async def decide_approval(
+    database: Database, temporal: Client, visit_id: int, data: ApprovalDecision, user: User
+) -> TaskResult:
+    visit = await _read(database, visit_id)
+    if visit.status != VisitStatus.REQUESTED:
+        raise Problem(
+            409,
+            "Nothing to decide",
+            f"The visit is {visit.status}; it does not wait for the mayor.",
+            status_now=visit.status,
+        )
+    task = await _open_task(temporal, visit, "approval")
+    result: TaskResult = await send_update(
+        temporal,
+        task.task_id,
+        HumanTaskWorkflow.decide,
+        TaskDecision(
+            user=user.id, roles=sorted(user.roles), outcome=data.outcome, comment=data.comment
+        ),
+    )
+    return result
+
+
+async def close_task(
+    database: Database,
+    temporal: Client,
+    visit_id: int,
+    key: str,
+    closing: TaskCompletion | TaskWaiver,
+    user: User,
+) -> TaskResult:
+    """Complete a task, or waive it with the reason."""
+    visit = await _read(database, visit_id)
+    task = task_of(visit, key)
+    if VisitStatus(visit.status) not in TASKS_RUNNING:
+        raise Problem(
+            409,
+            "Not under way",
+            f"The visit is {visit.status}; its tasks wait for the mayor's approval."
+            if visit.status == VisitStatus.REQUESTED
+            else f"The visit is {visit.status}; its tasks are not running.",
+            status_now=visit.status,
+        )
+    if task.status != TaskStatus.OPEN:
+        raise Problem(409, "Task closed", f"The task {key!r} is already {task.status}.")
+    if key == "report" and visit.report is None:
+        raise Problem(
+            409, "Write the report first", "The report is done once it is written: PUT /report."
+        )
+    waiving = isinstance(closing, TaskWaiver)
+    if waiving and key == "report":
+        raise Problem(409, "Not waivable", "The visit's report is written, never waived.")
+    running = await _open_task(temporal, visit, key)
+    decision = TaskDecision(
+        user=user.id,
+        roles=sorted(user.roles),
+        outcome="waived" if waiving else "done",
+        comment=closing.reason if isinstance(closing, TaskWaiver) else closing.notes,
+    )
+    result: TaskResult = await send_update(
+        temporal, running.task_id, HumanTaskWorkflow.decide, decision
+    )
+    return result
+
+
+async def claim_task(
+    database: Database, temporal: Client, visit_id: int, key: str, user: User, *, release: bool
+) -> Any:
+    visit = await _read(database, visit_id)
+    running = await _open_task(temporal, visit, key)
+    update = HumanTaskWorkflow.unclaim if release else HumanTaskWorkflow.claim
+    return await send_update(
+        temporal, running.task_id, update, TaskClaim(user=user.id, roles=sorted(user.roles))
+    )
+
+
+async def change_dates(
+    database: Database,
+    temporal: Client,
+    outbox: Outbox,
+    settings: VisitsSettings,
+    visit_id: int,
+    change: DatesChange | Postponement,
+    user: User,
+) -> Visit:
+    """Move the visit to new dates, and every open task's due time with it; a postponed
+    visit resumes with them."""
+    assert change.arrival_on is not None and change.departure_on is not None
+    postponing = isinstance(change, Postponement)
+    async with database.transaction() as session:
+        visit = await load(session, visit_id, lock=True)
+        if VisitStatus(visit.status) not in DATES_MAY_CHANGE:
+            raise Problem(
+                409,
+                "The dates are fixed now",
+                f"The visit is {visit.status}; its dates can no longer change.",
+                status_now=visit.status,
+            )
+        previous = (visit.arrival_on, visit.departure_on)
+        dues = move_due_dates(visit, change.arrival_on, change.departure_on, settings)
+        apply(
+            session,
+            visit,
+            VisitAction.CHANGE_DATES,
+            user.id,
+            reason=change.reason,
+            details={
+                "previous": [day.isoformat() for day in previous],
+                "dates": [change.arrival_on.isoformat(), change.departure_on.isoformat()],
+                "postponed": postponing,
+            },
+        )
+        # Inside the transaction: if the workflow refuses, the dates stay as they were.
+        await send_update(
+            temporal,
+            visit.workflow_id,
+            DelegationVisitWorkflow.change_dates,
+            DatesMoved(
+                user=user.id,
+                roles=sorted(user.roles),
+                reason=change.reason,
+                arrival_at=arrival_at(visit),
+                end_at=end_at(visit),
+                dues=dues,
+            ),
+        )
+        facts = visit_facts(visit)
+        await outbox.add(
+            session,
+            VisitRescheduled(
+                **facts,
+                previous_arrival_on=previous[0],
+                previous_departure_on=previous[1],
+                changed_by=user.id,
+            ),
+            about=f"visit:{visit.id}",
+        )
+        if postponing:
+            await outbox.add(
+                session,
+                VisitPostponed(
+                    **facts, postponed_by=user.id, reason=change.reason, until_further_notice=False
+                ),
+                about=f"visit:{visit.id}",
+            )
+    return visit
+
+
+async def postpone(
+    database: Database,
+    temporal: Client,
+    outbox: Outbox,
+    settings: VisitsSettings,
+    visit_id: int,
+    postponement: Postponement,
+    user: User,
+) -> Visit | VisitWorkflowStatus:
+    if postponement.arrival_on is not None:
+        return await change_dates(
+            database, temporal, outbox, settings, visit_id, postponement, user
+        )
+    visit = await _read(database, visit_id)
+    status: VisitWorkflowStatus = await send_update(
+        temporal,
+        visit.workflow_id,
+        DelegationVisitWorkflow.postpone,
+        Reasoned(user=user.id, roles=sorted(user.roles), reason=postponement.reason),
+    )
+    return status
+
+
+async def cancel(
+    database: Database, temporal: Client, visit_id: int, cancellation: Cancellation, user: User
+) -> VisitWorkflowStatus:
+    visit = await _read(database, visit_id)
+    status: VisitWorkflowStatus = await send_update(
+        temporal,
+        visit.workflow_id,
+        DelegationVisitWorkflow.cancel,
+        Reasoned(user=user.id, roles=sorted(user.roles), reason=cancellation.reason),
+    )
+    return status
+
+
+async def _read(database: Database, visit_id: int) -> Visit:
+    async with database.session() as session:
+        return await load(session, visit_id)

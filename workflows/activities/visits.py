@@ -1,0 +1,129 @@
+"""Activities of the visit workflow: the visits service's API, and the publishing service's
+for the press release about a visit's results."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from temporalio import activity
+
+from meria.auth import User
+from services.visits.schemas import (
+    PressReleaseDraft,
+    TaskOutcome,
+    TransitionRequest,
+    VisitCase,
+)
+from workflows.activities.clients import ServiceClient
+
+
+class VisitRef(BaseModel):
+    visit_id: int
+
+    @property
+    def path(self) -> str:
+        return f"/visits/{self.visit_id}"
+
+
+class RecordVisitTransition(BaseModel):
+    visit: VisitRef
+    transition: TransitionRequest
+
+
+class RecordTaskOutcome(BaseModel):
+    visit: VisitRef
+    key: str
+    outcome: TaskOutcome
+
+
+class ReadinessReport(BaseModel):
+    visit: VisitRef
+    open_keys: list[str]
+
+
+def _key() -> str:
+    # Stable across the retries of one activity, distinct for every activity of a run.
+    info = activity.info()
+    return f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
+
+
+class VisitsActivities:
+    def __init__(self, visits: ServiceClient, publishing: ServiceClient) -> None:
+        self.visits = visits
+        self.publishing = publishing
+
+    @activity.defn(name="visits.load_case")
+    async def load_case(self, visit: VisitRef) -> VisitCase:
+        response = await self.visits.request("GET", f"{visit.path}/case")
+        return VisitCase.model_validate(response.json())
+
+    @activity.defn(name="visits.record_transition")
+    async def record_transition(self, request: RecordVisitTransition) -> VisitCase:
+        response = await self.visits.request(
+            "POST",
+            f"{request.visit.path}/transitions",
+            idempotency_key=_key(),
+            json=request.transition.model_dump(mode="json"),
+        )
+        return VisitCase.model_validate(response.json())
+
+    @activity.defn(name="visits.record_task_outcome")
+    async def record_task_outcome(self, request: RecordTaskOutcome) -> None:
+        await self.visits.request(
+            "POST",
+            f"{request.visit.path}/tasks/{request.key}/outcome",
+            idempotency_key=_key(),
+            json=request.outcome.model_dump(mode="json"),
+        )
+
+    @activity.defn(name="visits.report_not_ready")
+    async def report_not_ready(self, report: ReadinessReport) -> None:
+        await self.visits.request(
+            "POST",
+            f"{report.visit.path}/readiness-notices",
+            idempotency_key=_key(),
+            json={"open_keys": report.open_keys},
+        )
+
+    @activity.defn(name="visits.publish_results")
+    async def publish_results(self, visit: VisitRef) -> int:
+        """Create the press release about the visit's results in the publishing service,
+        in the name of the editor it is assigned to, and submit it for approval.
+
+        Each step looks first at what an earlier attempt did: the visit keeps the
+        document's id as soon as it exists, and a submitted document is not submitted
+        again. (A crash between creating the document and recording its id leaves one
+        unused draft behind; it never publishes anything twice.)
+        """
+        response = await self.visits.request("GET", f"{visit.path}/press-release-draft")
+        draft = PressReleaseDraft.model_validate(response.json())
+        editor = User(id=draft.author, name="", roles=frozenset({"editor"}))
+        document_id = draft.document_id
+        if document_id is None:
+            created = await self.publishing.request(
+                "POST",
+                "/documents",
+                user=editor,
+                json={
+                    "document_type": "press_release",
+                    "title_ka": draft.title_ka,
+                    "title_en": draft.title_en,
+                    "summary_ka": draft.summary_ka,
+                    "summary_en": draft.summary_en,
+                    "body_ka": draft.body_ka,
+                    "body_en": draft.body_en,
+                    "translation_pending": draft.body_en is None,
+                },
+            )
+            document_id = int(created.json()["id"])
+            await self.visits.request(
+                "POST",
+                f"{visit.path}/press-release",
+                idempotency_key=_key(),
+                json={"document_id": document_id},
+            )
+        document = await self.publishing.request("GET", f"/documents/{document_id}", user=editor)
+        if document.json()["state"] == "draft":
+            await self.publishing.request(
+                "POST", f"/documents/{document_id}/submit", user=editor, json={}
+            )
+        return document_id
