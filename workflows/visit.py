@@ -164,6 +164,7 @@ class DelegationVisitWorkflow:
         self._interrupt: tuple[Interrupt, Reasoned] | None = None
         self._resume: DatesMoved | None = None
         self._wake = False
+        self._indexed: tuple[str, tuple[str, ...], datetime | None] | None = None
 
     @property
     def case(self) -> VisitCase:
@@ -583,6 +584,11 @@ class DelegationVisitWorkflow:
         tasks = self._open.values()
         awaiting = sorted({role for task in tasks for role in task.awaiting})
         due = min((task.due_at for task in tasks), default=None)
+        # Each upsert is an event in the history: only a change is written.
+        indexed = (self._stage, tuple(awaiting), due)
+        if indexed == self._indexed:
+            return
+        self._indexed = indexed
         workflow.upsert_search_attributes(
             [
                 STAGE.value_set(self._stage),

@@ -21,13 +21,19 @@ from meria.web import build_app
 from workflows.activities.clients import service_clients
 from workflows.activities.publishing import PublishingActivities
 from workflows.activities.tasks import TaskActivities
+from workflows.activities.visits import VisitsActivities
 from workflows.human_task import HumanTaskWorkflow
 from workflows.publication import DocumentPublicationWorkflow
 from workflows.settings import WorkerSettings
+from workflows.visit import DelegationVisitWorkflow
 
 log = get_logger(__name__)
 
-WORKFLOWS: Sequence[type] = (DocumentPublicationWorkflow, HumanTaskWorkflow)
+WORKFLOWS: Sequence[type] = (
+    DocumentPublicationWorkflow,
+    DelegationVisitWorkflow,
+    HumanTaskWorkflow,
+)
 PASSTHROUGH = ("pydantic", "pydantic_core", "annotated_types", "meria", "httpx", "structlog")
 
 
@@ -35,11 +41,17 @@ def activities(settings: Settings) -> list[Any]:
     clients = service_clients(settings)
     publishing = PublishingActivities(clients["publishing"])
     tasks = TaskActivities(clients)
+    visits = VisitsActivities(clients["visits"], clients["publishing"])
     return [
         publishing.load_case,
         publishing.record_transition,
         publishing.publish_edition,
         tasks.send_notice,
+        visits.load_case,
+        visits.record_transition,
+        visits.record_task_outcome,
+        visits.report_not_ready,
+        visits.publish_results,
     ]
 
 

@@ -58,7 +58,8 @@ TRANSITIONS: dict[tuple[VisitStatus, VisitAction], VisitStatus] = {
     (V.UNDER_WAY, A.END): V.REPORT_DUE,
     (V.REPORT_DUE, A.CLOSE): V.CLOSED,
     **{(status, A.POSTPONE): V.POSTPONED for status in BEFORE_THE_VISIT},
-    **{(status, A.CHANGE_DATES): status for status in BEFORE_THE_VISIT},
+    # New dates for a postponed visit are what resumes it.
+    **{(status, A.CHANGE_DATES): status for status in (*BEFORE_THE_VISIT, V.POSTPONED)},
     (V.POSTPONED, A.RESUME): V.IN_PREPARATION,
     (V.POSTPONED, A.RESUME_REQUEST): V.REQUESTED,
     **{(status, A.CANCEL): V.CANCELLED for status in (*BEFORE_THE_VISIT, V.POSTPONED)},

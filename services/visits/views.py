@@ -3,6 +3,8 @@ models out, with delegation members shown only to those who may see them."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from meria.auth import User
 from services.visits.models import Agreement, LogisticsTask, Project, Visit
 from services.visits.partners import renewal_due_on
@@ -25,9 +27,14 @@ from services.visits.states import TaskStatus, VisitStatus, allowed_actions
 from services.visits.visits import budget_totals, may_see_members, member_count, now
 
 
+def is_overdue(task: LogisticsTask, moment: datetime) -> bool:
+    """Open past its due time, by this clock or by the workflow's (which escalated it)."""
+    return task.status == TaskStatus.OPEN and (task.overdue_at is not None or task.due_at < moment)
+
+
 def task_view(task: LogisticsTask) -> TaskPublic:
     view = TaskPublic.model_validate(task)
-    view.overdue = task.status == TaskStatus.OPEN and task.due_at < now()
+    view.overdue = is_overdue(task, now())
     return view
 
 
@@ -49,7 +56,7 @@ def visit_summary(visit: Visit) -> VisitSummary:
         responsible=visit.responsible,
         member_count=member_count(visit),
         open_task_count=len(open_tasks),
-        overdue_task_count=sum(1 for task in open_tasks if task.due_at < moment),
+        overdue_task_count=sum(1 for task in open_tasks if is_overdue(task, moment)),
     )
 
 

@@ -309,6 +309,8 @@ def move_due_dates(
             task.due_at = task.due_at + shift[task.anchor]
         else:
             task.due_at = _due(task, visit, settings)
+        # A new due time is a new chance: reminded and escalated again if missed again.
+        task.reminded_at = task.overdue_at = None
         dues[task.key] = task.due_at
     return dues
 
@@ -669,12 +671,15 @@ async def update_task(
         for name, value in changes.items():
             if name != "due_at":
                 setattr(task, name, value)
+        due_before = task.due_at
         if changes.get("due_at") is not None:
             task.due_at = changes["due_at"]
             task.due_overridden = True
         elif {"anchor", "offset_days"} & set(changes):
             task.due_overridden = False
             task.due_at = _due(task, visit, settings)
+        if task.due_at != due_before:
+            task.reminded_at = task.overdue_at = None
         note(
             session,
             visit,

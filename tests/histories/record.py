@@ -30,6 +30,7 @@ from workflows.publication import (
     DocumentPublicationWorkflow,
     PublicationInput,
 )
+from workflows.visit import DatesMoved, DelegationVisitWorkflow, VisitInput
 from workflows.worker import WORKFLOWS, sandbox_runner
 
 HERE = Path(__file__).parent
@@ -110,10 +111,55 @@ async def escalated_task(client: Client, queue: str, env: WorkflowEnvironment, i
     await handle.result()
 
 
+async def delegation_visit(client: Client, queue: str, env: WorkflowEnvironment, id: str) -> None:
+    """Approval, new dates, an escalated task, the readiness gate, the visit, its report."""
+    handle = await client.start_workflow(
+        DelegationVisitWorkflow.run, VisitInput(visit_id=7), id=id, task_queue=queue
+    )
+
+    async def task(key: str, user: str, role: str, outcome: str, comment: str | None) -> None:
+        for _ in range(200):
+            status = await handle.query(DelegationVisitWorkflow.status)
+            found = [t for t in status.tasks if t.key == key]
+            if found:
+                await client.get_workflow_handle(found[0].task_id).execute_update(
+                    HumanTaskWorkflow.decide,
+                    TaskDecision(user=user, roles=[role], outcome=outcome, comment=comment),
+                )
+                return
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"no open task {key}")
+
+    await task("approval", "mayor.akhmeta", "mayor", "approve", None)
+    await task("invitation_letter", "ana.protocol", "protocol_officer", "done", None)
+    status = await handle.query(DelegationVisitWorkflow.status)
+    assert status.arrival_at is not None and status.end_at is not None
+    week = timedelta(days=7)
+    await handle.execute_update(
+        DelegationVisitWorkflow.change_dates,
+        DatesMoved(
+            user="ana.protocol",
+            roles=["protocol_officer"],
+            reason="ერთი კვირით გადაიდო",
+            arrival_at=status.arrival_at + week,
+            end_at=status.end_at + week,
+            dues={t.key: t.due_at + week for t in status.tasks},
+        ),
+    )
+    # The accommodation runs late and escalates; the gate finds it open.
+    await env.sleep(timedelta(days=24))
+    await task("accommodation", "tamar.gelashvili", "head_of_department", "done", "დაიჯავშნა")
+    await task("gifts", "ana.protocol", "protocol_officer", "waived", "საჭირო არ არის")
+    await env.sleep(timedelta(days=6))
+    await task("report", "ana.protocol", "protocol_officer", "done", None)
+    await handle.result()
+
+
 SCENARIOS: dict[str, Scenario] = {
     "document_publication-press_release": press_release,
     "document_publication-legal_act_with_changes": legal_act_with_changes,
     "human_task-escalated": escalated_task,
+    "delegation_visit-incoming": delegation_visit,
 }
 
 

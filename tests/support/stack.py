@@ -17,7 +17,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from meria.auth import User, issue_token
 from meria.config import ServiceSettings
@@ -127,8 +127,13 @@ async def end_workflows(address: str, task_queue: str) -> None:
     end what a test left running on the shared server, so the next test starts afresh."""
     client = await connect(address, "meria")
     query = f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running'"
-    async for execution in client.list_workflows(query):
-        with contextlib.suppress(RPCError):
-            await client.get_workflow_handle(execution.id, run_id=execution.run_id).terminate(
-                "the test ended"
-            )
+    try:
+        async for execution in client.list_workflows(query):
+            with contextlib.suppress(RPCError):
+                await client.get_workflow_handle(execution.id, run_id=execution.run_id).terminate(
+                    "the test ended"
+                )
+    except RPCError as error:
+        # The time-skipping server lists nothing; a test that uses one has it to itself.
+        if error.status != RPCStatusCode.UNIMPLEMENTED:
+            raise

@@ -1,10 +1,10 @@
 """Stand-in activities for workflow tests that need no services: they answer as the
-publishing service would and remember what they were asked."""
+publishing and visits services would and remember what they were asked."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio import activity
@@ -16,8 +16,15 @@ from services.publishing.schemas import (
     PublishedEdition,
     TransitionResult,
 )
+from services.visits.schemas import TaskSpec, VisitCase
 from workflows.activities.publishing import EditionRef, RecordTransition
 from workflows.activities.tasks import TaskNoticeRequest
+from workflows.activities.visits import (
+    ReadinessReport,
+    RecordTaskOutcome,
+    RecordVisitTransition,
+    VisitRef,
+)
 from workflows.human_task import HumanTaskWorkflow, TaskDecision
 from workflows.publication import DocumentPublicationWorkflow, PublicationStatus
 
@@ -90,4 +97,128 @@ async def decide(
     raise TimeoutError("no open task")
 
 
-ACTIVITIES = [load_case, record_transition, publish_edition, send_notice]
+# A visit, as the visits service would keep it: its status and tasks change as the
+# workflow records transitions and outcomes.
+VISITS: dict[int, VisitCase] = {}
+VISIT_TRANSITIONS: list[str] = []
+VISIT_STATUS_AFTER = {
+    "approve": "in_preparation",
+    "decline": "cancelled",
+    "become_ready": "ready",
+    "reopen_preparation": "in_preparation",
+    "begin": "under_way",
+    "end": "report_due",
+    "close": "closed",
+    "postpone": "postponed",
+    "resume": "in_preparation",
+    "cancel": "cancelled",
+}
+
+
+def _new_visit(visit_id: int, now: datetime) -> VisitCase:
+    arrival = now + timedelta(days=20)
+    due = arrival - timedelta(days=14)
+    return VisitCase(
+        visit_id=visit_id,
+        subject="ბირშტონასის დელეგაციის ვიზიტი ახმეტაში",
+        status="requested",
+        kind="incoming_official",
+        arrival_on=arrival.date(),
+        departure_on=arrival.date() + timedelta(days=1),
+        arrival_at=arrival,
+        end_at=arrival + timedelta(days=2),
+        created_by="ana.protocol",
+        responsible="ana.protocol",
+        tasks=[
+            TaskSpec(
+                key="invitation_letter",
+                title_ka="მოსაწვევი წერილი",
+                owner="ana.protocol",
+                owner_role="protocol_officer",
+                due_at=due - timedelta(days=10),
+                required=True,
+            ),
+            TaskSpec(
+                key="accommodation",
+                title_ka="განთავსება",
+                owner="ana.protocol",
+                owner_role="protocol_officer",
+                due_at=due,
+                required=True,
+            ),
+            TaskSpec(
+                key="gifts",
+                title_ka="საჩუქრები",
+                owner=None,
+                owner_role="protocol_officer",
+                due_at=due,
+                required=False,
+            ),
+        ],
+        approval_hours=72,
+        readiness_gate_days=3,
+        report_due_days=7,
+        report_written=False,
+        press_release_document_id=None,
+        history_limit=10_000,
+    )
+
+
+@activity.defn(name="visits.load_case")
+async def load_visit_case(visit: VisitRef) -> VisitCase:
+    if visit.visit_id not in VISITS:
+        now = activity.info().current_attempt_scheduled_time
+        VISITS[visit.visit_id] = _new_visit(visit.visit_id, now)
+    return VISITS[visit.visit_id]
+
+
+@activity.defn(name="visits.record_transition")
+async def record_visit_transition(request: RecordVisitTransition) -> VisitCase:
+    VISIT_TRANSITIONS.append(request.transition.action)
+    case = VISITS[request.visit.visit_id]
+    case.status = VISIT_STATUS_AFTER[request.transition.action]
+    if request.transition.action == "end":
+        case.tasks.append(
+            TaskSpec(
+                key="report",
+                title_ka="ანგარიში",
+                owner="ana.protocol",
+                owner_role="protocol_officer",
+                due_at=case.end_at + timedelta(days=7),
+                required=True,
+            )
+        )
+    if request.transition.action in ("close", "cancel"):
+        for task in case.tasks:
+            task.status = "cancelled" if task.status == "open" else task.status
+    return case
+
+
+@activity.defn(name="visits.record_task_outcome")
+async def record_visit_task_outcome(request: RecordTaskOutcome) -> None:
+    for task in VISITS[request.visit.visit_id].tasks:
+        if task.key == request.key:
+            task.status = request.outcome.outcome
+
+
+@activity.defn(name="visits.report_not_ready")
+async def report_not_ready(report: ReadinessReport) -> None:
+    VISIT_TRANSITIONS.append("not_ready:" + ",".join(report.open_keys))
+
+
+@activity.defn(name="visits.publish_results")
+async def publish_results(visit: VisitRef) -> int:
+    return 900 + visit.visit_id
+
+
+ACTIVITIES = [
+    load_case,
+    record_transition,
+    publish_edition,
+    send_notice,
+    load_visit_case,
+    record_visit_transition,
+    record_visit_task_outcome,
+    report_not_ready,
+    publish_results,
+]
