@@ -17,7 +17,7 @@ from feedgen.feed import FeedGenerator
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -26,7 +26,9 @@ from services.website.models import PublicDocument, PublicEvent
 from services.website.pages import (
     LEGAL_ACTS,
     TBILISI,
+    count,
     document_path,
+    in_order,
     pick,
     settings_of,
     visible,
@@ -46,13 +48,12 @@ async def atom(name: str, runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka")
     base = settings_of(runtime).public_url.rstrip("/")
     words = TEXT[lang]
     async with runtime.db().session() as session:
-        documents = list(
-            await session.scalars(
-                visible()
-                .where(PublicDocument.document_type.in_(SECTIONS[name]))
-                .order_by(PublicDocument.published_at.desc())
-                .limit(50)
-            )
+        documents = await in_order(
+            session,
+            visible()
+            .where(PublicDocument.document_type.in_(SECTIONS[name]))
+            .order_by(PublicDocument.published_at.desc())
+            .limit(50),
         )
     feed = FeedGenerator()
     feed.id(f"{base}/feeds/{name}.atom?lang={lang}")
@@ -132,8 +133,14 @@ async def sitemap(runtime: RuntimeDep) -> Response:
         add(f"{prefix}/")
         for section in (*SECTIONS, "calendar", "search", "verify"):
             add(f"{prefix}/{section}")
+    listed = visible().with_only_columns(
+        PublicDocument.document_id,
+        PublicDocument.document_type,
+        PublicDocument.slug,
+        PublicDocument.published_at,
+    )
     async with runtime.db().session() as session:
-        for document in await session.scalars(visible().order_by(PublicDocument.document_id)):
+        for document in await session.execute(listed.order_by(PublicDocument.document_id)):
             for language in ("ka", "en"):
                 add(document_path(document, language), document.published_at)  # type: ignore[arg-type]
     body = ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True)
@@ -229,11 +236,12 @@ async def acts_api(
     if number:
         query = query.where(PublicDocument.register_number == number)
     async with runtime.db().session() as session:
-        total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-        rows = await session.scalars(
+        total = await count(session, query)
+        rows = await in_order(
+            session,
             query.order_by(PublicDocument.document_id.desc())
             .limit(per_page)
-            .offset((page - 1) * per_page)
+            .offset((page - 1) * per_page),
         )
         items = [
             ActRecord(

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from meria.db import Database
 from meria.logging import get_logger
+from services.website.freshness import read_model_changed
 from services.website.models import PublicAttachment
 
 log = get_logger(__name__)
@@ -59,6 +60,7 @@ async def fetch_pending(database: Database, folder: Path, http: httpx.AsyncClien
                 row.fetched_at = datetime.now(UTC)
                 row.fetch_error = None
                 arrived += 1
+                await read_model_changed(session)  # its page now links to the file
             else:
                 row.fetch_attempts += 1
                 row.fetch_error = error

@@ -1,5 +1,6 @@
 """What the website does with the events it subscribes to: the read model, the search
-index and the list of files to fetch, all in the delivering transaction."""
+index and the list of files to fetch, all in the delivering transaction, which also
+counts the read model's version up so that pages rendered before are rendered again."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from meria.bus import Delivery, Subscriptions
 from meria.contracts import DocumentPublished, DocumentUnpublished, DocumentWithdrawn
+from services.website.freshness import read_model_changed
 from services.website.models import PublicAttachment, PublicDocument, PublicEdition
 from services.website.search import index_document, unindex_document
 
@@ -21,6 +23,7 @@ async def show_published_document(event: DocumentPublished, delivery: Delivery) 
     but the edition history."""
     session = delivery.session
     await _record_edition(delivery, event)
+    await read_model_changed(session)
     current = await session.get(PublicDocument, event.document_id)
     if current is not None and current.edition > event.edition:
         return
@@ -114,6 +117,7 @@ async def withdraw_document(event: DocumentWithdrawn, delivery: Delivery) -> Non
     current.status = "withdrawn"
     current.public_explanation = event.public_explanation
     current.updated_at = datetime.now(UTC)
+    await read_model_changed(delivery.session)
 
 
 @subscriptions.handler
@@ -127,3 +131,4 @@ async def unpublish_document(event: DocumentUnpublished, delivery: Delivery) -> 
     current.redirect_url = event.redirect_url
     current.updated_at = datetime.now(UTC)
     await unindex_document(delivery.session, event.document_id)
+    await read_model_changed(delivery.session)

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from meria.problems import Problem
@@ -28,7 +29,7 @@ from meria.runtime import Runtime
 from meria.web import request_runtime
 from services.website.files import stored_path
 from services.website.models import PublicAttachment, PublicDocument, PublicEdition, PublicEvent
-from services.website.search import search
+from services.website.search import Found, search
 from services.website.settings import WebsiteSettings
 from services.website.texts import SECTION_OF_TYPE, SECTIONS, TEXT, Language, type_label
 
@@ -166,17 +167,40 @@ class Page:
         return self.number + 1 if self.number < self.count else None
 
 
+async def in_order(
+    session: AsyncSession, query: Select[tuple[PublicDocument]]
+) -> list[PublicDocument]:
+    """The documents `query` selects, in its order. The rows are chosen on an index
+    alone (`ix_public_documents_listing`, `ix_public_documents_registry`) and only those
+    chosen are read whole: sorting whole rows would read every candidate's text."""
+    ids = list(await session.scalars(query.with_only_columns(PublicDocument.document_id)))
+    if not ids:
+        return []
+    found = {
+        document.document_id: document
+        for document in await session.scalars(
+            select(PublicDocument).where(PublicDocument.document_id.in_(ids))
+        )
+    }
+    return [found[document_id] for document_id in ids if document_id in found]
+
+
+async def count(session: AsyncSession, query: Select[tuple[PublicDocument]]) -> int:
+    chosen = query.with_only_columns(PublicDocument.document_id).order_by(None)
+    return int(await session.scalar(select(func.count()).select_from(chosen.subquery())) or 0)
+
+
 async def paged(
     runtime: Runtime, query: Select[tuple[PublicDocument]], page: int
 ) -> tuple[list[PublicDocument], Page]:
     size = settings_of(runtime).page_size
     async with runtime.db().session() as session:
-        total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-        count = max(1, math.ceil(total / size))
-        if page > count:
-            raise Problem(404, "No such page", f"There are {count} pages.")
-        rows = list(await session.scalars(query.limit(size).offset((page - 1) * size)))
-    return rows, Page(page, count, total)
+        total = await count(session, query)
+        pages = max(1, math.ceil(total / size))
+        if page > pages:
+            raise Problem(404, "No such page", f"There are {pages} pages.")
+        rows = await in_order(session, query.limit(size).offset((page - 1) * size))
+    return rows, Page(page, pages, total)
 
 
 def visible() -> Select[tuple[PublicDocument]]:
@@ -191,21 +215,19 @@ PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 async def home(request: Request, runtime: RuntimeDep) -> HTMLResponse:
     now = datetime.now(UTC)
     async with runtime.db().session() as session:
-        news = list(
-            await session.scalars(
-                visible()
-                .where(PublicDocument.document_type.in_(("news", "press_release")))
-                .order_by(PublicDocument.published_at.desc())
-                .limit(6)
-            )
+        news = await in_order(
+            session,
+            visible()
+            .where(PublicDocument.document_type.in_(("news", "press_release")))
+            .order_by(PublicDocument.published_at.desc())
+            .limit(6),
         )
-        acts = list(
-            await session.scalars(
-                visible()
-                .where(PublicDocument.document_type.in_(LEGAL_ACTS))
-                .order_by(PublicDocument.published_at.desc())
-                .limit(6)
-            )
+        acts = await in_order(
+            session,
+            visible()
+            .where(PublicDocument.document_type.in_(LEGAL_ACTS))
+            .order_by(PublicDocument.published_at.desc())
+            .limit(6),
         )
         events = list(
             await session.scalars(
@@ -252,6 +274,13 @@ async def acts_registry(
     )
     rows, pages = await paged(runtime, query, page)
     async with runtime.db().session() as session:
+        # Each issuer once, named as in its latest document: found on the issuer index,
+        # one row read per issuer.
+        latest = (
+            select(func.max(PublicDocument.document_id))
+            .where(PublicDocument.issuer_code.is_not(None))
+            .group_by(PublicDocument.issuer_code)
+        )
         issuers = (
             await session.execute(
                 select(
@@ -259,17 +288,17 @@ async def acts_registry(
                     PublicDocument.issuer_name_ka,
                     PublicDocument.issuer_name_en,
                 )
-                .where(PublicDocument.issuer_code.is_not(None))
-                .distinct()
+                .where(PublicDocument.document_id.in_(latest))
+                .order_by(PublicDocument.issuer_code)
             )
         ).all()
-        years = sorted(
-            {
-                year
-                for year in await session.scalars(select(PublicDocument.register_year))
-                if year is not None
-            },
-            reverse=True,
+        years = list(
+            await session.scalars(
+                select(PublicDocument.register_year)
+                .where(PublicDocument.register_year.is_not(None))
+                .distinct()
+                .order_by(PublicDocument.register_year.desc())
+            )
         )
     return await render(
         request,
@@ -434,14 +463,15 @@ async def search_page(
     q: Annotated[str, Query(max_length=200)] = "",
     page: PageNumber = 1,
 ) -> HTMLResponse:
-    hits: list[Any] = []
-    total = 0
+    found = Found([], 0)
     size = settings_of(runtime).page_size
     if q.strip():
         async with runtime.db().session() as session:
-            hits, total = await search(session, q, limit=size, offset=(page - 1) * size)
-    pages = Page(page, max(1, math.ceil(total / size)), total)
-    return await render(request, runtime, "search.html", q=q, hits=hits, pages=pages)
+            found = await search(session, q, limit=size, offset=(page - 1) * size)
+    pages = Page(page, max(1, math.ceil(found.shown / size)), found.shown)
+    return await render(
+        request, runtime, "search.html", q=q, hits=found.hits, pages=pages, more=found.more
+    )
 
 
 @router.get("/verify", response_class=HTMLResponse)

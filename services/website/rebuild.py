@@ -15,6 +15,7 @@ from meria.bus.streams import stream_for_subject
 from meria.db import Database, migrate
 from meria.logging import get_logger
 from services.website.app import PARTS
+from services.website.freshness import read_model_changed
 from services.website.handlers import subscriptions
 from services.website.models import (
     PublicAttachment,
@@ -40,6 +41,8 @@ async def empty(database: Database, consumers: list[Consumer]) -> None:
         await session.execute(
             delete(inbox).where(inbox.c.consumer.in_([c.durable for c in consumers]))
         )
+        # A website running on this database drops its pages; the replay counts on.
+        await read_model_changed(session)
 
 
 async def rebuild(settings: WebsiteSettings, database_url: str | None = None) -> int:

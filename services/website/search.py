@@ -5,6 +5,13 @@ so `ახმეტა` finds `ახმეტაში` and `ფანჯარ
 FTS5 table ranked by BM25; on PostgreSQL into a `simple` tsvector with a GIN index, ranked
 by ts_rank. The passage shown under a result is cut from the original text around the
 first matching word, with the matching words marked.
+
+A word found in nearly every document (ახმეტაში in the acts of Akhmeta) must not make
+the page slow. Matches are counted up to `RANKED`; up to there they are ranked by
+relevance, every one of them. Past it the count says "more than …" and the newest come
+first, straight from the index (FTS5 walks its rowids backwards; entries are numbered as
+they are indexed): ranking a hundred thousand matches took a fifth of a second, and a
+word that common says little about which of them is meant.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +31,7 @@ from services.website.models import PublicDocument, SearchEntry
 TAGS = re.compile(r"<[^>]+>")
 WORD = re.compile(r"[\w\u10A0-\u10FF]+(?:[-'][\w\u10A0-\u10FF]+)*", re.UNICODE)
 PASSAGE_WORDS = 36
+RANKED = 1000  # the newest matches ranked and counted; beyond, "more than RANKED"
 
 
 def plain_text(fragment: str | None) -> str:
@@ -91,88 +100,114 @@ def query_stems(query: str) -> list[str]:
     return list(dict.fromkeys(tokens(query)))
 
 
-async def search(
-    session: AsyncSession, query: str, *, limit: int = 20, offset: int = 0
-) -> tuple[list[Hit], int]:
-    """Ranked hits for every word of the query (all must occur), and how many in all."""
+class Found(NamedTuple):
+    hits: list[Hit]
+    # How many matched, counted up to RANKED + 1: more than RANKED shows as "more than".
+    total: int
+
+    @property
+    def more(self) -> bool:
+        return self.total > RANKED
+
+    @property
+    def shown(self) -> int:
+        """How many can be paged through."""
+        return min(self.total, RANKED)
+
+
+async def search(session: AsyncSession, query: str, *, limit: int = 20, offset: int = 0) -> Found:
+    """Hits for every word of the query (all must occur), by relevance or, past RANKED
+    matches, newest first; and how many, counted up to RANKED + 1."""
     stems = query_stems(query)
     if not stems:
-        return [], 0
+        return Found([], 0)
     is_sqlite = session.bind.dialect.name == "sqlite" if session.bind else True
     if is_sqlite:
         match = " ".join(f'"{term.replace(chr(34), "")}"' for term in stems)
-        ranked = (
-            "SELECT rowid AS id, bm25(search_fts) AS rank FROM search_fts "
-            "WHERE search_fts MATCH :match"
-        )
+        matching = "SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :match"
+        by_relevance = f"{matching} ORDER BY bm25(search_fts), rowid DESC"
+        newest_first = f"{matching} ORDER BY rowid DESC"
         parameters: dict[str, object] = {"match": match}
     else:
-        ranked = (
-            "SELECT id, -ts_rank(to_tsvector('simple', stems), q) AS rank "
-            "FROM search_entries, plainto_tsquery('simple', :match) AS q "
-            "WHERE to_tsvector('simple', stems) @@ q"
+        where = "to_tsvector('simple', stems) @@ plainto_tsquery('simple', :match)"
+        matching = f"SELECT id FROM search_entries WHERE {where}"
+        by_relevance = (
+            f"{matching} ORDER BY ts_rank(to_tsvector('simple', stems), "
+            "plainto_tsquery('simple', :match)) DESC, id DESC"
         )
+        newest_first = f"{matching} ORDER BY id DESC"
         parameters = {"match": " ".join(stems)}
-    total = await session.scalar(text(f"SELECT count(*) FROM ({ranked}) AS hits"), parameters)
-    rows = (
-        await session.execute(
-            text(f"{ranked} ORDER BY rank LIMIT :limit OFFSET :offset"),
-            {**parameters, "limit": limit, "offset": offset},
+    total = int(
+        await session.scalar(
+            text(f"SELECT count(*) FROM ({matching} LIMIT :counted) AS hits"),
+            {**parameters, "counted": RANKED + 1},
         )
-    ).all()
-    ids = [row.id for row in rows]
+        or 0
+    )
+    if offset >= RANKED:  # past the last page there is
+        return Found([], total)
+    page = (newest_first if total > RANKED else by_relevance) + " LIMIT :limit OFFSET :offset"
+    limit = min(limit, RANKED - offset)
+    ids = list(await session.scalars(text(page), {**parameters, "limit": limit, "offset": offset}))
     if not ids:
-        return [], int(total or 0)
-    entries = {
-        entry.id: entry
-        for entry in await session.scalars(select(SearchEntry).where(SearchEntry.id.in_(ids)))
-    }
-    documents = {
-        document.document_id: document
-        for document in await session.scalars(
-            select(PublicDocument).where(
-                PublicDocument.document_id.in_({entry.document_id for entry in entries.values()})
+        return Found([], total)
+    shown = {
+        row.id: row
+        for row in await session.execute(
+            select(
+                SearchEntry.id,
+                SearchEntry.document_id,
+                SearchEntry.language,
+                SearchEntry.title,
+                SearchEntry.text,
+                SearchEntry.published_at,
+                PublicDocument.document_type,
+                PublicDocument.register_number,
+                PublicDocument.slug,
             )
+            .join(PublicDocument, PublicDocument.document_id == SearchEntry.document_id)
+            .where(SearchEntry.id.in_(ids))
         )
     }
-    hits = []
-    for entry_id in ids:
-        entry = entries[entry_id]
-        document = documents[entry.document_id]
-        hits.append(
-            Hit(
-                document_id=entry.document_id,
-                document_type=document.document_type,
-                language=entry.language,
-                title=entry.title,
-                passage_html=passage(entry.text or entry.title, set(stems)),
-                published_at=entry.published_at,
-                register_number=document.register_number,
-                slug=document.slug,
-            )
+    hits = [
+        Hit(
+            document_id=row.document_id,
+            document_type=row.document_type,
+            language=row.language,
+            title=row.title,
+            passage_html=passage(row.text or row.title, set(stems)),
+            published_at=row.published_at,
+            register_number=row.register_number,
+            slug=row.slug,
         )
-    return hits, int(total or 0)
+        for row in (shown.get(entry_id) for entry_id in ids)
+        if row is not None
+    ]
+    return Found(hits, total)
 
 
 def passage(text_: str, stems: set[str]) -> str:
     """A window of the text around the first matching word, matches in <mark>, escaped."""
-    words = list(WORD.finditer(text_))
-    matching = [index for index, word in enumerate(words) if stem(word.group()) in stems]
-    marked = set(matching)
+    words: list[re.Match[str]] = []
+    first = None
+    for word in WORD.finditer(text_):  # up to the window's end: the rest is never shown
+        words.append(word)
+        if first is None and stem(word.group()) in stems:
+            first = len(words) - 1
+        if first is not None and len(words) >= first + PASSAGE_WORDS:
+            break
     if not words:
         return html.escape(text_[:300])
-    first = matching[0] if matching else 0
-    start = max(0, first - PASSAGE_WORDS // 3)
+    start = max(0, (first or 0) - PASSAGE_WORDS // 3)
     end = min(len(words), start + PASSAGE_WORDS)
     begin_at, end_at = words[start].start(), words[end - 1].end()
     pieces = []
     cursor = begin_at
-    for index in range(start, end):
-        word = words[index]
-        pieces.append(html.escape(text_[cursor : word.start()]))
-        escaped = html.escape(word.group())
-        pieces.append(f"<mark>{escaped}</mark>" if index in marked else escaped)
-        cursor = word.end()
+    for word in words[start:end]:
+        if stem(word.group()) in stems:
+            pieces.append(html.escape(text_[cursor : word.start()]))
+            pieces.append(f"<mark>{html.escape(word.group())}</mark>")
+            cursor = word.end()
     pieces.append(html.escape(text_[cursor:end_at]))
     prefix = "… " if begin_at > 0 else ""
     suffix = " …" if end_at < len(text_) else ""

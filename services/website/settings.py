@@ -21,6 +21,12 @@ class WebsiteSettings(ServiceSettings):
     files_dir: Path | None = None
     file_poll_seconds: float = Field(1.0, gt=0)
     page_size: int = Field(20, ge=5, le=100)
+    # Rendered pages kept in memory until the read model changes (0 keeps none); pages
+    # that show the time of day are rendered again after `page_cache_seconds`; a change
+    # made by another process (a rebuild) shows after `page_cache_check_seconds`.
+    page_cache_megabytes: int = Field(64, ge=0)
+    page_cache_seconds: float = Field(60.0, gt=0)
+    page_cache_check_seconds: float = Field(1.0, gt=0)
 
     @model_validator(mode="after")
     def _files(self) -> WebsiteSettings:

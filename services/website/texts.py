@@ -63,6 +63,7 @@ TEXT: dict[Language, dict[str, str]] = {
         "page": "გვერდი",
         "query": "საძიებო სიტყვები",
         "results": "შედეგი",
+        "more_results": "%s-ზე მეტი შედეგი; ნაჩვენებია უახლესები. დააზუსტეთ ძიება.",
         "no_results": "ვერაფერი მოიძებნა.",
         "month": "თვე",
         "list_view": "სიის სახით",
@@ -144,6 +145,8 @@ TEXT: dict[Language, dict[str, str]] = {
         "page": "Page",
         "query": "Search words",
         "results": "results",
+        "more_results": "More than %s results; the newest are shown. Add a word to narrow "
+        "the search.",
         "no_results": "Nothing was found.",
         "month": "Month",
         "list_view": "As a list",
