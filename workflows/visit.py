@@ -232,8 +232,17 @@ class DelegationVisitWorkflow:
                 required=True,
             )
         approval = self._approval
+        assert self._arrival_at is not None
+        if approval is None and workflow.now() >= self._arrival_at:
+            # A visit the mayor never approved does not happen: its day has come and gone.
+            await self._cancel_open_tasks()
+            await self._record(
+                "cancel", reason="The mayor did not approve the visit before its arrival date."
+            )
+            self._set_stage("cancelled")
+            return
         if approval is None:
-            await self._wait(None)
+            await self._wait(self._arrival_at)
             return
         if approval.outcome == "approve":
             case = await self._record("approve", actor=approval.decided_by, reason=approval.comment)
@@ -695,8 +704,8 @@ class DelegationVisitWorkflow:
     def _may_amend(self, amendment: TaskAmendment) -> None:
         if self._stage in FINISHED:
             raise workflow_error(f"The visit is {_words(self._stage)}; its tasks are closed.")
-        if amendment.task.key in (APPROVAL, REPORT) and amendment.task.key in self._open:
-            raise workflow_error("The approval and the report are not logistics tasks to edit.")
+        if amendment.task.key == APPROVAL:
+            raise workflow_error("The mayor's approval is not a logistics task to edit.")
         self._refuse_unless(amendment, *PROTOCOL)
 
     def _refuse_unless(self, actor: Actor, *roles: str) -> None:

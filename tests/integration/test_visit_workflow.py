@@ -400,6 +400,27 @@ async def test_the_readiness_gate_tells_the_head_what_is_open_and_waits(office: 
     history = [e["action"] for e in await office.protocol.history(visit_id)]
     assert history.count("not_ready") == 1
 
+    # A required task added now takes readiness away until it is done.
+    added = await office.protocol.call(
+        "POST",
+        f"/visits/{visit_id}/tasks",
+        json={
+            "key": "wine_tasting",
+            "title_ka": "ღვინის დეგუსტაცია ალავერდის მარანში",
+            "offset_days": -1,
+            "owner": "ana.protocol",
+        },
+    )
+    assert added.status_code == 201, added.text
+    await office.protocol.wait_for_status(visit_id, "in_preparation")
+    status = await office.protocol.wait_for(
+        visit_id, lambda s: any(t["key"] == "wine_tasting" for t in s["tasks"]), "started it"
+    )
+    tasting = next(t for t in status["tasks"] if t["key"] == "wine_tasting")
+    assert tasting["task_id"] == f"visit-{visit_id}-task-wine_tasting" and tasting["required"]
+    await office.protocol.ok("POST", f"/visits/{visit_id}/tasks/wine_tasting/complete", json={})
+    await office.protocol.wait_for_status(visit_id, "ready")
+
 
 async def test_new_dates_move_every_due_date_and_timer(office: Office) -> None:
     arrival = await office.today() + timedelta(days=30)
@@ -567,12 +588,27 @@ async def test_cancellation_closes_the_open_tasks(office: Office) -> None:
     assert declined.status_code == 200, declined.text
     seen = await office.protocol.wait_for_status(other["id"], "cancelled")
     assert seen["status_reason"] == "ამ თარიღებში მერი ვერ გაემგზავრება"
-    events = await wait_for_events(office.stack, {"visit.cancelled"})
+
+    # A request the mayor leaves waiting is overdue after three days, and does not
+    # happen once its arrival date has come.
+    soon = await office.today() + timedelta(days=10)
+    forgotten = await office.protocol.ok("POST", "/visits", json=delegation(soon))
+    await office.protocol.wait_for_stage(forgotten["id"], "requested", tasks=1)
+    await office.sleep_until(at_tbilisi(soon, 1))
+    seen = await office.protocol.wait_for_status(forgotten["id"], "cancelled")
+    assert "did not approve" in seen["status_reason"]
+
+    events = await wait_for_events(office.stack, {"visit.cancelled", "task.overdue"})
     cancellations = [e["data"] for e in events if kind(e) == "visit.cancelled"]
     assert [(c["visit_id"], c["declined"]) for c in cancellations] == [
         (visit_id, False),
         (other["id"], True),
+        (forgotten["id"], False),
     ]
+    overdue = next(e["data"] for e in events if kind(e) == "task.overdue")
+    assert overdue["visit_id"] == forgotten["id"] and overdue["task_key"] == "approval"
+    assert overdue["task_title"]["ka"] == "მერის თანხმობა ვიზიტზე"
+    assert overdue["awaiting"] == ["mayor"]
 
 
 long_history_office = office_fixture(history_limit=100)

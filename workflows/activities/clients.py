@@ -41,13 +41,19 @@ class ServiceClient:
         idempotency_key: str | None = None,
         json: Any = None,
         user: User | None = None,
+        retry_on: tuple[int, ...] = (),
     ) -> httpx.Response:
         """Call the service as the worker, or as `user` where the service wants a person
-        (a press release is written in an editor's name)."""
+        (a press release is written in an editor's name). Statuses in `retry_on` are
+        retried like a server's trouble (a case whose creation is still committing)."""
         response = await self.http.request(
             method, path, json=json, headers=self.headers(idempotency_key, user)
         )
-        if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+        if (
+            400 <= response.status_code < 500
+            and response.status_code not in (408, 429)
+            and response.status_code not in retry_on
+        ):
             # The service refused the request itself; asking again will not change its mind.
             raise ApplicationError(
                 f"{method} {path} answered {response.status_code}: {response.text[:500]}",

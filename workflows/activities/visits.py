@@ -53,7 +53,9 @@ class VisitsActivities:
 
     @activity.defn(name="visits.load_case")
     async def load_case(self, visit: VisitRef) -> VisitCase:
-        response = await self.visits.request("GET", f"{visit.path}/case")
+        # The service starts the workflow just before it commits the visit: a first
+        # look may come too early, and is retried.
+        response = await self.visits.request("GET", f"{visit.path}/case", retry_on=(404,))
         return VisitCase.model_validate(response.json())
 
     @activity.defn(name="visits.record_transition")
