@@ -6,6 +6,22 @@ with the service that owns it, and files are referenced by URL, size and SHA-256
 """
 
 from meria.contracts.base import EVENT_TYPES, CloudEvent, Event, LocalizedText, event_for_type
+from meria.contracts.media import (
+    AccreditationApproved,
+    AccreditationRefused,
+    AccreditationRequested,
+    DistributionSent,
+    MonitoringItemRecorded,
+    ResponseApproved,
+    ResponseCancelled,
+    ResponseChangesRequested,
+    ResponseEscalated,
+    ResponsePublished,
+    ResponseReminderDue,
+    ResponseRequested,
+    ResponseSent,
+    ResponseSubmitted,
+)
 from meria.contracts.publishing import (
     AttachmentRef,
     DocumentApproved,
@@ -42,9 +58,13 @@ from meria.contracts.visits import (
 
 __all__ = [
     "EVENT_TYPES",
+    "AccreditationApproved",
+    "AccreditationRefused",
+    "AccreditationRequested",
     "AgreementRenewalDue",
     "AttachmentRef",
     "CloudEvent",
+    "DistributionSent",
     "DocumentApproved",
     "DocumentChangesRequested",
     "DocumentEscalated",
@@ -60,9 +80,19 @@ __all__ = [
     "Event",
     "Issuer",
     "LocalizedText",
+    "MonitoringItemRecorded",
     "OpenTaskRef",
     "ProgrammeEntry",
     "ProjectDeadlineDue",
+    "ResponseApproved",
+    "ResponseCancelled",
+    "ResponseChangesRequested",
+    "ResponseEscalated",
+    "ResponsePublished",
+    "ResponseReminderDue",
+    "ResponseRequested",
+    "ResponseSent",
+    "ResponseSubmitted",
     "VisitApproved",
     "VisitCancelled",
     "VisitCompleted",

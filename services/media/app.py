@@ -6,6 +6,9 @@ from fastapi import FastAPI
 
 from meria.runtime import ServiceParts
 from meria.web import build_app
+from services.media.api import ROUTERS
+from services.media.distribution import keep_sending
+from services.media.handlers import subscriptions
 from services.media.models import Base, bus_tables
 from services.media.settings import MediaSettings
 
@@ -14,7 +17,10 @@ PARTS = ServiceParts(
     metadata=Base.metadata,
     tables=bus_tables,
     migrations=Path(__file__).parent / "migrations",
+    subscriptions=subscriptions,
     produces_events=True,
+    uses_temporal=True,
+    background=[keep_sending],
 )
 
 
@@ -26,4 +32,5 @@ def create_app(settings: MediaSettings | None = None) -> FastAPI:
         title="Meria media",
         description="Outlets and journalists, accreditation, press distribution, "
         "media monitoring and the media library.",
+        routers=ROUTERS,
     )

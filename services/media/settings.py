@@ -1,5 +1,14 @@
-"""Settings of the media process (`MERIA_MEDIA_*`)."""
+"""Settings of the media process (`MERIA_MEDIA_*`).
 
+Every length of time the media response workflow waits is here, so tests and a small
+municipality can choose their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from meria.config import ServiceSettings
@@ -10,3 +19,71 @@ class MediaSettings(ServiceSettings):
     process = "media"
 
     port: int = 8104
+    # Where journalists reach the public form and the unsubscribe link (the media
+    # service's address as the public sees it); the service's own address by default.
+    public_url: str | None = None
+
+    # Press distribution through this SMTP server; nothing is sent while no host is set.
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, gt=0, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "ახმეტის მერია — პრესსამსახური <press@akhmeta.gov.ge>"
+    # A temporary refusal (4xx) is tried again after this long, doubled each time.
+    mail_retry_seconds: float = Field(60.0, gt=0)
+    mail_max_attempts: int = Field(8, ge=1)
+    mail_poll_seconds: float = Field(1.0, gt=0)
+    # Document types whose publication goes out to the distribution lists.
+    distributed_types: list[str] = Field(default_factory=lambda: ["press_release", "announcement"])
+
+    # Monitoring: feeds are read this often; an entry is recorded when its title or
+    # summary holds one of these words (stems: "ახმეტ" finds ახმეტა, ახმეტის, ახმეტაში).
+    feed_poll_seconds: float = Field(900.0, gt=0)
+    feed_keywords: list[str] = Field(
+        default_factory=lambda: [
+            "ახმეტ",
+            "Akhmeta",
+            "თუშეთ",
+            "Tusheti",
+            "პანკის",
+            "Pankisi",
+            "ალვან",
+            "Alvani",
+        ]
+    )
+
+    # Media responses: the draft is due this many hours after the response is asked for.
+    response_draft_hours: float = Field(24.0, gt=0)
+    response_approval_hours: float = Field(24.0, gt=0)
+    # Whether an enquiry's answer needs the head of department's approval before it goes.
+    enquiry_approval_required: bool = True
+    # The account that writes statements in the publishing service when the owner has none.
+    statement_editor: str = "demo.editor"
+
+    # The media library.
+    library_url: str | None = Field(
+        None, description="fsspec URL: a folder (default var/media/library) or s3://bucket/prefix"
+    )
+    s3_endpoint_url: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_region: str | None = None
+    max_photo_bytes: int = Field(30 * 1024 * 1024, gt=0)
+    max_video_bytes: int = Field(2 * 1024 * 1024 * 1024, gt=0)
+    max_file_bytes: int = Field(50 * 1024 * 1024, gt=0)
+    thumbnail_pixels: int = Field(480, ge=64, le=2048)
+
+    # Fonts for accreditation badges: Noto Sans Georgian carries Georgian only, so Latin
+    # letters come from Noto Sans (both in Debian's fonts-noto-core).
+    badge_fonts: Path = Path("/usr/share/fonts/truetype/noto")
+
+    @model_validator(mode="after")
+    def _defaults(self) -> MediaSettings:
+        if self.library_url is None:
+            self.library_url = str((self.var_dir / "media" / "library").resolve())
+        return self
+
+    @property
+    def public_base(self) -> str:
+        return (self.public_url or self.media_url).rstrip("/")

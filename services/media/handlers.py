@@ -1,0 +1,45 @@
+"""What the media service does with the events it subscribes to: a published press release
+or media advisory becomes a mailing to its distribution lists, written in the delivering
+transaction, so a publication is distributed exactly once however often it is delivered."""
+
+from __future__ import annotations
+
+from meria.bus import Delivery, Subscriptions
+from meria.contracts import DocumentPublished
+from meria.logging import get_logger
+from services.media.distribution import release_for
+from services.media.settings import MediaSettings
+
+log = get_logger(__name__)
+
+subscriptions = Subscriptions()
+
+
+@subscriptions.handler
+async def distribute_release(event: DocumentPublished, delivery: Delivery) -> None:
+    settings = delivery.settings
+    assert isinstance(settings, MediaSettings) and delivery.outbox is not None
+    if event.document_type not in settings.distributed_types:
+        return
+    # A correction (a minor new edition) is not sent again; a new major edition is news.
+    if event.edition > 1 and event.change_kind != "major":
+        return
+    mailing, created = await release_for(
+        delivery.session,
+        delivery.outbox,
+        settings,
+        document_id=event.document_id,
+        edition=event.edition,
+        document_type=event.document_type,
+        title=(event.title.ka, event.title.en),
+        summary=(
+            event.summary_text.ka if event.summary_text else None,
+            event.summary_text.en if event.summary_text else None,
+        ),
+        body_html=(
+            event.body_html.ka if event.body_html else None,
+            event.body_html.en if event.body_html else None,
+        ),
+    )
+    if created:
+        log.info("media.release_queued", document_id=event.document_id, mailing_id=mailing.id)

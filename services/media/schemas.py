@@ -1,0 +1,696 @@
+"""What the media API accepts and returns (the table models never leave the service).
+
+The media response workflow's activities are this API's clients and use these same models.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+
+Medium = Literal["print", "tv", "radio", "online", "agency"]
+MEDIA: tuple[str, ...] = Medium.__args__  # type: ignore[attr-defined]
+ConsentPurpose = Literal["press_distribution", "accreditation", "enquiries", "contact"]
+ConsentMethod = Literal["written", "email", "public_form", "verbal_recorded"]
+AccreditationRole = Literal["journalist", "photographer", "camera_operator", "technician"]
+Sentiment = Literal["positive", "neutral", "negative"]
+ResponseChannel = Literal["statement", "outlet"]
+DistributedType = Literal["press_release", "announcement"]
+DISTRIBUTED_TYPES: tuple[DistributedType, ...] = ("press_release", "announcement")
+EnquiryKind = Literal["question", "interview_request"]
+EnquiryChannel = Literal["email", "phone", "in_person", "social_media"]
+LibraryKind = Literal["photo", "video", "file"]
+Licence = Literal[
+    "all_rights_reserved", "cc_by_4.0", "cc_by_sa_4.0", "cc0", "press_use_only", "internal_only"
+]
+PeopleConsent = Literal["not_needed", "obtained", "not_obtained", "public_event"]
+TOPICS = (
+    "governance",
+    "infrastructure",
+    "tourism",
+    "agriculture",
+    "education",
+    "health",
+    "culture",
+    "social",
+    "environment",
+    "emergencies",
+    "international",
+    "other",
+)
+Topic = Literal[
+    "governance",
+    "infrastructure",
+    "tourism",
+    "agriculture",
+    "education",
+    "health",
+    "culture",
+    "social",
+    "environment",
+    "emergencies",
+    "international",
+    "other",
+]
+
+Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
+Email = Annotated[str, Field(max_length=300, pattern=r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")]
+Phone = Annotated[str, Field(max_length=50, pattern=r"^\+?[0-9 ()-]{5,50}$")]
+Name = Annotated[str, Field(min_length=2, max_length=200)]
+Reason = Annotated[str, Field(min_length=3, max_length=5000)]
+Account = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Public(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# Outlets.
+
+
+class OutletFields(Strict):
+    name_ka: str = Field(min_length=1, max_length=300)
+    name_en: str | None = Field(None, max_length=300)
+    region: str | None = Field(None, max_length=100, examples=["კახეთი", "national"])
+    website: HttpUrl | None = None
+    newsroom_email: Email | None = None
+    newsroom_phone: Phone | None = None
+
+
+class OutletCreate(OutletFields):
+    medium: Medium
+
+
+class OutletUpdate(Strict):
+    name_ka: str | None = Field(None, min_length=1, max_length=300)
+    name_en: str | None = Field(None, max_length=300)
+    medium: Medium | None = None
+    region: str | None = Field(None, max_length=100)
+    website: HttpUrl | None = None
+    newsroom_email: Email | None = None
+    newsroom_phone: Phone | None = None
+    verified: bool | None = None
+
+
+class OutletPublic(Public):
+    id: int
+    name_ka: str
+    name_en: str | None
+    medium: str
+    region: str | None
+    website: str | None
+    newsroom_email: str | None
+    newsroom_phone: str | None
+    verified: bool
+
+
+class OutletRef(Public):
+    id: int
+    name_ka: str
+    name_en: str | None
+    medium: str
+
+
+# Journalists and their consent.
+
+
+class ConsentCreate(Strict):
+    purpose: ConsentPurpose
+    given_on: date
+    method: ConsentMethod
+    wording: str | None = Field(None, max_length=5000)
+
+
+class ConsentPublic(Public):
+    id: int
+    purpose: str
+    given_on: date
+    method: str
+    wording: str | None
+    recorded_by: str
+    recorded_at: datetime
+    withdrawn_at: datetime | None
+
+
+class JournalistFields(Strict):
+    outlet_id: int | None = Field(None, gt=0)
+    position: str | None = Field(None, max_length=200)
+    beats: list[Key] = Field(default_factory=list, max_length=20, examples=[["tourism"]])
+    languages: list[Language] = Field(default_factory=lambda: ["ka"], max_length=10)
+    email: Email | None = None
+    phone: Phone | None = None
+    notes: str | None = Field(None, max_length=20_000)
+
+
+class JournalistCreate(JournalistFields):
+    full_name: Name
+    consents: list[ConsentCreate] = Field(
+        default_factory=list,
+        description="The consents on whose grounds the contact details are kept",
+    )
+
+    @model_validator(mode="after")
+    def _contacts_need_consent(self) -> JournalistCreate:
+        if (self.email or self.phone) and not self.consents:
+            raise ValueError(
+                "contact details are kept only with a recorded consent (its date and purpose)"
+            )
+        return self
+
+
+class JournalistUpdate(Strict):
+    full_name: Name | None = None
+    outlet_id: int | None = Field(None, gt=0)
+    position: str | None = Field(None, max_length=200)
+    beats: list[Key] | None = Field(None, max_length=20)
+    languages: list[Language] | None = Field(None, max_length=10)
+    email: Email | None = None
+    phone: Phone | None = None
+    notes: str | None = Field(None, max_length=20_000)
+
+
+class JournalistImport(Strict):
+    journalists: list[JournalistCreate] = Field(min_length=1, max_length=10_000)
+
+
+class JournalistPublic(Public):
+    id: int
+    full_name: str
+    outlet: OutletRef | None
+    position: str | None
+    beats: list[str]
+    languages: list[str]
+    email: str | None
+    phone: str | None
+    notes: str | None
+    email_bounced_at: datetime | None
+    unsubscribed_at: datetime | None
+    consents: list[ConsentPublic]
+    consented_purposes: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class RecordEntryPublic(Public):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    accreditation_id: int | None
+    enquiry_id: int | None
+    response_id: int | None
+    note: str | None
+    details: dict[str, Any]
+
+
+# Distribution lists.
+
+
+class ListRule(Strict):
+    """A journalist is on a rule's list when every part given matches (empty = any)."""
+
+    media: list[Medium] = Field(default_factory=list)
+    beats: list[Key] = Field(default_factory=list)
+    languages: list[Language] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
+    outlet_ids: list[int] = Field(default_factory=list)
+
+
+class DistributionListCreate(Strict):
+    name_ka: str = Field(min_length=1, max_length=300)
+    name_en: str | None = Field(None, max_length=300)
+    kind: Literal["static", "rule"]
+    member_ids: list[int] = Field(default_factory=list, max_length=20_000)
+    rule: ListRule = Field(default_factory=ListRule)
+    document_types: list[DistributedType] = Field(
+        default_factory=lambda: list(DISTRIBUTED_TYPES),
+        description="Published documents of these types go to the list",
+    )
+
+    @model_validator(mode="after")
+    def _kind_fits(self) -> DistributionListCreate:
+        if self.kind == "static" and self.rule != ListRule():
+            raise ValueError("a static list names its members; a rule is for a rule list")
+        if self.kind == "rule" and self.member_ids:
+            raise ValueError("a rule list's members come from its rule, not from member_ids")
+        return self
+
+
+class DistributionListUpdate(Strict):
+    name_ka: str | None = Field(None, min_length=1, max_length=300)
+    name_en: str | None = Field(None, max_length=300)
+    member_ids: list[int] | None = Field(None, max_length=20_000)
+    rule: ListRule | None = None
+    document_types: list[DistributedType] | None = None
+
+
+class DistributionListPublic(BaseModel):
+    id: int
+    name_ka: str
+    name_en: str | None
+    kind: str
+    member_ids: list[int]
+    rule: ListRule
+    document_types: list[str]
+    recipient_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class Recipient(BaseModel):
+    journalist_id: int
+    full_name: str
+    email: str
+    outlet: str | None
+
+
+# Accreditation: the events service's contract first.
+
+
+class WindowOpen(Strict):
+    title_ka: str = Field(min_length=1, max_length=500)
+    title_en: str | None = Field(None, max_length=500)
+    starts_at: AwareDatetime
+    closes_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _closes_by_start(self) -> WindowOpen:
+        if self.closes_at > self.starts_at:
+            raise ValueError("accreditation closes at the latest when the event starts")
+        return self
+
+
+class WindowClose(Strict):
+    reason: Reason
+
+
+class ReminderRequest(Strict):
+    key: str = Field(min_length=1, max_length=300)
+
+
+class ReminderResult(BaseModel):
+    mailing_id: int
+    recipients: int
+    already_sent: bool
+
+
+class WindowPublic(Public):
+    event_id: int
+    title_ka: str
+    title_en: str | None
+    starts_at: datetime
+    closes_at: datetime
+    status: str
+    accepting: bool = False
+    close_reason: str | None
+    opened_by: str
+    opened_at: datetime
+    closed_by: str | None
+    closed_at: datetime | None
+    public_form_url: str = ""
+    requested: int = 0
+    approved: int = 0
+
+
+class AccreditationCreate(Strict):
+    event_id: int = Field(gt=0)
+    journalist_id: int = Field(gt=0)
+    role: AccreditationRole = "journalist"
+
+
+class PublicAccreditationRequest(Strict):
+    """What the public form takes, and nothing more: name, outlet, contact, consent."""
+
+    full_name: Name
+    outlet: str = Field(min_length=2, max_length=300)
+    email: Email
+    phone: Phone | None = None
+    consent: Literal[True] = Field(
+        description="Consent to keep these details to handle the accreditation"
+    )
+
+
+class PublicAccreditationReceipt(BaseModel):
+    reference: str
+    event_id: int
+    status: str
+    message_ka: str
+    message_en: str
+
+
+class AccreditationRefusal(Strict):
+    reason: Reason
+
+
+class AccreditationPublic(BaseModel):
+    id: int
+    event_id: int
+    event_title_ka: str
+    journalist_id: int
+    journalist_name: str
+    outlet: OutletRef | None
+    status: str
+    source: str
+    role: str
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    refusal_reason: str | None
+    checked_in_at: datetime | None
+    checked_in_by: str | None
+    badge_url: str | None
+    badge_code: str | None = Field(
+        None, description="What the badge's QR code says (staff only; the door scans it)"
+    )
+
+
+class AccreditedJournalist(BaseModel):
+    accreditation_id: int
+    journalist_id: int
+    full_name: str
+    outlet: str | None
+    medium: str | None
+    role: str
+    checked_in_at: datetime | None
+
+
+class CheckIn(Strict):
+    code: str = Field(min_length=8, max_length=300, description="What the badge's QR code says")
+
+
+class CheckInResult(BaseModel):
+    accreditation: AccreditationPublic
+    already_checked_in: bool
+
+
+# Mailings and deliveries.
+
+
+class DeliveryPublic(Public):
+    id: int
+    journalist_id: int | None
+    email: str
+    name: str
+    message_id: str
+    status: str
+    attempts: int
+    smtp_answer: str | None
+    sent_at: datetime | None
+
+
+class MailingPublic(BaseModel):
+    id: int
+    kind: str
+    key: str
+    document_id: int | None
+    edition: int | None
+    document_type: str | None
+    event_id: int | None
+    subject_ka: str
+    created_at: datetime
+    completed_at: datetime | None
+    counts: dict[str, int]
+
+
+# Enquiries and responses.
+
+
+class EnquiryCreate(Strict):
+    kind: EnquiryKind
+    journalist_id: int | None = Field(None, gt=0)
+    outlet_id: int | None = Field(None, gt=0)
+    subject: str = Field(min_length=3, max_length=500)
+    question: str = Field(min_length=3, max_length=20_000)
+    channel: EnquiryChannel
+    received_at: AwareDatetime | None = None
+    deadline: AwareDatetime
+    owner: Account | None = None
+
+    @model_validator(mode="after")
+    def _someone_asked(self) -> EnquiryCreate:
+        if self.journalist_id is None and self.outlet_id is None:
+            raise ValueError("an enquiry comes from a journalist or an outlet")
+        return self
+
+
+class EnquiryPublic(BaseModel):
+    id: int
+    kind: str
+    journalist_id: int | None
+    journalist_name: str | None
+    outlet: OutletRef | None
+    subject: str
+    question: str
+    channel: str
+    received_at: datetime
+    deadline: datetime
+    logged_by: str
+    response_id: int | None
+    response_status: str | None
+
+
+class ResponseRequest(Strict):
+    owner: Account | None = None
+    due_at: AwareDatetime | None = None
+
+
+class DraftWrite(Strict):
+    channel: ResponseChannel
+    text_ka: str = Field(min_length=3, max_length=50_000)
+    text_en: str | None = Field(None, max_length=50_000)
+
+
+class ResponseDecision(Strict):
+    outcome: Literal["approve", "request_changes"]
+    comment: str | None = Field(None, max_length=5000)
+
+
+class ResponsePublic(Public):
+    id: int
+    item_id: int | None
+    enquiry_id: int | None
+    subject: str
+    status: str
+    owner: str | None
+    due_at: datetime
+    approval_required: bool
+    channel: str | None
+    text_ka: str | None
+    text_en: str | None
+    drafted_by: str | None
+    drafted_at: datetime | None
+    approved_by: str | None
+    approved_at: datetime | None
+    document_id: int | None
+    mailing_id: int | None
+    outcome: str | None
+    outcome_note: str | None
+    completed_at: datetime | None
+    created_by: str
+    created_at: datetime
+    workflow_id: str
+    on_time: bool | None = None
+
+
+class ResponseCase(BaseModel):
+    """What the media response workflow needs to run."""
+
+    response_id: int
+    subject: str
+    status: str
+    owner: str | None
+    created_by: str
+    due_at: datetime
+    approval_required: bool
+    approval_hours: float
+    channel: str | None
+    drafted_by: str | None
+    document_id: int | None
+    mailing_id: int | None
+
+
+class ResponseTransition(BaseModel):
+    action: Literal[
+        "draft_submitted", "changes_requested", "approved", "published", "sent", "cancelled"
+    ]
+    actor: str
+    comment: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class StatementDraft(BaseModel):
+    """The statement to create in the publishing service, in its author's name."""
+
+    title_ka: str
+    title_en: str | None
+    summary_ka: str | None
+    body_ka: str
+    body_en: str | None
+    author: str
+    document_id: int | None
+
+
+class StatementRecord(BaseModel):
+    document_id: int = Field(gt=0)
+
+
+class TaskNotice(BaseModel):
+    kind: Literal["reminder", "escalation"]
+    task_id: str
+    step: str
+    awaiting: list[str]
+    due_at: datetime
+
+
+# Monitoring.
+
+
+class ItemFields(Strict):
+    published_on: date
+    title: str = Field(min_length=3, max_length=1000)
+    link: HttpUrl | None = None
+    summary: str | None = Field(None, max_length=20_000)
+    topic: Topic | None = None
+    officials_mentioned: list[Annotated[str, Field(min_length=2, max_length=200)]] = Field(
+        default_factory=list, max_length=30
+    )
+    sentiment: Sentiment | None = None
+    response_needed: bool = False
+
+
+class ItemCreate(ItemFields):
+    outlet_id: int = Field(gt=0)
+    medium: Medium | None = Field(None, description="The outlet's medium unless given")
+
+
+class ItemUpdate(Strict):
+    published_on: date | None = None
+    medium: Medium | None = None
+    title: str | None = Field(None, min_length=3, max_length=1000)
+    link: HttpUrl | None = None
+    summary: str | None = Field(None, max_length=20_000)
+    topic: Topic | None = None
+    officials_mentioned: list[Annotated[str, Field(min_length=2, max_length=200)]] | None = None
+    sentiment: Sentiment | None = None
+    response_needed: bool | None = None
+    response_owner: Account | None = None
+
+
+class ItemPublic(BaseModel):
+    id: int
+    outlet: OutletRef
+    published_on: date
+    medium: str
+    title: str
+    link: str | None
+    summary: str | None
+    topic: str | None
+    officials_mentioned: list[str]
+    sentiment: str | None
+    response_needed: bool
+    source: str
+    response_id: int | None
+    response_status: str | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+class ItemPage(BaseModel):
+    items: list[ItemPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class FeedCreate(Strict):
+    outlet_id: int = Field(gt=0)
+    url: HttpUrl
+    keywords: list[Annotated[str, Field(min_length=2, max_length=100)]] = Field(
+        default_factory=list, description="Words an entry must hold; the settings' when empty"
+    )
+
+
+class FeedPublic(Public):
+    id: int
+    outlet_id: int
+    url: str
+    keywords: list[str]
+    active: bool
+    last_read_at: datetime | None
+    last_error: str | None
+    items_found: int
+
+
+class FeedReading(BaseModel):
+    feed_id: int
+    entries: int
+    recorded: int
+    duplicates: int
+    not_about_us: int
+    error: str | None = None
+
+
+class Count(BaseModel):
+    key: str
+    label: str
+    count: int
+
+
+class CoverageReport(BaseModel):
+    month: str
+    total: int
+    by_outlet: list[Count]
+    by_medium: list[Count]
+    by_topic: list[Count]
+    by_sentiment: list[Count]
+    responses_on_time: int
+    responses_late: int
+    responses_open: int
+
+
+# The media library.
+
+
+class LibraryItemPublic(BaseModel):
+    id: int
+    kind: str
+    caption_ka: str
+    caption_en: str | None
+    author: str
+    taken_on: date | None
+    event_id: int | None
+    visit_id: int | None
+    licence: str
+    consent: str
+    consent_note: str | None
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    width: int | None
+    height: int | None
+    location_removed: bool
+    file_url: str
+    thumbnail_url: str | None
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class LibraryItemUpdate(Strict):
+    caption_ka: str | None = Field(None, min_length=1, max_length=1000)
+    caption_en: str | None = Field(None, max_length=1000)
+    author: str | None = Field(None, min_length=1, max_length=200)
+    taken_on: date | None = None
+    event_id: int | None = Field(None, gt=0)
+    visit_id: int | None = Field(None, gt=0)
+    licence: Licence | None = None
+    consent: PeopleConsent | None = None
+    consent_note: str | None = Field(None, max_length=5000)

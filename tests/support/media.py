@@ -1,0 +1,214 @@
+"""A desk for media tests: the calls staff make, by role, over real HTTP; a real SMTP server
+(aiosmtpd) that records what it accepts; Georgian outlets and journalists."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+from typing import Any
+
+import httpx
+from aiosmtpd.controller import Controller
+
+from meria.testing.servers import free_port
+from tests.support.stack import Stack
+
+INTERPRESSNEWS = {
+    "name_ka": "ინტერპრესნიუსი",
+    "name_en": "Interpressnews",
+    "medium": "agency",
+    "region": "national",
+    "website": "https://www.interpressnews.ge/",
+    "newsroom_email": "news@interpressnews.ge",
+}
+IMEDI = {
+    "name_ka": "იმედი",
+    "name_en": "Imedi TV",
+    "medium": "tv",
+    "region": "national",
+    "website": "https://imedinews.ge/",
+}
+PUBLIC_BROADCASTER = {
+    "name_ka": "საზოგადოებრივი მაუწყებელი",
+    "name_en": "Georgian Public Broadcaster",
+    "medium": "tv",
+    "region": "national",
+    "website": "https://1tv.ge/",
+}
+RADIO_TAVISUPLEBA = {
+    "name_ka": "რადიო თავისუფლება",
+    "name_en": "Radio Tavisupleba (RFE/RL)",
+    "medium": "radio",
+    "region": "national",
+    "website": "https://www.radiotavisupleba.ge/",
+}
+KAKHETI_INFO = {
+    "name_ka": "კახეთის ხმა",
+    "name_en": "Voice of Kakheti",
+    "medium": "online",
+    "region": "კახეთი",
+    "newsroom_email": "info@kakhetiskhma.ge",
+}
+
+
+def consent(purpose: str = "press_distribution", given_on: str = "2026-09-01") -> dict[str, Any]:
+    return {
+        "purpose": purpose,
+        "given_on": given_on,
+        "method": "written",
+        "wording": "თანახმა ვარ, მივიღო მერიის პრესრელიზები ელფოსტით.",
+    }
+
+
+def journalist(full_name: str, email: str, outlet_id: int | None, **fields: Any) -> dict[str, Any]:
+    return {
+        "full_name": full_name,
+        "outlet_id": outlet_id,
+        "email": email,
+        "beats": fields.pop("beats", ["local_government"]),
+        "languages": fields.pop("languages", ["ka"]),
+        "consents": fields.pop(
+            "consents", [consent(), consent("accreditation"), consent("enquiries")]
+        ),
+        **fields,
+    }
+
+
+class MediaDesk:
+    """One person's HTTP session with the media service."""
+
+    def __init__(self, stack: Stack, http: httpx.AsyncClient, user: str, *roles: str) -> None:
+        self.stack = stack
+        self.http = http
+        self.user = user
+        self.headers = stack.headers(*roles, user=user) if roles else {}
+        self.base = stack.urls["media"]
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.request(method, f"{self.base}{path}", headers=self.headers, **kwargs)
+
+    async def ok(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self.call(method, path, **kwargs)
+        assert response.status_code < 300, (
+            f"{method} {path}: {response.status_code} {response.text}"
+        )
+        if response.headers.get("content-type", "").startswith("application/json"):
+            return response.json()
+        return response.content
+
+    async def refused(self, status: int, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        response = await self.call(method, path, **kwargs)
+        assert response.status_code == status, (
+            f"{method} {path}: expected {status}, got {response.status_code} {response.text}"
+        )
+        assert response.headers["content-type"].startswith("application/problem+json")
+        found: dict[str, Any] = response.json()
+        return found
+
+    async def wait_for(self, path: str, check: Any, what: str, timeout: float = 30) -> Any:
+        found: Any = None
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    response = await self.call("GET", path)
+                    if response.status_code == 200:
+                        found = response.json()
+                        if check(found):
+                            return found
+                    await asyncio.sleep(0.1)
+        except TimeoutError:
+            raise AssertionError(f"{path} never {what}: {json.dumps(found)[:1500]}") from None
+
+
+@dataclass
+class Mailbox:
+    """What a real SMTP server (aiosmtpd) accepted; some addresses refused, in turn."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    refusals: dict[str, list[str]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(  # aiosmtpd calls its hooks by these names
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        with self.lock:
+            answers = self.refusals.get(address)
+            if answers:
+                return answers[0] if answers[0].startswith("5") else answers.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.original_content or envelope.content, policy=default)
+        assert isinstance(message, EmailMessage)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for m in self.messages if address in str(m["To"])]
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.messages)
+
+
+@contextmanager
+def smtp_server(mailbox: Mailbox | None = None) -> Iterator[tuple[Mailbox, int]]:
+    mailbox = mailbox or Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()
+
+
+def today() -> str:
+    return date.today().isoformat()
+
+
+async def media_events(stack: Stack) -> list[dict[str, Any]]:
+    """Every event of the media stream so far, in order, as CloudEvents."""
+    bus = stack.runtime("media").bus
+    events: list[dict[str, Any]] = []
+    info = await bus.js.stream_info("MEDIA")
+    for sequence in range(info.state.first_seq, info.state.last_seq + 1):
+        message = await bus.js.get_msg("MEDIA", sequence)
+        if message.data:
+            events.append(json.loads(message.data))
+    return events
+
+
+def kind(event: dict[str, Any]) -> str:
+    """`accreditation.approved` from `ge.meria.media.accreditation.approved.v1`."""
+    return ".".join(event["type"].split(".")[3:5])
+
+
+async def wait_for_events(stack: Stack, kinds: set[str], timeout: float = 20) -> list[Any]:
+    """The media stream once it carries every event type in `kinds`."""
+    events: list[dict[str, Any]] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                try:
+                    events = await media_events(stack)
+                except Exception:  # the stream appears with the relay's first publish
+                    events = []
+                if kinds <= {kind(event) for event in events}:
+                    return events
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError(
+            f"missing events {kinds - {kind(e) for e in events}}; got {[kind(e) for e in events]}"
+        ) from None
