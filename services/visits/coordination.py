@@ -177,7 +177,14 @@ async def change_dates(
                 status_now=visit.status,
             )
         previous = (visit.arrival_on, visit.departure_on)
-        dues = move_due_dates(visit, change.arrival_on, change.departure_on, settings)
+        dues = move_due_dates(
+            visit,
+            change.arrival_on,
+            change.departure_on,
+            settings,
+            arrives_at=change.arrives_at,
+            departs_at=change.departs_at,
+        )
         apply(
             session,
             visit,

@@ -77,6 +77,10 @@ class Visit(Base):
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     arrival_on: Mapped[date] = mapped_column(Date, index=True)
     departure_on: Mapped[date] = mapped_column(Date)
+    # When known, the hour the delegation lands or leaves: the visit begins and ends then
+    # rather than at midnight.
+    arrives_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    departs_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     responsible: Mapped[str | None] = mapped_column(String(200))
     press_editor: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(200))

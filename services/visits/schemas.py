@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from services.visits.checklists import Anchor, VisitKind
+from services.visits.checklists import TBILISI, Anchor, VisitKind
 
 PartnerKind = Literal[
     "sister_city",
@@ -208,14 +208,32 @@ class VisitFields(Strict):
     )
 
 
-def _check_dates(arrival_on: date | None, departure_on: date | None) -> None:
+def _check_dates(
+    arrival_on: date | None,
+    departure_on: date | None,
+    arrives_at: datetime | None = None,
+    departs_at: datetime | None = None,
+) -> None:
     if arrival_on and departure_on and departure_on < arrival_on:
         raise ValueError("departure_on: the departure cannot come before the arrival")
     if arrival_on and departure_on and (departure_on - arrival_on).days > 90:
         raise ValueError("departure_on: a visit lasts at most 90 days")
+    if arrives_at and arrives_at.astimezone(TBILISI).date() != arrival_on:
+        raise ValueError("arrives_at: the arrival time falls on the arrival day (Tbilisi time)")
+    if departs_at and departs_at.astimezone(TBILISI).date() != departure_on:
+        raise ValueError("departs_at: the departure time falls on the departure day (Tbilisi time)")
+    if arrives_at and departs_at and departs_at <= arrives_at:
+        raise ValueError("departs_at: the delegation leaves after it arrives")
 
 
-class VisitCreate(VisitFields):
+class VisitTimes(Strict):
+    arrives_at: AwareDatetime | None = Field(
+        None, description="The hour of arrival, when known (a flight's landing)"
+    )
+    departs_at: AwareDatetime | None = Field(None, description="The hour of departure")
+
+
+class VisitCreate(VisitFields, VisitTimes):
     """A visit request: an incoming delegation or an outgoing visit, for the mayor to approve."""
 
     kind: VisitKind
@@ -225,7 +243,7 @@ class VisitCreate(VisitFields):
 
     @model_validator(mode="after")
     def _dates(self) -> VisitCreate:
-        _check_dates(self.arrival_on, self.departure_on)
+        _check_dates(self.arrival_on, self.departure_on, self.arrives_at, self.departs_at)
         return self
 
 
@@ -247,18 +265,18 @@ class VisitUpdate(Strict):
     press_editor: Account | None = None
 
 
-class DatesChange(Strict):
+class DatesChange(VisitTimes):
     arrival_on: date
     departure_on: date
     reason: Reason
 
     @model_validator(mode="after")
     def _dates(self) -> DatesChange:
-        _check_dates(self.arrival_on, self.departure_on)
+        _check_dates(self.arrival_on, self.departure_on, self.arrives_at, self.departs_at)
         return self
 
 
-class Postponement(Strict):
+class Postponement(VisitTimes):
     reason: Reason
     arrival_on: date | None = Field(
         None, description="The new arrival; absent: until further notice"
@@ -269,7 +287,7 @@ class Postponement(Strict):
     def _dates(self) -> Postponement:
         if (self.arrival_on is None) != (self.departure_on is None):
             raise ValueError("arrival_on and departure_on: give both new dates, or neither")
-        _check_dates(self.arrival_on, self.departure_on)
+        _check_dates(self.arrival_on, self.departure_on, self.arrives_at, self.departs_at)
         return self
 
 
@@ -528,6 +546,8 @@ class VisitSummary(BaseModel):
     city: str | None
     arrival_on: date
     departure_on: date
+    arrives_at: datetime | None
+    departs_at: datetime | None
     responsible: str | None
     member_count: int
     open_task_count: int

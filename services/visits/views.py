@@ -53,6 +53,8 @@ def visit_summary(visit: Visit) -> VisitSummary:
         city=visit.city,
         arrival_on=visit.arrival_on,
         departure_on=visit.departure_on,
+        arrives_at=visit.arrives_at,
+        departs_at=visit.departs_at,
         responsible=visit.responsible,
         member_count=member_count(visit),
         open_task_count=len(open_tasks),

@@ -261,12 +261,13 @@ def visit_facts(visit: Visit) -> dict[str, Any]:
 
 
 def arrival_at(visit: Visit) -> datetime:
-    return checklists.day_start(visit.arrival_on)
+    """When the visit begins: the hour of arrival, else the arrival day's midnight."""
+    return visit.arrives_at or checklists.day_start(visit.arrival_on)
 
 
 def end_at(visit: Visit) -> datetime:
-    """Midnight after the departure day: the visit is over."""
-    return checklists.day_start(visit.departure_on + timedelta(days=1))
+    """When the visit is over: the hour of departure, else midnight after that day."""
+    return visit.departs_at or checklists.day_start(visit.departure_on + timedelta(days=1))
 
 
 def task_spec(task: LogisticsTask) -> TaskSpec:
@@ -292,7 +293,13 @@ def _due(task: LogisticsTask, visit: Visit, settings: VisitsSettings) -> datetim
 
 
 def move_due_dates(
-    visit: Visit, arrival_on: date, departure_on: date, settings: VisitsSettings
+    visit: Visit,
+    arrival_on: date,
+    departure_on: date,
+    settings: VisitsSettings,
+    *,
+    arrives_at: datetime | None = None,
+    departs_at: datetime | None = None,
 ) -> dict[str, datetime]:
     """New dates for the visit, and every open task's due time moved with them: counted
     afresh from its anchor, or, when set by hand, moved as far as its anchor moved."""
@@ -301,6 +308,7 @@ def move_due_dates(
         "departure": departure_on - visit.departure_on,
     }
     visit.arrival_on, visit.departure_on = arrival_on, departure_on
+    visit.arrives_at, visit.departs_at = arrives_at, departs_at
     dues: dict[str, datetime] = {}
     for task in visit.tasks:
         if task.status != TaskStatus.OPEN:
@@ -516,7 +524,9 @@ def _check_within_visit(visit: Visit, starts_at: datetime, ends_at: datetime) ->
             "ends_at: an item ends after it starts",
             errors=[{"field": "ends_at", "message": "before the start"}],
         )
-    if starts_at < arrival_at(visit) or ends_at > end_at(visit):
+    first_day = checklists.day_start(visit.arrival_on)
+    after_last = checklists.day_start(visit.departure_on + timedelta(days=1))
+    if starts_at < first_day or ends_at > after_last:
         raise Problem(
             422,
             "Outside the visit",

@@ -102,6 +102,13 @@ async def test_a_request_gets_its_checklist_with_due_dates_counted_from_arrival(
     assert not tasks["gifts"]["required"] and tasks["security"]["required"]
     assert tasks["accommodation"]["task_id"] == f"visit-{visit['id']}-task-accommodation"
 
+    # The hour of landing, when known, is kept with the date.
+    timed = await office.protocol.ok(
+        "POST", "/visits", json=delegation(arrival, arrives_at=tbilisi_time(arrival, 14, 20))
+    )
+    assert datetime.fromisoformat(timed["arrives_at"]).astimezone(TBILISI).hour == 14
+    assert timed["departs_at"] is None
+
     # An outgoing visit starts with the travel checklist.
     trip = await office.protocol.ok("POST", "/visits", json=study_trip(in_days(45)))
     keys = {task["key"] for task in trip["tasks"]}
@@ -112,7 +119,7 @@ async def test_a_request_gets_its_checklist_with_due_dates_counted_from_arrival(
     listed = await office.editor.ok("GET", "/visits", params={"direction": "outgoing"})
     assert [item["id"] for item in listed["items"]] == [trip["id"]]
     found = await office.editor.ok("GET", "/visits", params={"text": "ბირშტონასის"})
-    assert found["total"] == 1 and found["items"][0]["open_task_count"] == 12
+    assert found["total"] == 2 and found["items"][0]["open_task_count"] == 12
 
     # The request went out on the bus, without anyone's personal data.
     events = await wait_for_events(office.stack, {"visit.requested"})
@@ -132,6 +139,14 @@ async def test_bad_requests_are_refused_and_change_nothing(office: Office) -> No
         delegation(arrival, partner_id=999),
         delegation(arrival, kind="holiday"),
         {**delegation(arrival), "title_ka": ""},
+        # The landing hour falls on the arrival day, Tbilisi time.
+        delegation(arrival, arrives_at=tbilisi_time(arrival + timedelta(days=1), 14)),
+        delegation(
+            arrival,
+            days=1,
+            arrives_at=tbilisi_time(arrival, 14),
+            departs_at=tbilisi_time(arrival, 9),
+        ),
     ]
     for body in refusals:
         response = await protocol.call("POST", "/visits", json=body)

@@ -189,3 +189,9 @@ async def wait_for_events(
 def kind(event: dict[str, Any]) -> str:
     """`visit.approved` from `ge.meria.visits.visit.approved.v1`."""
     return ".".join(event["type"].split(".")[3:5])
+
+
+REPORT_TEXT = {
+    "outcomes_ka": "ახმეტამ და ბირშტონასმა შეათანხმეს ღვინის ტურიზმის ერთობლივი მარშრუტი.",
+    "outcomes_en": "Akhmeta and Birštonas agreed a joint wine tourism route.",
+}
