@@ -49,7 +49,8 @@ Cases, one JSON line each:
   connection, `--rounds` times (after one uncounted round): p50/p95/p99/max of the
   HTTP request in ms (the whole `/search` page), and per query its median and its
   number of hits (the site counts them up to its cap, `RANKED` in the search module;
-  `more_hits` says there were more, of which the newest `RANKED` were ranked). Each
+  `more_hits` says there were more, of which the newest `RANKED` were shown), and the
+  server's CPU time per search and share of one CPU over the counted rounds. Each
   request carries a distinct unused parameter, so that the site's page cache cannot
   answer it. Target: p95 ≤ 50 ms (embedded SQLite, the default).
 - `search_function`: the same queries through `services.website.search.search` called in
@@ -1057,11 +1058,15 @@ def search_case(
         connection = http.client.HTTPConnection("127.0.0.1", website.port, timeout=60)
         timings: dict[str, list[float]] = {query: [] for query in queries}
         number = 0
+        cpu_before = wall_before = 0.0
         for round_number in range(rounds + 1):
+            if round_number == 1:
+                cpu_before = cpu_seconds(website.process.pid)
+                wall_before = time.perf_counter()
             for query in queries:
                 started = time.perf_counter()
-                # A distinct unused parameter on every request: a response cache, should
-                # the site get one, must not turn this into a measurement of the cache.
+                # A distinct unused parameter on every request: the site's page cache must
+                # not turn this into a measurement of the cache.
                 number += 1
                 connection.request("GET", f"/search?q={urllib.parse.quote(query)}&n={number}")
                 response = connection.getresponse()
@@ -1073,11 +1078,19 @@ def search_case(
                     )
                 if round_number > 0:  # the first round warms up
                     timings[query].append(elapsed)
+        server_cpu = cpu_seconds(website.process.pid) - cpu_before
+        wall = time.perf_counter() - wall_before
         connection.close()
     finally:
         website.stop()
     everything = [value for values in timings.values() for value in values]
     http_summary = summary(everything)
+    # The server's own CPU time per search: a latency far above it means the server
+    # waited, for the client or for a CPU it shares with the rest of the machine.
+    http_summary |= {
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, len(everything)), 2),
+        "server_cpu_share": round(server_cpu / max(wall, 1e-9), 2),
+    }
 
     # The search function itself, in this process, with SQL time split out.
     hits_of: dict[str, int] = {}

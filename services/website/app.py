@@ -16,11 +16,11 @@ from meria.web import build_app
 from services.website.caching import CachingMiddleware
 from services.website.feeds import router as feeds_router
 from services.website.files import keep_fetching
-from services.website.freshness import Freshness
+from services.website.freshness import Freshness, Remembered
 from services.website.handlers import subscriptions
 from services.website.models import Base, bus_tables
 from services.website.page_cache import PageCache, keep_pages
-from services.website.pages import language_of, render
+from services.website.pages import language_of, navigation, render
 from services.website.pages import router as pages_router
 from services.website.settings import WebsiteSettings
 from services.website.texts import TEXT
@@ -57,10 +57,13 @@ def create_app(settings: WebsiteSettings | None = None) -> FastAPI:
     app.add_middleware(CachingMiddleware)
     settings = app.state.settings
     assert isinstance(settings, WebsiteSettings)
+    runtime = app.state.runtime
+    freshness = Freshness(runtime.db(), settings.page_cache_check_seconds)
+    app.state.menu = Remembered(freshness, lambda: navigation(runtime))
     pages = None
     if settings.page_cache_megabytes:
         pages = PageCache(
-            Freshness(app.state.runtime.db(), settings.page_cache_check_seconds),
+            freshness,
             max_bytes=settings.page_cache_megabytes * 1024 * 1024,
             seconds=settings.page_cache_seconds,
         )

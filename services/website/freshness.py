@@ -10,7 +10,9 @@ the site) notice the row within a second or so (`Freshness.version`).
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +23,7 @@ from services.website.models import ReadModelVersion
 
 log = get_logger(__name__)
 VERSION_ROW = 1
+T = TypeVar("T")
 
 
 class CommittedHere:
@@ -80,3 +83,21 @@ class Freshness:
             except Exception as error:  # pages already rendered are still worth serving
                 log.warning("website.version_unknown", error=str(error).splitlines()[0][:200])
         return self.here.count, self.stored
+
+
+class Remembered(Generic[T]):
+    """Something every page shows (the menu of standing pages), read once per version of
+    the read model."""
+
+    def __init__(self, freshness: Freshness, read: Callable[[], Awaitable[T]]) -> None:
+        self.freshness = freshness
+        self.read = read
+        self._version: tuple[int, int] | None = None
+        self._value: T | None = None
+
+    async def get(self) -> T:
+        version = await self.freshness.version()  # before reading: never newer than the value
+        if self._value is None or version != self._version:
+            self._value = await self.read()
+            self._version = version
+        return self._value

@@ -28,6 +28,7 @@ from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import request_runtime
 from services.website.files import stored_path
+from services.website.freshness import Remembered
 from services.website.models import PublicAttachment, PublicDocument, PublicEdition, PublicEvent
 from services.website.search import Found, search
 from services.website.settings import WebsiteSettings
@@ -97,6 +98,12 @@ async def navigation(runtime: Runtime) -> list[PublicDocument]:
         return list(pages)
 
 
+async def menu(request: Request, runtime: Runtime) -> list[PublicDocument]:
+    """The standing pages in the site's menu, read once per version of the read model."""
+    remembered: Remembered[list[PublicDocument]] | None = getattr(request.app.state, "menu", None)
+    return await remembered.get() if remembered is not None else await navigation(runtime)
+
+
 async def render(
     request: Request, runtime: Runtime, template: str, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
@@ -110,7 +117,7 @@ async def render(
             "other_url": localized(request.url.path, "en" if language == "ka" else "ka")
             + (f"?{request.url.query}" if request.url.query else ""),
             "url": lambda path: localized(path, language),
-            "nav": await navigation(runtime),
+            "nav": await menu(request, runtime),
             "pick": lambda ka, en: pick(language, ka, en),
             "type_label": lambda kind: type_label(language, kind),
             "document_path": lambda document: document_path(document, language),

@@ -115,11 +115,14 @@ class Site:
         return read
 
 
-async def open_site(tmp_path: Path, url: str, check_seconds: float = 3600.0) -> AsyncIterator[Site]:
+async def open_site(
+    tmp_path: Path, url: str, check_seconds: float = 3600.0, megabytes: int = 64
+) -> AsyncIterator[Site]:
     settings = WebsiteSettings(
         database_url=url,
         var_dir=tmp_path / "var",
         page_cache_check_seconds=check_seconds,
+        page_cache_megabytes=megabytes,
     )
     app = create_app(settings)
     database: Database = app.state.runtime.db()
@@ -300,6 +303,38 @@ async def test_frequent_words_are_counted_up_to_a_limit_and_shown_newest_first(
     assert "More than 3 results" in english.text
     rare = await site.get("/search", params={"q": "ხიდი"})
     assert "1 შედეგი" in rare.text and BRIDGE in rare.text
+
+
+def standing_page(document_id: int, slug: str, title: str) -> DocumentPublished:
+    return DocumentPublished(
+        document_id=document_id,
+        edition=1,
+        document_type="web_page",
+        title=LocalizedText(ka=title),
+        body_html=LocalizedText(ka=f"<p>{title}</p>"),
+        published_at=datetime(2026, 11, 1, 10, 0, tzinfo=UTC),
+        slug=slug,
+        nav_section=slug,
+        nav_order=document_id,
+    )
+
+
+@pytest.mark.parametrize("megabytes", [64, 0], ids=["pages kept", "no page cache"])
+async def test_the_menu_follows_the_standing_pages(
+    tmp_path: Path, new_database: DatabaseFactory, megabytes: int
+) -> None:
+    url = await new_database("website_menu")
+    async for site in open_site(tmp_path, url, megabytes=megabytes):
+        await site.apply(news(1, SQUARE))
+        assert 'href="/pages/contacts"' not in (await site.get("/news/1")).text
+        await site.apply(standing_page(9, "contacts", "კონტაქტები"))
+        for path in ("/news/1", "/news", "/"):
+            assert 'href="/pages/contacts"' in (await site.get(path)).text, path
+        # The menu is read once per change of the read model, not once per page.
+        site.rendered()
+        assert 'href="/en/pages/contacts"' in (await site.get("/en/news")).text
+        assert site.statements, "the page was rendered"
+        assert not any("ORDER BY public_documents.nav_section" in s for s in site.statements)
 
 
 class FixedVersion(Freshness):
