@@ -19,10 +19,14 @@ from meria.logging import get_logger
 from meria.runtime import Runtime, ServiceParts
 from meria.web import build_app
 from workflows.activities.clients import service_clients
+from workflows.activities.events import EventsActivities
+from workflows.activities.media import MediaActivities
 from workflows.activities.publishing import PublishingActivities
 from workflows.activities.tasks import TaskActivities
 from workflows.activities.visits import VisitsActivities
 from workflows.human_task import HumanTaskWorkflow
+from workflows.meeting import MeetingWorkflow
+from workflows.press_conference import PressConferenceWorkflow
 from workflows.publication import DocumentPublicationWorkflow
 from workflows.settings import WorkerSettings
 from workflows.visit import DelegationVisitWorkflow
@@ -32,6 +36,8 @@ log = get_logger(__name__)
 WORKFLOWS: Sequence[type] = (
     DocumentPublicationWorkflow,
     DelegationVisitWorkflow,
+    PressConferenceWorkflow,
+    MeetingWorkflow,
     HumanTaskWorkflow,
 )
 PASSTHROUGH = ("pydantic", "pydantic_core", "annotated_types", "meria", "httpx", "structlog")
@@ -42,6 +48,8 @@ def activities(settings: Settings) -> list[Any]:
     publishing = PublishingActivities(clients["publishing"])
     tasks = TaskActivities(clients)
     visits = VisitsActivities(clients["visits"], clients["publishing"])
+    events = EventsActivities(clients["events"], clients["publishing"])
+    media = MediaActivities(clients["media"])
     return [
         publishing.load_case,
         publishing.record_transition,
@@ -52,6 +60,13 @@ def activities(settings: Settings) -> list[Any]:
         visits.record_task_outcome,
         visits.report_not_ready,
         visits.publish_results,
+        events.load_case,
+        events.record_transition,
+        events.record_task_outcome,
+        events.publish_announcement,
+        media.open_accreditation,
+        media.close_accreditation,
+        media.remind_accredited,
     ]
 
 

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -23,8 +24,12 @@ from temporalio.worker import Worker
 
 from meria.servers import binary
 from meria.temporal import register_search_attributes
+from services.events.schemas import ActionSpec
 from tests.support import workflow_stubs as stubs
+from workflows.event_changes import Moved, Reasoned
 from workflows.human_task import HumanTaskWorkflow, TaskDecision, TaskInput
+from workflows.meeting import MeetingInput, MeetingWorkflow, NewAction
+from workflows.press_conference import PressConferenceInput, PressConferenceWorkflow
 from workflows.publication import (
     Actor,
     DocumentPublicationWorkflow,
@@ -155,11 +160,114 @@ async def delegation_visit(client: Client, queue: str, env: WorkflowEnvironment,
     await handle.result()
 
 
+async def _open_task(
+    client: Client, handle: Any, query: Any, key: str, user: str, role: str, outcome: str
+) -> None:
+    for _ in range(200):
+        status = await handle.query(query)
+        found = [t for t in status.tasks if t.key == key]
+        if found:
+            await client.get_workflow_handle(found[0].task_id).execute_update(
+                HumanTaskWorkflow.decide,
+                TaskDecision(user=user, roles=[role], outcome=outcome, comment="შესრულდა"),
+            )
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"no open task {key}")
+
+
+async def press_conference_held(
+    client: Client, queue: str, env: WorkflowEnvironment, id: str
+) -> None:
+    """Advisory, accreditation, the reminder the day before, held, the press release."""
+    handle = await client.start_workflow(
+        PressConferenceWorkflow.run,
+        PressConferenceInput(case_id=1, event_id=1),
+        id=id,
+        task_queue=queue,
+    )
+    await env.sleep(timedelta(days=4, hours=2))
+    await _open_task(
+        client, handle, PressConferenceWorkflow.status, "press_release", "giorgi.media",
+        "media_officer", "done",
+    )  # fmt: skip
+    await handle.result()
+
+
+async def press_conference_moved_and_cancelled(
+    client: Client, queue: str, env: WorkflowEnvironment, id: str
+) -> None:
+    """Postponed, moved to a new event a week later, then cancelled with a notice."""
+    handle = await client.start_workflow(
+        PressConferenceWorkflow.run,
+        PressConferenceInput(case_id=3, event_id=3),
+        id=id,
+        task_queue=queue,
+    )
+    planner = {"user": "giorgi.media", "roles": ["media_officer"]}
+    await env.sleep(timedelta(hours=1))
+    await handle.execute_update(
+        PressConferenceWorkflow.postpone, Reasoned(**planner, reason="მერი თბილისშია")
+    )
+    await env.sleep(timedelta(days=5))
+    starts_at = await env.get_current_time() + timedelta(days=7)
+    stubs.EVENT_CASES[5] = stubs.event_case(5, "press_conference", starts_at, case_id=3)
+    await handle.execute_update(
+        PressConferenceWorkflow.reschedule,
+        Moved(**planner, reason="ახალი თარიღი", event_id=5, starts_at=starts_at,
+              ends_at=starts_at + timedelta(hours=1)),
+    )  # fmt: skip
+    await env.sleep(timedelta(days=3))
+    await handle.execute_update(
+        PressConferenceWorkflow.cancel, Reasoned(**planner, reason="გზა ჩაიკეტა")
+    )
+    await handle.result()
+
+
+async def meeting_with_a_foundation(
+    client: Client, queue: str, env: WorkflowEnvironment, id: str
+) -> None:
+    """The briefing note, the meeting, the minutes and an action: closed."""
+    handle = await client.start_workflow(
+        MeetingWorkflow.run, MeetingInput(case_id=2, event_id=2), id=id, task_queue=queue
+    )
+    await _open_task(
+        client, handle, MeetingWorkflow.status, "briefing", "ana.protocol", "protocol_officer",
+        "done",
+    )  # fmt: skip
+    await env.sleep(timedelta(days=4, hours=2))
+    now = await env.get_current_time()
+    await handle.execute_update(
+        MeetingWorkflow.add_action,
+        NewAction(
+            user="ana.protocol",
+            roles=["protocol_officer"],
+            action=ActionSpec(
+                id=1, key="action-1", title_ka="სასტუმროების სია", owner="levan.protocol",
+                owner_role="protocol_officer", due_at=now + timedelta(days=3), status="open",
+            ),
+        ),
+    )  # fmt: skip
+    await env.sleep(timedelta(days=2))
+    await _open_task(
+        client, handle, MeetingWorkflow.status, "minutes", "ana.protocol", "protocol_officer",
+        "done",
+    )  # fmt: skip
+    await _open_task(
+        client, handle, MeetingWorkflow.status, "action-1", "levan.protocol",
+        "protocol_officer", "done",
+    )  # fmt: skip
+    await handle.result()
+
+
 SCENARIOS: dict[str, Scenario] = {
     "document_publication-press_release": press_release,
     "document_publication-legal_act_with_changes": legal_act_with_changes,
     "human_task-escalated": escalated_task,
     "delegation_visit-incoming": delegation_visit,
+    "press_conference-held": press_conference_held,
+    "press_conference-moved_and_cancelled": press_conference_moved_and_cancelled,
+    "meeting-foundation": meeting_with_a_foundation,
 }
 
 

@@ -1,5 +1,5 @@
 """Stand-in activities for workflow tests that need no services: they answer as the
-publishing and visits services would and remember what they were asked."""
+publishing, visits, events and media services would and remember what they were asked."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 
+from services.events.schemas import EventCase
 from services.publishing.routes import default_route
 from services.publishing.schemas import (
     CaseInfo,
@@ -17,6 +18,13 @@ from services.publishing.schemas import (
     TransitionResult,
 )
 from services.visits.schemas import TaskSpec, VisitCase
+from workflows.activities.events import (
+    AnnouncementRequest,
+    EventRef,
+    RecordEventTaskOutcome,
+    RecordEventTransition,
+)
+from workflows.activities.media import AccreditationWindow, AccreditedReminder, WindowClosing
 from workflows.activities.publishing import EditionRef, RecordTransition
 from workflows.activities.tasks import TaskNoticeRequest
 from workflows.activities.visits import (
@@ -211,6 +219,94 @@ async def publish_results(visit: VisitRef) -> int:
     return 900 + visit.visit_id
 
 
+# Events, as the events service would keep them: a press conference or a meeting a few
+# days ahead; a new date is a new event of the same case.
+EVENT_CASES: dict[int, EventCase] = {}
+EVENT_RECORDS: list[str] = []
+MEDIA_CALLS: list[str] = []
+
+
+def event_case(
+    event_id: int, kind: str, starts_at: datetime, *, case_id: int | None = None
+) -> EventCase:
+    briefing = kind == "foundation_meeting"
+    return EventCase(
+        event_id=event_id,
+        case_id=case_id or event_id,
+        kind=kind,
+        state="scheduled",
+        subject="მერის პრესკონფერენცია თუშეთის გზის სეზონის გახსნის შესახებ"
+        if kind == "press_conference"
+        else "შეხვედრა გაეროს განვითარების პროგრამასთან",
+        title_en=None,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+        public=kind == "press_conference",
+        responsible="giorgi.media" if kind == "press_conference" else "ana.protocol",
+        created_by="ana.protocol",
+        follow_up_kind="press_release" if kind == "press_conference" else None,
+        reminder_lead_hours=24,
+        accreditation_closes_hours=2,
+        follow_up_due_hours=24,
+        briefing_required=briefing,
+        briefing_due_at=starts_at - timedelta(days=2) if briefing else None,
+        briefing_status="due" if briefing else None,
+        minutes_due_hours=72,
+        minutes_written=False,
+        follow_up_closed=False,
+        advisory_document_id=None,
+        notice_document_id=None,
+        actions=[],
+    )
+
+
+@activity.defn(name="events.load_case")
+async def load_event_case(event: EventRef) -> EventCase:
+    if event.event_id not in EVENT_CASES:
+        now = activity.info().current_attempt_scheduled_time
+        kind = "press_conference" if event.event_id % 2 else "foundation_meeting"
+        EVENT_CASES[event.event_id] = event_case(event.event_id, kind, now + timedelta(days=4))
+    return EVENT_CASES[event.event_id]
+
+
+@activity.defn(name="events.record_transition")
+async def record_event_transition(request: RecordEventTransition) -> EventCase:
+    EVENT_RECORDS.append(request.transition.action)
+    case = EVENT_CASES[request.event.event_id]
+    if request.transition.action == "complete" and case.state == "scheduled":
+        case.state = "completed"
+    if request.transition.action == "close_follow_up":
+        case.follow_up_closed = True
+    return case
+
+
+@activity.defn(name="events.record_task_outcome")
+async def record_event_task_outcome(request: RecordEventTaskOutcome) -> None:
+    EVENT_RECORDS.append(f"{request.key}:{request.outcome.outcome}")
+
+
+@activity.defn(name="events.publish_announcement")
+async def publish_announcement(request: AnnouncementRequest) -> int:
+    EVENT_RECORDS.append(f"{request.purpose}:{request.event.event_id}")
+    return (700 if request.purpose == "advisory" else 800) + request.event.event_id
+
+
+@activity.defn(name="media.open_accreditation")
+async def open_accreditation(window: AccreditationWindow) -> None:
+    MEDIA_CALLS.append(f"open:{window.event_id}:{window.closes_at.isoformat()}")
+
+
+@activity.defn(name="media.close_accreditation")
+async def close_accreditation(closing: WindowClosing) -> None:
+    MEDIA_CALLS.append(f"close:{closing.event_id}")
+
+
+@activity.defn(name="media.remind_accredited")
+async def remind_accredited(reminder: AccreditedReminder) -> int | None:
+    MEDIA_CALLS.append(f"remind:{reminder.key}")
+    return 2
+
+
 ACTIVITIES = [
     load_case,
     record_transition,
@@ -221,4 +317,11 @@ ACTIVITIES = [
     record_visit_task_outcome,
     report_not_ready,
     publish_results,
+    load_event_case,
+    record_event_transition,
+    record_event_task_outcome,
+    publish_announcement,
+    open_accreditation,
+    close_accreditation,
+    remind_accredited,
 ]

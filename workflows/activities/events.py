@@ -1,0 +1,121 @@
+"""Activities of the press-conference and meeting workflows that act through the events
+service's API, and through the publishing service's for the media advisory and the notice
+of a cancelled press conference."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+from temporalio import activity
+
+from meria.auth import User
+from services.events.schemas import AnnouncementDraft, EventCase, TaskOutcome, TransitionRequest
+from workflows.activities.clients import ServiceClient
+
+
+class EventRef(BaseModel):
+    event_id: int
+
+    @property
+    def path(self) -> str:
+        return f"/events/{self.event_id}"
+
+
+class RecordEventTransition(BaseModel):
+    event: EventRef
+    transition: TransitionRequest
+
+
+class RecordEventTaskOutcome(BaseModel):
+    event: EventRef
+    key: str
+    outcome: TaskOutcome
+
+
+class AnnouncementRequest(BaseModel):
+    event: EventRef
+    purpose: Literal["advisory", "notice"]
+
+
+def _key() -> str:
+    # Stable across the retries of one activity, distinct for every activity of a run.
+    info = activity.info()
+    return f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
+
+
+class EventsActivities:
+    def __init__(self, events: ServiceClient, publishing: ServiceClient) -> None:
+        self.events = events
+        self.publishing = publishing
+
+    @activity.defn(name="events.load_case")
+    async def load_case(self, event: EventRef) -> EventCase:
+        response = await self.events.request("GET", f"{event.path}/case")
+        return EventCase.model_validate(response.json())
+
+    @activity.defn(name="events.record_transition")
+    async def record_transition(self, request: RecordEventTransition) -> EventCase:
+        response = await self.events.request(
+            "POST",
+            f"{request.event.path}/transitions",
+            idempotency_key=_key(),
+            json=request.transition.model_dump(mode="json"),
+        )
+        return EventCase.model_validate(response.json())
+
+    @activity.defn(name="events.record_task_outcome")
+    async def record_task_outcome(self, request: RecordEventTaskOutcome) -> None:
+        await self.events.request(
+            "POST",
+            f"{request.event.path}/tasks/{request.key}/outcome",
+            idempotency_key=_key(),
+            json=request.outcome.model_dump(mode="json"),
+        )
+
+    @activity.defn(name="events.publish_announcement")
+    async def publish_announcement(self, request: AnnouncementRequest) -> int:
+        """Create the media advisory (or the notice of cancellation) as an announcement in
+        the publishing service, in the name of the event's press officer, and submit it;
+        publishing runs its own approval and publication.
+
+        Each step looks first at what an earlier attempt did: the event keeps the
+        document's id as soon as it exists, and a submitted document is not submitted
+        again.
+        """
+        path = request.event.path
+        response = await self.events.request(
+            "GET", f"{path}/announcement-draft?purpose={request.purpose}"
+        )
+        draft = AnnouncementDraft.model_validate(response.json())
+        editor = User(id=draft.author, name="", roles=frozenset({"editor"}))
+        document_id = draft.document_id
+        if document_id is None:
+            created = await self.publishing.request(
+                "POST",
+                "/documents",
+                user=editor,
+                json={
+                    "document_type": "announcement",
+                    "title_ka": draft.title_ka,
+                    "title_en": draft.title_en,
+                    "summary_ka": draft.summary_ka,
+                    "summary_en": draft.summary_en,
+                    "body_ka": draft.body_ka,
+                    "body_en": draft.body_en,
+                    "translation_pending": draft.body_en is None,
+                },
+            )
+            document_id = int(created.json()["id"])
+            await self.events.request(
+                "POST",
+                f"{path}/documents",
+                idempotency_key=_key(),
+                json={"purpose": request.purpose, "document_id": document_id},
+            )
+        document = await self.publishing.request("GET", f"/documents/{document_id}", user=editor)
+        if document.json()["state"] == "draft":
+            await self.publishing.request(
+                "POST", f"/documents/{document_id}/submit", user=editor, json={}
+            )
+        return document_id
