@@ -9,9 +9,20 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from meria.bus import Delivery, Subscriptions
-from meria.contracts import DocumentPublished, DocumentUnpublished, DocumentWithdrawn
+from meria.contracts import (
+    DocumentPublished,
+    DocumentUnpublished,
+    DocumentWithdrawn,
+    EventCancelled,
+    EventCompleted,
+    EventFacts,
+    EventPostponed,
+    EventRescheduled,
+    EventScheduled,
+    EventUpdated,
+)
 from services.website.freshness import read_model_changed
-from services.website.models import PublicAttachment, PublicDocument, PublicEdition
+from services.website.models import PublicAttachment, PublicDocument, PublicEdition, PublicEvent
 from services.website.search import index_document, unindex_document
 
 subscriptions = Subscriptions()
@@ -132,3 +143,63 @@ async def unpublish_document(event: DocumentUnpublished, delivery: Delivery) -> 
     current.updated_at = datetime.now(UTC)
     await unindex_document(delivery.session, event.document_id)
     await read_model_changed(delivery.session)
+
+
+# The calendar: public events from the events service.
+
+
+async def _show_event(fact: EventFacts, delivery: Delivery) -> None:
+    """The calendar shows a public event as it is now. An event moved to a new date
+    leaves (its successor comes as scheduled), and so does one made internal. The facts
+    come on several subjects, so an older one arriving late changes nothing."""
+    session = delivery.session
+    current = await session.get(PublicEvent, fact.event_id)
+    if current is not None and current.updated_at > fact.changed_at:
+        return
+    if not fact.public or fact.state == "rescheduled":
+        if current is not None:
+            await session.delete(current)
+            await read_model_changed(session)
+        return
+    if current is None:
+        current = PublicEvent(event_id=fact.event_id)
+        session.add(current)
+    current.title_ka, current.title_en = fact.title.ka, fact.title.en
+    current.description_ka = fact.description.ka if fact.description else None
+    current.description_en = fact.description.en if fact.description else None
+    current.place_ka = fact.place.ka if fact.place else None
+    current.place_en = fact.place.en if fact.place else None
+    current.starts_at, current.ends_at = fact.starts_at, fact.ends_at
+    current.status = fact.state
+    current.updated_at = fact.changed_at
+    await read_model_changed(session)
+
+
+@subscriptions.handler
+async def show_scheduled_event(event: EventScheduled, delivery: Delivery) -> None:
+    await _show_event(event, delivery)
+
+
+@subscriptions.handler
+async def show_updated_event(event: EventUpdated, delivery: Delivery) -> None:
+    await _show_event(event, delivery)
+
+
+@subscriptions.handler
+async def show_postponed_event(event: EventPostponed, delivery: Delivery) -> None:
+    await _show_event(event, delivery)
+
+
+@subscriptions.handler
+async def show_rescheduled_event(event: EventRescheduled, delivery: Delivery) -> None:
+    await _show_event(event, delivery)
+
+
+@subscriptions.handler
+async def show_cancelled_event(event: EventCancelled, delivery: Delivery) -> None:
+    await _show_event(event, delivery)
+
+
+@subscriptions.handler
+async def show_completed_event(event: EventCompleted, delivery: Delivery) -> None:
+    await _show_event(event, delivery)
