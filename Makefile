@@ -59,6 +59,7 @@ bench: install
 	$(VENV)/bin/python bench/bus.py
 	$(VENV)/bin/python bench/publication.py
 	$(VENV)/bin/python bench/website.py
+	$(VENV)/bin/python bench/media.py
 
 # Extracts the portal's strings and updates its catalogs; translate the new ones in
 # services/portal/locale/ka/LC_MESSAGES/messages.po (a test fails while any is missing).

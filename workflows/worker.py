@@ -21,10 +21,12 @@ from meria.web import build_app
 from workflows.activities.clients import service_clients
 from workflows.activities.events import EventsActivities
 from workflows.activities.media import MediaActivities
+from workflows.activities.media_responses import MediaResponseActivities
 from workflows.activities.publishing import PublishingActivities
 from workflows.activities.tasks import TaskActivities
 from workflows.activities.visits import VisitsActivities
 from workflows.human_task import HumanTaskWorkflow
+from workflows.media_response import MediaResponseWorkflow
 from workflows.meeting import MeetingWorkflow
 from workflows.press_conference import PressConferenceWorkflow
 from workflows.publication import DocumentPublicationWorkflow
@@ -38,6 +40,7 @@ WORKFLOWS: Sequence[type] = (
     DelegationVisitWorkflow,
     PressConferenceWorkflow,
     MeetingWorkflow,
+    MediaResponseWorkflow,
     HumanTaskWorkflow,
 )
 PASSTHROUGH = ("pydantic", "pydantic_core", "annotated_types", "meria", "httpx", "structlog")
@@ -50,6 +53,7 @@ def activities(settings: Settings) -> list[Any]:
     visits = VisitsActivities(clients["visits"], clients["publishing"])
     events = EventsActivities(clients["events"], clients["publishing"])
     media = MediaActivities(clients["media"])
+    responses = MediaResponseActivities(clients["media"], clients["publishing"])
     return [
         publishing.load_case,
         publishing.record_transition,
@@ -67,6 +71,10 @@ def activities(settings: Settings) -> list[Any]:
         media.open_accreditation,
         media.close_accreditation,
         media.remind_accredited,
+        responses.load_case,
+        responses.record_transition,
+        responses.send_to_outlet,
+        responses.publish_statement,
     ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -20,8 +21,8 @@ from meria.bus import Outbox
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import request_runtime
-from services.media import accreditation, badges, contacts, distribution
-from services.media.models import Delivery, DistributionList, Mailing
+from services.media import accreditation, badges, contacts, distribution, monitoring, responses
+from services.media.models import Delivery, DistributionList, Enquiry, Mailing, MediaResponse
 from services.media.schemas import (
     AccreditationCreate,
     AccreditationPublic,
@@ -30,10 +31,21 @@ from services.media.schemas import (
     CheckIn,
     CheckInResult,
     ConsentCreate,
+    CoverageReport,
     DeliveryPublic,
     DistributionListCreate,
     DistributionListPublic,
     DistributionListUpdate,
+    DraftWrite,
+    EnquiryCreate,
+    EnquiryPublic,
+    FeedCreate,
+    FeedPublic,
+    FeedReading,
+    ItemCreate,
+    ItemPage,
+    ItemPublic,
+    ItemUpdate,
     JournalistCreate,
     JournalistImport,
     JournalistPublic,
@@ -42,6 +54,7 @@ from services.media.schemas import (
     Medium,
     OutletCreate,
     OutletPublic,
+    OutletRef,
     OutletUpdate,
     PublicAccreditationReceipt,
     PublicAccreditationRequest,
@@ -49,6 +62,15 @@ from services.media.schemas import (
     RecordEntryPublic,
     ReminderRequest,
     ReminderResult,
+    ResponseCase,
+    ResponseDecision,
+    ResponsePublic,
+    ResponseRequest,
+    ResponseTransition,
+    StatementDraft,
+    StatementRecord,
+    TaskNotice,
+    Topic,
     WindowClose,
     WindowOpen,
     WindowPublic,
@@ -58,10 +80,14 @@ from services.media.states import AccreditationAction
 from services.media.views import (
     accreditation_view,
     accredited_view,
+    item_view,
     journalist_view,
     list_view,
+    response_view,
     window_view,
 )
+from workflows.human_task import TaskResult
+from workflows.media_response import ResponseWorkflowStatus
 
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 STAFF_ROLES = (
@@ -501,6 +527,287 @@ async def list_deliveries(
         return [DeliveryPublic.model_validate(d) for d in await session.scalars(query)]
 
 
+# Monitoring, enquiries and responses.
+
+monitoring_router = APIRouter(tags=["monitoring and responses"])
+
+
+async def _item_public(runtime: Runtime, item_id: int) -> ItemPublic:
+    item, response = await monitoring.get_item(runtime.db(), item_id)
+    return item_view(item, response)
+
+
+@monitoring_router.post(
+    "/monitoring-items",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record what an outlet published; 'response needed' starts a response",
+)
+async def create_item(data: ItemCreate, user: MediaOfficer, runtime: RuntimeDep) -> ItemPublic:
+    item = await monitoring.create_item(
+        runtime.db(), runtime.temporal, outbox_of(runtime), settings_of(runtime), data, user
+    )
+    return await _item_public(runtime, item.id)
+
+
+@monitoring_router.get("/monitoring-items", summary="Monitoring items, newest first, filtered")
+async def list_items(
+    _: Staff,
+    runtime: RuntimeDep,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    outlet_id: Annotated[int | None, Query(gt=0)] = None,
+    medium: Medium | None = None,
+    topic: Topic | None = None,
+    sentiment: Annotated[str | None, Query(pattern=r"^(positive|neutral|negative|unset)$")] = None,
+    response_needed: bool | None = None,
+    text: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ItemPage:
+    found, total = await monitoring.list_items(
+        runtime.db(),
+        month=month,
+        outlet_id=outlet_id,
+        medium=medium,
+        topic=topic,
+        sentiment=sentiment,
+        response_needed=response_needed,
+        text=text,
+        limit=limit,
+        offset=offset,
+    )
+    return ItemPage(
+        items=[item_view(item, response) for item, response in found],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@monitoring_router.get("/monitoring-items/{item_id}", summary="A monitoring item")
+async def get_item(item_id: int, _: Staff, runtime: RuntimeDep) -> ItemPublic:
+    return await _item_public(runtime, item_id)
+
+
+@monitoring_router.patch(
+    "/monitoring-items/{item_id}", summary="Set sentiment, topic, officials; ask for a response"
+)
+async def update_item(
+    item_id: int, data: ItemUpdate, user: MediaOfficer, runtime: RuntimeDep
+) -> ItemPublic:
+    await monitoring.update_item(
+        runtime.db(), runtime.temporal, outbox_of(runtime), settings_of(runtime), item_id, data,
+        user,
+    )  # fmt: skip
+    return await _item_public(runtime, item_id)
+
+
+@monitoring_router.post(
+    "/monitoring-items/{item_id}/response",
+    status_code=status.HTTP_201_CREATED,
+    summary="Ask for a response to the item, with its owner and deadline",
+)
+async def ask_response(
+    item_id: int, data: ResponseRequest, user: MediaOfficer, runtime: RuntimeDep
+) -> ResponsePublic:
+    response = await monitoring.ask_response(
+        runtime.db(), runtime.temporal, outbox_of(runtime), settings_of(runtime), item_id, data,
+        user,
+    )  # fmt: skip
+    return response_view(response)
+
+
+@monitoring_router.post(
+    "/monitoring-feeds", status_code=status.HTTP_201_CREATED, summary="Read an outlet's feed"
+)
+async def add_feed(data: FeedCreate, user: MediaOfficer, runtime: RuntimeDep) -> FeedPublic:
+    return FeedPublic.model_validate(await monitoring.add_feed(runtime.db(), data, user))
+
+
+@monitoring_router.get("/monitoring-feeds", summary="The feeds read on a schedule")
+async def list_feeds(_: Staff, runtime: RuntimeDep) -> list[FeedPublic]:
+    return [FeedPublic.model_validate(feed) for feed in await monitoring.list_feeds(runtime.db())]
+
+
+@monitoring_router.post("/monitoring-feeds/{feed_id}/read", summary="Read a feed now")
+async def read_feed(feed_id: int, _: MediaOfficer, runtime: RuntimeDep) -> FeedReading:
+    async with httpx.AsyncClient() as http:
+        return await monitoring.read_feed(
+            runtime.db(), outbox_of(runtime), settings_of(runtime), feed_id, http
+        )
+
+
+@monitoring_router.get("/coverage", summary="A month's coverage and responses on time")
+async def coverage(
+    _: Staff,
+    runtime: RuntimeDep,
+    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])],
+) -> CoverageReport:
+    return await monitoring.coverage(runtime.db(), month)
+
+
+def _enquiry_view(enquiry: Enquiry, response: MediaResponse | None) -> EnquiryPublic:
+    return EnquiryPublic(
+        id=enquiry.id,
+        kind=enquiry.kind,
+        journalist_id=enquiry.journalist_id,
+        journalist_name=enquiry.journalist.full_name if enquiry.journalist else None,
+        outlet=OutletRef.model_validate(enquiry.outlet) if enquiry.outlet else None,
+        subject=enquiry.subject,
+        question=enquiry.question,
+        channel=enquiry.channel,
+        received_at=enquiry.received_at,
+        deadline=enquiry.deadline,
+        logged_by=enquiry.logged_by,
+        response_id=enquiry.response_id,
+        response_status=response.status if response else None,
+    )
+
+
+@monitoring_router.post(
+    "/enquiries",
+    status_code=status.HTTP_201_CREATED,
+    summary="Log a journalist's question or interview request; its answer goes to the inbox",
+)
+async def log_enquiry(
+    data: EnquiryCreate, user: MediaOfficer, runtime: RuntimeDep
+) -> EnquiryPublic:
+    enquiry = await monitoring.log_enquiry(
+        runtime.db(), runtime.temporal, outbox_of(runtime), settings_of(runtime), data, user
+    )
+    response = await responses.get_response(runtime.db(), enquiry.response_id or 0)
+    return _enquiry_view(enquiry, response)
+
+
+@monitoring_router.get("/enquiries", summary="Enquiries, newest first")
+async def list_enquiries(
+    _: Staff, runtime: RuntimeDep, journalist_id: Annotated[int | None, Query(gt=0)] = None
+) -> list[EnquiryPublic]:
+    found = await monitoring.list_enquiries(runtime.db(), journalist_id=journalist_id)
+    return [_enquiry_view(enquiry, response) for enquiry, response in found]
+
+
+responses_router = APIRouter(prefix="/responses", tags=["monitoring and responses"])
+
+
+@responses_router.get("", summary="Media responses, newest first")
+async def list_responses(
+    _: Staff,
+    runtime: RuntimeDep,
+    status_: Annotated[str | None, Query(alias="status", max_length=200)] = None,
+    owner: Annotated[str | None, Query(max_length=200)] = None,
+) -> list[ResponsePublic]:
+    found = await responses.list_responses(runtime.db(), status=status_, owner=owner)
+    return [response_view(response) for response in found]
+
+
+@responses_router.get("/{response_id}", summary="A media response")
+async def get_response(response_id: int, _: Staff, runtime: RuntimeDep) -> ResponsePublic:
+    return response_view(await responses.get_response(runtime.db(), response_id))
+
+
+@responses_router.get("/{response_id}/status", summary="Where the response's workflow stands")
+async def response_status(
+    response_id: int, _: Staff, runtime: RuntimeDep
+) -> ResponseWorkflowStatus:
+    response = await responses.get_response(runtime.db(), response_id)
+    found = await responses.workflow_status(runtime.temporal, response)
+    if found is None:
+        raise Problem(404, "No workflow", f"Response {response_id} has no workflow.")
+    return found
+
+
+@responses_router.put("/{response_id}/draft", summary="Write the draft: its text and channel")
+async def write_draft(
+    response_id: int, data: DraftWrite, user: MediaOfficer, runtime: RuntimeDep
+) -> ResponsePublic:
+    return response_view(await responses.write_draft(runtime.db(), response_id, data, user))
+
+
+@responses_router.post("/{response_id}/submit", summary="Submit the draft for approval")
+async def submit_draft(response_id: int, user: MediaOfficer, runtime: RuntimeDep) -> TaskResult:
+    return await responses.submit_draft(runtime.db(), runtime.temporal, response_id, user)
+
+
+@responses_router.post("/{response_id}/decisions", summary="Approve, or send back for changes")
+async def decide_response(
+    response_id: int, data: ResponseDecision, user: Staff, runtime: RuntimeDep
+) -> TaskResult:
+    return await responses.decide(runtime.db(), runtime.temporal, response_id, data, user)
+
+
+@responses_router.post("/{response_id}/cancel", summary="No response after all, with the reason")
+async def cancel_response(
+    response_id: int, data: AccreditationRefusal, user: MediaOfficer, runtime: RuntimeDep
+) -> ResponseWorkflowStatus:
+    return await responses.cancel(runtime.db(), runtime.temporal, response_id, data.reason, user)
+
+
+response_workflow_router = APIRouter(
+    prefix="/responses/{response_id}", tags=["workflow (internal)"]
+)
+
+
+@response_workflow_router.get("/case", summary="What the response workflow needs to run")
+async def response_case(response_id: int, _: System, runtime: RuntimeDep) -> ResponseCase:
+    return await responses.case_info(runtime.db(), settings_of(runtime), response_id)
+
+
+@response_workflow_router.post("/transitions", summary="Record a transition of the response")
+async def record_response_transition(
+    response_id: int,
+    data: ResponseTransition,
+    _: System,
+    runtime: RuntimeDep,
+    idempotency_key: IdempotencyKey = None,
+) -> ResponseCase:
+    return await responses.record_transition(
+        runtime.db(), outbox_of(runtime), settings_of(runtime), response_id, data, idempotency_key
+    )
+
+
+@response_workflow_router.post(
+    "/task-notices",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="A step's reminder or escalation",
+)
+async def response_task_notice(
+    response_id: int,
+    data: TaskNotice,
+    _: System,
+    runtime: RuntimeDep,
+    idempotency_key: IdempotencyKey = None,
+) -> None:
+    await responses.task_notice(
+        runtime.db(), outbox_of(runtime), response_id, data, idempotency_key
+    )
+
+
+@response_workflow_router.get("/statement-draft", summary="The statement to publish")
+async def statement_draft(response_id: int, _: System, runtime: RuntimeDep) -> StatementDraft:
+    return await responses.statement_draft(runtime.db(), settings_of(runtime), response_id)
+
+
+@response_workflow_router.post(
+    "/statement", status_code=status.HTTP_204_NO_CONTENT, summary="Record the statement's document"
+)
+async def record_statement(
+    response_id: int,
+    data: StatementRecord,
+    _: System,
+    runtime: RuntimeDep,
+    idempotency_key: IdempotencyKey = None,
+) -> None:
+    await responses.record_statement(runtime.db(), response_id, data.document_id, idempotency_key)
+
+
+@response_workflow_router.post("/dispatch", summary="Email the approved answer to who asked (once)")
+async def dispatch_response(response_id: int, _: System, runtime: RuntimeDep) -> dict[str, int]:
+    mailing = await responses.dispatch(
+        runtime.db(), outbox_of(runtime), settings_of(runtime), response_id
+    )
+    return {"mailing_id": mailing.id}
+
+
 # What is public: the accreditation form and the unsubscribe links.
 
 public_router = APIRouter(tags=["public"])
@@ -606,5 +913,8 @@ ROUTERS = [
     accreditations_router,
     check_in_router,
     mailings_router,
+    monitoring_router,
+    responses_router,
+    response_workflow_router,
     public_router,
 ]

@@ -9,6 +9,7 @@ from meria.web import build_app
 from services.media.api import ROUTERS
 from services.media.distribution import keep_sending
 from services.media.handlers import subscriptions
+from services.media.monitoring import keep_reading_feeds
 from services.media.models import Base, bus_tables
 from services.media.settings import MediaSettings
 
@@ -20,7 +21,7 @@ PARTS = ServiceParts(
     subscriptions=subscriptions,
     produces_events=True,
     uses_temporal=True,
-    background=[keep_sending],
+    background=[keep_sending, keep_reading_feeds],
 )
 
 

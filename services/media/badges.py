@@ -11,9 +11,6 @@ import io
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import segno
-from fpdf import FPDF
-
 from meria.problems import Problem
 from services.media.accreditation import badge_code
 from services.media.models import Accreditation
@@ -39,6 +36,10 @@ def _font(path: Path) -> Path:
 
 
 def badge_pdf(accreditation: Accreditation, settings: MediaSettings) -> bytes:
+    # Imported here: they take a second or two to import, and few requests need them.
+    import segno
+    from fpdf import FPDF
+
     if accreditation.status != "approved":
         raise Problem(
             409,

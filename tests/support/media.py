@@ -212,3 +212,54 @@ async def wait_for_events(stack: Stack, kinds: set[str], timeout: float = 20) ->
         raise AssertionError(
             f"missing events {kinds - {kind(e) for e in events}}; got {[kind(e) for e in events]}"
         ) from None
+
+
+async def publish_release(
+    nats_url: str,
+    document_id: int,
+    *,
+    edition: int = 1,
+    document_type: str = "press_release",
+    title_ka: str = "ახმეტაში თუშეთის გზის შეკეთება დასრულდა",
+    title_en: str | None = "The Tusheti road repair in Akhmeta is finished",
+    change_kind: str | None = None,
+) -> str:
+    """Put a publication on the bus as the publishing service's relay would: a CloudEvent
+    on the PUBLISHING stream with its id as `Nats-Msg-Id`; returns the event id."""
+    from datetime import UTC, datetime
+
+    from meria.bus import Bus
+    from meria.contracts import CloudEvent, DocumentPublished, LocalizedText
+
+    event = DocumentPublished(
+        document_id=document_id,
+        edition=edition,
+        document_type=document_type,
+        title=LocalizedText(ka=title_ka, en=title_en),
+        summary_text=LocalizedText(
+            ka="ომალოს გზის 12 კილომეტრი ზამთრამდე შეკეთდა.",
+            en="Twelve kilometres of the Omalo road were repaired before winter."
+            if title_en
+            else None,
+        ),
+        body_html=LocalizedText(
+            ka="<p>ახმეტის მუნიციპალიტეტის მერიის დაფინანსებით აბანოს უღელტეხილის გზა შეკეთდა.</p>",
+            en="<p>The road over the Abano pass was repaired with the city hall's funds.</p>"
+            if title_en
+            else None,
+        ),
+        published_at=datetime.now(UTC),
+        change_kind=change_kind,
+    )
+    envelope = CloudEvent.wrap(event, about=f"document:{document_id}")
+    bus = Bus(nats_url, "test-publisher")
+    await bus.connect()
+    try:
+        await bus.js.publish(
+            event.subject,
+            envelope.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": envelope.id},
+        )
+    finally:
+        await bus.close()
+    return envelope.id
