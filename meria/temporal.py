@@ -131,9 +131,17 @@ async def register_search_attributes(client: Client, namespace: str) -> None:
             raise
 
 
-async def send_update(client: Client, workflow_id: str, update: Any, argument: Any) -> Any:
+async def send_update(
+    client: Client,
+    workflow_id: str,
+    update: Any,
+    argument: Any,
+    *,
+    not_found: Problem | None = None,
+) -> Any:
     """Send an Update for a service's API: a validator's refusal becomes a 409 carrying
-    its message, a finished workflow a 409 too, an unreachable server a 503."""
+    its message, a finished (or absent) workflow `not_found` or a 409, an unreachable or
+    overloaded server a 503."""
     handle = client.get_workflow_handle(workflow_id)
     try:
         return await handle.execute_update(update, argument)
@@ -143,7 +151,13 @@ async def send_update(client: Client, workflow_id: str, update: Any, argument: A
         raise Problem(409, "Refused", message) from None
     except RPCError as error:
         if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise Problem(
+            raise not_found or Problem(
                 409, "No longer open", "That task or case has already finished."
             ) from None
-        raise Problem(503, "Workflows unavailable", "Temporal did not answer; try again.") from None
+        raise Problem(
+            503,
+            "Workflows unavailable",
+            "Temporal did not answer; try again.",
+            temporal_status=error.status.name,
+            temporal_message=error.message[:300],
+        ) from None

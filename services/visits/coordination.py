@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -20,7 +21,7 @@ from meria.contracts import VisitPostponed, VisitRescheduled
 from meria.db import Database
 from meria.problems import Problem
 from meria.temporal import send_update
-from services.visits.models import Visit
+from services.visits.models import Visit, VisitHistoryEntry
 from services.visits.schemas import (
     ApprovalDecision,
     Cancellation,
@@ -45,7 +46,6 @@ from workflows.human_task import HumanTaskWorkflow, TaskClaim, TaskDecision, Tas
 from workflows.visit import (
     DatesMoved,
     DelegationVisitWorkflow,
-    OpenTask,
     Reasoned,
     VisitWorkflowStatus,
 )
@@ -58,24 +58,39 @@ async def workflow_status(temporal: Client, visit: Visit) -> VisitWorkflowStatus
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             return None
-        raise Problem(503, "Workflows unavailable", "Temporal did not answer; try again.") from None
+        raise Problem(
+            503,
+            "Workflows unavailable",
+            "Temporal did not answer; try again.",
+            temporal_status=error.status.name,
+            temporal_message=error.message[:300],
+        ) from None
     return status
 
 
-async def _open_task(temporal: Client, visit: Visit, key: str) -> OpenTask:
-    """The running workflow of one of the visit's tasks (its id changes when a postponed
-    visit resumes, so it is asked, not guessed)."""
-    status = await workflow_status(temporal, visit)
-    task = next((t for t in status.tasks if t.key == key), None) if status else None
-    if task is None:
-        raise Problem(
-            409,
-            "Not open",
-            f"The task {key!r} of visit {visit.id} is not waiting for anyone now "
-            f"(the visit is {visit.status}).",
-            status_now=visit.status,
+async def _task_workflow_id(database: Database, visit: Visit, key: str) -> str:
+    """The workflow id of one of the visit's tasks: `visit-<id>-task-<key>`, with the
+    round after each resumption of a postponed visit (its tasks start afresh then).
+    Worked out from the visit's history rather than asked of its workflow, so a dozen
+    people closing a visit's tasks at once do not queue queries on one workflow."""
+    async with database.session() as session:
+        rounds = await session.scalar(
+            select(func.count())
+            .select_from(VisitHistoryEntry)
+            .where(VisitHistoryEntry.visit_id == visit.id, VisitHistoryEntry.action == "resume")
         )
-    return task
+    base = f"{visit.workflow_id}-task-{key}"
+    return f"{base}-r{rounds}" if rounds else base
+
+
+def _not_open(visit: Visit, key: str) -> Problem:
+    return Problem(
+        409,
+        "Not open",
+        f"The task {key!r} of visit {visit.id} is not waiting for anyone now "
+        f"(the visit is {visit.status}).",
+        status_now=visit.status,
+    )
 
 
 async def decide_approval(
@@ -89,14 +104,14 @@ async def decide_approval(
             f"The visit is {visit.status}; it does not wait for the mayor.",
             status_now=visit.status,
         )
-    task = await _open_task(temporal, visit, "approval")
     result: TaskResult = await send_update(
         temporal,
-        task.task_id,
+        await _task_workflow_id(database, visit, "approval"),
         HumanTaskWorkflow.decide,
         TaskDecision(
             user=user.id, roles=sorted(user.roles), outcome=data.outcome, comment=data.comment
         ),
+        not_found=_not_open(visit, "approval"),
     )
     return result
 
@@ -130,7 +145,6 @@ async def close_task(
     waiving = isinstance(closing, TaskWaiver)
     if waiving and key == "report":
         raise Problem(409, "Not waivable", "The visit's report is written, never waived.")
-    running = await _open_task(temporal, visit, key)
     decision = TaskDecision(
         user=user.id,
         roles=sorted(user.roles),
@@ -138,7 +152,11 @@ async def close_task(
         comment=closing.reason if isinstance(closing, TaskWaiver) else closing.notes,
     )
     result: TaskResult = await send_update(
-        temporal, running.task_id, HumanTaskWorkflow.decide, decision
+        temporal,
+        await _task_workflow_id(database, visit, key),
+        HumanTaskWorkflow.decide,
+        decision,
+        not_found=_not_open(visit, key),
     )
     return result
 
@@ -147,10 +165,13 @@ async def claim_task(
     database: Database, temporal: Client, visit_id: int, key: str, user: User, *, release: bool
 ) -> Any:
     visit = await _read(database, visit_id)
-    running = await _open_task(temporal, visit, key)
     update = HumanTaskWorkflow.unclaim if release else HumanTaskWorkflow.claim
     return await send_update(
-        temporal, running.task_id, update, TaskClaim(user=user.id, roles=sorted(user.roles))
+        temporal,
+        await _task_workflow_id(database, visit, key),
+        update,
+        TaskClaim(user=user.id, roles=sorted(user.roles)),
+        not_found=_not_open(visit, key),
     )
 
 
