@@ -116,8 +116,13 @@ async def keep_in_step(session: AsyncSession, outbox: Outbox, mirror: VisitMirro
     """Bring the visit's linked events to what the mirror says."""
     await session.flush()
     linked: dict[int, Event] = {}
+    # Only what is still open: a cancelled item is history, and its id may come back
+    # for another item (SQLite gives a deleted row's id to the next one).
     for event in await session.scalars(
-        select(Event).where(Event.visit_id == mirror.visit_id, Event.rescheduled_to_id.is_(None))
+        select(Event).where(
+            Event.visit_id == mirror.visit_id,
+            Event.state.in_([state.value for state in OPEN_STATES]),
+        )
     ):
         if event.visit_item_id is not None:
             linked[event.visit_item_id] = event
