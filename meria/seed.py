@@ -15,7 +15,12 @@ import httpx
 from meria.auth import User, issue_token
 from meria.config import Settings
 
-SEEDERS = ("services.portal.seed", "services.publishing.seed", "services.visits.seed")
+SEEDERS = (
+    "services.portal.seed",
+    "services.publishing.seed",
+    "services.visits.seed",
+    "services.events.seed",
+)
 
 SEED_USER = User(
     id="demo-seed",

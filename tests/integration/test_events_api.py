@@ -16,7 +16,9 @@ import httpx
 import pytest
 from icalendar import Calendar
 
+from meria.seed import SeedContext
 from meria.testing.servers import NatsServer, TemporalDevServer
+from services.events.seed import seed
 from tests.conftest import DatabaseFactory
 from tests.support.events import (
     TBILISI,
@@ -579,3 +581,17 @@ async def test_officials_calendars_open_with_a_token_or_their_signed_link(office
     assert (await office.http.get(wrong)).status_code == 401
     mayor_feed = await protocol.call("GET", "/calendars/officials/mayor.ics")
     assert not Calendar.from_ical(mayor_feed.content).walk("VEVENT")
+
+
+async def test_the_demo_events_are_made_once_in_georgian_and_english(office: Office) -> None:
+    context = SeedContext(office.stack.settings("events"), office.http)
+    created = await seed(context)
+    assert created == 14  # six events, and eight Saturdays of wine tours
+    assert await seed(context) == 0
+    found = (await office.protocol.ok("GET", "/events", params={"limit": 100}))["items"]
+    titles = {event["title_ka"] for event in found}
+    assert "მერის პრესკონფერენცია თუშეთის გზის სეზონის გახსნის შესახებ" in titles
+    assert any(title.startswith("თუშეთობა") for title in titles)
+    assert any(event["title_en"] and "Wine Festival" in event["title_en"] for event in found)
+    assert {event["state"] for event in found} == {"scheduled", "draft"}
+    assert len(await office.protocol.ok("GET", "/venues")) == 4
