@@ -251,7 +251,10 @@ class MediaResponseWorkflow:
             RecordResponseTransition(
                 response=self._response,
                 transition=ResponseTransition(
-                    action="cancelled", actor=cancellation.user, comment=cancellation.reason
+                    action="cancelled",
+                    actor=cancellation.user,
+                    comment=cancellation.reason,
+                    at=workflow.now(),
                 ),
             ),
         )
@@ -281,6 +284,7 @@ class MediaResponseWorkflow:
                     actor=result.decided_by if result else "meria-worker",
                     comment=result.comment if result else None,
                     details=details or {},
+                    at=workflow.now(),
                 ),
             ),
         )

@@ -9,8 +9,8 @@ from meria.web import build_app
 from services.media.api import ROUTERS
 from services.media.distribution import keep_sending
 from services.media.handlers import subscriptions
-from services.media.monitoring import keep_reading_feeds
 from services.media.models import Base, bus_tables
+from services.media.monitoring import keep_reading_feeds
 from services.media.settings import MediaSettings
 
 PARTS = ServiceParts(

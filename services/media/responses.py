@@ -335,6 +335,7 @@ async def record_transition(
 def _transition(response: MediaResponse, request: ResponseTransition) -> Event:
     action = ResponseAction(request.action)
     response.status = next_response(response.status, action).value
+    moment = request.at or now()
     facts = _facts(response)
     actor = request.actor
     if action is ResponseAction.DRAFT_SUBMITTED:
@@ -344,14 +345,14 @@ def _transition(response: MediaResponse, request: ResponseTransition) -> Event:
     if action is ResponseAction.CHANGES_REQUESTED:
         return ResponseChangesRequested(**facts, decided_by=actor)
     if action is ResponseAction.APPROVED:
-        response.approved_by, response.approved_at = actor, now()
+        response.approved_by, response.approved_at = actor, moment
         return ResponseApproved(**facts, decided_by=actor, channel=response.channel or "")
     if action is ResponseAction.CANCELLED:
         response.outcome, response.outcome_note = "cancelled", request.comment
-        response.completed_at = now()
+        response.completed_at = moment
         return ResponseCancelled(**facts, cancelled_by=actor)
-    response.completed_at = now()
-    on_time = response.completed_at <= response.due_at
+    response.completed_at = moment
+    on_time = moment <= response.due_at
     if action is ResponseAction.PUBLISHED:
         response.outcome = "published"
         response.document_id = int(request.details.get("document_id") or response.document_id or 0)

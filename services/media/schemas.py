@@ -524,6 +524,7 @@ class ResponseTransition(BaseModel):
     actor: str
     comment: str | None = None
     details: dict[str, Any] = Field(default_factory=dict)
+    at: datetime | None = Field(None, description="When it happened, by the workflow's clock")
 
 
 class StatementDraft(BaseModel):

@@ -28,6 +28,7 @@ from services.events.schemas import ActionSpec
 from tests.support import workflow_stubs as stubs
 from workflows.event_changes import Moved, Reasoned
 from workflows.human_task import HumanTaskWorkflow, TaskDecision, TaskInput
+from workflows.media_response import Cancellation, MediaResponseWorkflow, ResponseInput
 from workflows.meeting import MeetingInput, MeetingWorkflow, NewAction
 from workflows.press_conference import PressConferenceInput, PressConferenceWorkflow
 from workflows.publication import (
@@ -260,6 +261,56 @@ async def meeting_with_a_foundation(
     await handle.result()
 
 
+async def media_response_statement(
+    client: Client, queue: str, env: WorkflowEnvironment, id: str
+) -> None:
+    """A story's response: drafted late (reminded, escalated), sent back once, approved,
+    published as a statement."""
+    handle = await client.start_workflow(
+        MediaResponseWorkflow.run, ResponseInput(response_id=1), id=id, task_queue=queue
+    )
+
+    async def step(name: str, user: str, role: str, outcome: str, comment: str | None) -> None:
+        for _ in range(200):
+            status = await handle.query(MediaResponseWorkflow.status)
+            if status.task is not None and status.task.step == name:
+                await client.get_workflow_handle(status.task.task_id).execute_update(
+                    HumanTaskWorkflow.decide,
+                    TaskDecision(user=user, roles=[role], outcome=outcome, comment=comment),
+                )
+                return
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"no open step {name}")
+
+    await env.sleep(timedelta(hours=30))
+    await step("response_draft", "giorgi.media", "media_officer", "submitted", None)
+    await step(
+        "response_approval", "tamar.gelashvili", "head_of_department", "request_changes",
+        "დაამატეთ ვადა",
+    )  # fmt: skip
+    await step("response_draft", "giorgi.media", "media_officer", "submitted", None)
+    await step("response_approval", "tamar.gelashvili", "head_of_department", "approve", None)
+    await handle.result()
+
+
+async def media_response_cancelled(
+    client: Client, queue: str, env: WorkflowEnvironment, id: str
+) -> None:
+    """An enquiry's answer no longer needed: cancelled while it waits for its draft."""
+    handle = await client.start_workflow(
+        MediaResponseWorkflow.run, ResponseInput(response_id=2), id=id, task_queue=queue
+    )
+    for _ in range(200):
+        if (await handle.query(MediaResponseWorkflow.status)).task is not None:
+            break
+        await asyncio.sleep(0.05)
+    await handle.execute_update(
+        MediaResponseWorkflow.cancel,
+        Cancellation(user="giorgi.media", roles=["media_officer"], reason="სიუჟეტი გასწორდა"),
+    )
+    await handle.result()
+
+
 SCENARIOS: dict[str, Scenario] = {
     "document_publication-press_release": press_release,
     "document_publication-legal_act_with_changes": legal_act_with_changes,
@@ -268,6 +319,8 @@ SCENARIOS: dict[str, Scenario] = {
     "press_conference-held": press_conference_held,
     "press_conference-moved_and_cancelled": press_conference_moved_and_cancelled,
     "meeting-foundation": meeting_with_a_foundation,
+    "media_response-statement": media_response_statement,
+    "media_response-cancelled": media_response_cancelled,
 }
 
 

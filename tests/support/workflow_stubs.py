@@ -11,6 +11,7 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 
 from services.events.schemas import EventCase
+from services.media.schemas import ResponseCase
 from services.publishing.routes import default_route
 from services.publishing.schemas import (
     CaseInfo,
@@ -25,6 +26,7 @@ from workflows.activities.events import (
     RecordEventTransition,
 )
 from workflows.activities.media import AccreditationWindow, AccreditedReminder, WindowClosing
+from workflows.activities.media_responses import RecordResponseTransition, ResponseRef
 from workflows.activities.publishing import EditionRef, RecordTransition
 from workflows.activities.tasks import TaskNoticeRequest
 from workflows.activities.visits import (
@@ -307,6 +309,59 @@ async def remind_accredited(reminder: AccreditedReminder) -> int | None:
     return 2
 
 
+# The media response workflow's activities: a response kept in memory.
+RESPONSES: dict[int, ResponseCase] = {}
+
+
+def _response(response_id: int) -> ResponseCase:
+    if response_id not in RESPONSES:
+        RESPONSES[response_id] = ResponseCase(
+            response_id=response_id,
+            subject="იმედი: თუშეთის გზა ზამთრამდე არ გაიხსნება?",
+            status="drafting",
+            owner="giorgi.media",
+            created_by="giorgi.media",
+            due_at=datetime(2026, 11, 17, 12, tzinfo=UTC),
+            approval_required=True,
+            approval_hours=24.0,
+            channel="statement" if response_id % 2 else "outlet",
+            drafted_by="giorgi.media",
+            document_id=None,
+            mailing_id=None,
+        )
+    return RESPONSES[response_id]
+
+
+@activity.defn(name="media.load_case")
+async def load_response_case(response: ResponseRef) -> ResponseCase:
+    return _response(response.response_id)
+
+
+@activity.defn(name="media.record_transition")
+async def record_response_transition(request: RecordResponseTransition) -> ResponseCase:
+    case = _response(request.response.response_id)
+    statuses = {
+        "draft_submitted": "awaiting_approval",
+        "changes_requested": "drafting",
+        "approved": "approved",
+        "published": "published",
+        "sent": "sent",
+        "cancelled": "cancelled",
+    }
+    case.status = statuses[request.transition.action]
+    return case
+
+
+@activity.defn(name="media.send_to_outlet")
+async def send_to_outlet(response: ResponseRef) -> int:
+    return 40 + response.response_id
+
+
+@activity.defn(name="media.publish_statement")
+async def publish_statement(response: ResponseRef) -> int:
+    return 70 + response.response_id
+
+
 ACTIVITIES = [
     load_case,
     record_transition,
@@ -324,4 +379,8 @@ ACTIVITIES = [
     open_accreditation,
     close_accreditation,
     remind_accredited,
+    load_response_case,
+    record_response_transition,
+    send_to_outlet,
+    publish_statement,
 ]

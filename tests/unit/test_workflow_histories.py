@@ -23,6 +23,7 @@ def test_every_workflow_has_a_recorded_history() -> None:
         "delegation_visit",
         "press_conference",
         "meeting",
+        "media_response",
     }
 
 
