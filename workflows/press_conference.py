@@ -135,6 +135,9 @@ class PressConferenceWorkflow:
             if self._changes:
                 return
         closes_at = self._starts_at - timedelta(hours=self.case.accreditation_closes_hours)
+        if closes_at <= workflow.now():
+            # Called at short notice: journalists may apply until it starts.
+            closes_at = self._starts_at
         window = (self.case.subject, self._starts_at, closes_at)
         if self._window != window:
             await self._activity(

@@ -18,6 +18,7 @@ from services.portal import (
     accounts_api,
     dashboard,
     documents,
+    events_pages,
     notifications,
     oidc,
     signin,
@@ -69,6 +70,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             documents.router,
             notifications.router,
             dashboard.router,
+            events_pages.router,
         ],
     )
     settings = app.state.settings

@@ -29,6 +29,11 @@ STEPS = {
     "rejected": N_("Rejected"),
     "withdrawn": N_("Withdrawn"),
     "cancelled": N_("Cancelled"),
+    "briefing": N_("Briefing note"),
+    "minutes": N_("Minutes"),
+    "action": N_("Follow-up action"),
+    "press_release": N_("Press release"),
+    "transcript": N_("Transcript"),
 }
 DOCUMENT_TYPES = {
     "mayor_order": N_("Mayor's order"),
@@ -68,6 +73,7 @@ CASE_KINDS = {
     "media_response": N_("Media response"),
     "information_request": N_("Information request"),
     "digest": N_("Digest"),
+    "event": N_("Event"),
 }
 NAV_SECTIONS = {
     "about": N_("About the municipality"),

@@ -88,6 +88,9 @@ async def task_page(
 ) -> Response:
     state = await task_state(request, task_id)
     kind, _sep, case_id = str(state["case_ref"]).partition(":")
+    if kind == "event" and case_id.isdigit():
+        # An event's tasks are done on its page (briefing note, minutes, actions, release).
+        return redirect(f"/events/{case_id}#task-{task_id}")
     if kind != "document" or not case_id.isdigit():
         raise Problem(404, "Unknown case", _("The portal cannot show this kind of case yet."))
     services = services_of(runtime_of(request))
@@ -203,10 +206,17 @@ async def decide(
     return redirect("/inbox?decided=1")
 
 
+def _service_of(task_id: str) -> str:
+    """Whose API takes a task's claim: the service of its case."""
+    if task_id.startswith(("press-conference-", "meeting-")):
+        return "events"
+    return "publishing"
+
+
 async def _claim(request: Request, signed: Signed, task_id: str, verb: str, back: str) -> Response:
     try:
         await services_of(runtime_of(request)).post(
-            signed.user, "publishing", f"/tasks/{task_id}/{verb}"
+            signed.user, _service_of(task_id), f"/tasks/{task_id}/{verb}"
         )
     except ServiceRefused as refused:
         return await task_page(
