@@ -120,7 +120,17 @@ async def create_item(
                     409, "Already recorded", f"Item {known} is this story.", item_id=known
                 )
         item = MonitoringItem(
-            **data.model_dump(mode="json", exclude={"outlet_id", "medium", "link", "published_on"}),
+            **data.model_dump(
+                mode="json",
+                exclude={
+                    "outlet_id",
+                    "medium",
+                    "link",
+                    "published_on",
+                    "response_owner",
+                    "response_due_at",
+                },
+            ),
             outlet_id=outlet.id,
             published_on=data.published_on,
             medium=data.medium or outlet.medium,
@@ -136,7 +146,16 @@ async def create_item(
         await session.flush()
         await outbox.add(session, _recorded(item, outlet), about=f"monitoring_item:{item.id}")
         if item.response_needed:
-            await _ask_response(session, temporal, outbox, settings, item, user, None, None)
+            await _ask_response(
+                session,
+                temporal,
+                outbox,
+                settings,
+                item,
+                user,
+                data.response_owner,
+                data.response_due_at,
+            )
     return item
 
 

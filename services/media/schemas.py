@@ -570,6 +570,8 @@ class ItemFields(Strict):
 class ItemCreate(ItemFields):
     outlet_id: int = Field(gt=0)
     medium: Medium | None = Field(None, description="The outlet's medium unless given")
+    response_owner: Account | None = Field(None, description="Who drafts the response, if needed")
+    response_due_at: AwareDatetime | None = None
 
 
 class ItemUpdate(Strict):

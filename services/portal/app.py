@@ -19,6 +19,7 @@ from services.portal import (
     dashboard,
     documents,
     events_pages,
+    media_pages,
     notifications,
     oidc,
     signin,
@@ -70,6 +71,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             documents.router,
             notifications.router,
             dashboard.router,
+            media_pages.router,
             events_pages.router,
         ],
     )

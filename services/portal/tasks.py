@@ -91,6 +91,9 @@ async def task_page(
     if kind == "event" and case_id.isdigit():
         # An event's tasks are done on its page (briefing note, minutes, actions, release).
         return redirect(f"/events/{case_id}#task-{task_id}")
+    if kind == "media_response" and case_id.isdigit():
+        # A response is drafted and decided on its own page.
+        return redirect(f"/media/responses/{case_id}")
     if kind != "document" or not case_id.isdigit():
         raise Problem(404, "Unknown case", _("The portal cannot show this kind of case yet."))
     services = services_of(runtime_of(request))
