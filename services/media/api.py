@@ -5,13 +5,15 @@ media library; and what is public (the accreditation form, unsubscribe links).""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
 import httpx
-from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi import APIRouter, Depends, Form, Header, Query, Request, UploadFile, status
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -21,7 +23,15 @@ from meria.bus import Outbox
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import request_runtime
-from services.media import accreditation, badges, contacts, distribution, monitoring, responses
+from services.media import (
+    accreditation,
+    badges,
+    contacts,
+    distribution,
+    library,
+    monitoring,
+    responses,
+)
 from services.media.models import Delivery, DistributionList, Enquiry, Mailing, MediaResponse
 from services.media.schemas import (
     AccreditationCreate,
@@ -50,12 +60,17 @@ from services.media.schemas import (
     JournalistImport,
     JournalistPublic,
     JournalistUpdate,
+    LibraryItemPublic,
+    LibraryItemUpdate,
+    LibraryKind,
+    Licence,
     MailingPublic,
     Medium,
     OutletCreate,
     OutletPublic,
     OutletRef,
     OutletUpdate,
+    PeopleConsent,
     PublicAccreditationReceipt,
     PublicAccreditationRequest,
     Recipient,
@@ -77,11 +92,13 @@ from services.media.schemas import (
 )
 from services.media.settings import MediaSettings
 from services.media.states import AccreditationAction
+from services.media.storage import Storage
 from services.media.views import (
     accreditation_view,
     accredited_view,
     item_view,
     journalist_view,
+    library_view,
     list_view,
     response_view,
     window_view,
@@ -101,6 +118,9 @@ STAFF_ROLES = (
 Staff = Annotated[User, require_role(*STAFF_ROLES)]
 StaffOrSystem = Annotated[User, require_role(*STAFF_ROLES, "system")]
 MediaOfficer = Annotated[User, require_role("media_officer", "head_of_department")]
+LibraryKeeper = Annotated[
+    User, require_role("media_officer", "head_of_department", "editor", "protocol_officer")
+]
 WindowKeeper = Annotated[User, require_role("media_officer", "head_of_department", "system")]
 System = Annotated[User, require_role("system")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
@@ -808,6 +828,124 @@ async def dispatch_response(response_id: int, _: System, runtime: RuntimeDep) ->
     return {"mailing_id": mailing.id}
 
 
+# The media library.
+
+library_router = APIRouter(prefix="/library", tags=["media library"])
+
+
+def storage_of(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
+    return storage
+
+
+@library_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Upload a photo, video or file (location data is removed from photos)",
+)
+async def upload(
+    request: Request,
+    user: LibraryKeeper,
+    runtime: RuntimeDep,
+    file: UploadFile,
+    caption_ka: Annotated[str, Form(min_length=1, max_length=1000)],
+    author: Annotated[str, Form(min_length=1, max_length=200)],
+    licence: Annotated[Licence, Form()],
+    consent: Annotated[PeopleConsent, Form()],
+    caption_en: Annotated[str | None, Form(max_length=1000)] = None,
+    taken_on: Annotated[date | None, Form()] = None,
+    event_id: Annotated[int | None, Form(gt=0)] = None,
+    visit_id: Annotated[int | None, Form(gt=0)] = None,
+    consent_note: Annotated[str | None, Form(max_length=5000)] = None,
+    kind: Annotated[LibraryKind | None, Form()] = None,
+) -> LibraryItemPublic:
+    item = await library.add(
+        runtime.db(),
+        storage_of(request),
+        settings_of(runtime),
+        file.file,
+        file.filename or "",
+        library.Details(
+            caption_ka=caption_ka,
+            caption_en=caption_en or None,
+            author=author,
+            taken_on=taken_on,
+            event_id=event_id,
+            visit_id=visit_id,
+            licence=licence,
+            consent=consent,
+            consent_note=consent_note or None,
+            kind=kind,
+        ),
+        user,
+    )
+    return library_view(item, settings_of(runtime))
+
+
+@library_router.get("", summary="The library, newest first, filtered")
+async def list_library(
+    _: Staff,
+    runtime: RuntimeDep,
+    kind: LibraryKind | None = None,
+    event_id: Annotated[int | None, Query(gt=0)] = None,
+    visit_id: Annotated[int | None, Query(gt=0)] = None,
+    text: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[LibraryItemPublic]:
+    found = await library.search(
+        runtime.db(), kind=kind, event_id=event_id, visit_id=visit_id, text=text,
+        limit=limit, offset=offset,
+    )  # fmt: skip
+    return [library_view(item, settings_of(runtime)) for item in found]
+
+
+@library_router.get("/{item_id}", summary="A library item")
+async def get_library_item(item_id: int, _: Staff, runtime: RuntimeDep) -> LibraryItemPublic:
+    return library_view(await library.load(runtime.db(), item_id), settings_of(runtime))
+
+
+@library_router.patch("/{item_id}", summary="Change a caption, credit, licence or consent")
+async def update_library_item(
+    item_id: int, data: LibraryItemUpdate, user: LibraryKeeper, runtime: RuntimeDep
+) -> LibraryItemPublic:
+    item = await library.update(runtime.db(), item_id, data, user)
+    return library_view(item, settings_of(runtime))
+
+
+async def _stream(request: Request, name: str, media_type: str, filename: str) -> Response:
+    storage = storage_of(request)
+    if not await storage.exists(name):
+        raise Problem(503, "File unavailable", "The file is missing from storage.")
+    return StreamingResponse(
+        storage.read(name),
+        media_type=media_type,
+        headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+@library_router.get("/{item_id}/file", summary="The file itself", response_class=StreamingResponse)
+async def library_file(item_id: int, request: Request, _: Staff, runtime: RuntimeDep) -> Response:
+    item = await library.load(runtime.db(), item_id)
+    response = await _stream(request, item.stored_name, item.media_type, item.filename)
+    response.headers["X-Content-SHA256"] = item.sha256
+    return response
+
+
+@library_router.get(
+    "/{item_id}/thumbnail", summary="A photo's thumbnail (JPEG)", response_class=StreamingResponse
+)
+async def library_thumbnail(
+    item_id: int, request: Request, _: Staff, runtime: RuntimeDep
+) -> Response:
+    item = await library.load(runtime.db(), item_id)
+    if item.thumbnail_name is None:
+        raise Problem(
+            404, "No thumbnail", f"Item {item_id} is a {item.kind}; only photos have one."
+        )
+    return await _stream(request, item.thumbnail_name, "image/jpeg", f"{item.id}-thumbnail.jpg")
+
+
 # What is public: the accreditation form and the unsubscribe links.
 
 public_router = APIRouter(tags=["public"])
@@ -916,5 +1054,6 @@ ROUTERS = [
     monitoring_router,
     responses_router,
     response_workflow_router,
+    library_router,
     public_router,
 ]

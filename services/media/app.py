@@ -12,6 +12,7 @@ from services.media.handlers import subscriptions
 from services.media.models import Base, bus_tables
 from services.media.monitoring import keep_reading_feeds
 from services.media.settings import MediaSettings
+from services.media.storage import Storage
 
 PARTS = ServiceParts(
     name="media",
@@ -26,7 +27,7 @@ PARTS = ServiceParts(
 
 
 def create_app(settings: MediaSettings | None = None) -> FastAPI:
-    return build_app(
+    app = build_app(
         MediaSettings,
         PARTS,
         settings,
@@ -35,3 +36,7 @@ def create_app(settings: MediaSettings | None = None) -> FastAPI:
         "media monitoring and the media library.",
         routers=ROUTERS,
     )
+    settings = app.state.settings
+    assert isinstance(settings, MediaSettings)
+    app.state.storage = Storage(settings)
+    return app

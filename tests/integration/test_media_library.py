@@ -1,0 +1,218 @@
+"""The media library over real HTTP, on local disk and in an S3-compatible bucket (moto in
+server mode): a photo with GPS data comes out without it (the camera and orientation
+kept), with a thumbnail; content decides the type, whatever the name says; too large or
+unknown uploads are refused and nothing of them is kept."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import s3fs
+from moto.server import ThreadedMotoServer
+from PIL import ExifTags, Image
+
+from meria.testing.servers import NatsServer, TemporalDevServer, free_port
+from tests.conftest import DatabaseFactory
+from tests.support.media import MediaDesk
+from tests.support.stack import Stack, running_stack
+
+pytestmark = pytest.mark.database
+
+BUCKET = "meria-library"
+PHOTO_LIMIT = 400_000
+
+
+def photo_with_gps() -> bytes:
+    """A photo as a phone takes it at the Alaverdi monastery: camera, orientation, GPS."""
+    image = Image.new("RGB", (1600, 1200), (180, 120, 60))
+    for x in range(0, 1600, 40):
+        for y in range(0, 1200, 40):
+            image.putpixel((x, y), (x % 255, y % 255, 90))
+    exif = Image.Exif()
+    exif[0x010F] = "Apple"
+    exif[0x0110] = "iPhone 15"
+    exif[0x0112] = 6  # turned on its side
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[1], gps[2] = "N", (42.0, 1.0, 55.86)
+    gps[3], gps[4] = "E", (45.0, 22.0, 38.52)
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+        b'22-rdf-syntax-ns#"><rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+        b'exif:GPSLatitude="42,1.931N" exif:GPSLongitude="45,22.642E"/></rdf:RDF></x:xmpmeta>'
+    )
+    output = io.BytesIO()
+    image.save(output, "JPEG", exif=exif.tobytes(), xmp=xmp, quality=90)
+    return output.getvalue()
+
+
+def noise_png(side: int) -> bytes:
+    output = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(output, "PNG")
+    return output.getvalue()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+FIELDS = {
+    "caption_ka": "ალავერდის მონასტერი, ახმეტის მერის ვიზიტი",
+    "caption_en": "Alaverdi monastery, the mayor of Akhmeta's visit",
+    "author": "ლევან ბერიძე",
+    "taken_on": "2026-11-20",
+    "licence": "cc_by_4.0",
+    "consent": "public_event",
+    "event_id": "12",
+}
+
+
+@dataclass
+class Library:
+    stack: Stack
+    officer: MediaDesk
+    editor: MediaDesk
+    bucket: s3fs.S3FileSystem | None
+    folder: Path | None
+
+    async def upload(self, content: bytes, filename: str, **fields: Any) -> httpx.Response:
+        return await self.officer.call(
+            "POST",
+            "/library",
+            data={**FIELDS, **fields},
+            files={"file": (filename, content, "application/octet-stream")},
+        )
+
+    def stored(self) -> list[str]:
+        if self.bucket is not None:
+            return sorted(self.bucket.find(f"{BUCKET}/media"))
+        assert self.folder is not None
+        return sorted(str(p) for p in self.folder.rglob("*") if p.is_file())
+
+
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[str]:
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(params=["local", "s3"])
+async def media_library(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    nats_server: NatsServer,
+    temporal_server: TemporalDevServer,
+    new_database: DatabaseFactory,
+) -> AsyncIterator[Library]:
+    settings: dict[str, Any] = {"max_photo_bytes": PHOTO_LIMIT, "thumbnail_pixels": 320}
+    bucket = None
+    folder = None
+    if request.param == "s3":
+        endpoint = request.getfixturevalue("s3_server")
+        bucket = s3fs.S3FileSystem(
+            key="testing", secret="testing", client_kwargs={"endpoint_url": endpoint,
+            "region_name": "eu-central-1"}, skip_instance_cache=True, use_listings_cache=False,
+        )  # fmt: skip
+        if bucket.exists(BUCKET):
+            bucket.rm(BUCKET, recursive=True)
+        bucket.mkdir(BUCKET)
+        settings |= {
+            "library_url": f"s3://{BUCKET}/media",
+            "s3_endpoint_url": endpoint,
+            "s3_access_key": "testing",
+            "s3_secret_key": "testing",
+            "s3_region": "eu-central-1",
+        }
+    else:
+        folder = tmp_path / "library"
+        settings["library_url"] = str(folder)
+    async with (
+        running_stack(
+            ["media"],
+            tmp_path=tmp_path,
+            nats_url=nats_server.url,
+            temporal_address=temporal_server.address,
+            new_database=new_database,
+            **settings,
+        ) as stack,
+        httpx.AsyncClient(timeout=30) as http,
+    ):
+        yield Library(
+            stack,
+            officer=MediaDesk(stack, http, "giorgi.media", "media_officer"),
+            editor=MediaDesk(stack, http, "nino.beridze", "editor"),
+            bucket=bucket,
+            folder=folder,
+        )
+
+
+async def test_a_photo_with_gps_comes_out_without_it(media_library: Library) -> None:
+    original = photo_with_gps()
+    assert b"GPSLatitude" in original
+    created = await media_library.upload(original, "IMG_4031.JPG")
+    assert created.status_code == 201, created.text
+    item = created.json()
+    assert item["kind"] == "photo" and item["media_type"] == "image/jpeg"
+    assert item["location_removed"] is True and (item["width"], item["height"]) == (1600, 1200)
+    assert item["caption_ka"] == FIELDS["caption_ka"] and item["event_id"] == 12
+
+    downloaded = await media_library.officer.call("GET", f"/library/{item['id']}/file")
+    assert downloaded.status_code == 200
+    content = downloaded.content
+    assert hashlib.sha256(content).hexdigest() == item["sha256"]
+    assert downloaded.headers["x-content-sha256"] == item["sha256"]
+    photo = Image.open(io.BytesIO(content))
+    exif = photo.getexif()
+    assert ExifTags.IFD.GPSInfo not in exif and not exif.get_ifd(ExifTags.IFD.GPSInfo)
+    assert "xmp" not in photo.info and b"GPSLatitude" not in content
+    assert exif[0x010F] == "Apple" and exif[0x0112] == 6  # camera and orientation kept
+
+    thumbnail = await media_library.officer.call("GET", f"/library/{item['id']}/thumbnail")
+    small = Image.open(io.BytesIO(thumbnail.content))
+    assert small.format == "JPEG" and small.size == (240, 320)  # turned upright, at most 320
+    # What the storage holds is the cleaned photo and its thumbnail, nothing else.
+    assert len(media_library.stored()) == 2
+    listed = await media_library.editor.ok("GET", "/library?event_id=12&kind=photo")
+    assert [i["id"] for i in listed] == [item["id"]]
+
+
+async def test_content_decides_and_refused_uploads_leave_nothing(media_library: Library) -> None:
+    officer = media_library.officer
+    pdf_named_photo = await media_library.upload(PDF, "photo.jpg", kind="photo")
+    assert pdf_named_photo.status_code == 422, pdf_named_photo.text
+    text = await media_library.upload("ახმეტა".encode() * 100, "notes.jpg")
+    assert text.status_code == 415
+    too_large = await media_library.upload(noise_png(500), "panorama.png")
+    assert too_large.status_code == 413 and "MB" in too_large.json()["detail"]
+    no_caption = await officer.call(
+        "POST",
+        "/library",
+        data={**FIELDS, "caption_ka": ""},
+        files={"file": ("a.pdf", PDF, "application/pdf")},
+    )
+    assert no_caption.status_code == 422
+    assert await officer.ok("GET", "/library") == []
+    assert media_library.stored() == []
+
+    # A PDF is a file, named as given, with no thumbnail; its credit can change.
+    created = await media_library.upload(PDF, "პრესრელიზი.pdf", licence="press_use_only")
+    assert created.status_code == 201, created.text
+    item = created.json()
+    assert item["kind"] == "file" and item["media_type"] == "application/pdf"
+    assert item["thumbnail_url"] is None and item["location_removed"] is False
+    await officer.refused(404, "GET", f"/library/{item['id']}/thumbnail")
+    downloaded = await officer.call("GET", f"/library/{item['id']}/file")
+    assert downloaded.content == PDF
+    assert "filename*=UTF-8''" in downloaded.headers["content-disposition"]
+    changed = await officer.ok(
+        "PATCH", f"/library/{item['id']}", json={"author": "მერიის პრესსამსახური"}
+    )
+    assert changed["author"] == "მერიის პრესსამსახური"
+    await officer.refused(422, "PATCH", f"/library/{item['id']}", json={"licence": "whatever"})
