@@ -20,6 +20,7 @@ SEEDERS = (
     "services.publishing.seed",
     "services.visits.seed",
     "services.events.seed",
+    "services.media.seed",
 )
 
 SEED_USER = User(

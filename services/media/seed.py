@@ -1,0 +1,187 @@
+"""Demo media relations for a newcomer: Georgian outlets and journalists with their consent,
+distribution lists, a month of monitoring about Akhmeta, Tusheti and Pankisi (one story
+waiting for its response in the media officer's inbox), a journalist's enquiry, and
+accreditation requests for the press conference the events demo opens — all through the
+real API, so the workflows and events are real too."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from meria.auth import User, issue_token
+from meria.seed import SeedContext
+
+OFFICER = User(id="demo.media", name="გიორგი ხიზანიშვილი", roles=frozenset({"media_officer"}))
+
+OUTLETS: list[dict[str, Any]] = [
+    {"name_ka": "ინტერპრესნიუსი", "name_en": "Interpressnews", "medium": "agency",
+     "region": "national", "website": "https://www.interpressnews.ge/",
+     "newsroom_email": "info@interpressnews.ge"},
+    {"name_ka": "იმედი", "name_en": "Imedi TV", "medium": "tv", "region": "national",
+     "website": "https://imedinews.ge/"},
+    {"name_ka": "საზოგადოებრივი მაუწყებელი", "name_en": "Georgian Public Broadcaster",
+     "medium": "tv", "region": "national", "website": "https://1tv.ge/"},
+    {"name_ka": "რადიო თავისუფლება", "name_en": "Radio Tavisupleba (RFE/RL)", "medium": "radio",
+     "region": "national", "website": "https://www.radiotavisupleba.ge/"},
+    {"name_ka": "რადიო ჰერეთი", "name_en": "Radio Hereti", "medium": "radio",
+     "region": "კახეთი", "website": "https://hereti.ge/"},
+    {"name_ka": "ახმეტის მოამბე", "name_en": "Akhmeta Herald", "medium": "print",
+     "region": "კახეთი"},
+]  # fmt: skip
+
+
+def _consents(*purposes: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "purpose": purpose,
+            "given_on": "2026-09-15",
+            "method": "written",
+            "wording": "თანახმა ვარ, ახმეტის მერიამ შეინახოს და გამოიყენოს ჩემი საკონტაქტო "
+            "მონაცემები მითითებული მიზნით.",
+        }
+        for purpose in purposes
+    ]
+
+
+# (outlet's English name, journalist)
+JOURNALISTS: list[tuple[str, dict[str, Any]]] = [
+    ("Interpressnews", {"full_name": "ნათია ჩიკვაიძე", "position": "რეგიონების რედაქტორი",
+     "beats": ["local_government", "tourism"], "languages": ["ka", "en"],
+     "email": "n.chikvaidze@example.ge", "phone": "+995 599 11 22 33",
+     "consents": _consents("press_distribution", "accreditation", "enquiries")}),
+    ("Imedi TV", {"full_name": "მარიამ ლომიძე", "position": "კორესპონდენტი, კახეთი",
+     "beats": ["local_government", "infrastructure"], "languages": ["ka"],
+     "email": "m.lomidze@example.ge",
+     "consents": _consents("press_distribution", "accreditation")}),
+    ("Georgian Public Broadcaster", {"full_name": "Eka Gigauri", "position": "English service",
+     "beats": ["tourism", "culture"], "languages": ["en", "ka"], "email": "e.gigauri@example.ge",
+     "consents": _consents("press_distribution")}),
+    ("Radio Tavisupleba (RFE/RL)", {"full_name": "ლევან ხოსიტაშვილი",
+     "position": "ჟურნალისტი", "beats": ["social", "pankisi"], "languages": ["ka"],
+     "email": "l.khositashvili@example.ge",
+     "consents": _consents("press_distribution", "enquiries")}),
+    ("Radio Hereti", {"full_name": "თეონა ბაღაშვილი", "position": "წამყვანი",
+     "beats": ["agriculture", "local_government"], "languages": ["ka"],
+     "email": "t.baghashvili@example.ge", "phone": "+995 577 44 55 66",
+     "consents": _consents("press_distribution", "accreditation")}),
+    ("Akhmeta Herald", {"full_name": "ზურაბ ქავთარაძე", "position": "რედაქტორი",
+     "beats": ["local_government"], "languages": ["ka"]}),
+]  # fmt: skip
+
+LISTS: list[dict[str, Any]] = [
+    {"name_ka": "ყველა ტელევიზია", "name_en": "All TV", "kind": "rule",
+     "rule": {"media": ["tv"]}},
+    {"name_ka": "ტურიზმის ჟურნალისტები", "name_en": "Tourism reporters", "kind": "rule",
+     "rule": {"beats": ["tourism"]}, "document_types": ["press_release"]},
+    {"name_ka": "კახეთის რეგიონული მედია", "name_en": "Kakheti regional media", "kind": "rule",
+     "rule": {"regions": ["კახეთი"]}},
+    {"name_ka": "სააგენტოები და რადიო", "name_en": "Agencies and radio", "kind": "rule",
+     "rule": {"media": ["agency", "radio"]}},
+]  # fmt: skip
+
+# (outlet's English name, days ago, item)
+ITEMS: list[tuple[str, int, dict[str, Any]]] = [
+    ("Imedi TV", 2, {"title": "თუშეთის გზა ზამთრამდე არ გაიხსნება? — მოსახლეობა შეშფოთებულია",
+     "summary": "სიუჟეტში ომალოს მცხოვრებლები აბანოს უღელტეხილის გზის მდგომარეობას "
+     "აკრიტიკებენ და მერიისგან პასუხს ითხოვენ.", "topic": "infrastructure",
+     "officials_mentioned": ["ახმეტის მერი"], "sentiment": "negative",
+     "response_needed": True, "response_owner": "demo.media"}),
+    ("Interpressnews", 4, {"title": "ახმეტაში ახალი საბავშვო ბაღი გაიხსნა",
+     "link": "https://www.interpressnews.ge/ka/article/akhmeta-kindergarten",
+     "summary": "ბაღი 120 ბავშვზეა გათვლილი.", "topic": "education", "sentiment": "positive",
+     "officials_mentioned": ["ახმეტის მერი"]}),
+    ("Radio Tavisupleba (RFE/RL)", 6, {"title": "პანკისის ხეობაში ტურისტების რაოდენობა "
+     "გაორმაგდა", "summary": "სასტუმრო სახლების მეპატრონეები ახალ შესაძლებლობებზე "
+     "საუბრობენ.", "topic": "tourism", "sentiment": "positive"}),
+    ("Radio Hereti", 8, {"title": "ზემო ალვანში საირიგაციო არხის რეაბილიტაცია დაიწყო",
+     "topic": "agriculture", "sentiment": "neutral",
+     "officials_mentioned": ["ახმეტის მერის მოადგილე"]}),
+    ("Georgian Public Broadcaster", 10, {"title": "Tushetoba festival draws record crowds to "
+     "Omalo", "link": "https://1tv.ge/en/news/tushetoba-omalo", "topic": "culture",
+     "sentiment": "positive"}),
+    ("Akhmeta Herald", 12, {"title": "მატანში წყალმომარაგების პრობლემა კვლავ მოუგვარებელია",
+     "topic": "infrastructure", "sentiment": "negative"}),
+]  # fmt: skip
+
+
+class Desk:
+    def __init__(self, context: SeedContext) -> None:
+        self.context = context
+        token = issue_token(context.settings, OFFICER, ttl_seconds=900)
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self.context.http.request(
+            method, self.context.url("media", path), headers=self.headers, **kwargs
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+
+async def _open_window(desk: Desk) -> dict[str, Any] | None:
+    """The press conference the events demo schedules opens its window through its
+    workflow; wait a little for it."""
+    for _ in range(50):
+        windows = await desk.call("GET", "/accreditation-windows", params={"open_only": True})
+        open_windows = [w for w in windows if w["accepting"]]
+        if open_windows:
+            found: dict[str, Any] = open_windows[0]
+            return found
+        await asyncio.sleep(0.2)
+    return None
+
+
+async def seed(context: SeedContext) -> int:
+    desk = Desk(context)
+    if await desk.call("GET", "/outlets"):
+        return 0
+    created = 0
+    outlets = {}
+    for outlet in OUTLETS:
+        outlets[outlet["name_en"]] = await desk.call("POST", "/outlets", json=outlet)
+        created += 1
+    journalists = {}
+    for outlet_name, person in JOURNALISTS:
+        body = {**person, "outlet_id": outlets[outlet_name]["id"]}
+        journalists[person["full_name"]] = await desk.call("POST", "/journalists", json=body)
+        created += 1
+    for distribution_list in LISTS:
+        await desk.call("POST", "/distribution-lists", json=distribution_list)
+        created += 1
+    today = date.today()
+    for outlet_name, days_ago, item in ITEMS:
+        body = {
+            **item,
+            "outlet_id": outlets[outlet_name]["id"],
+            "published_on": (today - timedelta(days=days_ago)).isoformat(),
+        }
+        await desk.call("POST", "/monitoring-items", json=body)
+        created += 1
+    await desk.call(
+        "POST",
+        "/enquiries",
+        json={
+            "kind": "interview_request",
+            "journalist_id": journalists["ნათია ჩიკვაიძე"]["id"],
+            "subject": "ინტერვიუ მერთან თუშეთის ზამთრის მზადებაზე",
+            "question": "გვსურს 10-წუთიანი ინტერვიუ მერთან თუშეთში ზამთრისთვის მზადების "
+            "შესახებ, ამ კვირაში.",
+            "channel": "email",
+            "deadline": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+        },
+    )
+    created += 1
+    window = await _open_window(desk)
+    if window is not None:
+        for name in ("მარიამ ლომიძე", "თეონა ბაღაშვილი"):
+            accreditation = await desk.call(
+                "POST",
+                "/accreditations",
+                json={"event_id": window["event_id"], "journalist_id": journalists[name]["id"]},
+            )
+            created += 1
+            if name == "მარიამ ლომიძე":
+                await desk.call("POST", f"/accreditations/{accreditation['id']}/approve")
+    return created

@@ -1,0 +1,62 @@
+"""The media demo data goes in through the real API once: Georgian outlets, journalists with
+their consent, lists, a month of monitoring with one story waiting for its response in
+the media officer's inbox, and an enquiry; seeding again adds nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from meria.auth import issue_token
+from meria.seed import SEED_USER, SeedContext
+from meria.testing.servers import NatsServer, TemporalDevServer
+from services.media import seed
+from tests.conftest import DatabaseFactory
+from tests.support.media import MediaDesk
+from tests.support.stack import running_stack
+
+pytestmark = pytest.mark.database
+
+
+async def test_the_demo_media_desk_is_seeded_once(
+    tmp_path: Path,
+    nats_server: NatsServer,
+    temporal_server: TemporalDevServer,
+    new_database: DatabaseFactory,
+) -> None:
+    async with running_stack(
+        ["media", "worker"],
+        tmp_path=tmp_path,
+        nats_url=nats_server.url,
+        temporal_address=temporal_server.address,
+        new_database=new_database,
+    ) as stack:
+        settings = stack.settings("media")
+        token = issue_token(settings, SEED_USER, ttl_seconds=600)
+        async with httpx.AsyncClient(
+            headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ) as http:
+            context = SeedContext(settings, http)
+            assert await seed.seed(context) > 20
+            assert await seed.seed(context) == 0
+            desk = MediaDesk(stack, http, "demo.media", "media_officer")
+            outlets = await desk.ok("GET", "/outlets")
+            assert "საზოგადოებრივი მაუწყებელი" in {o["name_ka"] for o in outlets}
+            journalists = await desk.ok("GET", "/journalists")
+            editor = next(j for j in journalists if j["full_name"] == "ზურაბ ქავთარაძე")
+            assert editor["email"] is None and editor["consents"] == []
+            items = await desk.ok("GET", "/monitoring-items")
+            assert items["total"] == len(seed.ITEMS)
+            [story] = [i for i in items["items"] if i["response_needed"]]
+            assert "თუშეთის" in story["title"]
+            await desk.wait_for(
+                f"/responses/{story['response_id']}/status",
+                lambda s: s["task"] is not None and s["task"]["assignee"] == "demo.media",
+                "put the draft in the media officer's inbox",
+            )
+            [enquiry] = await desk.ok("GET", "/enquiries")
+            assert enquiry["journalist_name"] == "ნათია ჩიკვაიძე"
+            lists = {item["name_en"]: item for item in await desk.ok("GET", "/distribution-lists")}
+            assert lists["All TV"]["recipient_count"] == 2
