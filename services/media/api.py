@@ -103,7 +103,7 @@ from services.media.views import (
     response_view,
     window_view,
 )
-from workflows.human_task import TaskResult
+from workflows.human_task import TaskResult, TaskState
 from workflows.media_response import ResponseWorkflowStatus
 
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
@@ -762,6 +762,19 @@ async def cancel_response(
     return await responses.cancel(runtime.db(), runtime.temporal, response_id, data.reason, user)
 
 
+tasks_router = APIRouter(prefix="/tasks", tags=["monitoring and responses"])
+
+
+@tasks_router.post("/{task_id}/claim", summary="Claim a response's draft or approval")
+async def claim_task(task_id: str, user: MediaOfficer, runtime: RuntimeDep) -> TaskState:
+    return await responses.claim(runtime.temporal, task_id, user)
+
+
+@tasks_router.post("/{task_id}/unclaim", summary="Release a claimed step")
+async def unclaim_task(task_id: str, user: MediaOfficer, runtime: RuntimeDep) -> TaskState:
+    return await responses.claim(runtime.temporal, task_id, user, release=True)
+
+
 response_workflow_router = APIRouter(
     prefix="/responses/{response_id}", tags=["workflow (internal)"]
 )
@@ -1053,6 +1066,7 @@ ROUTERS = [
     mailings_router,
     monitoring_router,
     responses_router,
+    tasks_router,
     response_workflow_router,
     library_router,
     public_router,

@@ -54,7 +54,7 @@ from services.media.states import (
     ResponseStatus,
     next_response,
 )
-from workflows.human_task import HumanTaskWorkflow, TaskDecision, TaskResult
+from workflows.human_task import HumanTaskWorkflow, TaskClaim, TaskDecision, TaskResult, TaskState
 from workflows.media_response import (
     Cancellation,
     MediaResponseWorkflow,
@@ -262,6 +262,17 @@ async def cancel(
         Cancellation(user=user.id, roles=sorted(user.roles), reason=reason),
     )
     return status
+
+
+async def claim(temporal: Client, task_id: str, user: User, *, release: bool = False) -> TaskState:
+    """Take a response's step (or give it back): it is then that person's in the inbox."""
+    if not task_id.startswith("media-response-"):
+        raise Problem(404, "No such task", f"{task_id} is not a media response's step.")
+    update = HumanTaskWorkflow.unclaim if release else HumanTaskWorkflow.claim
+    state: TaskState = await send_update(
+        temporal, task_id, update, TaskClaim(user=user.id, roles=sorted(user.roles))
+    )
+    return state
 
 
 async def workflow_status(

@@ -213,6 +213,8 @@ def _service_of(task_id: str) -> str:
     """Whose API takes a task's claim: the service of its case."""
     if task_id.startswith(("press-conference-", "meeting-")):
         return "events"
+    if task_id.startswith("media-response-"):
+        return "media"
     return "publishing"
 
 

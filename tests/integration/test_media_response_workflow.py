@@ -263,6 +263,12 @@ async def test_an_enquiry_is_answered_by_email_and_a_late_draft_escalates(office
     escalated = next(e["data"] for e in events if kind(e) == "response.escalated")
     assert escalated["task_id"] == task_id and escalated["step"] == "response_draft"
 
+    # Eka takes it from the inbox; it is hers now, and nobody else's to take.
+    claimed = await office.colleague.ok("POST", f"/tasks/{task_id}/claim")
+    assert claimed["claimed_by"] == "eka.media"
+    await office.owner.refused(409, "POST", f"/tasks/{task_id}/claim")
+    await office.editor.refused(403, "POST", f"/tasks/{task_id}/claim")
+
     # Late, but answered: by email to the journalist who asked, after approval.
     await office.colleague.ok(
         "PUT",
