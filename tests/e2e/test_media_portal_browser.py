@@ -128,9 +128,7 @@ async def test_from_the_monitoring_form_to_the_response_task_in_the_inbox(
     await officer.get_by_label("Publish as a statement").check()
     await officer.get_by_label("Text in Georgian").fill(ANSWER)
     await officer.get_by_role("button", name="Submit for approval").click()
-    await expect(officer.get_by_role("status")).to_have_text(
-        "The draft is submitted for approval."
-    )
+    await expect(officer.get_by_role("status")).to_have_text("The draft is submitted for approval.")
     response_url = officer.url
 
     # The head of department finds it waiting for approval, with the decision form.
