@@ -126,13 +126,19 @@ async def test_feeds_are_read_on_schedule_and_a_story_is_recorded_once(
     kakheti = await monitor.officer.ok("POST", "/outlets", json=KAKHETI_INFO)
     imedi = await monitor.officer.ok("POST", "/outlets", json=IMEDI)
     await monitor.editor.refused(
-        403, "POST", "/monitoring-feeds", json={"outlet_id": kakheti["id"], "url": f"{base}/rss.xml"}
+        403,
+        "POST",
+        "/monitoring-feeds",
+        json={"outlet_id": kakheti["id"], "url": f"{base}/rss.xml"},
     )
     rss = await monitor.officer.ok(
         "POST", "/monitoring-feeds", json={"outlet_id": kakheti["id"], "url": f"{base}/rss.xml"}
     )
     await monitor.officer.refused(
-        409, "POST", "/monitoring-feeds", json={"outlet_id": kakheti["id"], "url": f"{base}/rss.xml"}
+        409,
+        "POST",
+        "/monitoring-feeds",
+        json={"outlet_id": kakheti["id"], "url": f"{base}/rss.xml"},
     )
     await monitor.officer.ok(
         "POST", "/monitoring-feeds", json={"outlet_id": imedi["id"], "url": f"{base}/atom.xml"}
