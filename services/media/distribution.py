@@ -20,6 +20,7 @@ from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from functools import lru_cache
 
 import aiosmtplib
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -201,7 +202,9 @@ async def unsubscribe(database: Database, settings: MediaSettings, token: str) -
 # Composing.
 
 
+@lru_cache(maxsize=64)
 def _text_of(html: str | None) -> str:
+    # Cached: a release's thousands of messages share its text.
     return markdownify(html, heading_style="ATX").strip() if html else ""
 
 
