@@ -58,6 +58,8 @@ format: install
 bench: install
 	$(VENV)/bin/python bench/bus.py
 	$(VENV)/bin/python bench/publication.py
+	$(VENV)/bin/python bench/events.py
+	$(VENV)/bin/python bench/visits.py
 	$(VENV)/bin/python bench/website.py
 	$(VENV)/bin/python bench/media.py
 

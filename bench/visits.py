@@ -106,9 +106,13 @@ def _children(pid: int) -> list[int]:
 class Office:
     """The staff's HTTP desks, one token per role."""
 
-    def __init__(self, settings: Settings, base_url: str, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, settings: Settings, base_url: str, http: httpx.AsyncClient, requests: int
+    ) -> None:
         self.base = base_url
         self.http = http
+        # Requests in flight at once: the staff's browsers, not an unbounded flood.
+        self.gate = asyncio.Semaphore(requests)
         self.headers = {
             role: {
                 "Authorization": "Bearer "
@@ -118,9 +122,10 @@ class Office:
         }
 
     async def call(self, role: str, method: str, path: str, **kwargs: Any) -> Any:
-        response = await self.http.request(
-            method, f"{self.base}{path}", headers=self.headers[role], **kwargs
-        )
+        async with self.gate:
+            response = await self.http.request(
+                method, f"{self.base}{path}", headers=self.headers[role], **kwargs
+            )
         response.raise_for_status()
         return response.json() if response.content else None
 
@@ -130,10 +135,20 @@ class Office:
         """Send until the workflow is there to take it (a task not yet started answers 409,
         and the report's task does not exist before the departure: `also` 404)."""
         for _ in range(3000):
-            response = await self.http.request(
-                method, f"{self.base}{path}", headers=self.headers[role], **kwargs
-            )
-            if response.status_code not in (409, *also):
+            try:
+                async with self.gate:
+                    response = await self.http.request(
+                        method, f"{self.base}{path}", headers=self.headers[role], **kwargs
+                    )
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)  # sent again; done already answers "Task closed"
+                continue
+            if response.status_code == 409 and (
+                response.json()["title"] == "Task closed"
+                or "already been decided" in response.json().get("detail", "")
+            ):
+                return None  # a retry after a timeout found it done
+            if response.status_code not in (409, 503, *also):
                 response.raise_for_status()
                 return response.json() if response.content else None
             await asyncio.sleep(0.1)
@@ -263,16 +278,21 @@ async def measure(arguments: argparse.Namespace) -> None:
 
     try:
         for port in ports.values():
-            wait_for_port(port, timeout=60)
+            wait_for_port(port, timeout=180)
         settings = Settings(_env_file=None)
         client = await connect(temporal.address, "meria")
-        async with httpx.AsyncClient(timeout=120) as http:
+        # Idle connections are dropped before uvicorn's five-second keep-alive ends, so
+        # none is reused just as the server closes it.
+        limits = httpx.Limits(max_connections=arguments.requests, keepalive_expiry=2)
+        async with httpx.AsyncClient(timeout=300, limits=limits) as http:
             for port in ports.values():
                 for _ in range(600):
                     if (await http.get(f"http://127.0.0.1:{port}/healthz/ready")).is_success:
                         break
                     await asyncio.sleep(0.1)
-            office = Office(settings, f"http://127.0.0.1:{ports['visits']}", http)
+            office = Office(
+                settings, f"http://127.0.0.1:{ports['visits']}", http, arguments.requests
+            )
             events = Events()
             listener = await events.listen(nats_server.url)
             context = {
@@ -364,6 +384,7 @@ async def measure(arguments: argparse.Namespace) -> None:
                 workflows_per_minute=round(per_minute, 1),
                 ratio_to_trivial=round(per_minute / trivial, 3),
                 concurrency=arguments.concurrency,
+                requests_in_flight=arguments.requests,
                 **context,
             )
             await asyncio.gather(*samplers)
@@ -457,6 +478,7 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", type=int, default=50, help="visits in flight at once in each phase"
     )
+    parser.add_argument("--requests", type=int, default=32, help="HTTP requests in flight")
     asyncio.run(measure(parser.parse_args()))
 
 

@@ -15,7 +15,11 @@ from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -149,6 +153,13 @@ async def send_update(
         cause = error.cause
         message = cause.message if isinstance(cause, ApplicationError) else str(cause)
         raise Problem(409, "Refused", message) from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        # The workflow did not take it in time; it may yet: look before sending it again.
+        raise Problem(
+            503,
+            "Workflows busy",
+            "The workflow did not answer in time; look at the case before trying again.",
+        ) from None
     except RPCError as error:
         if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
             raise not_found or Problem(
