@@ -9,18 +9,19 @@ calendar applications send no bearer token.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from meria.db import Database
 from meria.problems import Problem
 from services.events.events import filtered
-from services.events.models import Event, Official
+from services.events.models import Event, Official, Venue
 from services.events.settings import EventsSettings
 from services.events.states import EventState
 from services.events.texts import CALENDARS, KINDS, TBILISI
@@ -77,6 +78,7 @@ async def feed(
         public=True if calendar_name == "public" else None,
         official=official,
     )
+    public = calendar_name == "public"
     async with database.session() as session:
         title_ka, title_en = CALENDARS.get(calendar_name, CALENDARS["internal"])
         if official is not None:
@@ -84,6 +86,23 @@ async def feed(
             if person is None:
                 raise Problem(404, "No such official", f"There is no official {official!r}.")
             title_ka, title_en = person.name_ka, person.name_en or person.name_ka
+        # What the feed is made of, read cheaply: unchanged, the file made last time is it.
+        listed = query.subquery()
+        fingerprint = (
+            tuple(
+                (
+                    await session.execute(
+                        select(func.count(), func.max(listed.c.updated_at), func.sum(listed.c.id))
+                    )
+                ).one()
+            ),
+            await _names(session),
+            today.date(),
+        )
+        key = (calendar_name, lang, official)
+        made = _FEEDS.get(key)
+        if made is not None and made[0] == fingerprint:
+            return made[1]
         events = list(await session.scalars(query))
     calendar = Calendar()
     calendar.add("prodid", "-//Akhmeta Municipality City Hall//Meria events//KA")
@@ -93,10 +112,54 @@ async def feed(
     calendar.add("x-wr-calname", title_en if lang == "en" else title_ka)
     calendar.add("x-wr-timezone", "Asia/Tbilisi")
     base = settings.website_url.rstrip("/")
-    for event in events:
-        calendar.add_component(_vevent(event, lang, public=calendar_name == "public", base=base))
-    calendar.add_missing_timezones()
-    return bytes(calendar.to_ical())
+    body = _assembled(calendar, [_vevent_text(event, lang, public, base) for event in events])
+    _FEEDS[key] = (fingerprint, body)
+    return body
+
+
+# Writing thousands of VEVENTs is the library's slowest work (line folding, parameter
+# escaping): each event is written once per version and kept, and a feed is assembled
+# from what is kept; a feed whose events and names did not change is served as made.
+_VEVENTS: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+_VEVENTS_KEPT = 50_000
+_FEEDS: dict[tuple[str, str, str | None], tuple[Any, bytes]] = {}
+
+
+async def _names(session: Any) -> int:
+    """A digest of the venues' and officials' names, which the feeds show."""
+    venues = (await session.execute(select(Venue.id, Venue.name_ka, Venue.name_en))).all()
+    officials = (await session.execute(select(Official.code, Official.name_ka))).all()
+    return hash((tuple(map(tuple, venues)), tuple(map(tuple, officials))))
+
+
+def _vevent_text(event: Event, lang: str, public: bool, base: str) -> bytes:
+    venue = event.venue
+    key = (
+        event.id, event.revision, event.updated_at, event.state, lang, public, base,
+        (venue.name_ka, venue.name_en) if venue else None,
+        tuple((b.official.name_ka, b.official.name_en) for b in event.officials),
+    )  # fmt: skip
+    found = _VEVENTS.get(key)
+    if found is None:
+        found = bytes(_vevent(event, lang, public=public, base=base).to_ical())
+        _VEVENTS[key] = found
+        if len(_VEVENTS) > _VEVENTS_KEPT:
+            _VEVENTS.popitem(last=False)
+    else:
+        _VEVENTS.move_to_end(key)
+    return found
+
+
+def _assembled(calendar: Calendar, vevents: list[bytes]) -> bytes:
+    """The calendar with its time zone (taken from the first event) and every VEVENT."""
+    if vevents:
+        calendar.add_component(CalendarEvent.from_ical(vevents[0]))
+        calendar.add_missing_timezones()
+    head = bytes(calendar.to_ical())
+    if not vevents:
+        return head
+    ending = head.rindex(b"BEGIN:VEVENT")
+    return head[:ending] + b"".join(vevents) + b"END:VCALENDAR\r\n"
 
 
 def _vevent(event: Event, lang: str, *, public: bool, base: str) -> CalendarEvent:

@@ -45,8 +45,11 @@ async def find_conflicts(
 ) -> list[Conflict]:
     earliest = booking.starts_at - timedelta(days=max_event_days)
     found: list[Conflict] = []
+    # Columns only: a conflict needs none of an event's relationships.
+    shown = (Event.id, Event.title_ka, Event.title_en, Event.starts_at, Event.ends_at,
+             Event.state)  # fmt: skip
     if booking.venue_id is not None:
-        query = select(Event).where(
+        query = select(*shown).where(
             Event.venue_id == booking.venue_id,
             Event.starts_at >= earliest,
             Event.starts_at < booking.ends_at,
@@ -55,11 +58,11 @@ async def find_conflicts(
         )
         if exclude:
             query = query.where(Event.id.not_in(list(exclude)))
-        for event in await session.scalars(query.order_by(Event.starts_at)):
-            found.append(_conflict(event, "venue", venue_id=booking.venue_id))
+        for row in await session.execute(query.order_by(Event.starts_at)):
+            found.append(_conflict(tuple(row), "venue", venue_id=booking.venue_id))
     if booking.officials:
         by_official = (
-            select(EventOfficial.official_code, Event)
+            select(*shown, EventOfficial.official_code)
             .join(Event, Event.id == EventOfficial.event_id)
             .where(
                 EventOfficial.official_code.in_(list(booking.officials)),
@@ -72,19 +75,21 @@ async def find_conflicts(
         if exclude:
             by_official = by_official.where(EventOfficial.event_id.not_in(list(exclude)))
         ordered = by_official.order_by(EventOfficial.starts_at)
-        for code, event in await session.execute(ordered):
-            found.append(_conflict(event, "official", official_code=code))
+        for booked in await session.execute(ordered):
+            *event, code = tuple(booked)
+            found.append(_conflict(tuple(event), "official", official_code=code))
     return found
 
 
-def _conflict(event: Event, on: Literal["venue", "official"], **where: Any) -> Conflict:
+def _conflict(event: tuple[Any, ...], on: Literal["venue", "official"], **where: Any) -> Conflict:
+    event_id, title_ka, title_en, starts_at, ends_at, state = event
     return Conflict(
-        event_id=event.id,
-        title_ka=event.title_ka,
-        title_en=event.title_en,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        state=event.state,
+        event_id=event_id,
+        title_ka=title_ka,
+        title_en=title_en,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        state=state,
         on=on,
         **where,
     )

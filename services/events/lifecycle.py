@@ -86,6 +86,13 @@ WORKER = "meria-worker"
 RUNNING = frozenset({EventState.SCHEDULED, EventState.POSTPONED})
 
 
+def workflows(temporal: Client | None) -> Client:
+    """Temporal, for what involves a workflow (an event without one does not wait for it)."""
+    if temporal is None:
+        raise Problem(503, "Workflows unavailable", "Temporal is not reachable yet; try again.")
+    return temporal
+
+
 def change(user: User, reason: str) -> ReasonedChange:
     return ReasonedChange(user=user.id, roles=sorted(user.roles), reason=reason)
 
@@ -94,7 +101,7 @@ def runs_workflow(event: Event) -> bool:
     return event.kind in WORKFLOW_KINDS and event.source == "staff"
 
 
-async def start_workflow(temporal: Client, task_queue: str, event: Event) -> None:
+async def start_workflow(temporal: Client | None, task_queue: str, event: Event) -> None:
     """Start the case's workflow; a start repeated (a retried request) finds it running."""
     case = event.case
     attributes = [
@@ -107,6 +114,7 @@ async def start_workflow(temporal: Client, task_queue: str, event: Event) -> Non
         "task_queue": task_queue,
         "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
     }
+    temporal = workflows(temporal)
     if event.kind == "press_conference":
         await temporal.start_workflow(
             PressConferenceWorkflow.run,
@@ -131,13 +139,15 @@ def _workflow_class(event: Event) -> Any:
     return PressConferenceWorkflow if event.kind == "press_conference" else MeetingWorkflow
 
 
-async def workflow_status(temporal: Client, event: Event) -> CaseStatus | None:
+async def workflow_status(temporal: Client | None, event: Event) -> CaseStatus | None:
     found = workflow_id(event)
     if found is None:
         return None
     try:
-        status: CaseStatus = await temporal.get_workflow_handle(found).query(
-            _workflow_class(event).status
+        status: CaseStatus = (
+            await workflows(temporal)
+            .get_workflow_handle(found)
+            .query(_workflow_class(event).status)
         )
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
@@ -146,11 +156,11 @@ async def workflow_status(temporal: Client, event: Event) -> CaseStatus | None:
     return status
 
 
-async def _tell(temporal: Client, event: Event, update_name: str, argument: Any) -> None:
+async def _tell(temporal: Client | None, event: Event, update_name: str, argument: Any) -> None:
     if not runs_workflow(event):
         return
     update = getattr(_workflow_class(event), update_name)
-    await send_update(temporal, workflow_id(event) or "", update, argument)
+    await send_update(workflows(temporal), workflow_id(event) or "", update, argument)
 
 
 # What staff do.
@@ -158,7 +168,7 @@ async def _tell(temporal: Client, event: Event, update_name: str, argument: Any)
 
 async def create(
     database: Database,
-    temporal: Client,
+    temporal: Client | None,
     outbox: Outbox,
     settings: EventsSettings,
     data: EventCreate,
@@ -181,7 +191,7 @@ async def create(
 
 async def schedule(
     database: Database,
-    temporal: Client,
+    temporal: Client | None,
     outbox: Outbox,
     settings: EventsSettings,
     event_id: int,
@@ -201,7 +211,7 @@ async def schedule(
 
 async def schedule_events(
     session: AsyncSession,
-    temporal: Client,
+    temporal: Client | None,
     outbox: Outbox,
     settings: EventsSettings,
     targets: list[Event],
@@ -234,7 +244,7 @@ async def schedule_events(
 
 async def postpone(
     database: Database,
-    temporal: Client,
+    temporal: Client | None,
     outbox: Outbox,
     event_id: int,
     data: Reasoned,
@@ -258,7 +268,7 @@ async def postpone(
 
 async def cancel(
     database: Database,
-    temporal: Client,
+    temporal: Client | None,
     outbox: Outbox,
     event_id: int,
     data: Reasoned,
@@ -300,7 +310,7 @@ async def _close_open_actions(
 
 async def reschedule(
     database: Database,
-    temporal: Client,
+    temporal: Client | None,
     outbox: Outbox,
     settings: EventsSettings,
     event_id: int,

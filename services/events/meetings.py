@@ -21,7 +21,13 @@ from meria.db import Database
 from meria.problems import Problem
 from meria.temporal import send_update
 from services.events.events import load, note, now, workflow_id
-from services.events.lifecycle import action_spec, current, runs_workflow, workflow_status
+from services.events.lifecycle import (
+    action_spec,
+    current,
+    runs_workflow,
+    workflow_status,
+    workflows,
+)
 from services.events.models import AgendaItem, BriefingNote, Event, FollowUpAction, Participant
 from services.events.schemas import (
     MEETING_KINDS,
@@ -201,7 +207,7 @@ async def replace_agenda(
 
 
 async def write_minutes(
-    database: Database, temporal: Client, event_id: int, data: MinutesWrite, user: User
+    database: Database, temporal: Client | None, event_id: int, data: MinutesWrite, user: User
 ) -> Event:
     """The minutes of an event that has begun; a meeting's minutes task is done with them."""
     async with database.transaction() as session:
@@ -256,7 +262,7 @@ async def write_briefing(
 
 
 async def submit_briefing(
-    database: Database, temporal: Client, event_id: int, user: User
+    database: Database, temporal: Client | None, event_id: int, user: User
 ) -> BriefingNote:
     async with database.transaction() as session:
         event = await current(session, event_id, lock=True)
@@ -291,7 +297,7 @@ async def list_actions(database: Database, event_id: int) -> list[FollowUpAction
 
 
 async def add_action(
-    database: Database, temporal: Client, event_id: int, data: ActionCreate, user: User
+    database: Database, temporal: Client | None, event_id: int, data: ActionCreate, user: User
 ) -> FollowUpAction:
     async with database.transaction() as session:
         event = await current(session, event_id, lock=True)
@@ -317,7 +323,7 @@ async def add_action(
         note(session, event, "action_added", user.id, details={"action": action.id})
         if runs_workflow(event):
             await send_update(
-                temporal,
+                workflows(temporal),
                 workflow_id(event) or "",
                 MeetingWorkflow.add_action,
                 NewAction(user=user.id, roles=sorted(user.roles), action=action_spec(action)),
@@ -327,7 +333,7 @@ async def add_action(
 
 async def close_action(
     database: Database,
-    temporal: Client,
+    temporal: Client | None,
     event_id: int,
     action_id: int,
     closing: ActionCompletion | ActionDrop,
@@ -361,7 +367,7 @@ async def close_action(
 
 
 async def press_follow_up(
-    database: Database, temporal: Client, event_id: int, data: PressFollowUp, user: User
+    database: Database, temporal: Client | None, event_id: int, data: PressFollowUp, user: User
 ) -> TaskResult:
     async with database.transaction() as session:
         event = await current(session, event_id, lock=True)
@@ -389,7 +395,7 @@ async def press_follow_up(
 
 
 async def _decide_if_open(
-    temporal: Client,
+    temporal: Client | None,
     event: Event,
     key: str,
     user: User,
@@ -405,7 +411,7 @@ async def _decide_if_open(
             raise Problem(409, "Not open", f"No task {key!r} of this event waits for anyone now.")
         return None
     result: TaskResult = await send_update(
-        temporal,
+        workflows(temporal),
         task.task_id,
         HumanTaskWorkflow.decide,
         TaskDecision(user=user.id, roles=sorted(user.roles), outcome=outcome, comment=comment),
@@ -413,10 +419,12 @@ async def _decide_if_open(
     return result
 
 
-async def claim(temporal: Client, task_id: str, user: User, *, release: bool = False) -> object:
+async def claim(
+    temporal: Client | None, task_id: str, user: User, *, release: bool = False
+) -> object:
     if not task_id.startswith(("press-conference-", "meeting-")):
         raise Problem(404, "No such task", f"{task_id!r} is not a task of an event.")
     update = HumanTaskWorkflow.unclaim if release else HumanTaskWorkflow.claim
     return await send_update(
-        temporal, task_id, update, TaskClaim(user=user.id, roles=sorted(user.roles))
+        workflows(temporal), task_id, update, TaskClaim(user=user.id, roles=sorted(user.roles))
     )

@@ -6,7 +6,6 @@ from services.events.events import workflow_id
 from services.events.models import Event
 from services.events.schemas import (
     EventPublic,
-    EventSummary,
     OfficialPublic,
     SeriesPublic,
     VenuePublic,
@@ -64,24 +63,4 @@ def event_view(event: Event) -> EventPublic:
         updated_at=event.updated_at,
         workflow_id=workflow_id(event) if event.source == "staff" else None,
         allowed_actions=[action.value for action in allowed_actions(EventState(event.state))],
-    )
-
-
-def event_summary(event: Event) -> EventSummary:
-    return EventSummary(
-        id=event.id,
-        case_id=event.case,
-        kind=event.kind,
-        state=event.state,
-        title_ka=event.title_ka,
-        title_en=event.title_en,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        public=event.public,
-        venue_id=event.venue_id,
-        place_ka=event.place_ka,
-        place_en=event.place_en,
-        officials=event.official_codes,
-        series_id=event.series_id,
-        source=event.source,
     )

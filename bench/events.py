@@ -1,0 +1,380 @@
+"""How fast the events service answers the month view and the conflict check with 20,000
+events on its calendar.
+
+Run: `.venv/bin/python bench/events.py [--events 20000] [--requests 300]`
+
+The events service runs as production runs it: `meria migrate events`, then
+`meria run events` in a process of its own (with a real nats-server, started here, for
+its consumers), on an embedded SQLite database in a temporary folder, on a free port. On
+a machine with two or more CPUs the service is pinned to one CPU and this client to
+another.
+
+The calendar is filled directly, not through the API, so that 20,000 events take
+seconds: after the migration the benchmark inserts the rows the service itself would
+write — events over two years around today (about 27 a day, between 09:00 and 20:00
+Tbilisi time, an hour to three long; festivals over two or three days), a venue for most
+of them among twelve, one to three of eight officials for most, and each official's
+booking row with the event's times, as the service keeps them for conflict detection.
+Past events are held (a tenth cancelled); future ones scheduled, some drafts, postponed
+or cancelled. Titles are Georgian. A fixed random seed makes every run the same.
+
+One client sends the requests one after another over one keep-alive connection (closed
+loop, one at a time: the latency of one person's browser, not of a saturated server).
+Cases, one JSON line each, every line with the commit of the measured code (`-dirty` when
+the work tree differs), the CPU count and the load average (this machine may be shared:
+read the figures next to it):
+
+- `baseline`: `GET /healthz/live` of the same process — the floor every answer stands
+  on (HTTP, the app's middleware, the request log); measured before and after the cases.
+- `month_view`: `GET /events?month=…` for the busiest month, as the portal's calendar
+  asks (every event of the month, about 830), with a staff token: p50/p99 ms and the
+  answer's size; `ratio_p50` is its p50 over the baseline's.
+- `month_view_official`: the same month filtered to one official (their calendar).
+- `conflict_check`: `POST /conflicts` for a random two-hour booking of a venue and two
+  officials within the two years: p50/p99 ms and how many conflicts it found on average.
+- `create_checked`: `POST /events` of a draft at a random time with a venue and two
+  officials, booked despite any conflict with a reason: the conflict check, the insert,
+  the history entry and the answer together.
+- `internal_feed`: `GET /calendars/internal.ics`, every event from half a year back to two
+  years ahead as iCalendar: `first_ms` for the first request (every VEVENT written), then
+  ten more while nothing changed (the file kept, behind a fingerprint query).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy import create_engine, insert
+
+from meria.auth import User, issue_token
+from meria.config import Settings
+from meria.testing.servers import NatsServer, free_port, wait_for_port
+from services.events.models import Event as EventRow
+from services.events.models import EventOfficial, HistoryEntry, Official, Venue
+
+ROOT = Path(__file__).resolve().parents[1]
+MERIA = str(ROOT / ".venv" / "bin" / "meria")
+TBILISI = ZoneInfo("Asia/Tbilisi")
+OFFICIALS = [
+    ("mayor", "ახმეტის მუნიციპალიტეტის მერი"),
+    ("first-deputy-mayor", "მერის პირველი მოადგილე"),
+    ("deputy-mayor", "მერის მოადგილე"),
+    ("council-chair", "საკრებულოს თავმჯდომარე"),
+    ("council-deputy", "საკრებულოს თავმჯდომარის მოადგილე"),
+    ("head-pr", "საზოგადოებასთან ურთიერთობის სამსახურის უფროსი"),
+    ("head-culture", "კულტურის სამსახურის უფროსი"),
+    ("head-economy", "ეკონომიკის სამსახურის უფროსი"),
+]
+VENUES = [
+    "მერიის სხდომათა დარბაზი", "საკრებულოს დარბაზი", "კულტურის ცენტრი", "ცენტრალური პარკი",
+    "ზემო ალვანის საჯარო სკოლა", "ომალოს მოედანი", "დუისის სათემო ცენტრი",
+    "მატანის ბიბლიოთეკა", "ქისტაურის სკოლა", "ახმეტის სტადიონი", "ტურისტული ცენტრი",
+    "ალავერდის მონასტრის ეზო",
+]  # fmt: skip
+WHAT = [
+    "შეხვედრა მოსახლეობასთან", "პრესკონფერენცია", "სამუშაო შეხვედრა", "ცერემონია",
+    "ღვინის ტური", "შეხვედრა ფონდის წარმომადგენლებთან", "სპორტული ღონისძიება",
+    "ახალგაზრდული ფორუმი", "გამოფენის გახსნა", "ბრიფინგი",
+]  # fmt: skip
+WHERE = ["ახმეტაში", "ზემო ალვანში", "დუისში", "მატანში", "ომალოში", "ქისტაურში", "ხორბალოში"]
+KINDS = ["ceremony", "festival", "tourism_event", "ceremony", "tourism_event"]
+
+
+def emit(**fields: Any) -> None:
+    print(json.dumps(fields, ensure_ascii=False), flush=True)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def code_version() -> str:
+    try:
+        return subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+CODE_VERSION = code_version()
+
+
+def context() -> dict[str, Any]:
+    return {
+        "code": CODE_VERSION,
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def cpus() -> tuple[set[int], set[int]] | None:
+    """(the service's CPU, everyone else's), when there are two CPUs to split."""
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < 2:
+        return None
+    return {available[-1]}, set(available[:-1])
+
+
+def pin(cpu_set: set[int] | None) -> Callable[[], None] | None:
+    if cpu_set is None:
+        return None
+    chosen = set(cpu_set)
+    return lambda: os.sched_setaffinity(0, chosen)
+
+
+def service_env(folder: Path, database: Path, port: int, nats_url: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MERIA_")}
+    return env | {
+        "MERIA_VAR_DIR": str(folder / "var"),
+        "MERIA_EVENTS_DATABASE_URL": f"sqlite:///{database}",
+        "MERIA_EVENTS_PORT": str(port),
+        "MERIA_EVENTS_URL": f"http://127.0.0.1:{port}",
+        "MERIA_NATS_URL": nats_url,
+        "MERIA_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "MERIA_LOG_LEVEL": "WARNING",
+    }
+
+
+def fill(database: Path, count: int, rng: random.Random) -> date:
+    """The calendar, written as the service writes it; returns the busiest month's first day."""
+    engine = create_engine(f"sqlite:///{database}")
+    today = datetime.now(TBILISI).date()
+    first_day = today - timedelta(days=365)
+    moment = datetime.now(UTC)
+    events: list[dict[str, Any]] = []
+    bookings: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    per_month: dict[date, int] = {}
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Official.__table__),
+            [{"code": code, "name_ka": name, "name_en": None, "position_ka": None,
+              "position_en": None} for code, name in OFFICIALS],
+        )  # fmt: skip
+        connection.execute(
+            insert(Venue.__table__),
+            [{"id": index + 1, "name_ka": name, "name_en": None, "address_ka": "ახმეტა",
+              "address_en": None, "capacity": rng.choice((60, 120, 300, 2000)),
+              "created_by": "bench", "created_at": moment} for index, name in enumerate(VENUES)],
+        )  # fmt: skip
+        for event_id in range(1, count + 1):
+            day = first_day + timedelta(days=rng.randrange(730))
+            kind = rng.choice(KINDS)
+            starts = datetime(day.year, day.month, day.day, rng.randrange(9, 19),
+                              rng.choice((0, 15, 30, 45)), tzinfo=TBILISI)  # fmt: skip
+            if kind == "festival" and rng.random() < 0.3:
+                ends = starts + timedelta(days=rng.choice((1, 2)), hours=8)
+            else:
+                ends = starts + timedelta(hours=rng.choice((1, 1.5, 2, 3)))
+            past = day < today
+            if past:
+                state = "cancelled" if rng.random() < 0.1 else "completed"
+            else:
+                state = rng.choices(
+                    ("scheduled", "draft", "postponed", "cancelled"), (80, 10, 5, 5)
+                )[0]
+            venue = rng.randrange(1, len(VENUES) + 1) if rng.random() < 0.6 else None
+            events.append(
+                {
+                    "id": event_id, "case_id": event_id, "kind": kind, "state": state,
+                    "title_ka": f"{rng.choice(WHAT)} {rng.choice(WHERE)}", "title_en": None,
+                    "description_ka": None, "description_en": None, "organiser_ka": None,
+                    "organiser_en": None, "partner_ka": None, "partner_en": None,
+                    "responsible": None, "follow_up_kind": None, "venue_id": venue,
+                    "place_ka": None if venue else rng.choice(WHERE), "place_en": None,
+                    "starts_at": starts, "ends_at": ends, "public": rng.random() < 0.7,
+                    "expected_attendance": None, "series_id": None, "recurrence_id": None,
+                    "detached": False, "rescheduled_from_id": None, "rescheduled_to_id": None,
+                    "status_reason": None, "revision": 1, "source": "staff", "visit_id": None,
+                    "visit_item_id": None, "advisory_document_id": None,
+                    "notice_document_id": None, "follow_up_document_id": None,
+                    "follow_up_closed_at": None, "minutes_ka": None, "minutes_en": None,
+                    "minutes_by": None, "minutes_at": None, "created_by": "bench",
+                    "created_at": moment, "updated_at": moment,
+                }
+            )  # fmt: skip
+            if rng.random() < 0.7:
+                chosen = rng.sample(OFFICIALS, rng.choice((1, 1, 2, 3)))
+                for position, (code, _) in enumerate(chosen):
+                    bookings.append(
+                        {"event_id": event_id, "official_code": code, "position": position,
+                         "starts_at": starts, "ends_at": ends,
+                         "holds_time": state in ("draft", "scheduled")}
+                    )  # fmt: skip
+            history.append(
+                {"event_id": event_id, "case_id": event_id, "at": moment, "actor": "bench",
+                 "action": "create", "from_state": "", "to_state": state, "reason": None,
+                 "details": {}, "idempotency_key": None}
+            )  # fmt: skip
+            month = date(day.year, day.month, 1)
+            per_month[month] = per_month.get(month, 0) + 1
+        connection.execute(insert(EventRow.__table__), events)
+        connection.execute(insert(EventOfficial.__table__), bookings)
+        connection.execute(insert(HistoryEntry.__table__), history)
+    engine.dispose()
+    return max(per_month, key=lambda month: per_month[month])
+
+
+def timed(call: Callable[[], httpx.Response], times: int) -> tuple[list[float], httpx.Response]:
+    for _ in range(5):
+        call()  # warm-up, uncounted
+    latencies = []
+    response = call()
+    for _ in range(times):
+        started = time.perf_counter()
+        response = call()
+        latencies.append(time.perf_counter() - started)
+        if response.status_code >= 300:
+            raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+    return latencies, response
+
+
+def described(latencies: list[float]) -> dict[str, Any]:
+    return {
+        "requests": len(latencies),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "max_ms": round(max(latencies) * 1000, 2),
+    }
+
+
+def booking(rng: random.Random, first_day: date) -> dict[str, Any]:
+    day = first_day + timedelta(days=rng.randrange(730))
+    starts = datetime(day.year, day.month, day.day, rng.randrange(9, 18), tzinfo=TBILISI)
+    return {
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=2)).isoformat(),
+        "venue_id": rng.randrange(1, len(VENUES) + 1),
+        "officials": [code for code, _ in rng.sample(OFFICIALS, 2)],
+    }
+
+
+def measure(arguments: argparse.Namespace) -> None:
+    rng = random.Random(20261127)
+    split = cpus()
+    service_cpus, client_cpus = split if split else (None, None)
+    if client_cpus:
+        os.sched_setaffinity(0, client_cpus)
+    with tempfile.TemporaryDirectory(prefix="meria-bench-events-") as temporary:
+        folder = Path(temporary)
+        database = folder / "events.db"
+        nats = NatsServer(folder / "nats").start()
+        process = None
+        try:
+            port = free_port()
+            env = service_env(folder, database, port, nats.url)
+            subprocess.run([MERIA, "migrate", "events"], env=env, cwd=ROOT, check=True,
+                           capture_output=True)  # fmt: skip
+            started = time.perf_counter()
+            busiest = fill(database, arguments.events, rng)
+            fill_seconds = time.perf_counter() - started
+            log = folder / "events.log"
+            with log.open("wb") as stderr:
+                process = subprocess.Popen(
+                    [MERIA, "run", "events"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                    stderr=stderr, preexec_fn=pin(service_cpus),
+                )  # fmt: skip
+            wait_for_port(port, timeout=60, process=process)
+            settings = Settings()
+            token = issue_token(
+                settings,
+                User(id="bench", name="Bench", roles=frozenset({"protocol_officer"})),
+                ttl_seconds=3600,
+            )
+            headers = {"Authorization": f"Bearer {token}"}
+            base = f"http://127.0.0.1:{port}"
+            shared = {"events": arguments.events, **context()}
+            with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+                emit(case="fill", seconds=round(fill_seconds, 2), **shared)
+                floor, _ = timed(lambda: http.get("/healthz/live"), arguments.requests)
+                baseline = described(floor)
+                emit(case="baseline", when="before", **baseline, **shared)
+                month = f"{busiest:%Y-%m}"
+                view, answer = timed(
+                    lambda: http.get("/events", params={"month": month, "limit": 2000}),
+                    arguments.requests,
+                )
+                emit(
+                    case="month_view", month=month, events_in_month=answer.json()["total"],
+                    bytes=len(answer.content), **described(view),
+                    ratio_p50=round(statistics.median(view) / statistics.median(floor), 1),
+                    **shared,
+                )  # fmt: skip
+                official, answer = timed(
+                    lambda: http.get(
+                        "/events", params={"month": month, "official": "mayor", "limit": 2000}
+                    ),
+                    arguments.requests,
+                )
+                emit(case="month_view_official", month=month, official="mayor",
+                     events_in_month=answer.json()["total"], **described(official),
+                     **shared)  # fmt: skip
+                first_day = datetime.now(TBILISI).date() - timedelta(days=365)
+                found: list[int] = []
+
+                def check() -> httpx.Response:
+                    response = http.post("/conflicts", json=booking(rng, first_day))
+                    found.append(len(response.json()))
+                    return response
+
+                conflicts, _ = timed(check, arguments.requests)
+                emit(case="conflict_check", **described(conflicts),
+                     conflicts_found_mean=round(statistics.mean(found), 2),
+                     ratio_p50=round(statistics.median(conflicts) / statistics.median(floor), 1),
+                     **shared)  # fmt: skip
+
+                def create() -> httpx.Response:
+                    body = {"kind": "ceremony", "title_ka": "ცერემონია ახმეტაში",
+                            **booking(rng, first_day),
+                            "conflict_override_reason": "საზომი ტესტი"}  # fmt: skip
+                    return http.post("/events", json=body)
+
+                created, _ = timed(create, min(arguments.requests, 200))
+                emit(case="create_checked", **described(created), **shared)
+                started = time.perf_counter()
+                answer = http.get("/calendars/internal.ics", timeout=600)
+                cold = time.perf_counter() - started
+                feed, answer = timed(lambda: http.get("/calendars/internal.ics"), 10)
+                emit(case="internal_feed", first_ms=round(cold * 1000, 1), **described(feed),
+                     bytes=len(answer.content), vevents=answer.text.count("BEGIN:VEVENT"),
+                     **shared)  # fmt: skip
+                floor_after, _ = timed(lambda: http.get("/healthz/live"), arguments.requests)
+                emit(case="baseline", when="after", **described(floor_after), **shared)
+        finally:
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=20)
+            nats.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--requests", type=int, default=300)
+    measure(parser.parse_args())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
