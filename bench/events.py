@@ -50,7 +50,6 @@ import random
 import sqlite3
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -169,12 +168,12 @@ def fill(database: Path, count: int, rng: random.Random) -> date:
     per_month: dict[date, int] = {}
     with engine.begin() as connection:
         connection.execute(
-            insert(Official.__table__),
+            insert(Official),
             [{"code": code, "name_ka": name, "name_en": None, "position_ka": None,
               "position_en": None} for code, name in OFFICIALS],
         )  # fmt: skip
         connection.execute(
-            insert(Venue.__table__),
+            insert(Venue),
             [{"id": index + 1, "name_ka": name, "name_en": None, "address_ka": "ახმეტა",
               "address_en": None, "capacity": rng.choice((60, 120, 300, 2000)),
               "created_by": "bench", "created_at": moment} for index, name in enumerate(VENUES)],
@@ -230,9 +229,9 @@ def fill(database: Path, count: int, rng: random.Random) -> date:
             )  # fmt: skip
             month = date(day.year, day.month, 1)
             per_month[month] = per_month.get(month, 0) + 1
-        connection.execute(insert(EventRow.__table__), events)
-        connection.execute(insert(EventOfficial.__table__), bookings)
-        connection.execute(insert(HistoryEntry.__table__), history)
+        connection.execute(insert(EventRow), events)
+        connection.execute(insert(EventOfficial), bookings)
+        connection.execute(insert(HistoryEntry), history)
     engine.dispose()
     return max(per_month, key=lambda month: per_month[month])
 
@@ -377,4 +376,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
