@@ -32,7 +32,8 @@ from services.media.app import PARTS
 from tests.reliability.support import wait_until
 from tests.support.media import Mailbox, consent, publish_release, smtp_server
 
-pytestmark = [pytest.mark.reliability, pytest.mark.database]
+# Eleven starts of a whole process: minutes on a busy two-core machine.
+pytestmark = [pytest.mark.reliability, pytest.mark.database, pytest.mark.timeout(900)]
 
 PROJECT = Path(__file__).resolve().parents[2]
 MERIA = str(Path(sys.executable).parent / "meria")
@@ -67,6 +68,16 @@ class MediaProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait()
+
+    async def wait_answering(self, http: httpx.AsyncClient) -> None:
+        """Up and answering; a process that died says why (a busy machine starts slowly)."""
+        answering = _answering(http)
+
+        async def up() -> bool:
+            assert self.process is not None and self.process.poll() is None, self.log()[-3000:]
+            return await answering()
+
+        await wait_until(up, timeout=180, what=f"the media process answering\n{self.log()[-2000:]}")
 
     def log(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.folder.glob("*.log")))
@@ -116,7 +127,7 @@ async def test_every_recipient_gets_the_release_across_ten_kills(
     token = issue_token(Settings(), User(id="giorgi.media", roles=frozenset({"media_officer"})))
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
-        await wait_until(_answering(http), timeout=60, what="the media process answering")
+        await media.wait_answering(http)
         outlet = (
             await http.post("/outlets", json={"name_ka": "კახეთის ხმა", "medium": "online"})
         ).json()
@@ -178,7 +189,7 @@ async def test_every_recipient_gets_the_release_across_ten_kills(
 
     # The service's own record agrees: every delivery sent, the mailing complete.
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
-        await wait_until(_answering(http), timeout=60, what="the restarted process")
+        await media.wait_answering(http)
 
         async def completed() -> bool:
             mailings = (await http.get("/mailings")).json()
