@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -323,9 +324,70 @@ async def list_accreditations(
         return list(await session.scalars(query))
 
 
+def _badge_serializer(settings: MediaSettings) -> URLSafeSerializer:
+    return URLSafeSerializer(settings.secret_key.get_secret_value(), salt="media-badge")
+
+
+def badge_link(settings: MediaSettings, accreditation: Accreditation) -> str:
+    """The journalist's own link to their badge: signed, so only who got the email has it."""
+    token = _badge_serializer(settings).dumps([accreditation.id, accreditation.badge_token])
+    return f"{settings.public_base}/public/badges/{token}"
+
+
+async def badge_by_link(database: Database, settings: MediaSettings, token: str) -> Accreditation:
+    try:
+        accreditation_id, badge_token = _badge_serializer(settings).loads(token)
+    except (BadSignature, ValueError, TypeError):
+        raise Problem(404, "Unknown link", "This badge link is not one of ours.") from None
+    async with database.session() as session:
+        accreditation = await load_accreditation(session, int(accreditation_id))
+    if accreditation.badge_token != badge_token:
+        raise Problem(404, "Unknown link", "This badge link is not one of ours.")
+    return accreditation
+
+
+def _decision_mail(accreditation: Accreditation, settings: MediaSettings, approve: bool) -> Mailing:
+    window = accreditation.window
+    starts = window.starts_at.astimezone(TBILISI)
+    moment = f"{starts:%d.%m.%Y %H:%M}"
+    key = f"accreditation:{accreditation.id}:{accreditation.status}:{accreditation.decided_at}"
+    if approve:
+        link = badge_link(settings, accreditation)
+        return Mailing(
+            kind="accreditation_badge",
+            key=key[:300],
+            event_id=accreditation.event_id,
+            subject_ka=f"აკრედიტაცია დადასტურებულია: {window.title_ka}"[:500],
+            subject_en=f"Accreditation confirmed: {window.title_en}"[:500]
+            if window.title_en
+            else None,
+            text_ka=f"თქვენი აკრედიტაცია დადასტურებულია ({moment}, თბილისის დროით). "
+            f"ბეჯი QR-კოდით — დაბეჭდეთ ან აჩვენეთ ტელეფონით შესასვლელთან: {link}",
+            text_en=f"Your accreditation is confirmed ({moment}, Tbilisi time). Your badge "
+            f"with its QR code — print it or show it on your phone at the door: {link}"
+            if window.title_en
+            else None,
+            unsubscribable=False,
+        )
+    reason = accreditation.refusal_reason or ""
+    return Mailing(
+        kind="accreditation_refused",
+        key=key[:300],
+        event_id=accreditation.event_id,
+        subject_ka=f"აკრედიტაცია: {window.title_ka}"[:500],
+        subject_en=f"Accreditation: {window.title_en}"[:500] if window.title_en else None,
+        text_ka=f"სამწუხაროდ, აკრედიტაცია ვერ დადასტურდა. მიზეზი: {reason}",
+        text_en=f"We regret that your accreditation could not be confirmed. The reason: {reason}"
+        if window.title_en
+        else None,
+        unsubscribable=False,
+    )
+
+
 async def decide(
     database: Database,
     outbox: Outbox,
+    settings: MediaSettings,
     accreditation_id: int,
     action: AccreditationAction,
     user: User,
@@ -353,6 +415,15 @@ async def decide(
             else AccreditationRefused(**facts, decided_by=user.id)
         )
         await outbox.add(session, event, about=f"accreditation:{accreditation.id}")
+        # The journalist hears of the decision: the badge's link, or the reason.
+        if accreditation.journalist.email:
+            await distribution.create_mailing(
+                session,
+                outbox,
+                settings,
+                _decision_mail(accreditation, settings, approve),
+                [distribution.addressee(accreditation.journalist)],
+            )
     return accreditation
 
 

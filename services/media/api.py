@@ -438,7 +438,12 @@ async def approve_accreditation(
     accreditation_id: int, user: MediaOfficer, runtime: RuntimeDep
 ) -> AccreditationPublic:
     await accreditation.decide(
-        runtime.db(), outbox_of(runtime), accreditation_id, AccreditationAction.APPROVE, user
+        runtime.db(),
+        outbox_of(runtime),
+        settings_of(runtime),
+        accreditation_id,
+        AccreditationAction.APPROVE,
+        user,
     )
     return await _accreditation_public(runtime, accreditation_id)
 
@@ -450,6 +455,7 @@ async def refuse_accreditation(
     await accreditation.decide(
         runtime.db(),
         outbox_of(runtime),
+        settings_of(runtime),
         accreditation_id,
         AccreditationAction.REFUSE,
         user,
@@ -984,6 +990,22 @@ async def public_request(
         status=found.status,
         message_ka=RECEIPT[0],
         message_en=RECEIPT[1],
+    )
+
+
+@public_router.get(
+    "/public/badges/{token}",
+    summary="A journalist's badge, by the signed link in their confirmation email",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def public_badge(token: str, runtime: RuntimeDep) -> Response:
+    found = await accreditation.badge_by_link(runtime.db(), settings_of(runtime), token)
+    pdf = badges.badge_pdf(found, settings_of(runtime))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="badge-{found.id}.pdf"'},
     )
 
 

@@ -185,12 +185,17 @@ async def test_a_press_conference_from_its_advisory_to_the_press_release(office:
     assert receipt["status"] == "requested"
     await office.press_office.ok("POST", f"/accreditations/{request['id']}/approve")
 
-    # The day before, the accredited journalists are reminded by email; not a moment earlier.
+    # The day before, the accredited journalists are reminded by email; not a moment earlier
+    # (what she got at once is the confirmation with her badge).
+    def reminders() -> list[Any]:
+        mail = office.mailbox.to("mariam.lomidze@imedi.ge")
+        return [m for m in mail if "შეხსენება" in str(m["Subject"])]
+
     await office.sleep_until(at(day, 10) - timedelta(days=1))
-    assert office.mailbox.to("mariam.lomidze@imedi.ge") == []
+    assert reminders() == []
     await office.sleep_until(at(day, 11, 5) - timedelta(days=1))
-    await _until(lambda: office.mailbox.to("mariam.lomidze@imedi.ge"), "reminded the journalist")
-    (reminder,) = office.mailbox.to("mariam.lomidze@imedi.ge")
+    await _until(reminders, "reminded the journalist")
+    (reminder,) = reminders()
     assert "შეხსენება" in str(reminder["Subject"])
     assert "11:00" in reminder.get_body(("plain",)).get_content()
 

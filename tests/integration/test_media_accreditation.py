@@ -5,6 +5,7 @@ per key through a real SMTP server, the journalist's record and the events on th
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -202,6 +203,27 @@ async def test_from_the_public_form_to_the_door(office: PressOffice) -> None:
     assert badge.content.startswith(b"%PDF") and b"NotoSansGeorgian" in badge.content
     assert b"/Subtype /Image" in badge.content
 
+    # Each journalist hears of the decision by email: the badge's own link, or the reason.
+    await office.officer.wait_for(
+        "/mailings",
+        lambda mailings: len(mailings) == 3 and all(m["completed_at"] for m in mailings),
+        "sent the three decisions",
+    )
+    [confirmation] = office.mailbox.to("mariam.lomidze@imedi.ge")
+    assert confirmation["Subject"] == f"აკრედიტაცია დადასტურებულია: {CONFERENCE['title_ka']}"
+    text = confirmation.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    link = re.search(r"https?://\S+/public/badges/\S+", text)
+    assert link is not None
+    async with httpx.AsyncClient() as journalist_phone:
+        own = await journalist_phone.get(link[0])
+        assert own.status_code == 200 and own.content.startswith(b"%PDF")
+        forged = await journalist_phone.get(link[0][:-4] + "abcd")
+        assert forged.status_code == 404
+    [refusal] = office.mailbox.to("giorgi@kakhetiskhma.ge")
+    assert "მედიასაშუალება რეგისტრირებული არ არის" in (
+        refusal.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    )
+
     # At the door: the code lets Mariam in once; a refused or made-up code does not.
     door = await office.officer.ok("POST", "/check-ins", json={"code": approved["badge_code"]})
     assert door["already_checked_in"] is False
@@ -232,11 +254,12 @@ async def test_from_the_public_form_to_the_door(office: PressOffice) -> None:
         lambda m: m["completed_at"] is not None,
         "completed",
     )
-    assert sorted(str(m["To"]) for m in office.mailbox.messages) == [
+    reminded = [m for m in office.mailbox.messages if m["Subject"].startswith("შეხსენება")]
+    assert sorted(str(m["To"]) for m in reminded) == [
         "მარიამ ლომიძე <mariam.lomidze@imedi.ge>",
         "ნათია ჩიკვაიძე <natia@ipn.ge>",
     ]
-    reminder = office.mailbox.to("natia@ipn.ge")[0]
+    reminder = office.mailbox.to("natia@ipn.ge")[-1]
     assert reminder["Subject"] == f"შეხსენება: {CONFERENCE['title_ka']}"
     assert "List-Unsubscribe" not in reminder
 
