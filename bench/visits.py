@@ -73,6 +73,12 @@ PEOPLE = {
 
 
 def emit(**fields: Any) -> None:
+    """One JSON line, with the machine and its load when the case ended (it is shared)."""
+    fields |= {
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
     print(json.dumps(fields, ensure_ascii=False), flush=True)
 
 
@@ -295,20 +301,15 @@ async def measure(arguments: argparse.Namespace) -> None:
             )
             events = Events()
             listener = await events.listen(nats_server.url)
-            context = {
-                "cpus": os.cpu_count(),
-                "machine": platform.machine(),
-                "load_average": [round(x, 2) for x in os.getloadavg()],
-            }
             idle = rss_mb(processes["worker"].pid)
             sampler = asyncio.create_task(sample_memory())
 
             trivial, lags = await trivial_case(client, arguments.visits)
             emit(case="trivial", workflows=arguments.visits,
-                 workflows_per_minute=round(trivial, 1), **context)  # fmt: skip
+                 workflows_per_minute=round(trivial, 1))  # fmt: skip
             emit(case="inbox_baseline", samples=len(lags),
-                 p50_ms=round(statistics.median(lags), 1), p99_ms=round(percentile(lags, 0.99), 1),
-                 **context)  # fmt: skip
+                 p50_ms=round(statistics.median(lags), 1),
+                 p99_ms=round(percentile(lags, 0.99), 1))  # fmt: skip
 
             # Requests, with every task due in two hours (untimed: the staff's typing).
             today = datetime.now(TBILISI).date()
@@ -385,7 +386,6 @@ async def measure(arguments: argparse.Namespace) -> None:
                 ratio_to_trivial=round(per_minute / trivial, 3),
                 concurrency=arguments.concurrency,
                 requests_in_flight=arguments.requests,
-                **context,
             )
             await asyncio.gather(*samplers)
             emit(
@@ -395,7 +395,6 @@ async def measure(arguments: argparse.Namespace) -> None:
                 p95_ms=round(percentile(inbox_ms, 0.95), 1),
                 p99_ms=round(percentile(inbox_ms, 0.99), 1),
                 max_ms=round(max(inbox_ms), 1),
-                **context,
             )
 
             # The flights move: every delegation lands in a few seconds and leaves soon after.
@@ -446,7 +445,6 @@ async def measure(arguments: argparse.Namespace) -> None:
                 p99_ms=round(percentile(closing, 0.99), 1),
                 max_ms=round(max(closing), 1),
                 visits_closed_per_minute=round(len(closing) / last * 60, 1),
-                **context,
             )
             sampling = False
             await sampler
@@ -456,7 +454,6 @@ async def measure(arguments: argparse.Namespace) -> None:
                 peak_mb=round(peak, 1),
                 visits=len(visits),
                 workflows=len(visits) * 15,
-                **context,
             )
             await listener.close()
     finally:
