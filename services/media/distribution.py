@@ -33,6 +33,7 @@ from meria.bus import Outbox
 from meria.contracts import DistributionSent
 from meria.db import Database
 from meria.logging import get_logger
+from meria.mail import SMTP_TROUBLE, Refusal, refusal_of
 from meria.problems import Problem
 from meria.runtime import Runtime
 from services.media.contacts import load_journalist, members, note, now
@@ -266,13 +267,6 @@ def _escape(text: str) -> str:
 # Sending.
 
 
-@dataclass(frozen=True)
-class Refusal:
-    answer: str
-    permanent: bool
-    server_down: bool = False
-
-
 class Sender:
     """Sends due deliveries over one SMTP connection, one message per transaction."""
 
@@ -310,25 +304,11 @@ class Sender:
         try:
             smtp = await self._connection()
             await smtp.send_message(message)
-        except aiosmtplib.SMTPRecipientsRefused as refused:
-            codes = [recipient.code for recipient in refused.recipients]
-            answer = "; ".join(f"{r.code} {r.message}" for r in refused.recipients)
-            return Refusal(answer, permanent=min(codes, default=500) >= 500)
-        except (
-            aiosmtplib.SMTPAuthenticationError,
-            aiosmtplib.SMTPConnectResponseError,
-            aiosmtplib.SMTPHeloError,
-        ) as trouble:
-            await self.close()
-            return Refusal(f"{trouble.code} {trouble.message}", permanent=False, server_down=True)
-        except aiosmtplib.SMTPResponseException as refused:
-            if refused.code == 421:  # the server is closing the connection
+        except SMTP_TROUBLE as trouble:
+            refusal = refusal_of(trouble)
+            if refusal.server_down:
                 await self.close()
-                return Refusal(f"{refused.code} {refused.message}", False, server_down=True)
-            return Refusal(f"{refused.code} {refused.message}", permanent=refused.code >= 500)
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as trouble:
-            await self.close()
-            return Refusal(f"{type(trouble).__name__}: {trouble}", False, server_down=True)
+            return refusal
         return None
 
     def pause_after(self, attempts: int) -> float:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -26,6 +25,7 @@ from sqlalchemy import select
 
 from meria.db import Database
 from meria.logging import get_logger
+from meria.mail import SMTP_TROUBLE, Refusal, refusal_of
 from meria.runtime import Runtime
 from services.portal.models import Account, Notification
 from services.portal.settings import PortalSettings
@@ -81,16 +81,6 @@ def compose(
     return message
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """Why the server did not take a message, and whether trying again can help."""
-
-    error: str
-    permanent: bool
-    # The server itself cannot be reached or will not talk: the rest can wait too.
-    server_down: bool = False
-
-
 async def deliver(message: EmailMessage, settings: PortalSettings) -> Refusal | None:
     """Hand a message to the SMTP server; None once the server has accepted it."""
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
@@ -104,21 +94,8 @@ async def deliver(message: EmailMessage, settings: PortalSettings) -> Refusal | 
             start_tls=settings.smtp_starttls,
             timeout=30,
         )
-    except aiosmtplib.SMTPRecipientsRefused as refused:
-        codes = [recipient.code for recipient in refused.recipients]
-        answer = "; ".join(f"{r.code} {r.message}" for r in refused.recipients)
-        return Refusal(answer, permanent=min(codes, default=500) >= 500)
-    except (
-        aiosmtplib.SMTPAuthenticationError,
-        aiosmtplib.SMTPConnectResponseError,
-        aiosmtplib.SMTPHeloError,
-    ) as trouble:
-        # The server's own trouble or ours with it (credentials), not this message's.
-        return Refusal(f"{trouble.code} {trouble.message}", permanent=False, server_down=True)
-    except aiosmtplib.SMTPResponseException as refused:
-        return Refusal(f"{refused.code} {refused.message}", permanent=refused.code >= 500)
-    except (aiosmtplib.SMTPException, OSError) as trouble:
-        return Refusal(f"{type(trouble).__name__}: {trouble}", permanent=False, server_down=True)
+    except SMTP_TROUBLE as trouble:
+        return refusal_of(trouble)
     return None
 
 
@@ -192,14 +169,14 @@ class Mailer:
                 continue
             attempts = notification.email_attempts + 1
             if refusal.permanent or attempts >= self.max_attempts:
-                await self._record(notification.id, "failed", refusal.error, attempts)
+                await self._record(notification.id, "failed", refusal.answer, attempts)
                 log.warning(
-                    "portal.email_failed", notification=notification.id, error=refusal.error
+                    "portal.email_failed", notification=notification.id, error=refusal.answer
                 )
             else:
-                await self._record(notification.id, "pending", refusal.error, attempts)
+                await self._record(notification.id, "pending", refusal.answer, attempts)
                 self.not_before[notification.id] = now + self.pause_after(attempts)
-                log.info("portal.email_retry", notification=notification.id, error=refusal.error)
+                log.info("portal.email_retry", notification=notification.id, error=refusal.answer)
             if refusal.server_down:
                 return False
         return True

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from meria.auth import User
@@ -27,7 +26,7 @@ from meria.contracts import (
 )
 from meria.db import Database
 from meria.problems import Problem
-from meria.temporal import KIND, REF, STAGE, SUBJECT
+from meria.temporal import KIND, REF, STAGE, SUBJECT, send_update
 from services.publishing.documents import (
     apply,
     apply_edit,
@@ -72,23 +71,6 @@ def actor(user: User) -> Actor:
 
 def reasoned(user: User, reason: str) -> Reasoned:
     return Reasoned(user=user.id, roles=sorted(user.roles), reason=reason)
-
-
-async def send_update(temporal: Client, workflow_id: str, update: Any, argument: Any) -> Any:
-    """Send an Update; a validator's refusal becomes a 409 carrying its message."""
-    handle = temporal.get_workflow_handle(workflow_id)
-    try:
-        return await handle.execute_update(update, argument)
-    except WorkflowUpdateFailedError as error:
-        cause = error.cause
-        message = cause.message if isinstance(cause, ApplicationError) else str(cause)
-        raise Problem(409, "Refused", message) from None
-    except RPCError as error:
-        if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise Problem(
-                409, "No longer open", "That step or case has already finished."
-            ) from None
-        raise Problem(503, "Workflows unavailable", "Temporal did not answer; try again.") from None
 
 
 async def workflow_status(temporal: Client, edition: Edition) -> PublicationStatus | None:

@@ -22,12 +22,12 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from meria.testing.servers import NatsServer, TemporalDevServer
-from services.portal.settings import DEMO_PASSWORD
 from tests.conftest import DatabaseFactory
 from tests.e2e.test_website_browser import Shoot, assert_accessible, browser, shoot
-from tests.integration.test_portal_events import PRESS_OFFICER, add_account
+from tests.integration.test_portal_events import PRESS_OFFICER
+from tests.support.browser import sign_in, until_visible
 from tests.support.events import TBILISI, EventsDesk, setup_office
-from tests.support.portal import STAFF, create_staff
+from tests.support.portal import STAFF, add_account, create_staff
 from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.e2e
@@ -64,26 +64,7 @@ async def stack(
 
 async def signed_in(browser: Browser, stack: Stack, username: str) -> Page:
     """A person's own browser session, signed in with the form, reading English."""
-    context = await browser.new_context(base_url=stack.urls["portal"], locale="ka-GE")
-    page = await context.new_page()
-    await page.goto("/sign-in?next=/inbox")
-    await page.get_by_label("მომხმარებლის სახელი").fill(username)
-    await page.get_by_label("პაროლი").fill(DEMO_PASSWORD)
-    await page.get_by_role("button", name="შესვლა").click()
-    await expect(page).to_have_url(re.compile(r"/inbox$"))
-    await page.get_by_role("link", name="English").click()
-    await expect(page.locator("html")).to_have_attribute("lang", "en")
-    return page
-
-
-async def until_visible(page: Page, locator_of: object, what: str, tries: int = 120) -> None:
-    locator = locator_of(page)  # type: ignore[operator]
-    for _ in range(tries):
-        if await locator.count():
-            return
-        await page.wait_for_timeout(500)
-        await page.reload()
-    raise AssertionError(f"never saw {what}")
+    return await sign_in(browser, stack, username, english=True)
 
 
 async def test_a_press_conference_from_its_form_to_its_tasks_in_the_inbox(

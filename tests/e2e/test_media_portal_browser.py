@@ -15,11 +15,11 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from meria.testing.servers import NatsServer, TemporalDevServer
-from services.portal.settings import DEMO_PASSWORD
 from tests.conftest import DatabaseFactory
 from tests.e2e.test_website_browser import Shoot, assert_accessible, browser, shoot
+from tests.support.browser import sign_in
 from tests.support.media import IMEDI
-from tests.support.portal import STAFF, create_staff
+from tests.support.portal import STAFF, add_account, create_staff
 from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.e2e
@@ -50,13 +50,7 @@ async def stack(
         httpx.AsyncClient(timeout=20) as http,
     ):
         await create_staff(stack, http)
-        account = await http.put(
-            f"{stack.urls['portal']}/api/accounts/{OFFICER[0]}",
-            headers=stack.headers("admin", user="setup"),
-            json={"display_name": OFFICER[1], "roles": ["media_officer"],
-                  "password": DEMO_PASSWORD, "email": f"{OFFICER[0]}@akhmeta.gov.ge"},
-        )  # fmt: skip
-        assert account.status_code == 200, account.text
+        await add_account(stack, http, *OFFICER, ["media_officer"])
         outlet = await http.post(
             f"{stack.urls['media']}/outlets",
             headers=stack.headers("media_officer"),
@@ -67,19 +61,8 @@ async def stack(
 
 
 async def signed_in(browser: Browser, stack: Stack, username: str, name: str) -> Page:
-    """A person's own browser, signed in with the form, reading the portal in English
-    (the media pages' Georgian comes with the next catalog merge)."""
-    context = await browser.new_context(base_url=stack.urls["portal"], locale="ka-GE")
-    page = await context.new_page()
-    await page.goto("/inbox")
-    await page.get_by_label("მომხმარებლის სახელი").fill(username)
-    await page.get_by_label("პაროლი").fill(DEMO_PASSWORD)
-    await page.get_by_role("button", name="შესვლა").click()
-    await expect(page).to_have_url(re.compile(r"/inbox$"))
-    await expect(page.locator(".who")).to_have_text(name)
-    await page.goto("/language?to=en&next=/inbox")
-    await expect(page.locator("html")).to_have_attribute("lang", "en")
-    return page
+    """A person's own browser, signed in with the form, reading the portal in English."""
+    return await sign_in(browser, stack, username, name=name, english=True)
 
 
 async def test_from_the_monitoring_form_to_the_response_task_in_the_inbox(

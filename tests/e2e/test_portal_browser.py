@@ -20,7 +20,6 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from meria.testing.servers import NatsServer, TemporalDevServer
-from services.portal.settings import DEMO_PASSWORD
 from tests.conftest import DatabaseFactory
 from tests.e2e.test_website_browser import (
     Shoot,
@@ -29,6 +28,7 @@ from tests.e2e.test_website_browser import (
     georgian_glyphs_differ,
     shoot,
 )
+from tests.support.browser import sign_in
 from tests.support.portal import STAFF, create_staff
 from tests.support.stack import Stack, running_stack
 
@@ -73,16 +73,7 @@ async def stack(
 
 async def signed_in(browser: Browser, stack: Stack, who: str) -> Page:
     """A person's own browser session, signed in with the form."""
-    context = await browser.new_context(base_url=stack.urls["portal"], locale="ka-GE")
-    page = await context.new_page()
-    await page.goto("/inbox")
-    await expect(page).to_have_url(re.compile(r"/sign-in\?next=/inbox$"))
-    await page.get_by_label("მომხმარებლის სახელი").fill(STAFF[who][0])
-    await page.get_by_label("პაროლი").fill(DEMO_PASSWORD)
-    await page.get_by_role("button", name="შესვლა").click()
-    await expect(page).to_have_url(re.compile(r"/inbox$"))
-    await expect(page.locator(".who")).to_have_text(STAFF[who][1])
-    return page
+    return await sign_in(browser, stack, STAFF[who][0], name=STAFF[who][1])
 
 
 async def open_task(page: Page) -> None:

@@ -15,10 +15,9 @@ import httpx
 import pytest
 
 from meria.testing.servers import NatsServer, TemporalDevServer
-from services.portal.settings import DEMO_PASSWORD
 from tests.conftest import DatabaseFactory
 from tests.support.events import TBILISI, EventsDesk, setup_office
-from tests.support.portal import STAFF, Person, create_staff
+from tests.support.portal import STAFF, Person, add_account, create_staff
 from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.database
@@ -50,18 +49,6 @@ async def portal(
         planner = EventsDesk(stack, http, "setup", "protocol_officer")
         await setup_office(EventsDesk(stack, http, "setup", "head_of_department"), planner)
         yield stack
-
-
-async def add_account(
-    stack: Stack, http: httpx.AsyncClient, username: str, name: str, roles: list[str]
-) -> None:
-    response = await http.put(
-        f"{stack.urls['portal']}/api/accounts/{username}",
-        headers=stack.headers("admin", user="setup"),
-        json={"display_name": name, "roles": roles, "password": DEMO_PASSWORD,
-              "email": f"{username}@akhmeta.gov.ge"},
-    )  # fmt: skip
-    assert response.status_code == 200, response.text
 
 
 async def person(stack: Stack, username: str) -> Person:

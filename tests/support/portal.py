@@ -24,17 +24,23 @@ STAFF = {
 }
 
 
+async def add_account(
+    stack: Stack, http: httpx.AsyncClient, username: str, name: str, roles: list[str]
+) -> None:
+    """One staff account with the demo password, through the accounts API."""
+    response = await http.put(
+        f"{stack.urls['portal']}/api/accounts/{username}",
+        headers=stack.headers("admin", user="setup"),
+        json={"display_name": name, "roles": roles, "password": DEMO_PASSWORD,
+              "email": f"{username}@akhmeta.gov.ge"},
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+
+
 async def create_staff(stack: Stack, http: httpx.AsyncClient) -> None:
-    """The accounts every portal test signs in with, through the accounts API."""
-    headers = stack.headers("admin", user="setup")
+    """The accounts every portal test signs in with."""
     for username, name, roles in STAFF.values():
-        response = await http.put(
-            f"{stack.urls['portal']}/api/accounts/{username}",
-            headers=headers,
-            json={"display_name": name, "roles": roles, "password": DEMO_PASSWORD,
-                  "email": f"{username}@akhmeta.gov.ge"},
-        )  # fmt: skip
-        assert response.status_code == 200, response.text
+        await add_account(stack, http, username, name, roles)
 
 
 class Person:

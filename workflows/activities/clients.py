@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from meria.auth import User, issue_token
@@ -17,6 +18,13 @@ from meria.config import Settings
 
 WORKER_USER = User(id="meria-worker", name="Meria workflows", roles=frozenset({"system"}))
 SERVICES = ("publishing", "events", "visits", "media")
+
+
+def activity_key() -> str:
+    """An idempotency key stable across the retries of one activity and distinct for
+    every activity of a run: the service applies a retried call once."""
+    info = activity.info()
+    return f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
 
 
 class ServiceClient:

@@ -11,7 +11,7 @@ from temporalio import activity
 
 from meria.auth import User
 from services.events.schemas import AnnouncementDraft, EventCase, TaskOutcome, TransitionRequest
-from workflows.activities.clients import ServiceClient
+from workflows.activities.clients import ServiceClient, activity_key
 
 
 class EventRef(BaseModel):
@@ -38,12 +38,6 @@ class AnnouncementRequest(BaseModel):
     purpose: Literal["advisory", "notice"]
 
 
-def _key() -> str:
-    # Stable across the retries of one activity, distinct for every activity of a run.
-    info = activity.info()
-    return f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
-
-
 class EventsActivities:
     def __init__(self, events: ServiceClient, publishing: ServiceClient) -> None:
         self.events = events
@@ -59,7 +53,7 @@ class EventsActivities:
         response = await self.events.request(
             "POST",
             f"{request.event.path}/transitions",
-            idempotency_key=_key(),
+            idempotency_key=activity_key(),
             json=request.transition.model_dump(mode="json"),
         )
         return EventCase.model_validate(response.json())
@@ -69,7 +63,7 @@ class EventsActivities:
         await self.events.request(
             "POST",
             f"{request.event.path}/tasks/{request.key}/outcome",
-            idempotency_key=_key(),
+            idempotency_key=activity_key(),
             json=request.outcome.model_dump(mode="json"),
         )
 
@@ -110,7 +104,7 @@ class EventsActivities:
             await self.events.request(
                 "POST",
                 f"{path}/documents",
-                idempotency_key=_key(),
+                idempotency_key=activity_key(),
                 json={"purpose": request.purpose, "document_id": document_id},
             )
         document = await self.publishing.request("GET", f"/documents/{document_id}", user=editor)

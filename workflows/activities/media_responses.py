@@ -8,7 +8,7 @@ from temporalio import activity
 
 from meria.auth import User
 from services.media.schemas import ResponseCase, ResponseTransition, StatementDraft
-from workflows.activities.clients import ServiceClient
+from workflows.activities.clients import ServiceClient, activity_key
 
 
 class ResponseRef(BaseModel):
@@ -22,12 +22,6 @@ class ResponseRef(BaseModel):
 class RecordResponseTransition(BaseModel):
     response: ResponseRef
     transition: ResponseTransition
-
-
-def _key() -> str:
-    # Stable across the retries of one activity, distinct for every activity of a run.
-    info = activity.info()
-    return f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
 
 
 class MediaResponseActivities:
@@ -45,7 +39,7 @@ class MediaResponseActivities:
         found = await self.media.request(
             "POST",
             f"{request.response.path}/transitions",
-            idempotency_key=_key(),
+            idempotency_key=activity_key(),
             json=request.transition.model_dump(mode="json"),
         )
         return ResponseCase.model_validate(found.json())
@@ -55,7 +49,7 @@ class MediaResponseActivities:
         """Email the approved answer to the outlet or journalist who asked (once: the
         media service keys the mailing by the response)."""
         found = await self.media.request(
-            "POST", f"{response.path}/dispatch", idempotency_key=_key(), json={}
+            "POST", f"{response.path}/dispatch", idempotency_key=activity_key(), json={}
         )
         return int(found.json()["mailing_id"])
 
@@ -92,7 +86,7 @@ class MediaResponseActivities:
             await self.media.request(
                 "POST",
                 f"{response.path}/statement",
-                idempotency_key=_key(),
+                idempotency_key=activity_key(),
                 json={"document_id": document_id},
             )
         document = await self.publishing.request("GET", f"/documents/{document_id}", user=editor)

@@ -11,7 +11,7 @@ from services.publishing.schemas import (
     TransitionRequest,
     TransitionResult,
 )
-from workflows.activities.clients import ServiceClient
+from workflows.activities.clients import ServiceClient, activity_key
 
 
 class EditionRef(BaseModel):
@@ -28,12 +28,6 @@ class RecordTransition(BaseModel):
     transition: TransitionRequest
 
 
-def _key() -> str:
-    # Stable across the retries of one activity, distinct for every activity of a run.
-    info = activity.info()
-    return f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
-
-
 class PublishingActivities:
     def __init__(self, client: ServiceClient) -> None:
         self.client = client
@@ -48,7 +42,7 @@ class PublishingActivities:
         response = await self.client.request(
             "POST",
             f"{request.edition.path}/transitions",
-            idempotency_key=_key(),
+            idempotency_key=activity_key(),
             json=request.transition.model_dump(mode="json"),
         )
         return TransitionResult.model_validate(response.json())
@@ -56,6 +50,6 @@ class PublishingActivities:
     @activity.defn(name="publishing.publish_edition")
     async def publish_edition(self, edition: EditionRef) -> PublishedEdition:
         response = await self.client.request(
-            "POST", f"{edition.path}/publication", idempotency_key=_key()
+            "POST", f"{edition.path}/publication", idempotency_key=activity_key()
         )
         return PublishedEdition.model_validate(response.json())

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 from temporalio import activity
 
-from workflows.activities.clients import ServiceClient
+from workflows.activities.clients import ServiceClient, activity_key
 
 
 class TaskNoticeRequest(BaseModel):
@@ -22,10 +22,9 @@ class TaskActivities:
 
     @activity.defn(name="tasks.send_notice")
     async def send_notice(self, request: TaskNoticeRequest) -> None:
-        info = activity.info()
         await self.clients[request.service].request(
             "POST",
             request.path,
-            idempotency_key=f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}",
+            idempotency_key=activity_key(),
             json=request.notice,
         )

@@ -13,7 +13,7 @@ from services.visits.schemas import (
     TransitionRequest,
     VisitCase,
 )
-from workflows.activities.clients import ServiceClient
+from workflows.activities.clients import ServiceClient, activity_key
 
 
 class VisitRef(BaseModel):
@@ -40,12 +40,6 @@ class ReadinessReport(BaseModel):
     open_keys: list[str]
 
 
-def _key() -> str:
-    # Stable across the retries of one activity, distinct for every activity of a run.
-    info = activity.info()
-    return f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
-
-
 class VisitsActivities:
     def __init__(self, visits: ServiceClient, publishing: ServiceClient) -> None:
         self.visits = visits
@@ -63,7 +57,7 @@ class VisitsActivities:
         response = await self.visits.request(
             "POST",
             f"{request.visit.path}/transitions",
-            idempotency_key=_key(),
+            idempotency_key=activity_key(),
             json=request.transition.model_dump(mode="json"),
         )
         return VisitCase.model_validate(response.json())
@@ -73,7 +67,7 @@ class VisitsActivities:
         await self.visits.request(
             "POST",
             f"{request.visit.path}/tasks/{request.key}/outcome",
-            idempotency_key=_key(),
+            idempotency_key=activity_key(),
             json=request.outcome.model_dump(mode="json"),
         )
 
@@ -82,7 +76,7 @@ class VisitsActivities:
         await self.visits.request(
             "POST",
             f"{report.visit.path}/readiness-notices",
-            idempotency_key=_key(),
+            idempotency_key=activity_key(),
             json={"open_keys": report.open_keys},
         )
 
@@ -120,7 +114,7 @@ class VisitsActivities:
             await self.visits.request(
                 "POST",
                 f"{visit.path}/press-release",
-                idempotency_key=_key(),
+                idempotency_key=activity_key(),
                 json={"document_id": document_id},
             )
         document = await self.publishing.request("GET", f"/documents/{document_id}", user=editor)
