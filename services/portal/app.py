@@ -24,6 +24,7 @@ from services.portal import (
     oidc,
     signin,
     tasks,
+    visits_pages,
 )
 from services.portal.clients import ServiceUnavailable, keep_http_client
 from services.portal.i18n import _
@@ -73,6 +74,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             dashboard.router,
             media_pages.router,
             events_pages.router,
+            visits_pages.router,
         ],
     )
     settings = app.state.settings

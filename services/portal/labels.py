@@ -34,6 +34,8 @@ STEPS = {
     "action": N_("Follow-up action"),
     "press_release": N_("Press release"),
     "transcript": N_("Transcript"),
+    "visit_approval": N_("Visit approval"),
+    "report": N_("The visit's report"),
 }
 DOCUMENT_TYPES = {
     "mayor_order": N_("Mayor's order"),

@@ -19,6 +19,7 @@ from services.portal.i18n import _
 from services.portal.inbox import InboxFilter, my_tasks
 from services.portal.labels import CASE_KINDS, ROLES, STEPS, labels
 from services.portal.models import SeenVersion
+from services.portal.visits_pages import task_of_workflow
 from services.portal.web import Staff, redirect, render, runtime_of, safe_next
 
 router = APIRouter(include_in_schema=False)
@@ -94,6 +95,9 @@ async def task_page(
     if kind == "media_response" and case_id.isdigit():
         # A response is drafted and decided on its own page.
         return redirect(f"/media/responses/{case_id}")
+    if kind == "visit" and case_id.isdigit():
+        # A visit's approval and its logistics tasks are acted on from the visit's page.
+        return redirect(f"/visits/{case_id}#task-{task_id}")
     if kind != "document" or not case_id.isdigit():
         raise Problem(404, "Unknown case", _("The portal cannot show this kind of case yet."))
     services = services_of(runtime_of(request))
@@ -219,10 +223,14 @@ def _service_of(task_id: str) -> str:
 
 
 async def _claim(request: Request, signed: Signed, task_id: str, verb: str, back: str) -> Response:
+    visit_task = task_of_workflow(task_id)
+    if visit_task is not None:
+        # The visits service knows its tasks by visit and key.
+        service, path = "visits", f"/visits/{visit_task[0]}/tasks/{visit_task[1]}/{verb}"
+    else:
+        service, path = _service_of(task_id), f"/tasks/{task_id}/{verb}"
     try:
-        await services_of(runtime_of(request)).post(
-            signed.user, _service_of(task_id), f"/tasks/{task_id}/{verb}"
-        )
+        await services_of(runtime_of(request)).post(signed.user, service, path)
     except ServiceRefused as refused:
         return await task_page(
             request, signed, task_id, form_error=refused.detail or refused.title,
