@@ -10,7 +10,6 @@ field.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 from meria.problems import Problem
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, services_of
+from services.portal.forms import KeptForm, values_of
 from services.portal.i18n import TBILISI, _
 from services.portal.labels import DOCUMENT_TYPES, NAV_SECTIONS, STATES, labels
 from services.portal.texts import to_html, to_markdown
@@ -34,26 +34,13 @@ TEXT_FIELDS = ("title_ka", "title_en", "summary_ka", "summary_en", "body_ka", "b
 PER_PAGE = 25
 
 
-@dataclass
-class DocumentForm:
-    """What the person typed, kept whole when the form is refused."""
-
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    def get(self, name: str) -> str:
-        return self.values.get(name, "")
-
+class DocumentForm(KeptForm):
     @classmethod
     def from_form(cls, form: FormData) -> DocumentForm:
         names = (*TEXT_FIELDS, "document_type", "issuer_code", "publish_at", "slug",
                  "nav_section", "nav_order", "external_registration_code",
                  "translation_pending", "change_note", "change_kind")  # fmt: skip
-        values = {}
-        for name in names:
-            value = form.get(name)
-            values[name] = value.strip() if isinstance(value, str) else ""
-        return cls(values)
+        return cls(values_of(form, names))
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> DocumentForm:
@@ -118,13 +105,6 @@ class DocumentForm:
             body[name] = self.get(name) or None
         body["nav_order"] = int(self.get("nav_order")) if self.get("nav_order") else None
         return body
-
-    def take_refusal(self, refused: ServiceRefused) -> str:
-        """Messages beside the fields the service named; the rest for the form's top."""
-        named = refused.field_errors
-        for name, message in named.items():
-            self.errors[name] = message
-        return "" if named else (refused.detail or refused.title)
 
 
 async def issuers(request: Request, signed: Signed) -> list[dict[str, Any]]:

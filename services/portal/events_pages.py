@@ -19,6 +19,7 @@ from fastapi.responses import Response
 
 from services.portal.accounts import display_names
 from services.portal.clients import ServiceRefused, services_of
+from services.portal.forms import KeptForm, local_input, tbilisi, text, values_of
 from services.portal.i18n import N_, TBILISI, _
 from services.portal.labels import ROLES, labels
 from services.portal.web import Staff, redirect, render, runtime_of
@@ -83,36 +84,16 @@ FIELDS = (
 )
 
 
-def tbilisi(value: str) -> datetime:
-    """A time typed in the form (`2027-06-01T11:00`), read on the city hall's clock."""
-    return datetime.fromisoformat(value).replace(tzinfo=TBILISI)
-
-
-def local_input(moment: str | datetime | None) -> str:
-    if not moment:
-        return ""
-    found = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return found.astimezone(TBILISI).strftime("%Y-%m-%dT%H:%M")
-
-
 @dataclass
-class EventForm:
-    """What the person typed, kept whole when the form is refused."""
-
-    values: dict[str, str] = field(default_factory=dict)
+class EventForm(KeptForm):
     officials: list[str] = field(default_factory=list)
     public: bool = False
-    errors: dict[str, str] = field(default_factory=dict)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
-
-    def get(self, name: str) -> str:
-        return self.values.get(name, "")
 
     @classmethod
     def from_form(cls, form: Any) -> EventForm:
-        values = {name: str(form.get(name) or "").strip() for name in FIELDS}
         officials = [str(code) for code in form.getlist("officials")]
-        return cls(values, officials, public=bool(form.get("public")))
+        return cls(values_of(form, FIELDS), officials=officials, public=bool(form.get("public")))
 
     def check(self) -> None:
         if self.get("kind") not in CREATABLE:
@@ -392,19 +373,15 @@ async def _act(
     return redirect(f"/events/{target}?done={done}")
 
 
-def _text(form: Any, name: str) -> str:
-    return str(form.get(name) or "").strip()
-
-
 @router.post("/events/{event_id}/change")
 async def change_event(request: Request, signed: Staff, event_id: int) -> Response:
     """Schedule, postpone, move or cancel, for this event or its series."""
     form = await request.form()
-    action = _text(form, "action")
-    scope = _text(form, "scope") or "this"
-    reason = _text(form, "reason")
+    action = text(form, "action")
+    scope = text(form, "scope") or "this"
+    reason = text(form, "reason")
     if action == "schedule":
-        override = _text(form, "conflict_override_reason")
+        override = text(form, "conflict_override_reason")
         body: dict[str, Any] = {"scope": scope}
         if override:
             body["conflict_override_reason"] = override
@@ -423,14 +400,14 @@ async def change_event(request: Request, signed: Staff, event_id: int) -> Respon
     body = {"reason": reason, "scope": scope}
     if action == "reschedule":
         try:
-            body["starts_at"] = tbilisi(_text(form, "starts_at")).isoformat()
-            body["ends_at"] = tbilisi(_text(form, "ends_at")).isoformat()
+            body["starts_at"] = tbilisi(text(form, "starts_at")).isoformat()
+            body["ends_at"] = tbilisi(text(form, "ends_at")).isoformat()
         except ValueError:
             return await event_page(
                 request, signed, event_id, status_code=422,
                 form_error=_("Give the new date and time as the calendar shows it."),
             )  # fmt: skip
-        override = _text(form, "conflict_override_reason")
+        override = text(form, "conflict_override_reason")
         if override:
             body["conflict_override_reason"] = override
     done = {"postpone": "postponed", "cancel": "cancelled", "reschedule": "rescheduled"}[action]
@@ -441,8 +418,8 @@ async def change_event(request: Request, signed: Staff, event_id: int) -> Respon
 async def briefing(request: Request, signed: Staff, event_id: int) -> Response:
     """Save the note, and with "submit" hand it in: its task in the inbox is done."""
     form = await request.form()
-    text = _text(form, "body_ka")
-    if not text:
+    note = text(form, "body_ka")
+    if not note:
         return await event_page(
             request,
             signed,
@@ -450,7 +427,7 @@ async def briefing(request: Request, signed: Staff, event_id: int) -> Response:
             status_code=422,
             form_error=_("Write the briefing note in Georgian."),
         )
-    body = {"body_ka": text, "body_en": _text(form, "body_en") or None}
+    body = {"body_ka": note, "body_en": text(form, "body_en") or None}
     saved = await _act(
         request,
         signed,
@@ -476,8 +453,8 @@ async def briefing(request: Request, signed: Staff, event_id: int) -> Response:
 @router.post("/events/{event_id}/minutes")
 async def minutes(request: Request, signed: Staff, event_id: int) -> Response:
     form = await request.form()
-    text = _text(form, "minutes_ka")
-    if not text:
+    written = text(form, "minutes_ka")
+    if not written:
         return await event_page(
             request,
             signed,
@@ -485,7 +462,7 @@ async def minutes(request: Request, signed: Staff, event_id: int) -> Response:
             status_code=422,
             form_error=_("Write the minutes in Georgian."),
         )
-    body = {"minutes_ka": text, "minutes_en": _text(form, "minutes_en") or None}
+    body = {"minutes_ka": written, "minutes_en": text(form, "minutes_en") or None}
     return await _act(
         request, signed, event_id, "PUT", f"/events/{event_id}/minutes", body, "minutes"
     )
@@ -495,7 +472,7 @@ async def minutes(request: Request, signed: Staff, event_id: int) -> Response:
 async def add_action(request: Request, signed: Staff, event_id: int) -> Response:
     form = await request.form()
     try:
-        due_at = tbilisi(_text(form, "due_at")).isoformat()
+        due_at = tbilisi(text(form, "due_at")).isoformat()
     except ValueError:
         return await event_page(
             request,
@@ -505,9 +482,9 @@ async def add_action(request: Request, signed: Staff, event_id: int) -> Response
             form_error=_("Give the due date as the calendar shows it."),
         )
     body = {
-        "title_ka": _text(form, "title_ka"),
-        "owner": _text(form, "owner"),
-        "owner_role": _text(form, "owner_role") or "protocol_officer",
+        "title_ka": text(form, "title_ka"),
+        "owner": text(form, "owner"),
+        "owner_role": text(form, "owner_role") or "protocol_officer",
         "due_at": due_at,
     }
     return await _act(
@@ -519,10 +496,10 @@ async def add_action(request: Request, signed: Staff, event_id: int) -> Response
 async def close_action(request: Request, signed: Staff, event_id: int, action_id: int) -> Response:
     form = await request.form()
     if form.get("action") == "drop":
-        body: dict[str, Any] = {"reason": _text(form, "note")}
+        body: dict[str, Any] = {"reason": text(form, "note")}
         verb = "drop"
     else:
-        body = {"notes": _text(form, "note") or None}
+        body = {"notes": text(form, "note") or None}
         verb = "complete"
     return await _act(
         request,
@@ -538,8 +515,8 @@ async def close_action(request: Request, signed: Staff, event_id: int, action_id
 @router.post("/events/{event_id}/press-follow-up")
 async def press_follow_up(request: Request, signed: Staff, event_id: int) -> Response:
     form = await request.form()
-    document = _text(form, "document_id")
-    body: dict[str, Any] = {"note": _text(form, "note") or None}
+    document = text(form, "document_id")
+    body: dict[str, Any] = {"note": text(form, "note") or None}
     if document.isdigit():
         body["document_id"] = int(document)
     return await _act(

@@ -9,7 +9,6 @@ was typed and the service's message beside its field.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,6 +17,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from services.portal.clients import ServiceRefused, services_of
+from services.portal.forms import KeptForm, values_of
 from services.portal.i18n import N_, TBILISI, _
 from services.portal.labels import labels
 from services.portal.web import Staff, redirect, render, runtime_of
@@ -80,25 +80,12 @@ def _this_month() -> str:
     return datetime.now(TBILISI).strftime("%Y-%m")
 
 
-@dataclass
-class ItemForm:
-    """What the person typed, kept whole when the form is refused."""
-
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    def get(self, name: str) -> str:
-        return self.values.get(name, "")
-
+class ItemForm(KeptForm):
     @classmethod
     def from_form(cls, form: FormData) -> ItemForm:
         names = ("outlet_id", "published_on", "title", "link", "summary", "topic",
                  "officials", "sentiment", "response_needed", "response_owner")  # fmt: skip
-        values = {}
-        for name in names:
-            value = form.get(name)
-            values[name] = value.strip() if isinstance(value, str) else ""
-        return cls(values)
+        return cls(values_of(form, names))
 
     def check(self) -> None:
         if not self.get("outlet_id").isdigit():

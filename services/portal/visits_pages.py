@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,6 +24,7 @@ from fastapi.responses import Response
 
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, services_of
+from services.portal.forms import KeptForm, lines, local_input, tbilisi, text, values_of
 from services.portal.i18n import N_, TBILISI, _, current_language
 from services.portal.labels import ROLES, labels
 from services.portal.web import Staff, redirect, render, runtime_of
@@ -133,43 +133,14 @@ def language_name(code: str) -> str:
     return str(Locale(current_language.get()).languages.get(code, code))
 
 
-def _text(form: Any, name: str) -> str:
-    return str(form.get(name) or "").strip()
-
-
-def _lines(value: str) -> list[str]:
-    return [line.strip() for line in value.splitlines() if line.strip()]
-
-
 def _day(value: str) -> date:
     return date.fromisoformat(value)
 
 
-def _moment(value: str) -> datetime:
-    """A time typed in the form (`2027-06-01T11:00`), read on the city hall's clock."""
-    return datetime.fromisoformat(value).replace(tzinfo=TBILISI)
-
-
-def local_input(moment: str | datetime | None) -> str:
-    if not moment:
-        return ""
-    found = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return found.astimezone(TBILISI).strftime("%Y-%m-%dT%H:%M")
-
-
-@dataclass
-class VisitForm:
-    """What the person typed, kept whole when the form is refused."""
-
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    def get(self, name: str) -> str:
-        return self.values.get(name, "")
-
+class VisitForm(KeptForm):
     @classmethod
     def from_form(cls, form: Any) -> VisitForm:
-        return cls({name: _text(form, name) for name in FIELDS})
+        return cls(values_of(form, FIELDS))
 
     def check(self) -> None:
         if self.get("kind") not in KINDS:
@@ -191,7 +162,7 @@ class VisitForm:
         for name in ("arrives_at", "departs_at"):
             if self.get(name):
                 try:
-                    _moment(self.get(name))
+                    tbilisi(self.get(name))
                 except ValueError:
                     self.errors[name] = _("Give the time as the calendar shows it.")
 
@@ -203,7 +174,7 @@ class VisitForm:
             "country": self.get("country").upper(),
             "arrival_on": self.get("arrival_on"),
             "departure_on": self.get("departure_on"),
-            "places": _lines(self.get("places")),
+            "places": lines(self.get("places")),
             "languages": [
                 code.strip().lower()
                 for code in re.split(r"[,\s]+", self.get("languages"))
@@ -217,15 +188,8 @@ class VisitForm:
             body["partner_id"] = int(self.get("partner_id"))
         for name in ("arrives_at", "departs_at"):
             if self.get(name):
-                body[name] = _moment(self.get(name)).isoformat()
+                body[name] = tbilisi(self.get(name)).isoformat()
         return body
-
-    def take_refusal(self, refused: ServiceRefused) -> str:
-        """Messages beside the fields the service named; the rest for the form's top."""
-        named = refused.field_errors
-        for name, message in named.items():
-            self.errors[name] = message
-        return "" if named else (refused.detail or refused.title)
 
 
 async def form_page(
@@ -441,8 +405,8 @@ async def _refuse(request: Request, signed: Signed, visit_id: int, message: str)
 @router.post("/visits/{visit_id}/decision")
 async def decide(request: Request, signed: Staff, visit_id: int) -> Response:
     form = await request.form()
-    outcome = _text(form, "outcome")
-    comment = _text(form, "comment")
+    outcome = text(form, "outcome")
+    comment = text(form, "comment")
     if outcome not in ("approve", "decline"):
         return await _refuse(request, signed, visit_id, _("Choose a decision."))
     if outcome == "decline" and not comment:
@@ -457,8 +421,8 @@ async def decide(request: Request, signed: Staff, visit_id: int) -> Response:
 async def close_task(request: Request, signed: Staff, visit_id: int, key: str) -> Response:
     """Done, waived (with the reason), claimed or released, from the task's row."""
     form = await request.form()
-    action = _text(form, "action")
-    note = _text(form, "note")
+    action = text(form, "action")
+    note = text(form, "note")
     if action == "waive":
         if len(note) < 3:
             return await _refuse(
@@ -504,27 +468,27 @@ def _task_key(title: str, taken: set[str]) -> str:
 @router.post("/visits/{visit_id}/tasks")
 async def add_task(request: Request, signed: Staff, visit_id: int) -> Response:
     form = await request.form()
-    title_ka = _text(form, "title_ka")
+    title_ka = text(form, "title_ka")
     if not title_ka:
         return await _refuse(request, signed, visit_id, _("Name the task in Georgian."))
-    days = _text(form, "offset_days") or "-7"
+    days = text(form, "offset_days") or "-7"
     if not re.fullmatch(r"-?\d{1,3}", days):
         return await _refuse(
             request, signed, visit_id, _("Give the days before (−) or after arrival as a number.")
         )
     visit = await services_of(runtime_of(request)).get(signed.user, "visits", f"/visits/{visit_id}")
-    title_en = _text(form, "title_en")
+    title_en = text(form, "title_en")
     body: dict[str, Any] = {
         "key": _task_key(title_en, {task["key"] for task in visit["tasks"]}),
         "title_ka": title_ka,
         "title_en": title_en or None,
-        "owner_role": _text(form, "owner_role") or "protocol_officer",
+        "owner_role": text(form, "owner_role") or "protocol_officer",
         "anchor": "departure" if form.get("anchor") == "departure" else "arrival",
         "offset_days": int(days),
         "required": bool(form.get("required")),
     }
-    if _text(form, "owner"):
-        body["owner"] = _text(form, "owner")
+    if text(form, "owner"):
+        body["owner"] = text(form, "owner")
     return await _act(
         request, signed, visit_id, "POST", "/tasks", body, "task_added", anchor="tasks"
     )
@@ -534,26 +498,26 @@ async def add_task(request: Request, signed: Staff, visit_id: int) -> Response:
 async def add_programme_item(request: Request, signed: Staff, visit_id: int) -> Response:
     form = await request.form()
     try:
-        starts, ends = _moment(_text(form, "starts_at")), _moment(_text(form, "ends_at"))
+        starts, ends = tbilisi(text(form, "starts_at")), tbilisi(text(form, "ends_at"))
     except ValueError:
         return await _refuse(
             request, signed, visit_id, _("Give the item's start and end as the calendar shows it.")
         )
-    if not _text(form, "title_ka") or not _text(form, "place_ka"):
+    if not text(form, "title_ka") or not text(form, "place_ka"):
         return await _refuse(
             request, signed, visit_id, _("An item needs its Georgian title and place.")
         )
     body: dict[str, Any] = {
-        "kind": _text(form, "kind") or "meeting",
+        "kind": text(form, "kind") or "meeting",
         "starts_at": starts.isoformat(),
         "ends_at": ends.isoformat(),
-        "title_ka": _text(form, "title_ka"),
-        "place_ka": _text(form, "place_ka"),
-        "participants": _lines(_text(form, "participants")),
+        "title_ka": text(form, "title_ka"),
+        "place_ka": text(form, "place_ka"),
+        "participants": lines(text(form, "participants")),
     }
     for name in ("title_en", "place_en", "notes"):
-        if _text(form, name):
-            body[name] = _text(form, name)
+        if text(form, name):
+            body[name] = text(form, name)
     return await _act(
         request, signed, visit_id, "POST", "/programme", body, "item_added", anchor="programme"
     )
@@ -572,18 +536,18 @@ async def remove_programme_item(
 @router.post("/visits/{visit_id}/members")
 async def add_member(request: Request, signed: Staff, visit_id: int) -> Response:
     form = await request.form()
-    if not _text(form, "full_name"):
+    if not text(form, "full_name"):
         return await _refuse(request, signed, visit_id, _("Give the member's full name."))
     body: dict[str, Any] = {
-        "full_name": _text(form, "full_name"),
-        "delegation_role": _text(form, "delegation_role") or "member",
+        "full_name": text(form, "full_name"),
+        "delegation_role": text(form, "delegation_role") or "member",
     }
     for name in ("position", "organisation", "dietary_needs", "access_needs"):
-        if _text(form, name):
-            body[name] = _text(form, name)
+        if text(form, name):
+            body[name] = text(form, name)
     for name in ("country", "interpretation_language"):
-        if _text(form, name):
-            body[name] = _text(form, name).upper() if name == "country" else _text(form, name)
+        if text(form, name):
+            body[name] = text(form, name).upper() if name == "country" else text(form, name)
     return await _act(
         request, signed, visit_id, "POST", "/members", body, "member_added", anchor="members"
     )
@@ -608,18 +572,18 @@ def _gel(value: str) -> Decimal | None:
 @router.post("/visits/{visit_id}/budget")
 async def add_budget_line(request: Request, signed: Staff, visit_id: int) -> Response:
     form = await request.form()
-    planned = _gel(_text(form, "planned_gel"))
-    actual_text = _text(form, "actual_gel")
+    planned = _gel(text(form, "planned_gel"))
+    actual_text = text(form, "actual_gel")
     actual = _gel(actual_text) if actual_text else None
     if planned is None or (actual_text and actual is None):
         return await _refuse(
             request, signed, visit_id, _("Amounts are in lari with at most two decimals: 1250.50.")
         )
-    if not _text(form, "description_ka"):
+    if not text(form, "description_ka"):
         return await _refuse(request, signed, visit_id, _("Describe the line in Georgian."))
     body: dict[str, Any] = {
-        "category": _text(form, "category") or "other",
-        "description_ka": _text(form, "description_ka"),
+        "category": text(form, "category") or "other",
+        "description_ka": text(form, "description_ka"),
         "planned_gel": str(planned),
     }
     if actual is not None:
@@ -632,7 +596,7 @@ async def add_budget_line(request: Request, signed: Staff, visit_id: int) -> Res
 @router.post("/visits/{visit_id}/budget/{line_id}")
 async def record_actual(request: Request, signed: Staff, visit_id: int, line_id: int) -> Response:
     form = await request.form()
-    actual = _gel(_text(form, "actual_gel"))
+    actual = _gel(text(form, "actual_gel"))
     if actual is None:
         return await _refuse(
             request, signed, visit_id, _("Amounts are in lari with at most two decimals: 1250.50.")
@@ -647,14 +611,14 @@ async def record_actual(request: Request, signed: Staff, visit_id: int, line_id:
 async def write_report(request: Request, signed: Staff, visit_id: int) -> Response:
     """Save the report, and with "submit" mark its task done: the press release follows."""
     form = await request.form()
-    outcomes = _text(form, "outcomes_ka")
+    outcomes = text(form, "outcomes_ka")
     if not outcomes:
         return await _refuse(request, signed, visit_id, _("Write the outcomes in Georgian."))
     body = {
         "outcomes_ka": outcomes,
-        "outcomes_en": _text(form, "outcomes_en") or None,
-        "agreements_reached_ka": _text(form, "agreements_reached_ka") or None,
-        "agreements_reached_en": _text(form, "agreements_reached_en") or None,
+        "outcomes_en": text(form, "outcomes_en") or None,
+        "agreements_reached_ka": text(form, "agreements_reached_ka") or None,
+        "agreements_reached_en": text(form, "agreements_reached_en") or None,
     }
     saved = await _act(
         request, signed, visit_id, "PUT", "/report", body, "report_saved", anchor="report"
@@ -671,8 +635,8 @@ async def write_report(request: Request, signed: Staff, visit_id: int) -> Respon
 async def change_visit(request: Request, signed: Staff, visit_id: int) -> Response:
     """New dates, postponement (until further notice, or to new dates), or cancellation."""
     form = await request.form()
-    action = _text(form, "action")
-    reason = _text(form, "reason")
+    action = text(form, "action")
+    reason = text(form, "reason")
     if action not in ("dates", "postpone", "cancel"):
         return await _refuse(request, signed, visit_id, _("Choose what to do."))
     if len(reason) < 3:
@@ -680,7 +644,7 @@ async def change_visit(request: Request, signed: Staff, visit_id: int) -> Respon
             request, signed, visit_id, _("Say why: the reason is kept with the visit.")
         )
     body: dict[str, Any] = {"reason": reason}
-    arrival, departure = _text(form, "arrival_on"), _text(form, "departure_on")
+    arrival, departure = text(form, "arrival_on"), text(form, "departure_on")
     if action == "dates" or (action == "postpone" and (arrival or departure)):
         try:
             body["arrival_on"] = _day(arrival).isoformat()
