@@ -20,12 +20,14 @@ from meria.runtime import Runtime, ServiceParts
 from meria.web import build_app
 from workflows.activities.clients import service_clients
 from workflows.activities.events import EventsActivities
+from workflows.activities.information_requests import InformationActivities
 from workflows.activities.media import MediaActivities
 from workflows.activities.media_responses import MediaResponseActivities
 from workflows.activities.publishing import PublishingActivities
 from workflows.activities.tasks import TaskActivities
 from workflows.activities.visits import VisitsActivities
 from workflows.human_task import HumanTaskWorkflow
+from workflows.information_request import InformationRequestWorkflow
 from workflows.media_response import MediaResponseWorkflow
 from workflows.meeting import MeetingWorkflow
 from workflows.press_conference import PressConferenceWorkflow
@@ -41,6 +43,7 @@ WORKFLOWS: Sequence[type] = (
     PressConferenceWorkflow,
     MeetingWorkflow,
     MediaResponseWorkflow,
+    InformationRequestWorkflow,
     HumanTaskWorkflow,
 )
 PASSTHROUGH = ("pydantic", "pydantic_core", "annotated_types", "meria", "httpx", "structlog")
@@ -54,6 +57,7 @@ def activities(settings: Settings) -> list[Any]:
     events = EventsActivities(clients["events"], clients["publishing"])
     media = MediaActivities(clients["media"])
     responses = MediaResponseActivities(clients["media"], clients["publishing"])
+    information = InformationActivities(clients["media"])
     return [
         publishing.load_case,
         publishing.record_transition,
@@ -75,6 +79,8 @@ def activities(settings: Settings) -> list[Any]:
         responses.record_transition,
         responses.send_to_outlet,
         responses.publish_statement,
+        information.load_case,
+        information.record_transition,
     ]
 
 

@@ -179,3 +179,60 @@ class DistributionSent(Event):
     bounced: int = Field(ge=0)
     failed: int = Field(ge=0)
     suppressed: int = Field(0, ge=0)
+
+
+class InformationRequestEvent(Event):
+    """What every information request event names: the request, who asked (an account of
+    the municipal council or a mayor's office service) and what about."""
+
+    request_id: int = Field(gt=0)
+    requester: str = Field(description="Account id of whoever asked")
+    requester_unit: str = Field(examples=["საკრებულოს აპარატი"])
+    title: str
+    needed_by: datetime
+
+
+class InformationRequestReceived(InformationRequestEvent):
+    """The department received a request to find and select information; it is a task
+    for the department with its deadline."""
+
+    subject = "media.information_request.received"
+
+    sources: list[str] = Field(default_factory=list)
+
+
+class InformationRequestAnswered(InformationRequestEvent):
+    """The answer (text and files) went back to the requester."""
+
+    subject = "media.information_request.answered"
+
+    answered_by: str
+    files: int = Field(ge=0)
+    on_time: bool
+
+
+class InformationRequestDeclined(InformationRequestEvent):
+    """The department cannot answer (not its information, or not held); the reason goes
+    back to the requester."""
+
+    subject = "media.information_request.declined"
+
+    declined_by: str
+    reason: str
+
+
+class InformationRequestWithdrawn(InformationRequestEvent):
+    """The requester no longer needs the information."""
+
+    subject = "media.information_request.withdrawn"
+
+    withdrawn_by: str
+
+
+class InformationRequestOverdue(InformationRequestEvent):
+    """The request's deadline passed unanswered; the head of department is told."""
+
+    subject = "media.information_request.overdue"
+
+    task_id: str
+    awaiting: list[str]

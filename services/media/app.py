@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from meria.runtime import ServiceParts
 from meria.web import build_app
+from services.media import information_api
 from services.media.api import ROUTERS
 from services.media.distribution import keep_sending
 from services.media.handlers import subscriptions
@@ -34,7 +35,7 @@ def create_app(settings: MediaSettings | None = None) -> FastAPI:
         title="Meria media",
         description="Outlets and journalists, accreditation, press distribution, "
         "media monitoring and the media library.",
-        routers=ROUTERS,
+        routers=[*ROUTERS, *information_api.ROUTERS],
     )
     settings = app.state.settings
     assert isinstance(settings, MediaSettings)

@@ -389,3 +389,72 @@ class RecordEntry(Base):
     note: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     idempotency_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+
+
+class InformationRequest(Base):
+    """A request of the municipal council (Sakrebulo) or a mayor's office service for the
+    department to find and select information: what, by when, where to look. The answer
+    (text and files) goes back to whoever asked and is kept, so the next similar request
+    starts from it. `InformationRequestWorkflow` (`information-request-<id>`) runs it."""
+
+    __tablename__ = "information_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requester: Mapped[str] = mapped_column(String(200), index=True)
+    requester_name: Mapped[str] = mapped_column(String(300))
+    requester_unit: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(500))
+    question: Mapped[str] = mapped_column(Text)
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    needed_by: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    answer_drafted_by: Mapped[str | None] = mapped_column(String(200))
+    answered_by: Mapped[str | None] = mapped_column(String(200))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    close_reason: Mapped[str | None] = mapped_column(Text)
+    search_keys: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    files: Mapped[list[InformationFile]] = relationship(
+        lazy="selectin", order_by="InformationFile.id", cascade="all, delete-orphan"
+    )
+    entries: Mapped[list[InformationEntry]] = relationship(
+        lazy="selectin", order_by="InformationEntry.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def workflow_id(self) -> str:
+        return f"information-request-{self.id}"
+
+
+class InformationFile(Base):
+    """A file of an answer, checked by its content and kept with its SHA-256."""
+
+    __tablename__ = "information_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("information_requests.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(200))
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InformationEntry(Base):
+    """One step in a request's life (received, answered, reminded, overdue, …), keyed
+    so that a workflow activity retried after a crash records it once."""
+
+    __tablename__ = "information_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("information_requests.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    idempotency_key: Mapped[str | None] = mapped_column(String(300), unique=True)

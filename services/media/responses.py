@@ -266,7 +266,7 @@ async def cancel(
 
 async def claim(temporal: Client, task_id: str, user: User, *, release: bool = False) -> TaskState:
     """Take a response's step (or give it back): it is then that person's in the inbox."""
-    if not task_id.startswith("media-response-"):
+    if not task_id.startswith(("media-response-", "information-request-")):
         raise Problem(404, "No such task", f"{task_id} is not a media response's step.")
     update = HumanTaskWorkflow.unclaim if release else HumanTaskWorkflow.claim
     state: TaskState = await send_update(

@@ -697,3 +697,109 @@ class LibraryItemUpdate(Strict):
     licence: Licence | None = None
     consent: PeopleConsent | None = None
     consent_note: str | None = Field(None, max_length=5000)
+
+
+# Information requests.
+
+
+class InformationRequestCreate(Strict):
+    """What the council or a mayor's office service asks the department to find."""
+
+    requester_unit: str = Field(
+        min_length=2, max_length=300, examples=["საკრებულოს აპარატი", "ფინანსური სამსახური"]
+    )
+    requester_name: str | None = Field(
+        None, max_length=300, description="The asker's name as signed; their account's by default"
+    )
+    title: str = Field(min_length=3, max_length=500)
+    question: str = Field(min_length=10, max_length=20_000)
+    sources: list[Annotated[str, Field(min_length=2, max_length=300)]] = Field(
+        default_factory=list, max_length=30, description="Where to look: registers, sites, units"
+    )
+    needed_by: AwareDatetime
+    owner: str | None = Field(None, max_length=200, description="The department's staff member")
+
+
+class AnswerWrite(Strict):
+    text: str = Field(min_length=1, max_length=50_000)
+
+
+class Declining(Strict):
+    reason: str = Field(min_length=3, max_length=5000)
+
+
+class InformationFilePublic(Public):
+    id: int
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    added_by: str
+    added_at: datetime
+
+
+class InformationEntryPublic(Public):
+    action: str
+    actor: str
+    note: str | None
+    at: datetime
+
+
+class SimilarAnswer(BaseModel):
+    """An earlier answered request that shares words with this one: where to start."""
+
+    request_id: int
+    title: str
+    requester_unit: str
+    answered_at: datetime | None
+    excerpt: str
+    files: int
+    shared_words: int
+
+
+class InformationRequestPublic(Public):
+    id: int
+    requester: str
+    requester_name: str
+    requester_unit: str
+    title: str
+    question: str
+    sources: list[str]
+    needed_by: datetime
+    status: str
+    owner: str | None
+    answer_text: str | None = Field(
+        None, description="The draft for the department; the answer for the requester once sent"
+    )
+    answered_by: str | None
+    answered_at: datetime | None
+    close_reason: str | None
+    created_at: datetime
+    overdue: bool = False
+    files: list[InformationFilePublic]
+    history: list[InformationEntryPublic] = Field(default_factory=list)
+    similar: list[SimilarAnswer] = Field(default_factory=list)
+    workflow_id: str
+
+
+class InformationPage(BaseModel):
+    items: list[InformationRequestPublic]
+    total: int
+
+
+class InformationCase(BaseModel):
+    """What the information request workflow needs to run."""
+
+    request_id: int
+    title: str
+    status: str
+    owner: str | None
+    requester: str
+    needed_by: datetime
+
+
+class InformationTransition(BaseModel):
+    action: Literal["answered", "declined", "withdrawn"]
+    actor: str
+    comment: str | None = None
+    at: datetime | None = None

@@ -56,6 +56,8 @@ class MediaSettings(ServiceSettings):
     # Media responses: the draft is due this many hours after the response is asked for.
     response_draft_hours: float = Field(24.0, gt=0)
     response_approval_hours: float = Field(24.0, gt=0)
+    # Information requests: the largest file an answer may carry.
+    information_file_max_bytes: int = Field(25_000_000, gt=0)
     # Whether an enquiry's answer needs the head of department's approval before it goes.
     enquiry_approval_required: bool = True
     # The account that writes statements in the publishing service when the owner has none.

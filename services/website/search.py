@@ -1,6 +1,6 @@
 """Search across everything published, in Georgian and English, across case endings.
 
-Every published text is indexed as the stems of its words (`services.website.georgian`),
+Every published text is indexed as the stems of its words (`meria.georgian`),
 so `ახმეტა` finds `ახმეტაში` and `ფანჯარა` finds `ფანჯრის`. On SQLite the stems go into an
 FTS5 table ranked by BM25; on PostgreSQL into a `simple` tsvector with a GIN index, ranked
 by ts_rank. The passage shown under a result is cut from the original text around the
@@ -25,7 +25,7 @@ from typing import NamedTuple
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.website.georgian import stem, tokens
+from meria.georgian import stem, tokens
 from services.website.models import PublicDocument, SearchEntry
 
 TAGS = re.compile(r"<[^>]+>")

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from services.website.georgian import stem, tokens
+from meria.georgian import stem, tokens
 
 
 def matches(query: str, text: str) -> bool:

@@ -1,4 +1,5 @@
-"""A small, hand-written Georgian stemmer for the public website's full-text search.
+"""A small, hand-written Georgian stemmer for full-text search (the public website, the
+information desk's earlier answers).
 
 No library ships a Georgian stemmer, so this is a light, rule-based one without a
 dictionary. A search matches when the key (stem) of the query word is among the keys of a

@@ -1,0 +1,569 @@
+"""The department's information desk: requests of the municipal council (Sakrebulo) and of
+the mayor's office services to find and select information.
+
+A request says who asks, for what, by when and where to look. It starts
+`InformationRequestWorkflow` (`information-request-<id>`) in the transaction that creates
+it, so it is an inbox task for the department with its deadline, reminder and escalation.
+The department writes the answer (text and files), then sends it: the answer goes back to
+the requester and is kept, searchable by the stems of its words (`meria.georgian`), and
+the next similar request shows the earlier answers it shares words with. Whoever asked
+may withdraw a request they no longer need; the department may decline one with the
+reason. Every step is on the request's history; the workflow's activities record theirs
+with an idempotency key, so a retried activity records it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from typing import IO, Any
+
+import filetype
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
+
+from meria.auth import User
+from meria.bus import Outbox
+from meria.contracts import (
+    InformationRequestAnswered,
+    InformationRequestDeclined,
+    InformationRequestOverdue,
+    InformationRequestReceived,
+    InformationRequestWithdrawn,
+)
+from meria.contracts.base import Event
+from meria.db import Database
+from meria.georgian import tokens
+from meria.problems import Problem
+from meria.temporal import KIND, REF, STAGE, SUBJECT, send_update
+from services.media.contacts import now
+from services.media.models import InformationEntry, InformationFile, InformationRequest
+from services.media.schemas import (
+    InformationCase,
+    InformationEntryPublic,
+    InformationRequestCreate,
+    InformationRequestPublic,
+    InformationTransition,
+    SimilarAnswer,
+    TaskNotice,
+)
+from services.media.settings import MediaSettings
+from services.media.storage import Storage
+from workflows.human_task import HumanTaskWorkflow, TaskDecision, TaskResult
+from workflows.information_request import (
+    InformationRequestInput,
+    InformationRequestWorkflow,
+    InformationWorkflowStatus,
+    Withdrawal,
+)
+
+DESK = ("media_officer", "head_of_department")
+"""Who answers: the department's staff (the information desk)."""
+OPEN = "open"
+FINISHED = ("answered", "declined", "withdrawn")
+SIMILAR_CANDIDATES = 500
+# Answers are documents, tables and pictures; anything else is refused by its content.
+FILE_TYPES = {
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "image/jpeg",
+    "image/png",
+}
+
+
+def keys_of(*texts: str | None) -> set[str]:
+    """The search keys of the texts: Georgian stems and other words, three letters or more."""
+    return {key for text in texts if text for key in tokens(text) if len(key) >= 3}
+
+
+def _index(request: InformationRequest) -> None:
+    found = keys_of(request.title, request.question, request.answer_text)
+    request.search_keys = f" {' '.join(sorted(found))} "
+
+
+def may_read(request: InformationRequest, user: User) -> bool:
+    return request.requester == user.id or user.has_any(*DESK, "admin")
+
+
+def _facts(request: InformationRequest) -> dict[str, Any]:
+    return {
+        "request_id": request.id,
+        "requester": request.requester,
+        "requester_unit": request.requester_unit,
+        "title": request.title,
+        "needed_by": request.needed_by,
+    }
+
+
+def _record(
+    session: AsyncSession,
+    request: InformationRequest,
+    action: str,
+    actor: str,
+    note: str | None = None,
+    idempotency_key: str | None = None,
+) -> None:
+    session.add(
+        InformationEntry(
+            request_id=request.id,
+            action=action,
+            actor=actor,
+            note=note,
+            at=now(),
+            idempotency_key=idempotency_key,
+        )
+    )
+
+
+async def _already_done(session: AsyncSession, key: str | None) -> bool:
+    if key is None:
+        return False
+    found = await session.scalar(
+        select(InformationEntry.id).where(InformationEntry.idempotency_key == key)
+    )
+    return found is not None
+
+
+async def load(session: AsyncSession, request_id: int, *, lock: bool = False) -> InformationRequest:
+    found = await session.get(InformationRequest, request_id, with_for_update=lock)
+    if found is None:
+        raise Problem(404, "No such request", f"There is no information request {request_id}.")
+    return found
+
+
+async def readable(database: Database, request_id: int, user: User) -> InformationRequest:
+    async with database.session() as session:
+        request = await load(session, request_id)
+    if not may_read(request, user):
+        # Another unit's request is not theirs to see, nor to know of.
+        raise Problem(404, "No such request", f"There is no information request {request_id}.")
+    return request
+
+
+def view(
+    request: InformationRequest, user: User, similar: list[SimilarAnswer] | None = None
+) -> InformationRequestPublic:
+    desk = user.has_any(*DESK, "admin")
+    public = InformationRequestPublic.model_validate(request)
+    public.overdue = request.status == OPEN and request.needed_by < now()
+    if not desk and request.status != "answered":
+        public.answer_text = None  # a draft is the department's until it is sent
+        public.files = []
+    if desk:
+        public.history = [InformationEntryPublic.model_validate(e) for e in request.entries]
+    public.similar = similar or []
+    return public
+
+
+# Asking.
+
+
+async def start_workflow(temporal: Client, task_queue: str, request: InformationRequest) -> None:
+    await temporal.start_workflow(
+        InformationRequestWorkflow.run,
+        InformationRequestInput(request_id=request.id),
+        id=request.workflow_id,
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(KIND, "information_request"),
+                SearchAttributePair(STAGE, OPEN),
+                SearchAttributePair(REF, f"information_request:{request.id}"),
+                SearchAttributePair(SUBJECT, request.title),
+            ]
+        ),
+    )
+
+
+async def create(
+    database: Database,
+    temporal: Client,
+    outbox: Outbox,
+    settings: MediaSettings,
+    data: InformationRequestCreate,
+    user: User,
+) -> InformationRequest:
+    if data.needed_by <= now():
+        raise Problem(
+            422,
+            "Deadline passed",
+            "needed_by: the information is needed by a time still to come.",
+            errors=[{"field": "needed_by", "message": "The deadline has to be in the future."}],
+        )
+    async with database.transaction() as session:
+        request = InformationRequest(
+            requester=user.id,
+            requester_name=data.requester_name or user.name or user.id,
+            requester_unit=data.requester_unit,
+            title=data.title,
+            question=data.question,
+            sources=list(data.sources),
+            needed_by=data.needed_by,
+            status=OPEN,
+            owner=data.owner,
+            created_at=now(),
+        )
+        _index(request)
+        session.add(request)
+        await session.flush()
+        _record(session, request, "received", user.id)
+        # Inside the transaction: if the workflow cannot start, nothing was asked.
+        await start_workflow(temporal, settings.temporal_task_queue, request)
+        await outbox.add(
+            session,
+            InformationRequestReceived(**_facts(request), sources=list(request.sources)),
+            about=f"information_request:{request.id}",
+        )
+    return request
+
+
+async def listing(
+    database: Database,
+    user: User,
+    *,
+    text: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[InformationRequest], int]:
+    """Newest first; a requester sees their own, the desk sees all. `text` matches every
+    word's stem in the title, the question or the answer."""
+    query = select(InformationRequest)
+    if not user.has_any(*DESK, "admin"):
+        query = query.where(InformationRequest.requester == user.id)
+    if status:
+        query = query.where(InformationRequest.status.in_(status.split(",")))
+    for key in keys_of(text):
+        query = query.where(InformationRequest.search_keys.contains(f" {key} "))
+    async with database.session() as session:
+        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        found = await session.scalars(
+            query.order_by(InformationRequest.id.desc()).limit(limit).offset(offset)
+        )
+        return list(found), int(total or 0)
+
+
+async def similar_answers(
+    database: Database, request: InformationRequest, limit: int = 3
+) -> list[SimilarAnswer]:
+    """Earlier answered requests sharing the most words with this one (two at least)."""
+    wanted = keys_of(request.title, request.question)
+    if not wanted:
+        return []
+    async with database.session() as session:
+        candidates = await session.scalars(
+            select(InformationRequest)
+            .where(InformationRequest.status == "answered", InformationRequest.id != request.id)
+            .where(or_(*(InformationRequest.search_keys.contains(f" {k} ") for k in wanted)))
+            .order_by(InformationRequest.answered_at.desc())
+            .limit(SIMILAR_CANDIDATES)
+        )
+        scored = []
+        for earlier in candidates:
+            shared = len(wanted & set(earlier.search_keys.split()))
+            if shared >= 2:
+                scored.append((shared, earlier))
+    scored.sort(key=lambda pair: (-pair[0], -(pair[1].answered_at or now()).timestamp()))
+    return [
+        SimilarAnswer(
+            request_id=earlier.id,
+            title=earlier.title,
+            requester_unit=earlier.requester_unit,
+            answered_at=earlier.answered_at,
+            excerpt=(earlier.answer_text or "")[:300],
+            files=len(earlier.files),
+            shared_words=shared,
+        )
+        for shared, earlier in scored[:limit]
+    ]
+
+
+# The desk's answer.
+
+
+def _open_for_answer(request: InformationRequest) -> None:
+    if request.status != OPEN:
+        raise Problem(
+            409,
+            "Closed",
+            f"The request is {request.status}; its answer can no longer change.",
+            status_now=request.status,
+        )
+
+
+async def write_answer(
+    database: Database, request_id: int, text: str, user: User
+) -> InformationRequest:
+    async with database.transaction() as session:
+        request = await load(session, request_id, lock=True)
+        _open_for_answer(request)
+        request.answer_text = text
+        request.answer_drafted_by = user.id
+        _index(request)
+        _record(session, request, "answer_drafted", user.id)
+    return request
+
+
+def _checked(content: bytes, filename: str, settings: MediaSettings) -> str:
+    """The file's media type, from its content; a refusal says why."""
+    if not content:
+        raise Problem(422, "Empty file", f"{filename} is empty.")
+    if len(content) > settings.information_file_max_bytes:
+        raise Problem(
+            413,
+            "Too large",
+            f"{filename} is {len(content) // 1_000_000} MB; an answer's file is at most "
+            f"{settings.information_file_max_bytes // 1_000_000} MB.",
+        )
+    guess = filetype.guess(content[:8192])
+    if guess is not None and guess.mime in FILE_TYPES:
+        return str(guess.mime)
+    if guess is None and filename.lower().endswith((".csv", ".txt")):
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return "text/csv" if filename.lower().endswith(".csv") else "text/plain"
+    raise Problem(
+        415,
+        "Not a document",
+        f"{filename}: its content is {guess.mime if guess else 'not recognised'}; an answer "
+        "takes PDF, Word, Excel, OpenDocument, CSV or text files, and JPEG or PNG pictures.",
+    )
+
+
+async def add_file(
+    database: Database,
+    storage: Storage,
+    settings: MediaSettings,
+    request_id: int,
+    filename: str,
+    source: IO[bytes],
+    user: User,
+) -> InformationFile:
+    content = source.read(settings.information_file_max_bytes + 1)
+    safe_name = filename.replace("/", "_").replace("\\", "_").strip()[:300] or "file"
+    media_type = _checked(content, safe_name, settings)
+    async with database.session() as session:
+        _open_for_answer(await load(session, request_id))
+    stored_name = f"answers/{uuid.uuid4().hex}"
+    # The file first: a row never names a file that is not there.
+    await storage.write(stored_name, io.BytesIO(content))
+    async with database.transaction() as session:
+        request = await load(session, request_id, lock=True)
+        _open_for_answer(request)
+        added = InformationFile(
+            request_id=request.id,
+            filename=safe_name,
+            media_type=media_type,
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            stored_name=stored_name,
+            added_by=user.id,
+            added_at=now(),
+        )
+        session.add(added)
+        _record(session, request, "file_added", user.id, note=safe_name)
+    return added
+
+
+async def remove_file(
+    database: Database, storage: Storage, request_id: int, file_id: int, user: User
+) -> None:
+    async with database.transaction() as session:
+        request = await load(session, request_id, lock=True)
+        _open_for_answer(request)
+        found = await session.get(InformationFile, file_id)
+        if found is None or found.request_id != request.id:
+            raise Problem(404, "No such file", f"Request {request_id} has no file {file_id}.")
+        await session.delete(found)
+        _record(session, request, "file_removed", user.id, note=found.filename)
+    await storage.delete(found.stored_name)
+
+
+async def file_of(database: Database, request_id: int, file_id: int, user: User) -> InformationFile:
+    request = await readable(database, request_id, user)
+    found = next((f for f in request.files if f.id == file_id), None)
+    if found is None or (request.status != "answered" and not user.has_any(*DESK, "admin")):
+        raise Problem(404, "No such file", f"Request {request_id} has no file {file_id}.")
+    return found
+
+
+async def _task_id(temporal: Client, request: InformationRequest) -> str:
+    status = await workflow_status(temporal, request)
+    if status is None or status.task is None:
+        raise Problem(
+            409,
+            "Not waiting for an answer",
+            f"The request is {request.status}; it does not wait for an answer now.",
+            status_now=request.status,
+        )
+    return status.task.task_id
+
+
+async def send_answer(
+    database: Database, temporal: Client, request_id: int, user: User
+) -> TaskResult:
+    """Send the written answer: the task is done, and the workflow records it."""
+    async with database.session() as session:
+        request = await load(session, request_id)
+    _open_for_answer(request)
+    if not request.answer_text:
+        raise Problem(409, "Write it first", "The answer has no text yet: PUT /answer first.")
+    result: TaskResult = await send_update(
+        temporal,
+        await _task_id(temporal, request),
+        HumanTaskWorkflow.decide,
+        TaskDecision(user=user.id, roles=sorted(user.roles), outcome="answered"),
+    )
+    return result
+
+
+async def decline(
+    database: Database, temporal: Client, request_id: int, reason: str, user: User
+) -> TaskResult:
+    async with database.session() as session:
+        request = await load(session, request_id)
+    _open_for_answer(request)
+    result: TaskResult = await send_update(
+        temporal,
+        await _task_id(temporal, request),
+        HumanTaskWorkflow.decide,
+        TaskDecision(user=user.id, roles=sorted(user.roles), outcome="declined", comment=reason),
+    )
+    return result
+
+
+async def withdraw(
+    database: Database, temporal: Client, request_id: int, reason: str, user: User
+) -> InformationWorkflowStatus:
+    request = await readable(database, request_id, user)
+    if request.requester != user.id and not user.has_any("admin"):
+        raise Problem(403, "Not yours", "Only whoever asked may withdraw the request.")
+    _open_for_answer(request)
+    status: InformationWorkflowStatus = await send_update(
+        temporal,
+        request.workflow_id,
+        InformationRequestWorkflow.withdraw,
+        Withdrawal(user=user.id, roles=sorted(user.roles), reason=reason),
+    )
+    return status
+
+
+async def workflow_status(
+    temporal: Client, request: InformationRequest
+) -> InformationWorkflowStatus | None:
+    handle = temporal.get_workflow_handle(request.workflow_id)
+    try:
+        status: InformationWorkflowStatus = await handle.query(InformationRequestWorkflow.status)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise Problem(503, "Workflows unavailable", "Temporal did not answer; try again.") from None
+    return status
+
+
+# Where the workflow's activities land.
+
+
+def case_of(request: InformationRequest) -> InformationCase:
+    return InformationCase(
+        request_id=request.id,
+        title=request.title,
+        status=request.status,
+        owner=request.owner,
+        requester=request.requester,
+        needed_by=request.needed_by,
+    )
+
+
+async def case_info(database: Database, request_id: int) -> InformationCase:
+    async with database.session() as session:
+        return case_of(await load(session, request_id))
+
+
+async def record_transition(
+    database: Database,
+    outbox: Outbox,
+    request_id: int,
+    transition: InformationTransition,
+    idempotency_key: str | None,
+) -> InformationCase:
+    async with database.transaction() as session:
+        request = await load(session, request_id, lock=True)
+        if await _already_done(session, idempotency_key):
+            return case_of(request)
+        if request.status != OPEN:
+            raise Problem(409, "Closed", f"The request is {request.status} already.")
+        moment = transition.at or now()
+        request.status = transition.action
+        event: Event
+        if transition.action == "answered":
+            request.answered_by, request.answered_at = transition.actor, moment
+            event = InformationRequestAnswered(
+                **_facts(request),
+                answered_by=transition.actor,
+                files=len(request.files),
+                on_time=moment <= request.needed_by,
+            )
+        elif transition.action == "declined":
+            request.close_reason = transition.comment
+            event = InformationRequestDeclined(
+                **_facts(request), declined_by=transition.actor, reason=transition.comment or ""
+            )
+        else:
+            request.close_reason = transition.comment
+            event = InformationRequestWithdrawn(**_facts(request), withdrawn_by=transition.actor)
+        _record(
+            session,
+            request,
+            transition.action,
+            transition.actor,
+            note=transition.comment,
+            idempotency_key=idempotency_key,
+        )
+        await outbox.add(session, event, about=f"information_request:{request.id}")
+        return case_of(request)
+
+
+async def task_notice(
+    database: Database,
+    outbox: Outbox,
+    request_id: int,
+    notice: TaskNotice,
+    idempotency_key: str | None,
+) -> None:
+    """A reminder before the deadline is on the history; the deadline passed unanswered
+    is the `overdue` event, for the head of department."""
+    async with database.transaction() as session:
+        request = await load(session, request_id, lock=True)
+        if await _already_done(session, idempotency_key):
+            return
+        overdue = notice.kind == "escalation"
+        _record(
+            session,
+            request,
+            "overdue" if overdue else "reminder",
+            "meria-worker",
+            note=", ".join(notice.awaiting),
+            idempotency_key=idempotency_key,
+        )
+        if overdue:
+            await outbox.add(
+                session,
+                InformationRequestOverdue(
+                    **_facts(request), task_id=notice.task_id, awaiting=list(notice.awaiting)
+                ),
+                about=f"information_request:{request.id}",
+            )
