@@ -107,9 +107,9 @@ ITEMS: list[tuple[str, int, dict[str, Any]]] = [
 
 
 class Desk:
-    def __init__(self, context: SeedContext) -> None:
+    def __init__(self, context: SeedContext, user: User = OFFICER) -> None:
         self.context = context
-        token = issue_token(context.settings, OFFICER, ttl_seconds=900)
+        token = issue_token(context.settings, user, ttl_seconds=900)
         self.headers = {"Authorization": f"Bearer {token}"}
 
     async def call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -134,6 +134,10 @@ async def _open_window(desk: Desk) -> dict[str, Any] | None:
 
 
 async def seed(context: SeedContext) -> int:
+    return await _seed_relations(context) + await _seed_information_desk(context)
+
+
+async def _seed_relations(context: SeedContext) -> int:
     desk = Desk(context)
     if await desk.call("GET", "/outlets"):
         return 0
@@ -184,4 +188,63 @@ async def seed(context: SeedContext) -> int:
             created += 1
             if name == "მარიამ ლომიძე":
                 await desk.call("POST", f"/accreditations/{accreditation['id']}/approve")
+    return created
+
+
+REQUESTER = User(id="demo.requester", name="ეკა ბუჩუკური", roles=frozenset({"requester"}))
+EVENTS_TABLE = (
+    "თარიღი,ღონისძიება,ადგილი,დამსწრე\n"
+    "2026-07-12,თუშეთობა,ომალო,4200\n"
+    "2026-08-03,ალავერდობის წინა კონცერტი,ახმეტა,1800\n"
+    "2026-09-20,ახმეტის ღვინის ფესტივალი,ახმეტის ცენტრალური პარკი,3500\n"
+).encode()
+# (asker's unit, title, question, sources, days until needed, the answer if answered)
+REQUESTS: list[tuple[str, str, str, list[str], int, str | None]] = [
+    ("საკრებულოს აპარატი", "2026 წლის ზაფხულის ღონისძიებები და მათი დამსწრეები",
+     "საკრებულოს კულტურისა და ტურიზმის კომისიას სჭირდება ჩამონათვალი 2026 წლის ზაფხულში "
+     "ახმეტის მუნიციპალიტეტში გამართული ღონისძიებებისა და დამსწრეთა რაოდენობის შესახებ.",
+     ["ღონისძიებების კალენდარი", "კულტურის ცენტრი"], 4,
+     "2026 წლის ზაფხულში მუნიციპალიტეტში გაიმართა სამი მსხვილი ღონისძიება: თუშეთობა "
+     "(4 200 დამსწრე), ალავერდობის წინა კონცერტი (1 800) და ღვინის ფესტივალი (3 500). "
+     "დეტალური ცხრილი თანდართულია."),
+    ("მერიის ინფრასტრუქტურის სამსახური", "თუშეთის გზაზე მედიაში გავრცელებული ინფორმაცია",
+     "გთხოვთ შეარჩიოთ ბოლო თვის განმავლობაში მედიაში გავრცელებული ინფორმაცია ომალოს გზის "
+     "მდგომარეობის შესახებ და მოსახლეობის ძირითადი პრეტენზიები.",
+     ["მედიამონიტორინგი", "სოციალური ქსელები"], 2, None),
+    ("საკრებულოს აპარატი", "ღონისძიებების დამსწრეთა რაოდენობა 2026 წელს",
+     "საბიუჯეტო განხილვისთვის გვჭირდება 2026 წელს ჩატარებული ღონისძიებების დამსწრეთა "
+     "რაოდენობა თვეების მიხედვით.", ["ღონისძიებების კალენდარი"], 6, None),
+]  # fmt: skip
+
+
+async def _seed_information_desk(context: SeedContext) -> int:
+    """Requests of the council and the infrastructure service: one answered with its table,
+    two waiting in the media officer's inbox (one of them like the answered one)."""
+    asker, desk = Desk(context, REQUESTER), Desk(context)
+    if (await desk.call("GET", "/information-requests"))["total"]:
+        return 0
+    created = 0
+    for unit, title, question, sources, days, answer in REQUESTS:
+        needed_by = (datetime.now(UTC) + timedelta(days=days)).replace(minute=0, second=0)
+        request = await asker.call(
+            "POST",
+            "/information-requests",
+            json={"requester_unit": unit, "title": title, "question": question,
+                  "sources": sources, "needed_by": needed_by.isoformat()},
+        )  # fmt: skip
+        created += 1
+        if answer is None:
+            continue
+        path = f"/information-requests/{request['id']}"
+        await desk.call("PUT", f"{path}/answer", json={"text": answer})
+        await desk.call(
+            "POST", f"{path}/files", files={"file": ("ღონისძიებები-2026.csv", EVENTS_TABLE)}
+        )
+        # The answer is sent once the workflow has made it a task.
+        for _ in range(50):
+            status = await desk.call("GET", f"{path}/status")
+            if status["task"] is not None:
+                await desk.call("POST", f"{path}/send")
+                break
+            await asyncio.sleep(0.2)
     return created

@@ -22,6 +22,7 @@ from services.portal import (
     media_pages,
     notifications,
     oidc,
+    requests_pages,
     signin,
     tasks,
     visits_pages,
@@ -75,6 +76,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             media_pages.router,
             events_pages.router,
             visits_pages.router,
+            requests_pages.router,
         ],
     )
     settings = app.state.settings

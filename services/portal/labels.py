@@ -36,6 +36,7 @@ STEPS = {
     "transcript": N_("Transcript"),
     "visit_approval": N_("Visit approval"),
     "report": N_("The visit's report"),
+    "information_answer": N_("Answer to an information request"),
 }
 DOCUMENT_TYPES = {
     "mayor_order": N_("Mayor's order"),

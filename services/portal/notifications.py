@@ -33,7 +33,11 @@ from meria.contracts import (
     DocumentRejected,
     DocumentReminderDue,
     DocumentStepApproved,
+    InformationRequestAnswered,
+    InformationRequestDeclined,
+    InformationRequestOverdue,
 )
+from meria.contracts.media import InformationRequestEvent
 from meria.contracts.publishing import CaseEvent
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -221,10 +225,19 @@ async def notify(event: CaseEvent, delivery: Delivery) -> None:
     decided_by = getattr(event, "decided_by", None)
     decider = accounts.get(decided_by) if decided_by else None
     words = words_for(event, decider.display_name if decider else decided_by)
+    links = {username: link_for(event, audience) for username, audience in told.items()}
+    await _tell(delivery, accounts, links, words)
+
+
+async def _tell(
+    delivery: Delivery, accounts: dict[str, Account], links: dict[str, str], words: Words
+) -> None:
+    """One notification per person (with the link each is sent to), emailed to those who
+    want email when email is configured."""
     settings = delivery.settings
     emailing = isinstance(settings, PortalSettings) and bool(settings.smtp_host)
     rows = []
-    for username, audience in sorted(told.items()):
+    for username, link in sorted(links.items()):
         account = accounts[username]
         wants_email = emailing and bool(account.email) and account.email_notifications
         rows.append(
@@ -234,13 +247,14 @@ async def notify(event: CaseEvent, delivery: Delivery) -> None:
                 "kind": words.kind,
                 "text_ka": words.text_ka,
                 "text_en": words.text_en,
-                "link": link_for(event, audience),
+                "link": link,
                 "created_at": delivery.envelope.time,
                 "email_status": "pending" if wants_email else "none",
                 "email_attempts": 0,
             }
         )
-    await _insert_once(session, rows)
+    if rows:
+        await _insert_once(delivery.session, rows)
 
 
 async def _insert_once(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -289,6 +303,65 @@ async def notify_reminder_due(event: DocumentReminderDue, delivery: Delivery) ->
 @subscriptions.handler
 async def notify_escalated(event: DocumentEscalated, delivery: Delivery) -> None:
     await notify(event, delivery)
+
+
+# The information desk: the requester hears of the answer (or the refusal); the head of
+# department of a request left unanswered past its deadline.
+
+
+def information_words(event: InformationRequestEvent) -> Words:
+    title = event.title
+    if isinstance(event, InformationRequestAnswered):
+        return Words(
+            "information_answered",
+            f"თქვენს მოთხოვნაზე „{title}“ პასუხი გაცემულია.",
+            f"Your request “{title}” has its answer.",
+        )
+    if isinstance(event, InformationRequestDeclined):
+        return Words(
+            "information_declined",
+            f"თქვენს მოთხოვნაზე „{title}“ პასუხი ვერ გაიცემა: {event.reason}",
+            f"Your request “{title}” cannot be answered: {event.reason}",
+        )
+    if isinstance(event, InformationRequestOverdue):
+        return Words(
+            "information_overdue",
+            f"ვადა გავიდა: ინფორმაციის მოთხოვნა „{title}“ ({event.requester_unit}) პასუხს ელოდება.",
+            f"Deadline passed: the information request “{title}” ({event.requester_unit}) "
+            "awaits its answer.",
+        )
+    raise TypeError(f"no words for {type(event).__name__}")
+
+
+async def notify_information(event: InformationRequestEvent, delivery: Delivery) -> None:
+    accounts = {a.username: a for a in (await delivery.session.scalars(select(Account))).all()}
+    if isinstance(event, InformationRequestOverdue):
+        told = [a.username for a in accounts.values() if a.active
+                and "head_of_department" in a.roles]  # fmt: skip
+    else:
+        requester = accounts.get(event.requester)
+        told = [requester.username] if requester is not None and requester.active else []
+    link = f"/requests/{event.request_id}"
+    await _tell(delivery, accounts, dict.fromkeys(told, link), information_words(event))
+
+
+@subscriptions.handler
+async def notify_information_answered(
+    event: InformationRequestAnswered, delivery: Delivery
+) -> None:
+    await notify_information(event, delivery)
+
+
+@subscriptions.handler
+async def notify_information_declined(
+    event: InformationRequestDeclined, delivery: Delivery
+) -> None:
+    await notify_information(event, delivery)
+
+
+@subscriptions.handler
+async def notify_information_overdue(event: InformationRequestOverdue, delivery: Delivery) -> None:
+    await notify_information(event, delivery)
 
 
 # The pages.

@@ -30,6 +30,9 @@ DUES = ("overdue", "soon", "later")
 
 @router.get("/")
 async def home(signed: Staff) -> Response:
+    # Someone who only asks the department for information has no tasks: their requests.
+    if set(signed.account.roles) == {"requester"}:
+        return redirect("/requests")
     return redirect("/inbox")
 
 
@@ -95,6 +98,9 @@ async def task_page(
     if kind == "media_response" and case_id.isdigit():
         # A response is drafted and decided on its own page.
         return redirect(f"/media/responses/{case_id}")
+    if kind == "information_request" and case_id.isdigit():
+        # A request is answered on its own page, beside the earlier answers.
+        return redirect(f"/requests/{case_id}#answer")
     if kind == "visit" and case_id.isdigit():
         # A visit's approval and its logistics tasks are acted on from the visit's page.
         return redirect(f"/visits/{case_id}#task-{task_id}")
@@ -217,7 +223,7 @@ def _service_of(task_id: str) -> str:
     """Whose API takes a task's claim: the service of its case."""
     if task_id.startswith(("press-conference-", "meeting-")):
         return "events"
-    if task_id.startswith("media-response-"):
+    if task_id.startswith(("media-response-", "information-request-")):
         return "media"
     return "publishing"
 

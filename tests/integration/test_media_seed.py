@@ -60,3 +60,14 @@ async def test_the_demo_media_desk_is_seeded_once(
             assert enquiry["journalist_name"] == "ნათია ჩიკვაიძე"
             lists = {item["name_en"]: item for item in await desk.ok("GET", "/distribution-lists")}
             assert lists["All TV"]["recipient_count"] == 2
+            # The information desk: one request answered with its table, two waiting, the
+            # newest of which starts from the answered one.
+            requests = await desk.wait_for(
+                "/information-requests",
+                lambda page: [r["status"] for r in page["items"]] == ["open", "open", "answered"],
+                "had one answered request",
+            )
+            answered = requests["items"][2]
+            assert answered["files"][0]["filename"] == "ღონისძიებები-2026.csv"
+            newest = await desk.ok("GET", f"/information-requests/{requests['items'][0]['id']}")
+            assert [s["request_id"] for s in newest["similar"]] == [answered["id"]]
