@@ -19,6 +19,7 @@ from meria.logging import get_logger
 from meria.runtime import Runtime, ServiceParts
 from meria.web import build_app
 from workflows.activities.clients import service_clients
+from workflows.activities.digest import DigestActivities
 from workflows.activities.events import EventsActivities
 from workflows.activities.information_requests import InformationActivities
 from workflows.activities.media import MediaActivities
@@ -26,6 +27,7 @@ from workflows.activities.media_responses import MediaResponseActivities
 from workflows.activities.publishing import PublishingActivities
 from workflows.activities.tasks import TaskActivities
 from workflows.activities.visits import VisitsActivities
+from workflows.digest import DigestScheduleWorkflow, MonthlyDigestWorkflow, ensure_schedule
 from workflows.human_task import HumanTaskWorkflow
 from workflows.information_request import InformationRequestWorkflow
 from workflows.media_response import MediaResponseWorkflow
@@ -44,6 +46,8 @@ WORKFLOWS: Sequence[type] = (
     MeetingWorkflow,
     MediaResponseWorkflow,
     InformationRequestWorkflow,
+    MonthlyDigestWorkflow,
+    DigestScheduleWorkflow,
     HumanTaskWorkflow,
 )
 PASSTHROUGH = ("pydantic", "pydantic_core", "annotated_types", "meria", "httpx", "structlog")
@@ -58,6 +62,7 @@ def activities(settings: Settings) -> list[Any]:
     media = MediaActivities(clients["media"])
     responses = MediaResponseActivities(clients["media"], clients["publishing"])
     information = InformationActivities(clients["media"])
+    digest = DigestActivities(clients, settings)
     return [
         publishing.load_case,
         publishing.record_transition,
@@ -81,6 +86,8 @@ def activities(settings: Settings) -> list[Any]:
         responses.publish_statement,
         information.load_case,
         information.record_transition,
+        digest.gather,
+        digest.publish,
     ]
 
 
@@ -106,6 +113,17 @@ async def run_worker(runtime: Runtime) -> None:
     runtime.job_states["worker"] = "starting"
     client = await runtime.wait_temporal()
     worker = build_worker(client, runtime.settings)
+    settings = runtime.settings
+    if getattr(settings, "digest_schedule", False):
+        try:
+            await ensure_schedule(
+                client,
+                settings.temporal_task_queue,
+                hour=settings.digest_hour,  # type: ignore[attr-defined]
+                extra_days_off=settings.digest_extra_days_off,  # type: ignore[attr-defined]
+            )
+        except Exception as error:  # the worker runs; the schedule is renewed next start
+            log.error("digest.schedule_failed", error=str(error)[:300])
     runtime.job_states["worker"] = "ok"
     log.info("worker.started", task_queue=runtime.settings.temporal_task_queue)
     try:

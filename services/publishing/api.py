@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, UploadFile, stat
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import select
 
 from meria.auth import OptionalUser, User, require_role
@@ -128,6 +128,12 @@ async def list_documents(
     year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
     number: Annotated[str | None, Query(max_length=40)] = None,
     text: Annotated[str | None, Query(max_length=200, description="Words in title or text")] = None,
+    published_from: Annotated[
+        AwareDatetime | None, Query(description="An edition published at or after this time")
+    ] = None,
+    published_to: Annotated[
+        AwareDatetime | None, Query(description="… and before this time (a month: its bounds)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DocumentPage:
@@ -139,6 +145,8 @@ async def list_documents(
         year=year,
         number=number,
         text=text,
+        published_from=published_from,
+        published_to=published_to,
         limit=limit,
         offset=offset,
     )

@@ -129,6 +129,8 @@ def filtered(
     year: int | None = None,
     number: str | None = None,
     text: str | None = None,
+    published_from: datetime | None = None,
+    published_to: datetime | None = None,
 ) -> Select[tuple[Document]]:
     query = select(Document).order_by(Document.id.desc())
     if document_type:
@@ -141,8 +143,12 @@ def filtered(
         query = query.where(
             or_(Document.register_number == number, Document.register_sequence == _int(number))
         )
-    if state or text:
+    if state or text or published_from or published_to:
         editions = select(Edition.document_id)
+        if published_from:
+            editions = editions.where(Edition.published_at >= published_from)
+        if published_to:
+            editions = editions.where(Edition.published_at < published_to)
         if state:
             editions = editions.where(Edition.state == state)
         if text:

@@ -48,6 +48,8 @@ class ServiceClient:
         *,
         idempotency_key: str | None = None,
         json: Any = None,
+        params: dict[str, Any] | None = None,
+        files: Any = None,
         user: User | None = None,
         retry_on: tuple[int, ...] = (),
     ) -> httpx.Response:
@@ -55,8 +57,9 @@ class ServiceClient:
         (a press release is written in an editor's name). Statuses in `retry_on` are
         retried like a server's trouble (a case whose creation is still committing)."""
         response = await self.http.request(
-            method, path, json=json, headers=self.headers(idempotency_key, user)
-        )
+            method, path, json=json, params=params, files=files,
+            headers=self.headers(idempotency_key, user),
+        )  # fmt: skip
         if (
             400 <= response.status_code < 500
             and response.status_code not in (408, 429)
