@@ -21,6 +21,7 @@ SEEDERS = (
     "services.visits.seed",
     "services.events.seed",
     "services.media.seed",
+    "workflows.digest_seed",
 )
 
 SEED_USER = User(

@@ -79,7 +79,7 @@ class MonthlyDigestWorkflow:
         )
         content = await workflow.execute_activity_method(
             DigestActivities.gather,
-            DigestRequest(month=request.month),
+            DigestRequest(month=request.month, requested_by=request.requested_by),
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=RETRY,
         )
@@ -119,7 +119,7 @@ class DigestScheduleWorkflow:
         try:
             await workflow.start_child_workflow(
                 MonthlyDigestWorkflow.run,
-                DigestInput(month=month, requested_by="schedule"),
+                DigestInput(month=month),
                 id=digest_id(month),
                 task_queue=run.task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

@@ -58,6 +58,7 @@ class DigestSection(BaseModel):
 class DigestContent(BaseModel):
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     sections: list[DigestSection]
+    requested_by: str | None = None
 
     def section(self, key: str) -> DigestSection:
         return next((s for s in self.sections if s.key == key), DigestSection(key=key))

@@ -43,6 +43,7 @@ from meria.contracts.media import (
 )
 from meria.contracts.publishing import (
     AttachmentRef,
+    DigestCompiled,
     DocumentApproved,
     DocumentChangesRequested,
     DocumentEscalated,
@@ -85,6 +86,7 @@ __all__ = [
     "AgreementRenewalDue",
     "AttachmentRef",
     "CloudEvent",
+    "DigestCompiled",
     "DistributionSent",
     "DocumentApproved",
     "DocumentChangesRequested",

@@ -192,3 +192,17 @@ class DocumentEscalated(CaseEvent):
     step: str
     awaiting: list[str]
     due_at: datetime
+
+
+class DigestCompiled(Event):
+    """The monthly press digest of a month was compiled from the services and created as
+    a `press_digest` document, submitted for the normal approval to publication."""
+
+    subject = "publishing.digest.compiled"
+
+    document_id: int = Field(gt=0)
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])
+    entries: dict[str, int] = Field(
+        description="How many entries each section has (acts, press_releases, …)"
+    )
+    requested_by: str | None = Field(None, description="Who started it; absent for the schedule")

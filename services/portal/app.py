@@ -17,6 +17,7 @@ from meria.web import build_app
 from services.portal import (
     accounts_api,
     dashboard,
+    digest_pages,
     documents,
     events_pages,
     media_pages,
@@ -77,6 +78,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             events_pages.router,
             visits_pages.router,
             requests_pages.router,
+            digest_pages.router,
         ],
     )
     settings = app.state.settings

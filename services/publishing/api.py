@@ -28,6 +28,7 @@ from services.publishing.schemas import (
     AuditEntryPublic,
     CaseInfo,
     DecisionRequest,
+    DigestRecord,
     DocumentCreate,
     DocumentPublic,
     DocumentType,
@@ -375,6 +376,24 @@ async def unclaim_task(task_id: str, user: Staff, runtime: RuntimeDep) -> TaskSt
 workflow_router = APIRouter(
     prefix="/documents/{document_id}/editions/{number}", tags=["workflow (internal)"]
 )
+
+
+@documents_router.post(
+    "/{document_id}/digest-compiled",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="The digest workflow compiled a month into this press digest (internal)",
+    tags=["workflow (internal)"],
+)
+async def digest_compiled(
+    document_id: int,
+    data: DigestRecord,
+    _: System,
+    runtime: RuntimeDep,
+    idempotency_key: IdempotencyKey = None,
+) -> None:
+    await lifecycle.record_digest(
+        runtime.db(), outbox_of(runtime), document_id, data, idempotency_key
+    )
 
 
 @workflow_router.get("/case", summary="What the publication workflow needs to run")

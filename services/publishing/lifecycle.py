@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from meria.bus import Outbox
 from meria.contracts import (
     AttachmentRef,
+    DigestCompiled,
     DocumentApproved,
     DocumentChangesRequested,
     DocumentEscalated,
@@ -54,6 +55,7 @@ from services.publishing.models import AuditEntry, Document, Edition, RegisterCo
 from services.publishing.routes import current_route
 from services.publishing.schemas import (
     CaseInfo,
+    DigestRecord,
     PublishedEdition,
     TaskNotice,
     TransitionRequest,
@@ -430,3 +432,47 @@ async def task_notice(
             DocumentReminderDue(**ids) if notice.kind == "reminder" else DocumentEscalated(**ids)
         )
         await outbox.add(session, event, about=f"document:{document.id}")
+
+
+async def record_digest(
+    database: Database,
+    outbox: Outbox,
+    document_id: int,
+    compiled: DigestRecord,
+    idempotency_key: str | None,
+) -> None:
+    """The digest workflow says it compiled a month into this document: on its audit
+    trail, and `publishing.digest.compiled` on the bus, once."""
+    async with database.transaction() as session:
+        document = await load(session, document_id, lock=True)
+        if document.document_type != "press_digest":
+            raise Problem(
+                409, "Not a digest", f"Document {document_id} is a {document.document_type}."
+            )
+        if await _already_done(session, idempotency_key):
+            return
+        edition = max(document.editions, key=lambda e: e.number)
+        state = edition.state
+        session.add(
+            AuditEntry(
+                document_id=document.id,
+                edition_number=edition.number,
+                at=datetime.now(UTC),
+                actor=compiled.requested_by or "meria-worker",
+                action="digest_compiled",
+                from_state=state,
+                to_state=state,
+                details={"month": compiled.month, "entries": compiled.entries},
+                idempotency_key=idempotency_key,
+            )
+        )
+        await outbox.add(
+            session,
+            DigestCompiled(
+                document_id=document.id,
+                month=compiled.month,
+                entries=compiled.entries,
+                requested_by=compiled.requested_by,
+            ),
+            about=f"document:{document.id}",
+        )

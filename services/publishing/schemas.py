@@ -338,3 +338,11 @@ class TaskNotice(Strict):
 
 
 DocumentPublic.model_rebuild()
+
+
+class DigestRecord(BaseModel):
+    """The digest workflow's word that it compiled a month into a document."""
+
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    entries: dict[str, int] = Field(default_factory=dict)
+    requested_by: str | None = Field(None, max_length=200)

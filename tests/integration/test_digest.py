@@ -29,7 +29,7 @@ from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.conftest import DatabaseFactory
 from tests.support.events import EventsDesk, setup_office
 from tests.support.media import MediaDesk
-from tests.support.publishing import LEGAL_ACT, PRESS_RELEASE, Desk
+from tests.support.publishing import LEGAL_ACT, PRESS_RELEASE, Desk, published_events
 from tests.support.stack import Stack, running_stack
 from tests.support.visits import TBILISI, VisitsDesk, delegation
 from workflows.digest import SCHEDULE_ID, DigestStatus, ensure_schedule, start_digest
@@ -164,6 +164,23 @@ async def test_a_month_of_every_kind_gives_a_digest_in_publishing(
         website = stack.settings("worker").website_url.rstrip("/")
         assert f"({website}/acts/{order_id})" in body and f"({website}/acts/{release_id})" in body
         assert "Press digest" in document["current"]["title_en"]
+
+        # On the bus, once, with what the digest tells.
+        compiled: list[dict[str, object]] = []
+        for _ in range(100):
+            compiled = [
+                e for e in await published_events(stack)
+                if e["type"].startswith("ge.meria.publishing.digest.compiled")
+            ]  # fmt: skip
+            if compiled:
+                break
+            await asyncio.sleep(0.1)
+        [event] = compiled
+        assert event["data"]["month"] == month  # type: ignore[index]
+        assert event["data"]["document_id"] == status.document_id  # type: ignore[index]
+        assert event["data"]["requested_by"] == "tamar.gelashvili"  # type: ignore[index]
+        audit = await head.audit(status.document_id)
+        assert [e["action"] for e in audit].count("digest_compiled") == 1
 
         # Its PDF, with the Georgian titles in its text.
         [attachment] = document["current"]["attachments"]

@@ -15,7 +15,7 @@ from temporalio import activity
 
 from meria.auth import User
 from meria.config import Settings
-from workflows.activities.clients import ServiceClient
+from workflows.activities.clients import ServiceClient, activity_key
 from workflows.digest_content import DigestContent, DigestEntry, DigestSection, markdown, pdf
 from workflows.digest_content import summary as summary_of
 from workflows.digest_content import title as title_of
@@ -28,6 +28,7 @@ HAPPENED = ("under_way", "report_due", "closed")
 
 class DigestRequest(BaseModel):
     month: str
+    requested_by: str | None = None
 
 
 class DigestResult(BaseModel):
@@ -215,6 +216,7 @@ class DigestActivities:
         }  # fmt: skip
         return DigestContent(
             month=month,
+            requested_by=request.requested_by,
             sections=[DigestSection(key=key, entries=found) for key, found in sections.items()],
         )
 
@@ -272,4 +274,14 @@ class DigestActivities:
             fresh = (
                 await self.publishing.request("GET", f"/documents/{document_id}", user=self.author)
             ).json()
+        await self.publishing.request(
+            "POST",
+            f"/documents/{document_id}/digest-compiled",
+            idempotency_key=activity_key(),
+            json={
+                "month": content.month,
+                "entries": {s.key: len(s.entries) for s in content.sections},
+                "requested_by": content.requested_by,
+            },
+        )
         return DigestResult(document_id=document_id, state=fresh["state"])
