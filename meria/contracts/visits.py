@@ -185,3 +185,45 @@ class ProjectDeadlineDue(Event):
     due_on: date
     days_left: int
     responsible: str | None = None
+
+
+class TourismStatisticsImported(Event):
+    """Monthly tourism figures were imported from a CSV file (all of its lines)."""
+
+    subject = "visits.tourism_statistics.imported"
+
+    import_id: int = Field(gt=0)
+    filename: str
+    rows: int = Field(ge=1)
+    months: list[str] = Field(description="The months the file has figures for")
+    metrics: list[str]
+    imported_by: str
+
+
+class ProposalEvent(Event):
+    """What every tourism proposal event names: the proposal and the priority it serves."""
+
+    proposal_id: int = Field(gt=0)
+    priority_id: int = Field(gt=0)
+    title: LocalizedText
+    status: str
+    budget_gel: Decimal
+    funding_source: str
+    project_id: int | None = None
+
+
+class ProposalCreated(ProposalEvent):
+    """A programme or project proposal was registered."""
+
+    subject = "visits.proposal.created"
+
+    created_by: str
+
+
+class ProposalStatusChanged(ProposalEvent):
+    """A proposal moved on (drafted, submitted, approved, rejected, implemented)."""
+
+    subject = "visits.proposal.status_changed"
+
+    previous_status: str
+    changed_by: str

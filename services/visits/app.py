@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from meria.runtime import ServiceParts
 from meria.web import build_app
+from services.visits import tourism_api
 from services.visits.api import ROUTERS
 from services.visits.models import Base, bus_tables
 from services.visits.partners import run_sweeps
@@ -30,5 +31,5 @@ def create_app(settings: VisitsSettings | None = None) -> FastAPI:
         title="Meria visits",
         description="Incoming delegations and foreign visits with their members, programme, "
         "logistics tasks, budget and report; partners, agreements and international projects.",
-        routers=ROUTERS,
+        routers=[*ROUTERS, tourism_api.router],
     )

@@ -325,3 +325,75 @@ class ProjectDeadline(Base):
     reminded_days: Mapped[list[int]] = mapped_column(JSON, default=list)
 
     project: Mapped[Project] = relationship(back_populates="deadlines", lazy="selectin")
+
+
+class TourismFigure(Base):
+    """One monthly figure for the tourism statistics: a metric (defined in the settings)
+    at a place, for visitors from a country ("" for all), in a month."""
+
+    __tablename__ = "tourism_figures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    place: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2), default="")
+    metric: Mapped[str] = mapped_column(String(60))
+    value: Mapped[int] = mapped_column(Integer)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("tourism_imports.id"))
+    entered_by: Mapped[str] = mapped_column(String(200))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("month", "place", "country", "metric", name="uq_tourism_figure"),
+    )
+
+
+class TourismImport(Base):
+    """A CSV file of figures imported whole (a file with an error imports nothing)."""
+
+    __tablename__ = "tourism_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    imported_by: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TourismPriority(Base):
+    """A tourism priority the department sets (wine tourism, Tusheti's mountain season…)."""
+
+    __tablename__ = "tourism_priorities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title_ka: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    description_ka: Mapped[str | None] = mapped_column(Text)
+    year_from: Mapped[int] = mapped_column(Integer)
+    year_to: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TourismProposal(Base):
+    """A programme or project proposal the department prepares for a priority, with the
+    statistics it cites and, when it seeks outside funding, its international project."""
+
+    __tablename__ = "tourism_proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    priority_id: Mapped[int] = mapped_column(ForeignKey("tourism_priorities.id"), index=True)
+    title_ka: Mapped[str] = mapped_column(String(500))
+    title_en: Mapped[str | None] = mapped_column(String(500))
+    summary_ka: Mapped[str | None] = mapped_column(Text)
+    budget_gel: Mapped[Decimal] = mapped_column(Money)
+    funding_source: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    statistics_cited: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    priority: Mapped[TourismPriority] = relationship(lazy="selectin")

@@ -33,3 +33,12 @@ class VisitsSettings(ServiceSettings):
     sweep_seconds: float = Field(3600.0, gt=0)
     # The workflow continues as new once its history has this many events.
     history_limit: int = Field(10_000, ge=100)
+    # The tourism statistics' fields: key → Georgian name (MERIA_VISITS_TOURISM_METRICS as
+    # JSON). A CSV import names them by key; the dashboard by name.
+    tourism_metrics: dict[str, str] = Field(
+        default_factory=lambda: {
+            "visitors": "ვიზიტორები",
+            "overnight_stays": "ღამისთევები",
+            "event_attendance": "ღონისძიებების დამსწრეები",
+        }
+    )
