@@ -95,6 +95,10 @@ def _at(day: date, hour: int, minute: int = 0) -> str:
 
 
 async def seed(context: SeedContext) -> int:
+    return await _seed_visits(context) + await _seed_tourism(context)
+
+
+async def _seed_visits(context: SeedContext) -> int:
     desk = Desk(context)
     known = {p["name_en"]: p for p in await desk.call("protocol", "GET", "/partners")}
     created = 0
@@ -276,3 +280,65 @@ async def seed(context: SeedContext) -> int:
         },
     )
     return created + 2
+
+
+# Tourism: last year's and this year's summer months for the municipality's main places,
+# with the visitors' main countries where counted; a priority and two proposals.
+PLACES = {"ომალო": (5200, 1.18), "ალავერდი": (3900, 1.07), "ახმეტა": (2600, 1.12),
+          "ბირკიანი": (800, 1.35)}  # fmt: skip
+SEASON = {5: 0.35, 6: 0.7, 7: 1.0, 8: 1.2, 9: 0.8, 10: 0.45}
+COUNTRIES = {"PL": 0.11, "DE": 0.08, "IL": 0.06, "LT": 0.04}
+
+
+def tourism_csv(this_year: int) -> str:
+    lines = ["month,place,country,metric,value"]
+    for year in (this_year - 1, this_year):
+        for month, share in SEASON.items():
+            for place, (base, growth) in PLACES.items():
+                visitors = round(base * share * (growth if year == this_year else 1))
+                month_key = f"{year}-{month:02d}"
+                lines.append(f"{month_key},{place},,visitors,{visitors}")
+                lines.append(f"{month_key},{place},,overnight_stays,{round(visitors * 0.6)}")
+                for country, part in COUNTRIES.items():
+                    lines.append(f"{month_key},{place},{country},visitors,{round(visitors * part)}")
+        lines.append(f"{year}-07,ომალო,,event_attendance,{4200 if year == this_year else 3600}")
+    return "\n".join(lines) + "\n"
+
+
+async def _seed_tourism(context: SeedContext) -> int:
+    desk = Desk(context)
+    if await desk.call("protocol", "GET", "/tourism/priorities"):
+        return 0
+    year = datetime.now(TBILISI).year
+    await desk.call(
+        "protocol", "POST", "/tourism/imports",
+        files={"file": (f"ტურიზმი-{year - 1}-{year}.csv", tourism_csv(year).encode())},
+    )  # fmt: skip
+    priority = await desk.call(
+        "protocol", "POST", "/tourism/priorities",
+        json={"title_ka": "თუშეთის მთის ტურიზმის სეზონის გახანგრძლივება",
+              "title_en": "A longer mountain tourism season in Tusheti",
+              "description_ka": "სეზონის გახანგრძლივება მაისიდან ოქტომბრამდე: ბილიკები, "
+              "სტუმართა სახლები, ტრანსპორტი ომალომდე.", "year_from": year, "year_to": year + 2},
+    )  # fmt: skip
+    wine = await desk.call(
+        "protocol", "POST", "/tourism/priorities",
+        json={"title_ka": "ღვინის ტურიზმი ალაზნის ველზე", "title_en": "Wine tourism in the "
+              "Alazani valley", "year_from": year, "year_to": year + 3},
+    )  # fmt: skip
+    await desk.call(
+        "protocol", "POST", "/tourism/proposals",
+        json={"priority_id": priority["id"], "title_ka": "ომალოს ტურისტული ბილიკების მარკირება",
+              "title_en": "Marking the tourist trails of Omalo", "budget_gel": "180000",
+              "funding_source": "donor", "donor": "ევროკავშირი — EU4Business",
+              "start_project": True,
+              "statistics_cited": [{"metric": "visitors", "year": year - 1, "place": "ომალო"}]},
+    )  # fmt: skip
+    await desk.call(
+        "protocol", "POST", "/tourism/proposals",
+        json={"priority_id": wine["id"], "title_ka": "ახმეტის ღვინის ფესტივალის პროგრამა",
+              "title_en": "Programme of the Akhmeta wine festival", "budget_gel": "45000",
+              "funding_source": "municipal_budget",
+              "statistics_cited": [{"metric": "event_attendance", "year": year - 1}]},
+    )  # fmt: skip
+    return 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -12,7 +13,7 @@ from meria.testing.servers import NatsServer, TemporalDevServer
 from services.visits import seed
 from tests.conftest import DatabaseFactory
 from tests.support.stack import running_stack
-from tests.support.visits import VisitsDesk
+from tests.support.visits import TBILISI, VisitsDesk
 
 pytestmark = pytest.mark.database
 
@@ -34,7 +35,7 @@ async def test_the_demo_visits_are_seeded_once_through_the_api(
         httpx.AsyncClient(timeout=30) as http,
     ):
         context = SeedContext(stack.settings("visits"), http)
-        assert await seed.seed(context) == 9
+        assert await seed.seed(context) == 14
         assert await seed.seed(context) == 0
 
         desk = VisitsDesk(stack, http, "demo.head", "head_of_department")
@@ -52,7 +53,17 @@ async def test_the_demo_visits_are_seeded_once_through_the_api(
         tasks = {t["key"]: t for t in (await desk.visit(incoming["id"]))["tasks"]}
         assert tasks["invitation_letter"]["status"] == "done"
         projects = await desk.ok("GET", "/projects")
-        assert projects[0]["stage"] == "concept_note"
+        assert sorted(p["stage"] for p in projects) == ["concept_note", "idea"]
+        # Tourism: two years of summer figures, two priorities, a proposal with its project.
+        year = datetime.now(TBILISI).year
+        summary = await desk.ok(
+            "GET", "/tourism/summary", params={"year": year, "metric": "visitors"}
+        )
+        assert summary["total"] > summary["previous_total"] > 0
+        assert next(iter(summary["by_place"])) == "ომალო"
+        proposals = await desk.ok("GET", "/tourism/proposals")
+        trails = next(p for p in proposals if p["project_id"] is not None)
+        assert trails["statistics_cited"][0]["value"] > 0
         # The memorandum's renewal and the concept note's deadline are announced.
         swept = await VisitsDesk(stack, http, "admin", "admin").ok("POST", "/maintenance/sweep")
         assert len(swept["agreements_reminded"]) == 1 and len(swept["deadlines_reminded"]) == 1
