@@ -26,6 +26,7 @@ from services.portal import (
     requests_pages,
     signin,
     tasks,
+    tourism_pages,
     visits_pages,
 )
 from services.portal.clients import ServiceUnavailable, keep_http_client
@@ -79,6 +80,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             visits_pages.router,
             requests_pages.router,
             digest_pages.router,
+            tourism_pages.router,
         ],
     )
     settings = app.state.settings
