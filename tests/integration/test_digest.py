@@ -2,8 +2,8 @@
 and media with the worker, NATS and the Temporal dev server.
 
 A month with a published order and press release, a press conference and a ceremony
-held, a delegation received and a story in the media gives a digest with each in its
-section, in order, the empty sections saying so; it is created in publishing as a
+held, a delegation received and a visit abroad, and a story in the media answered with a
+statement gives a digest with each in its section, in order; it is created in publishing as a
 `press_digest` document and submitted for approval, with a PDF whose text carries the
 Georgian titles. One digest per month: starting it again is refused. The schedule's next
 run is the first working day of the next month at 10:00 in Tbilisi, and it stays paused
@@ -31,7 +31,7 @@ from tests.support.events import EventsDesk, setup_office
 from tests.support.media import MediaDesk
 from tests.support.publishing import LEGAL_ACT, PRESS_RELEASE, Desk, published_events
 from tests.support.stack import Stack, running_stack
-from tests.support.visits import TBILISI, VisitsDesk, delegation
+from tests.support.visits import TBILISI, VisitsDesk, delegation, study_trip
 from workflows.digest import SCHEDULE_ID, DigestStatus, ensure_schedule, start_digest
 
 pytestmark = pytest.mark.database
@@ -92,8 +92,18 @@ async def test_a_month_of_every_kind_gives_a_digest_in_publishing(
                 departs_at=(now + timedelta(seconds=30)).isoformat(),
             ),
         )  # fmt: skip
-        await protocol.wait_for_stage(visit["id"], "requested", tasks=1)
-        await mayor.ok("POST", f"/visits/{visit['id']}/decisions", json={"outcome": "approve"})
+        trip = await protocol.ok(
+            "POST", "/visits", json=study_trip(
+                now.date(), departure_on=now.date().isoformat(),
+                arrives_at=(now + timedelta(seconds=25)).isoformat(),
+                departs_at=(now + timedelta(seconds=30)).isoformat(),
+            ),
+        )  # fmt: skip
+        for requested in (visit, trip):
+            await protocol.wait_for_stage(requested["id"], "requested", tasks=1)
+            await mayor.ok(
+                "POST", f"/visits/{requested['id']}/decisions", json={"outcome": "approve"}
+            )
 
         # A press conference and a ceremony, over within seconds.
         planner = EventsDesk(stack, http, "ana.protocol", "protocol_officer")
@@ -117,9 +127,24 @@ async def test_a_month_of_every_kind_gives_a_digest_in_publishing(
         media = MediaDesk(stack, http, "giorgi.media", "media_officer")
         outlet = await media.ok("POST", "/outlets", json={"name_ka": "რადიო ჰერეთი",
                                                             "medium": "radio"})  # fmt: skip
-        await media.ok("POST", "/monitoring-items", json={
+        item = await media.ok("POST", "/monitoring-items", json={
             "outlet_id": outlet["id"], "published_on": now.date().isoformat(), "title": STORY,
+            "response_needed": True, "response_owner": "giorgi.media",
         })  # fmt: skip
+        # The story's response: drafted, approved, published as a statement.
+        response_path = f"/responses/{item['response_id']}"
+        media_head = MediaDesk(stack, http, "tamar.gelashvili", "head_of_department")
+        await media.wait_for(f"{response_path}/status", lambda s: s["task"], "a draft task")
+        await media.ok("PUT", f"{response_path}/draft", json={
+            "channel": "statement", "text_ka": "საბავშვო ბაღი 120 ბავშვს მიიღებს.",
+        })  # fmt: skip
+        await media.ok("POST", f"{response_path}/submit")
+        await media.wait_for(
+            f"{response_path}/status",
+            lambda s: s["stage"] == "awaiting_approval" and s["task"],
+            "awaiting approval",
+        )
+        await media_head.ok("POST", f"{response_path}/decisions", json={"outcome": "approve"})
         admin = Desk(stack, http, "portal.admin", "admin")
         await admin.ok("PUT", "/issuers/mayor", json={"name_ka": "ახმეტის მერი"})
         order_id = await publish(stack, http, LEGAL_ACT)
@@ -130,6 +155,8 @@ async def test_a_month_of_every_kind_gives_a_digest_in_publishing(
         )
         await planner.ok("POST", f"/events/{ceremony['id']}/complete")
         await protocol.wait_for_status(visit["id"], "report_due", timeout=60)
+        await protocol.wait_for_status(trip["id"], "report_due", timeout=60)
+        await media.wait_for(response_path, lambda r: r["status"] == "published", "published")
 
         client = await connect(temporal_server.address, "meria")
         task_queue = stack.settings("worker").temporal_task_queue
@@ -139,7 +166,7 @@ async def test_a_month_of_every_kind_gives_a_digest_in_publishing(
         assert status.stage == "submitted" and status.document_id is not None
         assert status.entries == {
             "acts": 1, "press_releases": 1, "press_conferences": 1, "events": 1,
-            "visits_received": 1, "visits_made": 0, "media": 1, "responses": 0,
+            "visits_received": 1, "visits_made": 1, "media": 2, "responses": 1,
         }  # fmt: skip
         with pytest.raises(WorkflowAlreadyStartedError):
             await start_digest(client, task_queue, month, "tamar.gelashvili")
@@ -156,8 +183,8 @@ async def test_a_month_of_every_kind_gives_a_digest_in_publishing(
             LEGAL_ACT["title_ka"], PRESS_RELEASE["title_ka"],
             "მერის პრესკონფერენცია საბავშვო ბაღების შესახებ", CEREMONY,
             "ბირშტონასის მუნიციპალიტეტის დელეგაციის ვიზიტი ახმეტაში",
-            "ამ თვეში ვიზიტი საზღვარგარეთ არ განხორციელებულა.", "სულ 1 მასალა მედიაში",
-            "ამ თვეში მედიისთვის პასუხი არ გაცემულა.",
+            "ახმეტის მერიის ოფიციალური ვიზიტი ნალენჩუვში", "სულ 1 მასალა მედიაში",
+            "მედიისთვის გაცემული პასუხები: 1", STORY,
         ]  # fmt: skip
         positions = [body.index(str(text)) for text in order]
         assert positions == sorted(positions)
