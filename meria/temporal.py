@@ -79,6 +79,7 @@ __all__ = [
     "SUBJECT",
     "connect",
     "connect_with_retry",
+    "query_status",
     "register_search_attributes",
     "send_update",
 ]
@@ -133,6 +134,23 @@ async def register_search_attributes(client: Client, namespace: str) -> None:
     except RPCError as error:
         if error.status != RPCStatusCode.ALREADY_EXISTS:
             raise
+
+
+async def query_status(client: Client, workflow_id: str, query: Any) -> Any:
+    """A case workflow's answer to a query; None when there is no such workflow (a case
+    whose workflow has not started, or was deleted). Temporal away is a 503 Problem."""
+    try:
+        return await client.get_workflow_handle(workflow_id).query(query)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise Problem(
+            503,
+            "Workflows unavailable",
+            "Temporal did not answer; try again.",
+            temporal_status=error.status.name,
+            temporal_message=error.message[:300],
+        ) from None
 
 
 async def send_update(

@@ -21,6 +21,18 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activities.tasks import TaskActivities, TaskNoticeRequest
 
 
+def index_case(stage: str, awaiting: list[str] | None, due_at: datetime | None) -> None:
+    """Set a case workflow's search attributes: its stage, and whom it awaits by when (none
+    when nothing waits on anyone), so the inbox and the dashboard find it."""
+    workflow.upsert_search_attributes(
+        [
+            STAGE.value_set(stage),
+            AWAITING.value_set(list(awaiting)) if awaiting else AWAITING.value_unset(),
+            DUE_AT.value_set(due_at) if due_at else DUE_AT.value_unset(),
+        ]
+    )
+
+
 class TaskInput(BaseModel):
     task_id: str
     case_workflow_id: str

@@ -22,14 +22,20 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, CancelledError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from meria.temporal import AWAITING, DUE_AT, KIND, REF, STAGE, SUBJECT
+    from meria.temporal import KIND, REF, SUBJECT
     from services.media.schemas import InformationCase, InformationTransition
     from workflows.activities.information_requests import (
         InformationActivities,
         InformationRef,
         RecordInformationTransition,
     )
-    from workflows.human_task import HumanTaskWorkflow, TaskEscalation, TaskInput, TaskResult
+    from workflows.human_task import (
+        HumanTaskWorkflow,
+        TaskEscalation,
+        TaskInput,
+        TaskResult,
+        index_case,
+    )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
@@ -169,13 +175,7 @@ class InformationRequestWorkflow:
 
     def _index(self) -> None:
         task = self._task
-        workflow.upsert_search_attributes(
-            [
-                STAGE.value_set(self._stage),
-                AWAITING.value_set(list(task.awaiting)) if task else AWAITING.value_unset(),
-                DUE_AT.value_set(task.due_at) if task else DUE_AT.value_unset(),
-            ]
-        )
+        index_case(self._stage, task.awaiting if task else None, task.due_at if task else None)
 
     @workflow.signal
     def task_escalated(self, escalation: TaskEscalation) -> None:

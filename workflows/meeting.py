@@ -27,7 +27,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from meria.temporal import AWAITING, DUE_AT, KIND, REF, STAGE, SUBJECT
+    from meria.temporal import KIND, REF, SUBJECT
     from services.events.schemas import ActionSpec, EventCase, TaskOutcome, TransitionRequest
     from workflows.activities.events import (
         EventRef,
@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         TaskEscalation,
         TaskInput,
         TaskResult,
+        index_case,
     )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
@@ -353,13 +354,7 @@ class MeetingWorkflow:
         tasks = self._open.values()
         awaiting = sorted({role for task in tasks for role in task.awaiting})
         due = min((task.due_at for task in tasks), default=None)
-        workflow.upsert_search_attributes(
-            [
-                STAGE.value_set(self._stage),
-                AWAITING.value_set(awaiting) if awaiting else AWAITING.value_unset(),
-                DUE_AT.value_set(due) if due else DUE_AT.value_unset(),
-            ]
-        )
+        index_case(self._stage, awaiting, due)
 
     # What the tasks tell.
 

@@ -27,7 +27,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from meria.temporal import AWAITING, DUE_AT, KIND, REF, STAGE, SUBJECT
+    from meria.temporal import KIND, REF, SUBJECT
     from services.events.schemas import EventCase, TaskOutcome, TransitionRequest
     from workflows.activities.events import (
         AnnouncementRequest,
@@ -51,7 +51,13 @@ with workflow.unsafe.imports_passed_through():
         OpenTask,
         Reasoned,
     )
-    from workflows.human_task import HumanTaskWorkflow, TaskEscalation, TaskInput, TaskResult
+    from workflows.human_task import (
+        HumanTaskWorkflow,
+        TaskEscalation,
+        TaskInput,
+        TaskResult,
+        index_case,
+    )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
@@ -303,13 +309,7 @@ class PressConferenceWorkflow:
 
     def _index(self) -> None:
         task = self._task
-        workflow.upsert_search_attributes(
-            [
-                STAGE.value_set(self._stage),
-                AWAITING.value_set(list(task.awaiting)) if task else AWAITING.value_unset(),
-                DUE_AT.value_set(task.due_at) if task else DUE_AT.value_unset(),
-            ]
-        )
+        index_case(self._stage, task.awaiting if task else None, task.due_at if task else None)
 
     # What the events service sends, with the verified user.
 

@@ -22,10 +22,16 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from meria.temporal import AWAITING, DUE_AT, KIND, REF, STAGE, SUBJECT
+    from meria.temporal import KIND, REF, SUBJECT
     from services.publishing.schemas import CaseInfo, RouteStep, TransitionRequest
     from workflows.activities.publishing import EditionRef, PublishingActivities, RecordTransition
-    from workflows.human_task import HumanTaskWorkflow, TaskEscalation, TaskInput, TaskResult
+    from workflows.human_task import (
+        HumanTaskWorkflow,
+        TaskEscalation,
+        TaskInput,
+        TaskResult,
+        index_case,
+    )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
@@ -397,13 +403,7 @@ class DocumentPublicationWorkflow:
     def _index(self) -> None:
         awaiting = sorted({role for task in self._tasks.values() for role in task.awaiting})
         due = min((task.due_at for task in self._tasks.values()), default=None)
-        workflow.upsert_search_attributes(
-            [
-                STAGE.value_set(self._stage),
-                AWAITING.value_set(awaiting) if awaiting else AWAITING.value_unset(),
-                DUE_AT.value_set(due) if due else DUE_AT.value_unset(),
-            ]
-        )
+        index_case(self._stage, awaiting, due)
 
     def _finish(self, outcome: str) -> PublicationStatus:
         self._outcome = outcome

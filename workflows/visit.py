@@ -30,7 +30,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from meria.temporal import AWAITING, DUE_AT, KIND, REF, STAGE, SUBJECT
+    from meria.temporal import KIND, REF, SUBJECT
     from services.visits.schemas import TaskOutcome, TaskSpec, TransitionRequest, VisitCase
     from workflows.activities.visits import (
         ReadinessReport,
@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         TaskEscalation,
         TaskInput,
         TaskResult,
+        index_case,
     )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
@@ -598,13 +599,7 @@ class DelegationVisitWorkflow:
         if indexed == self._indexed:
             return
         self._indexed = indexed
-        workflow.upsert_search_attributes(
-            [
-                STAGE.value_set(self._stage),
-                AWAITING.value_set(awaiting) if awaiting else AWAITING.value_unset(),
-                DUE_AT.value_set(due) if due else DUE_AT.value_unset(),
-            ]
-        )
+        index_case(self._stage, awaiting, due)
 
     def _finish(self) -> VisitWorkflowStatus:
         self._open.clear()

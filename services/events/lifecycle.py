@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
-from temporalio.service import RPCError, RPCStatusCode
 
 from meria.auth import User
 from meria.bus import Outbox
@@ -41,7 +40,7 @@ from meria.contracts import (
 )
 from meria.db import Database
 from meria.problems import Problem
-from meria.temporal import KIND, REF, STAGE, SUBJECT, send_update
+from meria.temporal import KIND, REF, STAGE, SUBJECT, query_status, send_update
 from services.events import recurrence
 from services.events.events import (
     WORKFLOW_KINDS,
@@ -143,16 +142,9 @@ async def workflow_status(temporal: Client | None, event: Event) -> CaseStatus |
     found = workflow_id(event)
     if found is None:
         return None
-    try:
-        status: CaseStatus = (
-            await workflows(temporal)
-            .get_workflow_handle(found)
-            .query(_workflow_class(event).status)
-        )
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            return None
-        raise Problem(503, "Workflows unavailable", "Temporal did not answer; try again.") from None
+    status: CaseStatus | None = await query_status(
+        workflows(temporal), found, _workflow_class(event).status
+    )
     return status
 
 

@@ -24,7 +24,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
-from temporalio.service import RPCError, RPCStatusCode
 
 from meria.auth import User
 from meria.bus import Outbox
@@ -39,7 +38,7 @@ from meria.contracts.base import Event
 from meria.db import Database
 from meria.georgian import tokens
 from meria.problems import Problem
-from meria.temporal import KIND, REF, STAGE, SUBJECT, send_update
+from meria.temporal import KIND, REF, STAGE, SUBJECT, query_status, send_update
 from services.media.contacts import now
 from services.media.models import InformationEntry, InformationFile, InformationRequest
 from services.media.schemas import (
@@ -464,13 +463,9 @@ async def withdraw(
 async def workflow_status(
     temporal: Client, request: InformationRequest
 ) -> InformationWorkflowStatus | None:
-    handle = temporal.get_workflow_handle(request.workflow_id)
-    try:
-        status: InformationWorkflowStatus = await handle.query(InformationRequestWorkflow.status)
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            return None
-        raise Problem(503, "Workflows unavailable", "Temporal did not answer; try again.") from None
+    status: InformationWorkflowStatus | None = await query_status(
+        temporal, request.workflow_id, InformationRequestWorkflow.status
+    )
     return status
 
 

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
-from temporalio.service import RPCError, RPCStatusCode
 
 from meria.auth import User
 from meria.bus import Outbox
@@ -35,7 +34,7 @@ from meria.contracts import (
 from meria.contracts.base import Event
 from meria.db import Database
 from meria.problems import Problem
-from meria.temporal import KIND, REF, STAGE, SUBJECT, send_update
+from meria.temporal import KIND, REF, STAGE, SUBJECT, query_status, send_update
 from services.media import distribution
 from services.media.contacts import already_done, note, now
 from services.media.models import Enquiry, Journalist, Mailing, MediaResponse, MonitoringItem
@@ -278,13 +277,9 @@ async def claim(temporal: Client, task_id: str, user: User, *, release: bool = F
 async def workflow_status(
     temporal: Client, response: MediaResponse
 ) -> ResponseWorkflowStatus | None:
-    handle = temporal.get_workflow_handle(response.workflow_id)
-    try:
-        status: ResponseWorkflowStatus = await handle.query(MediaResponseWorkflow.status)
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            return None
-        raise Problem(503, "Workflows unavailable", "Temporal did not answer; try again.") from None
+    status: ResponseWorkflowStatus | None = await query_status(
+        temporal, response.workflow_id, MediaResponseWorkflow.status
+    )
     return status
 
 

@@ -273,34 +273,29 @@ async def download(request: Request, signed: Staff, request_id: int, file_id: in
 
 @router.post("/requests/{request_id}/decline")
 async def decline(request: Request, signed: Staff, request_id: int) -> Response:
-    reason = text(await request.form(), "reason")
-    if len(reason) < 3:
-        return await request_page(
-            request, signed, request_id, status_code=422,
-            form_error=_("Say why the request cannot be answered: the requester is told."),
-        )  # fmt: skip
-    declined = await _act(
-        request, signed, request_id, "POST", "/decline", "declined", json={"reason": reason}
-    )
-    if declined.status_code < 400:
-        await _closed(request, signed, request_id)
-    return declined
+    refusal = _("Say why the request cannot be answered: the requester is told.")
+    return await _close(request, signed, request_id, "decline", "declined", refusal)
 
 
 @router.post("/requests/{request_id}/withdraw")
 async def withdraw(request: Request, signed: Staff, request_id: int) -> Response:
+    refusal = _("Say why the information is no longer needed.")
+    return await _close(request, signed, request_id, "withdraw", "withdrawn", refusal)
+
+
+async def _close(
+    request: Request, signed: Signed, request_id: int, verb: str, done: str, refusal: str
+) -> Response:
+    """Decline or withdraw, with the reason the other side is told."""
     reason = text(await request.form(), "reason")
     if len(reason) < 3:
-        return await request_page(
-            request, signed, request_id, status_code=422,
-            form_error=_("Say why the information is no longer needed."),
-        )  # fmt: skip
-    withdrawn = await _act(
-        request, signed, request_id, "POST", "/withdraw", "withdrawn", json={"reason": reason}
+        return await request_page(request, signed, request_id, status_code=422, form_error=refusal)
+    closed = await _act(
+        request, signed, request_id, "POST", f"/{verb}", done, json={"reason": reason}
     )
-    if withdrawn.status_code < 400:
+    if closed.status_code < 400:
         await _closed(request, signed, request_id)
-    return withdrawn
+    return closed
 
 
 async def _closed(request: Request, signed: Signed, request_id: int) -> None:

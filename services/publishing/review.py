@@ -13,7 +13,6 @@ from typing import Any
 
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
-from temporalio.service import RPCError, RPCStatusCode
 
 from meria.auth import User
 from meria.bus import Outbox
@@ -26,7 +25,7 @@ from meria.contracts import (
 )
 from meria.db import Database
 from meria.problems import Problem
-from meria.temporal import KIND, REF, STAGE, SUBJECT, send_update
+from meria.temporal import KIND, REF, STAGE, SUBJECT, query_status, send_update
 from services.publishing.documents import (
     apply,
     apply_edit,
@@ -74,13 +73,9 @@ def reasoned(user: User, reason: str) -> Reasoned:
 
 
 async def workflow_status(temporal: Client, edition: Edition) -> PublicationStatus | None:
-    handle = temporal.get_workflow_handle(edition.workflow_id)
-    try:
-        status: PublicationStatus = await handle.query(DocumentPublicationWorkflow.status)
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            return None
-        raise Problem(503, "Workflows unavailable", "Temporal did not answer; try again.") from None
+    status: PublicationStatus | None = await query_status(
+        temporal, edition.workflow_id, DocumentPublicationWorkflow.status
+    )
     return status
 
 

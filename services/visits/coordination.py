@@ -13,14 +13,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
 from meria.auth import User
 from meria.bus import Outbox
 from meria.contracts import VisitPostponed, VisitRescheduled
 from meria.db import Database
 from meria.problems import Problem
-from meria.temporal import send_update
+from meria.temporal import query_status, send_update
 from services.visits.models import Visit, VisitHistoryEntry
 from services.visits.schemas import (
     ApprovalDecision,
@@ -52,19 +51,9 @@ from workflows.visit import (
 
 
 async def workflow_status(temporal: Client, visit: Visit) -> VisitWorkflowStatus | None:
-    handle = temporal.get_workflow_handle(visit.workflow_id)
-    try:
-        status: VisitWorkflowStatus = await handle.query(DelegationVisitWorkflow.status)
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            return None
-        raise Problem(
-            503,
-            "Workflows unavailable",
-            "Temporal did not answer; try again.",
-            temporal_status=error.status.name,
-            temporal_message=error.message[:300],
-        ) from None
+    status: VisitWorkflowStatus | None = await query_status(
+        temporal, visit.workflow_id, DelegationVisitWorkflow.status
+    )
     return status
 
 
