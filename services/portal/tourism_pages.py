@@ -21,6 +21,7 @@ from services.portal.clients import ServiceRefused, services_of
 from services.portal.forms import text
 from services.portal.i18n import N_, TBILISI, _
 from services.portal.labels import labels
+from services.portal.visits_pages import country_name
 from services.portal.web import CheckedForm, Staff, redirect, render, runtime_of
 
 router = APIRouter(include_in_schema=False)
@@ -79,6 +80,7 @@ async def dashboard_page(
         form_error=form_error,
         done=request.query_params.get("done", ""),
         may_keep=signed.user.has_any(*KEEPERS),
+        country_name=country_name,
     )
 
 

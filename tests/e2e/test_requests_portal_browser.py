@@ -70,6 +70,9 @@ async def test_an_information_request_from_the_form_to_the_answer(
     await requester.goto("/")
     await expect(requester).to_have_url(re.compile(r"/requests$"))
     await expect(requester.get_by_role("heading", level=1)).to_have_text("ინფორმაციის მოთხოვნები")
+    # Their navigation is their requests and notifications, not the department's work.
+    navigation = requester.get_by_role("navigation", name="მთავარი ნავიგაცია")
+    await expect(navigation.get_by_role("link")).to_have_count(2)
     await requester.get_by_role("link", name="ახალი მოთხოვნა").click()
     await assert_accessible(requester, "new request form")
     await requester.get_by_role("button", name="მოთხოვნის გაგზავნა").click()

@@ -84,6 +84,7 @@ async def test_tourism_figures_from_the_import_to_the_dashboard_and_a_proposal(
         "2026: 10 900 (+109.6% against 2025)"
     )
     await expect(officer.locator("#by-place")).to_contain_text("ომალო")
+    await expect(officer.get_by_role("cell", name="Poland")).to_be_visible()
     chart = officer.get_by_role("img", name=re.compile("^Chart: ვიზიტორები by month"))
     await expect(chart).to_be_visible()
     assert await chart.evaluate("image => image.naturalWidth") > 0  # the SVG loaded
