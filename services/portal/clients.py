@@ -7,6 +7,7 @@ message, so a form can show the message beside the field or at its top.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -83,6 +84,17 @@ class Services:
 
     async def post(self, user: User, service: str, path: str, **kwargs: Any) -> Any:
         return await self.call(user, "POST", service, path, **kwargs)
+
+    async def settle(
+        self, user: User, service: str, path: str, done: Callable[[Any], bool]
+    ) -> None:
+        """A workflow has decided, and the service's record of it follows within a moment:
+        read it until `done` holds (five seconds at most), so the page the person returns to
+        shows the outcome."""
+        for _attempt in range(20):
+            if done(await self.get(user, service, path)):
+                return
+            await asyncio.sleep(0.25)
 
 
 async def keep_http_client(runtime: Runtime) -> None:

@@ -11,7 +11,6 @@ it, or declines with the reason. Every page is the media service's API with a fa
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -224,7 +223,7 @@ async def write_answer(request: Request, signed: Staff, request_id: int) -> Resp
         return saved
     sent = await _act(request, signed, request_id, "POST", "/send", "sent", answer=written)
     if sent.status_code < 400:
-        await _closed(request, signed, request_id)
+        await _settle(request, signed, request_id)
     return sent
 
 
@@ -294,16 +293,12 @@ async def _close(
         request, signed, request_id, "POST", f"/{verb}", done, json={"reason": reason}
     )
     if closed.status_code < 400:
-        await _closed(request, signed, request_id)
+        await _settle(request, signed, request_id)
     return closed
 
 
-async def _closed(request: Request, signed: Signed, request_id: int) -> None:
-    """The workflow has decided; the request's record follows within a moment. Wait for
-    it (a few seconds at most), so the page shows the request closed."""
-    services = services_of(runtime_of(request))
-    for _attempt in range(20):
-        found = await services.get(signed.user, "media", f"/information-requests/{request_id}")
-        if found["status"] != "open":
-            return
-        await asyncio.sleep(0.25)
+async def _settle(request: Request, signed: Signed, request_id: int) -> None:
+    await services_of(runtime_of(request)).settle(
+        signed.user, "media", f"/information-requests/{request_id}",
+        lambda found: found["status"] != "open",
+    )  # fmt: skip

@@ -11,7 +11,6 @@ decide what. Dates are the city hall's (Tbilisi) calendar.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -440,19 +439,11 @@ async def close_task(request: Request, signed: Staff, visit_id: int, key: str) -
         anchor="tasks",
     )  # fmt: skip
     if answer.status_code < 400 and action in ("complete", "waive"):
-        await _settled(request, signed, visit_id, key)
+        await services_of(runtime_of(request)).settle(
+            signed.user, "visits", f"/visits/{visit_id}",
+            lambda visit: any(t["key"] == key and t["status"] != "open" for t in visit["tasks"]),
+        )  # fmt: skip
     return answer
-
-
-async def _settled(request: Request, signed: Signed, visit_id: int, key: str) -> None:
-    """The task's workflow has decided; the visit's record follows within a moment. Wait
-    for it (a few seconds at most), so the page the person returns to shows the task closed."""
-    services = services_of(runtime_of(request))
-    for _attempt in range(20):
-        visit = await services.get(signed.user, "visits", f"/visits/{visit_id}")
-        if any(task["key"] == key and task["status"] != "open" for task in visit["tasks"]):
-            return
-        await asyncio.sleep(0.25)
 
 
 def _task_key(title: str, taken: set[str]) -> str:
