@@ -119,6 +119,13 @@ class Database:
         self.sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, sync_session_class=CallbackSession
         )
+        # Write transactions begin with `BEGIN IMMEDIATE` on SQLite (see `_prepare_sqlite`):
+        # the same pool, an engine whose connections carry the option from the start.
+        self._write_sessions = async_sessionmaker(
+            self.engine.execution_options(**{_IMMEDIATE: True}),
+            expire_on_commit=False,
+            sync_session_class=CallbackSession,
+        )
 
     def session(self) -> AsyncSession:
         """A session for reading; use `transaction()` to write."""
@@ -137,8 +144,7 @@ class Database:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self._write_lock, self.sessions() as session, session.begin():
-            await session.connection(execution_options={_IMMEDIATE: True})
+        async with self._write_lock, self._write_sessions() as session, session.begin():
             yield session
 
     async def ping(self) -> None:

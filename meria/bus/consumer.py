@@ -24,9 +24,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import ValidationError
-from sqlalchemy import CursorResult
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import CursorResult, Table, TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from meria.bus.connection import Bus
@@ -113,6 +111,17 @@ class _Work:
     outcome: bool | Exception | None = None
 
 
+def insert_unless_present(table: Table) -> TextClause:
+    """`INSERT … ON CONFLICT DO NOTHING` for every column of `table`, in the words SQLite and
+    PostgreSQL share. Written as text because SQLAlchemy's dialect-specific `on_conflict`
+    constructs cannot be cached and were compiled anew for every event."""
+    names = [column.name for column in table.columns]
+    return text(
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"VALUES ({', '.join(':' + name for name in names)}) ON CONFLICT DO NOTHING"
+    ).bindparams(*(bindparam(column.name, type_=column.type) for column in table.columns))
+
+
 class DeadLetter(Exception):
     """The message can never be applied; move it aside with this reason."""
 
@@ -156,8 +165,7 @@ class Consumer:
         self.durable = f"{service}-{subscription.name}".replace("_", "-")
         self.stream = stream_for_subject(subscription.subject)
         self.dead_letter_subject = f"{DEAD_LETTER_PREFIX}.{self.durable}"
-        insert_once = sqlite_insert if database.is_sqlite else postgresql_insert
-        self._record_in_inbox = insert_once(tables.inbox).on_conflict_do_nothing()
+        self._record_in_inbox = insert_unless_present(tables.inbox)
 
     def consumer_config(self) -> ConsumerConfig:
         return ConsumerConfig(
@@ -213,10 +221,11 @@ class Consumer:
     async def handle_batch(self, messages: list[Msg]) -> None:
         """Apply, retry later, or dead-letter each message of a fetched batch; lose none.
 
-        First deliveries share one transaction, each under a savepoint of its own: one
-        commit (one fsync) for the batch, while a message whose handler fails rolls back
-        alone. Redeliveries go one transaction each, so a message that crashes its
-        process takes no innocent neighbours down with it. Acks follow the commit.
+        First deliveries share one transaction: one commit (one fsync) for the batch.
+        Should one of them fail, the batch is applied again with a savepoint per message,
+        so the one that fails rolls back alone. Redeliveries go one transaction each, so a
+        message that crashes its process takes no innocent neighbours down with it. Acks
+        follow the commit.
         """
         first: list[_Work] = []
         again: list[_Work] = []
@@ -253,21 +262,38 @@ class Consumer:
         return _Work(message, message.subject, message.headers, deliveries, envelope, event)
 
     async def _apply_together(self, batch: list[_Work]) -> None:
-        try:
-            async with self.database.transaction() as session:
+        applied = False
+        if len(batch) > 1:
+            # Most batches apply whole, so first without savepoints (two statements less per
+            # message). Should anything fail, nothing of that transaction stays, and the
+            # batch goes again below, a savepoint each, so the failure stays with its message.
+            try:
+                await self._apply_in_one(batch, shared=False)
+                applied = True
+            except Exception as error:
+                log.info("bus.batch_retried_one_by_one", consumer=self.durable, error=str(error))
+        if not applied:
+            try:
+                await self._apply_in_one(batch, shared=len(batch) > 1)
+            except Exception as error:
+                # The transaction itself failed (the commit, the database): nothing applied.
                 for work in batch:
-                    work.outcome = await self._apply_one(session, work, shared=len(batch) > 1)
-        except Exception as error:
-            # The transaction itself failed (the commit, the database): nothing applied.
-            for work in batch:
-                work.outcome = error
+                    work.outcome = error
         for work in batch:
             await self._settle(work)
+
+    async def _apply_in_one(self, batch: list[_Work], *, shared: bool) -> None:
+        """Apply `batch` in one transaction. Not `shared`, the first failure rolls it all
+        back and raises; `shared`, each message has a savepoint and its own outcome."""
+        async with self.database.transaction() as session:
+            for work in batch:
+                work.outcome = await self._apply_one(session, work, shared=shared)
 
     async def _apply_one(
         self, session: AsyncSession, work: _Work, *, shared: bool
     ) -> bool | Exception:
-        """Run the handler and record the event in the inbox, under one savepoint."""
+        """Run the handler and record the event in the inbox; `shared`, under a savepoint
+        that a failure rolls back alone (returned); otherwise a failure is raised."""
         subject = work.subject
         with tracer.start_as_current_span(
             f"{subject} process",

@@ -6,6 +6,12 @@ rows with `Nats-Msg-Id` set to the event id and marks a row sent only after JetS
 PubAck (acknowledged means on disk with `sync_interval: always`). A crash between the
 PubAck and the mark resends the row; JetStream's duplicate window drops the copy, and
 consumers' inboxes drop whatever gets past it.
+
+Rows this process commits are also handed to its relay in memory, in commit order, so
+the relay publishes them without reading them back; the table stays the truth. The
+relay reads it when it starts, after any failure, when the hand-over overflows, and
+every `poll_seconds` (rows another process wrote), so a row the memory lost is sent all
+the same, and a row sent twice is dropped by JetStream's duplicate window.
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ import asyncio
 import contextlib
 import math
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from nats.js.api import PubAck
 from sqlalchemy import Table, delete, func, insert, select, update
@@ -32,8 +41,22 @@ log = get_logger(__name__)
 BACKLOG_REPORT_SECONDS = 1.0
 
 
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An outbox row as the relay publishes it."""
+
+    event_id: str
+    subject: str
+    payload: bytes
+    headers: dict[str, str]
+
+
 class Outbox:
     """Where a service's use cases record the events their transaction produces."""
+
+    # Committed rows waiting in memory for the relay; beyond this (JetStream away for a
+    # long time), new rows wait only in the table, where the relay finds them.
+    MEMORY_LIMIT = 10_000
 
     def __init__(self, table: Table, service: str) -> None:
         self.table = table
@@ -41,6 +64,10 @@ class Outbox:
         self.wakeup = asyncio.Event()
         # Built once: the values come as parameters, so each add only binds them.
         self._insert = insert(table)
+        # This process's committed rows in commit order, by event id, until the relay
+        # takes them; `overflowed` tells the relay to read the table instead.
+        self.committed: OrderedDict[str, PendingEvent] = OrderedDict()
+        self.overflowed = False
 
     async def add(
         self, session: AsyncSession, event: Event, *, about: str | None = None
@@ -51,19 +78,36 @@ class Outbox:
         headers: dict[str, str] = {}
         inject_headers(headers)
         envelope = CloudEvent.wrap(event, about=about, traceparent=headers.get("traceparent"))
+        pending = PendingEvent(
+            envelope.id, event.subject, envelope.model_dump_json().encode(), headers
+        )
         await session.execute(
             self._insert,
             {
-                "event_id": envelope.id,
-                "subject": event.subject,
-                "payload": envelope.model_dump_json().encode(),
+                "event_id": pending.event_id,
+                "subject": pending.subject,
+                "payload": pending.payload,
                 "headers": headers,
                 "created_at": envelope.time,
                 "attempts": 0,
             },
         )
-        after_commit(session, self.wakeup.set)
+        after_commit(session, partial(self._hand_over, pending))
         return envelope
+
+    def _hand_over(self, pending: PendingEvent) -> None:
+        if len(self.committed) < self.MEMORY_LIMIT:
+            self.committed[pending.event_id] = pending
+        else:
+            self.overflowed = True
+        self.wakeup.set()
+
+    def take_committed(self, limit: int) -> list[PendingEvent]:
+        """Up to `limit` of the oldest committed rows handed over, now the caller's."""
+        taken: list[PendingEvent] = []
+        while self.committed and len(taken) < limit:
+            taken.append(self.committed.popitem(last=False)[1])
+        return taken
 
 
 class OutboxRelay:
@@ -90,12 +134,16 @@ class OutboxRelay:
         self.retention = retention
         self.mark_interval = mark_interval
         self._last_purge = datetime.min.replace(tzinfo=UTC)
-        # Rows JetStream acknowledged but not yet marked sent: marking is one write
-        # transaction for many rows, at most `mark_interval` later. A crash in between
-        # only resends them, and JetStream's duplicate window drops the copies.
-        self._acknowledged: list[int] = []
+        # Rows JetStream acknowledged but not yet marked sent, by event id: marking is one
+        # write transaction for many rows, at most `mark_interval` later. A crash in
+        # between only resends them, and JetStream's duplicate window drops the copies.
+        self._acknowledged: list[str] = []
         self._last_mark = time.monotonic()
         self._last_backlog_report = -math.inf
+        # Read the table, not only what this process handed over: at the start (rows left
+        # by an earlier run), after a failure, and every `poll_seconds`.
+        self._read_table = True
+        self._last_read = -math.inf
 
     async def run(self) -> None:
         await self.bus.wait_connected()
@@ -132,34 +180,61 @@ class OutboxRelay:
                 return sent
 
     async def _publish_batch(self) -> int:
+        outbox = self.outbox
+        due = time.monotonic() - self._last_read >= self.poll_seconds
+        from_table = self._read_table or outbox.overflowed or due
+        if from_table:
+            outbox.overflowed = False
+            rows = await self._read_pending()
+        else:
+            rows = outbox.take_committed(self.batch_size)
+        if not rows:
+            if from_table:
+                self._read_table = False
+                self._last_read = time.monotonic()
+            return 0
+        try:
+            await self._publish(rows)
+        except BaseException:
+            # Whatever was taken from memory is still in the table: read it from there.
+            self._read_table = True
+            raise
+        if from_table:
+            for row in rows:
+                outbox.committed.pop(row.event_id, None)  # sent already, by this read
+            if len(rows) < self.batch_size:
+                self._read_table = False
+                self._last_read = time.monotonic()
+        await self._mark_sent()
+        return len(rows)
+
+    async def _read_pending(self) -> list[PendingEvent]:
         table = self.outbox.table
         async with self.database.session() as session:
             rows = (
                 await session.execute(
-                    select(
-                        table.c.sequence,
-                        table.c.event_id,
-                        table.c.subject,
-                        table.c.payload,
-                        table.c.headers,
-                    )
+                    select(table.c.event_id, table.c.subject, table.c.payload, table.c.headers)
                     .where(
                         table.c.published_at.is_(None),
                         # Not by a high-water mark: on PostgreSQL a lower sequence can
                         # commit after a higher one, and must not be skipped.
-                        table.c.sequence.not_in(self._acknowledged),
+                        table.c.event_id.not_in(self._acknowledged),
                     )
                     .order_by(table.c.sequence)
                     .limit(self.batch_size)
                 )
             ).all()
-        if not rows:
-            return 0
+        return [
+            PendingEvent(row.event_id, row.subject, row.payload, row.headers or {}) for row in rows
+        ]
+
+    async def _publish(self, rows: list[PendingEvent]) -> None:
+        """Publish `rows` pipelined; raise unless JetStream acknowledged every one."""
         js = self.bus.js
         pending: list[asyncio.Future[PubAck]] = []
         try:
             for row in rows:
-                headers = {**(row.headers or {}), "Nats-Msg-Id": row.event_id}
+                headers = {**row.headers, "Nats-Msg-Id": row.event_id}
                 pending.append(await js.publish_async(row.subject, row.payload, headers=headers))
             results = await asyncio.wait_for(
                 asyncio.gather(*pending, return_exceptions=True), timeout=self.ack_timeout
@@ -174,26 +249,17 @@ class OutboxRelay:
             # Each unanswered publish holds one of nats-py's in-flight slots until done.
             for future in pending:
                 future.cancel()
-        acknowledged = [
-            row.sequence
-            for row, result in zip(rows, results, strict=True)
-            if isinstance(result, PubAck)
-        ]
+        failed: list[BaseException] = []
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, PubAck):
                 BUS_PUBLISHED.labels(self.outbox.service, row.subject).inc()
-        self._acknowledged.extend(acknowledged)
-        failed = [
-            (row.sequence, result)
-            for row, result in zip(rows, results, strict=True)
-            if not isinstance(result, PubAck)
-        ]
+                self._acknowledged.append(row.event_id)
+            else:
+                failed.append(result)
         if failed:
             raise RuntimeError(
-                f"{len(failed)} of {len(rows)} events not acknowledged: {failed[0][1]!r}"
+                f"{len(failed)} of {len(rows)} events not acknowledged: {failed[0]!r}"
             )
-        await self._mark_sent()
-        return len(rows)
 
     async def _mark_sent(self, *, force: bool = False) -> None:
         if not self._acknowledged:
@@ -201,16 +267,16 @@ class OutboxRelay:
         due = time.monotonic() - self._last_mark >= self.mark_interval
         if not (force or due or len(self._acknowledged) >= self.batch_size):
             return
-        sequences, self._acknowledged = self._acknowledged, []
+        event_ids, self._acknowledged = self._acknowledged, []
         try:
             async with self.database.transaction() as session:
                 await session.execute(
                     update(self.outbox.table)
-                    .where(self.outbox.table.c.sequence.in_(sequences))
+                    .where(self.outbox.table.c.event_id.in_(event_ids))
                     .values(published_at=datetime.now(UTC))
                 )
         except BaseException:
-            self._acknowledged = sequences + self._acknowledged
+            self._acknowledged = event_ids + self._acknowledged
             raise
         self._last_mark = time.monotonic()
 

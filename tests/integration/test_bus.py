@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-from meria.bus import Bus, Outbox
+from sqlalchemy import select
+
+from meria.bus import Bus, Delivery, Outbox, Subscriptions
 from meria.db import Database
 from meria.testing.servers import NatsServer
 from tests.support import bus_app
@@ -51,3 +53,108 @@ async def test_event_written_in_a_transaction_is_applied_once(
         await asyncio.gather(*tasks, return_exceptions=True)
         await bus.close()
         await database.dispose()
+
+
+async def stream_numbers(bus: Bus) -> list[int]:
+    """The parcel numbers on the stream, in stream order."""
+    info = await bus.js.stream_info("PUBLISHING")
+    numbers = []
+    for sequence in range(info.state.first_seq, info.state.last_seq + 1):
+        message = await bus.js.get_msg("PUBLISHING", sequence)
+        numbers.append(json.loads(message.data or b"")["data"]["number"])
+    return numbers
+
+
+async def test_relay_sends_what_this_process_committed_in_order_and_what_others_wrote(
+    nats_server: NatsServer, database_url: str
+) -> None:
+    """Rows this process commits reach the relay in memory, in commit order; rows it never
+    saw (left from before it started, written by another process, or beyond what memory
+    holds) are read from the table: each is published once."""
+    database = Database(database_url)
+    await bus_app.create_schema(database)
+    bus = Bus(nats_server.url, "test")
+    await bus.connect()
+    outbox = Outbox(bus_app.tables.outbox, "publishing")
+    elsewhere = Outbox(bus_app.tables.outbox, "publishing")  # another process's outbox
+    for number in range(1, 4):  # written before the relay starts
+        await bus_app.record_parcel(database, elsewhere, number)
+    relay = bus_app.make_relay(database, bus, outbox)
+    task = asyncio.create_task(relay.run())
+    try:
+        for number in range(4, 24):
+            await bus_app.record_parcel(database, outbox, number)
+        await bus_app.record_parcel(database, elsewhere, 24)
+        outbox.MEMORY_LIMIT = 3  # type: ignore[misc]  # the rest overflows to the table
+        for number in range(25, 41):
+            await bus_app.record_parcel(database, outbox, number)
+
+        async def all_sent() -> bool:
+            return await relay.backlog() == 0 and len(await stream_numbers(bus)) >= 40
+
+        await wait_until(all_sent)
+        numbers = await stream_numbers(bus)
+        assert sorted(numbers) == list(range(1, 41))  # each once
+        assert numbers[:23] == list(range(1, 24))  # the table's, then memory's in order
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await bus.close()
+        await database.dispose()
+
+
+fussy = Subscriptions()
+
+
+@fussy.handler
+async def refuse_parcel_three(event: bus_app.ParcelRecorded, delivery: Delivery) -> None:
+    """Applies every parcel but number 3, which fails every time."""
+    if event.number == 3:
+        raise RuntimeError("parcel 3 cannot be accepted")
+    await bus_app.count_parcel(event, delivery)
+
+
+async def test_a_failing_event_in_a_batch_leaves_its_neighbours_applied_once(
+    nats_server: NatsServer, database_url: str
+) -> None:
+    database = Database(database_url)
+    await bus_app.create_schema(database)
+    bus = Bus(nats_server.url, "test")
+    await bus.connect()
+    outbox = Outbox(bus_app.tables.outbox, "publishing")
+    relay = asyncio.create_task(bus_app.make_relay(database, bus, outbox).run())
+    try:
+        for number in range(1, 11):
+            await bus_app.record_parcel(database, outbox, number)
+        await wait_until(lambda: _stream_has(bus, 10))
+        dead = await bus.client.subscribe("deadletter.>")
+        # Started after all ten are on the stream, the consumer fetches them as one batch.
+        consumer = bus_app.make_consumer(
+            database, bus, subs=fussy, max_deliver=2, ack_wait_seconds=1.0
+        )
+        task = asyncio.create_task(consumer.run())
+        try:
+            letter = await dead.next_msg(timeout=30)
+            assert json.loads(letter.data)["data"]["number"] == 3
+            assert letter.headers is not None
+            assert "parcel 3 cannot be accepted" in letter.headers["Meria-Dead-Letter-Reason"]
+
+            async def nine_applied() -> bool:
+                return await bus_app.applied_counts(database) == (9, 9)
+
+            await wait_until(nine_applied)
+            async with database.session() as session:
+                numbers = set((await session.scalars(select(bus_app.applied.c.number))).all())
+            assert numbers == set(range(1, 11)) - {3}
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    finally:
+        relay.cancel()
+        await asyncio.gather(relay, return_exceptions=True)
+        await bus.close()
+        await database.dispose()
+
+
+async def _stream_has(bus: Bus, count: int) -> bool:
+    return (await bus.js.stream_info("PUBLISHING")).state.messages >= count
