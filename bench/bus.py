@@ -55,6 +55,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -63,8 +64,6 @@ import nats
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, PubAck
 from sqlalchemy import Column, Float, Integer, String, Table, insert, select
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
 from meria.bus import (
     Bus,
@@ -78,7 +77,7 @@ from meria.bus import (
 )
 from meria.config import Settings
 from meria.contracts import CloudEvent, Event, LocalizedText
-from meria.db import Database, new_metadata
+from meria.db import Database, after_commit, new_metadata
 from meria.logging import configure_logging
 from meria.servers import binary
 from meria.testing.servers import NatsServer
@@ -172,10 +171,8 @@ async def record_measurement(event: BenchmarkMeasured, delivery: Delivery) -> No
         )
     )
 
-    def after_commit(_: Session) -> None:
-        APPLIED.committed(event.number, event.written_at)
-
-    sa_event.listen(delivery.session.sync_session, "after_commit", after_commit, once=True)
+    # As services do: the kernel's hook, run once the handler's transaction commits.
+    after_commit(delivery.session, partial(APPLIED.committed, event.number, event.written_at))
 
 
 @dataclass(frozen=True)
