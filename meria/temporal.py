@@ -153,6 +153,9 @@ async def query_status(client: Client, workflow_id: str, query: Any) -> Any:
         ) from None
 
 
+NOT_STARTED_GRACE_SECONDS = 1.5
+
+
 async def send_update(
     client: Client,
     workflow_id: str,
@@ -163,8 +166,31 @@ async def send_update(
 ) -> Any:
     """Send an Update for a service's API: a validator's refusal becomes a 409 carrying
     its message, a finished (or absent) workflow `not_found` or a 409, an unreachable or
-    overloaded server a 503."""
+    overloaded server a 503.
+
+    A case shows its next step (in its query, on the inbox) in the same workflow task that
+    starts the step's workflow, which Temporal starts a moment later: Temporal answers
+    "not found" for a workflow not started yet and for one already finished alike, so
+    that answer is asked again for up to `NOT_STARTED_GRACE_SECONDS` before it stands."""
     handle = client.get_workflow_handle(workflow_id)
+    deadline = asyncio.get_running_loop().time() + NOT_STARTED_GRACE_SECONDS
+    while True:
+        try:
+            return await _execute_update(handle, update, argument, not_found)
+        except _NotFound as error:
+            if asyncio.get_running_loop().time() >= deadline:
+                raise error.problem from None
+            await asyncio.sleep(0.1)
+
+
+class _NotFound(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+async def _execute_update(
+    handle: Any, update: Any, argument: Any, not_found: Problem | None
+) -> Any:
     try:
         return await handle.execute_update(update, argument)
     except WorkflowUpdateFailedError as error:
@@ -180,9 +206,12 @@ async def send_update(
         ) from None
     except RPCError as error:
         if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise not_found or Problem(
+            finished = not_found or Problem(
                 409, "No longer open", "That task or case has already finished."
-            ) from None
+            )
+            if error.status == RPCStatusCode.NOT_FOUND:
+                raise _NotFound(finished) from None
+            raise finished from None
         raise Problem(
             503,
             "Workflows unavailable",
