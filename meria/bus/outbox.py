@@ -181,17 +181,16 @@ class OutboxRelay:
 
     async def _publish_batch(self) -> int:
         outbox = self.outbox
-        due = time.monotonic() - self._last_read >= self.poll_seconds
-        from_table = self._read_table or outbox.overflowed or due
-        if from_table:
+        if outbox.overflowed or time.monotonic() - self._last_read >= self.poll_seconds:
+            # Read the table until a read comes back short: everything pending is sent.
             outbox.overflowed = False
-            rows = await self._read_pending()
-        else:
-            rows = outbox.take_committed(self.batch_size)
+            self._read_table = True
+        from_table = self._read_table
+        rows = await self._read_pending() if from_table else outbox.take_committed(self.batch_size)
+        if from_table and len(rows) < self.batch_size:
+            self._read_table = False
+            self._last_read = time.monotonic()
         if not rows:
-            if from_table:
-                self._read_table = False
-                self._last_read = time.monotonic()
             return 0
         try:
             await self._publish(rows)
@@ -202,9 +201,6 @@ class OutboxRelay:
         if from_table:
             for row in rows:
                 outbox.committed.pop(row.event_id, None)  # sent already, by this read
-            if len(rows) < self.batch_size:
-                self._read_table = False
-                self._last_read = time.monotonic()
         await self._mark_sent()
         return len(rows)
 

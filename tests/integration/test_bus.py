@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import select
 
-from meria.bus import Bus, Delivery, Outbox, Subscriptions
+from meria.bus import Bus, Delivery, Outbox, OutboxRelay, Subscriptions
 from meria.db import Database
 from meria.testing.servers import NatsServer
 from tests.support import bus_app
@@ -79,7 +79,8 @@ async def test_relay_sends_what_this_process_committed_in_order_and_what_others_
     elsewhere = Outbox(bus_app.tables.outbox, "publishing")  # another process's outbox
     for number in range(1, 4):  # written before the relay starts
         await bus_app.record_parcel(database, elsewhere, number)
-    relay = bus_app.make_relay(database, bus, outbox)
+    # Small batches, so that reading the table and taking from memory both go round.
+    relay = OutboxRelay(database, outbox, bus, poll_seconds=0.2, batch_size=4)
     task = asyncio.create_task(relay.run())
     try:
         for number in range(4, 24):
