@@ -60,22 +60,41 @@ class CallbackSession(Session):
 
 @event.listens_for(CallbackSession, "after_commit")
 def _run_after_commit(session: Session) -> None:
-    for callback in session.info.pop(AFTER_COMMIT, ()):
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released: the transaction itself goes on
+    for _, callback in session.info.pop(AFTER_COMMIT, ()):
         callback()
 
 
 @event.listens_for(CallbackSession, "after_soft_rollback")
 def _forget_after_rollback(session: Session, previous_transaction: Any) -> None:
-    if not session.in_transaction():
+    if not previous_transaction.nested:
         session.info.pop(AFTER_COMMIT, None)
+        return
+    # A savepoint rolled back: forget what was asked inside it, and only that.
+    session.info[AFTER_COMMIT] = [
+        (owner, callback)
+        for owner, callback in session.info.get(AFTER_COMMIT, ())
+        if not _inside(owner, previous_transaction)
+    ]
+
+
+def _inside(owner: Any, transaction: Any) -> bool:
+    while owner is not None:
+        if owner is transaction:
+            return True
+        owner = owner.parent
+    return False
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
-    """Run `callback` once the session's current transaction commits (never if it rolls
-    back). Registered once per transaction however often it is asked."""
-    callbacks: list[Callable[[], None]] = session.sync_session.info.setdefault(AFTER_COMMIT, [])
-    if callback not in callbacks:
-        callbacks.append(callback)
+    """Run `callback` once the session's transaction commits: never if it rolls back, nor
+    if the savepoint it was asked in rolls back; not when a savepoint is released, only
+    when the transaction itself commits. Registered once however often it is asked."""
+    sync = session.sync_session
+    callbacks: list[tuple[Any, Callable[[], None]]] = sync.info.setdefault(AFTER_COMMIT, [])
+    if all(registered != callback for _, registered in callbacks):
+        callbacks.append((sync.get_nested_transaction(), callback))
 
 
 def new_metadata() -> MetaData:

@@ -7,7 +7,15 @@ import json
 
 from sqlalchemy import select
 
-from meria.bus import Bus, Delivery, Outbox, OutboxRelay, Subscriptions
+from meria.bus import (
+    Bus,
+    Consumer,
+    ConsumerOptions,
+    Delivery,
+    Outbox,
+    OutboxRelay,
+    Subscriptions,
+)
 from meria.db import Database
 from meria.testing.servers import NatsServer
 from tests.support import bus_app
@@ -159,3 +167,64 @@ async def test_a_failing_event_in_a_batch_leaves_its_neighbours_applied_once(
 
 async def _stream_has(bus: Bus, count: int) -> bool:
     return (await bus.js.stream_info("PUBLISHING")).state.messages >= count
+
+
+answering = Subscriptions()
+
+
+@answering.handler
+async def answer_parcel(event: bus_app.ParcelRecorded, delivery: Delivery) -> None:
+    """Records each parcel and answers with an event of its own, then fails on number 3."""
+    await bus_app.count_parcel(event, delivery)
+    assert delivery.outbox is not None
+    await delivery.outbox.add(delivery.session, bus_app.ParcelRejected(number=event.number))
+    if event.number == 3:
+        raise RuntimeError("parcel 3 cannot be accepted")
+
+
+async def test_a_handler_that_fails_in_a_batch_sends_none_of_its_events(
+    nats_server: NatsServer, database_url: str
+) -> None:
+    """Its event was written under a savepoint that rolled back: it must never be sent,
+    while its neighbours' events are, once each."""
+    database = Database(database_url)
+    await bus_app.create_schema(database)
+    bus = Bus(nats_server.url, "test")
+    await bus.connect()
+    outbox = Outbox(bus_app.tables.outbox, "publishing")
+    relay = bus_app.make_relay(database, bus, outbox)
+    relaying = asyncio.create_task(relay.run())
+    consumer: asyncio.Task[None] | None = None
+    try:
+        for number in range(1, 7):
+            await bus_app.record_parcel(database, outbox, number)
+        await wait_until(lambda: _stream_has(bus, 6))
+        consumer = asyncio.create_task(
+            Consumer(
+                "testsink",
+                answering.items[0],
+                database=database,
+                tables=bus_app.tables,
+                bus=bus,
+                outbox=outbox,
+                options=ConsumerOptions(max_deliver=2, ack_wait_seconds=1.0),
+            ).run()
+        )
+
+        async def answered() -> bool:
+            return await relay.backlog() == 0 and await _stream_has(bus, 11)
+
+        await wait_until(answered)
+        await asyncio.sleep(1.5)  # time enough for a wrongly kept event to go out too
+        numbers = await stream_numbers(bus)
+        assert sorted(numbers[6:]) == [1, 2, 4, 5, 6]  # the answers, once each, none for 3
+        async with database.session() as session:
+            rows = (await session.scalars(select(bus_app.tables.outbox.c.subject))).all()
+        assert rows.count("publishing.parcel.rejected") == 5
+    finally:
+        for task in (consumer, relaying):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        await bus.close()
+        await database.dispose()
