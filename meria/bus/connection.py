@@ -108,3 +108,15 @@ async def _close_quietly(client: Any) -> None:
     except Exception:
         with contextlib.suppress(Exception):
             await client.close()
+
+
+def stop_if_cancelled() -> None:
+    """Raise CancelledError if this task was asked to stop and the request got lost.
+
+    Python 3.11's `asyncio.wait_for` (used by nats-py and by the relay) can swallow a
+    cancellation that arrives just as what it waits for finishes; a loop that never
+    returns would then run on for ever and its stop would hang. The request is still
+    counted on the task, so a long-running loop asks at the top of each round."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

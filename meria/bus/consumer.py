@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from sqlalchemy import CursorResult, Table, TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from meria.bus.connection import Bus
+from meria.bus.connection import Bus, stop_if_cancelled
 from meria.bus.outbox import Outbox
 from meria.bus.streams import DEAD_LETTER_PREFIX, stream_for_subject
 from meria.bus.tables import BusTables
@@ -188,6 +188,7 @@ class Consumer:
         backoff = 0.2
         try:
             while True:
+                stop_if_cancelled()
                 try:
                     if subscription is None:
                         subscription = await self.bus.js.pull_subscribe(

@@ -29,7 +29,7 @@ from nats.js.api import PubAck
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from meria.bus.connection import Bus
+from meria.bus.connection import Bus, stop_if_cancelled
 from meria.contracts import CloudEvent, Event
 from meria.db import Database, after_commit
 from meria.logging import get_logger
@@ -149,6 +149,7 @@ class OutboxRelay:
         await self.bus.wait_connected()
         backoff = 0.1
         while True:
+            stop_if_cancelled()
             self.outbox.wakeup.clear()
             try:
                 await self.publish_pending()

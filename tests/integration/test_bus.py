@@ -107,7 +107,7 @@ async def test_relay_sends_what_this_process_committed_in_order_and_what_others_
         assert numbers[:23] == list(range(1, 24))  # the table's, then memory's in order
     finally:
         task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 15)
         await bus.close()
         await database.dispose()
 
@@ -157,10 +157,10 @@ async def test_a_failing_event_in_a_batch_leaves_its_neighbours_applied_once(
             assert numbers == set(range(1, 11)) - {3}
         finally:
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 15)
     finally:
         relay.cancel()
-        await asyncio.gather(relay, return_exceptions=True)
+        await asyncio.wait_for(asyncio.gather(relay, return_exceptions=True), 15)
         await bus.close()
         await database.dispose()
 
@@ -225,6 +225,6 @@ async def test_a_handler_that_fails_in_a_batch_sends_none_of_its_events(
         for task in (consumer, relaying):
             if task is not None:
                 task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 15)
         await bus.close()
         await database.dispose()
