@@ -19,6 +19,11 @@ always`, as in production) in a temporary folder and prints one JSON line per ca
   acks after commit. Producer and consumer are separate OS processes with separate
   SQLite files, with production settings. Figure: N / (first write → last inbox
   commit), and its ratio to the mean of both raw runs (and to each, as a range).
+- `meria_writes_alone`: the producer's write transactions alone, in a process of their
+  own with nothing else running (no relay, no consumer; the committed rows stay in the
+  outbox table). Its rate is the most the `meria` case could reach with a free relay,
+  bus and consumer, so its ratio to the raw runs is a ceiling on the `meria` ratio: how
+  much of the gap is the domain transaction itself (SQLAlchemy, the commit's fsync).
 - `meria_latency`: the same processes, the producer offering a steady rate (default
   500 events/s) for a fixed time (default 10 s): event i is due at start + i / rate; a
   producer that falls behind writes back to back and stops at the deadline, and the
@@ -196,7 +201,7 @@ def quiet_logging(process: str) -> None:
 
 def child(role: str, config: ProcessConfig, pipe: Connection) -> None:
     """Entry point of a benchmark process (`consumer` or `producer`), optionally profiled."""
-    main = run_consumer if role == "consumer" else run_producer
+    main = {"consumer": run_consumer, "producer": run_producer, "writer": run_writer}[role]
     if config.profile is None:
         asyncio.run(main(config, pipe))
         return
@@ -339,6 +344,24 @@ async def run_producer(config: ProcessConfig, pipe: Connection) -> None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     await bus.client.close()
+    await database.dispose()
+
+
+async def run_writer(config: ProcessConfig, pipe: Connection) -> None:
+    """Writes `config.warmup` uncounted events, then the count it is sent, and reports."""
+    quiet_logging("bench-writer")
+    database = Database(config.database_url, sqlite_synchronous=config.sqlite_synchronous)
+    await create_schema(database)
+    outbox = Outbox(tables.outbox, BenchmarkMeasured.service())
+    for number in range(config.warmup):
+        await record_measurement_use_case(database, outbox, number)
+    count = await asyncio.to_thread(pipe.recv)
+    cpu = time.process_time()
+    started = time.perf_counter()
+    for number in range(config.warmup, config.warmup + count):
+        await record_measurement_use_case(database, outbox, number)
+    seconds = time.perf_counter() - started
+    pipe.send(("written", {"seconds": seconds, "cpu_seconds": time.process_time() - cpu}))
     await database.dispose()
 
 
@@ -534,6 +557,31 @@ def run_meria(
     )
 
 
+def run_writes_alone(folder: Path, options: Options, count: int) -> dict[str, float]:
+    """The producer's write transactions alone, in a process of their own."""
+    folder.mkdir(parents=True)
+    config = ProcessConfig(
+        database_url=f"sqlite+aiosqlite:///{folder / 'writer'}.db",
+        nats_url="",
+        sqlite_synchronous=options.sqlite_synchronous,
+        warmup=options.warmup,
+    )
+    pipe, end = multiprocessing.get_context("spawn").Pipe()
+    writer = multiprocessing.get_context("spawn").Process(
+        target=child, args=("writer", config, end)
+    )
+    writer.start()
+    try:
+        pipe.send(count)
+        result: dict[str, float] = expect(pipe, "written", 120.0 + count / 20)
+    finally:
+        writer.join(timeout=30)
+        if writer.is_alive():
+            writer.terminate()
+            writer.join()
+    return result
+
+
 def expect(pipe: Connection, wanted: str, timeout: float) -> Any:
     if not pipe.poll(timeout):
         raise TimeoutError(f"no {wanted!r} from a benchmark process after {timeout} s")
@@ -705,7 +753,7 @@ def main() -> None:
 def throughput_cases(
     server: NatsServer, folder: Path, options: Options, context: dict[str, Any]
 ) -> None:
-    """Raw JetStream, then Meria, then raw again (to show the machine's drift)."""
+    """Raw JetStream, then Meria, its writes alone, and raw again (the machine's drift)."""
     payloads = envelopes(options.events)
     payload_bytes = round(statistics.fmean(len(payload) for payload in payloads))
     raw_rates: list[float] = []
@@ -729,6 +777,8 @@ def throughput_cases(
     raw(1)
     progress(f"meria: {options.events} events, one transaction each")
     run = run_meria(folder / "meria", server, options, options.events, 0.0, 0.0)
+    progress(f"meria_writes_alone: {options.events} write transactions, nothing else")
+    alone = run_writes_alone(folder / "writes-alone", options, options.events)
     raw(2)
     seconds = run.finished - run.started
     rate = run.count / seconds
@@ -750,6 +800,23 @@ def throughput_cases(
             **completeness(run),
             "target": f"ratio >= {RATIO_TARGET}",
             "target_met": ratio >= RATIO_TARGET and run.status == "done",
+            "warmup_events": options.warmup,
+            "loadavg": loadavg(),
+            "context": context,
+        }
+    )
+    alone_rate = options.events / alone["seconds"]
+    emit(
+        {
+            "case": "meria_writes_alone",
+            "events": options.events,
+            "events_per_s": round(alone_rate, 1),
+            "seconds": round(alone["seconds"], 3),
+            "cpu_ms_per_event": ms(alone["cpu_seconds"] / options.events),
+            "raw_events_per_s": raw_rates,
+            # The `meria` case cannot beat its own writes: this bounds its ratio.
+            "ratio_ceiling": round(alone_rate / statistics.fmean(raw_rates), 3),
+            "meria_share_of_ceiling": round(rate / alone_rate, 3),
             "warmup_events": options.warmup,
             "loadavg": loadavg(),
             "context": context,
