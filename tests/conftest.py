@@ -13,9 +13,12 @@ from sqlalchemy.engine import make_url
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from meria.bus import Bus, Outbox
+from meria.db import Database
 from meria.servers import binary
 from meria.temporal import register_search_attributes
 from meria.testing.servers import NatsServer, TemporalDevServer
+from tests.support import bus_app
 
 
 @pytest.fixture
@@ -95,3 +98,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "new_database" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.database)
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """The bus test app's database (tests/support/bus_app.py), its schema created."""
+    database = Database(database_url)
+    await bus_app.create_schema(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def bus(nats_server: NatsServer) -> AsyncIterator[Bus]:
+    """A connected bus on the test's nats-server, its streams declared."""
+    bus = Bus(nats_server.url, "test")
+    await bus.connect()
+    yield bus
+    await bus.close()
+
+
+@pytest.fixture
+def outbox() -> Outbox:
+    """The bus test app's outbox, publishing as the publishing service."""
+    return Outbox(bus_app.tables.outbox, "publishing")

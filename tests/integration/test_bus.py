@@ -7,41 +7,19 @@ import json
 
 from sqlalchemy import select
 
-from meria.bus import (
-    Bus,
-    Consumer,
-    ConsumerOptions,
-    Delivery,
-    Outbox,
-    OutboxRelay,
-    Subscriptions,
-)
+from meria.bus import Bus, Consumer, ConsumerOptions, Delivery, Outbox, OutboxRelay, Subscriptions
 from meria.db import Database
-from meria.testing.servers import NatsServer
 from tests.support import bus_app
-
-
-async def wait_until(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
+from tests.support.bus_app import running, wait_until
 
 
 async def test_event_written_in_a_transaction_is_applied_once(
-    nats_server: NatsServer, database_url: str
+    database: Database, bus: Bus, outbox: Outbox
 ) -> None:
-    database = Database(database_url)
-    await bus_app.create_schema(database)
-    bus = Bus(nats_server.url, "test")
-    await bus.connect()
-    outbox = Outbox(bus_app.tables.outbox, "publishing")
-    tasks = [
-        asyncio.create_task(bus_app.make_relay(database, bus, outbox).run()),
-        asyncio.create_task(bus_app.make_consumer(database, bus).run()),
-    ]
-    try:
+    async with running(
+        bus_app.make_relay(database, bus, outbox).run(),
+        bus_app.make_consumer(database, bus).run(),
+    ):
         for number in range(1, 11):
             await bus_app.record_parcel(database, outbox, number)
 
@@ -55,12 +33,6 @@ async def test_event_written_in_a_transaction_is_applied_once(
         assert envelope["type"] == "ge.meria.publishing.parcel.recorded.v1"
         assert envelope["data"] == {"number": 1, "note": ""}
         assert message.headers and message.headers["Nats-Msg-Id"] == envelope["id"]
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await bus.close()
-        await database.dispose()
 
 
 async def stream_numbers(bus: Bus) -> list[int]:
@@ -74,27 +46,21 @@ async def stream_numbers(bus: Bus) -> list[int]:
 
 
 async def test_relay_sends_what_this_process_committed_in_order_and_what_others_wrote(
-    nats_server: NatsServer, database_url: str
+    database: Database, bus: Bus, outbox: Outbox
 ) -> None:
     """Rows this process commits reach the relay in memory, in commit order; rows it never
     saw (left from before it started, written by another process, or beyond what memory
     holds) are read from the table: each is published once."""
-    database = Database(database_url)
-    await bus_app.create_schema(database)
-    bus = Bus(nats_server.url, "test")
-    await bus.connect()
-    outbox = Outbox(bus_app.tables.outbox, "publishing")
     elsewhere = Outbox(bus_app.tables.outbox, "publishing")  # another process's outbox
     for number in range(1, 4):  # written before the relay starts
         await bus_app.record_parcel(database, elsewhere, number)
     # Small batches, so that reading the table and taking from memory both go round.
     relay = OutboxRelay(database, outbox, bus, poll_seconds=0.2, batch_size=4)
-    task = asyncio.create_task(relay.run())
-    try:
+    async with running(relay.run()):
         for number in range(4, 24):
             await bus_app.record_parcel(database, outbox, number)
         await bus_app.record_parcel(database, elsewhere, 24)
-        outbox.MEMORY_LIMIT = 3  # type: ignore[misc]  # the rest overflows to the table
+        outbox.MEMORY_LIMIT = 3  # the rest overflows to the table
         for number in range(25, 41):
             await bus_app.record_parcel(database, outbox, number)
 
@@ -105,11 +71,6 @@ async def test_relay_sends_what_this_process_committed_in_order_and_what_others_
         numbers = await stream_numbers(bus)
         assert sorted(numbers) == list(range(1, 41))  # each once
         assert numbers[:23] == list(range(1, 24))  # the table's, then memory's in order
-    finally:
-        task.cancel()
-        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 15)
-        await bus.close()
-        await database.dispose()
 
 
 fussy = Subscriptions()
@@ -124,15 +85,9 @@ async def refuse_parcel_three(event: bus_app.ParcelRecorded, delivery: Delivery)
 
 
 async def test_a_failing_event_in_a_batch_leaves_its_neighbours_applied_once(
-    nats_server: NatsServer, database_url: str
+    database: Database, bus: Bus, outbox: Outbox
 ) -> None:
-    database = Database(database_url)
-    await bus_app.create_schema(database)
-    bus = Bus(nats_server.url, "test")
-    await bus.connect()
-    outbox = Outbox(bus_app.tables.outbox, "publishing")
-    relay = asyncio.create_task(bus_app.make_relay(database, bus, outbox).run())
-    try:
+    async with running(bus_app.make_relay(database, bus, outbox).run()):
         for number in range(1, 11):
             await bus_app.record_parcel(database, outbox, number)
         await wait_until(lambda: _stream_has(bus, 10))
@@ -141,8 +96,7 @@ async def test_a_failing_event_in_a_batch_leaves_its_neighbours_applied_once(
         consumer = bus_app.make_consumer(
             database, bus, subs=fussy, max_deliver=2, ack_wait_seconds=1.0
         )
-        task = asyncio.create_task(consumer.run())
-        try:
+        async with running(consumer.run()):
             letter = await dead.next_msg(timeout=30)
             assert json.loads(letter.data)["data"]["number"] == 3
             assert letter.headers is not None
@@ -155,14 +109,6 @@ async def test_a_failing_event_in_a_batch_leaves_its_neighbours_applied_once(
             async with database.session() as session:
                 numbers = set((await session.scalars(select(bus_app.applied.c.number))).all())
             assert numbers == set(range(1, 11)) - {3}
-        finally:
-            task.cancel()
-            await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 15)
-    finally:
-        relay.cancel()
-        await asyncio.wait_for(asyncio.gather(relay, return_exceptions=True), 15)
-        await bus.close()
-        await database.dispose()
 
 
 async def _stream_has(bus: Bus, count: int) -> bool:
@@ -183,48 +129,33 @@ async def answer_parcel(event: bus_app.ParcelRecorded, delivery: Delivery) -> No
 
 
 async def test_a_handler_that_fails_in_a_batch_sends_none_of_its_events(
-    nats_server: NatsServer, database_url: str
+    database: Database, bus: Bus, outbox: Outbox
 ) -> None:
     """Its event was written under a savepoint that rolled back: it must never be sent,
     while its neighbours' events are, once each."""
-    database = Database(database_url)
-    await bus_app.create_schema(database)
-    bus = Bus(nats_server.url, "test")
-    await bus.connect()
-    outbox = Outbox(bus_app.tables.outbox, "publishing")
     relay = bus_app.make_relay(database, bus, outbox)
-    relaying = asyncio.create_task(relay.run())
-    consumer: asyncio.Task[None] | None = None
-    try:
+    async with running(relay.run()):
         for number in range(1, 7):
             await bus_app.record_parcel(database, outbox, number)
         await wait_until(lambda: _stream_has(bus, 6))
-        consumer = asyncio.create_task(
-            Consumer(
-                "testsink",
-                answering.items[0],
-                database=database,
-                tables=bus_app.tables,
-                bus=bus,
-                outbox=outbox,
-                options=ConsumerOptions(max_deliver=2, ack_wait_seconds=1.0),
-            ).run()
+        consumer = Consumer(
+            "testsink",
+            answering.items[0],
+            database=database,
+            tables=bus_app.tables,
+            bus=bus,
+            outbox=outbox,
+            options=ConsumerOptions(max_deliver=2, ack_wait_seconds=1.0),
         )
+        async with running(consumer.run()):
 
-        async def answered() -> bool:
-            return await relay.backlog() == 0 and await _stream_has(bus, 11)
+            async def answered() -> bool:
+                return await relay.backlog() == 0 and await _stream_has(bus, 11)
 
-        await wait_until(answered)
-        await asyncio.sleep(1.5)  # time enough for a wrongly kept event to go out too
-        numbers = await stream_numbers(bus)
-        assert sorted(numbers[6:]) == [1, 2, 4, 5, 6]  # the answers, once each, none for 3
-        async with database.session() as session:
-            rows = (await session.scalars(select(bus_app.tables.outbox.c.subject))).all()
-        assert rows.count("publishing.parcel.rejected") == 5
-    finally:
-        for task in (consumer, relaying):
-            if task is not None:
-                task.cancel()
-                await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 15)
-        await bus.close()
-        await database.dispose()
+            await wait_until(answered)
+            await asyncio.sleep(1.5)  # time enough for a wrongly kept event to go out too
+            numbers = await stream_numbers(bus)
+            assert sorted(numbers[6:]) == [1, 2, 4, 5, 6]  # the answers, once each, none for 3
+            async with database.session() as session:
+                rows = (await session.scalars(select(bus_app.tables.outbox.c.subject))).all()
+            assert rows.count("publishing.parcel.rejected") == 5

@@ -14,6 +14,7 @@ from meria.config import Settings
 from meria.db import Database
 from meria.testing.servers import NatsServer
 from tests.support import bus_app
+from tests.support.bus_app import running
 
 MERIA = str(Path(sys.executable).parent / "meria")
 
@@ -54,7 +55,7 @@ def test_token_for_an_integrator() -> None:
 
 
 async def test_events_tail_prints_events_as_they_happen(
-    nats_server: NatsServer, database_url: str
+    nats_server: NatsServer, database: Database, bus: Bus, outbox: Outbox
 ) -> None:
     tail = await asyncio.create_subprocess_exec(
         MERIA,
@@ -65,30 +66,22 @@ async def test_events_tail_prints_events_as_they_happen(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
     )
-    database = Database(database_url)
-    await bus_app.create_schema(database)
-    bus = Bus(nats_server.url, "test")
-    await bus.connect()
-    outbox = Outbox(bus_app.tables.outbox, "publishing")
-    relay = asyncio.create_task(bus_app.make_relay(database, bus, outbox).run())
     try:
         assert tail.stdout is not None
         line = b""
-        for number in range(1, 200):
-            # The tail starts listening a moment after it starts; keep recording until it hears.
-            await bus_app.record_parcel(database, outbox, number)
-            try:
-                line = await asyncio.wait_for(tail.stdout.readline(), timeout=0.5)
-                break
-            except TimeoutError:
-                continue
+        async with running(bus_app.make_relay(database, bus, outbox).run()):
+            for number in range(1, 200):
+                # The tail listens a moment after it starts; keep recording until it hears.
+                await bus_app.record_parcel(database, outbox, number)
+                try:
+                    line = await asyncio.wait_for(tail.stdout.readline(), timeout=0.5)
+                    break
+                except TimeoutError:
+                    continue
         text = line.decode()
         assert "publishing.parcel.recorded" in text
         assert "parcel:" in text
         assert '"number":' in text
     finally:
-        relay.cancel()
         tail.terminate()
         await tail.wait()
-        await bus.close()
-        await database.dispose()

@@ -1,44 +1,12 @@
-"""Helpers of the reliability scenarios: polling, background tasks, reading dead letters."""
+"""Helpers of the reliability scenarios: reading dead letters."""
 
 from __future__ import annotations
-
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from typing import Any
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from meria.bus.streams import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM
-
-
-async def wait_until(
-    predicate: Callable[[], Awaitable[bool]], *, timeout: float = 30.0, what: str = "condition"
-) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"{what} not met within {timeout} s")
-        await asyncio.sleep(0.05)
-
-
-@contextlib.asynccontextmanager
-async def running(
-    *coroutines: Coroutine[Any, Any, None],
-) -> AsyncIterator[list[asyncio.Task[None]]]:
-    """Run relays and consumers in the background; a task that died is a test failure."""
-    tasks = [asyncio.create_task(coroutine) for coroutine in coroutines]
-    try:
-        yield tasks
-        for task in tasks:
-            assert not task.done(), f"{task.get_coro()!r} stopped: {task}"
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def dead_letter_count(js: JetStreamContext) -> int:

@@ -29,7 +29,7 @@ from meria.config import Settings
 from meria.db import Database, migrate
 from meria.testing.servers import NatsServer, free_port
 from services.media.app import PARTS
-from tests.reliability.support import wait_until
+from tests.support.bus_app import wait_until
 from tests.support.media import Mailbox, consent, publish_release, smtp_server
 
 # Eleven starts of a whole process: minutes on a busy two-core machine.

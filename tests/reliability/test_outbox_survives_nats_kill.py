@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from meria.bus import Bus, Outbox, OutboxRelay
 from meria.db import Database
 from meria.testing.servers import NatsServer
-from tests.reliability.support import running, wait_until
 from tests.support import bus_app
+from tests.support.bus_app import running, wait_until
 
 pytestmark = pytest.mark.reliability
 

@@ -8,9 +8,12 @@ duplicate row (the table has no unique key on purpose).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, String, Table, func, insert, select
 
@@ -137,3 +140,31 @@ if __name__ == "__main__":
     import sys
 
     asyncio.run(run_consumer_process(sys.argv[1], sys.argv[2], float(sys.argv[3])))
+
+
+async def wait_until(
+    predicate: Callable[[], Awaitable[bool]], *, timeout: float = 30.0, what: str = "condition"
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what} not met within {timeout} s")
+        await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    *coroutines: Coroutine[Any, Any, None],
+) -> AsyncIterator[list[asyncio.Task[None]]]:
+    """Run relays and consumers in the background; a task that died is a test failure."""
+    tasks = [asyncio.create_task(coroutine) for coroutine in coroutines]
+    try:
+        yield tasks
+        for task in tasks:
+            assert not task.done(), f"{task.get_coro()!r} stopped: {task}"
+    finally:
+        for task in tasks:
+            task.cancel()
+        # Bounded: a loop that fails to stop fails the test in seconds instead of hanging it.
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 15)
