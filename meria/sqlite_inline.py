@@ -58,8 +58,11 @@ class SQLiteDialect_inline(SQLiteDialect_pysqlite):  # named as SQLAlchemy names
 
     def create_connect_args(self, url: URL) -> Any:
         arguments, options = super().create_connect_args(url)
-        # Connections are used on the event loop's thread but may be closed elsewhere.
-        options["check_same_thread"] = False
+        # A connection belongs to the thread that opened it, the event loop's. Shared across
+        # threads, sqlite3's objects can corrupt memory (python/cpython#146471, #123873);
+        # with this set, sqlite3 refuses a call from another thread with an error instead.
+        # Said explicitly: SQLAlchemy's SQLite dialect turns it off for file databases.
+        options["check_same_thread"] = True
         options["factory"] = _Connection
         return arguments, options
 
