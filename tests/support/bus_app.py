@@ -136,12 +136,6 @@ async def run_consumer_process(database_url: str, nats_url: str, ack_wait: float
     await consumer.run()
 
 
-if __name__ == "__main__":
-    import sys
-
-    asyncio.run(run_consumer_process(sys.argv[1], sys.argv[2], float(sys.argv[3])))
-
-
 async def wait_until(
     predicate: Callable[[], Awaitable[bool]], *, timeout: float = 30.0, what: str = "condition"
 ) -> None:
@@ -168,3 +162,9 @@ async def running(
             task.cancel()
         # Bounded: a loop that fails to stop fails the test in seconds instead of hanging it.
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 15)
+
+
+if __name__ == "__main__":
+    import sys
+
+    asyncio.run(run_consumer_process(sys.argv[1], sys.argv[2], float(sys.argv[3])))
