@@ -566,10 +566,9 @@ def run_writes_alone(folder: Path, options: Options, count: int) -> dict[str, fl
         sqlite_synchronous=options.sqlite_synchronous,
         warmup=options.warmup,
     )
-    pipe, end = multiprocessing.get_context("spawn").Pipe()
-    writer = multiprocessing.get_context("spawn").Process(
-        target=child, args=("writer", config, end)
-    )
+    context = multiprocessing.get_context("spawn")
+    pipe, end = context.Pipe()
+    writer = context.Process(target=child, args=("writer", config, end))
     writer.start()
     try:
         pipe.send(count)

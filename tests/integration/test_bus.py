@@ -10,7 +10,8 @@ from sqlalchemy import select
 from meria.bus import Bus, Consumer, ConsumerOptions, Delivery, Outbox, OutboxRelay, Subscriptions
 from meria.db import Database
 from tests.support import bus_app
-from tests.support.bus_app import running, wait_until
+from tests.support.bus_app import running
+from tests.support.stack import wait_until
 
 
 async def test_event_written_in_a_transaction_is_applied_once(

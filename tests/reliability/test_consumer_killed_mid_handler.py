@@ -23,7 +23,8 @@ from meria.bus import Bus, Outbox
 from meria.db import Database
 from meria.testing.servers import NatsServer
 from tests.support import bus_app
-from tests.support.bus_app import running, wait_until
+from tests.support.bus_app import running
+from tests.support.stack import wait_until
 
 pytestmark = pytest.mark.reliability
 

@@ -29,8 +29,8 @@ from meria.config import Settings
 from meria.db import Database, migrate
 from meria.testing.servers import NatsServer, free_port
 from services.media.app import PARTS
-from tests.support.bus_app import wait_until
 from tests.support.media import Mailbox, consent, publish_release, smtp_server
+from tests.support.stack import wait_until
 
 # Eleven starts of a whole process: minutes on a busy two-core machine.
 pytestmark = [pytest.mark.reliability, pytest.mark.database, pytest.mark.timeout(900)]

@@ -18,7 +18,8 @@ from meria.contracts import CloudEvent
 from meria.db import Database
 from tests.reliability.support import dead_letter_count, dead_letters
 from tests.support import bus_app
-from tests.support.bus_app import running, wait_until
+from tests.support.bus_app import running
+from tests.support.stack import wait_until
 
 pytestmark = pytest.mark.reliability
 

@@ -137,3 +137,15 @@ async def end_workflows(address: str, task_queue: str) -> None:
         # The time-skipping server lists nothing; a test that uses one has it to itself.
         if error.status != RPCStatusCode.UNIMPLEMENTED:
             raise
+
+
+async def wait_until(
+    predicate: Callable[[], Awaitable[bool]], *, timeout: float = 30.0, what: str = "condition"
+) -> None:
+    """Poll `predicate` until it holds; fail the test, saying `what`, after `timeout` s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what} not met within {timeout} s")
+        await asyncio.sleep(0.05)
