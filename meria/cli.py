@@ -29,9 +29,11 @@ app = typer.Typer(
 events_app = typer.Typer(help="Watch the event bus.", no_args_is_help=True)
 website_app = typer.Typer(help="The public website's read model.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema tools for developers.", no_args_is_help=True)
+keys_app = typer.Typer(help="The keys that sign bearer tokens.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 app.add_typer(db_app, name="db")
 app.add_typer(website_app, name="website")
+app.add_typer(keys_app, name="keys")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -278,21 +280,77 @@ def token(
     user: Annotated[str, typer.Option(help="The user id the token speaks for.")],
     role: Annotated[list[str], typer.Option(help="A role; repeat for several.")],
     name: Annotated[str, typer.Option(help="Display name.")] = "",
-    ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
+    ttl: Annotated[
+        int, typer.Option(help="Lifetime in seconds (at most MERIA_TOKEN_MAX_TTL_SECONDS).")
+    ] = 3600,
 ) -> None:
-    """Issue a signed bearer token for an integrator or a script."""
+    """Issue a signed bearer token for an integrator or a script (signed with the
+    operator's key: MERIA_TOKEN_SIGNING_KEY in production)."""
     from pydantic import ValidationError
 
     from meria.auth import ROLES, User, issue_token
+    from meria.keys import KeysError
 
     unknown = sorted(set(role) - set(ROLES))
     if unknown:
         raise fail(f"unknown role {', '.join(unknown)}; roles are: {', '.join(ROLES)}")
+    settings = load_settings(Settings)
+    if not 0 < ttl <= settings.token_max_ttl_seconds:
+        raise fail(
+            f"--ttl must be between 1 and {settings.token_max_ttl_seconds} seconds "
+            "(MERIA_TOKEN_MAX_TTL_SECONDS)"
+        )
     try:
         subject = User(id=user, name=name, roles=frozenset(role))
+        typer.echo(issue_token(settings, subject, ttl_seconds=ttl))
     except ValidationError as error:
         raise fail(f"invalid user: {error.errors()[0]['msg']}") from None
-    typer.echo(issue_token(load_settings(Settings), subject, ttl_seconds=ttl))
+    except (KeysError, ValueError) as error:
+        raise fail(str(error)) from None
+
+
+@keys_app.command("generate")
+def keys_generate(
+    folder: Annotated[Path, typer.Argument(help="Where the keys go (kept secret but jwks.json).")],
+    issuer: Annotated[
+        list[str] | None, typer.Option(help="Only this issuer's key; repeat for several.")
+    ] = None,
+) -> None:
+    """Make a signing key for every issuer (or those named) and add its public half to
+    FOLDER/jwks.json, the key set every process reads (MERIA_TOKEN_KEYSET). Each process
+    gets its own FOLDER/<issuer>.key.json as MERIA_TOKEN_SIGNING_KEY: the portal's,
+    the worker's, a service's; `operator` is for `meria token` and `meria seed`.
+
+    Rotating an issuer's key: generate a new one with --issuer (the old public key stays
+    in the set), give every process the new jwks.json, then the issuer its new key; once
+    the old key's tokens have expired (MERIA_TOKEN_MAX_TTL_SECONDS), retire it."""
+    from meria import keys
+
+    unknown = sorted(set(issuer or ()) - set(keys.ISSUERS))
+    if unknown:
+        raise fail(f"unknown issuer {', '.join(unknown)}; issuers: {', '.join(keys.ISSUERS)}")
+    try:
+        made = keys.generate(folder, tuple(issuer) if issuer else keys.ISSUERS)
+    except (keys.KeysError, OSError) as error:
+        raise fail(str(error)) from None
+    for kid in made:
+        typer.echo(f"made {kid}")
+    typer.echo(f"key set: {keys.keyset_path(folder)}")
+
+
+@keys_app.command("retire")
+def keys_retire(
+    folder: Annotated[Path, typer.Argument(help="The folder of jwks.json.")],
+    kid: Annotated[str, typer.Argument(help="The key id to take out of the set.")],
+) -> None:
+    """Take a key out of the key set: the tokens it signed are refused from then on."""
+    from meria import keys
+
+    try:
+        keys.retire(folder, kid)
+    except (keys.KeysError, OSError) as error:
+        raise fail(str(error)) from None
+    typer.echo(f"retired {kid}")
 
 
 @events_app.command("tail")
@@ -346,6 +404,28 @@ def asyncapi(
     if check:
         if not output.exists() or output.read_text(encoding="utf-8") != text:
             raise fail(f"{output} is out of date; run `meria asyncapi`", 1)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
+@app.command()
+def access(
+    output: Annotated[Path, typer.Option(help="Where to write the table.")] = ROOT
+    / "docs"
+    / "access.md",
+    check: Annotated[
+        bool, typer.Option("--check", help="Fail if the file differs instead of writing it.")
+    ] = False,
+) -> None:
+    """Write the table of who may call each endpoint, read off the routes' gates."""
+    from meria.access import render, tables
+
+    text = render(tables())
+    if check:
+        if not output.exists() or output.read_text(encoding="utf-8") != text:
+            raise fail(f"{output} is out of date; run `meria access`", 1)
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")

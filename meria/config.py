@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     worker_url: str = shared("http://127.0.0.1:8105", "worker_url")
 
     token_ttl_seconds: int = shared(3600, "token_ttl_seconds", gt=0)
+    # The longest a token may live, whoever signs it: a leaked token is soon worthless, and
+    # a person's access ends with their portal session (its tokens live minutes).
+    token_max_ttl_seconds: int = shared(8 * 3600, "token_max_ttl_seconds", gt=0, le=24 * 3600)
+    # The published key set every process verifies tokens with (JWKS, public keys), and
+    # this process's own private key; unset in development, where keys derive from the
+    # secret (meria/keys.py).
+    token_keyset: Path | None = shared(None, "token_keyset")
+    token_signing_key: Path | None = shared(None, "token_signing_key")
 
     @property
     def production(self) -> bool:
@@ -77,6 +85,13 @@ class Settings(BaseSettings):
                 )
             if len(secret) < 32:
                 raise ValueError("MERIA_SECRET_KEY must be at least 32 characters in production")
+            if self.token_keyset is None:
+                raise ValueError(
+                    "MERIA_TOKEN_KEYSET is not set: production verifies tokens with a published "
+                    "key set of its own (make one with `meria keys generate`)"
+                )
+        if self.token_ttl_seconds > self.token_max_ttl_seconds:
+            raise ValueError("MERIA_TOKEN_TTL_SECONDS is longer than MERIA_TOKEN_MAX_TTL_SECONDS")
         return self
 
 

@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from meria.config import ServiceSettings, load_settings
+from meria.keys import published_keyset
 from meria.logging import configure_logging, get_logger
 from meria.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from meria.problems import install_problem_handlers
@@ -128,6 +129,14 @@ def create_app(
             {"status": "ready" if ok else "not ready", "service": service, "checks": checks},
             status_code=200 if ok else 503,
         )
+
+    @health.get(
+        "/.well-known/jwks.json",
+        summary="The public keys Meria's bearer tokens are signed with (JWKS)",
+        tags=["authentication"],
+    )
+    async def jwks() -> dict[str, Any]:
+        return published_keyset(settings)
 
     @health.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     async def metrics() -> Response:

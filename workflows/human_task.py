@@ -66,6 +66,9 @@ class TaskDecision(BaseModel):
     outcome: str
     comment: str | None = None
     revision: int | None = None
+    receipt: str | None = Field(
+        None, description="The owning service's signed record of this decision (meria.auth)"
+    )
 
 
 class TaskResult(BaseModel):
@@ -76,6 +79,7 @@ class TaskResult(BaseModel):
     decided_at: datetime
     comment: str | None = None
     escalated: bool = False
+    receipt: str | None = None
 
 
 class TaskEscalation(BaseModel):
@@ -251,6 +255,7 @@ class HumanTaskWorkflow:
             decided_at=workflow.now(),
             comment=decision.comment,
             escalated=self._state.escalated,
+            receipt=decision.receipt,
         )
         return self._state.result
 

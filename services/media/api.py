@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from meria.auth import User, require_role
+from meria.auth import User, require_role, require_service
 from meria.bus import Outbox
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -116,13 +116,15 @@ STAFF_ROLES = (
     "protocol_officer",
 )
 Staff = Annotated[User, require_role(*STAFF_ROLES)]
-StaffOrSystem = Annotated[User, require_role(*STAFF_ROLES, "system")]
+StaffOrSystem = Annotated[User, require_role(*STAFF_ROLES, services=("worker",))]
 MediaOfficer = Annotated[User, require_role("media_officer", "head_of_department")]
 LibraryKeeper = Annotated[
     User, require_role("media_officer", "head_of_department", "editor", "protocol_officer")
 ]
-WindowKeeper = Annotated[User, require_role("media_officer", "head_of_department", "system")]
-System = Annotated[User, require_role("system")]
+WindowKeeper = Annotated[
+    User, require_role("media_officer", "head_of_department", services=("worker",))
+]
+System = Annotated[User, require_service("worker")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
 EventId = Annotated[int, PathParam(gt=0, description="The event's id in the events service")]
 
@@ -664,7 +666,7 @@ async def read_feed(feed_id: int, _: MediaOfficer, runtime: RuntimeDep) -> FeedR
 
 @monitoring_router.get("/coverage", summary="A month's coverage and responses on time")
 async def coverage(
-    _: Staff,
+    _: StaffOrSystem,
     runtime: RuntimeDep,
     month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])],
 ) -> CoverageReport:
@@ -717,7 +719,7 @@ responses_router = APIRouter(prefix="/responses", tags=["monitoring and response
 
 @responses_router.get("", summary="Media responses, newest first")
 async def list_responses(
-    _: Staff,
+    _: StaffOrSystem,
     runtime: RuntimeDep,
     status_: Annotated[str | None, Query(alias="status", max_length=200)] = None,
     owner: Annotated[str | None, Query(max_length=200)] = None,

@@ -11,14 +11,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from meria.auth import ROLES, User
+from meria.auth import ROLES, Role, User
 from services.portal.models import Account, SignIn
 from services.portal.settings import DEMO_PASSWORD, PortalSettings
 
@@ -26,11 +25,9 @@ hasher = PasswordHasher()
 # Verified against when the user name is unknown, so the answer takes as long.
 _DUMMY_HASH = hasher.hash(secrets.token_hex(16))
 
-STAFF_ROLES = tuple(role for role in ROLES if role != "system")
-StaffRole = Literal[
-    "editor", "legal_reviewer", "head_of_department", "mayor", "protocol_officer",
-    "media_officer", "requester", "admin",
-]  # fmt: skip
+# A person's roles; Meria's own processes have identities of their own, no role.
+STAFF_ROLES = ROLES
+StaffRole = Role
 MIN_PASSWORD_LENGTH = 12
 
 

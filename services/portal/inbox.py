@@ -83,7 +83,7 @@ def _attributes(execution: WorkflowExecution) -> dict[str, Any]:
 
 
 def task_query(user: User, chosen: InboxFilter) -> str:
-    roles = sorted(role for role in user.roles if role != "system")
+    roles = sorted(user.roles)
     waiting_on_me = [f"{ASSIGNEE.name} = {quoted(user.id)}"]
     if roles and not chosen.mine_only:
         waiting_on_me.append(f"{AWAITING.name} IN ({', '.join(quoted(r) for r in roles)})")

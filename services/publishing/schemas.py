@@ -54,6 +54,13 @@ class DocumentCreate(EditionContent):
     nav_order: int | None = Field(None, ge=0, le=1000)
     external_registration_code: str | None = Field(None, max_length=100)
     publish_at: AwareDatetime | None = None
+    author: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="The editor in whose name Meria's workflows write the document (a "
+        "visit's press release, the monthly digest); only the worker may name one",
+    )
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> DocumentCreate:
@@ -308,8 +315,12 @@ class CaseInfo(BaseModel):
 
 
 class TransitionRequest(Strict):
+    """A transition the publication workflow records. Who acted is never said here: for
+    what a person did, `receipt` is the service's own signed record of it, which the
+    person's Update carried into the workflow; everything else the workflow did itself."""
+
     action: str
-    actor: str = Field(min_length=1, max_length=200)
+    receipt: str | None = Field(None, max_length=4000)
     step: str | None = None
     comment: str | None = Field(None, max_length=5000)
     details: dict[str, Any] = Field(default_factory=dict)

@@ -52,6 +52,42 @@ def test_token_for_an_integrator() -> None:
     refused = meria("token", "--user", "x", "--role", "overlord")
     assert refused.returncode == 2
     assert refused.stderr.startswith("meria: unknown role overlord; roles are: editor,")
+    # No token lives long, and no person's token makes a Meria process.
+    forever = meria("token", "--user", "x", "--role", "admin", "--ttl", "31536000")
+    assert forever.returncode == 2
+    assert forever.stderr.strip() == (
+        "meria: --ttl must be between 1 and 28800 seconds (MERIA_TOKEN_MAX_TTL_SECONDS)"
+    )
+    system = meria("token", "--user", "meria-worker", "--role", "system")
+    assert system.returncode == 2 and "unknown role system" in system.stderr
+
+
+def test_keys_of_their_own_sign_the_tokens_in_production(tmp_path: Path) -> None:
+    folder = tmp_path / "keys"
+    made = meria("keys", "generate", str(folder))
+    assert made.returncode == 0, made.stderr
+    assert "made portal." in made.stdout and "made worker." in made.stdout
+    production = {
+        "MERIA_ENVIRONMENT": "production",
+        "MERIA_SECRET_KEY": "s" * 40,
+        "MERIA_TOKEN_KEYSET": str(folder / "jwks.json"),
+    }
+    unsigned = meria("token", "--user", "nino", "--role", "editor", **production)
+    assert unsigned.returncode == 2
+    assert "MERIA_TOKEN_SIGNING_KEY is not set" in unsigned.stderr
+    signed = meria(
+        "token", "--user", "nino", "--role", "editor",
+        **production, MERIA_TOKEN_SIGNING_KEY=str(folder / "operator.key.json"),
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    keys = Settings(token_keyset=folder / "jwks.json")  # type: ignore[call-arg]
+    assert verify_token(keys, signed.stdout.strip()).roles == {"editor"}
+    # The worker's key is the worker's own: the operator cannot sign with it.
+    borrowed = meria(
+        "token", "--user", "nino", "--role", "admin",
+        **production, MERIA_TOKEN_SIGNING_KEY=str(folder / "worker.key.json"),
+    )  # fmt: skip
+    assert borrowed.returncode == 2 and "not of this process" in borrowed.stderr
 
 
 async def test_events_tail_prints_events_as_they_happen(

@@ -584,7 +584,7 @@ async def test_officials_calendars_open_with_a_token_or_their_signed_link(office
 
 
 async def test_the_demo_events_are_made_once_in_georgian_and_english(office: Office) -> None:
-    context = SeedContext(office.stack.settings("events"), office.http)
+    context = SeedContext(office.stack.operator_settings(), office.http)
     created = await seed(context)
     assert created == 14  # six events, and eight Saturdays of wine tours
     assert await seed(context) == 0

@@ -72,7 +72,9 @@ async def office(
             yield PressOffice(
                 stack,
                 mailbox,
-                events_service=MediaDesk(stack, http, "meria-worker", "system"),
+                events_service=MediaDesk(
+                    stack, http, "meria-worker", headers=stack.service_headers("worker")
+                ),
                 officer=MediaDesk(stack, http, "giorgi.media", "media_officer"),
                 editor=MediaDesk(stack, http, "nino.beridze", "editor"),
                 public=MediaDesk(stack, http, "anyone"),

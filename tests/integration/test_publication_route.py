@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
+from meria.auth import User, sign_receipt
+from meria.config import Settings
 from meria.testing.servers import NatsServer, TemporalDevServer
 from services.publishing import signing
 from tests.conftest import DatabaseFactory
@@ -128,6 +130,64 @@ async def test_a_legal_act_goes_through_three_roles_and_is_numbered_and_signed(
     assert published_event["title"]["ka"] == LEGAL_ACT["title_ka"]
     assert published_event["register_number"] == published["register_number"]
     assert published_event["signature"] == edition["signature"]
+
+
+async def test_only_the_workflow_records_transitions_and_it_names_no_one(office: Office) -> None:
+    """An administrator once approved a legal act at the mayor's signature and published it
+    through the workflow's own endpoints, the audit saying the mayor had approved."""
+    editor, lawyer, admin = office.editor, office.lawyer, office.admin
+    document_id = (await editor.create(LEGAL_ACT))["id"]
+    await editor.submit(document_id)
+    await editor.wait_for_stage(document_id, "legal_review")
+    edition = f"/documents/{document_id}/editions/1"
+    forged = {"action": "approve", "step": "signature"}
+
+    # No person's role reaches the workflow's endpoints, an administrator's included.
+    for desk in (admin, editor):
+        for method, path, body in (
+            ("POST", f"{edition}/transitions", forged),
+            ("POST", f"{edition}/publication", None),
+            ("GET", f"{edition}/case", None),
+        ):
+            refused = await desk.call(method, path, json=body)
+            assert refused.status_code == 403, refused.text
+            assert "Meria's own processes" in refused.json()["detail"]
+
+    # The worker itself names nobody: a person's act needs this service's own receipt.
+    worker = Desk(office.stack, editor.http, "meria-worker")
+    worker.headers = office.stack.service_headers("worker")
+    said = await worker.call(
+        "POST", f"{edition}/transitions", json={**forged, "actor": "demo.mayor"}
+    )
+    assert said.status_code == 422, said.text
+    bare = await worker.call(
+        "POST", f"{edition}/transitions", json={"action": "approve_step", "step": "signature"}
+    )
+    assert bare.status_code == 422 and "names no verified person" in bare.text
+    # A receipt the operator's key signed, or one for another edition, is no receipt.
+    settings = office.stack.settings("publishing")
+    mayor = User(id="demo.mayor", roles=frozenset({"mayor"}))
+    for receipt in (
+        sign_receipt(Settings(**office.stack.shared), mayor, f"document-{document_id}-edition-1",
+                     "approve", step="signature"),
+        sign_receipt(settings, mayor, "document-999-edition-1", "approve", step="signature"),
+        sign_receipt(settings, mayor, f"document-{document_id}-edition-1", "approve",
+                     step="legal_review"),
+    ):  # fmt: skip
+        refused = await worker.call(
+            "POST",
+            f"{edition}/transitions",
+            json={"action": "approve_step", "step": "signature", "receipt": receipt},
+        )
+        assert refused.status_code == 422 and "receipt" in refused.text.lower(), refused.text
+    assert (await editor.document(document_id))["current"]["state"] == "in_review"
+
+    # The lawyer's real decision is recorded in the lawyer's name, from the receipt.
+    assert (await lawyer.decide(document_id, comment="კანონიერია")).status_code == 200
+    await editor.wait_for_stage(document_id, "department_review")
+    trail = [(entry["action"], entry["actor"]) for entry in await editor.audit(document_id)]
+    assert trail[-1] == ("approve_step", "levan.kapanadze")
+    assert "demo.mayor" not in {actor for _, actor in trail}
 
 
 async def test_a_press_release_needs_only_the_head_of_department(office: Office) -> None:

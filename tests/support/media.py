@@ -85,11 +85,18 @@ def journalist(full_name: str, email: str, outlet_id: int | None, **fields: Any)
 class MediaDesk:
     """One person's HTTP session with the media service."""
 
-    def __init__(self, stack: Stack, http: httpx.AsyncClient, user: str, *roles: str) -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        http: httpx.AsyncClient,
+        user: str,
+        *roles: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.stack = stack
         self.http = http
         self.user = user
-        self.headers = stack.headers(*roles, user=user) if roles else {}
+        self.headers = headers or (stack.headers(*roles, user=user) if roles else {})
         self.base = stack.urls["media"]
 
     async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

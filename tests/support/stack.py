@@ -19,8 +19,8 @@ import uvicorn
 from fastapi import FastAPI
 from temporalio.service import RPCError, RPCStatusCode
 
-from meria.auth import User, issue_token
-from meria.config import ServiceSettings
+from meria.auth import User, issue_token, service_token
+from meria.config import ServiceSettings, Settings
 from meria.db import Database, migrate
 from meria.processes import PROCESSES
 from meria.runtime import Runtime
@@ -43,12 +43,26 @@ class Stack:
     def settings(self, name: str) -> ServiceSettings:
         return self.runtime(name).settings
 
+    def operator_settings(self) -> Settings:
+        """The command line's settings (`meria seed`, `meria token`): the operator."""
+        return Settings(**self.shared)
+
     def token(self, *roles: str, user: str = "nino.beridze") -> str:
+        """A person's token, as the operator's command line makes them."""
         subject = User(id=user, name="ნინო ბერიძე", roles=frozenset(roles))  # type: ignore[arg-type]
-        return issue_token(self.settings(next(iter(self.apps))), subject)
+        return issue_token(self.operator_settings(), subject)
 
     def headers(self, *roles: str, user: str = "nino.beridze") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(*roles, user=user)}"}
+
+    def worker_settings(self) -> ServiceSettings:
+        """The worker's settings, for a test that runs the worker itself."""
+        return PROCESSES["worker"].settings_class()(**self.shared)
+
+    def service_headers(self, process: str = "worker") -> dict[str, str]:
+        """What a Meria process sends in its own name (the worker calling a service)."""
+        settings = PROCESSES[process].settings_class()(**self.shared)
+        return {"Authorization": f"Bearer {service_token(settings)}"}
 
 
 @asynccontextmanager

@@ -40,6 +40,10 @@ def test_production_refuses_the_development_secret(monkeypatch: pytest.MonkeyPat
     with pytest.raises(SettingsError, match="at least 32 characters"):
         load_settings(PublishingSettings)
     monkeypatch.setenv("MERIA_SECRET_KEY", "x" * 48)
+    # Tokens are verified with the installation's own key set, never the derived ones.
+    with pytest.raises(SettingsError, match="MERIA_TOKEN_KEYSET is not set"):
+        load_settings(PublishingSettings)
+    monkeypatch.setenv("MERIA_TOKEN_KEYSET", "/etc/meria/keys/jwks.json")
     # Publishing signs publications: production brings the municipality's own key.
     with pytest.raises(SettingsError, match="MERIA_PUBLISHING_SIGNING_KEY is not set"):
         load_settings(PublishingSettings)

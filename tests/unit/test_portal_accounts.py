@@ -108,7 +108,9 @@ async def test_a_session_ends_on_sign_out_and_after_idling(database: Database) -
 
 async def test_production_refuses_the_demo_password(database: Database) -> None:
     await add_editor(database)
-    production = PortalSettings(environment="production", secret_key=SECRET)
+    production = PortalSettings(
+        environment="production", secret_key=SECRET, token_keyset="jwks.json"
+    )
     assert await attempt(database, production, DEMO_PASSWORD) == "default_password"
     assert accounts.check_password_rules(production, DEMO_PASSWORD) == "password_is_default"
     assert accounts.check_password_rules(production, "short") == "password_too_short"

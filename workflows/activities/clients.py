@@ -1,8 +1,11 @@
 """HTTP clients for the services' APIs, authenticated as the worker.
 
 Activities never touch a service's database: they call its API with a short-lived token
-of their own (role `system`) and an idempotency key, so a retried activity changes
-nothing twice. A refusal (4xx) is final; anything else is retried by Temporal.
+in the worker's own name (signed with the worker's key, made afresh for every call, and
+carrying no person's role) and an idempotency key, so a retried activity changes nothing
+twice. Where a document is written in a person's name (a visit's press release), the
+worker names that person as the document's author; it never borrows their role. A
+refusal (4xx) is final; anything else is retried by Temporal.
 """
 
 from __future__ import annotations
@@ -13,10 +16,9 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from meria.auth import User, issue_token
+from meria.auth import service_token
 from meria.config import Settings
 
-WORKER_USER = User(id="meria-worker", name="Meria workflows", roles=frozenset({"system"}))
 SERVICES = ("publishing", "events", "visits", "media")
 
 
@@ -34,9 +36,8 @@ class ServiceClient:
         self.settings = settings
         self.http = httpx.AsyncClient(base_url=base_url, timeout=20.0)
 
-    def headers(self, idempotency_key: str | None, user: User | None = None) -> dict[str, str]:
-        token = issue_token(self.settings, user or WORKER_USER, ttl_seconds=300)
-        headers = {"Authorization": f"Bearer {token}"}
+    def headers(self, idempotency_key: str | None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {service_token(self.settings)}"}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         return headers
@@ -50,15 +51,13 @@ class ServiceClient:
         json: Any = None,
         params: dict[str, Any] | None = None,
         files: Any = None,
-        user: User | None = None,
         retry_on: tuple[int, ...] = (),
     ) -> httpx.Response:
-        """Call the service as the worker, or as `user` where the service wants a person
-        (a press release is written in an editor's name). Statuses in `retry_on` are
-        retried like a server's trouble (a case whose creation is still committing)."""
+        """Call the service as the worker. Statuses in `retry_on` are retried like a
+        server's trouble (a case whose creation is still committing)."""
         response = await self.http.request(
             method, path, json=json, params=params, files=files,
-            headers=self.headers(idempotency_key, user),
+            headers=self.headers(idempotency_key),
         )  # fmt: skip
         if (
             400 <= response.status_code < 500

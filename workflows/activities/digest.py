@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 from temporalio import activity
 
-from meria.auth import User
 from meria.config import Settings
 from workflows.activities.clients import ServiceClient, activity_key
 from workflows.digest_content import DigestContent, DigestEntry, DigestSection, markdown, pdf
@@ -60,13 +59,9 @@ class DigestActivities:
         self.visits = clients["visits"]
         self.media = clients["media"]
         self.website = settings.website_url.rstrip("/")
-        # The digest is read and written as its author, an editor: the services' lists
-        # are for staff, and publishing wants a person behind a document.
-        self.author = User(
-            id=str(getattr(settings, "digest_author", "meria-digest")),
-            name="Meria",
-            roles=frozenset({"editor"}),
-        )
+        # The worker reads the month in its own name; the digest document is written in
+        # the name of its author, an editor, as publishing wants a person behind a document.
+        self.author = str(getattr(settings, "digest_author", "meria-digest"))
         self.fonts = Path(str(getattr(settings, "digest_fonts", "/usr/share/fonts/truetype/noto")))
 
     # Gathering.
@@ -78,7 +73,6 @@ class DigestActivities:
             page = await self.publishing.request(
                 "GET",
                 "/documents",
-                user=self.author,
                 params={"document_type": document_type, "state": "published",
                         "published_from": start.isoformat(), "published_to": end.isoformat(),
                         "limit": 500},
@@ -105,7 +99,6 @@ class DigestActivities:
         page = await self.events.request(
             "GET",
             "/events",
-            user=self.author,
             params={"month": month, "state": "completed", "limit": 2000},
         )
         conferences: list[DigestEntry] = []
@@ -129,7 +122,6 @@ class DigestActivities:
         page = await self.visits.request(
             "GET",
             "/visits",
-            user=self.author,
             params={"arriving_from": start.date().isoformat(),
                     "arriving_to": (end.date() - timedelta(days=1)).isoformat(),
                     "status": ",".join(HAPPENED), "limit": 500},
@@ -149,9 +141,7 @@ class DigestActivities:
         return received, made
 
     async def _media(self, month: str) -> tuple[list[DigestEntry], list[DigestEntry]]:
-        coverage = (
-            await self.media.request("GET", "/coverage", user=self.author, params={"month": month})
-        ).json()
+        coverage = (await self.media.request("GET", "/coverage", params={"month": month})).json()
         lines = []
         if coverage["total"]:
             lines.append(
@@ -174,9 +164,7 @@ class DigestActivities:
                 )
         start, end = month_bounds(month)
         found = (
-            await self.media.request(
-                "GET", "/responses", user=self.author, params={"status": "published,sent"}
-            )
+            await self.media.request("GET", "/responses", params={"status": "published,sent"})
         ).json()
         responses = []
         for response in sorted(found, key=lambda r: (r["completed_at"] or "", r["id"])):
@@ -230,7 +218,6 @@ class DigestActivities:
         existing = await self.publishing.request(
             "GET",
             "/documents",
-            user=self.author,
             params={"document_type": "press_digest", "text": title_ka, "limit": 5},
         )
         same = [d for d in existing.json()["items"] if d["title_ka"] == title_ka]
@@ -241,7 +228,6 @@ class DigestActivities:
             created = await self.publishing.request(
                 "POST",
                 "/documents",
-                user=self.author,
                 json={
                     "document_type": "press_digest",
                     "title_ka": title_ka,
@@ -251,6 +237,7 @@ class DigestActivities:
                     "body_ka": markdown(content, "ka"),
                     "body_en": markdown(content, "en") if english else None,
                     "translation_pending": not english,
+                    "author": self.author,
                 },
             )
             document = created.json()
@@ -261,19 +248,12 @@ class DigestActivities:
             await self.publishing.request(
                 "POST",
                 f"/documents/{document_id}/attachments",
-                user=self.author,
                 files={"file": (filename, data, "application/pdf")},
             )
-        fresh = (
-            await self.publishing.request("GET", f"/documents/{document_id}", user=self.author)
-        ).json()
+        fresh = (await self.publishing.request("GET", f"/documents/{document_id}")).json()
         if fresh["state"] == "draft":
-            await self.publishing.request(
-                "POST", f"/documents/{document_id}/submit", user=self.author, json={}
-            )
-            fresh = (
-                await self.publishing.request("GET", f"/documents/{document_id}", user=self.author)
-            ).json()
+            await self.publishing.request("POST", f"/documents/{document_id}/submit", json={})
+            fresh = (await self.publishing.request("GET", f"/documents/{document_id}")).json()
         await self.publishing.request(
             "POST",
             f"/documents/{document_id}/digest-compiled",
