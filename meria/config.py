@@ -3,14 +3,20 @@
 Settings every process shares are read from `MERIA_<NAME>` (for example `MERIA_NATS_URL`);
 a process's own settings from `MERIA_<PROCESS>_<NAME>` (for example
 `MERIA_PUBLISHING_PORT`). An invalid value stops the process with one line naming the
-variable; production mode refuses the development secret.
+variable, and so does a `MERIA_*` variable that no process reads (a misspelt
+`MERIA_ENV=production` would otherwise leave a production server in development mode);
+production mode refuses the development secret.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
+from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -116,8 +122,70 @@ def env_name(settings_class: type[Settings], field: str) -> str:
     return f"{prefix}{field}".upper()
 
 
+# Variables under the prefix that no process reads, and rightly so: the test harness's
+# own (MERIA_TEST_DATABASE_URL, MERIA_TEST_ARTIFACTS, MERIA_TEST_HANDLER_PAUSE), which CI
+# and developers export for pytest and which are set while the tests start processes.
+EXEMPT_PREFIXES = ("MERIA_TEST_",)
+
+
+def variables_of(settings_class: type[Settings]) -> Iterator[str]:
+    """Every `MERIA_*` environment variable one settings class reads."""
+    prefix = str(settings_class.model_config.get("env_prefix", "")).upper()
+    for field, info in settings_class.model_fields.items():
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            names = [choice for choice in alias.choices if isinstance(choice, str)]
+        elif isinstance(alias, str):
+            names = [alias]
+        else:
+            names = [f"{prefix}{field}"]
+        yield from (name.upper() for name in names if name.upper().startswith("MERIA_"))
+
+
+def known_variables() -> frozenset[str]:
+    """The variables of every process, so that one process's setting (say
+    MERIA_PORTAL_PORT, exported for the whole stack) is no error in another."""
+    # Imported here: the list of processes imports this module for its settings classes.
+    from meria.processes import PROCESSES
+
+    classes: list[type[Settings]] = [Settings]
+    classes += [spec.settings_class() for spec in PROCESSES.values()]
+    return frozenset(name for settings_class in classes for name in variables_of(settings_class))
+
+
+def check_variables(environ: Mapping[str, str]) -> None:
+    """Refuse `MERIA_*` variables that no process reads, naming the closest known one."""
+    known = known_variables()
+    unknown = sorted(
+        name
+        for name in environ
+        if name.upper().startswith("MERIA_")
+        and not name.upper().startswith(EXEMPT_PREFIXES)
+        and name.upper() not in known
+    )
+    if not unknown:
+        return
+    reasons = []
+    for name in unknown:
+        close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.6)
+        reasons.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    which = "setting" if len(unknown) == 1 else "settings"
+    raise SettingsError(f"unknown {which} {', '.join(reasons)}: no Meria process reads it")
+
+
+def _environment(settings_class: type[Settings]) -> dict[str, str]:
+    """The process's environment, with what the `.env` file adds, as pydantic-settings reads
+    them."""
+    found = dict(os.environ)
+    env_file = settings_class.model_config.get("env_file")
+    if isinstance(env_file, str | Path) and Path(env_file).is_file():
+        found.update({key: value or "" for key, value in dotenv_values(env_file).items()})
+    return found
+
+
 def load_settings(settings_class: type[S], **overrides: Any) -> S:
     """Read settings from the environment, or raise SettingsError with a one-line reason."""
+    check_variables(_environment(settings_class))
     try:
         return settings_class(**overrides)
     except ValidationError as error:
