@@ -140,9 +140,9 @@ def outbox_of(runtime: Runtime) -> Outbox:
     return runtime.outbox
 
 
-async def fresh_journalist(runtime: Runtime, journalist_id: int) -> JournalistPublic:
+async def fresh_journalist(runtime: Runtime, journalist_id: int, user: User) -> JournalistPublic:
     async with runtime.db().session() as session:
-        return journalist_view(await contacts.load_journalist(session, journalist_id))
+        return journalist_view(await contacts.load_journalist(session, journalist_id), user)
 
 
 # Outlets.
@@ -194,7 +194,7 @@ async def create_journalist(
     data: JournalistCreate, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     journalist = await contacts.create_journalist(runtime.db(), data, user)
-    return await fresh_journalist(runtime, journalist.id)
+    return await fresh_journalist(runtime, journalist.id, user)
 
 
 @journalists_router.post(
@@ -210,7 +210,7 @@ async def import_journalists(
 
 @journalists_router.get("", summary="Journalists by name, filtered")
 async def list_journalists(
-    _: Staff,
+    user: Staff,
     runtime: RuntimeDep,
     outlet_id: Annotated[int | None, Query(gt=0)] = None,
     beat: Annotated[str | None, Query(max_length=40)] = None,
@@ -219,14 +219,20 @@ async def list_journalists(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[JournalistPublic]:
     found, _total = await contacts.list_journalists(
-        runtime.db(), outlet_id=outlet_id, beat=beat, text=text, limit=limit, offset=offset
+        runtime.db(),
+        outlet_id=outlet_id,
+        beat=beat,
+        text=text,
+        by_email=contacts.may_see_contacts(user),
+        limit=limit,
+        offset=offset,
     )
-    return [journalist_view(journalist) for journalist in found]
+    return [journalist_view(journalist, user) for journalist in found]
 
 
 @journalists_router.get("/{journalist_id}", summary="A journalist with their consents")
-async def get_journalist(journalist_id: int, _: Staff, runtime: RuntimeDep) -> JournalistPublic:
-    return await fresh_journalist(runtime, journalist_id)
+async def get_journalist(journalist_id: int, user: Staff, runtime: RuntimeDep) -> JournalistPublic:
+    return await fresh_journalist(runtime, journalist_id, user)
 
 
 @journalists_router.patch("/{journalist_id}", summary="Change a journalist's details")
@@ -234,7 +240,7 @@ async def update_journalist(
     journalist_id: int, data: JournalistUpdate, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     await contacts.update_journalist(runtime.db(), journalist_id, data, user)
-    return await fresh_journalist(runtime, journalist_id)
+    return await fresh_journalist(runtime, journalist_id, user)
 
 
 @journalists_router.post(
@@ -246,7 +252,7 @@ async def record_consent(
     journalist_id: int, data: ConsentCreate, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     await contacts.record_consent(runtime.db(), journalist_id, data, user)
-    return await fresh_journalist(runtime, journalist_id)
+    return await fresh_journalist(runtime, journalist_id, user)
 
 
 @journalists_router.post(
@@ -257,7 +263,7 @@ async def withdraw_consent(
     journalist_id: int, consent_id: int, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     await contacts.withdraw_consent(runtime.db(), journalist_id, consent_id, user)
-    return await fresh_journalist(runtime, journalist_id)
+    return await fresh_journalist(runtime, journalist_id, user)
 
 
 @journalists_router.get(
@@ -311,14 +317,15 @@ async def update_list(
 
 
 @lists_router.get("/{list_id}/recipients", summary="Who a release to this list reaches now")
-async def list_recipients(list_id: int, _: Staff, runtime: RuntimeDep) -> list[Recipient]:
+async def list_recipients(list_id: int, user: Staff, runtime: RuntimeDep) -> list[Recipient]:
+    visible = contacts.may_see_contacts(user)
     async with runtime.db().session() as session:
         found = await contacts.load_list(session, list_id)
         return [
             Recipient(
                 journalist_id=j.id,
                 full_name=j.full_name,
-                email=j.email or "",
+                email=(j.email or "") if visible else None,
                 outlet=j.outlet.name_ka if j.outlet else None,
             )
             for j in await contacts.members(session, [found])
@@ -542,15 +549,19 @@ async def get_mailing(mailing_id: int, _: Staff, runtime: RuntimeDep) -> Mailing
 @mailings_router.get("/{mailing_id}/deliveries", summary="Each recipient's delivery status")
 async def list_deliveries(
     mailing_id: int,
-    _: Staff,
+    user: Staff,
     runtime: RuntimeDep,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
 ) -> list[DeliveryPublic]:
     query = select(Delivery).where(Delivery.mailing_id == mailing_id).order_by(Delivery.id)
     if status_:
         query = query.where(Delivery.status == status_)
+    hidden = {} if contacts.may_see_contacts(user) else {"email": None}
     async with runtime.db().session() as session:
-        return [DeliveryPublic.model_validate(d) for d in await session.scalars(query)]
+        return [
+            DeliveryPublic.model_validate(d).model_copy(update=hidden)
+            for d in await session.scalars(query)
+        ]
 
 
 # Monitoring, enquiries and responses.
