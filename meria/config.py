@@ -11,13 +11,21 @@ production mode refuses the development secret.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
 from dotenv import dotenv_values
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "meria-development-secret-not-for-production-use"
@@ -62,6 +70,12 @@ class Settings(BaseSettings):
     worker_url: str = shared("http://127.0.0.1:8105", "worker_url")
 
     token_ttl_seconds: int = shared(3600, "token_ttl_seconds", gt=0)
+    # The reverse proxies (addresses or networks) whose X-Forwarded-For is believed when
+    # a request's address counts, as in throttling; none by default: the peer is the client.
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("MERIA_TRUSTED_PROXIES", "trusted_proxies"),
+    )
 
     @property
     def production(self) -> bool:
@@ -72,6 +86,16 @@ class Settings(BaseSettings):
         if self.log_format is not None:
             return self.log_format
         return "json" if self.production else "console"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an address or a network") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Settings:
@@ -193,6 +217,8 @@ def load_settings(settings_class: type[S], **overrides: Any) -> S:
         location = [str(part) for part in first["loc"]]
         field = location[0] if location else ""
         message = first["msg"].removeprefix("Value error, ")
+        if field.upper() in known_variables():
+            raise SettingsError(f"invalid setting {field.upper()}: {message}") from None
         if field and field in settings_class.model_fields:
             raise SettingsError(
                 f"invalid setting {env_name(settings_class, field)}: {message}"

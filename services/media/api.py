@@ -22,6 +22,7 @@ from meria.auth import User, require_role
 from meria.bus import Outbox
 from meria.problems import Problem
 from meria.runtime import Runtime
+from meria.throttle import Rule, Throttle, client_address
 from meria.web import request_runtime
 from services.media import (
     accreditation,
@@ -990,10 +991,18 @@ RECEIPT = (
     "/public/accreditation-windows/{event_id}/requests",
     status_code=status.HTTP_201_CREATED,
     summary="A journalist asks for accreditation (no sign-in; name, outlet, contact, consent)",
+    responses={429: {"description": "Too many requests from this address (see Retry-After)"}},
 )
 async def public_request(
-    event_id: int, data: PublicAccreditationRequest, runtime: RuntimeDep
+    event_id: int, data: PublicAccreditationRequest, request: Request, runtime: RuntimeDep
 ) -> PublicAccreditationReceipt:
+    wait = await public_form_wait(request, runtime)
+    if wait:
+        raise Problem(
+            429, "Too many requests",
+            f"Too many requests from this address; try again in {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )  # fmt: skip
     found = await accreditation.request_by_form(runtime.db(), outbox_of(runtime), event_id, data)
     return PublicAccreditationReceipt(
         reference=f"A-{found.id}",
@@ -1033,6 +1042,19 @@ async def public_form(event_id: int, request: Request, runtime: RuntimeDep) -> H
     )
 
 
+async def public_form_wait(request: Request, runtime: RuntimeDep) -> int:
+    """Seconds before this address may send the public form again (0: now); a request
+    that may go is counted, valid or not, so a flood costs its sender, not the service."""
+    settings = settings_of(runtime)
+    rule = Rule.of("public-form", settings.public_form_limits)
+    address = client_address(request, settings.trusted_proxies)
+    throttle = Throttle(runtime.db())
+    wait = await throttle.wait([(rule, address)])
+    if not wait:
+        await throttle.count([(rule, address)])
+    return wait
+
+
 @public_router.post(
     "/accreditation/{event_id}", response_class=HTMLResponse, include_in_schema=False
 )
@@ -1046,6 +1068,13 @@ async def public_form_sent(event_id: int, request: Request, runtime: RuntimeDep)
         "form": form,
         "errors": {},
     }
+    wait = await public_form_wait(request, runtime)
+    if wait:
+        context["held_minutes"] = max(1, -(-wait // 60))
+        return templates.TemplateResponse(
+            request, "accreditation_form.html", context, status_code=429,
+            headers={"Retry-After": str(wait)},
+        )  # fmt: skip
     try:
         data = PublicAccreditationRequest(
             full_name=form.get("full_name", ""),

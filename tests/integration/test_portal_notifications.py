@@ -98,7 +98,7 @@ async def database(new_database: DatabaseFactory) -> AsyncIterator[Database]:
                 Account(
                     username=username, display_name=name, roles=roles, language="ka",
                     email=None if username == HEAD else f"{username}@akhmeta.gov.ge",
-                    active=True, email_notifications=True, failed_attempts=0,
+                    active=True, email_notifications=True,
                     created_at=datetime.now(UTC),
                 )
             )  # fmt: skip

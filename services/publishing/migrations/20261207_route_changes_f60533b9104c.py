@@ -1,4 +1,4 @@
-"""route changes
+"""Route changes
 
 Revision ID: f60533b9104c
 Revises: f1eb82d88a67
