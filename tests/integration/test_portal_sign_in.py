@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from meria.testing.servers import NatsServer, TemporalDevServer
+from services.portal.settings import DEMO_PASSWORD
 from tests.conftest import DatabaseFactory
 from tests.support.portal import STAFF, Person, create_staff
 from tests.support.stack import Stack, running_stack
@@ -32,7 +33,7 @@ async def portal(
 ) -> AsyncIterator[Stack]:
     async with (
         running_stack(
-            ["portal"],
+            ["publishing", "portal"],
             tmp_path=tmp_path,
             nats_url=nats_server.url,
             temporal_address=temporal_server.address,
@@ -174,7 +175,7 @@ async def test_every_change_of_an_account_is_on_the_record(portal: Stack) -> Non
         setup = portal.headers("admin", user="setup")
         created = await http.put(
             "/api/accounts/portal.admin", headers=setup,
-            json={"display_name": "ადმინისტრატორი", "roles": ["admin"]},
+            json={"display_name": "ადმინისტრატორი", "roles": ["admin"], "password": DEMO_PASSWORD},
         )  # fmt: skip
         assert created.status_code == 200
         demoted = await put("portal.admin", display_name="ადმინისტრატორი", roles=["editor"],
@@ -195,3 +196,26 @@ async def test_every_change_of_an_account_is_on_the_record(portal: Stack) -> Non
         assert created_entry["action"] == "created" and created_entry["actor"] == "setup"
         editor = portal.headers("editor", user=nino[0])
         assert (await http.get("/api/account-changes", headers=editor)).status_code == 403
+
+        # The administrator reads both records in the portal too, routes beside accounts.
+        route = await http.put(
+            f"{portal.urls['publishing']}/routes/news", headers=admin,
+            json={"steps": [{"key": "department_review", "role": "head_of_department",
+                             "deadline_hours": 24}],
+                  "reason": "სიახლეებს ერთი დღე ეყოფა"},
+        )  # fmt: skip
+        assert route.status_code == 200, route.text
+        administrator = browser(portal, DESK, "portal.admin")
+        assert (await administrator.sign_in()).status_code == 303
+        page = await administrator.get("/dashboard/changes")
+        assert page.status_code == 200
+        assert "ანგარიშებისა და მარშრუტების ცვლილებები" in page.text
+        assert "სამსახურიდან წავიდა" in page.text and why in page.text
+        assert "როლები: რედაქტორი → რედაქტორი, განყოფილების უფროსი" in page.text
+        assert "პაროლი დაყენდა" in page.text and "ახალი-პაროლი" not in page.text
+        assert "სიახლეებს ერთი დღე ეყოფა" in page.text
+        head = browser(portal, DESK, STAFF["head"][0])
+        assert (await head.sign_in()).status_code == 303
+        assert (await head.get("/dashboard/changes")).status_code == 403
+        for someone in (administrator, head):
+            await someone.close()
