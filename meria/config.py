@@ -3,15 +3,29 @@
 Settings every process shares are read from `MERIA_<NAME>` (for example `MERIA_NATS_URL`);
 a process's own settings from `MERIA_<PROCESS>_<NAME>` (for example
 `MERIA_PUBLISHING_PORT`). An invalid value stops the process with one line naming the
-variable; production mode refuses the development secret.
+variable, and so does a `MERIA_*` variable that no process reads (a misspelt
+`MERIA_ENV=production` would otherwise leave a production server in development mode);
+production mode refuses the development secret.
 """
 
 from __future__ import annotations
 
+import difflib
+import ipaddress
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from dotenv import dotenv_values
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "meria-development-secret-not-for-production-use"
@@ -64,6 +78,12 @@ class Settings(BaseSettings):
     # secret (meria/keys.py).
     token_keyset: Path | None = shared(None, "token_keyset")
     token_signing_key: Path | None = shared(None, "token_signing_key")
+    # The reverse proxies (addresses or networks) whose X-Forwarded-For is believed when
+    # a request's address counts, as in throttling; none by default: the peer is the client.
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("MERIA_TRUSTED_PROXIES", "trusted_proxies"),
+    )
 
     @property
     def production(self) -> bool:
@@ -74,6 +94,16 @@ class Settings(BaseSettings):
         if self.log_format is not None:
             return self.log_format
         return "json" if self.production else "console"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an address or a network") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Settings:
@@ -131,8 +161,70 @@ def env_name(settings_class: type[Settings], field: str) -> str:
     return f"{prefix}{field}".upper()
 
 
+# Variables under the prefix that no process reads, and rightly so: the test harness's
+# own (MERIA_TEST_DATABASE_URL, MERIA_TEST_ARTIFACTS, MERIA_TEST_HANDLER_PAUSE), which CI
+# and developers export for pytest and which are set while the tests start processes.
+EXEMPT_PREFIXES = ("MERIA_TEST_",)
+
+
+def variables_of(settings_class: type[Settings]) -> Iterator[str]:
+    """Every `MERIA_*` environment variable one settings class reads."""
+    prefix = str(settings_class.model_config.get("env_prefix", "")).upper()
+    for field, info in settings_class.model_fields.items():
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            names = [choice for choice in alias.choices if isinstance(choice, str)]
+        elif isinstance(alias, str):
+            names = [alias]
+        else:
+            names = [f"{prefix}{field}"]
+        yield from (name.upper() for name in names if name.upper().startswith("MERIA_"))
+
+
+def known_variables() -> frozenset[str]:
+    """The variables of every process, so that one process's setting (say
+    MERIA_PORTAL_PORT, exported for the whole stack) is no error in another."""
+    # Imported here: the list of processes imports this module for its settings classes.
+    from meria.processes import PROCESSES
+
+    classes: list[type[Settings]] = [Settings]
+    classes += [spec.settings_class() for spec in PROCESSES.values()]
+    return frozenset(name for settings_class in classes for name in variables_of(settings_class))
+
+
+def check_variables(environ: Mapping[str, str]) -> None:
+    """Refuse `MERIA_*` variables that no process reads, naming the closest known one."""
+    known = known_variables()
+    unknown = sorted(
+        name
+        for name in environ
+        if name.upper().startswith("MERIA_")
+        and not name.upper().startswith(EXEMPT_PREFIXES)
+        and name.upper() not in known
+    )
+    if not unknown:
+        return
+    reasons = []
+    for name in unknown:
+        close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.6)
+        reasons.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    which = "setting" if len(unknown) == 1 else "settings"
+    raise SettingsError(f"unknown {which} {', '.join(reasons)}: no Meria process reads it")
+
+
+def _environment(settings_class: type[Settings]) -> dict[str, str]:
+    """The process's environment, with what the `.env` file adds, as pydantic-settings reads
+    them."""
+    found = dict(os.environ)
+    env_file = settings_class.model_config.get("env_file")
+    if isinstance(env_file, str | Path) and Path(env_file).is_file():
+        found.update({key: value or "" for key, value in dotenv_values(env_file).items()})
+    return found
+
+
 def load_settings(settings_class: type[S], **overrides: Any) -> S:
     """Read settings from the environment, or raise SettingsError with a one-line reason."""
+    check_variables(_environment(settings_class))
     try:
         return settings_class(**overrides)
     except ValidationError as error:
@@ -140,6 +232,8 @@ def load_settings(settings_class: type[S], **overrides: Any) -> S:
         location = [str(part) for part in first["loc"]]
         field = location[0] if location else ""
         message = first["msg"].removeprefix("Value error, ")
+        if field.upper() in known_variables():
+            raise SettingsError(f"invalid setting {field.upper()}: {message}") from None
         if field and field in settings_class.model_fields:
             raise SettingsError(
                 f"invalid setting {env_name(settings_class, field)}: {message}"

@@ -22,6 +22,7 @@ from meria.auth import User, require_role, require_service
 from meria.bus import Outbox
 from meria.problems import Problem
 from meria.runtime import Runtime
+from meria.throttle import Rule, Throttle, client_address
 from meria.web import request_runtime
 from services.media import (
     accreditation,
@@ -142,9 +143,9 @@ def outbox_of(runtime: Runtime) -> Outbox:
     return runtime.outbox
 
 
-async def fresh_journalist(runtime: Runtime, journalist_id: int) -> JournalistPublic:
+async def fresh_journalist(runtime: Runtime, journalist_id: int, user: User) -> JournalistPublic:
     async with runtime.db().session() as session:
-        return journalist_view(await contacts.load_journalist(session, journalist_id))
+        return journalist_view(await contacts.load_journalist(session, journalist_id), user)
 
 
 # Outlets.
@@ -196,7 +197,7 @@ async def create_journalist(
     data: JournalistCreate, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     journalist = await contacts.create_journalist(runtime.db(), data, user)
-    return await fresh_journalist(runtime, journalist.id)
+    return await fresh_journalist(runtime, journalist.id, user)
 
 
 @journalists_router.post(
@@ -212,7 +213,7 @@ async def import_journalists(
 
 @journalists_router.get("", summary="Journalists by name, filtered")
 async def list_journalists(
-    _: Staff,
+    user: Staff,
     runtime: RuntimeDep,
     outlet_id: Annotated[int | None, Query(gt=0)] = None,
     beat: Annotated[str | None, Query(max_length=40)] = None,
@@ -221,14 +222,20 @@ async def list_journalists(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[JournalistPublic]:
     found, _total = await contacts.list_journalists(
-        runtime.db(), outlet_id=outlet_id, beat=beat, text=text, limit=limit, offset=offset
+        runtime.db(),
+        outlet_id=outlet_id,
+        beat=beat,
+        text=text,
+        by_email=contacts.may_see_contacts(user),
+        limit=limit,
+        offset=offset,
     )
-    return [journalist_view(journalist) for journalist in found]
+    return [journalist_view(journalist, user) for journalist in found]
 
 
 @journalists_router.get("/{journalist_id}", summary="A journalist with their consents")
-async def get_journalist(journalist_id: int, _: Staff, runtime: RuntimeDep) -> JournalistPublic:
-    return await fresh_journalist(runtime, journalist_id)
+async def get_journalist(journalist_id: int, user: Staff, runtime: RuntimeDep) -> JournalistPublic:
+    return await fresh_journalist(runtime, journalist_id, user)
 
 
 @journalists_router.patch("/{journalist_id}", summary="Change a journalist's details")
@@ -236,7 +243,7 @@ async def update_journalist(
     journalist_id: int, data: JournalistUpdate, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     await contacts.update_journalist(runtime.db(), journalist_id, data, user)
-    return await fresh_journalist(runtime, journalist_id)
+    return await fresh_journalist(runtime, journalist_id, user)
 
 
 @journalists_router.post(
@@ -248,7 +255,7 @@ async def record_consent(
     journalist_id: int, data: ConsentCreate, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     await contacts.record_consent(runtime.db(), journalist_id, data, user)
-    return await fresh_journalist(runtime, journalist_id)
+    return await fresh_journalist(runtime, journalist_id, user)
 
 
 @journalists_router.post(
@@ -259,7 +266,7 @@ async def withdraw_consent(
     journalist_id: int, consent_id: int, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     await contacts.withdraw_consent(runtime.db(), journalist_id, consent_id, user)
-    return await fresh_journalist(runtime, journalist_id)
+    return await fresh_journalist(runtime, journalist_id, user)
 
 
 @journalists_router.get(
@@ -313,14 +320,15 @@ async def update_list(
 
 
 @lists_router.get("/{list_id}/recipients", summary="Who a release to this list reaches now")
-async def list_recipients(list_id: int, _: Staff, runtime: RuntimeDep) -> list[Recipient]:
+async def list_recipients(list_id: int, user: Staff, runtime: RuntimeDep) -> list[Recipient]:
+    visible = contacts.may_see_contacts(user)
     async with runtime.db().session() as session:
         found = await contacts.load_list(session, list_id)
         return [
             Recipient(
                 journalist_id=j.id,
                 full_name=j.full_name,
-                email=j.email or "",
+                email=(j.email or "") if visible else None,
                 outlet=j.outlet.name_ka if j.outlet else None,
             )
             for j in await contacts.members(session, [found])
@@ -544,15 +552,19 @@ async def get_mailing(mailing_id: int, _: Staff, runtime: RuntimeDep) -> Mailing
 @mailings_router.get("/{mailing_id}/deliveries", summary="Each recipient's delivery status")
 async def list_deliveries(
     mailing_id: int,
-    _: Staff,
+    user: Staff,
     runtime: RuntimeDep,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
 ) -> list[DeliveryPublic]:
     query = select(Delivery).where(Delivery.mailing_id == mailing_id).order_by(Delivery.id)
     if status_:
         query = query.where(Delivery.status == status_)
+    hidden = {} if contacts.may_see_contacts(user) else {"email": None}
     async with runtime.db().session() as session:
-        return [DeliveryPublic.model_validate(d) for d in await session.scalars(query)]
+        return [
+            DeliveryPublic.model_validate(d).model_copy(update=hidden)
+            for d in await session.scalars(query)
+        ]
 
 
 # Monitoring, enquiries and responses.
@@ -981,10 +993,18 @@ RECEIPT = (
     "/public/accreditation-windows/{event_id}/requests",
     status_code=status.HTTP_201_CREATED,
     summary="A journalist asks for accreditation (no sign-in; name, outlet, contact, consent)",
+    responses={429: {"description": "Too many requests from this address (see Retry-After)"}},
 )
 async def public_request(
-    event_id: int, data: PublicAccreditationRequest, runtime: RuntimeDep
+    event_id: int, data: PublicAccreditationRequest, request: Request, runtime: RuntimeDep
 ) -> PublicAccreditationReceipt:
+    wait = await public_form_wait(request, runtime)
+    if wait:
+        raise Problem(
+            429, "Too many requests",
+            f"Too many requests from this address; try again in {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )  # fmt: skip
     found = await accreditation.request_by_form(runtime.db(), outbox_of(runtime), event_id, data)
     return PublicAccreditationReceipt(
         reference=f"A-{found.id}",
@@ -1024,6 +1044,19 @@ async def public_form(event_id: int, request: Request, runtime: RuntimeDep) -> H
     )
 
 
+async def public_form_wait(request: Request, runtime: RuntimeDep) -> int:
+    """Seconds before this address may send the public form again (0: now); a request
+    that may go is counted, valid or not, so a flood costs its sender, not the service."""
+    settings = settings_of(runtime)
+    rule = Rule.of("public-form", settings.public_form_limits)
+    address = client_address(request, settings.trusted_proxies)
+    throttle = Throttle(runtime.db())
+    wait = await throttle.wait([(rule, address)])
+    if not wait:
+        await throttle.count([(rule, address)])
+    return wait
+
+
 @public_router.post(
     "/accreditation/{event_id}", response_class=HTMLResponse, include_in_schema=False
 )
@@ -1037,6 +1070,13 @@ async def public_form_sent(event_id: int, request: Request, runtime: RuntimeDep)
         "form": form,
         "errors": {},
     }
+    wait = await public_form_wait(request, runtime)
+    if wait:
+        context["held_minutes"] = max(1, -(-wait // 60))
+        return templates.TemplateResponse(
+            request, "accreditation_form.html", context, status_code=429,
+            headers={"Retry-After": str(wait)},
+        )  # fmt: skip
     try:
         data = PublicAccreditationRequest(
             full_name=form.get("full_name", ""),

@@ -3,6 +3,8 @@
 Contact details are kept only on the grounds of a consent with its date and purpose
 (Georgia's Law on Personal Data Protection); a release goes only to whoever consented to
 press distribution, has not unsubscribed, and whose address has not bounced for good.
+A journalist's e-mail and phone are read only by those who work with the press (see
+`may_see_contacts`); other staff see who the journalist is, not how to reach them.
 """
 
 from __future__ import annotations
@@ -34,6 +36,15 @@ from services.media.schemas import (
     OutletCreate,
     OutletUpdate,
 )
+
+# Who reads a journalist's e-mail and phone: the press officers who use them, the head of
+# department who answers for them, and administrators. The consent was given for the
+# press service's work, not for every member of staff.
+CONTACT_ROLES = ("media_officer", "head_of_department", "admin")
+
+
+def may_see_contacts(user: User) -> bool:
+    return user.has_any(*CONTACT_ROLES)
 
 
 def now() -> datetime:
@@ -285,17 +296,21 @@ async def list_journalists(
     outlet_id: int | None = None,
     beat: str | None = None,
     text: str | None = None,
+    by_email: bool = False,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[list[Journalist], int]:
+    """Journalists by name (and by address, for those who may see addresses: a search by
+    address would tell the others whether one is on record)."""
     query = select(Journalist).order_by(Journalist.full_name, Journalist.id)
     if outlet_id:
         query = query.where(Journalist.outlet_id == outlet_id)
     if text:
         pattern = f"%{text}%"
-        query = query.where(
-            or_(Journalist.full_name.ilike(pattern), Journalist.email.ilike(pattern))
-        )
+        matching = [Journalist.full_name.ilike(pattern)]
+        if by_email:
+            matching.append(Journalist.email.ilike(pattern))
+        query = query.where(or_(*matching))
     async with database.session() as session:
         found = list(await session.scalars(query))
     if beat:

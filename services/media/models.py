@@ -1,7 +1,8 @@
 """The media service's tables: outlets and journalists with their consent, distribution
 lists, accreditation windows and accreditations, mailings and their per-recipient
 deliveries, media enquiries, monitoring items and feeds, responses, the media library,
-each journalist's record, and the bus outbox and inbox beside them."""
+each journalist's record, the public form's throttle counters, and the bus outbox and
+inbox beside them."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from meria.bus import define_bus_tables
 from meria.db import UTCDateTime, new_metadata
+from meria.throttle import define_throttle_table
 
 
 class Base(DeclarativeBase):
@@ -30,6 +32,8 @@ class Base(DeclarativeBase):
 
 
 bus_tables = define_bus_tables(Base.metadata)
+# How many public form requests each address sent lately (meria.throttle).
+throttle_counters = define_throttle_table(Base.metadata)
 
 
 class Outlet(Base):

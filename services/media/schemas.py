@@ -187,8 +187,11 @@ class JournalistPublic(Public):
     position: str | None
     beats: list[str]
     languages: list[str]
-    email: str | None
-    phone: str | None
+    contacts_visible: bool = Field(
+        description="Whether the asker may see e-mail and phone (press roles and the head)"
+    )
+    email: str | None = Field(description="None when not on record or not for the asker")
+    phone: str | None = Field(description="None when not on record or not for the asker")
     notes: str | None
     email_bounced_at: datetime | None
     unsubscribed_at: datetime | None
@@ -267,7 +270,7 @@ class DistributionListPublic(BaseModel):
 class Recipient(BaseModel):
     journalist_id: int
     full_name: str
-    email: str
+    email: str | None = Field(description="Only for press roles and the head of department")
     outlet: str | None
 
 
@@ -397,7 +400,7 @@ class CheckInResult(BaseModel):
 class DeliveryPublic(Public):
     id: int
     journalist_id: int | None
-    email: str
+    email: str | None = Field(description="Only for press roles and the head of department")
     name: str
     message_id: str
     status: str

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from meria.config import ServiceSettings
+from meria.throttle import parse_limits
 
 
 class MediaSettings(ServiceSettings):
@@ -53,6 +54,9 @@ class MediaSettings(ServiceSettings):
         ]
     )
 
+    # The public accreditation form: requests from one address, as limits "N/period;…".
+    public_form_limits: str = "5/hour;20/day"
+
     # Media responses: the draft is due this many hours after the response is asked for.
     response_draft_hours: float = Field(24.0, gt=0)
     response_approval_hours: float = Field(24.0, gt=0)
@@ -79,6 +83,11 @@ class MediaSettings(ServiceSettings):
     # Fonts for accreditation badges: Noto Sans Georgian carries Georgian only, so Latin
     # letters come from Noto Sans (both in Debian's fonts-noto-core).
     badge_fonts: Path = Path("/usr/share/fonts/truetype/noto")
+
+    @field_validator("public_form_limits")
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        return parse_limits(value)
 
     @model_validator(mode="after")
     def _defaults(self) -> MediaSettings:

@@ -16,6 +16,7 @@ from meria.runtime import ServiceParts
 from meria.web import build_app
 from services.portal import (
     accounts_api,
+    changes_pages,
     dashboard,
     digest_pages,
     documents,
@@ -69,6 +70,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         "and the workflow dashboard. Its API manages staff accounts.",
         routers=[
             accounts_api.router,
+            changes_pages.router,
             signin.router,
             oidc.router,
             tasks.router,

@@ -21,8 +21,8 @@ from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import request_runtime
 from services.publishing import documents, lifecycle, preview, review, signing
-from services.publishing.models import ApprovalRoute, Document, Issuer
-from services.publishing.routes import current_route
+from services.publishing.models import ApprovalRoute, Document, Issuer, RouteChange
+from services.publishing.routes import current_route, route_refusal
 from services.publishing.schemas import (
     AttachmentPublic,
     AuditEntryPublic,
@@ -41,6 +41,7 @@ from services.publishing.schemas import (
     ReasonRequest,
     RegisterEntry,
     RetrospectiveApproval,
+    RouteChangePublic,
     RoutePublic,
     RouteUpdate,
     SubmitRequest,
@@ -385,9 +386,14 @@ async def audit(document_id: int, _: Staff, runtime: RuntimeDep) -> list[AuditEn
 
 
 @documents_router.post("/{document_id}/preview-links", summary="A signed, expiring preview link")
-async def preview_link(document_id: int, _: Staff, runtime: RuntimeDep) -> PreviewLink:
+async def preview_link(document_id: int, user: Staff, runtime: RuntimeDep) -> PreviewLink:
     document = await documents.get_document(runtime.db(), document_id)
     edition = documents.current_edition(document)
+    async with runtime.db().session() as session:
+        route, _default = await current_route(session, document.document_type)
+    refused = preview.refusal(user, document, edition, route)
+    if refused is not None:
+        raise Problem(403, "Not allowed", refused)
     settings = settings_of(runtime)
     token, expires = preview.issue(settings, document.id, edition.number)
     return PreviewLink(url=f"{settings.publishing_url}/preview/{token}", expires_at=expires)
@@ -510,13 +516,26 @@ async def list_routes(_: Staff, runtime: RuntimeDep) -> list[RoutePublic]:
     return routes
 
 
-@admin_router.put("/routes/{document_type}", summary="Set a document type's approval route")
+@admin_router.put(
+    "/routes/{document_type}",
+    summary="Set a document type's approval route (with the reason, kept on its audit trail)",
+)
 async def set_route(
     document_type: DocumentType, data: RouteUpdate, user: Admin, runtime: RuntimeDep
 ) -> RoutePublic:
+    settings = settings_of(runtime)
+    refusal = route_refusal(
+        document_type,
+        data.steps,
+        min_hours=settings.route_deadline_min_hours,
+        max_hours=settings.route_deadline_max_hours,
+    )
+    if refusal is not None:
+        raise Problem(422, "Route not allowed", refusal)
     moment = documents.now()
     steps = [step.model_dump(mode="json") for step in data.steps]
     async with runtime.db().transaction() as session:
+        before, _default = await current_route(session, document_type)
         stored = await session.get(ApprovalRoute, document_type)
         if stored is None:
             stored = ApprovalRoute(document_type=document_type)
@@ -524,6 +543,16 @@ async def set_route(
         stored.steps = steps
         stored.updated_by = user.id
         stored.updated_at = moment
+        session.add(
+            RouteChange(
+                document_type=document_type,
+                at=moment,
+                actor=user.id,
+                reason=data.reason,
+                steps_before=[step.model_dump(mode="json") for step in before],
+                steps_after=steps,
+            )
+        )
     # Cases already under way keep the route they started with.
     return RoutePublic(
         document_type=document_type,
@@ -532,6 +561,20 @@ async def set_route(
         updated_by=user.id,
         updated_at=moment,
     )
+
+
+@admin_router.get("/route-changes", summary="Every change of an approval route, newest first")
+async def list_route_changes(
+    _: Admin,
+    runtime: RuntimeDep,
+    document_type: DocumentType | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[RouteChangePublic]:
+    query = select(RouteChange).order_by(RouteChange.id.desc()).limit(limit)
+    if document_type:
+        query = query.where(RouteChange.document_type == document_type)
+    async with runtime.db().session() as session:
+        return [RouteChangePublic.model_validate(change) for change in await session.scalars(query)]
 
 
 @admin_router.get("/issuers", summary="Officials who issue legal acts")

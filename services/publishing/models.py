@@ -195,6 +195,21 @@ class ApprovalRoute(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class RouteChange(Base):
+    """One change of a document type's approval route: who, when, why, and the steps
+    before and after (so any past route can be told)."""
+
+    __tablename__ = "route_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_type: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    steps_before: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    steps_after: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
 class RegisterCounter(Base):
     """The last number given in one register: per issuer, document type and year."""
 

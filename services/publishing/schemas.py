@@ -140,7 +140,9 @@ class RouteStep(Strict):
     mode: Literal["any", "all", "quorum"] = "any"
     people: list[str] = Field(default_factory=list, max_length=50)
     quorum: int | None = Field(None, ge=1)
-    deadline_hours: float = Field(gt=0, le=24 * 365)
+    # Finite and positive here; the bounds a route may set are the service's settings
+    # (1 hour to 90 days unless set otherwise), checked when an administrator sets it.
+    deadline_hours: float = Field(gt=0, le=24 * 365, allow_inf_nan=False)
     escalate_to: DecisionRole | None = None
     label_ka: str | None = None
     label_en: str | None = None
@@ -160,6 +162,9 @@ class RouteStep(Strict):
 
 class RouteUpdate(Strict):
     steps: list[RouteStep] = Field(min_length=1, max_length=10)
+    reason: str = Field(
+        min_length=3, max_length=2000, description="Why the route changes; kept on its audit trail"
+    )
 
     @model_validator(mode="after")
     def _unique_keys(self) -> RouteUpdate:
@@ -175,6 +180,18 @@ class RoutePublic(BaseModel):
     default: bool
     updated_by: str | None = None
     updated_at: datetime | None = None
+
+
+class RouteChangePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    document_type: str
+    at: datetime
+    actor: str
+    reason: str
+    steps_before: list[dict[str, Any]]
+    steps_after: list[dict[str, Any]]
 
 
 class IssuerPublic(BaseModel):

@@ -35,6 +35,16 @@ def test_an_invalid_setting_stops_a_process_with_one_line() -> None:
     ]
 
 
+def test_a_misspelt_variable_stops_a_process_with_one_line_naming_it() -> None:
+    # MERIA_ENV is not MERIA_ENVIRONMENT: ignored, it would leave production in development.
+    result = meria("run", "website", MERIA_ENV="production")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "meria: unknown setting MERIA_ENV (did you mean MERIA_ENVIRONMENT?): "
+        "no Meria process reads it"
+    ]
+
+
 def test_production_refuses_to_start_with_the_development_secret() -> None:
     result = meria("run", "website", MERIA_ENVIRONMENT="production")
     assert result.returncode == 2

@@ -49,6 +49,8 @@ async def office(
             # A failing publication is reported after two quick tries, not five slow ones.
             publish_attempts=2,
             publish_retry_seconds=0.2,
+            # A step of seconds, so a late step is reminded and escalated while we wait.
+            route_deadline_min_hours=0.0001,
         ) as stack,
         httpx.AsyncClient(timeout=20) as http,
     ):
@@ -424,17 +426,17 @@ async def test_withdraw_and_unpublish(office: Office) -> None:
 
 async def test_fifty_final_approvals_at_once_get_fifty_consecutive_numbers(office: Office) -> None:
     editor, mayor = office.editor, office.mayor
-    # One step only, the mayor's signature, to put all fifty at the numbering moment.
-    await office.admin.ok(
-        "PUT",
-        "/routes/mayor_order",
-        json={"steps": [{"key": "signature", "role": "mayor", "deadline_hours": 48}]},
-    )
     ids = []
     for index in range(50):
         created = await editor.create({**LEGAL_ACT, "title_ka": f"მერის ბრძანება №{index}"})
         ids.append(created["id"])
     await asyncio.gather(*(editor.submit(document_id) for document_id in ids))
+    # A legal act keeps its route: the lawyer and the head approve all fifty first, so
+    # that all fifty stand at the mayor's signature, the numbering moment, at once.
+    for desk, step in ((office.lawyer, "legal_review"), (office.head, "department_review")):
+        await asyncio.gather(*(editor.wait_for_stage(i, step, timeout=120) for i in ids))
+        approved = await asyncio.gather(*(desk.decide(document_id) for document_id in ids))
+        assert all(decision.status_code == 200 for decision in approved)
     await asyncio.gather(*(editor.wait_for_stage(i, "signature", timeout=120) for i in ids))
     decisions = await asyncio.gather(*(mayor.decide(document_id) for document_id in ids))
     assert all(decision.status_code == 200 for decision in decisions)
@@ -465,7 +467,8 @@ async def test_a_step_decided_by_two_of_three_named_people(office: Office) -> No
         "PUT",
         "/routes/news",
         json={"steps": [{"key": "board", "role": "media_officer", "mode": "quorum", "quorum": 2,
-                         "people": ["ana", "beka", "dato"], "deadline_hours": 24}]},
+                         "people": ["ana", "beka", "dato"], "deadline_hours": 24}],
+              "reason": "სიახლეებს სარედაქციო საბჭო ამტკიცებს"},
     )  # fmt: skip
     board = {
         name: Desk(stack, editor.http, name, "media_officer") for name in ("ana", "beka", "dato")
@@ -538,7 +541,8 @@ async def test_a_late_step_is_reminded_then_escalated(office: Office) -> None:
         "PUT",
         "/routes/announcement",
         json={"steps": [{"key": "department_review", "role": "head_of_department",
-                         "deadline_hours": 0.002, "escalate_to": "mayor"}]},
+                         "deadline_hours": 0.002, "escalate_to": "mayor"}],
+              "reason": "ტესტი: შეხსენება და ესკალაცია წამებში"},
     )  # fmt: skip
     document = await editor.create({**PRESS_RELEASE, "document_type": "announcement"})
     await editor.submit(document["id"])

@@ -74,6 +74,9 @@ async def serve(app: FastAPI, port: int) -> AsyncIterator[None]:
             port=port,
             log_config=None,
             lifespan="on",
+            # As `meria run` serves: the peer is the client, whatever X-Forwarded-For says;
+            # a service believes the header only from its MERIA_TRUSTED_PROXIES.
+            proxy_headers=False,
             # Longer than any pause between a test's requests: a keep-alive connection the
             # server closes just as the client reuses it fails the request.
             timeout_keep_alive=60,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from meria.config import DEVELOPMENT_SECRET, SettingsError, load_settings
 from services.publishing.settings import PublishingSettings
 from services.website.settings import WebsiteSettings
+from workflows.settings import WorkerSettings
 
 
 def test_shared_and_own_settings_come_from_their_variables(
@@ -51,3 +54,39 @@ def test_production_refuses_the_development_secret(monkeypatch: pytest.MonkeyPat
     assert settings.production
     assert settings.secret_key.get_secret_value() != DEVELOPMENT_SECRET
     assert settings.effective_log_format == "json"
+
+
+def test_an_unknown_variable_stops_a_process_naming_the_closest_known_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MERIA_ENV", "production")
+    with pytest.raises(SettingsError) as error:
+        load_settings(WebsiteSettings)
+    assert str(error.value) == (
+        "unknown setting MERIA_ENV (did you mean MERIA_ENVIRONMENT?): no Meria process reads it"
+    )
+    monkeypatch.delenv("MERIA_ENV")
+    monkeypatch.setenv("MERIA_PUBLISHING_PROT", "9101")
+    with pytest.raises(SettingsError, match=r"MERIA_PUBLISHING_PROT \(did you mean MERIA_PUB"):
+        load_settings(PublishingSettings)
+
+
+def test_another_processs_variables_and_the_test_harnesss_are_no_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One environment for the whole stack: the worker meets the portal's port, and tests
+    # export their own MERIA_TEST_* variables.
+    monkeypatch.setenv("MERIA_PORTAL_PORT", "9000")
+    monkeypatch.setenv("MERIA_MEDIA_SMTP_HOST", "mail.akhmeta.gov.ge")
+    monkeypatch.setenv("MERIA_TEST_DATABASE_URL", "postgresql+asyncpg://127.0.0.1/x")
+    settings = load_settings(WorkerSettings)
+    assert settings.port == 8105
+
+
+def test_an_unknown_variable_in_the_env_file_is_refused_too(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("MERIA_WEBSITE_PORT=9080\nMERIA_WEBSITE_PROT=9081\n")
+    with pytest.raises(SettingsError, match="unknown setting MERIA_WEBSITE_PROT"):
+        load_settings(WebsiteSettings)
