@@ -76,6 +76,11 @@ class Subscription:
         return self.event.subject
 
 
+def durable_name(service: str, subscription: Subscription) -> str:
+    """The durable JetStream consumer of one subscription of one service."""
+    return f"{service}-{subscription.name}".replace("_", "-")
+
+
 @dataclass
 class Subscriptions:
     """The subscriptions of one service, declared next to their handlers.
@@ -162,7 +167,7 @@ class Consumer:
         self.outbox = outbox
         self.options = options or ConsumerOptions()
         self.settings = settings
-        self.durable = f"{service}-{subscription.name}".replace("_", "-")
+        self.durable = durable_name(service, subscription)
         self.stream = stream_for_subject(subscription.subject)
         self.dead_letter_subject = f"{DEAD_LETTER_PREFIX}.{self.durable}"
         self._record_in_inbox = insert_unless_present(tables.inbox)
