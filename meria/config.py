@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "meria-development-secret-not-for-production-use"
@@ -109,19 +117,21 @@ class BusClientSettings(Settings):
     # MERIA_<PROCESS>_NATS_PASSWORD; unset in development, derived from MERIA_SECRET_KEY.
     nats_password: SecretStr | None = None
 
-    @model_validator(mode="after")
-    def _refuse_derived_nats_password_in_production(self) -> BusClientSettings:
-        if self.production and self.nats_password is not None:
-            password = self.nats_password.get_secret_value()
-            derived = {
-                derived_nats_password(secret.get_secret_value(), self.process)
-                for secret in (self.secret_key, SecretStr(DEVELOPMENT_SECRET))
-            }
-            if password in derived:
-                raise ValueError("is derived from a secret key; set a password of its own")
-            if len(password) < 24:
-                raise ValueError("must be at least 24 characters in production")
-        return self
+    @field_validator("nats_password")
+    @classmethod
+    def _refuse_derived_nats_password_in_production(
+        cls, password: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if password is None or info.data.get("environment") != "production":
+            return password
+        secrets = [DEVELOPMENT_SECRET]
+        if isinstance(info.data.get("secret_key"), SecretStr):
+            secrets.append(info.data["secret_key"].get_secret_value())
+        if password.get_secret_value() in {derived_nats_password(s, cls.process) for s in secrets}:
+            raise ValueError("is derived from a secret key; set a password of its own")
+        if len(password.get_secret_value()) < 24:
+            raise ValueError("must be at least 24 characters in production")
+        return password
 
     def bus_credentials(self) -> BusCredentials:
         """This process's NATS user and password; raises SettingsError in production when

@@ -116,13 +116,16 @@ def authorization(users: Iterable[tuple[BusUser, BusCredentials]], *, cost: int 
             f"      user: {json.dumps(user.name)}\n"
             f"      password: {json.dumps(hashed)}\n"
             "      permissions: {\n"
-            f"        publish: {{ allow: {_list(user.publish)} }}\n"
-            f"        subscribe: {{ allow: {_list(user.subscribe)} }}\n"
+            f"        publish: {_rule(user.publish)}\n"
+            f"        subscribe: {_rule(user.subscribe)}\n"
             "      }\n"
             "    }"
         )
     return "authorization {\n  users = [\n" + "\n".join(entries) + "\n  ]\n}\n"
 
 
-def _list(subjects: Sequence[str]) -> str:
-    return "[" + ", ".join(json.dumps(subject) for subject in subjects) + "]"
+def _rule(subjects: Sequence[str]) -> str:
+    # nats-server reads an empty allow list as no restriction at all: nothing is denied.
+    if not subjects:
+        return '{ deny: [">"] }'
+    return "{ allow: [" + ", ".join(json.dumps(subject) for subject in subjects) + "] }"

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from meria.bus import BusUser, authorization
-from meria.config import BusCredentials
+from meria.config import BusCredentials, bus_credentials_of
 from meria.servers import binary, temporal_dev_server_command
 
 
@@ -52,6 +52,15 @@ jetstream {{
   sync_interval: always
 }}
 """
+
+
+LISTENER = "listener"
+
+
+def listener_account(*subjects: str) -> tuple[BusUser, BusCredentials]:
+    """A user of the benchmarks' own that only hears `subjects` as they are published
+    (plain NATS, before any stream), to time when events appear; it publishes nothing."""
+    return BusUser(LISTENER, (), subjects), bus_credentials_of(LISTENER)
 
 
 class NatsServer:
