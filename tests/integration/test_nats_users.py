@@ -15,15 +15,17 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import nats
 import pytest
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import ConsumerConfig
 
-from meria.bus import READER, Bus
+from meria.bus import READER, Bus, BusUser
 from meria.bus.users import inbox_prefix
 from meria.config import bus_credentials_of
 from meria.contracts import CloudEvent, DocumentPublished, LocalizedText
@@ -209,3 +211,22 @@ async def test_the_reader_reads_every_stream_and_writes_nothing(
             await tail.js.purge_stream("PUBLISHING")
         assert await tail.refused('"$JS.API.STREAM.PURGE.PUBLISHING"')
     assert await published_count(reader, "PUBLISHING") == 1
+
+
+async def test_a_user_allowed_to_publish_nothing_publishes_nothing(tmp_path: Path) -> None:
+    """nats-server reads an empty allow list as no restriction: the configuration must
+    say `deny` instead (the benchmarks' listener is such a user)."""
+    mute = BusUser("listener", (), ("visits.>",))
+    with NatsServer(
+        tmp_path / "nats", extra_users=[(mute, bus_credentials_of(mute.name))]
+    ) as server:
+        async with connected_as(server, mute.name) as listener:
+            heard: list[str] = []
+
+            async def hear(message: Msg) -> None:
+                heard.append(message.subject)
+
+            await listener.client.subscribe("visits.>", cb=hear)
+            await listener.client.publish("visits.visit.approved", b"{}")
+            assert await listener.refused('publish to "visits.visit.approved"')
+            assert heard == []
