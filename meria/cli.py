@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from meria.config import Settings, SettingsError, load_settings
+from meria.config import ReaderSettings, Settings, SettingsError, load_settings
 from meria.processes import PROCESSES, SERVERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +30,9 @@ events_app = typer.Typer(help="Watch the event bus.", no_args_is_help=True)
 website_app = typer.Typer(help="The public website's read model.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema tools for developers.", no_args_is_help=True)
 keys_app = typer.Typer(help="The keys that sign bearer tokens.", no_args_is_help=True)
+nats_app = typer.Typer(help="The NATS server's users.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
+app.add_typer(nats_app, name="nats")
 app.add_typer(db_app, name="db")
 app.add_typer(website_app, name="website")
 app.add_typer(keys_app, name="keys")
@@ -96,11 +98,13 @@ def _exec_server(name: str) -> None:
     if name == "nats":
         store = settings.var_dir / "nats"
         store.mkdir(exist_ok=True)
+        config = write_nats_config(store / "nats.conf")
         client, monitor = urlsplit(settings.nats_url), urlsplit(settings.nats_monitor_url)
-        # The config holds what does not change; addresses and the store follow settings.
+        # The config holds what does not change and the users; addresses and the store
+        # follow settings.
         command = [
             binary("nats-server"),
-            "-c", str(NATS_CONFIG),
+            "-c", str(config),
             "-a", client.hostname or "127.0.0.1",
             "-p", str(client.port or 4222),
             "-m", str(monitor.port or 8222),
@@ -117,6 +121,31 @@ def _exec_server(name: str) -> None:
         )
     sys.stdout.flush()
     os.execv(command[0], command)
+
+
+def write_nats_config(path: Path) -> Path:
+    """deploy/nats.conf and a user per process, written afresh at each start (readable by
+    its owner only), so the users follow the code and the processes' settings."""
+    text = f"{NATS_CONFIG.read_text()}\n{nats_authorization()}"
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(text)
+    return path
+
+
+def nats_authorization() -> str:
+    from meria.bus import authorization
+    from meria.processes import bus_accounts
+
+    heading = "# A user per Meria process, with bcrypt hashes of the passwords in its settings.\n"
+    return heading + authorization(bus_accounts())
+
+
+@nats_app.command("authorization")
+def nats_authorization_command() -> None:
+    """Print the users and permissions for a NATS server that `meria run nats` does not
+    start (a cluster): a user per process, bcrypt hashes of the passwords set for them."""
+    typer.echo(nats_authorization(), nl=False)
 
 
 @app.command()
@@ -362,10 +391,10 @@ def events_tail(
         False
     ),
 ) -> None:
-    """Print bus events as they happen, one line each."""
+    """Print bus events as they happen, one line each (as the read-only NATS user)."""
     from meria.tail import tail
 
-    settings = load_settings(Settings)
+    settings = load_settings(ReaderSettings)
     quiet_logging(settings)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(tail(settings, subject, replay=replay))

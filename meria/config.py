@@ -6,14 +6,23 @@ a process's own settings from `MERIA_<PROCESS>_<NAME>` (for example
 variable, and so does a `MERIA_*` variable that no process reads (a misspelt
 `MERIA_ENV=production` would otherwise leave a production server in development mode);
 production mode refuses the development secret.
+
+On NATS each process is a user of its own (`MERIA_<PROCESS>_NATS_PASSWORD`; the read-only
+tools are the `reader`, `MERIA_READER_NATS_PASSWORD`). In development every password is
+derived from MERIA_SECRET_KEY, so `make run` needs nothing configured and the processes and
+`meria run nats` agree; production refuses derived passwords.
 """
 
 from __future__ import annotations
 
+import base64
 import difflib
+import hashlib
+import hmac
 import ipaddress
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -23,6 +32,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -125,7 +135,80 @@ class Settings(BaseSettings):
         return self
 
 
-class ServiceSettings(Settings):
+@dataclass(frozen=True)
+class BusCredentials:
+    """Who a process is on NATS."""
+
+    user: str
+    password: SecretStr
+
+
+def derived_nats_password(secret_key: str, user: str) -> str:
+    """The development password of NATS user `user`: the same wherever MERIA_SECRET_KEY is."""
+    digest = hmac.new(secret_key.encode(), f"meria nats user {user}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+
+class BusClientSettings(Settings):
+    """A process that connects to NATS as a user of its own, named after the process."""
+
+    # MERIA_<PROCESS>_NATS_PASSWORD; unset in development, derived from MERIA_SECRET_KEY.
+    nats_password: SecretStr | None = None
+
+    @field_validator("nats_password")
+    @classmethod
+    def _refuse_derived_nats_password_in_production(
+        cls, password: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if password is None or info.data.get("environment") != "production":
+            return password
+        secrets = [DEVELOPMENT_SECRET]
+        if isinstance(info.data.get("secret_key"), SecretStr):
+            secrets.append(info.data["secret_key"].get_secret_value())
+        if password.get_secret_value() in {derived_nats_password(s, cls.process) for s in secrets}:
+            raise ValueError("is derived from a secret key; set a password of its own")
+        if len(password.get_secret_value()) < 24:
+            raise ValueError("must be at least 24 characters in production")
+        return password
+
+    def bus_credentials(self) -> BusCredentials:
+        """This process's NATS user and password; raises SettingsError in production when
+        the password is not set (a process that never connects to NATS never asks)."""
+        if self.nats_password is not None:
+            return BusCredentials(self.process, self.nats_password)
+        if self.production:
+            raise SettingsError(
+                f"{env_name(type(self), 'nats_password')} is not set; production gives "
+                "each process a NATS password of its own"
+            )
+        password = derived_nats_password(self.secret_key.get_secret_value(), self.process)
+        return BusCredentials(self.process, SecretStr(password))
+
+
+class ReaderSettings(BusClientSettings):
+    """The read-only tools (`meria events tail`, `meria website rebuild`): NATS user `reader`."""
+
+    model_config = SettingsConfigDict(env_prefix="MERIA_READER_")
+    process = "reader"
+
+
+def bus_credentials_of(user: str) -> BusCredentials:
+    """NATS user `user`'s credentials, read as its own process reads them (the same
+    variable, the same derivation), without that process's other settings: what the
+    server's configuration needs of every user."""
+    settings_class = type(
+        f"{user.title()}BusClientSettings",
+        (BusClientSettings,),
+        {
+            "__module__": __name__,
+            "model_config": SettingsConfigDict(env_prefix=f"MERIA_{user.upper()}_"),
+            "process": user,
+        },
+    )
+    return load_settings(settings_class).bus_credentials()
+
+
+class ServiceSettings(BusClientSettings):
     """A process with an HTTP port and a database of its own."""
 
     host: str = "127.0.0.1"
@@ -187,7 +270,8 @@ def known_variables() -> frozenset[str]:
     # Imported here: the list of processes imports this module for its settings classes.
     from meria.processes import PROCESSES
 
-    classes: list[type[Settings]] = [Settings]
+    # The command line's own: the read-only bus tools.
+    classes: list[type[Settings]] = [Settings, ReaderSettings]
     classes += [spec.settings_class() for spec in PROCESSES.values()]
     return frozenset(name for settings_class in classes for name in variables_of(settings_class))
 

@@ -18,7 +18,18 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, text
 from temporalio.client import Client
 
-from meria.bus import Bus, BusTables, Consumer, ConsumerOptions, Outbox, OutboxRelay, Subscriptions
+from meria.bus import (
+    Bus,
+    BusTables,
+    BusUser,
+    Consumer,
+    ConsumerOptions,
+    Outbox,
+    OutboxRelay,
+    Subscriptions,
+    durable_name,
+    service_user,
+)
 from meria.config import ServiceSettings
 from meria.db import Database, alembic_config
 from meria.logging import get_logger
@@ -42,13 +53,29 @@ class ServiceParts:
     uses_bus: bool = True
     background: list[Callable[[Runtime], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
+    def bus_user(self) -> BusUser:
+        """This service's NATS user: its own events, and its subscriptions' consumers."""
+        items = self.subscriptions.items if self.subscriptions else []
+        return service_user(
+            self.name,
+            produces=self.produces_events,
+            consumes=[(durable_name(self.name, item), item.subject) for item in items],
+        )
+
 
 class Runtime:
     def __init__(self, settings: ServiceSettings, parts: ServiceParts) -> None:
         self.settings = settings
         self.parts = parts
         self.database = Database(settings.database_url) if parts.metadata is not None else None
-        self.bus = Bus(settings.nats_url, f"meria-{parts.name}")
+        self.bus = Bus(
+            settings.nats_url,
+            f"meria-{parts.name}",
+            # Asked only of a process that connects: production stops here, naming the
+            # variable, when its NATS password is not set.
+            settings.bus_credentials() if parts.uses_bus else None,
+            streams=parts.bus_user().streams,
+        )
         self.outbox: Outbox | None = None
         if parts.produces_events:
             if parts.tables is None:

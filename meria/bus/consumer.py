@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast, get_type_hints
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import ValidationError
@@ -46,6 +47,7 @@ from meria.telemetry import extract_context
 
 log = get_logger(__name__)
 tracer = trace.get_tracer("meria.bus")
+STREAM_NOT_FOUND = 10059  # JetStream's error code
 
 E = TypeVar("E", bound=Event)
 
@@ -74,6 +76,11 @@ class Subscription:
     @property
     def subject(self) -> str:
         return self.event.subject
+
+
+def durable_name(service: str, subscription: Subscription) -> str:
+    """The durable JetStream consumer of one subscription of one service."""
+    return f"{service}-{subscription.name}".replace("_", "-")
 
 
 @dataclass
@@ -162,13 +169,16 @@ class Consumer:
         self.outbox = outbox
         self.options = options or ConsumerOptions()
         self.settings = settings
-        self.durable = f"{service}-{subscription.name}".replace("_", "-")
+        self.durable = durable_name(service, subscription)
         self.stream = stream_for_subject(subscription.subject)
         self.dead_letter_subject = f"{DEAD_LETTER_PREFIX}.{self.durable}"
         self._record_in_inbox = insert_unless_present(tables.inbox)
 
     def consumer_config(self) -> ConsumerConfig:
         return ConsumerConfig(
+            # Named as well as durable: created by name, the request's subject carries the
+            # filter subject, which the service's NATS permissions pin.
+            name=self.durable,
             durable_name=self.durable,
             description=f"{self.service}: {self.subscription.name}",
             ack_policy=AckPolicy.EXPLICIT,
@@ -209,7 +219,11 @@ class Consumer:
                 except asyncio.CancelledError:
                     raise
                 except Exception as error:
-                    log.warning("bus.consumer_failed", consumer=self.durable, error=str(error))
+                    if isinstance(error, NotFoundError) and error.err_code == STREAM_NOT_FOUND:
+                        # Its producer declares the stream, and has not started yet.
+                        log.info("bus.consumer_waits_for_stream", consumer=self.durable)
+                    else:
+                        log.warning("bus.consumer_failed", consumer=self.durable, error=str(error))
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
                     if not self.bus.ready:

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import nh3
 from fastapi import UploadFile
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from meria.auth import User
 from meria.contracts import LocalizedText
 from meria.db import Database
+from meria.markup import clean_html
 from meria.problems import Problem
 from services.publishing import attachments as files
 from services.publishing.models import Attachment, AuditEntry, Document, Edition, Issuer
@@ -49,7 +49,7 @@ def sanitize(html: str | None) -> str | None:
     """Published HTML keeps structure and links, never scripts, styles or handlers."""
     if html is None:
         return None
-    return nh3.clean(html, link_rel="noopener noreferrer")
+    return clean_html(html)
 
 
 def refused(error: TransitionRefused) -> Problem:

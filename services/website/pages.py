@@ -20,10 +20,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
+from meria.markup import clean_html
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import request_runtime
@@ -36,6 +38,9 @@ from services.website.texts import SECTION_OF_TYPE, SECTIONS, TEXT, Language, ty
 
 TBILISI = ZoneInfo("Asia/Tbilisi")
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# A document's body is cleaned again as the page is rendered, whatever the read model
+# holds (a row stored before the website cleaned on arrival, or written behind its back).
+templates.env.filters["clean_html"] = lambda html: Markup(clean_html(html or ""))
 router = APIRouter(include_in_schema=False)
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 LEGAL_ACTS = SECTIONS["acts"]

@@ -8,10 +8,12 @@ a read model and not a second source of truth.
 
 from __future__ import annotations
 
+from nats.js.errors import NotFoundError
 from sqlalchemy import delete, text
 
 from meria.bus import Bus, Consumer
 from meria.bus.streams import stream_for_subject
+from meria.config import ReaderSettings, load_settings
 from meria.db import Database, migrate
 from meria.logging import get_logger
 from services.website.app import PARTS
@@ -50,7 +52,9 @@ async def rebuild(settings: WebsiteSettings, database_url: str | None = None) ->
     database = Database(database_url or settings.database_url)
     assert PARTS.migrations is not None
     await migrate(database, PARTS.migrations, PARTS.metadata)  # type: ignore[arg-type]
-    bus = Bus(settings.nats_url, "meria-website-rebuild")
+    # The streams are read as the read-only NATS user: a rebuild changes nothing on the bus.
+    reader = load_settings(ReaderSettings)
+    bus = Bus(settings.nats_url, "meria-website-rebuild", reader.bus_credentials())
     await bus.connect(max_backoff=2.0)
     consumers = [
         Consumer("website", subscription, database=database, tables=bus_tables, bus=bus)
@@ -61,7 +65,10 @@ async def rebuild(settings: WebsiteSettings, database_url: str | None = None) ->
     try:
         await empty(database, consumers)
         for stream in sorted({stream_for_subject(subject) for subject in by_subject}):
-            info = await bus.js.stream_info(stream)
+            try:
+                info = await bus.js.stream_info(stream)
+            except NotFoundError:  # its service never published anything
+                continue
             for sequence in range(info.state.first_seq, info.state.last_seq + 1):
                 try:
                     message = await bus.js.get_msg(stream, sequence)

@@ -8,11 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nats
+import pytest
+from nats.errors import Error as NatsError
+
 from meria.auth import verify_token
 from meria.bus import Bus, Outbox
-from meria.config import Settings
+from meria.config import Settings, bus_credentials_of
 from meria.db import Database
-from meria.testing.servers import NatsServer
+from meria.processes import bus_users
+from meria.testing.servers import NatsServer, free_port, wait_for_port
 from tests.support import bus_app
 from tests.support.bus_app import running
 
@@ -131,3 +136,53 @@ async def test_events_tail_prints_events_as_they_happen(
     finally:
         tail.terminate()
         await tail.wait()
+
+
+def test_production_refuses_to_start_a_process_without_its_nats_password() -> None:
+    secret = {"MERIA_ENVIRONMENT": "production", "MERIA_SECRET_KEY": "ს" * 40}
+    result = meria("run", "website", **secret)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "meria: MERIA_WEBSITE_NATS_PASSWORD is not set; production gives each process a "
+        "NATS password of its own"
+    ]
+
+
+async def test_run_nats_lets_in_each_process_as_its_own_user_and_no_one_else(
+    tmp_path: Path,
+) -> None:
+    port, monitor = free_port(), free_port()
+    server = await asyncio.create_subprocess_exec(
+        MERIA,
+        "run",
+        "nats",
+        env={key: value for key, value in os.environ.items() if not key.startswith("MERIA_")}
+        | {
+            "MERIA_VAR_DIR": str(tmp_path / "var"),
+            "MERIA_NATS_URL": f"nats://127.0.0.1:{port}",
+            "MERIA_NATS_MONITOR_URL": f"http://127.0.0.1:{monitor}",
+        },
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        await asyncio.to_thread(wait_for_port, port, 60.0)
+        url = f"nats://127.0.0.1:{port}"
+        with pytest.raises(NatsError, match="Authorization Violation"):
+            await nats.connect(url, allow_reconnect=False, connect_timeout=2)
+        # The config holds hashes, not the passwords the processes derive.
+        config = (tmp_path / "var" / "nats" / "nats.conf").read_text()
+        password = bus_credentials_of("publishing").password.get_secret_value()
+        assert password not in config
+        assert config.count('password: "$2b$') == len(bus_users())
+        # A process connects with what it derives from the same secret, and publishes.
+        bus = Bus(url, "test-publishing", bus_credentials_of("publishing"), streams=["PUBLISHING"])
+        await bus.connect()
+        try:
+            acknowledged = await bus.js.publish("publishing.document.published", b"{}")
+            assert acknowledged.stream == "PUBLISHING"
+        finally:
+            await bus.close()
+    finally:
+        server.terminate()
+        await asyncio.wait_for(server.wait(), 20)

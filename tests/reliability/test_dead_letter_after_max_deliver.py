@@ -31,7 +31,7 @@ async def reject_parcel(database: Database, outbox: Outbox, number: int) -> Clou
 
 
 async def test_failing_handler_is_dead_lettered_after_max_deliver(
-    database: Database, bus: Bus, outbox: Outbox
+    database: Database, bus: Bus, sink: Bus, reader: Bus, outbox: Outbox
 ) -> None:
     # The failing handler of the test app, wrapped to count its calls.
     refuse = bus_app.failing.items[0]
@@ -43,18 +43,18 @@ async def test_failing_handler_is_dead_lettered_after_max_deliver(
 
     failing = bus_app.make_consumer(
         database,
-        bus,
+        sink,
         subs=Subscriptions([Subscription(refuse.name, refuse.event, counted)]),
         max_deliver=MAX_DELIVER,
         retry_delays=(0.1, 0.1, 0.1),
         ack_wait_seconds=5.0,
     )
-    working = bus_app.make_consumer(database, bus, ack_wait_seconds=5.0)
+    working = bus_app.make_consumer(database, sink, ack_wait_seconds=5.0)
     relay = bus_app.make_relay(database, bus, outbox)
 
     async def dead_lettered(count: int) -> None:
         async def arrived() -> bool:
-            return await dead_letter_count(bus.js) >= count
+            return await dead_letter_count(reader.js) >= count
 
         await wait_until(arrived, what=f"{count} dead letter(s)")
 
@@ -62,7 +62,7 @@ async def test_failing_handler_is_dead_lettered_after_max_deliver(
         first = await reject_parcel(database, outbox, 1)
         await dead_lettered(1)
 
-        [letter] = await dead_letters(bus.js)
+        [letter] = await dead_letters(reader.js)
         headers = letter.headers or {}
         assert (
             letter.subject == f"deadletter.{failing.durable}" == "deadletter.testsink-refuse-parcel"
@@ -81,7 +81,7 @@ async def test_failing_handler_is_dead_lettered_after_max_deliver(
         # Terminated after the dead letter: no fourth delivery comes.
         await asyncio.sleep(1.0)
         assert calls == [(1, 1), (1, 2), (1, 3)]
-        info = await bus.js.consumer_info("PUBLISHING", failing.durable)
+        info = await reader.js.consumer_info("PUBLISHING", failing.durable)
         assert info.delivered.consumer_seq == MAX_DELIVER
         assert info.num_ack_pending == 0
         assert info.num_pending == 0
@@ -97,7 +97,7 @@ async def test_failing_handler_is_dead_lettered_after_max_deliver(
 
         await wait_until(applied, what="the later events applied")
         await dead_lettered(2)
-        letters = await dead_letters(bus.js)
+        letters = await dead_letters(reader.js)
         assert len(letters) == 2
         assert json.loads(letters[1].data)["id"] == second.id
         assert calls[3:] == [(2, 1), (2, 2), (2, 3)]
