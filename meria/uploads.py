@@ -44,8 +44,8 @@ from urllib.parse import quote
 
 import filetype
 from pydantic import Field
-from pydantic_settings import BaseSettings
 
+from meria.config import ServiceSettings
 from meria.problems import Problem
 
 MiB = 1024 * 1024
@@ -141,9 +141,9 @@ GUESSED = BY_MEDIA_TYPE | {"image/apng": TYPES["png"]}
 assert set(TYPES) == set(get_args(UploadType))
 
 
-class UploadSettings(BaseSettings):
-    """What an upload may unpack to, for a process that takes files (mixed into its
-    settings class, so read as `MERIA_<PROCESS>_UPLOAD_…`)."""
+class UploadSettings(ServiceSettings):
+    """A service that takes files, and what an upload may unpack to there (read as
+    `MERIA_<PROCESS>_UPLOAD_…`)."""
 
     # Pixels of a picture, every frame or page counted (Pillow's own guard is ~89 million).
     upload_max_image_pixels: int = Field(80_000_000, gt=0)
@@ -447,8 +447,10 @@ def _open_picture(data: bytes, file_type: FileType, name: str, limits: Limits) -
 
     try:
         image = Image.open(io.BytesIO(data), formats=[PILLOW_FORMATS[file_type.name]])
-    except Image.DecompressionBombError:
-        raise _too_many_pixels(name, None, limits) from None
+    except Image.DecompressionBombError as error:
+        # Pillow's own guard, at twice its limit, says only how many pixels there are.
+        counted = re.search(r"\((\d+) pixels\)", str(error))
+        raise _too_many_pixels(name, int(counted[1]) if counted else None, limits) from None
     except (UnidentifiedImageError, OSError, ValueError, EOFError) as error:
         raise Problem(422, "Not a picture", f"{name} cannot be read: {error}") from None
     try:
@@ -458,7 +460,7 @@ def _open_picture(data: bytes, file_type: FileType, name: str, limits: Limits) -
         raise Problem(422, "Not a picture", f"{name} cannot be read: {error}") from None
     if pixels > limits.image_pixels:
         image.close()
-        raise _too_many_pixels(name, image.size, limits)
+        raise _too_many_pixels(name, pixels, limits)
     return image
 
 
@@ -476,14 +478,18 @@ def _pixels(image: Any) -> int:
     return total
 
 
-def _too_many_pixels(name: str, size: tuple[int, int] | None, limits: Limits) -> Problem:
-    given = f" ({size[0]} × {size[1]})" if size else ""
+def _too_many_pixels(name: str, pixels: int | None, limits: Limits) -> Problem:
+    given = f" ({_megapixels(pixels)} megapixels)" if pixels else ""
     return Problem(
         413,
         "Picture too large",
         f"{name}{given} has more pixels than a picture may have here: at most "
-        f"{limits.image_pixels / 1_000_000:g} megapixels. Make it smaller and try again.",
+        f"{_megapixels(limits.image_pixels)} megapixels. Make it smaller and try again.",
     )
+
+
+def _megapixels(pixels: int) -> str:
+    return f"{pixels / 1_000_000:.4g}"
 
 
 def _has_location(image: Any, exif: Any) -> bool:

@@ -11,7 +11,6 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from meria.config import ServiceSettings
 from meria.uploads import UploadSettings, UploadType
 
 LIBRARY_TYPES: tuple[UploadType, ...] = (
@@ -47,7 +46,7 @@ ANSWER_TYPES: tuple[UploadType, ...] = (
 )
 
 
-class MediaSettings(ServiceSettings, UploadSettings):
+class MediaSettings(UploadSettings):
     model_config = SettingsConfigDict(env_prefix="MERIA_MEDIA_")
     process = "media"
 

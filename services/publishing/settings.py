@@ -7,13 +7,12 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from meria.config import ServiceSettings
 from meria.uploads import UploadSettings, UploadType
 
 ATTACHMENT_TYPES: tuple[UploadType, ...] = ("pdf", "docx", "odt", "jpeg", "png", "webp", "gif")
 
 
-class PublishingSettings(ServiceSettings, UploadSettings):
+class PublishingSettings(UploadSettings):
     model_config = SettingsConfigDict(env_prefix="MERIA_PUBLISHING_")
     process = "publishing"
 
