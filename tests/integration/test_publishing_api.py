@@ -83,6 +83,28 @@ async def test_attachments_are_known_by_their_content(desks: tuple[Stack, Desk, 
     assert fetched.headers["x-content-type-options"] == "nosniff"
 
 
+async def test_a_draft_s_attachment_is_read_by_who_may_read_the_draft(
+    desks: tuple[Stack, Desk, Desk],
+) -> None:
+    stack, editor, _ = desks
+    document = await editor.create(LEGAL_ACT)
+    attached = await editor.ok(
+        "POST",
+        f"/documents/{document['id']}/attachments",
+        files={"file": ("ბრძანების პროექტი.pdf", PDF, "application/pdf")},
+    )
+    # Someone from the council may file requests, not read drafts: not the act, nor its file.
+    council = Desk(stack, editor.http, "sakrebulo.aparati", "requester")
+    assert (await council.call("GET", f"/documents/{document['id']}")).status_code == 403
+    refused = await editor.http.get(attached["url"], headers=council.headers)
+    assert refused.status_code == 403, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    # Staff who read the draft read its file.
+    officer = Desk(stack, editor.http, "giorgi.media", "media_officer")
+    read = await editor.http.get(attached["url"], headers=officer.headers)
+    assert read.status_code == 200 and read.content == PDF
+
+
 async def test_a_preview_link_shows_the_draft_until_it_expires(
     desks: tuple[Stack, Desk, Desk],
 ) -> None:
