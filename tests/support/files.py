@@ -5,7 +5,9 @@ that packs into a few kB, HTML and SVG dressed as text."""
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 
 from PIL import ExifTags, Image
 
@@ -123,3 +125,38 @@ SVG_AS_CSV = (
     '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)">'
     "<text>თვე,ტურისტები</text></svg>"
 ).encode()
+
+
+def pdf_with_hidden_script() -> bytes:
+    """A PDF 1.5 whose link annotation runs JavaScript, packed in a compressed object
+    stream: none of its names is in the file's own bytes, only a parser finds it."""
+    link = (
+        "<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] "
+        "/A << /S /JavaScript /JS (app.alert\\('ახმეტა'\\)) >> >>"
+    )
+    packed = zlib.compress(b"5 0 " + link.encode())
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [5 0 R] >>",
+        b"<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n" % len(packed)
+        + packed
+        + b"\nendstream",
+    ]
+    content = b"%PDF-1.5\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(content))
+        content += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    table_at = len(content)
+    # Cross-reference stream: type 1 (offset) for 1–4 and 6, type 2 (in stream 4) for 5.
+    rows = [(0, 0, 65535)] + [(1, offset, 0) for offset in offsets] + [(2, 4, 0), (1, table_at, 0)]
+    table = b"".join(struct.pack(">BIH", *row) for row in rows)
+    content += (
+        b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n"
+        % len(table)
+        + table
+        + b"\nendstream\nendobj\n"
+    )
+    content += b"startxref\n%d\n%%%%EOF\n" % table_at
+    return content

@@ -28,6 +28,7 @@ from tests.support.files import (
     location_in,
     office,
     pdf,
+    pdf_with_hidden_script,
     photo_with_gps,
     zip_bomb_docx,
 )
@@ -100,6 +101,8 @@ def test_a_pdf_that_acts_when_opened_is_refused_and_a_plain_one_kept() -> None:
     assert refusal(escaped, "ანგარიში.pdf").status == 422
     launch = pdf("<< /Type /Catalog /Pages 2 0 R /AA << /O 4 0 R >> >>", *PAGES, "<< >>")
     assert "/AA" in (refusal(launch, "a.pdf").detail or "")
+    # Packed in a compressed object stream, where no byte spells it: pypdf finds it.
+    assert refusal(pdf_with_hidden_script(), "ბროშურა.pdf").status == 422
     # Opening at a page is no action.
     at_page = pdf("<< /Type /Catalog /Pages 2 0 R /OpenAction [3 0 R /Fit] >>", *PAGES)
     assert checked(at_page, "ბრძანება.pdf").media_type == "application/pdf"
