@@ -32,9 +32,9 @@ import hashlib
 import io
 import logging
 import re
-import threading
 import unicodedata
 import uuid
+import weakref
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping
@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Literal, get_args
 from urllib.parse import quote
 
+import anyio
+import anyio.to_thread
 import filetype
 from pydantic import Field
 
@@ -186,16 +188,12 @@ class Policy:
         cls,
         what: str,
         types: Iterable[UploadType],
-        max_bytes: int | Mapping[Family, int],
+        max_bytes: int,
         limits: Limits,
         thumbnail_pixels: int | None = None,
     ) -> Policy:
-        def size(name: UploadType) -> int:
-            if isinstance(max_bytes, int):
-                return max_bytes
-            return max_bytes[TYPES[name].family]
-
-        return cls(what, {name: size(name) for name in types}, limits, thumbnail_pixels)
+        """One size limit for every type."""
+        return cls(what, dict.fromkeys(types, max_bytes), limits, thumbnail_pixels)
 
     def accepts(self, file_type: FileType) -> bool:
         return file_type.name in self.sizes
@@ -231,13 +229,24 @@ class Checked:
 
 
 async def check(source: IO[bytes], filename: str | None, policy: Policy) -> Checked:
-    """Read, check and clean an upload in a thread; a refusal raises a `Problem`."""
-    return await asyncio.to_thread(check_now, source, filename, policy)
+    """Read, check and clean an upload in a worker thread; a refusal raises a `Problem`."""
+    return await anyio.to_thread.run_sync(check_now, source, filename, policy, limiter=_limiter())
 
 
-# At most two files are decoded at once per process: a large picture takes a core and
-# hundreds of MB while it is re-encoded, and the machine has few of each.
-_HEAVY = threading.BoundedSemaphore(2)
+# At most two uploads are checked at once per process: a large picture takes a core and
+# hundreds of MB while it is re-encoded. The others wait their turn on the event loop,
+# not in threads the rest of the service needs.
+CONCURRENT_CHECKS = 2
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _limiter() -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    if loop not in _limiters:
+        _limiters[loop] = anyio.CapacityLimiter(CONCURRENT_CHECKS)
+    return _limiters[loop]
 
 
 def check_now(source: IO[bytes], filename: str | None, policy: Policy) -> Checked:
@@ -250,8 +259,7 @@ def check_now(source: IO[bytes], filename: str | None, policy: Policy) -> Checke
     file_type = _identify(head, name, policy)
     _within(size, file_type, name, policy)
     source.seek(0)
-    with _HEAVY:
-        checked = _examine(source, size, file_type, name, policy)
+    checked = _examine(source, size, file_type, name, policy)
     declared = declared_extension(name)
     if declared is None:
         checked.filename = f"{name}.{checked.file_type.extension}"[-MAX_NAME:]
@@ -330,7 +338,11 @@ def _identify(head: bytes, name: str, policy: Policy) -> FileType:
         # What a ZIP holds decides which Office file it is, once it is opened (filetype
         # reads only its head); the name is compared with that.
         return _first_office(name, policy)
-    if declared in TEXT_EXTENSIONS and (guessed is None or not policy.accepts(guessed)):
+    if (
+        declared in TEXT_EXTENSIONS
+        and policy.accepts(TEXT_EXTENSIONS[declared])
+        and (guessed is None or not policy.accepts(guessed))
+    ):
         # Text has no signature: a name saying text is checked as text, whole.
         found = TEXT_EXTENSIONS[declared]
     elif guessed is None:
@@ -858,7 +870,7 @@ def refusal_of_copy(data: bytes, media_type: str) -> str | None:
     if known is None:
         return f"{media_type} is not a type files are published as"
     if known.family == "text":
-        agrees = guess is None
+        agrees = _is_text(data, known)
     elif known.family == "office":
         agrees = data.startswith(ZIP) and (guessed is None or guessed.family == "office")
     else:
@@ -868,6 +880,14 @@ def refusal_of_copy(data: bytes, media_type: str) -> str | None:
     if known.family == "image" and _carries_location(data, known):
         return "the picture still carries where it was taken"
     return None
+
+
+def _is_text(data: bytes, file_type: FileType) -> bool:
+    try:
+        _text(data, file_type, "the copy")
+    except Problem:
+        return False
+    return True
 
 
 def _carries_location(data: bytes, file_type: FileType) -> bool:

@@ -3,11 +3,16 @@ and why, and how a stored file is served."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import threading
+import time
+from typing import Any
 
 import pytest
 from PIL import Image
 
+from meria import uploads
 from meria.problems import Problem
 from meria.uploads import (
     TYPES,
@@ -145,3 +150,31 @@ def test_a_published_copy_is_refused_if_it_is_not_what_it_was_announced_as() -> 
     assert refusal_of_copy(HTML_AS_TEXT, "application/pdf") is not None
     assert "where it was taken" in (refusal_of_copy(photo_with_gps((80, 60)), "image/jpeg") or "")
     assert refusal_of_copy(HTML_AS_TEXT, "text/html") is not None
+
+
+async def test_checks_run_in_worker_threads_two_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    running: list[int] = []
+    most = 0
+    lock = threading.Lock()
+
+    def slow_check(*_: Any) -> str:
+        nonlocal most
+        assert threading.current_thread() is not threading.main_thread()
+        with lock:
+            running.append(1)
+            most = max(most, len(running))
+        time.sleep(0.1)  # a picture being re-encoded
+        with lock:
+            running.pop()
+        return "checked"
+
+    monkeypatch.setattr(uploads, "check_now", slow_check)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    results = await asyncio.gather(
+        *(uploads.check(io.BytesIO(), "ფოტო.jpg", EVERYTHING) for _ in range(5)),
+        asyncio.sleep(0.01),  # the loop is free meanwhile
+    )
+    assert [str(r) for r in results[:5]] == ["checked"] * 5
+    assert most == uploads.CONCURRENT_CHECKS
+    assert loop.time() - started >= 0.25  # five in turns of two
