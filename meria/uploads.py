@@ -45,6 +45,7 @@ from urllib.parse import quote
 import anyio
 import anyio.to_thread
 import filetype
+from PIL.ExifTags import Base as Tag
 from pydantic import Field
 
 from meria.config import ServiceSettings
@@ -401,23 +402,50 @@ def _megabytes(size: int) -> str:
 # Pictures.
 
 PILLOW_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "tiff": "TIFF", "gif": "GIF"}
-# The EXIF tags a picture keeps: how it was taken and whose it is, nothing of where or
-# of which device (serial numbers) or what someone wrote about it.
+# The EXIF tags a picture keeps: how it was taken and whose it is; nothing of where, of
+# which device (serial numbers) or of what someone wrote about it.
 KEPT_TAGS = {
-    0x010F, 0x0110, 0x0112, 0x011A, 0x011B, 0x0128, 0x0131, 0x0132, 0x013B, 0x8298,
-}  # make, model, orientation, resolution, software, date, artist, copyright  # fmt: skip
-EXIF_IFD = 0x8769
-GPS_IFD = 0x8825
+    Tag.Make,
+    Tag.Model,
+    Tag.Orientation,
+    Tag.XResolution,
+    Tag.YResolution,
+    Tag.ResolutionUnit,
+    Tag.Software,
+    Tag.DateTime,
+    Tag.Artist,
+    Tag.Copyright,
+}
+EXIF_IFD = Tag.ExifOffset
+GPS_IFD = Tag.GPSInfo
 KEPT_EXIF_TAGS = {
-    0x829A, 0x829D, 0x8822, 0x8827, 0x9003, 0x9004, 0x9010, 0x9011, 0x9012, 0x9201,
-    0x9202, 0x9204, 0x9207, 0x9209, 0x920A, 0xA001, 0xA405, 0xA433, 0xA434,
-}  # exposure, aperture, ISO, when taken (and its offset), flash, focal length, lens  # fmt: skip
-# EXIF tags outside the GPS block that can name a place (Microsoft's XPSubject and
-# XPComment, free text where phones put locations too, and the user comment).
-PLACE_TAGS = (0x9C9F, 0x9C9C, 0x9286)
+    Tag.ExposureTime,
+    Tag.FNumber,
+    Tag.ExposureProgram,
+    Tag.ISOSpeedRatings,
+    Tag.DateTimeOriginal,
+    Tag.DateTimeDigitized,
+    Tag.OffsetTime,
+    Tag.OffsetTimeOriginal,
+    Tag.OffsetTimeDigitized,
+    Tag.ShutterSpeedValue,
+    Tag.ApertureValue,
+    Tag.ExposureBiasValue,
+    Tag.MeteringMode,
+    Tag.Flash,
+    Tag.FocalLength,
+    Tag.ColorSpace,
+    Tag.FocalLengthIn35mmFilm,
+    Tag.LensMake,
+    Tag.LensModel,
+}
+# EXIF tags outside the GPS block that can name a place: Microsoft's XPSubject and
+# XPComment and the user comment, free text where phones put locations too.
+PLACE_TAGS = (Tag.XPSubject, Tag.XPComment, Tag.UserComment)
 # Of what Pillow reads into `info`, what a picture needs to look the same.
 KEPT_INFO = {"transparency", "duration", "loop", "disposal", "blend", "background", "dpi"}
-PACKETS = ("xmp", "XML:com.adobe.xmp", "iptc", "photoshop", "comment", "exif")
+# Packets that carry places among much else, read into `info`.
+LOCATION_PACKETS = ("xmp", "XML:com.adobe.xmp", "iptc", "photoshop")
 
 
 def _picture(data: bytes, file_type: FileType, name: str, policy: Policy) -> Checked:
@@ -509,7 +537,7 @@ def _has_location(image: Any, exif: Any) -> bool:
         bool(exif.get_ifd(GPS_IFD))
         or GPS_IFD in exif
         or any(tag in exif for tag in PLACE_TAGS)
-        or any(key in image.info for key in PACKETS if key not in ("exif", "comment"))
+        or any(key in image.info for key in LOCATION_PACKETS)
         or bool(getattr(image, "tag_v2", {}).get(700))  # XMP in a TIFF's own tags
     )
 
@@ -598,7 +626,7 @@ def _location_gone(cleaned: bytes, name: str) -> None:
 
     with Image.open(io.BytesIO(cleaned)) as written:
         exif = written.getexif()
-        left = GPS_IFD in exif or any(key in written.info for key in PACKETS[:4])
+        left = GPS_IFD in exif or any(key in written.info for key in LOCATION_PACKETS)
     if left:  # never expected: refuse rather than keep a location
         raise Problem(422, "Location data kept", f"{name}: its location data would remain.")
 
@@ -795,9 +823,8 @@ def _refused_in(value: Any, depth: int) -> str | None:
         action = _direct(value.get("/S"))
         if action in REFUSED_ACTIONS:
             return f"a {action[1:]} action"
-        if isinstance(
-            _direct(value.get("/OpenAction")), DictionaryObject
-        ):  # an action, not a page to open at
+        opening = _direct(value.get("/OpenAction"))
+        if isinstance(opening, DictionaryObject):  # an action, not a page to open at
             return "an action run when it is opened (/OpenAction)"
         for item in value.values():
             found = _refused_in(item, depth + 1)

@@ -236,9 +236,14 @@ async def attachment_file(
     document_id: int, number: int, attachment_id: int, user: OptionalUser, runtime: RuntimeDep
 ) -> FileResponse:
     attachment, path = await documents.attachment_file(
-        runtime.db(), settings_of(runtime), document_id, number, attachment_id, user,
+        runtime.db(),
+        settings_of(runtime),
+        document_id,
+        number,
+        attachment_id,
+        user,
         reads_drafts=_reads_documents(user),
-    )  # fmt: skip
+    )
     if not await asyncio.to_thread(path.exists):
         raise Problem(503, "File unavailable", "The file is missing from storage.")
     headers = uploads.served_headers(attachment.media_type, attachment.filename)

@@ -29,6 +29,7 @@ from services.website.models import PublicAttachment
 
 log = get_logger(__name__)
 MAX_ATTEMPTS = 20
+REFUSED = "not served: "
 
 
 def stored_path(folder: Path, sha256: str) -> Path:
@@ -68,7 +69,9 @@ async def fetch_pending(database: Database, folder: Path, http: httpx.AsyncClien
                 arrived += 1
                 await read_model_changed(session)  # its page now links to the file
             else:
-                row.fetch_attempts += 1
+                # A copy refused for what it is would be refused again: no more attempts.
+                refused = error.startswith(REFUSED)
+                row.fetch_attempts = MAX_ATTEMPTS if refused else row.fetch_attempts + 1
                 row.fetch_error = error
                 log.warning("website.file_not_fetched", url=row.source_url, error=error)
     return arrived
@@ -100,7 +103,7 @@ async def _download(
     refusal = await asyncio.to_thread(_refusal, partial, attachment.media_type)
     if refusal:
         await asyncio.to_thread(partial.unlink, missing_ok=True)
-        return f"not served: {refusal}"
+        return f"{REFUSED}{refusal}"
     await asyncio.to_thread(partial.rename, path)
     return None
 
