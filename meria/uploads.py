@@ -927,6 +927,17 @@ def _carries_location(data: bytes, file_type: FileType) -> bool:
         return True  # what cannot be read cannot be vouched for
 
 
+# What an upload route answers when it refuses a file, for its OpenAPI document.
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "content": {"application/problem+json": {}}}
+    for status, description in (
+        (413, "Too large: the file, or the pixels of a picture"),
+        (415, "A type this path does not take, text that is not text, or active content"),
+        (422, "Not what its name says, unreadable, an archive bomb, or a PDF that acts"),
+    )
+}
+
+
 # The way out.
 
 SHOWN_FAMILIES = {"image", "pdf"}

@@ -861,6 +861,7 @@ def storage_of(request: Request) -> Storage:
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Upload a photo, video or file (location data is removed from photos)",
+    responses=uploads.REFUSALS,
 )
 async def upload(
     request: Request,

@@ -198,6 +198,7 @@ async def create_edition(
     "/{document_id}/attachments",
     status_code=status.HTTP_201_CREATED,
     summary="Attach a PDF, DOCX, ODT or image to the edition in progress",
+    responses=uploads.REFUSALS,
 )
 async def add_attachment(
     document_id: int, file: UploadFile, user: Editor, runtime: RuntimeDep
