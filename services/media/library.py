@@ -6,7 +6,9 @@ not its name, against the size limit of its kind; nothing is kept from a refused
 photo loses its GPS and other location data before it is stored (the GPS block of its
 EXIF, and the XMP and IPTC packets that can carry places too): a picture of a child at a
 school opening must not tell where the child lives. Pillow rewrites the picture without
-them, keeping the orientation, the camera and the date, and makes the thumbnail.
+them, keeping the orientation, the camera and the date, and makes the thumbnail. A video
+is kept as it came: a phone's MP4 or MOV can say where it was filmed, and removing that
+needs a remuxer the library does not have yet.
 """
 
 from __future__ import annotations
