@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
 
 import httpx
 from fastapi import APIRouter, Depends, Form, Header, Query, Request, UploadFile, status
@@ -18,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from meria import uploads
 from meria.auth import User, require_role, require_service
 from meria.bus import Outbox
 from meria.problems import Problem
@@ -875,6 +875,7 @@ def storage_of(request: Request) -> Storage:
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Upload a photo, video or file (location data is removed from photos)",
+    responses=uploads.REFUSALS,
 )
 async def upload(
     request: Request,
@@ -950,10 +951,9 @@ async def _stream(request: Request, name: str, media_type: str, filename: str) -
     storage = storage_of(request)
     if not await storage.exists(name):
         raise Problem(503, "File unavailable", "The file is missing from storage.")
+    headers = uploads.served_headers(media_type, filename)
     return StreamingResponse(
-        storage.read(name),
-        media_type=media_type,
-        headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}"},
+        storage.read(name), media_type=headers["Content-Type"], headers=headers
     )
 
 

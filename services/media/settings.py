@@ -11,11 +11,43 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from meria.config import ServiceSettings
 from meria.throttle import parse_limits
+from meria.uploads import UploadSettings, UploadType
+
+LIBRARY_TYPES: tuple[UploadType, ...] = (
+    # photos
+    "jpeg",
+    "png",
+    "webp",
+    "tiff",
+    # videos
+    "mp4",
+    "mov",
+    "webm",
+    # files
+    "pdf",
+    "docx",
+    "pptx",
+    "odt",
+    "mp3",
+)
+# Answers are documents, tables and pictures; anything else is refused by its content.
+ANSWER_TYPES: tuple[UploadType, ...] = (
+    "pdf",
+    "docx",
+    "xlsx",
+    "odt",
+    "ods",
+    "doc",
+    "xls",
+    "csv",
+    "txt",
+    "jpeg",
+    "png",
+)
 
 
-class MediaSettings(ServiceSettings):
+class MediaSettings(UploadSettings):
     model_config = SettingsConfigDict(env_prefix="MERIA_MEDIA_")
     process = "media"
 
@@ -62,6 +94,9 @@ class MediaSettings(ServiceSettings):
     response_approval_hours: float = Field(24.0, gt=0)
     # Information requests: the largest file an answer may carry.
     information_file_max_bytes: int = Field(25_000_000, gt=0)
+    information_file_types: list[UploadType] = Field(
+        default_factory=lambda: list(ANSWER_TYPES), min_length=1
+    )
     # Whether an enquiry's answer needs the head of department's approval before it goes.
     enquiry_approval_required: bool = True
     # The account that writes statements in the publishing service when the owner has none.
@@ -78,6 +113,10 @@ class MediaSettings(ServiceSettings):
     max_photo_bytes: int = Field(30 * 1024 * 1024, gt=0)
     max_video_bytes: int = Field(2 * 1024 * 1024 * 1024, gt=0)
     max_file_bytes: int = Field(50 * 1024 * 1024, gt=0)
+    # Pictures are photos and videos are videos; anything else is a file.
+    library_types: list[UploadType] = Field(
+        default_factory=lambda: list(LIBRARY_TYPES), min_length=1
+    )
     thumbnail_pixels: int = Field(480, ge=64, le=2048)
 
     # Fonts for accreditation badges: Noto Sans Georgian carries Georgian only, so Latin

@@ -372,7 +372,13 @@ async def attachment(
         raise Problem(404, "No such file", _("This file is not available."))
     headers = {
         name: upstream.headers[name]
-        for name in ("content-type", "content-disposition", "content-length", "x-content-sha256")
+        for name in (
+            "content-type",
+            "content-disposition",
+            "content-length",
+            "x-content-sha256",
+            "x-content-type-options",
+        )
         if name in upstream.headers
     }
     return StreamingResponse(

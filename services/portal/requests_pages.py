@@ -266,6 +266,7 @@ async def download(request: Request, signed: Staff, request_id: int, file_id: in
         headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{filename or quote('file')}",
             "X-Content-SHA256": found.headers.get("x-content-sha256", ""),
+            "X-Content-Type-Options": "nosniff",
         },
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter, Depends, Header, Query, Request, UploadFile, status
@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import select
 
+from meria import uploads
 from meria.auth import OptionalUser, User, require_role, require_service
 from meria.bus import Outbox
 from meria.problems import Problem
@@ -223,6 +224,7 @@ async def create_edition(
     "/{document_id}/attachments",
     status_code=status.HTTP_201_CREATED,
     summary="Attach a PDF, DOCX, ODT or image to the edition in progress",
+    responses=uploads.REFUSALS,
 )
 async def add_attachment(
     document_id: int, file: UploadFile, user: EditorOrWorker, runtime: RuntimeDep
@@ -262,16 +264,35 @@ async def attachment_file(
     document_id: int, number: int, attachment_id: int, user: OptionalUser, runtime: RuntimeDep
 ) -> FileResponse:
     attachment, path = await documents.attachment_file(
-        runtime.db(), settings_of(runtime), document_id, number, attachment_id, user
+        runtime.db(),
+        settings_of(runtime),
+        document_id,
+        number,
+        attachment_id,
+        user,
+        reads_drafts=_reads_documents(user),
     )
     if not await asyncio.to_thread(path.exists):
         raise Problem(503, "File unavailable", "The file is missing from storage.")
+    headers = uploads.served_headers(attachment.media_type, attachment.filename)
     return FileResponse(
         path,
-        media_type=attachment.media_type,
-        filename=attachment.filename,
-        headers={"X-Content-SHA256": attachment.sha256},
+        media_type=headers["Content-Type"],
+        headers=headers | {"X-Content-SHA256": attachment.sha256},
     )
+
+
+def _reads_documents(user: User | None) -> bool:
+    """Whether `user` passes `Staff`, the rule of `GET /documents/{id}`: a draft's files
+    are read by whoever may read the draft, and by no one else."""
+    if user is None:
+        return False
+    admits = get_args(Staff)[1].dependency  # the check `require_role` made for `Staff`
+    try:
+        admits(user)
+    except Problem:
+        return False
+    return True
 
 
 @documents_router.post("/{document_id}/submit", summary="Submit for approval")

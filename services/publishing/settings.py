@@ -7,16 +7,23 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from meria.config import ServiceSettings
+from meria.uploads import UploadSettings, UploadType
+
+ATTACHMENT_TYPES: tuple[UploadType, ...] = ("pdf", "docx", "odt", "jpeg", "png", "webp", "gif")
 
 
-class PublishingSettings(ServiceSettings):
+class PublishingSettings(UploadSettings):
     model_config = SettingsConfigDict(env_prefix="MERIA_PUBLISHING_")
     process = "publishing"
 
     port: int = 8101
     attachments_dir: Path | None = None
     max_attachment_bytes: int = Field(25 * 1024 * 1024, gt=0)
+    # What a document may carry; pictures are published as they are attached, less
+    # their location.
+    attachment_types: list[UploadType] = Field(
+        default_factory=lambda: list(ATTACHMENT_TYPES), min_length=1
+    )
     # The municipality's Ed25519 key (PEM, PKCS#8) that signs every publication record.
     # In development a key is made on first use under var/; production must set one.
     signing_key: SecretStr | None = None

@@ -90,7 +90,11 @@ async def _finish(scope: Scope, start: Message, body: bytes, send: Send) -> None
 def _with_security(send: Send) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+            # A response that sets one of them itself (a file says nosniff) keeps its own.
+            headers = list(message.get("headers", []))
+            present = {key.lower() for key, _ in headers}
+            headers += [(key, value) for key, value in SECURITY_HEADERS if key not in present]
+            message = {**message, "headers": headers}
         await send(message)
 
     return wrapped

@@ -29,7 +29,7 @@ from meria.markup import clean_html
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import request_runtime
-from services.website.files import stored_path
+from services.website.files import served, stored_path
 from services.website.freshness import Remembered
 from services.website.models import PublicAttachment, PublicDocument, PublicEdition, PublicEvent
 from services.website.search import Found, search
@@ -530,9 +530,4 @@ async def attachment_file(runtime: RuntimeDep, row_id: int, filename: str) -> Fi
             "The file is on its way to the website; try again shortly.",
             headers={"Retry-After": "30"},
         )
-    return FileResponse(
-        path,
-        media_type=attachment.media_type,
-        filename=attachment.filename,
-        headers={"X-Content-SHA256": attachment.sha256, "Cache-Control": "public, max-age=86400"},
-    )
+    return served(path, attachment)

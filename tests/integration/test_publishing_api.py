@@ -3,6 +3,7 @@ filters, and refusals that change nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,7 +17,10 @@ from tests.conftest import DatabaseFactory
 from tests.support.publishing import LEGAL_ACT, PRESS_RELEASE, Desk
 from tests.support.stack import Stack, running_stack
 
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\0" * 64
+PNG = bytes.fromhex(  # one transparent pixel
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082"
+)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -48,21 +52,24 @@ async def test_attachments_are_known_by_their_content(desks: tuple[Stack, Desk, 
     document = await editor.create(PRESS_RELEASE)
     path = f"/documents/{document['id']}/attachments"
 
-    # A picture named like a PDF is stored as the picture it is, under a name of ours.
-    photo = await editor.call("POST", path, files={"file": ("ფოტო.pdf", PNG, "application/pdf")})
+    # A picture is stored as the picture it is, under a name of ours.
+    photo = await editor.call("POST", path, files={"file": ("ფოტო.png", PNG, "image/png")})
     assert photo.status_code == 201, photo.text
     assert photo.json()["media_type"] == "image/png"
-    assert photo.json()["filename"] == "ფოტო.pdf"
+    assert photo.json()["filename"] == "ფოტო.png"
     folder = stack.settings("publishing").attachments_dir  # type: ignore[attr-defined]
     stored = [file.name for file in folder.iterdir()]
     assert len(stored) == 1 and stored[0].endswith(".png") and "ფოტო" not in stored[0]
 
-    # A script named like a PDF is refused, and so is a file over the limit; nothing is kept.
+    # A picture named like a PDF, a script named like a PDF and a file over the limit are
+    # refused; nothing is kept.
+    misnamed = await editor.call("POST", path, files={"file": ("ფოტო.pdf", PNG, "application/pdf")})
+    assert misnamed.status_code == 422 and ".png" in misnamed.json()["detail"]
     script = await editor.call(
         "POST", path, files={"file": ("act.pdf", b"#!/bin/sh\nrm -rf /", "application/pdf")}
     )
     assert script.status_code == 415
-    assert "not a PDF, DOCX, ODT or image" in script.json()["detail"]
+    assert "its content is not recognised" in script.json()["detail"]
     large = await editor.call(
         "POST", path, files={"file": ("big.pdf", PDF + b"0" * 5000, "application/pdf")}
     )
@@ -73,8 +80,31 @@ async def test_attachments_are_known_by_their_content(desks: tuple[Stack, Desk, 
     url = photo.json()["url"]
     assert (await editor.http.get(url)).status_code == 401
     fetched = await editor.http.get(url, headers=editor.headers)
-    assert fetched.content == PNG
+    assert hashlib.sha256(fetched.content).hexdigest() == photo.json()["sha256"]
     assert fetched.headers["x-content-sha256"] == photo.json()["sha256"]
+    assert fetched.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_a_draft_s_attachment_is_read_by_who_may_read_the_draft(
+    desks: tuple[Stack, Desk, Desk],
+) -> None:
+    stack, editor, _ = desks
+    document = await editor.create(LEGAL_ACT)
+    attached = await editor.ok(
+        "POST",
+        f"/documents/{document['id']}/attachments",
+        files={"file": ("ბრძანების პროექტი.pdf", PDF, "application/pdf")},
+    )
+    # Someone from the council may file requests, not read drafts: not the act, nor its file.
+    council = Desk(stack, editor.http, "sakrebulo.aparati", "requester")
+    assert (await council.call("GET", f"/documents/{document['id']}")).status_code == 403
+    refused = await editor.http.get(attached["url"], headers=council.headers)
+    assert refused.status_code == 403, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    # Staff who read the draft read its file.
+    officer = Desk(stack, editor.http, "giorgi.media", "media_officer")
+    read = await editor.http.get(attached["url"], headers=officer.headers)
+    assert read.status_code == 200 and read.content == PDF
 
 
 async def test_a_preview_link_shows_the_draft_until_it_expires(
