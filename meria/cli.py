@@ -413,8 +413,11 @@ def website_rebuild(
 
     settings = load_settings(WebsiteSettings)
     quiet_logging(settings)
-    applied = asyncio.run(rebuild(settings, database_url))
-    typer.echo(f"website: rebuilt from {applied} events")
+    done = asyncio.run(rebuild(settings, database_url))
+    skipped = (
+        f"; {done.skipped} skipped as dead letters (GET /dead-letters)" if done.skipped else ""
+    )
+    typer.echo(f"website: rebuilt from {done.applied} events{skipped}")
 
 
 @app.command()

@@ -84,6 +84,8 @@ class Runtime:
         self._temporal: Client | None = None
         self._temporal_connected = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # The consumers running here, by durable name (a dead letter is re-driven by its).
+        self.consumers: dict[str, Consumer] = {}
         # What background jobs report of themselves ("ok" or why not), for readiness.
         self.job_states: dict[str, str] = {}
         # What a service's background jobs hold for its routes (a pooled HTTP client…).
@@ -135,6 +137,7 @@ class Runtime:
                     options=options,
                     settings=self.settings,
                 )
+                self.consumers[consumer.durable] = consumer
                 self._spawn(consumer.run())
         if parts.uses_temporal:
             self._spawn(self._connect_temporal())

@@ -20,6 +20,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from meria import dead_letters
 from meria.config import ServiceSettings, load_settings
 from meria.keys import published_keyset
 from meria.logging import configure_logging, get_logger
@@ -143,6 +144,8 @@ def create_app(
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(health)
+    if runtime.parts.subscriptions is not None:
+        app.include_router(dead_letters.router)
     for router in routers:
         app.include_router(router)
     app.add_middleware(RequestContextMiddleware, service=service)

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from meria.bus.connection import Bus, stop_if_cancelled
 from meria.bus.outbox import Outbox
 from meria.bus.streams import DEAD_LETTER_PREFIX, stream_for_subject
-from meria.bus.tables import BusTables
+from meria.bus.tables import BusTables, record_dead_letter
 from meria.config import ServiceSettings
 from meria.contracts import CloudEvent, Event, event_for_type
 from meria.db import Database
@@ -413,8 +413,25 @@ class Consumer:
         return envelope, event
 
     async def dead_letter(self, message: Msg, kind: str, reason: str) -> None:
+        """Keep the message for people (bus_dead_letters), say so on the bus, and stop
+        its delivery: in that order, so a crash between leaves it delivered again and
+        recorded once, never lost."""
         metadata = message.metadata
         stream_sequence = metadata.sequence.stream if metadata.sequence else 0
+        async with self.database.transaction() as session:
+            await record_dead_letter(
+                session,
+                self.tables.dead_letters,
+                consumer=self.durable,
+                stream=str(metadata.stream),
+                stream_sequence=stream_sequence,
+                subject=message.subject,
+                kind=kind,
+                reason=reason,
+                deliveries=metadata.num_delivered,
+                payload=message.data,
+                headers={key: str(value) for key, value in (message.headers or {}).items()},
+            )
         headers = {
             # Republishing after a crash must not make a second dead letter.
             "Nats-Msg-Id": f"{self.durable}:{metadata.stream}:{stream_sequence}",

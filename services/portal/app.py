@@ -18,6 +18,7 @@ from services.portal import (
     accounts_api,
     changes_pages,
     dashboard,
+    dead_letter_pages,
     digest_pages,
     documents,
     events_pages,
@@ -71,6 +72,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         routers=[
             accounts_api.router,
             changes_pages.router,
+            dead_letter_pages.router,
             signin.router,
             oidc.router,
             tasks.router,
