@@ -139,7 +139,11 @@ async def test_events_tail_prints_events_as_they_happen(
 
 
 def test_production_refuses_to_start_a_process_without_its_nats_password() -> None:
-    secret = {"MERIA_ENVIRONMENT": "production", "MERIA_SECRET_KEY": "ს" * 40}
+    secret = {
+        "MERIA_ENVIRONMENT": "production",
+        "MERIA_SECRET_KEY": "ს" * 40,
+        "MERIA_TOKEN_KEYSET": "/etc/meria/keys/jwks.json",
+    }
     result = meria("run", "website", **secret)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
