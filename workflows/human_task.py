@@ -257,6 +257,11 @@ class HumanTaskWorkflow:
             escalated=self._state.escalated,
             receipt=decision.receipt,
         )
+        if workflow.patched("decided-task-leaves-the-inbox"):
+            # Out of every inbox with the answer to the one who decided, not only when the
+            # workflow closes: that can wait for its case to hear of it, which under load
+            # takes seconds.
+            workflow.upsert_search_attributes([AWAITING.value_unset(), ASSIGNEE.value_unset()])
         return self._state.result
 
     @decide.validator
