@@ -23,3 +23,12 @@ class WorkerSettings(ServiceSettings):
     digest_extra_days_off: list[date] = Field(default_factory=list)
     digest_author: str = "meria-digest"
     digest_fonts: str = "/usr/share/fonts/truetype/noto"
+
+    # How long an activity waits on each stage of a call to a service (seconds), and after
+    # how many failures in a row the worker stops calling a service for a while.
+    service_connect_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    service_read_timeout_seconds: float = Field(20.0, gt=0, le=300)
+    service_write_timeout_seconds: float = Field(20.0, gt=0, le=300)
+    service_pool_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    breaker_failures: int = Field(3, ge=1, le=100)
+    breaker_open_seconds: float = Field(30.0, gt=0, le=3600)

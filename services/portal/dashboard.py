@@ -38,6 +38,7 @@ from services.portal.i18n import N_, TBILISI, _
 from services.portal.inbox import STATUS_QUERY, CaseRow, case_row, quoted
 from services.portal.labels import CASE_KINDS, ROLES, STEPS, label, labels
 from services.portal.models import Account
+from services.portal.panels import pending_activities
 from services.portal.settings import PortalSettings
 from services.portal.web import Admin, redirect, render, runtime_of, settings_of
 
@@ -66,13 +67,6 @@ STATUS_LABELS = {
     "continued": N_("Continued as new"),
 }
 STATUS_OF_GROUP = {value: key for key, value in STATUS_QUERY.items()}
-PENDING_STATES = {
-    1: N_("Waiting to start"),
-    2: N_("Running"),
-    3: N_("Cancelling"),
-    4: N_("Paused"),
-    5: N_("Pausing"),
-}
 
 
 # The list.
@@ -419,30 +413,6 @@ async def _names(request: Request) -> dict[str, str]:
         return {username: display_name for username, display_name in found.tuples()}
 
 
-def _pending_activities(description: WorkflowExecutionDescription) -> list[dict[str, Any]]:
-    pending = []
-    for activity in description.raw_description.pending_activities:
-        pending.append(
-            {
-                "name": timeline._activity_name(activity.activity_type.name),
-                "type": activity.activity_type.name,
-                "state": _(PENDING_STATES.get(activity.state, N_("Running"))),
-                "attempt": activity.attempt,
-                "maximum": activity.maximum_attempts,
-                "failure": timeline.failure_message(activity.last_failure)
-                if activity.HasField("last_failure")
-                else "",
-                "next_attempt": activity.next_attempt_schedule_time.ToDatetime(tzinfo=UTC)
-                if activity.HasField("next_attempt_schedule_time")
-                else None,
-                "started": activity.last_started_time.ToDatetime(tzinfo=UTC)
-                if activity.HasField("last_started_time")
-                else None,
-            }
-        )
-    return pending
-
-
 def _waiting(row: CaseRow, case: DocumentCase | None) -> list[dict[str, Any]]:
     """Who the case waits on: the document's open tasks as publishing knows them, else
     what the workflow indexed for the inbox."""
@@ -534,7 +504,7 @@ async def case_page(
         description=description,
         case=case,
         entries=told,
-        pending=_pending_activities(description),
+        pending=pending_activities(description),
         children=list(description.raw_description.pending_children),
         waiting=_waiting(row, case),
         name_of=name_of,
