@@ -55,7 +55,9 @@ class _Inbound(ActivityInboundInterceptor):
                 workflow_id=info.workflow_id,
                 attempt=info.attempt,
                 error=short(str(error), 1000),
-                exc_info=error,
+                # A service's trouble is told in full by its line; anything else, with
+                # where it happened.
+                exc_info=None if isinstance(error, ApplicationError) else error,
             )
             raise truthful(error) from None
 

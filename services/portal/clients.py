@@ -187,7 +187,12 @@ class Services:
                 troubles[service] = unavailable
             raise unavailable from None
         if response.status_code >= 400:
-            raise _refusal(response)
+            refused = _refusal(response)
+            if refused.body.get("code") == "idempotency_in_progress":
+                # The form's first sending is still being handled: its outcome is pending.
+                reason = "still handling the first sending of this form"
+                raise ServiceUnavailable(service, reason, pending=True)
+            raise refused
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
