@@ -27,6 +27,7 @@ from meria.auth import User, issue_token
 from meria.breakers import Breakers, CircuitOpen, ServiceTrouble, trouble_of
 from meria.logging import get_logger
 from meria.runtime import Runtime
+from services.portal.i18n import _
 from services.portal.settings import PortalSettings
 
 log = get_logger("meria.portal.clients")
@@ -192,6 +193,14 @@ class Services:
                 # The form's first sending is still being handled: its outcome is pending.
                 reason = "still handling the first sending of this form"
                 raise ServiceUnavailable(service, reason, pending=True)
+            if refused.body.get("code") == "idempotency_key_reused":
+                # Sent before with other values, and that sending was applied: the form
+                # comes back with a new key, so sending it now is a new request.
+                _submission.set(None)
+                refused.detail = _(
+                    "This form was sent before with other values, and that sending was "
+                    "saved. Look for it before sending the form again: sent now, it is new."
+                )
             raise refused
         if response.status_code == 204 or not response.content:
             return None

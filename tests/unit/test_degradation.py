@@ -177,3 +177,19 @@ def test_an_activity_failure_is_short_and_keeps_whether_it_may_be_retried() -> N
     final = truthful(ApplicationError("refused " * 100, type="ServiceRefused", non_retryable=True))
     assert final.non_retryable and final.type == "ServiceRefused"
     assert short("a\n  b") == "a b"
+
+
+async def test_a_form_sent_again_with_other_values_is_told_so_and_gets_a_new_key() -> None:
+    def reused(request: httpx.Request) -> httpx.Response:
+        body = {"title": "This Idempotency-Key belongs to another request",
+                "code": "idempotency_key_reused"}  # fmt: skip
+        return httpx.Response(422, json=body)
+
+    token = clients._submission.set(("c" * 24, {}))
+    try:
+        with pytest.raises(ServiceRefused) as refused:
+            await portal(reused).post(PERSON, "events", "/events", json={"title_ka": "ბ"})
+        assert "sent before with other values" in refused.value.detail
+        assert clients.current_submission() is None
+    finally:
+        clients._submission.reset(token)
