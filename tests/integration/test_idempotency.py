@@ -134,3 +134,19 @@ async def test_requests_without_a_key_or_a_token_pass_through(app: tuple[FastAPI
             await http.post("/events", json={"title_ka": "ა"}, headers=unkeyed)
         await http.post("/events", json={"title_ka": "ა"}, headers={"Idempotency-Key": "x"})
     assert len(desk.created) == 3
+
+
+async def test_two_sendings_at_the_same_moment_create_once(app: tuple[FastAPI, Desk]) -> None:
+    service, desk = app
+    desk.gate.clear()
+    body = {"title_ka": "ა"}
+    async with client(service) as http:
+        sendings = [
+            asyncio.create_task(http.post("/events", json=body, headers=headers("n", "same")))
+            for _ in range(4)
+        ]
+        await asyncio.sleep(0.3)
+        desk.gate.set()
+        answers = await asyncio.gather(*sendings)
+    assert sorted(answer.status_code for answer in answers) == [201, 409, 409, 409]
+    assert len(desk.created) == 1
