@@ -38,7 +38,7 @@ from services.portal.i18n import N_, TBILISI, _
 from services.portal.inbox import STATUS_QUERY, CaseRow, case_row, quoted
 from services.portal.labels import CASE_KINDS, ROLES, STEPS, label, labels
 from services.portal.models import Account
-from services.portal.panels import pending_activities
+from services.portal.panels import Panels, pending_activities
 from services.portal.settings import PortalSettings
 from services.portal.web import Admin, redirect, render, runtime_of, settings_of
 
@@ -300,14 +300,13 @@ async def dashboard(
     rows: list[CaseRow] = []
     next_page: bytes | None = None
     counts = None
+    panels = Panels()
     if not errors:
         try:
             rows, next_page = await list_cases(
                 runtime.temporal, case_query(chosen, moment), chosen.size, token
             )
-            counts = await count_cases(
-                runtime.temporal, chosen, moment, [row.stage for row in rows if row.stage]
-            )
+            counts = await _counts(runtime.temporal, chosen, moment, rows, panels)
         except RPCError as error:
             if error.status != RPCStatusCode.INVALID_ARGUMENT:
                 raise ServiceUnavailable("temporal") from error
@@ -318,6 +317,7 @@ async def dashboard(
         request,
         "dashboard.html",
         status_code=422 if errors else 200,
+        panels=panels,
         rows=rows,
         counts=counts,
         chosen=chosen,
@@ -335,6 +335,19 @@ async def dashboard(
         history=lambda row: history_url(settings, row.workflow_id, row.run_id),
         refresh=settings.refresh_seconds,
     )
+
+
+async def _counts(
+    temporal: Client, chosen: CaseFilter, moment: datetime, rows: list[CaseRow], panels: Panels
+) -> Counts | None:
+    """The counts, or none with the part marked: the list is shown without them."""
+    try:
+        return await count_cases(temporal, chosen, moment, [row.stage for row in rows if row.stage])
+    except RPCError as error:
+        if error.status == RPCStatusCode.INVALID_ARGUMENT:
+            raise
+        panels.mark("counts", _("At a glance"), ServiceUnavailable("temporal", error.message[:200]))
+        return None
 
 
 def _with_page(link: str, token: bytes | None) -> str | None:
