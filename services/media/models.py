@@ -24,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from meria.bus import define_bus_tables
 from meria.db import UTCDateTime, new_metadata
+from meria.idempotency import define_idempotency_table
 from meria.throttle import define_throttle_table
 
 
@@ -32,6 +33,7 @@ class Base(DeclarativeBase):
 
 
 bus_tables = define_bus_tables(Base.metadata)
+idempotency_keys = define_idempotency_table(Base.metadata)
 # How many public form requests each address sent lately (meria.throttle).
 throttle_counters = define_throttle_table(Base.metadata)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
@@ -31,7 +31,12 @@ from services.portal import (
     tourism_pages,
     visits_pages,
 )
-from services.portal.clients import ServiceUnavailable, keep_http_client
+from services.portal.clients import (
+    PageScope,
+    ServiceUnavailable,
+    keep_http_client,
+    remember_submission,
+)
 from services.portal.i18n import _
 from services.portal.models import Base, bus_tables
 from services.portal.settings import PortalSettings
@@ -86,6 +91,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             digest_pages.router,
             tourism_pages.router,
         ],
+        dependencies=[Depends(remember_submission)],
     )
     settings = app.state.settings
     assert isinstance(settings, PortalSettings)
@@ -102,16 +108,19 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     )
     app.add_middleware(CsrfMiddleware, settings=settings)
     app.add_middleware(LanguageMiddleware)
+    app.add_middleware(PageScope)
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_pages(app)
     return app
 
 
 def install_error_pages(app: FastAPI) -> None:
-    """People get pages, programs (`/api/`) get problem documents."""
+    """People get pages, programs (`/api/`, and the kernel's own API: `/dead-letters`) get
+    problem documents."""
 
     def for_people(request: Request) -> bool:
-        return not request.url.path.startswith(("/api/", "/healthz", "/docs", "/openapi"))
+        programs = ("/api/", "/dead-letters", "/healthz", "/docs", "/openapi", "/.well-known")
+        return not request.url.path.startswith(programs)
 
     async def page(request: Request, status: int, heading: str, message: str) -> Response:
         return await render(
@@ -136,9 +145,10 @@ def install_error_pages(app: FastAPI) -> None:
     async def on_unavailable(request: Request, error: ServiceUnavailable) -> Response:
         if not for_people(request):
             return problem_response(Problem(503, "Service unavailable", str(error)), request)
-        return await page(
-            request, 503, _("Temporarily unavailable"),
-            _("A service the portal needs is not answering. Try again in a minute."),
+        return await render(
+            request, "error.html", status_code=503, heading=_("Temporarily unavailable"),
+            message=_("A service the portal needs is not answering. Try again in a minute."),
+            unavailable=error, retry=request.url.path if request.method == "GET" else None,
         )  # fmt: skip
 
     @app.exception_handler(Problem)

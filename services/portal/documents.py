@@ -24,6 +24,7 @@ from services.portal.clients import ServiceRefused, services_of
 from services.portal.forms import KeptForm, values_of
 from services.portal.i18n import TBILISI, _
 from services.portal.labels import DOCUMENT_TYPES, NAV_SECTIONS, STATES, labels
+from services.portal.panels import pending_work
 from services.portal.texts import to_html, to_markdown
 from services.portal.web import CheckedForm, Staff, redirect, render, runtime_of
 
@@ -257,6 +258,7 @@ async def show_document(request: Request, signed: Staff, document_id: int) -> Re
     audit = await services.get(signed.user, "publishing", f"/documents/{document_id}/audit")
     async with runtime_of(request).db().session() as session:
         people = await display_names(session, {entry["actor"] for entry in audit})
+    case = f"document-{document_id}-edition-{document['current']['number']}"
     return await render(
         request,
         "document.html",
@@ -265,6 +267,7 @@ async def show_document(request: Request, signed: Staff, document_id: int) -> Re
         status=status,
         audit=audit,
         people=people,
+        pending=await pending_work(runtime_of(request), case),
         done=request.query_params.get("done", ""),
     )
 

@@ -33,6 +33,15 @@ class PortalSettings(ServiceSettings):
     # Inbox and dashboard refresh themselves this often (seconds).
     refresh_seconds: int = Field(15, ge=2)
 
+    # How long a page waits for a service (seconds): reads briefly, writes longer, a
+    # connection hardly at all; and after how many failures in a row a service's circuit
+    # opens, so pages stop waiting for it, and for how long before it is asked again.
+    service_read_timeout_seconds: float = Field(5.0, gt=0, le=120)
+    service_write_timeout_seconds: float = Field(20.0, gt=0, le=300)
+    service_connect_timeout_seconds: float = Field(2.0, gt=0, le=60)
+    breaker_failures: int = Field(3, ge=1, le=100)
+    breaker_open_seconds: float = Field(15.0, gt=0, le=3600)
+
     # Email for notifications; none is sent when no host is set.
     smtp_host: str | None = None
     smtp_port: int = Field(25, gt=0, le=65535)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from meria.bus import define_bus_tables
 from meria.db import UTCDateTime, new_metadata
+from meria.idempotency import define_idempotency_table
 
 
 class Base(DeclarativeBase):
@@ -29,6 +30,7 @@ class Base(DeclarativeBase):
 
 
 bus_tables = define_bus_tables(Base.metadata)
+idempotency_keys = define_idempotency_table(Base.metadata)
 
 
 class Issuer(Base):

@@ -47,6 +47,8 @@ def concrete(path: str) -> str:
 def gate_refused(response: httpx.Response) -> bool:
     if response.status_code != 403:
         return False
+    if not response.headers.get("content-type", "").startswith("application/problem+json"):
+        raise AssertionError(f"a 403 that is no problem: {response.request.url} {response.text}")
     detail = str(response.json().get("detail", ""))
     return (
         detail.startswith("This needs one of the roles")

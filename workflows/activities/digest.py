@@ -228,6 +228,7 @@ class DigestActivities:
             created = await self.publishing.request(
                 "POST",
                 "/documents",
+                idempotency_key=activity_key("document"),
                 json={
                     "document_type": "press_digest",
                     "title_ka": title_ka,
@@ -248,11 +249,15 @@ class DigestActivities:
             await self.publishing.request(
                 "POST",
                 f"/documents/{document_id}/attachments",
+                idempotency_key=activity_key("attachment"),
                 files={"file": (filename, data, "application/pdf")},
             )
         fresh = (await self.publishing.request("GET", f"/documents/{document_id}")).json()
         if fresh["state"] == "draft":
-            await self.publishing.request("POST", f"/documents/{document_id}/submit", json={})
+            await self.publishing.request(
+                "POST", f"/documents/{document_id}/submit", json={},
+                idempotency_key=activity_key("submit"),
+            )  # fmt: skip
             fresh = (await self.publishing.request("GET", f"/documents/{document_id}")).json()
         await self.publishing.request(
             "POST",

@@ -60,8 +60,8 @@ class MediaResponseActivities:
 
         Each step looks first at what an earlier attempt did: the response keeps the
         document's id as soon as it exists, and a submitted document is not submitted
-        again. (A crash between creating the document and recording its id leaves one
-        unused draft behind; it never publishes anything twice.)
+        again; the creation carries the activity's idempotency key, so a retry gets the
+        same document.
         """
         found = await self.media.request("GET", f"{response.path}/statement-draft")
         draft = StatementDraft.model_validate(found.json())

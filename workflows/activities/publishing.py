@@ -71,14 +71,20 @@ async def submit_in_publishing(
     its own approval and publication, which outlive the case.
 
     Each step looks first at what an earlier attempt did: the case keeps the document's id
-    as soon as it exists, and a submitted document is not submitted again. (A crash
-    between creating the document and recording its id leaves one unused draft behind; it
-    never publishes anything twice.)"""
+    as soon as it exists, and a submitted document is not submitted again. The creation
+    carries the activity's idempotency key, so an attempt that crashed before the case
+    recorded the id gets the same document again, not a second draft."""
     if document_id is None:
-        created = await publishing.request("POST", "/documents", json={**fields, "author": author})
+        created = await publishing.request(
+            "POST", "/documents", json={**fields, "author": author},
+            idempotency_key=activity_key("document"),
+        )  # fmt: skip
         document_id = int(created.json()["id"])
         await remember(document_id)
     document = await publishing.request("GET", f"/documents/{document_id}")
     if document.json()["state"] == "draft":
-        await publishing.request("POST", f"/documents/{document_id}/submit", json={})
+        await publishing.request(
+            "POST", f"/documents/{document_id}/submit", json={},
+            idempotency_key=activity_key("submit"),
+        )  # fmt: skip
     return document_id

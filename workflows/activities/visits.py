@@ -87,8 +87,8 @@ class VisitsActivities:
 
         Each step looks first at what an earlier attempt did: the visit keeps the
         document's id as soon as it exists, and a submitted document is not submitted
-        again. (A crash between creating the document and recording its id leaves one
-        unused draft behind; it never publishes anything twice.)
+        again; the creation carries the activity's idempotency key, so a retry gets the
+        same document.
         """
         response = await self.visits.request("GET", f"{visit.path}/press-release-draft")
         draft = PressReleaseDraft.model_validate(response.json())
