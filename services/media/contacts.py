@@ -272,7 +272,7 @@ async def create_journalist(database: Database, data: JournalistCreate, user: Us
 
 # Journalists recorded per statement in an import: each batch holds the loop for a few
 # milliseconds, and the loop answers others between batches.
-IMPORT_BATCH = 100
+IMPORT_BATCH = 50
 
 
 async def import_journalists(

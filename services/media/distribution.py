@@ -53,7 +53,7 @@ SETTLED = ("sent", "bounced", "failed", "suppressed")
 BATCH = 200
 # Deliveries written per statement when a mailing is made, as plain rows (the ORM's
 # bookkeeping for thousands of objects is the costly part).
-DELIVERY_BATCH = 500
+DELIVERY_BATCH = 250
 DELIVERIES_TABLE = cast(Table, Delivery.__table__)
 LONGEST_RETRY_SECONDS = 6 * 3600.0
 SECTIONS = {"press_release": "press-releases", "announcement": "announcements"}
