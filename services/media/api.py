@@ -5,6 +5,7 @@ media library; and what is public (the accreditation form, unsubscribe links).""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -539,7 +540,8 @@ async def refuse_accreditation(
 )
 async def badge(accreditation_id: int, _: Staff, runtime: RuntimeDep) -> Response:
     found = await accreditation.get_accreditation(runtime.db(), accreditation_id)
-    pdf = badges.badge_pdf(found, settings_of(runtime))
+    # Written in a thread (the PDF and QR libraries, and their first import, take a while).
+    pdf = await asyncio.to_thread(badges.badge_pdf, found, settings_of(runtime))
     return Response(
         pdf,
         media_type="application/pdf",
@@ -1112,7 +1114,8 @@ async def public_request(
 )
 async def public_badge(token: str, runtime: RuntimeDep) -> Response:
     found = await accreditation.badge_by_link(runtime.db(), settings_of(runtime), token)
-    pdf = badges.badge_pdf(found, settings_of(runtime))
+    # Written in a thread (the PDF and QR libraries, and their first import, take a while).
+    pdf = await asyncio.to_thread(badges.badge_pdf, found, settings_of(runtime))
     return Response(
         pdf,
         media_type="application/pdf",
