@@ -78,14 +78,20 @@ async def feed(
     states = [s.value for s in STATUS]
     if calendar_name == "public":
         states.remove(EventState.DRAFT.value)
-    query = filtered(
-        starts_from=today - timedelta(days=settings.feed_past_days),
-        starts_to=today + timedelta(days=settings.feed_future_days),
-        max_event_days=settings.max_event_days,
-        state=states,
-        public=True if calendar_name == "public" else None,
-        official=official,
-    )
+    # The window read a season at a time: each query walks a season's events alone.
+    first = today - timedelta(days=settings.feed_past_days)
+    last = today + timedelta(days=settings.feed_future_days)
+    seasons = [
+        filtered(
+            starts_from=start,
+            starts_to=min(start + SEASON, last),
+            max_event_days=settings.max_event_days,
+            state=states,
+            public=True if calendar_name == "public" else None,
+            official=official,
+        )
+        for start in _steps(first, last, SEASON)
+    ]
     # Per database: a process may hold several (the tests' services share one).
     key = (str(database.url), calendar_name, lang, official)
     async with database.session() as session:
@@ -109,7 +115,7 @@ async def feed(
         title = title_en if lang == "en" else title_ka
         making = _MAKING[key] = (
             fingerprint,
-            asyncio.create_task(_make(database, query, key, title, settings)),
+            asyncio.create_task(_make(database, seasons, key, title, settings)),
         )
     try:
         # Shielded: a caller who goes away does not stop the making others wait for.
@@ -123,19 +129,27 @@ async def feed(
 
 async def _make(
     database: Database,
-    query: Select[tuple[Event]],
+    seasons: list[Select[tuple[Event]]],
     key: FeedKey,
     title: str,
     settings: EventsSettings,
 ) -> bytes:
     _, calendar_name, lang, _ = key
-    events = await _listed(database, query)
+    events = await _listed(database, seasons)
     base = settings.website_url.rstrip("/")
     return await asyncio.to_thread(_written, events, title, lang, calendar_name == "public", base)
 
 
 # Events read per query for a feed: each page holds the loop for a few milliseconds.
 PAGE = 250
+SEASON = timedelta(days=91)
+
+
+def _steps(first: datetime, last: datetime, step: timedelta) -> list[datetime]:
+    starts = [first]
+    while starts[-1] + step < last:
+        starts.append(starts[-1] + step)
+    return starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,13 +188,16 @@ LISTED_COLUMNS = (
 LISTED_NAMES = [field.name for field in fields(Listed)][:18]
 
 
-async def _listed(database: Database, query: Select[tuple[Event]]) -> list[Listed]:
-    """The feed's events in order: their ids first, then a page at a time by id, the loop
-    free between pages."""
+async def _listed(database: Database, seasons: list[Select[tuple[Event]]]) -> list[Listed]:
+    """The feed's events in order: their ids first, a season at a time (an event over two
+    seasons once), then the events a page at a time by id, the loop free in between."""
     found: list[Listed] = []
     async with database.session() as session:
-        ids = list(await session.scalars(query.with_only_columns(Event.id)))
-        await asyncio.sleep(0)
+        ids: list[int] = []
+        for season in seasons:
+            ids.extend(await session.scalars(season.with_only_columns(Event.id)))
+            await asyncio.sleep(0)
+        ids = list(dict.fromkeys(ids))
         for start in range(0, len(ids), PAGE):
             page = ids[start : start + PAGE]
             rows = await session.execute(
