@@ -24,6 +24,7 @@ from meria import dead_letters
 from meria.config import ServiceSettings, load_settings
 from meria.keys import published_keyset
 from meria.logging import configure_logging, get_logger
+from meria.loop import requests as loop_requests
 from meria.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from meria.problems import install_problem_handlers
 from meria.runtime import Runtime, ServiceParts
@@ -51,6 +52,8 @@ class RequestContextMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
+        # Noted for the loop monitor, which names the requests on the loop when it stalls.
+        flight = loop_requests.started(f"{scope['method']} {scope['path']}", request_id)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -63,6 +66,7 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            loop_requests.ended(flight)
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"

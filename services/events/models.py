@@ -153,6 +153,8 @@ class Event(Base):
         # The month view and the feeds read by time; venue conflicts by venue and time.
         Index("ix_events_starts_at", "starts_at", "ends_at"),
         Index("ix_events_venue_starts", "venue_id", "starts_at"),
+        # The feeds' fingerprint: the latest change of any event, from the index's end.
+        Index("ix_events_updated_at", "updated_at"),
     )
 
     @property

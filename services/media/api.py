@@ -5,7 +5,8 @@ media library; and what is public (the accreditation form, unsubscribe links).""
 
 from __future__ import annotations
 
-from datetime import date
+import asyncio
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,11 +15,12 @@ from fastapi import APIRouter, Depends, Form, Header, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import ValidationError
+from pydantic import AwareDatetime, ValidationError
 from sqlalchemy import select
 
 from meria import uploads
 from meria.auth import User, require_role, require_service
+from meria.bodies import json_items, openapi_body
 from meria.bus import Outbox
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -30,10 +32,11 @@ from services.media import (
     contacts,
     distribution,
     library,
+    lists,
     monitoring,
     responses,
 )
-from services.media.models import Delivery, DistributionList, Enquiry, Mailing, MediaResponse
+from services.media.models import Delivery, Enquiry, Mailing, MediaResponse
 from services.media.schemas import (
     AccreditationCreate,
     AccreditationPublic,
@@ -128,6 +131,12 @@ WindowKeeper = Annotated[
 System = Annotated[User, require_service("worker")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
 EventId = Annotated[int, PathParam(gt=0, description="The event's id in the events service")]
+# Every list is a page: what one answer carries never grows with a table.
+Limit = Annotated[int, Query(ge=1, le=500, description="At most this many")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="After skipping this many")]
+
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -166,8 +175,12 @@ async def list_outlets(
     runtime: RuntimeDep,
     medium: Medium | None = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 500,
+    offset: Offset = 0,
 ) -> list[OutletPublic]:
-    found = await contacts.list_outlets(runtime.db(), medium=medium, text=text)
+    found = await contacts.list_outlets(
+        runtime.db(), medium=medium, text=text, limit=limit, offset=offset
+    )
     return [OutletPublic.model_validate(outlet) for outlet in found]
 
 
@@ -204,11 +217,16 @@ async def create_journalist(
     "/import",
     status_code=status.HTTP_201_CREATED,
     summary="Record a newsroom's contact list at once (all or none)",
+    # Read a slice at a time (meria.bodies): 10,000 entries decoded at once hold the loop.
+    openapi_extra=openapi_body(JournalistImport),
 )
 async def import_journalists(
-    data: JournalistImport, user: MediaOfficer, runtime: RuntimeDep
+    request: Request, user: MediaOfficer, runtime: RuntimeDep
 ) -> dict[str, int]:
-    return {"created": await contacts.import_journalists(runtime.db(), data.journalists, user)}
+    entries = await json_items(
+        request, "journalists", JournalistCreate, max_items=JournalistImport.MAX_ENTRIES
+    )
+    return {"created": await contacts.import_journalists(runtime.db(), entries, user)}
 
 
 @journalists_router.get("", summary="Journalists by name, filtered")
@@ -218,8 +236,8 @@ async def list_journalists(
     outlet_id: Annotated[int | None, Query(gt=0)] = None,
     beat: Annotated[str | None, Query(max_length=40)] = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+    offset: Offset = 0,
 ) -> list[JournalistPublic]:
     found, _total = await contacts.list_journalists(
         runtime.db(),
@@ -287,23 +305,26 @@ lists_router = APIRouter(prefix="/distribution-lists", tags=["press distribution
 
 async def _list_public(runtime: Runtime, list_id: int) -> DistributionListPublic:
     async with runtime.db().session() as session:
-        found = await contacts.load_list(session, list_id)
-        return list_view(found, len(await contacts.members(session, [found])))
+        return list_view(await lists.load_list(session, list_id))
 
 
 @lists_router.post("", status_code=status.HTTP_201_CREATED, summary="A static or rule list")
 async def create_list(
     data: DistributionListCreate, user: MediaOfficer, runtime: RuntimeDep
 ) -> DistributionListPublic:
-    found = await contacts.create_list(runtime.db(), data, user)
+    found = await lists.create_list(runtime.db(), data, user)
     return await _list_public(runtime, found.id)
 
 
 @lists_router.get("", summary="Distribution lists with how many each reaches")
-async def list_lists(_: Staff, runtime: RuntimeDep) -> list[DistributionListPublic]:
-    async with runtime.db().session() as session:
-        found = list(await session.scalars(select(DistributionList)))
-        return [list_view(item, len(await contacts.members(session, [item]))) for item in found]
+async def list_lists(
+    _: Staff,
+    runtime: RuntimeDep,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[DistributionListPublic]:
+    found = await lists.lists_page(runtime.db(), limit=limit, offset=offset)
+    return [list_view(item) for item in found]
 
 
 @lists_router.get("/{list_id}", summary="A distribution list")
@@ -315,24 +336,51 @@ async def get_list(list_id: int, _: Staff, runtime: RuntimeDep) -> DistributionL
 async def update_list(
     list_id: int, data: DistributionListUpdate, user: MediaOfficer, runtime: RuntimeDep
 ) -> DistributionListPublic:
-    await contacts.update_list(runtime.db(), list_id, data, user)
+    await lists.update_list(runtime.db(), list_id, data, user)
     return await _list_public(runtime, list_id)
 
 
-@lists_router.get("/{list_id}/recipients", summary="Who a release to this list reaches now")
-async def list_recipients(list_id: int, user: Staff, runtime: RuntimeDep) -> list[Recipient]:
+async def _members(
+    runtime: Runtime, list_id: int, user: User, *, reached_only: bool, limit: int, offset: int
+) -> list[Recipient]:
     visible = contacts.may_see_contacts(user)
-    async with runtime.db().session() as session:
-        found = await contacts.load_list(session, list_id)
-        return [
-            Recipient(
-                journalist_id=j.id,
-                full_name=j.full_name,
-                email=(j.email or "") if visible else None,
-                outlet=j.outlet.name_ka if j.outlet else None,
-            )
-            for j in await contacts.members(session, [found])
-        ]
+    page, _ = await lists.members_page(
+        runtime.db(), list_id, reached_only=reached_only, limit=limit, offset=offset
+    )
+    return [
+        Recipient(
+            journalist_id=member.journalist_id,
+            full_name=member.full_name,
+            email=(member.email or "") if visible else None,
+            outlet=member.outlet,
+            receives_releases=member.reached,
+        )
+        for member in page
+    ]
+
+
+@lists_router.get("/{list_id}/recipients", summary="Who a release to this list reaches now")
+async def list_recipients(
+    list_id: int,
+    user: Staff,
+    runtime: RuntimeDep,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[Recipient]:
+    return await _members(runtime, list_id, user, reached_only=True, limit=limit, offset=offset)
+
+
+@lists_router.get(
+    "/{list_id}/members", summary="Everyone on the list, whether a release reaches them or not"
+)
+async def list_members(
+    list_id: int,
+    user: Staff,
+    runtime: RuntimeDep,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[Recipient]:
+    return await _members(runtime, list_id, user, reached_only=False, limit=limit, offset=offset)
 
 
 # Accreditation windows: the events service's contract.
@@ -365,9 +413,15 @@ async def open_window(
 
 @windows_router.get("", summary="Accreditation windows, latest first")
 async def list_windows(
-    _: StaffOrSystem, runtime: RuntimeDep, open_only: bool = False
+    _: StaffOrSystem,
+    runtime: RuntimeDep,
+    open_only: bool = False,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[WindowPublic]:
-    found = await accreditation.list_windows(runtime.db(), open_only=open_only)
+    found = await accreditation.list_windows(
+        runtime.db(), open_only=open_only, limit=limit, offset=offset
+    )
     return [window_view(window, settings_of(runtime)) for window in found]
 
 
@@ -431,8 +485,12 @@ async def list_accreditations(
     status_: Annotated[
         str | None, Query(alias="status", pattern=r"^(requested|approved|refused)$")
     ] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[AccreditationPublic]:
-    found = await accreditation.list_accreditations(runtime.db(), event_id=event_id, status=status_)
+    found = await accreditation.list_accreditations(
+        runtime.db(), event_id=event_id, status=status_, limit=limit, offset=offset
+    )
     return [accreditation_view(a, settings_of(runtime)) for a in found]
 
 
@@ -482,7 +540,8 @@ async def refuse_accreditation(
 )
 async def badge(accreditation_id: int, _: Staff, runtime: RuntimeDep) -> Response:
     found = await accreditation.get_accreditation(runtime.db(), accreditation_id)
-    pdf = badges.badge_pdf(found, settings_of(runtime))
+    # Written in a thread (the PDF and QR libraries, and their first import, take a while).
+    pdf = await asyncio.to_thread(badges.badge_pdf, found, settings_of(runtime))
     return Response(
         pdf,
         media_type="application/pdf",
@@ -529,8 +588,10 @@ async def list_mailings(
     runtime: RuntimeDep,
     document_id: Annotated[int | None, Query(gt=0)] = None,
     kind: Annotated[str | None, Query(max_length=30)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Offset = 0,
 ) -> list[MailingPublic]:
-    query = select(Mailing).order_by(Mailing.id.desc()).limit(200)
+    query = select(Mailing).order_by(Mailing.id.desc()).limit(limit).offset(offset)
     if document_id:
         query = query.where(Mailing.document_id == document_id)
     if kind:
@@ -555,8 +616,16 @@ async def list_deliveries(
     user: Staff,
     runtime: RuntimeDep,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[DeliveryPublic]:
-    query = select(Delivery).where(Delivery.mailing_id == mailing_id).order_by(Delivery.id)
+    query = (
+        select(Delivery)
+        .where(Delivery.mailing_id == mailing_id)
+        .order_by(Delivery.id)
+        .limit(limit)
+        .offset(offset)
+    )
     if status_:
         query = query.where(Delivery.status == status_)
     hidden = {} if contacts.may_see_contacts(user) else {"email": None}
@@ -664,8 +733,11 @@ async def add_feed(data: FeedCreate, user: MediaOfficer, runtime: RuntimeDep) ->
 
 
 @monitoring_router.get("/monitoring-feeds", summary="The feeds read on a schedule")
-async def list_feeds(_: Staff, runtime: RuntimeDep) -> list[FeedPublic]:
-    return [FeedPublic.model_validate(feed) for feed in await monitoring.list_feeds(runtime.db())]
+async def list_feeds(
+    _: Staff, runtime: RuntimeDep, limit: Limit = 100, offset: Offset = 0
+) -> list[FeedPublic]:
+    found = await monitoring.list_feeds(runtime.db(), limit=limit, offset=offset)
+    return [FeedPublic.model_validate(feed) for feed in found]
 
 
 @monitoring_router.post("/monitoring-feeds/{feed_id}/read", summary="Read a feed now")
@@ -720,9 +792,15 @@ async def log_enquiry(
 
 @monitoring_router.get("/enquiries", summary="Enquiries, newest first")
 async def list_enquiries(
-    _: Staff, runtime: RuntimeDep, journalist_id: Annotated[int | None, Query(gt=0)] = None
+    _: Staff,
+    runtime: RuntimeDep,
+    journalist_id: Annotated[int | None, Query(gt=0)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[EnquiryPublic]:
-    found = await monitoring.list_enquiries(runtime.db(), journalist_id=journalist_id)
+    found = await monitoring.list_enquiries(
+        runtime.db(), journalist_id=journalist_id, limit=limit, offset=offset
+    )
     return [_enquiry_view(enquiry, response) for enquiry, response in found]
 
 
@@ -735,8 +813,21 @@ async def list_responses(
     runtime: RuntimeDep,
     status_: Annotated[str | None, Query(alias="status", max_length=200)] = None,
     owner: Annotated[str | None, Query(max_length=200)] = None,
+    completed_from: Annotated[
+        AwareDatetime | None, Query(description="Completed at or after this moment")
+    ] = None,
+    completed_before: Annotated[
+        AwareDatetime | None, Query(description="Completed before this moment")
+    ] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[ResponsePublic]:
-    found = await responses.list_responses(runtime.db(), status=status_, owner=owner)
+    completed = None
+    if completed_from or completed_before:
+        completed = (completed_from or EARLIEST, completed_before or LATEST)
+    found = await responses.list_responses(
+        runtime.db(), status=status_, owner=owner, completed=completed, limit=limit, offset=offset
+    )
     return [response_view(response) for response in found]
 
 
@@ -1023,7 +1114,8 @@ async def public_request(
 )
 async def public_badge(token: str, runtime: RuntimeDep) -> Response:
     found = await accreditation.badge_by_link(runtime.db(), settings_of(runtime), token)
-    pdf = badges.badge_pdf(found, settings_of(runtime))
+    # Written in a thread (the PDF and QR libraries, and their first import, take a while).
+    pdf = await asyncio.to_thread(badges.badge_pdf, found, settings_of(runtime))
     return Response(
         pdf,
         media_type="application/pdf",

@@ -6,7 +6,7 @@ The media response workflow's activities are this API's clients and use these sa
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
@@ -177,7 +177,9 @@ class JournalistUpdate(Strict):
 
 
 class JournalistImport(Strict):
-    journalists: list[JournalistCreate] = Field(min_length=1, max_length=10_000)
+    MAX_ENTRIES: ClassVar[int] = 10_000
+
+    journalists: list[JournalistCreate] = Field(min_length=1, max_length=MAX_ENTRIES)
 
 
 class JournalistPublic(Public):
@@ -259,10 +261,13 @@ class DistributionListPublic(BaseModel):
     name_ka: str
     name_en: str | None
     kind: str
-    member_ids: list[int]
     rule: ListRule
     document_types: list[str]
-    recipient_count: int
+    member_count: int = Field(
+        description="Journalists on the list (named, or matching the rule); "
+        "GET /distribution-lists/{id}/members pages them"
+    )
+    recipient_count: int = Field(description="How many of them a release reaches now")
     created_at: datetime
     updated_at: datetime
 
@@ -272,6 +277,10 @@ class Recipient(BaseModel):
     full_name: str
     email: str | None = Field(description="Only for press roles and the head of department")
     outlet: str | None
+    receives_releases: bool = Field(
+        description="Whether a release reaches them now (address, consent, not unsubscribed "
+        "or bounced)"
+    )
 
 
 # Accreditation: the events service's contract first.

@@ -52,16 +52,16 @@ def journalist_view(journalist: Journalist, user: User) -> JournalistPublic:
     )
 
 
-def list_view(found: DistributionList, recipient_count: int) -> DistributionListPublic:
+def list_view(found: DistributionList) -> DistributionListPublic:
     return DistributionListPublic(
         id=found.id,
         name_ka=found.name_ka,
         name_en=found.name_en,
         kind=found.kind,
-        member_ids=list(found.member_ids),
         rule=ListRule.model_validate(found.rule),
         document_types=list(found.document_types),
-        recipient_count=recipient_count,
+        member_count=found.member_count,
+        recipient_count=found.recipient_count,
         created_at=found.created_at,
         updated_at=found.updated_at,
     )

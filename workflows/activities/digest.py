@@ -35,6 +35,9 @@ class DigestResult(BaseModel):
     state: str
 
 
+RESPONSES_PAGE = 500
+
+
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     """The month in Tbilisi, as moments: [first midnight, next month's first midnight)."""
     year, number = (int(part) for part in month.split("-"))
@@ -163,9 +166,7 @@ class DigestActivities:
                     )
                 )
         start, end = month_bounds(month)
-        found = (
-            await self.media.request("GET", "/responses", params={"status": "published,sent"})
-        ).json()
+        found = await self._responses_completed(start, end)
         responses = []
         for response in sorted(found, key=lambda r: (r["completed_at"] or "", r["id"])):
             done = response["completed_at"]
@@ -184,6 +185,27 @@ class DigestActivities:
                 )
             )
         return lines, responses
+
+    async def _responses_completed(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """The responses published or sent in the month, a page at a time."""
+        found: list[dict[str, Any]] = []
+        while True:
+            page = (
+                await self.media.request(
+                    "GET",
+                    "/responses",
+                    params={
+                        "status": "published,sent",
+                        "completed_from": start.isoformat(),
+                        "completed_before": end.isoformat(),
+                        "limit": RESPONSES_PAGE,
+                        "offset": len(found),
+                    },
+                )
+            ).json()
+            found += page
+            if len(page) < RESPONSES_PAGE:
+                return found
 
     @activity.defn(name="digest.gather")
     async def gather(self, request: DigestRequest) -> DigestContent:
