@@ -29,9 +29,10 @@ async def test_a_blocking_call_is_measured_as_a_stall_and_kept_until_reset() -> 
     monitor = LoopMonitor(asyncio.get_running_loop(), interval=0.01)
     monitor.acquire()
     try:
-        # Awaiting keeps the loop free: nothing near a stall.
+        # Awaiting keeps the loop free: nothing near a stall. (The CPU held, not the time:
+        # on a busy machine the timer may wake late for reasons of other processes.)
         await asyncio.sleep(0.1)
-        assert monitor.max_stall < STALL_SECONDS
+        assert monitor.max_stall_cpu < STALL_SECONDS
         stalls_before = stalls_counted()
         # A quarter second of work without an await holds the loop for all of it.
         hold_the_loop(0.25)
@@ -41,7 +42,7 @@ async def test_a_blocking_call_is_measured_as_a_stall_and_kept_until_reset() -> 
         assert stalls_counted() == stalls_before + 1
         assert monitor.reset() >= 0.2
         await asyncio.sleep(0.05)
-        assert monitor.max_stall < STALL_SECONDS
+        assert monitor.max_stall_cpu < STALL_SECONDS
     finally:
         await monitor.release()
 
