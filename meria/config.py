@@ -57,6 +57,20 @@ class Settings(BaseSettings):
 
     token_ttl_seconds: int = shared(3600, "token_ttl_seconds", gt=0)
 
+    # What an HTTP process shows beside its API. Development shows everything to help a
+    # newcomer; production shows no API documents unless asked, and metrics only to a
+    # scraper holding the token (Prometheus: `authorization: {credentials_file: …}`).
+    api_docs: bool | None = shared(
+        None, "api_docs", description="/docs and /openapi.json; default: on in development"
+    )
+    metrics_token: SecretStr | None = shared(
+        None, "metrics_token", description="The bearer token /metrics requires, if any"
+    )
+
+    @property
+    def serves_api_docs(self) -> bool:
+        return self.api_docs if self.api_docs is not None else not self.production
+
     @property
     def production(self) -> bool:
         return self.environment == "production"
@@ -77,6 +91,9 @@ class Settings(BaseSettings):
                 )
             if len(secret) < 32:
                 raise ValueError("MERIA_SECRET_KEY must be at least 32 characters in production")
+        token = self.metrics_token.get_secret_value() if self.metrics_token else None
+        if token is not None and len(token) < 32:
+            raise ValueError("MERIA_METRICS_TOKEN must be at least 32 characters")
         return self
 
 

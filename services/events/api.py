@@ -16,6 +16,7 @@ from temporalio.client import Client
 
 from meria.auth import InvalidToken, User, require_role, verify_token
 from meria.bus import Outbox
+from meria.inputs import Id, Month, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import request_runtime
@@ -148,23 +149,20 @@ async def create_event(data: EventCreate, user: Planner, runtime: RuntimeDep) ->
 async def list_events(
     _: Staff,
     runtime: RuntimeDep,
-    month: Annotated[
-        str | None,
-        Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="A month in Tbilisi: 2026-12"),
-    ] = None,
+    month: Annotated[Month | None, Query(description="A month in Tbilisi: 2026-12")] = None,
     starts_from: Annotated[datetime | None, Query(alias="from")] = None,
     starts_to: Annotated[datetime | None, Query(alias="to")] = None,
     kind: Annotated[list[str] | None, Query()] = None,
     state: Annotated[list[str] | None, Query()] = None,
     official: Annotated[str | None, Query(max_length=40)] = None,
-    venue_id: Annotated[int | None, Query(gt=0)] = None,
+    venue_id: Id | None = None,
     public: bool | None = None,
-    series_id: Annotated[int | None, Query(gt=0)] = None,
-    case_id: Annotated[int | None, Query(gt=0)] = None,
-    visit_id: Annotated[int | None, Query(gt=0)] = None,
+    series_id: Id | None = None,
+    case_id: Id | None = None,
+    visit_id: Id | None = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     if month:
         starts_from, starts_to = _month(month)
@@ -197,7 +195,7 @@ async def list_events(
 
 
 @events_router.get("/{event_id}", summary="An event with its venue, officials and series")
-async def get_event(event_id: int, _: Staff, runtime: RuntimeDep) -> EventPublic:
+async def get_event(event_id: Id, _: Staff, runtime: RuntimeDep) -> EventPublic:
     return await fresh(runtime, event_id)
 
 
@@ -205,7 +203,7 @@ async def get_event(event_id: int, _: Staff, runtime: RuntimeDep) -> EventPublic
     "/{event_id}", summary="Change an event; with scope, this and following, or all"
 )
 async def edit_event(
-    event_id: int, data: EventUpdate, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: EventUpdate, user: Planner, runtime: RuntimeDep
 ) -> EventChanges:
     async with runtime.db().transaction() as session:
         touched = await events.edit_events(
@@ -216,7 +214,7 @@ async def edit_event(
 
 @events_router.post("/{event_id}/schedule", summary="Announce a draft (and its series)")
 async def schedule_event(
-    event_id: int, data: Scheduling, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: Scheduling, user: Planner, runtime: RuntimeDep
 ) -> EventChanges:
     touched = await lifecycle.schedule(
         runtime.db(),
@@ -232,7 +230,7 @@ async def schedule_event(
 
 @events_router.post("/{event_id}/postpone", summary="Postpone until further notice")
 async def postpone_event(
-    event_id: int, data: Reasoned, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: Reasoned, user: Planner, runtime: RuntimeDep
 ) -> EventChanges:
     touched = await lifecycle.postpone(
         runtime.db(), temporal_of(runtime), outbox_of(runtime), event_id, data, user
@@ -245,7 +243,7 @@ async def postpone_event(
     summary="Move to a new date: a new event takes its place, this one links to it",
 )
 async def reschedule_event(
-    event_id: int, data: Rescheduling, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: Rescheduling, user: Planner, runtime: RuntimeDep
 ) -> EventChanges:
     touched = await lifecycle.reschedule(
         runtime.db(),
@@ -261,7 +259,7 @@ async def reschedule_event(
 
 @events_router.post("/{event_id}/cancel", summary="Cancel, with the reason")
 async def cancel_event(
-    event_id: int, data: Reasoned, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: Reasoned, user: Planner, runtime: RuntimeDep
 ) -> EventChanges:
     touched = await lifecycle.cancel(
         runtime.db(), temporal_of(runtime), outbox_of(runtime), event_id, data, user
@@ -272,13 +270,13 @@ async def cancel_event(
 @events_router.post(
     "/{event_id}/complete", summary="It took place (events without a workflow of their own)"
 )
-async def complete_event(event_id: int, user: Planner, runtime: RuntimeDep) -> EventPublic:
+async def complete_event(event_id: Id, user: Planner, runtime: RuntimeDep) -> EventPublic:
     await lifecycle.complete(runtime.db(), outbox_of(runtime), event_id, user)
     return await fresh(runtime, event_id)
 
 
 @events_router.get("/{event_id}/history", summary="Every change of the event and its case")
-async def event_history(event_id: int, _: Staff, runtime: RuntimeDep) -> list[HistoryEntryPublic]:
+async def event_history(event_id: Id, _: Staff, runtime: RuntimeDep) -> list[HistoryEntryPublic]:
     entries = await events.history(runtime.db(), event_id)
     return [HistoryEntryPublic.model_validate(entry) for entry in entries]
 
@@ -286,7 +284,7 @@ async def event_history(event_id: int, _: Staff, runtime: RuntimeDep) -> list[Hi
 @events_router.get(
     "/{event_id}/status", summary="Where the press conference's or meeting's workflow stands"
 )
-async def workflow_status(event_id: int, _: Staff, runtime: RuntimeDep) -> CaseStatus:
+async def workflow_status(event_id: Id, _: Staff, runtime: RuntimeDep) -> CaseStatus:
     event = await events.get_event(runtime.db(), event_id)
     found = await lifecycle.workflow_status(temporal_of(runtime), event)
     if found is None:
@@ -298,9 +296,7 @@ async def workflow_status(event_id: int, _: Staff, runtime: RuntimeDep) -> CaseS
 
 
 @events_router.get("/{event_id}/participants", summary="Who is invited, and their answers")
-async def list_participants(
-    event_id: int, _: Staff, runtime: RuntimeDep
-) -> list[ParticipantPublic]:
+async def list_participants(event_id: Id, _: Staff, runtime: RuntimeDep) -> list[ParticipantPublic]:
     found = await meetings.list_participants(runtime.db(), event_id)
     return [ParticipantPublic.model_validate(p) for p in found]
 
@@ -311,7 +307,7 @@ async def list_participants(
     summary="Add a participant",
 )
 async def add_participant(
-    event_id: int, data: ParticipantCreate, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: ParticipantCreate, user: Planner, runtime: RuntimeDep
 ) -> ParticipantPublic:
     participant = await meetings.add_participant(runtime.db(), event_id, data, user)
     return ParticipantPublic.model_validate(participant)
@@ -319,8 +315,8 @@ async def add_participant(
 
 @events_router.patch("/{event_id}/participants/{participant_id}", summary="Change a participant")
 async def update_participant(
-    event_id: int,
-    participant_id: int,
+    event_id: Id,
+    participant_id: Id,
     data: ParticipantUpdate,
     _: Planner,
     runtime: RuntimeDep,
@@ -335,7 +331,7 @@ async def update_participant(
     summary="Remove a participant",
 )
 async def remove_participant(
-    event_id: int, participant_id: int, user: Planner, runtime: RuntimeDep
+    event_id: Id, participant_id: Id, user: Planner, runtime: RuntimeDep
 ) -> None:
     await meetings.remove_participant(runtime.db(), event_id, participant_id, user)
 
@@ -345,7 +341,7 @@ async def remove_participant(
     summary="The invitation is sent: the link where the invitee answers",
 )
 async def invite(
-    event_id: int, participant_id: int, user: Planner, runtime: RuntimeDep
+    event_id: Id, participant_id: Id, user: Planner, runtime: RuntimeDep
 ) -> Invitation:
     participant, url = await meetings.invite(
         runtime.db(), settings_of(runtime), event_id, participant_id, user
@@ -360,7 +356,7 @@ async def invite(
     "/{event_id}/participants/{participant_id}/rsvp", summary="Record an invitee's answer"
 )
 async def record_rsvp(
-    event_id: int, participant_id: int, data: RsvpAnswer, user: Planner, runtime: RuntimeDep
+    event_id: Id, participant_id: Id, data: RsvpAnswer, user: Planner, runtime: RuntimeDep
 ) -> ParticipantPublic:
     participant = await meetings.record_rsvp(runtime.db(), event_id, participant_id, data, user.id)
     return ParticipantPublic.model_validate(participant)
@@ -370,14 +366,14 @@ async def record_rsvp(
 
 
 @events_router.get("/{event_id}/agenda", summary="The agenda")
-async def agenda(event_id: int, _: Staff, runtime: RuntimeDep) -> list[AgendaItemPublic]:
+async def agenda(event_id: Id, _: Staff, runtime: RuntimeDep) -> list[AgendaItemPublic]:
     event = await events.get_event(runtime.db(), event_id)
     return [AgendaItemPublic.model_validate(item) for item in event.agenda]
 
 
 @events_router.put("/{event_id}/agenda", summary="Set the agenda")
 async def set_agenda(
-    event_id: int, data: AgendaReplace, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: AgendaReplace, user: Planner, runtime: RuntimeDep
 ) -> list[AgendaItemPublic]:
     await meetings.replace_agenda(runtime.db(), event_id, data, user)
     event = await events.get_event(runtime.db(), event_id)
@@ -385,7 +381,7 @@ async def set_agenda(
 
 
 @events_router.get("/{event_id}/minutes", summary="The minutes")
-async def minutes(event_id: int, _: Staff, runtime: RuntimeDep) -> MinutesPublic:
+async def minutes(event_id: Id, _: Staff, runtime: RuntimeDep) -> MinutesPublic:
     event = await events.get_event(runtime.db(), event_id)
     return MinutesPublic(
         event_id=event.id,
@@ -398,7 +394,7 @@ async def minutes(event_id: int, _: Staff, runtime: RuntimeDep) -> MinutesPublic
 
 @events_router.put("/{event_id}/minutes", summary="Write the minutes (a meeting's task is done)")
 async def write_minutes(
-    event_id: int, data: MinutesWrite, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: MinutesWrite, user: Planner, runtime: RuntimeDep
 ) -> MinutesPublic:
     event = await meetings.write_minutes(runtime.db(), temporal_of(runtime), event_id, data, user)
     return MinutesPublic(
@@ -414,13 +410,13 @@ async def write_minutes(
 
 
 @events_router.get("/{event_id}/briefing-note", summary="The briefing note before the meeting")
-async def briefing_note(event_id: int, _: Staff, runtime: RuntimeDep) -> BriefingPublic:
+async def briefing_note(event_id: Id, _: Staff, runtime: RuntimeDep) -> BriefingPublic:
     return BriefingPublic.model_validate(await meetings.briefing_note(runtime.db(), event_id))
 
 
 @events_router.put("/{event_id}/briefing-note", summary="Write the briefing note")
 async def write_briefing(
-    event_id: int, data: BriefingWrite, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: BriefingWrite, user: Planner, runtime: RuntimeDep
 ) -> BriefingPublic:
     found = await meetings.write_briefing(runtime.db(), event_id, data, user)
     return BriefingPublic.model_validate(found)
@@ -429,13 +425,13 @@ async def write_briefing(
 @events_router.post(
     "/{event_id}/briefing-note/submit", summary="Submit the briefing note (its task is done)"
 )
-async def submit_briefing(event_id: int, user: Planner, runtime: RuntimeDep) -> BriefingPublic:
+async def submit_briefing(event_id: Id, user: Planner, runtime: RuntimeDep) -> BriefingPublic:
     found = await meetings.submit_briefing(runtime.db(), temporal_of(runtime), event_id, user)
     return BriefingPublic.model_validate(found)
 
 
 @events_router.get("/{event_id}/actions", summary="The meeting's follow-up actions")
-async def list_actions(event_id: int, _: Staff, runtime: RuntimeDep) -> list[ActionPublic]:
+async def list_actions(event_id: Id, _: Staff, runtime: RuntimeDep) -> list[ActionPublic]:
     return [
         ActionPublic.model_validate(a) for a in await meetings.list_actions(runtime.db(), event_id)
     ]
@@ -447,7 +443,7 @@ async def list_actions(event_id: int, _: Staff, runtime: RuntimeDep) -> list[Act
     summary="Record a follow-up action: its owner gets it in the inbox",
 )
 async def add_action(
-    event_id: int, data: ActionCreate, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: ActionCreate, user: Planner, runtime: RuntimeDep
 ) -> ActionPublic:
     action = await meetings.add_action(runtime.db(), temporal_of(runtime), event_id, data, user)
     return ActionPublic.model_validate(action)
@@ -455,7 +451,7 @@ async def add_action(
 
 @events_router.post("/{event_id}/actions/{action_id}/complete", summary="The action is done")
 async def complete_action(
-    event_id: int, action_id: int, data: ActionCompletion, user: Staff, runtime: RuntimeDep
+    event_id: Id, action_id: Id, data: ActionCompletion, user: Staff, runtime: RuntimeDep
 ) -> ActionPublic:
     action = await meetings.close_action(
         runtime.db(), temporal_of(runtime), event_id, action_id, data, user
@@ -465,7 +461,7 @@ async def complete_action(
 
 @events_router.post("/{event_id}/actions/{action_id}/drop", summary="Drop the action, and why")
 async def drop_action(
-    event_id: int, action_id: int, data: ActionDrop, user: Staff, runtime: RuntimeDep
+    event_id: Id, action_id: Id, data: ActionDrop, user: Staff, runtime: RuntimeDep
 ) -> ActionPublic:
     action = await meetings.close_action(
         runtime.db(), temporal_of(runtime), event_id, action_id, data, user
@@ -478,7 +474,7 @@ async def drop_action(
     summary="The press release or transcript after the press conference is done",
 )
 async def press_follow_up(
-    event_id: int, data: PressFollowUp, user: Staff, runtime: RuntimeDep
+    event_id: Id, data: PressFollowUp, user: Staff, runtime: RuntimeDep
 ) -> TaskResult:
     return await meetings.press_follow_up(runtime.db(), temporal_of(runtime), event_id, data, user)
 
@@ -518,7 +514,7 @@ async def add_venue(data: VenueCreate, user: Planner, runtime: RuntimeDep) -> Ve
 
 @planning_router.patch("/venues/{venue_id}", summary="Change a venue", tags=["venues"])
 async def update_venue(
-    venue_id: int, data: VenueUpdate, _: Planner, runtime: RuntimeDep
+    venue_id: Id, data: VenueUpdate, _: Planner, runtime: RuntimeDep
 ) -> VenuePublic:
     async with runtime.db().transaction() as session:
         venue = await session.get(Venue, venue_id)
@@ -674,13 +670,13 @@ workflow_router = APIRouter(prefix="/events/{event_id}", tags=["workflow (intern
 
 
 @workflow_router.get("/case", summary="What the event's workflow needs to run")
-async def case(event_id: int, _: System, runtime: RuntimeDep) -> EventCase:
+async def case(event_id: Id, _: System, runtime: RuntimeDep) -> EventCase:
     return await lifecycle.case_info(runtime.db(), settings_of(runtime), event_id)
 
 
 @workflow_router.post("/transitions", summary="Record a transition of the workflow")
 async def record_transition(
-    event_id: int,
+    event_id: Id,
     data: TransitionRequest,
     _: System,
     runtime: RuntimeDep,
@@ -695,7 +691,7 @@ async def record_transition(
     "/tasks/{key}/outcome", status_code=status.HTTP_204_NO_CONTENT, summary="A task's outcome"
 )
 async def record_task_outcome(
-    event_id: int,
+    event_id: Id,
     key: str,
     data: TaskOutcome,
     _: System,
@@ -711,7 +707,7 @@ async def record_task_outcome(
     summary="A task's reminder or escalation",
 )
 async def task_notice(
-    event_id: int,
+    event_id: Id,
     data: TaskNotice,
     _: System,
     runtime: RuntimeDep,
@@ -721,10 +717,12 @@ async def task_notice(
 
 
 @workflow_router.get(
-    "/announcement-draft", summary="The media advisory or the notice of cancellation"
+    "/announcement-draft",
+    summary="The media advisory or the notice of cancellation",
+    responses={409: {"description": "The event is not a press conference"}},
 )
 async def announcement_draft(
-    event_id: int,
+    event_id: Id,
     _: System,
     runtime: RuntimeDep,
     purpose: Literal["advisory", "notice"] = "advisory",
@@ -738,7 +736,7 @@ async def announcement_draft(
     summary="Record the announcement created in the publishing service",
 )
 async def record_document(
-    event_id: int,
+    event_id: Id,
     data: DocumentRecord,
     _: System,
     runtime: RuntimeDep,

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from meria.inputs import Id, NotNull
+
 EventKind = Literal[
     "ceremony",
     "official_meeting",
@@ -59,11 +61,11 @@ class VenueCreate(Strict):
 
 
 class VenueUpdate(Strict):
-    name_ka: str | None = Field(None, min_length=1, max_length=300)
+    name_ka: NotNull[str] = Field(None, min_length=1, max_length=300)
     name_en: str | None = Field(None, max_length=300)
     address_ka: str | None = Field(None, max_length=500)
     address_en: str | None = Field(None, max_length=500)
-    capacity: int | None = Field(None, gt=0, le=100_000)
+    capacity: NotNull[int] = Field(None, gt=0, le=100_000)
 
 
 class VenuePublic(BaseModel):
@@ -129,7 +131,7 @@ class EventDetails(Strict):
     follow_up_kind: FollowUpKind | None = Field(
         None, description="What is due after a press conference (press release by default)"
     )
-    venue_id: int | None = Field(None, gt=0)
+    venue_id: Id | None = None
     place_ka: str | None = Field(None, max_length=500, description="Where, when not a venue")
     place_en: str | None = Field(None, max_length=500)
     starts_at: AwareDatetime
@@ -169,7 +171,7 @@ class EventCreate(EventDetails):
 class EventUpdate(Strict):
     """Changes to an event; with `scope`, to its series too."""
 
-    title_ka: str | None = Field(None, min_length=1, max_length=500)
+    title_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
     description_ka: str | None = Field(None, max_length=20_000)
     description_en: str | None = Field(None, max_length=20_000)
@@ -179,16 +181,16 @@ class EventUpdate(Strict):
     partner_en: str | None = Field(None, max_length=300)
     responsible: str | None = Field(None, min_length=1, max_length=200)
     follow_up_kind: FollowUpKind | None = None
-    venue_id: int | None = Field(None, gt=0)
+    venue_id: Id | None = None
     place_ka: str | None = Field(None, max_length=500)
     place_en: str | None = Field(None, max_length=500)
-    starts_at: AwareDatetime | None = Field(
+    starts_at: NotNull[AwareDatetime] = Field(
         None, description="A draft's new time; a scheduled event moves by reschedule"
     )
-    ends_at: AwareDatetime | None = None
-    public: bool | None = None
+    ends_at: NotNull[AwareDatetime] = None
+    public: NotNull[bool] = None
     expected_attendance: int | None = Field(None, ge=0, le=1_000_000)
-    officials: list[str] | None = Field(None, max_length=30)
+    officials: NotNull[list[str]] = Field(None, max_length=30)
     scope: Scope = Field("this", description="This event, this and the following, or all")
     conflict_override_reason: str | None = Field(None, min_length=3, max_length=2000)
 
@@ -318,9 +320,9 @@ class Conflict(BaseModel):
 class ConflictCheck(Strict):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
-    venue_id: int | None = Field(None, gt=0)
+    venue_id: Id | None = None
     officials: list[str] = Field(default_factory=list, max_length=30)
-    exclude_event_id: int | None = None
+    exclude_event_id: Id | None = None
 
     @model_validator(mode="after")
     def _ends_after_it_starts(self) -> ConflictCheck:
@@ -354,8 +356,8 @@ class ParticipantCreate(Strict):
 
 
 class ParticipantUpdate(Strict):
-    kind: ParticipantKind | None = None
-    full_name: str | None = Field(None, min_length=1, max_length=300)
+    kind: NotNull[ParticipantKind] = None
+    full_name: NotNull[str] = Field(None, min_length=1, max_length=300)
     organisation: str | None = Field(None, max_length=300)
     position: str | None = Field(None, max_length=300)
     email: str | None = Field(None, max_length=300, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -487,8 +489,8 @@ class ActionDrop(Strict):
 class PressFollowUp(Strict):
     """The press release or transcript after a press conference is done."""
 
-    document_id: int | None = Field(
-        None, gt=0, description="The press release or transcript in the publishing service"
+    document_id: Id | None = Field(
+        None, description="The press release or transcript in the publishing service"
     )
     note: str | None = Field(None, max_length=5000)
 
@@ -581,4 +583,4 @@ class AnnouncementDraft(BaseModel):
 
 class DocumentRecord(Strict):
     purpose: Literal["advisory", "notice"]
-    document_id: int = Field(gt=0)
+    document_id: Id

@@ -20,9 +20,10 @@ from sqlalchemy import select
 
 from meria.auth import User, require_role
 from meria.bus import Outbox
+from meria.inputs import Id, Month, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
-from meria.web import request_runtime
+from meria.web import FILE_RESPONSE, request_runtime
 from services.media import (
     accreditation,
     badges,
@@ -124,7 +125,7 @@ LibraryKeeper = Annotated[
 WindowKeeper = Annotated[User, require_role("media_officer", "head_of_department", "system")]
 System = Annotated[User, require_role("system")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
-EventId = Annotated[int, PathParam(gt=0, description="The event's id in the events service")]
+EventId = Annotated[Id, PathParam(description="The event's id in the events service")]
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -169,14 +170,14 @@ async def list_outlets(
 
 
 @outlets_router.get("/{outlet_id}", summary="An outlet")
-async def get_outlet(outlet_id: int, _: Staff, runtime: RuntimeDep) -> OutletPublic:
+async def get_outlet(outlet_id: Id, _: Staff, runtime: RuntimeDep) -> OutletPublic:
     async with runtime.db().session() as session:
         return OutletPublic.model_validate(await contacts.load_outlet(session, outlet_id))
 
 
 @outlets_router.patch("/{outlet_id}", summary="Change an outlet")
 async def update_outlet(
-    outlet_id: int, data: OutletUpdate, user: MediaOfficer, runtime: RuntimeDep
+    outlet_id: Id, data: OutletUpdate, user: MediaOfficer, runtime: RuntimeDep
 ) -> OutletPublic:
     outlet = await contacts.update_outlet(runtime.db(), outlet_id, data, user)
     return OutletPublic.model_validate(outlet)
@@ -212,11 +213,11 @@ async def import_journalists(
 async def list_journalists(
     _: Staff,
     runtime: RuntimeDep,
-    outlet_id: Annotated[int | None, Query(gt=0)] = None,
+    outlet_id: Id | None = None,
     beat: Annotated[str | None, Query(max_length=40)] = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[JournalistPublic]:
     found, _total = await contacts.list_journalists(
         runtime.db(), outlet_id=outlet_id, beat=beat, text=text, limit=limit, offset=offset
@@ -225,13 +226,13 @@ async def list_journalists(
 
 
 @journalists_router.get("/{journalist_id}", summary="A journalist with their consents")
-async def get_journalist(journalist_id: int, _: Staff, runtime: RuntimeDep) -> JournalistPublic:
+async def get_journalist(journalist_id: Id, _: Staff, runtime: RuntimeDep) -> JournalistPublic:
     return await fresh_journalist(runtime, journalist_id)
 
 
 @journalists_router.patch("/{journalist_id}", summary="Change a journalist's details")
 async def update_journalist(
-    journalist_id: int, data: JournalistUpdate, user: MediaOfficer, runtime: RuntimeDep
+    journalist_id: Id, data: JournalistUpdate, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     await contacts.update_journalist(runtime.db(), journalist_id, data, user)
     return await fresh_journalist(runtime, journalist_id)
@@ -243,7 +244,7 @@ async def update_journalist(
     summary="Record a consent with its date and purpose",
 )
 async def record_consent(
-    journalist_id: int, data: ConsentCreate, user: MediaOfficer, runtime: RuntimeDep
+    journalist_id: Id, data: ConsentCreate, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     await contacts.record_consent(runtime.db(), journalist_id, data, user)
     return await fresh_journalist(runtime, journalist_id)
@@ -254,7 +255,7 @@ async def record_consent(
     summary="Withdraw a consent (contacts go when no consent is left)",
 )
 async def withdraw_consent(
-    journalist_id: int, consent_id: int, user: MediaOfficer, runtime: RuntimeDep
+    journalist_id: Id, consent_id: Id, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     await contacts.withdraw_consent(runtime.db(), journalist_id, consent_id, user)
     return await fresh_journalist(runtime, journalist_id)
@@ -265,7 +266,7 @@ async def withdraw_consent(
     summary="The journalist's record: consents, accreditations, check-ins, enquiries, mail",
 )
 async def journalist_record(
-    journalist_id: int, _: Staff, runtime: RuntimeDep
+    journalist_id: Id, _: Staff, runtime: RuntimeDep
 ) -> list[RecordEntryPublic]:
     entries = await contacts.record_of(runtime.db(), journalist_id)
     return [RecordEntryPublic.model_validate(entry) for entry in entries]
@@ -298,20 +299,20 @@ async def list_lists(_: Staff, runtime: RuntimeDep) -> list[DistributionListPubl
 
 
 @lists_router.get("/{list_id}", summary="A distribution list")
-async def get_list(list_id: int, _: Staff, runtime: RuntimeDep) -> DistributionListPublic:
+async def get_list(list_id: Id, _: Staff, runtime: RuntimeDep) -> DistributionListPublic:
     return await _list_public(runtime, list_id)
 
 
 @lists_router.patch("/{list_id}", summary="Change a list's members, rule or document types")
 async def update_list(
-    list_id: int, data: DistributionListUpdate, user: MediaOfficer, runtime: RuntimeDep
+    list_id: Id, data: DistributionListUpdate, user: MediaOfficer, runtime: RuntimeDep
 ) -> DistributionListPublic:
     await contacts.update_list(runtime.db(), list_id, data, user)
     return await _list_public(runtime, list_id)
 
 
 @lists_router.get("/{list_id}/recipients", summary="Who a release to this list reaches now")
-async def list_recipients(list_id: int, _: Staff, runtime: RuntimeDep) -> list[Recipient]:
+async def list_recipients(list_id: Id, _: Staff, runtime: RuntimeDep) -> list[Recipient]:
     async with runtime.db().session() as session:
         found = await contacts.load_list(session, list_id)
         return [
@@ -417,7 +418,7 @@ async def _accreditation_public(runtime: Runtime, accreditation_id: int) -> Accr
 async def list_accreditations(
     _: Staff,
     runtime: RuntimeDep,
-    event_id: Annotated[int | None, Query(gt=0)] = None,
+    event_id: Id | None = None,
     status_: Annotated[
         str | None, Query(alias="status", pattern=r"^(requested|approved|refused)$")
     ] = None,
@@ -428,14 +429,14 @@ async def list_accreditations(
 
 @accreditations_router.get("/{accreditation_id}", summary="An accreditation")
 async def get_accreditation(
-    accreditation_id: int, _: Staff, runtime: RuntimeDep
+    accreditation_id: Id, _: Staff, runtime: RuntimeDep
 ) -> AccreditationPublic:
     return await _accreditation_public(runtime, accreditation_id)
 
 
 @accreditations_router.post("/{accreditation_id}/approve", summary="Approve: the badge is issued")
 async def approve_accreditation(
-    accreditation_id: int, user: MediaOfficer, runtime: RuntimeDep
+    accreditation_id: Id, user: MediaOfficer, runtime: RuntimeDep
 ) -> AccreditationPublic:
     await accreditation.decide(
         runtime.db(),
@@ -450,7 +451,7 @@ async def approve_accreditation(
 
 @accreditations_router.post("/{accreditation_id}/refuse", summary="Refuse, with the reason")
 async def refuse_accreditation(
-    accreditation_id: int, data: AccreditationRefusal, user: MediaOfficer, runtime: RuntimeDep
+    accreditation_id: Id, data: AccreditationRefusal, user: MediaOfficer, runtime: RuntimeDep
 ) -> AccreditationPublic:
     await accreditation.decide(
         runtime.db(),
@@ -468,9 +469,12 @@ async def refuse_accreditation(
     "/{accreditation_id}/badge.pdf",
     summary="The badge: a PDF with the QR code scanned at the door",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={
+        200: {"content": {"application/pdf": {}}},
+        409: {"description": "The accreditation is not approved"},
+    },
 )
-async def badge(accreditation_id: int, _: Staff, runtime: RuntimeDep) -> Response:
+async def badge(accreditation_id: Id, _: Staff, runtime: RuntimeDep) -> Response:
     found = await accreditation.get_accreditation(runtime.db(), accreditation_id)
     pdf = badges.badge_pdf(found, settings_of(runtime))
     return Response(
@@ -517,7 +521,7 @@ async def _mailing_public(runtime: Runtime, mailing: Mailing) -> MailingPublic:
 async def list_mailings(
     _: Staff,
     runtime: RuntimeDep,
-    document_id: Annotated[int | None, Query(gt=0)] = None,
+    document_id: Id | None = None,
     kind: Annotated[str | None, Query(max_length=30)] = None,
 ) -> list[MailingPublic]:
     query = select(Mailing).order_by(Mailing.id.desc()).limit(200)
@@ -531,7 +535,7 @@ async def list_mailings(
 
 
 @mailings_router.get("/{mailing_id}", summary="A mailing with its counts by status")
-async def get_mailing(mailing_id: int, _: Staff, runtime: RuntimeDep) -> MailingPublic:
+async def get_mailing(mailing_id: Id, _: Staff, runtime: RuntimeDep) -> MailingPublic:
     async with runtime.db().session() as session:
         mailing = await session.get(Mailing, mailing_id)
     if mailing is None:
@@ -541,7 +545,7 @@ async def get_mailing(mailing_id: int, _: Staff, runtime: RuntimeDep) -> Mailing
 
 @mailings_router.get("/{mailing_id}/deliveries", summary="Each recipient's delivery status")
 async def list_deliveries(
-    mailing_id: int,
+    mailing_id: Id,
     _: Staff,
     runtime: RuntimeDep,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
@@ -579,15 +583,15 @@ async def create_item(data: ItemCreate, user: MediaOfficer, runtime: RuntimeDep)
 async def list_items(
     _: Staff,
     runtime: RuntimeDep,
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
-    outlet_id: Annotated[int | None, Query(gt=0)] = None,
+    month: Month | None = None,
+    outlet_id: Id | None = None,
     medium: Medium | None = None,
     topic: Topic | None = None,
     sentiment: Annotated[str | None, Query(pattern=r"^(positive|neutral|negative|unset)$")] = None,
     response_needed: bool | None = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ItemPage:
     found, total = await monitoring.list_items(
         runtime.db(),
@@ -610,7 +614,7 @@ async def list_items(
 
 
 @monitoring_router.get("/monitoring-items/{item_id}", summary="A monitoring item")
-async def get_item(item_id: int, _: Staff, runtime: RuntimeDep) -> ItemPublic:
+async def get_item(item_id: Id, _: Staff, runtime: RuntimeDep) -> ItemPublic:
     return await _item_public(runtime, item_id)
 
 
@@ -618,7 +622,7 @@ async def get_item(item_id: int, _: Staff, runtime: RuntimeDep) -> ItemPublic:
     "/monitoring-items/{item_id}", summary="Set sentiment, topic, officials; ask for a response"
 )
 async def update_item(
-    item_id: int, data: ItemUpdate, user: MediaOfficer, runtime: RuntimeDep
+    item_id: Id, data: ItemUpdate, user: MediaOfficer, runtime: RuntimeDep
 ) -> ItemPublic:
     await monitoring.update_item(
         runtime.db(), runtime.temporal, outbox_of(runtime), settings_of(runtime), item_id, data,
@@ -633,7 +637,7 @@ async def update_item(
     summary="Ask for a response to the item, with its owner and deadline",
 )
 async def ask_response(
-    item_id: int, data: ResponseRequest, user: MediaOfficer, runtime: RuntimeDep
+    item_id: Id, data: ResponseRequest, user: MediaOfficer, runtime: RuntimeDep
 ) -> ResponsePublic:
     response = await monitoring.ask_response(
         runtime.db(), runtime.temporal, outbox_of(runtime), settings_of(runtime), item_id, data,
@@ -655,7 +659,7 @@ async def list_feeds(_: Staff, runtime: RuntimeDep) -> list[FeedPublic]:
 
 
 @monitoring_router.post("/monitoring-feeds/{feed_id}/read", summary="Read a feed now")
-async def read_feed(feed_id: int, _: MediaOfficer, runtime: RuntimeDep) -> FeedReading:
+async def read_feed(feed_id: Id, _: MediaOfficer, runtime: RuntimeDep) -> FeedReading:
     async with httpx.AsyncClient() as http:
         return await monitoring.read_feed(
             runtime.db(), outbox_of(runtime), settings_of(runtime), feed_id, http
@@ -666,7 +670,7 @@ async def read_feed(feed_id: int, _: MediaOfficer, runtime: RuntimeDep) -> FeedR
 async def coverage(
     _: Staff,
     runtime: RuntimeDep,
-    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])],
+    month: Annotated[Month, Query(examples=["2026-11"])],
 ) -> CoverageReport:
     return await monitoring.coverage(runtime.db(), month)
 
@@ -706,7 +710,7 @@ async def log_enquiry(
 
 @monitoring_router.get("/enquiries", summary="Enquiries, newest first")
 async def list_enquiries(
-    _: Staff, runtime: RuntimeDep, journalist_id: Annotated[int | None, Query(gt=0)] = None
+    _: Staff, runtime: RuntimeDep, journalist_id: Id | None = None
 ) -> list[EnquiryPublic]:
     found = await monitoring.list_enquiries(runtime.db(), journalist_id=journalist_id)
     return [_enquiry_view(enquiry, response) for enquiry, response in found]
@@ -727,14 +731,12 @@ async def list_responses(
 
 
 @responses_router.get("/{response_id}", summary="A media response")
-async def get_response(response_id: int, _: Staff, runtime: RuntimeDep) -> ResponsePublic:
+async def get_response(response_id: Id, _: Staff, runtime: RuntimeDep) -> ResponsePublic:
     return response_view(await responses.get_response(runtime.db(), response_id))
 
 
 @responses_router.get("/{response_id}/status", summary="Where the response's workflow stands")
-async def response_status(
-    response_id: int, _: Staff, runtime: RuntimeDep
-) -> ResponseWorkflowStatus:
+async def response_status(response_id: Id, _: Staff, runtime: RuntimeDep) -> ResponseWorkflowStatus:
     response = await responses.get_response(runtime.db(), response_id)
     found = await responses.workflow_status(runtime.temporal, response)
     if found is None:
@@ -744,26 +746,26 @@ async def response_status(
 
 @responses_router.put("/{response_id}/draft", summary="Write the draft: its text and channel")
 async def write_draft(
-    response_id: int, data: DraftWrite, user: MediaOfficer, runtime: RuntimeDep
+    response_id: Id, data: DraftWrite, user: MediaOfficer, runtime: RuntimeDep
 ) -> ResponsePublic:
     return response_view(await responses.write_draft(runtime.db(), response_id, data, user))
 
 
 @responses_router.post("/{response_id}/submit", summary="Submit the draft for approval")
-async def submit_draft(response_id: int, user: MediaOfficer, runtime: RuntimeDep) -> TaskResult:
+async def submit_draft(response_id: Id, user: MediaOfficer, runtime: RuntimeDep) -> TaskResult:
     return await responses.submit_draft(runtime.db(), runtime.temporal, response_id, user)
 
 
 @responses_router.post("/{response_id}/decisions", summary="Approve, or send back for changes")
 async def decide_response(
-    response_id: int, data: ResponseDecision, user: Staff, runtime: RuntimeDep
+    response_id: Id, data: ResponseDecision, user: Staff, runtime: RuntimeDep
 ) -> TaskResult:
     return await responses.decide(runtime.db(), runtime.temporal, response_id, data, user)
 
 
 @responses_router.post("/{response_id}/cancel", summary="No response after all, with the reason")
 async def cancel_response(
-    response_id: int, data: AccreditationRefusal, user: MediaOfficer, runtime: RuntimeDep
+    response_id: Id, data: AccreditationRefusal, user: MediaOfficer, runtime: RuntimeDep
 ) -> ResponseWorkflowStatus:
     return await responses.cancel(runtime.db(), runtime.temporal, response_id, data.reason, user)
 
@@ -787,13 +789,13 @@ response_workflow_router = APIRouter(
 
 
 @response_workflow_router.get("/case", summary="What the response workflow needs to run")
-async def response_case(response_id: int, _: System, runtime: RuntimeDep) -> ResponseCase:
+async def response_case(response_id: Id, _: System, runtime: RuntimeDep) -> ResponseCase:
     return await responses.case_info(runtime.db(), settings_of(runtime), response_id)
 
 
 @response_workflow_router.post("/transitions", summary="Record a transition of the response")
 async def record_response_transition(
-    response_id: int,
+    response_id: Id,
     data: ResponseTransition,
     _: System,
     runtime: RuntimeDep,
@@ -810,7 +812,7 @@ async def record_response_transition(
     summary="A step's reminder or escalation",
 )
 async def response_task_notice(
-    response_id: int,
+    response_id: Id,
     data: TaskNotice,
     _: System,
     runtime: RuntimeDep,
@@ -821,8 +823,12 @@ async def response_task_notice(
     )
 
 
-@response_workflow_router.get("/statement-draft", summary="The statement to publish")
-async def statement_draft(response_id: int, _: System, runtime: RuntimeDep) -> StatementDraft:
+@response_workflow_router.get(
+    "/statement-draft",
+    summary="The statement to publish",
+    responses={409: {"description": "The response has no approved text"}},
+)
+async def statement_draft(response_id: Id, _: System, runtime: RuntimeDep) -> StatementDraft:
     return await responses.statement_draft(runtime.db(), settings_of(runtime), response_id)
 
 
@@ -830,7 +836,7 @@ async def statement_draft(response_id: int, _: System, runtime: RuntimeDep) -> S
     "/statement", status_code=status.HTTP_204_NO_CONTENT, summary="Record the statement's document"
 )
 async def record_statement(
-    response_id: int,
+    response_id: Id,
     data: StatementRecord,
     _: System,
     runtime: RuntimeDep,
@@ -840,7 +846,7 @@ async def record_statement(
 
 
 @response_workflow_router.post("/dispatch", summary="Email the approved answer to who asked (once)")
-async def dispatch_response(response_id: int, _: System, runtime: RuntimeDep) -> dict[str, int]:
+async def dispatch_response(response_id: Id, _: System, runtime: RuntimeDep) -> dict[str, int]:
     mailing = await responses.dispatch(
         runtime.db(), outbox_of(runtime), settings_of(runtime), response_id
     )
@@ -873,8 +879,8 @@ async def upload(
     consent: Annotated[PeopleConsent, Form()],
     caption_en: Annotated[str | None, Form(max_length=1000)] = None,
     taken_on: Annotated[date | None, Form()] = None,
-    event_id: Annotated[int | None, Form(gt=0)] = None,
-    visit_id: Annotated[int | None, Form(gt=0)] = None,
+    event_id: Annotated[Id | None, Form()] = None,
+    visit_id: Annotated[Id | None, Form()] = None,
     consent_note: Annotated[str | None, Form(max_length=5000)] = None,
     kind: Annotated[LibraryKind | None, Form()] = None,
 ) -> LibraryItemPublic:
@@ -906,11 +912,11 @@ async def list_library(
     _: Staff,
     runtime: RuntimeDep,
     kind: LibraryKind | None = None,
-    event_id: Annotated[int | None, Query(gt=0)] = None,
-    visit_id: Annotated[int | None, Query(gt=0)] = None,
+    event_id: Id | None = None,
+    visit_id: Id | None = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[LibraryItemPublic]:
     found = await library.search(
         runtime.db(), kind=kind, event_id=event_id, visit_id=visit_id, text=text,
@@ -920,13 +926,13 @@ async def list_library(
 
 
 @library_router.get("/{item_id}", summary="A library item")
-async def get_library_item(item_id: int, _: Staff, runtime: RuntimeDep) -> LibraryItemPublic:
+async def get_library_item(item_id: Id, _: Staff, runtime: RuntimeDep) -> LibraryItemPublic:
     return library_view(await library.load(runtime.db(), item_id), settings_of(runtime))
 
 
 @library_router.patch("/{item_id}", summary="Change a caption, credit, licence or consent")
 async def update_library_item(
-    item_id: int, data: LibraryItemUpdate, user: LibraryKeeper, runtime: RuntimeDep
+    item_id: Id, data: LibraryItemUpdate, user: LibraryKeeper, runtime: RuntimeDep
 ) -> LibraryItemPublic:
     item = await library.update(runtime.db(), item_id, data, user)
     return library_view(item, settings_of(runtime))
@@ -943,8 +949,13 @@ async def _stream(request: Request, name: str, media_type: str, filename: str) -
     )
 
 
-@library_router.get("/{item_id}/file", summary="The file itself", response_class=StreamingResponse)
-async def library_file(item_id: int, request: Request, _: Staff, runtime: RuntimeDep) -> Response:
+@library_router.get(
+    "/{item_id}/file",
+    summary="The file itself",
+    response_class=StreamingResponse,
+    responses=FILE_RESPONSE,
+)
+async def library_file(item_id: Id, request: Request, _: Staff, runtime: RuntimeDep) -> Response:
     item = await library.load(runtime.db(), item_id)
     response = await _stream(request, item.stored_name, item.media_type, item.filename)
     response.headers["X-Content-SHA256"] = item.sha256
@@ -952,10 +963,15 @@ async def library_file(item_id: int, request: Request, _: Staff, runtime: Runtim
 
 
 @library_router.get(
-    "/{item_id}/thumbnail", summary="A photo's thumbnail (JPEG)", response_class=StreamingResponse
+    "/{item_id}/thumbnail",
+    summary="A photo's thumbnail (JPEG)",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}
+    },
 )
 async def library_thumbnail(
-    item_id: int, request: Request, _: Staff, runtime: RuntimeDep
+    item_id: Id, request: Request, _: Staff, runtime: RuntimeDep
 ) -> Response:
     item = await library.load(runtime.db(), item_id)
     if item.thumbnail_name is None:
@@ -981,7 +997,7 @@ RECEIPT = (
     summary="A journalist asks for accreditation (no sign-in; name, outlet, contact, consent)",
 )
 async def public_request(
-    event_id: int, data: PublicAccreditationRequest, runtime: RuntimeDep
+    event_id: Id, data: PublicAccreditationRequest, runtime: RuntimeDep
 ) -> PublicAccreditationReceipt:
     found = await accreditation.request_by_form(runtime.db(), outbox_of(runtime), event_id, data)
     return PublicAccreditationReceipt(
@@ -997,7 +1013,10 @@ async def public_request(
     "/public/badges/{token}",
     summary="A journalist's badge, by the signed link in their confirmation email",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={
+        200: {"content": {"application/pdf": {}}},
+        409: {"description": "The accreditation is not approved"},
+    },
 )
 async def public_badge(token: str, runtime: RuntimeDep) -> Response:
     found = await accreditation.badge_by_link(runtime.db(), settings_of(runtime), token)
@@ -1012,7 +1031,7 @@ async def public_badge(token: str, runtime: RuntimeDep) -> Response:
 @public_router.get(
     "/accreditation/{event_id}", response_class=HTMLResponse, include_in_schema=False
 )
-async def public_form(event_id: int, request: Request, runtime: RuntimeDep) -> HTMLResponse:
+async def public_form(event_id: Id, request: Request, runtime: RuntimeDep) -> HTMLResponse:
     async with runtime.db().session() as session:
         window = await accreditation.load_window(session, event_id)
     return templates.TemplateResponse(
@@ -1025,7 +1044,7 @@ async def public_form(event_id: int, request: Request, runtime: RuntimeDep) -> H
 @public_router.post(
     "/accreditation/{event_id}", response_class=HTMLResponse, include_in_schema=False
 )
-async def public_form_sent(event_id: int, request: Request, runtime: RuntimeDep) -> HTMLResponse:
+async def public_form_sent(event_id: Id, request: Request, runtime: RuntimeDep) -> HTMLResponse:
     form = {key: str(value) for key, value in (await request.form()).items()}
     async with runtime.db().session() as session:
         window = await accreditation.load_window(session, event_id)

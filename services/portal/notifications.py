@@ -39,6 +39,7 @@ from meria.contracts import (
 )
 from meria.contracts.media import InformationRequestEvent
 from meria.contracts.publishing import CaseEvent
+from meria.inputs import Id
 from meria.problems import Problem
 from meria.runtime import Runtime
 from services.portal import mail
@@ -432,14 +433,14 @@ async def mark_all_read(request: Request, signed: Staff) -> Response:
 
 @router.post("/notifications/{notification_id}/read")
 async def mark_read(
-    request: Request, signed: Staff, notification_id: int, page: Annotated[int, Form()] = 1
+    request: Request, signed: Staff, notification_id: Id, page: Annotated[int, Form()] = 1
 ) -> Response:
     await _mark_read(request, signed.account.username, notification_id)
     return redirect(f"/notifications?read=one&page={max(page, 1)}")
 
 
 @router.get("/notifications/{notification_id}")
-async def open_notification(request: Request, signed: Staff, notification_id: int) -> Response:
+async def open_notification(request: Request, signed: Staff, notification_id: Id) -> Response:
     """Following a notification to its case marks it read."""
     found = await _mark_read(request, signed.account.username, notification_id)
     return redirect(safe_next(found.link) if found.link else "/notifications")

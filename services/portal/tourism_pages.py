@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
+from meria.inputs import Id
 from services.portal.accounts import Signed
 from services.portal.clients import ServiceRefused, services_of
 from services.portal.forms import text
@@ -263,7 +264,7 @@ async def add_proposal(request: Request, signed: Staff) -> Response:
 
 
 @router.post("/tourism/proposals/{proposal_id}/status")
-async def move_proposal(request: Request, signed: Staff, proposal_id: int) -> Response:
+async def move_proposal(request: Request, signed: Staff, proposal_id: Id) -> Response:
     to = text(await request.form(), "to")
     return await _post(
         request, signed, f"/tourism/proposals/{proposal_id}/status", "moved", params={"to": to}

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
+from meria.inputs import Count, Id, Month, NotNull
+
 DocumentType = Literal[
     "mayor_order",
     "mayor_ordinance",
@@ -67,13 +69,13 @@ class DocumentCreate(EditionContent):
 class DocumentUpdate(Strict):
     """Changes to the edition in progress; in review they restart the route."""
 
-    title_ka: str | None = Field(None, min_length=1, max_length=500)
+    title_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
     summary_ka: str | None = Field(None, max_length=5000)
     summary_en: str | None = Field(None, max_length=5000)
-    body_ka: str | None = Field(None, max_length=2_000_000)
+    body_ka: NotNull[str] = Field(None, max_length=2_000_000)
     body_en: str | None = Field(None, max_length=2_000_000)
-    translation_pending: bool | None = None
+    translation_pending: NotNull[bool] = None
     publish_at: AwareDatetime | None = None
     reason: str | None = Field(
         None, max_length=2000, description="Why it changed; required while in review"
@@ -94,7 +96,7 @@ class SubmitRequest(Strict):
 class DecisionRequest(Strict):
     outcome: Outcome
     comment: str | None = Field(None, max_length=5000)
-    revision: int | None = Field(None, ge=1, description="The revision the decision is about")
+    revision: Id | None = Field(None, description="The revision the decision is about")
     task_id: str | None = Field(None, max_length=300, description="The task, when several")
 
     @model_validator(mode="after")
@@ -132,7 +134,7 @@ class RouteStep(Strict):
     role: DecisionRole
     mode: Literal["any", "all", "quorum"] = "any"
     people: list[str] = Field(default_factory=list, max_length=50)
-    quorum: int | None = Field(None, ge=1)
+    quorum: int | None = Field(None, ge=1, le=20)
     deadline_hours: float = Field(gt=0, le=24 * 365)
     escalate_to: DecisionRole | None = None
     label_ka: str | None = None
@@ -343,6 +345,6 @@ DocumentPublic.model_rebuild()
 class DigestRecord(BaseModel):
     """The digest workflow's word that it compiled a month into a document."""
 
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
-    entries: dict[str, int] = Field(default_factory=dict)
+    month: Month
+    entries: dict[str, Count] = Field(default_factory=dict)
     requested_by: str | None = Field(None, max_length=200)

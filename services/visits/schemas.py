@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from meria.inputs import Id, NotNull
 from services.visits.checklists import TBILISI, Anchor, VisitKind
 
 PartnerKind = Literal[
@@ -117,7 +118,10 @@ Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
 Account = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 Reason = Annotated[str, Field(min_length=3, max_length=5000)]
-Gel = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+# What max_digits allows, said as a bound the OpenAPI document shows.
+MAX_GEL = Decimal("9999999999.99")
+MAX_AMOUNT = Decimal("999999999999.99")
+Gel = Annotated[Decimal, Field(ge=0, le=MAX_GEL, max_digits=12, decimal_places=2)]
 Email = Annotated[str, Field(max_length=300, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
@@ -150,10 +154,10 @@ class PartnerCreate(PartnerFields):
 
 
 class PartnerUpdate(Strict):
-    kind: PartnerKind | None = None
-    name_ka: str | None = Field(None, min_length=1, max_length=300)
+    kind: NotNull[PartnerKind] = None
+    name_ka: NotNull[str] = Field(None, min_length=1, max_length=300)
     name_en: str | None = Field(None, max_length=300)
-    country: Country | None = None
+    country: NotNull[Country] = None
     city: str | None = Field(None, max_length=200)
     website: HttpUrl | None = None
     contact_name: str | None = Field(None, max_length=200)
@@ -196,7 +200,7 @@ class VisitFields(Strict):
     title_en: str | None = Field(None, max_length=500)
     purpose_ka: Text
     purpose_en: str | None = Field(None, max_length=20_000)
-    partner_id: int | None = Field(None, gt=0)
+    partner_id: Id | None = None
     city: str | None = Field(None, max_length=200)
     places: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
         default_factory=list, max_length=50
@@ -250,17 +254,17 @@ class VisitCreate(VisitFields, VisitTimes):
 class VisitUpdate(Strict):
     """Changes that move no date: the dates change through their own endpoint."""
 
-    title_ka: str | None = Field(None, min_length=1, max_length=500)
+    title_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
-    purpose_ka: str | None = Field(None, min_length=1, max_length=20_000)
+    purpose_ka: NotNull[str] = Field(None, min_length=1, max_length=20_000)
     purpose_en: str | None = Field(None, max_length=20_000)
-    partner_id: int | None = Field(None, gt=0)
-    country: Country | None = None
+    partner_id: Id | None = None
+    country: NotNull[Country] = None
     city: str | None = Field(None, max_length=200)
-    places: list[Annotated[str, Field(min_length=1, max_length=300)]] | None = Field(
+    places: NotNull[list[Annotated[str, Field(min_length=1, max_length=300)]]] = Field(
         None, max_length=50
     )
-    languages: list[Language] | None = Field(None, max_length=10)
+    languages: NotNull[list[Language]] = Field(None, max_length=10)
     responsible: Account | None = None
     press_editor: Account | None = None
 
@@ -321,11 +325,11 @@ class MemberCreate(Strict):
 
 
 class MemberUpdate(Strict):
-    full_name: str | None = Field(None, min_length=1, max_length=300)
+    full_name: NotNull[str] = Field(None, min_length=1, max_length=300)
     position: str | None = Field(None, max_length=300)
     organisation: str | None = Field(None, max_length=300)
     country: Country | None = None
-    delegation_role: DelegationRole | None = None
+    delegation_role: NotNull[DelegationRole] = None
     dietary_needs: str | None = Field(None, max_length=500)
     access_needs: str | None = Field(None, max_length=500)
     interpretation_language: Language | None = None
@@ -369,14 +373,14 @@ class ProgrammeItemCreate(Strict):
 
 
 class ProgrammeItemUpdate(Strict):
-    kind: ProgrammeKind | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
-    title_ka: str | None = Field(None, min_length=1, max_length=500)
+    kind: NotNull[ProgrammeKind] = None
+    starts_at: NotNull[AwareDatetime] = None
+    ends_at: NotNull[AwareDatetime] = None
+    title_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
-    place_ka: str | None = Field(None, min_length=1, max_length=500)
+    place_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     place_en: str | None = Field(None, max_length=500)
-    participants: list[Annotated[str, Field(min_length=1, max_length=300)]] | None = Field(
+    participants: NotNull[list[Annotated[str, Field(min_length=1, max_length=300)]]] = Field(
         None, max_length=100
     )
     notes: str | None = Field(None, max_length=5000)
@@ -413,14 +417,14 @@ class TaskCreate(Strict):
 
 
 class TaskUpdate(Strict):
-    title_ka: str | None = Field(None, min_length=1, max_length=300)
+    title_ka: NotNull[str] = Field(None, min_length=1, max_length=300)
     title_en: str | None = Field(None, max_length=300)
     owner: Account | None = None
-    owner_role: OwnerRole | None = None
-    anchor: Anchor | None = None
-    offset_days: int | None = Field(None, ge=-365, le=365)
+    owner_role: NotNull[OwnerRole] = None
+    anchor: NotNull[Anchor] = None
+    offset_days: NotNull[int] = Field(None, ge=-365, le=365)
     due_at: AwareDatetime | None = Field(None, description="A due time set by hand")
-    required: bool | None = None
+    required: NotNull[bool] = None
     notes: str | None = Field(None, max_length=5000)
 
 
@@ -467,10 +471,10 @@ class BudgetLineCreate(Strict):
 
 
 class BudgetLineUpdate(Strict):
-    category: BudgetCategory | None = None
-    description_ka: str | None = Field(None, min_length=1, max_length=500)
+    category: NotNull[BudgetCategory] = None
+    description_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     description_en: str | None = Field(None, max_length=500)
-    planned_gel: Gel | None = None
+    planned_gel: NotNull[Gel] = None
     actual_gel: Gel | None = None
     notes: str | None = Field(None, max_length=5000)
 
@@ -592,7 +596,7 @@ class VisitPage(BaseModel):
 
 
 class AgreementCreate(Strict):
-    partner_id: int = Field(gt=0)
+    partner_id: Id
     kind: AgreementKind
     title_ka: str = Field(min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
@@ -615,16 +619,16 @@ class AgreementCreate(Strict):
 
 
 class AgreementUpdate(Strict):
-    kind: AgreementKind | None = None
-    title_ka: str | None = Field(None, min_length=1, max_length=500)
+    kind: NotNull[AgreementKind] = None
+    title_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
-    parties: list[Annotated[str, Field(min_length=1, max_length=300)]] | None = Field(
+    parties: NotNull[list[Annotated[str, Field(min_length=1, max_length=300)]]] = Field(
         None, min_length=2, max_length=20
     )
     signed_on: date | None = None
     expires_on: date | None = None
-    renewal_notice_days: int | None = Field(None, ge=0, le=730)
-    status: AgreementStatus | None = None
+    renewal_notice_days: NotNull[int] = Field(None, ge=0, le=730)
+    status: NotNull[AgreementStatus] = None
     notes: str | None = Field(None, max_length=20_000)
 
 
@@ -669,29 +673,29 @@ class ProjectCreate(Strict):
     title_ka: str = Field(min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
     donor: str = Field(min_length=1, max_length=300)
-    donor_partner_id: int | None = Field(None, gt=0)
+    donor_partner_id: Id | None = None
     call: str | None = Field(None, max_length=500)
-    amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    amount: Decimal | None = Field(None, ge=0, le=MAX_AMOUNT, max_digits=14, decimal_places=2)
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
     stage: Literal["idea", "concept_note", "application"] = "idea"
     summary_ka: str | None = Field(None, max_length=20_000)
     summary_en: str | None = Field(None, max_length=20_000)
     responsible: Account | None = None
-    partner_ids: list[Annotated[int, Field(gt=0)]] = Field(default_factory=list, max_length=50)
+    partner_ids: list[Id] = Field(default_factory=list, max_length=50)
     deadlines: list[DeadlineCreate] = Field(default_factory=list, max_length=50)
 
 
 class ProjectUpdate(Strict):
-    title_ka: str | None = Field(None, min_length=1, max_length=500)
+    title_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
-    donor: str | None = Field(None, min_length=1, max_length=300)
+    donor: NotNull[str] = Field(None, min_length=1, max_length=300)
     call: str | None = Field(None, max_length=500)
-    amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    amount: Decimal | None = Field(None, ge=0, le=MAX_AMOUNT, max_digits=14, decimal_places=2)
+    currency: NotNull[str] = Field(None, pattern=r"^[A-Z]{3}$")
     summary_ka: str | None = Field(None, max_length=20_000)
     summary_en: str | None = Field(None, max_length=20_000)
     responsible: Account | None = None
-    partner_ids: list[Annotated[int, Field(gt=0)]] | None = Field(None, max_length=50)
+    partner_ids: NotNull[list[Id]] = Field(None, max_length=50)
 
 
 class StageChange(Strict):
@@ -822,4 +826,4 @@ class PressReleaseDraft(BaseModel):
 
 
 class PressReleaseRecord(BaseModel):
-    document_id: int = Field(gt=0)
+    document_id: Id

@@ -38,6 +38,7 @@ from meria.contracts import (
     TourismStatisticsImported,
 )
 from meria.db import Database
+from meria.inputs import Count, Id, Month
 from meria.problems import Problem
 from services.visits.models import (
     Project,
@@ -46,7 +47,7 @@ from services.visits.models import (
     TourismPriority,
     TourismProposal,
 )
-from services.visits.schemas import _territories
+from services.visits.schemas import MAX_AMOUNT, _territories
 
 COLUMNS = ("month", "place", "country", "metric", "value")
 MAX_ROWS = 20_000
@@ -68,7 +69,7 @@ def now() -> datetime:
 
 
 class FigureIn(BaseModel):
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-07"])
+    month: Month = Field(examples=["2026-07"])
     place: str = Field(min_length=2, max_length=200)
     country: str = Field("", pattern=r"^([A-Z]{2})?$", description="ISO 3166; empty: all")
     metric: str = Field(min_length=1, max_length=60)
@@ -443,18 +444,18 @@ class CitedFigure(BaseModel):
     metric: str
     year: int = Field(ge=1990, le=2200)
     place: str | None = None
-    value: int | None = Field(None, description="Filled in from the statistics")
+    value: Count | None = Field(None, description="Filled in from the statistics")
 
 
 class ProposalIn(BaseModel):
-    priority_id: int = Field(gt=0)
+    priority_id: Id
     title_ka: str = Field(min_length=3, max_length=500)
     title_en: str | None = Field(None, max_length=500)
     summary_ka: str | None = Field(None, max_length=20_000)
-    budget_gel: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    budget_gel: Decimal = Field(ge=0, le=MAX_AMOUNT, max_digits=14, decimal_places=2)
     funding_source: str = Field(pattern="^(" + "|".join(FUNDING) + ")$")
     statistics_cited: list[CitedFigure] = Field(default_factory=list, max_length=20)
-    project_id: int | None = Field(None, gt=0, description="Its international project")
+    project_id: Id | None = Field(None, description="Its international project")
     start_project: bool = Field(
         False, description="Outside funding: start a project in the pipeline (stage idea)"
     )

@@ -19,9 +19,10 @@ from icalendar import Event as CalendarEvent
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from meria.inputs import Id
 from meria.problems import Problem
 from meria.runtime import Runtime
-from meria.web import request_runtime
+from meria.web import request_runtime, sent_as
 from services.website.models import PublicDocument, PublicEvent
 from services.website.pages import (
     LEGAL_ACTS,
@@ -41,7 +42,13 @@ RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 FEEDS = {"acts": "acts", "news": "news", "press-releases": "press-releases"}
 
 
-@router.get("/feeds/{name}.atom", tags=["feeds"], summary="Atom feed of a section")
+@router.get(
+    "/feeds/{name}.atom",
+    tags=["feeds"],
+    summary="Atom feed of a section",
+    response_class=Response,
+    responses=sent_as("application/atom+xml"),
+)
 async def atom(name: str, runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka") -> Response:
     if name not in FEEDS:
         raise Problem(404, "No such feed", f"Feeds: {', '.join(FEEDS)}.")
@@ -84,7 +91,13 @@ def document_list_path(name: str, lang: str) -> str:
     return f"/{name}" if lang == "ka" else f"/en/{name}"
 
 
-@router.get("/feeds/events.ics", tags=["feeds"], summary="iCalendar feed of public events")
+@router.get(
+    "/feeds/events.ics",
+    tags=["feeds"],
+    summary="iCalendar feed of public events",
+    response_class=Response,
+    responses=sent_as("text/calendar"),
+)
 async def events_calendar(runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka") -> Response:
     base = settings_of(runtime).public_url.rstrip("/")
     async with runtime.db().session() as session:
@@ -113,7 +126,13 @@ async def events_calendar(runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka")
     return Response(calendar.to_ical(), media_type="text/calendar; charset=utf-8")
 
 
-@router.get("/sitemap.xml", tags=["feeds"], summary="Every public page, for search engines")
+@router.get(
+    "/sitemap.xml",
+    tags=["feeds"],
+    summary="Every public page, for search engines",
+    response_class=Response,
+    responses=sent_as("application/xml"),
+)
 async def sitemap(runtime: RuntimeDep) -> Response:
     base = settings_of(runtime).public_url.rstrip("/")
     namespace = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -178,9 +197,10 @@ class ActPage(BaseModel):
     tags=["open data"],
     summary="A legal act in Akoma Ntoso 3.0 XML (OASIS LegalDocML)",
     response_class=Response,
+    responses=sent_as("application/akn+xml"),
 )
 async def act_akoma_ntoso(
-    document_id: int, runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka"
+    document_id: Id, runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka"
 ) -> Response:
     from services.website.akoma_ntoso import Act, render
 
@@ -193,7 +213,8 @@ async def act_akoma_ntoso(
         or not document.issuer_code
     ):
         raise Problem(404, "No such act", f"There is no published act {document_id}.")
-    if lang == "en" and not document.title_en:
+    # An English title alone is no English expression: the text is what the XML carries.
+    if lang == "en" and not (document.title_en and document.body_html_en):
         raise Problem(404, "No English text", "This act has no English expression yet.")
     act = Act(
         document_id=document.document_id,
@@ -309,9 +330,10 @@ async def documents_api(
     "/signing-key.pem",
     tags=["authenticity"],
     summary="The public key that verifies publication records",
-    response_class=PlainTextResponse,
+    response_class=Response,
+    responses=sent_as("application/x-pem-file"),
 )
-async def signing_key(runtime: RuntimeDep) -> PlainTextResponse:
+async def signing_key(runtime: RuntimeDep) -> Response:
     async with runtime.db().session() as session:
         key = await session.scalar(
             select(PublicDocument.signing_key_pem)

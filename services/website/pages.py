@@ -24,6 +24,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
+from meria.inputs import Id, Month
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import request_runtime
@@ -366,7 +367,7 @@ async def show_document(
 
 @router.get("/acts/{document_id}", response_class=HTMLResponse)
 @router.get("/en/acts/{document_id}", response_class=HTMLResponse)
-async def act_page(request: Request, runtime: RuntimeDep, document_id: int) -> Response:
+async def act_page(request: Request, runtime: RuntimeDep, document_id: Id) -> Response:
     return await show_document(request, runtime, "acts", document_id)
 
 
@@ -423,7 +424,7 @@ async def standing_page(request: Request, runtime: RuntimeDep, slug: str) -> Res
 async def calendar_page(
     request: Request,
     runtime: RuntimeDep,
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+    month: Month | None = None,
     view: Annotated[str, Query(pattern="^(month|list)$")] = "month",
 ) -> HTMLResponse:
     today = datetime.now(TBILISI).date()
@@ -508,7 +509,7 @@ async def verify(request: Request, runtime: RuntimeDep) -> HTMLResponse:
 
 
 @router.get("/files/{row_id}/{filename}")
-async def attachment_file(runtime: RuntimeDep, row_id: int, filename: str) -> FileResponse:
+async def attachment_file(runtime: RuntimeDep, row_id: Id, filename: str) -> FileResponse:
     import asyncio
 
     async with runtime.db().session() as session:

@@ -1,0 +1,67 @@
+"""What every API accepts the same way: ids, offsets and months that the database and the
+calendar can hold, and partial updates in which null clears only what may be empty.
+
+A value the edge lets through must not fail deeper down: an id of 2⁶⁴ passed validation as
+a plain `int` and then overflowed SQLite's 64-bit integers (PostgreSQL's `INTEGER` stops at
+2³¹), and the month `0000-01` matched its pattern and then broke `datetime`. So the limits
+are in the types, where the OpenAPI document shows them and pydantic refuses with a 422.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+from annotated_types import Interval
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
+
+MAX_INT = 2**31 - 1
+"""The largest value an `INTEGER` column holds on PostgreSQL (SQLite's go further)."""
+
+Id = Annotated[int, Interval(ge=1, le=MAX_INT)]
+"""A row's id, in a path, a query or a body."""
+
+Count = Annotated[int, Interval(ge=0, le=MAX_INT)]
+"""A whole number a column stores: an offset, a quantity, a number of days."""
+
+Offset = Count
+"""How many items of a list to skip."""
+
+Month = Annotated[str, StringConstraints(pattern=r"^(19|20|21)\d\d-(0[1-9]|1[0-2])$")]
+"""A month written `YYYY-MM`, from 1900 to 2199: the next month and its last day exist too."""
+
+
+class _NullRefused:
+    """Marks a partial update's field that may be left out but never set to null."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(_refuse_null, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        found = handler(schema)
+        kept = [branch for branch in found.get("anyOf", []) if branch != {"type": "null"}]
+        if "anyOf" in found and len(kept) == 1:
+            found = {key: value for key, value in found.items() if key != "anyOf"} | kept[0]
+        return found
+
+
+def _refuse_null(value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError(
+            "null_refused", "cannot be null: leave the field out to keep its value"
+        )
+    return value
+
+
+T = TypeVar("T")
+
+NotNull = Annotated[T | None, _NullRefused()]
+"""A field of a PATCH body whose column holds a value always: `title: NotNull[str] = None`.
+Left out (so None in the model), it keeps its value; an explicit null is a 422 naming the
+field, where it used to reach the database and fail there. A field that may be cleared
+stays `str | None`."""
