@@ -595,3 +595,15 @@ async def test_the_demo_events_are_made_once_in_georgian_and_english(office: Off
     assert any(event["title_en"] and "Wine Festival" in event["title_en"] for event in found)
     assert {event["state"] for event in found} == {"scheduled", "draft"}
     assert len(await office.protocol.ok("GET", "/venues")) == 4
+
+
+async def test_a_month_outside_the_calendar_is_refused_not_failed(office: Office) -> None:
+    # Year 0 matched the pattern and broke datetime (a 500); the last month of 2199 still
+    # has a following month to end at.
+    for month in ("0000-01", "9999-12", "2026-13"):
+        refused = await office.protocol.call("GET", "/events", params={"month": month})
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["errors"][0]["field"] == "month"
+    last = await office.protocol.call("GET", "/events", params={"month": "2199-12"})
+    assert last.status_code == 200 and last.json()["items"] == []

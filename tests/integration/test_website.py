@@ -224,6 +224,12 @@ async def test_the_public_reads_finds_and_checks_what_was_published(site: Site) 
     assert akn.status_code == 200
     schema().assertValid(etree.fromstring(akn.content))
     assert LEGAL_ACT["title_ka"].encode() in akn.content
+    # An English title with no English text is no English expression: a 404 that says so.
+    assert LEGAL_ACT["title_en"] and "body_en" not in LEGAL_ACT
+    no_english = await site.get(f"/acts/{act_id}.akn.xml", params={"lang": "en"})
+    assert no_english.status_code == 404, no_english.text
+    assert no_english.headers["content-type"] == "application/problem+json"
+    assert no_english.json()["detail"] == "This act has no English expression yet."
     assert news_id
 
     # Caching and safety headers; clean errors, never a 500.
