@@ -1,5 +1,6 @@
-"""What every API accepts the same way: ids, offsets and months that the database and the
-calendar can hold, and partial updates in which null clears only what may be empty.
+"""What every API accepts the same way: ids, offsets, months, days and moments that the
+database and the calendar can hold, and partial updates in which null clears only what may
+be empty.
 
 A value the edge lets through must not fail deeper down: an id of 2⁶⁴ passed validation as
 a plain `int` and then overflowed SQLite's 64-bit integers (PostgreSQL's `INTEGER` stops at
@@ -9,10 +10,17 @@ are in the types, where the OpenAPI document shows them and pydantic refuses wit
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from annotated_types import Interval
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -65,3 +73,24 @@ NotNull = Annotated[T | None, _NullRefused()]
 Left out (so None in the model), it keeps its value; an explicit null is a 422 naming the
 field, where it used to reach the database and fail there. A field that may be cleared
 stays `str | None`."""
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+def _within_the_calendar(value: date) -> date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise PydanticCustomError(
+            "out_of_calendar",
+            "must fall between the years {first} and {last}",
+            {"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
+    return value
+
+
+Day = Annotated[date, AfterValidator(_within_the_calendar)]
+"""A day from 1900 to 2199: Python's dates end at 9999, so a day near the end of it
+overflowed as soon as a deadline or a time zone was added to it."""
+
+Moment = Annotated[AwareDatetime, AfterValidator(_within_the_calendar)]
+"""A moment with its time zone, from 1900 to 2199 (see `Day`)."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from meria.inputs import Id, NotNull
+from meria.inputs import Id, Moment, NotNull
 
 EventKind = Literal[
     "ceremony",
@@ -134,8 +134,8 @@ class EventDetails(Strict):
     venue_id: Id | None = None
     place_ka: str | None = Field(None, max_length=500, description="Where, when not a venue")
     place_en: str | None = Field(None, max_length=500)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     public: bool = Field(False, description="Shown on the website's calendar and public feed")
     expected_attendance: int | None = Field(None, ge=0, le=1_000_000)
     officials: list[str] = Field(
@@ -184,10 +184,10 @@ class EventUpdate(Strict):
     venue_id: Id | None = None
     place_ka: str | None = Field(None, max_length=500)
     place_en: str | None = Field(None, max_length=500)
-    starts_at: NotNull[AwareDatetime] = Field(
+    starts_at: NotNull[Moment] = Field(
         None, description="A draft's new time; a scheduled event moves by reschedule"
     )
-    ends_at: NotNull[AwareDatetime] = None
+    ends_at: NotNull[Moment] = None
     public: NotNull[bool] = None
     expected_attendance: int | None = Field(None, ge=0, le=1_000_000)
     officials: NotNull[list[str]] = Field(None, max_length=30)
@@ -209,8 +209,8 @@ class Rescheduling(Strict):
     """A new date: the event stays on record as rescheduled and a new one takes its place.
     For a series, the new time of this occurrence; the others in scope move by as much."""
 
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     reason: str = Field(min_length=3, max_length=5000)
     scope: Scope = "this"
     conflict_override_reason: str | None = Field(None, min_length=3, max_length=2000)
@@ -318,8 +318,8 @@ class Conflict(BaseModel):
 
 
 class ConflictCheck(Strict):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     venue_id: Id | None = None
     officials: list[str] = Field(default_factory=list, max_length=30)
     exclude_event_id: Id | None = None
@@ -456,7 +456,7 @@ class ActionCreate(Strict):
     title_en: str | None = Field(None, max_length=500)
     owner: str = Account
     owner_role: StaffRole = "protocol_officer"
-    due_at: AwareDatetime
+    due_at: Moment
 
 
 class ActionPublic(BaseModel):
@@ -556,7 +556,7 @@ class TaskOutcome(Strict):
     outcome: str = Field(pattern=r"^[a-z_]{2,30}$")
     actor: str = Field(min_length=1, max_length=200)
     comment: str | None = Field(None, max_length=5000)
-    at: datetime
+    at: Moment
 
 
 class TaskNotice(Strict):
@@ -564,7 +564,7 @@ class TaskNotice(Strict):
     task_id: str
     step: str
     awaiting: list[str]
-    due_at: datetime
+    due_at: Moment
 
 
 class AnnouncementDraft(BaseModel):

@@ -5,7 +5,6 @@ media library; and what is public (the accreditation form, unsubscribe links).""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -20,7 +19,7 @@ from sqlalchemy import select
 
 from meria.auth import User, require_role
 from meria.bus import Outbox
-from meria.inputs import Id, Month, Offset
+from meria.inputs import Day, Id, Month, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import FILE_RESPONSE, request_runtime
@@ -878,7 +877,7 @@ async def upload(
     licence: Annotated[Licence, Form()],
     consent: Annotated[PeopleConsent, Form()],
     caption_en: Annotated[str | None, Form(max_length=1000)] = None,
-    taken_on: Annotated[date | None, Form()] = None,
+    taken_on: Annotated[Day | None, Form()] = None,
     event_id: Annotated[Id | None, Form()] = None,
     visit_id: Annotated[Id | None, Form()] = None,
     consent_note: Annotated[str | None, Form(max_length=5000)] = None,

@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from meria.inputs import Id, NotNull
+from meria.inputs import Day, Id, Moment, NotNull
 
 Medium = Literal["print", "tv", "radio", "online", "agency"]
 MEDIA: tuple[str, ...] = Medium.__args__  # type: ignore[attr-defined]
@@ -125,7 +125,7 @@ class OutletRef(Public):
 
 class ConsentCreate(Strict):
     purpose: ConsentPurpose
-    given_on: date
+    given_on: Day
     method: ConsentMethod
     wording: str | None = Field(None, max_length=5000)
 
@@ -279,8 +279,8 @@ class Recipient(BaseModel):
 class WindowOpen(Strict):
     title_ka: str = Field(min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
-    starts_at: AwareDatetime
-    closes_at: AwareDatetime
+    starts_at: Moment
+    closes_at: Moment
 
     @model_validator(mode="after")
     def _closes_by_start(self) -> WindowOpen:
@@ -432,8 +432,8 @@ class EnquiryCreate(Strict):
     subject: str = Field(min_length=3, max_length=500)
     question: str = Field(min_length=3, max_length=20_000)
     channel: EnquiryChannel
-    received_at: AwareDatetime | None = None
-    deadline: AwareDatetime
+    received_at: Moment | None = None
+    deadline: Moment
     owner: Account | None = None
 
     @model_validator(mode="after")
@@ -461,7 +461,7 @@ class EnquiryPublic(BaseModel):
 
 class ResponseRequest(Strict):
     owner: Account | None = None
-    due_at: AwareDatetime | None = None
+    due_at: Moment | None = None
 
 
 class DraftWrite(Strict):
@@ -526,7 +526,7 @@ class ResponseTransition(BaseModel):
     actor: str
     comment: str | None = None
     details: dict[str, Any] = Field(default_factory=dict)
-    at: datetime | None = Field(None, description="When it happened, by the workflow's clock")
+    at: Moment | None = Field(None, description="When it happened, by the workflow's clock")
 
 
 class StatementDraft(BaseModel):
@@ -550,14 +550,14 @@ class TaskNotice(BaseModel):
     task_id: str
     step: str
     awaiting: list[str]
-    due_at: datetime
+    due_at: Moment
 
 
 # Monitoring.
 
 
 class ItemFields(Strict):
-    published_on: date
+    published_on: Day
     title: str = Field(min_length=3, max_length=1000)
     link: HttpUrl | None = None
     summary: str | None = Field(None, max_length=20_000)
@@ -573,11 +573,11 @@ class ItemCreate(ItemFields):
     outlet_id: Id
     medium: Medium | None = Field(None, description="The outlet's medium unless given")
     response_owner: Account | None = Field(None, description="Who drafts the response, if needed")
-    response_due_at: AwareDatetime | None = None
+    response_due_at: Moment | None = None
 
 
 class ItemUpdate(Strict):
-    published_on: NotNull[date] = None
+    published_on: NotNull[Day] = None
     medium: NotNull[Medium] = None
     title: NotNull[str] = Field(None, min_length=3, max_length=1000)
     link: HttpUrl | None = None
@@ -693,7 +693,7 @@ class LibraryItemUpdate(Strict):
     caption_ka: NotNull[str] = Field(None, min_length=1, max_length=1000)
     caption_en: str | None = Field(None, max_length=1000)
     author: NotNull[str] = Field(None, min_length=1, max_length=200)
-    taken_on: date | None = None
+    taken_on: Day | None = None
     event_id: Id | None = None
     visit_id: Id | None = None
     licence: NotNull[Licence] = None
@@ -718,7 +718,7 @@ class InformationRequestCreate(Strict):
     sources: list[Annotated[str, Field(min_length=2, max_length=300)]] = Field(
         default_factory=list, max_length=30, description="Where to look: registers, sites, units"
     )
-    needed_by: AwareDatetime
+    needed_by: Moment
     owner: str | None = Field(None, max_length=200, description="The department's staff member")
 
 
@@ -804,4 +804,4 @@ class InformationTransition(BaseModel):
     action: Literal["answered", "declined", "withdrawn"]
     actor: str
     comment: str | None = None
-    at: datetime | None = None
+    at: Moment | None = None

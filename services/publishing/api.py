@@ -12,12 +12,12 @@ from fastapi import APIRouter, Depends, Header, Query, Request, UploadFile, stat
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from meria.auth import OptionalUser, User, require_role
 from meria.bus import Outbox
-from meria.inputs import Id, Offset
+from meria.inputs import Id, Moment, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import FILE_RESPONSE, request_runtime, sent_as
@@ -132,10 +132,10 @@ async def list_documents(
     number: Annotated[str | None, Query(max_length=40)] = None,
     text: Annotated[str | None, Query(max_length=200, description="Words in title or text")] = None,
     published_from: Annotated[
-        AwareDatetime | None, Query(description="An edition published at or after this time")
+        Moment | None, Query(description="An edition published at or after this time")
     ] = None,
     published_to: Annotated[
-        AwareDatetime | None, Query(description="… and before this time (a month: its bounds)")
+        Moment | None, Query(description="… and before this time (a month: its bounds)")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,

@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from meria.inputs import Count, Id, Month, NotNull
+from meria.inputs import Count, Id, Moment, Month, NotNull
 
 DocumentType = Literal[
     "mayor_order",
@@ -55,7 +55,7 @@ class DocumentCreate(EditionContent):
     nav_section: NavSection | None = None
     nav_order: int | None = Field(None, ge=0, le=1000)
     external_registration_code: str | None = Field(None, max_length=100)
-    publish_at: AwareDatetime | None = None
+    publish_at: Moment | None = None
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> DocumentCreate:
@@ -76,7 +76,7 @@ class DocumentUpdate(Strict):
     body_ka: NotNull[str] = Field(None, max_length=2_000_000)
     body_en: str | None = Field(None, max_length=2_000_000)
     translation_pending: NotNull[bool] = None
-    publish_at: AwareDatetime | None = None
+    publish_at: Moment | None = None
     reason: str | None = Field(
         None, max_length=2000, description="Why it changed; required while in review"
     )
@@ -88,7 +88,7 @@ class EditionCreate(Strict):
 
 
 class SubmitRequest(Strict):
-    publish_at: AwareDatetime | None = Field(
+    publish_at: Moment | None = Field(
         None, description="When to publish; at approval when absent or already past"
     )
 
@@ -336,7 +336,7 @@ class TaskNotice(Strict):
     task_id: str
     step: str
     awaiting: list[str]
-    due_at: datetime
+    due_at: Moment
 
 
 DocumentPublic.model_rebuild()

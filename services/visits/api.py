@@ -4,7 +4,6 @@ projects; and the workflow's own endpoints."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, status
@@ -12,7 +11,7 @@ from fastapi.responses import Response
 
 from meria.auth import User, require_role
 from meria.bus import Outbox
-from meria.inputs import Id, Offset
+from meria.inputs import Day, Id, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import request_runtime
@@ -138,8 +137,8 @@ async def list_visits(
     partner_id: Id | None = None,
     country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
     responsible: Annotated[str | None, Query(max_length=200)] = None,
-    arriving_from: date | None = None,
-    arriving_to: date | None = None,
+    arriving_from: Day | None = None,
+    arriving_to: Day | None = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
@@ -508,7 +507,7 @@ async def list_agreements(
         Literal["draft", "in_force", "expired", "terminated"] | None, Query(alias="status")
     ] = None,
     partner_id: Id | None = None,
-    expiring_by: date | None = None,
+    expiring_by: Day | None = None,
 ) -> list[AgreementPublic]:
     found = await partners.list_agreements(
         runtime.db(), status=status_, partner_id=partner_id, expiring_by=expiring_by

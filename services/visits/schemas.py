@@ -13,7 +13,6 @@ from typing import Annotated, Any, Literal
 from babel import Locale
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from meria.inputs import Id, NotNull
+from meria.inputs import Day, Id, Moment, NotNull
 from services.visits.checklists import TBILISI, Anchor, VisitKind
 
 PartnerKind = Literal[
@@ -144,7 +143,7 @@ class PartnerFields(Strict):
     contact_name: str | None = Field(None, max_length=200)
     contact_email: Email | None = None
     contact_phone: str | None = Field(None, max_length=50, pattern=r"^\+?[0-9 ()-]{5,50}$")
-    partnership_since: date | None = None
+    partnership_since: Day | None = None
     notes: str | None = Field(None, max_length=20_000)
 
 
@@ -163,7 +162,7 @@ class PartnerUpdate(Strict):
     contact_name: str | None = Field(None, max_length=200)
     contact_email: Email | None = None
     contact_phone: str | None = Field(None, max_length=50, pattern=r"^\+?[0-9 ()-]{5,50}$")
-    partnership_since: date | None = None
+    partnership_since: Day | None = None
     notes: str | None = Field(None, max_length=20_000)
 
 
@@ -231,10 +230,10 @@ def _check_dates(
 
 
 class VisitTimes(Strict):
-    arrives_at: AwareDatetime | None = Field(
+    arrives_at: Moment | None = Field(
         None, description="The hour of arrival, when known (a flight's landing)"
     )
-    departs_at: AwareDatetime | None = Field(None, description="The hour of departure")
+    departs_at: Moment | None = Field(None, description="The hour of departure")
 
 
 class VisitCreate(VisitFields, VisitTimes):
@@ -242,8 +241,8 @@ class VisitCreate(VisitFields, VisitTimes):
 
     kind: VisitKind
     country: Country
-    arrival_on: date = Field(description="Arrival in Akhmeta, or at the destination")
-    departure_on: date = Field(description="Departure from Akhmeta, or from the destination")
+    arrival_on: Day = Field(description="Arrival in Akhmeta, or at the destination")
+    departure_on: Day = Field(description="Departure from Akhmeta, or from the destination")
 
     @model_validator(mode="after")
     def _dates(self) -> VisitCreate:
@@ -270,8 +269,8 @@ class VisitUpdate(Strict):
 
 
 class DatesChange(VisitTimes):
-    arrival_on: date
-    departure_on: date
+    arrival_on: Day
+    departure_on: Day
     reason: Reason
 
     @model_validator(mode="after")
@@ -282,10 +281,10 @@ class DatesChange(VisitTimes):
 
 class Postponement(VisitTimes):
     reason: Reason
-    arrival_on: date | None = Field(
+    arrival_on: Day | None = Field(
         None, description="The new arrival; absent: until further notice"
     )
-    departure_on: date | None = None
+    departure_on: Day | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> Postponement:
@@ -352,8 +351,8 @@ class MemberPublic(Public):
 
 class ProgrammeItemCreate(Strict):
     kind: ProgrammeKind
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     title_ka: str = Field(min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
     place_ka: str = Field(min_length=1, max_length=500)
@@ -374,8 +373,8 @@ class ProgrammeItemCreate(Strict):
 
 class ProgrammeItemUpdate(Strict):
     kind: NotNull[ProgrammeKind] = None
-    starts_at: NotNull[AwareDatetime] = None
-    ends_at: NotNull[AwareDatetime] = None
+    starts_at: NotNull[Moment] = None
+    ends_at: NotNull[Moment] = None
     title_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
     place_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
@@ -411,7 +410,7 @@ class TaskCreate(Strict):
     owner_role: OwnerRole = "protocol_officer"
     anchor: Anchor = "arrival"
     offset_days: int = Field(-7, ge=-365, le=365, description="Days from the anchor date")
-    due_at: AwareDatetime | None = Field(None, description="A due time set by hand")
+    due_at: Moment | None = Field(None, description="A due time set by hand")
     required: bool = True
     notes: str | None = Field(None, max_length=5000)
 
@@ -423,7 +422,7 @@ class TaskUpdate(Strict):
     owner_role: NotNull[OwnerRole] = None
     anchor: NotNull[Anchor] = None
     offset_days: NotNull[int] = Field(None, ge=-365, le=365)
-    due_at: AwareDatetime | None = Field(None, description="A due time set by hand")
+    due_at: Moment | None = Field(None, description="A due time set by hand")
     required: NotNull[bool] = None
     notes: str | None = Field(None, max_length=5000)
 
@@ -503,7 +502,7 @@ class FollowUpAction(Strict):
     action_ka: str = Field(min_length=1, max_length=1000)
     action_en: str | None = Field(None, max_length=1000)
     owner: Account
-    due_on: date | None = None
+    due_on: Day | None = None
 
 
 class ReportWrite(Strict):
@@ -603,8 +602,8 @@ class AgreementCreate(Strict):
     parties: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
         min_length=2, max_length=20
     )
-    signed_on: date | None = None
-    expires_on: date | None = None
+    signed_on: Day | None = None
+    expires_on: Day | None = None
     renewal_notice_days: int = Field(90, ge=0, le=730)
     status: AgreementStatus = "in_force"
     notes: str | None = Field(None, max_length=20_000)
@@ -625,8 +624,8 @@ class AgreementUpdate(Strict):
     parties: NotNull[list[Annotated[str, Field(min_length=1, max_length=300)]]] = Field(
         None, min_length=2, max_length=20
     )
-    signed_on: date | None = None
-    expires_on: date | None = None
+    signed_on: Day | None = None
+    expires_on: Day | None = None
     renewal_notice_days: NotNull[int] = Field(None, ge=0, le=730)
     status: NotNull[AgreementStatus] = None
     notes: str | None = Field(None, max_length=20_000)
@@ -656,7 +655,7 @@ class DeadlineCreate(Strict):
     kind: DeadlineKind
     title_ka: str = Field(min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
-    due_on: date
+    due_on: Day
 
 
 class DeadlinePublic(Public):
@@ -795,7 +794,7 @@ class TaskOutcome(BaseModel):
     outcome: Literal["done", "waived", "cancelled"]
     actor: str
     comment: str | None = None
-    at: datetime
+    at: Moment
 
 
 class TaskNotice(BaseModel):
@@ -805,7 +804,7 @@ class TaskNotice(BaseModel):
     task_id: str
     step: str
     awaiting: list[str]
-    due_at: datetime
+    due_at: Moment
 
 
 class ReadinessNotice(BaseModel):

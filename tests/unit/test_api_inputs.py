@@ -1,0 +1,56 @@
+"""Every number an API accepts has an upper bound in its OpenAPI document.
+
+An integer without one reached the database as it came: 2⁶⁴ overflowed SQLite (a 500), and
+PostgreSQL's INTEGER stops at 2³¹. So a new route or field that takes a plain `int` (not
+`meria.inputs.Id`, `Count`, or a `le=`) fails here, naming where it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from meria.processes import PROCESSES
+
+APIS = ["publishing", "events", "visits", "media", "website", "portal"]
+
+
+def unbounded(schema: Any, where: str, schemas: dict[str, Any], seen: frozenset[str]) -> list[str]:
+    if not isinstance(schema, dict):
+        return []
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        if name in seen:
+            return []
+        return unbounded(schemas[name], f"{where} ({name})", schemas, seen | {name})
+    found = []
+    numeric = schema.get("type") in ("integer", "number")
+    if numeric and "maximum" not in schema and "exclusiveMaximum" not in schema:
+        found.append(where)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for branch in schema.get(key, []):
+            found += unbounded(branch, where, schemas, seen)
+    for name, member in schema.get("properties", {}).items():
+        found += unbounded(member, f"{where}.{name}", schemas, seen)
+    for key in ("items", "additionalProperties"):
+        found += unbounded(schema.get(key), f"{where}[]", schemas, seen)
+    return found
+
+
+@pytest.mark.parametrize("name", APIS)
+def test_every_number_an_api_accepts_has_an_upper_bound(name: str, tmp_path: Path) -> None:
+    spec = PROCESSES[name]
+    app = spec.load().create_app(spec.settings_class()(var_dir=tmp_path, port=1))
+    document = app.openapi()
+    schemas = document["components"]["schemas"]
+    found = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            at = f"{method.upper()} {path}"
+            for parameter in operation.get("parameters", []):
+                where = f"{at} {parameter['in']} {parameter['name']}"
+                found += unbounded(parameter["schema"], where, schemas, frozenset())
+            for body in operation.get("requestBody", {}).get("content", {}).values():
+                found += unbounded(body["schema"], f"{at} body", schemas, frozenset())
+    assert not found, "numbers without an upper bound:\n" + "\n".join(found)
