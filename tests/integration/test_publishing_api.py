@@ -85,6 +85,10 @@ async def test_a_preview_link_shows_the_draft_until_it_expires(
     assert page.status_code == 200
     assert LEGAL_ACT["title_ka"] in page.text
     assert "noindex" in page.text
+    # A draft's page runs no script and shows in no frame, whatever its body holds.
+    assert page.headers["content-security-policy"].startswith("default-src 'none';")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["referrer-policy"] == "no-referrer"
     forged = await editor.http.get(link["url"][:-3] + "abc")
     assert forged.status_code == 404
 
