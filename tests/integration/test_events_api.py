@@ -597,7 +597,9 @@ async def test_the_demo_events_are_made_once_in_georgian_and_english(office: Off
     assert len(await office.protocol.ok("GET", "/venues")) == 4
 
 
-async def test_a_month_or_a_moment_outside_the_calendar_is_refused_not_failed(office: Office) -> None:
+async def test_a_month_or_a_moment_outside_the_calendar_is_refused_not_failed(
+    office: Office,
+) -> None:
     # Year 0 matched the pattern and broke datetime (a 500); the last month of 2199 still
     # has a following month to end at.
     for month in ("0000-01", "9999-12", "2026-13"):
