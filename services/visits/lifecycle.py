@@ -408,7 +408,9 @@ async def record_press_release(
 ) -> None:
     async with database.transaction() as session:
         visit = await load(session, visit_id, lock=True)
-        if visit.press_release_document_id == document_id:
+        if visit.press_release_document_id == document_id or await _already_done(
+            session, idempotency_key
+        ):
             return
         if visit.press_release_document_id is not None:
             raise Problem(

@@ -555,3 +555,22 @@ async def test_a_task_notice_names_a_task_of_its_own_visit(office: Office) -> No
         path, headers=worker, json={**notice, "task_id": f"visit-{visit['id']}-task-transport"}
     )
     assert noted.status_code == 204, noted.text
+
+
+async def test_an_idempotency_key_seen_before_is_the_same_request_answered_again(
+    office: Office,
+) -> None:
+    first = await office.protocol.ok("POST", "/visits", json=delegation(in_days(40)))
+    second = await office.protocol.ok("POST", "/visits", json=delegation(in_days(50)))
+    worker = {**office.stack.headers("system", user="meria-worker"), "Idempotency-Key": "pr-1"}
+    base = office.stack.urls["visits"]
+
+    # The key was recorded with the first visit's press release; sent again, with another
+    # visit, it is the request already done (it was a duplicate key in the history, a 500).
+    for visit in (first, second):
+        recorded = await office.protocol.http.post(
+            f"{base}/visits/{visit['id']}/press-release", headers=worker, json={"document_id": 7}
+        )
+        assert recorded.status_code == 204, recorded.text
+    assert (await office.protocol.visit(first["id"]))["press_release_document_id"] == 7
+    assert (await office.protocol.visit(second["id"]))["press_release_document_id"] is None
