@@ -37,7 +37,8 @@ from services.website.pages import (
 from services.website.search import plain_text
 from services.website.texts import SECTIONS, TEXT, type_label
 
-router = APIRouter()
+# Every answer here has an ETag (services/website/caching.py).
+router = APIRouter(responses={304: {"description": "Not modified since the ETag sent"}})
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 FEEDS = {"acts": "acts", "news": "news", "press-releases": "press-releases"}
 
