@@ -19,6 +19,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
+import re
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -178,7 +180,8 @@ def parse(content: bytes, metrics: dict[str, str]) -> tuple[list[FigureIn], list
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], [LineError(line=1, field="file", message="The file is not UTF-8 text.")]
-    reader = csv.DictReader(io.StringIO(text))
+    # newline="": the csv module reads the line ends itself, a lone CR among them.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [name for name in COLUMNS if name not in header]
     if missing:
@@ -188,7 +191,11 @@ def parse(content: bytes, metrics: dict[str, str]) -> tuple[list[FigureIn], list
         return [], [LineError(line=1, field="header", message=message)]
     figures: list[FigureIn] = []
     seen: dict[tuple[str, str, str, str], int] = {}
-    for number, row in enumerate(reader, start=2):
+    try:
+        rows = list(itertools.islice(reader, MAX_ROWS + 1))
+    except csv.Error as error:
+        return [], [LineError(line=reader.line_num, field="file", message=f"Not CSV: {error}.")]
+    for number, row in enumerate(rows, start=2):
         if number - 1 > MAX_ROWS:
             errors.append(
                 LineError(line=number, field="file", message=f"At most {MAX_ROWS} lines.")
@@ -213,13 +220,13 @@ def parse(content: bytes, metrics: dict[str, str]) -> tuple[list[FigureIn], list
                 raise ValueError
         except ValueError:
             bad("month", f"{month!r} is not a month like 2026-07.")
-        if len(place) < 2:
-            bad("place", "The place is missing.")
+        if not 2 <= len(place) <= 200:
+            bad("place", "The place is missing." if len(place) < 2 else "The place is too long.")
         if not _known_country(country):
             bad("country", f"{country!r} is not an ISO 3166 country code (GE, PL, …) or empty.")
         if metric not in metrics:
             bad("metric", f"{metric!r} is not one of: {', '.join(metrics)}.")
-        if not value.isdigit() or int(value) > 10_000_000:
+        if not re.fullmatch(r"[0-9]{1,8}", value) or int(value) > 10_000_000:
             bad("value", f"{value!r} is not a whole number of people.")
         if line_errors:
             errors.extend(line_errors)
