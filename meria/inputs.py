@@ -94,3 +94,13 @@ overflowed as soon as a deadline or a time zone was added to it."""
 
 Moment = Annotated[AwareDatetime, AfterValidator(_within_the_calendar)]
 """A moment with its time zone, from 1900 to 2199 (see `Day`)."""
+
+
+def whole_number(text: str) -> int | None:
+    """The whole number `text` spells in the digits 0-9, if a column can hold it; else None.
+    (`str.isdigit` admits '²' and '٣', which `int` refuses, and no bound.)"""
+    text = text.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_INT)):
+        return None
+    number = int(text)
+    return number if number <= MAX_INT else None

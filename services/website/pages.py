@@ -24,7 +24,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
-from meria.inputs import Id, Month
+from meria.inputs import Id, Month, whole_number
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import request_runtime
@@ -262,7 +262,7 @@ async def acts_registry(
 ) -> HTMLResponse:
     if type and type not in LEGAL_ACTS:
         raise Problem(400, "Unknown type", f"{type!r} is not a type of legal act.")
-    if year and not (year.isdigit() and 1990 <= int(year) <= 2200):
+    if year and not 1990 <= (whole_number(year) or 0) <= 2200:
         raise Problem(400, "Not a year", f"{year!r} is not a year.")
     query = visible().where(PublicDocument.document_type.in_(LEGAL_ACTS))
     if type:
@@ -275,7 +275,7 @@ async def acts_registry(
         head = number.split("/", 1)[0].strip()
         query = query.where(
             (PublicDocument.register_number == number.strip())
-            | (PublicDocument.register_sequence == (int(head) if head.isdigit() else -1))
+            | (PublicDocument.register_sequence == (whole_number(head) or -1))
         )
     query = query.order_by(
         PublicDocument.date_signed.desc(), PublicDocument.register_sequence.desc()

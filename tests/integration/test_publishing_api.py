@@ -194,6 +194,12 @@ async def test_numbers_beyond_the_database_and_nulls_for_what_is_required_are_re
         assert refused.headers["content-type"] == "application/problem+json"
         assert [error["field"] for error in refused.json()["errors"]] == [field]
 
+    # A register number searched for in digits other than 0-9, or past the column, finds
+    # nothing (int('²') and an overflow were 500s).
+    for number in ("²", "99999999999999999999/2026"):
+        found = await editor.ok("GET", "/documents", params={"number": number})
+        assert found["items"] == [], number
+
     # A null where the edition always has a value is refused and changes nothing; it used
     # to reach the database and fail there.
     for body in ({"translation_pending": None}, {"title_ka": None}, {"body_ka": None}):

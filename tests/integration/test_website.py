@@ -241,6 +241,8 @@ async def test_the_public_reads_finds_and_checks_what_was_published(site: Site) 
     assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
     assert (await site.get("/no/such/page")).status_code == 404
     assert (await site.get("/acts", params={"year": "soon"})).status_code == 400
+    assert (await site.get("/acts", params={"year": "²⁰²⁶"})).status_code == 400
+    assert (await site.get("/acts", params={"number": "²"})).status_code == 200
     assert (await site.get("/news", params={"page": 99})).status_code == 404
     # The open-data API refuses like every Meria API: a 422 naming the field.
     refused = await site.get("/api/acts", params={"page": 0})

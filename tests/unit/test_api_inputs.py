@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from meria.inputs import MAX_INT, whole_number
 from meria.processes import PROCESSES
 
 APIS = ["publishing", "events", "visits", "media", "website", "portal"]
@@ -54,3 +55,9 @@ def test_every_number_an_api_accepts_has_an_upper_bound(name: str, tmp_path: Pat
             for body in operation.get("requestBody", {}).get("content", {}).values():
                 found += unbounded(body["schema"], f"{at} body", schemas, frozenset())
     assert not found, "numbers without an upper bound:\n" + "\n".join(found)
+
+
+def test_a_whole_number_is_spelled_in_0_to_9_and_fits_a_column() -> None:
+    assert [whole_number(text) for text in ("45", " 7 ", "0", str(MAX_INT))] == [45, 7, 0, MAX_INT]
+    for text in ("²", "٣", "-1", "1.5", "", str(MAX_INT + 1), "9" * 40):
+        assert whole_number(text) is None, text
