@@ -57,7 +57,7 @@ FUZZ_SECONDS ?=
 fuzz: install
 	MERIA_FUZZ_PHASES=examples,coverage,fuzzing MERIA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 		MERIA_FUZZ_SECONDS=$(FUZZ_SECONDS) MERIA_FUZZ_SEED=$${MERIA_FUZZ_SEED:-$$RANDOM} \
-		$(PYTEST) -q -m fuzz tests
+		$(PYTEST) -q tests/integration/test_schema_fuzzing.py
 
 lint: install
 	$(VENV)/bin/ruff format --check .
