@@ -614,3 +614,14 @@ async def test_a_month_or_a_moment_outside_the_calendar_is_refused_not_failed(
         refused = await office.protocol.call("GET", "/events", params={"from": moment})
         assert refused.status_code == 422, refused.text
         assert refused.json()["errors"][0]["field"] == "from"
+
+
+async def test_an_outcome_for_an_action_that_cannot_exist_changes_nothing(office: Office) -> None:
+    event = await office.protocol.create(tushetoba(next_year(), office.venues["omalo"]))
+    worker = office.stack.headers("system", user="meria-worker")
+    base = f"{office.stack.urls['events']}/events/{event['id']}"
+    outcome = {"outcome": "done", "actor": "ana.protocol", "at": datetime.now(TBILISI).isoformat()}
+    # The key's number past the database's integers, or none at all, was a 500.
+    for key in ("action-99999999999999999999", "action-", "action-x"):
+        answer = await office.http.post(f"{base}/tasks/{key}/outcome", headers=worker, json=outcome)
+        assert answer.status_code == 204, f"{key}: {answer.text}"
