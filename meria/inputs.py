@@ -104,3 +104,7 @@ def whole_number(text: str) -> int | None:
         return None
     number = int(text)
     return number if number <= MAX_INT else None
+
+
+Page = Annotated[int, Interval(ge=1, le=100_000)]
+"""A page of a list, counted from 1."""

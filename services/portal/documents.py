@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 
-from meria.inputs import Id
+from meria.inputs import Id, Page
 from meria.problems import Problem
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, services_of
@@ -165,7 +165,7 @@ async def list_documents(
     document_type: str = "",
     state: str = "",
     text: str = "",
-    page: int = 1,
+    page: Page = 1,
 ) -> Response:
     params: dict[str, Any] = {"limit": PER_PAGE, "offset": max(page - 1, 0) * PER_PAGE}
     if document_type in DOCUMENT_TYPES:

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from meria.inputs import Id
+from meria.inputs import Id, Page
 from services.portal.clients import ServiceRefused, services_of
 from services.portal.forms import KeptForm, values_of
 from services.portal.i18n import N_, TBILISI, _
@@ -131,7 +131,7 @@ async def monitoring_list(
     sentiment: str = "",
     response_needed: str = "",
     text: str = "",
-    page: int = 1,
+    page: Page = 1,
 ) -> Response:
     chosen = {
         "month": month,

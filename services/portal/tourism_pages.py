@@ -10,9 +10,10 @@ face. A refused import shows every error by its line and imports nothing.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
@@ -124,7 +125,9 @@ async def export(request: Request, signed: Staff, year: str = "") -> Response:
 
 
 @router.get("/tourism/summary/{year}.pdf")
-async def yearly(request: Request, signed: Staff, year: int) -> Response:
+async def yearly(
+    request: Request, signed: Staff, year: Annotated[int, PathParam(ge=1990, le=2200)]
+) -> Response:
     return await _proxy(request, signed, f"/tourism/summary/{_year(str(year))}.pdf", {})
 
 

@@ -383,7 +383,7 @@ def section_list(section: str) -> Any:
             request, runtime, "list.html", section=section, documents=rows, pages=pages
         )
 
-    async def item(request: Request, runtime: RuntimeDep, document_id: int) -> Response:
+    async def item(request: Request, runtime: RuntimeDep, document_id: Id) -> Response:
         return await show_document(request, runtime, section, document_id)
 
     return listing, item

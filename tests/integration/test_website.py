@@ -243,6 +243,8 @@ async def test_the_public_reads_finds_and_checks_what_was_published(site: Site) 
     assert (await site.get("/acts", params={"year": "soon"})).status_code == 400
     assert (await site.get("/acts", params={"year": "²⁰²⁶"})).status_code == 400
     assert (await site.get("/acts", params={"number": "²"})).status_code == 200
+    # An id past the database's integers is a bad request, not a 500.
+    assert (await site.get("/news/99999999999999999999")).status_code == 400
     assert (await site.get("/news", params={"page": 99})).status_code == 404
     # The open-data API refuses like every Meria API: a 422 naming the field.
     refused = await site.get("/api/acts", params={"page": 0})
