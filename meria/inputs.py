@@ -36,7 +36,7 @@ Count = Annotated[int, Interval(ge=0, le=MAX_INT)]
 Offset = Count
 """How many items of a list to skip."""
 
-Month = Annotated[str, StringConstraints(pattern=r"^(19|20|21)\d\d-(0[1-9]|1[0-2])$")]
+Month = Annotated[str, StringConstraints(pattern=r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")]
 """A month written `YYYY-MM`, from 1900 to 2199: the next month and its last day exist too."""
 
 
@@ -98,7 +98,7 @@ Moment = Annotated[AwareDatetime, AfterValidator(_within_the_calendar)]
 
 def whole_number(text: str) -> int | None:
     """The whole number `text` spells in the digits 0-9, if a column can hold it; else None.
-    (`str.isdigit` admits '²' and '٣', which `int` refuses, and no bound.)"""
+    (`str.isdigit` admits '²', which `int` refuses, and sets no bound.)"""
     text = text.strip()
     if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_INT)):
         return None
