@@ -72,6 +72,7 @@ from sqlalchemy import Column, Float, Integer, String, Table, insert, select
 
 from meria.bus import (
     Bus,
+    BusUser,
     Consumer,
     Delivery,
     Outbox,
@@ -80,10 +81,12 @@ from meria.bus import (
     define_bus_tables,
     stream_for_subject,
 )
-from meria.config import Settings
+from meria.bus.streams import stream_configs
+from meria.config import BusCredentials, Settings, bus_credentials_of
 from meria.contracts import CloudEvent, Event, LocalizedText
 from meria.db import Database, after_commit, new_metadata
 from meria.logging import configure_logging
+from meria.runtime import ServiceParts
 from meria.servers import binary
 from meria.testing.servers import NatsServer
 
@@ -180,6 +183,22 @@ async def record_measurement(event: BenchmarkMeasured, delivery: Delivery) -> No
     after_commit(delivery.session, partial(APPLIED.committed, event.number, event.written_at))
 
 
+# On NATS the producer is the publishing service's user (the event is on its stream) and
+# the consumer a process of its own with a user made from its subscription, as a
+# service's is. Raw JetStream, the baseline, and the setup between cases (purging the
+# stream, dropping its consumers) run as a user without restrictions.
+SINK = ServiceParts(name=CONSUMER_SERVICE, subscriptions=subscriptions)
+ADMIN = BusUser("bench", (">",), (">",))
+
+
+def accounts() -> list[tuple[BusUser, BusCredentials]]:
+    """The benchmark's own NATS users, beside the stack's."""
+    return [
+        (SINK.bus_user(), bus_credentials_of(CONSUMER_SERVICE)),
+        (ADMIN, bus_credentials_of(ADMIN.name)),
+    ]
+
+
 @dataclass(frozen=True)
 class ProcessConfig:
     database_url: str
@@ -219,7 +238,12 @@ async def run_consumer(config: ProcessConfig, pipe: Connection) -> None:
     APPLIED.warmup = config.warmup
     database = Database(config.database_url, sqlite_synchronous=config.sqlite_synchronous)
     await create_schema(database)
-    bus = Bus(config.nats_url, "bench-consumer")
+    bus = Bus(
+        config.nats_url,
+        "bench-consumer",
+        bus_credentials_of(CONSUMER_SERVICE),
+        streams=SINK.bus_user().streams,
+    )
     await bus.connect()
     consumer = Consumer(
         CONSUMER_SERVICE, subscriptions.items[0], database=database, tables=tables, bus=bus
@@ -300,7 +324,12 @@ async def run_producer(config: ProcessConfig, pipe: Connection) -> None:
     quiet_logging("bench-producer")
     database = Database(config.database_url, sqlite_synchronous=config.sqlite_synchronous)
     await create_schema(database)
-    bus = Bus(config.nats_url, "bench-producer")
+    bus = Bus(
+        config.nats_url,
+        "bench-producer",
+        bus_credentials_of(BenchmarkMeasured.service()),
+        streams=[STREAM],
+    )
     await bus.connect()
     outbox = Outbox(tables.outbox, BenchmarkMeasured.service())
     relay = OutboxRelay(database, outbox, bus)  # production defaults
@@ -404,13 +433,20 @@ async def reset_stream(js: JetStreamContext) -> None:
 
 
 async def connect(url: str) -> tuple[Any, JetStreamContext]:
-    client = await nats.connect(url, pending_size=64 * 1024 * 1024)
+    credentials = bus_credentials_of(ADMIN.name)
+    client = await nats.connect(
+        url,
+        user=credentials.user,
+        password=credentials.password.get_secret_value(),
+        pending_size=64 * 1024 * 1024,
+    )
     return client, client.jetstream(timeout=10, publish_async_max_pending=4000)
 
 
 async def prepare(url: str) -> None:
     """Declare Meria's streams (as `Bus.connect` does) and empty the benchmark's."""
-    bus = Bus(url, "bench-setup")
+    every = [stream.name for stream in stream_configs() if stream.name]
+    bus = Bus(url, "bench-setup", bus_credentials_of(ADMIN.name), streams=every)
     await bus.connect()
     try:
         await reset_stream(bus.js)
@@ -739,7 +775,7 @@ def main() -> None:
     context = machine_context(options.sqlite_synchronous)
     with tempfile.TemporaryDirectory(prefix="meria-bench-bus-") as temporary:
         folder = Path(temporary)
-        server = NatsServer(folder / "nats").start()
+        server = NatsServer(folder / "nats", extra_users=accounts()).start()
         try:
             if "throughput" in options.cases:
                 throughput_cases(server, folder, options, context)

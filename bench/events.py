@@ -11,12 +11,8 @@ another.
 
 The calendar is filled directly, not through the API, so that 20,000 events take
 seconds: after the migration the benchmark inserts the rows the service itself would
-write — events over two years around today (about 27 a day, between 09:00 and 20:00
-Tbilisi time, an hour to three long; festivals over two or three days), a venue for most
-of them among twelve, one to three of eight officials for most, and each official's
-booking row with the event's times, as the service keeps them for conflict detection.
-Past events are held (a tenth cancelled); future ones scheduled, some drafts, postponed
-or cancelled. Titles are Georgian. A fixed random seed makes every run the same.
+write (`services.events.scale`: events over two years around today, about 27 a day, with
+venues, officials and their bookings; a fixed random seed makes every run the same).
 
 One client sends the requests one after another over one keep-alive connection (closed
 loop, one at a time: the latency of one person's browser, not of a saturated server).
@@ -37,12 +33,18 @@ read the figures next to it):
   the history entry and the answer together.
 - `internal_feed`: `GET /calendars/internal.ics`, every event from half a year back to two
   years ahead as iCalendar: `first_ms` for the first request (every VEVENT written), then
-  ten more while nothing changed (the file kept, behind a fingerprint query).
+  ten more while nothing changed (the file kept, behind a fingerprint query), then
+  `after_change_ms` for the first request after one more event. Meanwhile `/healthz/live`
+  is asked every 50 ms on a connection of its own (`liveness_during_first`,
+  `liveness_after_change`), and `loop_held_max_ms` is the longest the service's event
+  loop was held in the minute of the first request, from its /metrics (absent before
+  the loop monitor).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -51,48 +53,26 @@ import sqlite3
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import create_engine, insert
 
 from meria.auth import User, issue_token
 from meria.config import Settings
+from meria.db import Database
 from meria.testing.servers import NatsServer, free_port, wait_for_port
-from services.events.models import Event as EventRow
-from services.events.models import EventOfficial, HistoryEntry, Official, Venue
+from services.events import scale
+from services.events.scale import OFFICIALS, VENUES
 
 ROOT = Path(__file__).resolve().parents[1]
 MERIA = str(ROOT / ".venv" / "bin" / "meria")
 TBILISI = ZoneInfo("Asia/Tbilisi")
-OFFICIALS = [
-    ("mayor", "ახმეტის მუნიციპალიტეტის მერი"),
-    ("first-deputy-mayor", "მერის პირველი მოადგილე"),
-    ("deputy-mayor", "მერის მოადგილე"),
-    ("council-chair", "საკრებულოს თავმჯდომარე"),
-    ("council-deputy", "საკრებულოს თავმჯდომარის მოადგილე"),
-    ("head-pr", "საზოგადოებასთან ურთიერთობის სამსახურის უფროსი"),
-    ("head-culture", "კულტურის სამსახურის უფროსი"),
-    ("head-economy", "ეკონომიკის სამსახურის უფროსი"),
-]
-VENUES = [
-    "მერიის სხდომათა დარბაზი", "საკრებულოს დარბაზი", "კულტურის ცენტრი", "ცენტრალური პარკი",
-    "ზემო ალვანის საჯარო სკოლა", "ომალოს მოედანი", "დუისის სათემო ცენტრი",
-    "მატანის ბიბლიოთეკა", "ქისტაურის სკოლა", "ახმეტის სტადიონი", "ტურისტული ცენტრი",
-    "ალავერდის მონასტრის ეზო",
-]  # fmt: skip
-WHAT = [
-    "შეხვედრა მოსახლეობასთან", "პრესკონფერენცია", "სამუშაო შეხვედრა", "ცერემონია",
-    "ღვინის ტური", "შეხვედრა ფონდის წარმომადგენლებთან", "სპორტული ღონისძიება",
-    "ახალგაზრდული ფორუმი", "გამოფენის გახსნა", "ბრიფინგი",
-]  # fmt: skip
-WHERE = ["ახმეტაში", "ზემო ალვანში", "დუისში", "მატანში", "ომალოში", "ქისტაურში", "ხორბალოში"]
-KINDS = ["ceremony", "festival", "tourism_event", "ceremony", "tourism_event"]
 
 
 def emit(**fields: Any) -> None:
@@ -156,84 +136,52 @@ def service_env(folder: Path, database: Path, port: int, nats_url: str) -> dict[
     }
 
 
-def fill(database: Path, count: int, rng: random.Random) -> date:
-    """The calendar, written as the service writes it; returns the busiest month's first day."""
-    engine = create_engine(f"sqlite:///{database}")
-    today = datetime.now(TBILISI).date()
-    first_day = today - timedelta(days=365)
-    moment = datetime.now(UTC)
-    events: list[dict[str, Any]] = []
-    bookings: list[dict[str, Any]] = []
-    history: list[dict[str, Any]] = []
-    per_month: dict[date, int] = {}
-    with engine.begin() as connection:
-        connection.execute(
-            insert(Official),
-            [{"code": code, "name_ka": name, "name_en": None, "position_ka": None,
-              "position_en": None} for code, name in OFFICIALS],
-        )  # fmt: skip
-        connection.execute(
-            insert(Venue),
-            [{"id": index + 1, "name_ka": name, "name_en": None, "address_ka": "ახმეტა",
-              "address_en": None, "capacity": rng.choice((60, 120, 300, 2000)),
-              "created_by": "bench", "created_at": moment} for index, name in enumerate(VENUES)],
-        )  # fmt: skip
-        for event_id in range(1, count + 1):
-            day = first_day + timedelta(days=rng.randrange(730))
-            kind = rng.choice(KINDS)
-            starts = datetime(day.year, day.month, day.day, rng.randrange(9, 19),
-                              rng.choice((0, 15, 30, 45)), tzinfo=TBILISI)  # fmt: skip
-            if kind == "festival" and rng.random() < 0.3:
-                ends = starts + timedelta(days=rng.choice((1, 2)), hours=8)
-            else:
-                ends = starts + timedelta(hours=rng.choice((1, 1.5, 2, 3)))
-            past = day < today
-            if past:
-                state = "cancelled" if rng.random() < 0.1 else "completed"
-            else:
-                state = rng.choices(
-                    ("scheduled", "draft", "postponed", "cancelled"), (80, 10, 5, 5)
-                )[0]
-            venue = rng.randrange(1, len(VENUES) + 1) if rng.random() < 0.6 else None
-            events.append(
-                {
-                    "id": event_id, "case_id": event_id, "kind": kind, "state": state,
-                    "title_ka": f"{rng.choice(WHAT)} {rng.choice(WHERE)}", "title_en": None,
-                    "description_ka": None, "description_en": None, "organiser_ka": None,
-                    "organiser_en": None, "partner_ka": None, "partner_en": None,
-                    "responsible": None, "follow_up_kind": None, "venue_id": venue,
-                    "place_ka": None if venue else rng.choice(WHERE), "place_en": None,
-                    "starts_at": starts, "ends_at": ends, "public": rng.random() < 0.7,
-                    "expected_attendance": None, "series_id": None, "recurrence_id": None,
-                    "detached": False, "rescheduled_from_id": None, "rescheduled_to_id": None,
-                    "status_reason": None, "revision": 1, "source": "staff", "visit_id": None,
-                    "visit_item_id": None, "advisory_document_id": None,
-                    "notice_document_id": None, "follow_up_document_id": None,
-                    "follow_up_closed_at": None, "minutes_ka": None, "minutes_en": None,
-                    "minutes_by": None, "minutes_at": None, "created_by": "bench",
-                    "created_at": moment, "updated_at": moment,
-                }
-            )  # fmt: skip
-            if rng.random() < 0.7:
-                chosen = rng.sample(OFFICIALS, rng.choice((1, 1, 2, 3)))
-                for position, (code, _) in enumerate(chosen):
-                    bookings.append(
-                        {"event_id": event_id, "official_code": code, "position": position,
-                         "starts_at": starts, "ends_at": ends,
-                         "holds_time": state in ("draft", "scheduled")}
-                    )  # fmt: skip
-            history.append(
-                {"event_id": event_id, "case_id": event_id, "at": moment, "actor": "bench",
-                 "action": "create", "from_state": "", "to_state": state, "reason": None,
-                 "details": {}, "idempotency_key": None}
-            )  # fmt: skip
-            month = date(day.year, day.month, 1)
-            per_month[month] = per_month.get(month, 0) + 1
-        connection.execute(insert(EventRow), events)
-        connection.execute(insert(EventOfficial), bookings)
-        connection.execute(insert(HistoryEntry), history)
-    engine.dispose()
-    return max(per_month, key=lambda month: per_month[month])
+def fill(database: Path, count: int) -> date:
+    """The calendar, written as the service writes it (services.events.scale); returns the
+    busiest month's first day."""
+
+    async def filled() -> date:
+        target = Database(f"sqlite:///{database}")
+        try:
+            return await scale.fill(target, count)
+        finally:
+            await target.dispose()
+
+    return asyncio.run(filled())
+
+
+class Liveness:
+    """`GET /healthz/live` every 50 ms on a connection of its own, in a thread, while the
+    client waits on something long: how the service's loop answers meanwhile."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.latencies: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._probe, daemon=True)
+
+    def _probe(self) -> None:
+        with httpx.Client(base_url=self.base, timeout=60) as probe:
+            while not self._stop.wait(0.05):
+                started = time.perf_counter()
+                probe.get("/healthz/live")
+                self.latencies.append(time.perf_counter() - started)
+
+    def __enter__(self) -> Liveness:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def loop_held_max(http: httpx.Client) -> float:
+    """The longest the service's loop was held in the last minute, from its /metrics."""
+    for line in http.get("/metrics").text.splitlines():
+        if line.startswith("meria_event_loop_lag_max_seconds "):
+            return float(line.split()[1])
+    return float("nan")
 
 
 def timed(call: Callable[[], httpx.Response], times: int) -> tuple[list[float], httpx.Response]:
@@ -251,6 +199,8 @@ def timed(call: Callable[[], httpx.Response], times: int) -> tuple[list[float], 
 
 
 def described(latencies: list[float]) -> dict[str, Any]:
+    if not latencies:
+        return {"requests": 0}
     return {
         "requests": len(latencies),
         "p50_ms": round(statistics.median(latencies) * 1000, 2),
@@ -287,7 +237,7 @@ def measure(arguments: argparse.Namespace) -> None:
             subprocess.run([MERIA, "migrate", "events"], env=env, cwd=ROOT, check=True,
                            capture_output=True)  # fmt: skip
             started = time.perf_counter()
-            busiest = fill(database, arguments.events, rng)
+            busiest = fill(database, arguments.events)
             fill_seconds = time.perf_counter() - started
             log = folder / "events.log"
             with log.open("wb") as stderr:
@@ -352,13 +302,23 @@ def measure(arguments: argparse.Namespace) -> None:
 
                 created, _ = timed(create, min(arguments.requests, 200))
                 emit(case="create_checked", **described(created), **shared)
-                started = time.perf_counter()
-                answer = http.get("/calendars/internal.ics", timeout=600)
-                cold = time.perf_counter() - started
+                with Liveness(base) as probe:
+                    started = time.perf_counter()
+                    answer = http.get("/calendars/internal.ics", timeout=600)
+                    cold = time.perf_counter() - started
+                held = loop_held_max(http)
                 feed, answer = timed(lambda: http.get("/calendars/internal.ics"), 10)
-                emit(case="internal_feed", first_ms=round(cold * 1000, 1), **described(feed),
+                create()
+                with Liveness(base) as probe_after:
+                    started = time.perf_counter()
+                    http.get("/calendars/internal.ics", timeout=600)
+                    changed = time.perf_counter() - started
+                emit(case="internal_feed", first_ms=round(cold * 1000, 1),
+                     after_change_ms=round(changed * 1000, 1), **described(feed),
                      bytes=len(answer.content), vevents=answer.text.count("BEGIN:VEVENT"),
-                     **shared)  # fmt: skip
+                     liveness_during_first=described(probe.latencies),
+                     liveness_after_change=described(probe_after.latencies),
+                     loop_held_max_ms=round(held * 1000, 1), **shared)  # fmt: skip
                 floor_after, _ = timed(lambda: http.get("/healthz/live"), arguments.requests)
                 emit(case="baseline", when="after", **described(floor_after), **shared)
         finally:

@@ -47,7 +47,13 @@ from temporalio.worker import Worker
 from meria.auth import User, issue_token
 from meria.config import Settings
 from meria.temporal import connect
-from meria.testing.servers import NatsServer, TemporalDevServer, free_port, wait_for_port
+from meria.testing.servers import (
+    NatsServer,
+    TemporalDevServer,
+    free_port,
+    listener_account,
+    wait_for_port,
+)
 
 sys.path.insert(0, str(Path(__file__).parent))
 from trivial_workflow import Trivial, nothing
@@ -134,7 +140,10 @@ class Office:
 
 
 async def published_listener(nats_url: str, seen: dict[int, float]) -> Any:
-    client = await nats.connect(nats_url)
+    _, credentials = listener_account()
+    client = await nats.connect(
+        nats_url, user=credentials.user, password=credentials.password.get_secret_value()
+    )
 
     async def on_message(message: Any) -> None:
         data = json.loads(message.data)["data"]
@@ -175,7 +184,9 @@ async def trivial_case(client: Client, count: int) -> float:
 
 async def measure(arguments: argparse.Namespace) -> None:
     folder = Path(tempfile.mkdtemp(prefix="meria-bench-publication-"))
-    nats_server = NatsServer(folder / "nats").start()
+    nats_server = NatsServer(
+        folder / "nats", extra_users=[listener_account("publishing.document.published")]
+    ).start()
     temporal = TemporalDevServer(folder / "temporal").start()
     publishing_port, worker_port, website_port = free_port(), free_port(), free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("MERIA_")}

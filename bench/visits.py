@@ -54,7 +54,13 @@ from temporalio.worker import Worker
 from meria.auth import User, issue_token
 from meria.config import Settings
 from meria.temporal import connect
-from meria.testing.servers import NatsServer, TemporalDevServer, free_port, wait_for_port
+from meria.testing.servers import (
+    NatsServer,
+    TemporalDevServer,
+    free_port,
+    listener_account,
+    wait_for_port,
+)
 
 sys.path.insert(0, str(Path(__file__).parent))
 from trivial_workflow import Trivial, nothing
@@ -169,7 +175,10 @@ class Events:
         self.waiters: dict[tuple[str, int], asyncio.Future[float]] = {}
 
     async def listen(self, nats_url: str) -> Any:
-        client = await nats.connect(nats_url)
+        _, credentials = listener_account()
+        client = await nats.connect(
+            nats_url, user=credentials.user, password=credentials.password.get_secret_value()
+        )
 
         async def on_message(message: Any) -> None:
             event = json.loads(message.data)
@@ -244,7 +253,8 @@ async def measure(arguments: argparse.Namespace) -> None:
     if (now + timedelta(minutes=30)).date() != now.date():
         raise SystemExit("bench/visits.py needs half an hour before midnight in Tbilisi")
     folder = Path(tempfile.mkdtemp(prefix="meria-bench-visits-"))
-    nats_server = NatsServer(folder / "nats").start()
+    hears_visits = listener_account("visits.visit.*")
+    nats_server = NatsServer(folder / "nats", extra_users=[hears_visits]).start()
     temporal = TemporalDevServer(folder / "temporal").start()
     ports = {name: free_port() for name in ("publishing", "visits", "worker")}
     env = {key: value for key, value in os.environ.items() if not key.startswith("MERIA_")}

@@ -101,11 +101,23 @@ def document() -> dict[str, Any]:
                 "host": "127.0.0.1:4222",
                 "protocol": "nats",
                 "description": "nats-server started by `make run`",
+                "security": [{"$ref": "#/components/securitySchemes/natsUser"}],
             }
         },
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages, "schemas": schemas},
+        "components": {
+            "messages": messages,
+            "schemas": schemas,
+            "securitySchemes": {
+                "natsUser": {
+                    "type": "userPassword",
+                    "description": "Every connection is a NATS user with a password; each "
+                    "may publish only its own service's subjects and read only what it is "
+                    "allowed. Integrators read as a user the operator gives them.",
+                }
+            },
+        },
     }
 
 

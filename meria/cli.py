@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from meria.config import Settings, SettingsError, load_settings
+from meria.config import ReaderSettings, Settings, SettingsError, load_settings
 from meria.processes import PROCESSES, SERVERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,9 +29,13 @@ app = typer.Typer(
 events_app = typer.Typer(help="Watch the event bus.", no_args_is_help=True)
 website_app = typer.Typer(help="The public website's read model.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema tools for developers.", no_args_is_help=True)
+keys_app = typer.Typer(help="The keys that sign bearer tokens.", no_args_is_help=True)
+nats_app = typer.Typer(help="The NATS server's users.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
+app.add_typer(nats_app, name="nats")
 app.add_typer(db_app, name="db")
 app.add_typer(website_app, name="website")
+app.add_typer(keys_app, name="keys")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -94,11 +98,13 @@ def _exec_server(name: str) -> None:
     if name == "nats":
         store = settings.var_dir / "nats"
         store.mkdir(exist_ok=True)
+        config = write_nats_config(store / "nats.conf")
         client, monitor = urlsplit(settings.nats_url), urlsplit(settings.nats_monitor_url)
-        # The config holds what does not change; addresses and the store follow settings.
+        # The config holds what does not change and the users; addresses and the store
+        # follow settings.
         command = [
             binary("nats-server"),
-            "-c", str(NATS_CONFIG),
+            "-c", str(config),
             "-a", client.hostname or "127.0.0.1",
             "-p", str(client.port or 4222),
             "-m", str(monitor.port or 8222),
@@ -115,6 +121,31 @@ def _exec_server(name: str) -> None:
         )
     sys.stdout.flush()
     os.execv(command[0], command)
+
+
+def write_nats_config(path: Path) -> Path:
+    """deploy/nats.conf and a user per process, written afresh at each start (readable by
+    its owner only), so the users follow the code and the processes' settings."""
+    text = f"{NATS_CONFIG.read_text()}\n{nats_authorization()}"
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(text)
+    return path
+
+
+def nats_authorization() -> str:
+    from meria.bus import authorization
+    from meria.processes import bus_accounts
+
+    heading = "# A user per Meria process, with bcrypt hashes of the passwords in its settings.\n"
+    return heading + authorization(bus_accounts())
+
+
+@nats_app.command("authorization")
+def nats_authorization_command() -> None:
+    """Print the users and permissions for a NATS server that `meria run nats` does not
+    start (a cluster): a user per process, bcrypt hashes of the passwords set for them."""
+    typer.echo(nats_authorization(), nl=False)
 
 
 @app.command()
@@ -278,21 +309,77 @@ def token(
     user: Annotated[str, typer.Option(help="The user id the token speaks for.")],
     role: Annotated[list[str], typer.Option(help="A role; repeat for several.")],
     name: Annotated[str, typer.Option(help="Display name.")] = "",
-    ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
+    ttl: Annotated[
+        int, typer.Option(help="Lifetime in seconds (at most MERIA_TOKEN_MAX_TTL_SECONDS).")
+    ] = 3600,
 ) -> None:
-    """Issue a signed bearer token for an integrator or a script."""
+    """Issue a signed bearer token for an integrator or a script (signed with the
+    operator's key: MERIA_TOKEN_SIGNING_KEY in production)."""
     from pydantic import ValidationError
 
     from meria.auth import ROLES, User, issue_token
+    from meria.keys import KeysError
 
     unknown = sorted(set(role) - set(ROLES))
     if unknown:
         raise fail(f"unknown role {', '.join(unknown)}; roles are: {', '.join(ROLES)}")
+    settings = load_settings(Settings)
+    if not 0 < ttl <= settings.token_max_ttl_seconds:
+        raise fail(
+            f"--ttl must be between 1 and {settings.token_max_ttl_seconds} seconds "
+            "(MERIA_TOKEN_MAX_TTL_SECONDS)"
+        )
     try:
         subject = User(id=user, name=name, roles=frozenset(role))
+        typer.echo(issue_token(settings, subject, ttl_seconds=ttl))
     except ValidationError as error:
         raise fail(f"invalid user: {error.errors()[0]['msg']}") from None
-    typer.echo(issue_token(load_settings(Settings), subject, ttl_seconds=ttl))
+    except (KeysError, ValueError) as error:
+        raise fail(str(error)) from None
+
+
+@keys_app.command("generate")
+def keys_generate(
+    folder: Annotated[Path, typer.Argument(help="Where the keys go (kept secret but jwks.json).")],
+    issuer: Annotated[
+        list[str] | None, typer.Option(help="Only this issuer's key; repeat for several.")
+    ] = None,
+) -> None:
+    """Make a signing key for every issuer (or those named) and add its public half to
+    FOLDER/jwks.json, the key set every process reads (MERIA_TOKEN_KEYSET). Each process
+    gets its own FOLDER/<issuer>.key.json as MERIA_TOKEN_SIGNING_KEY: the portal's,
+    the worker's, a service's; `operator` is for `meria token` and `meria seed`.
+
+    Rotating an issuer's key: generate a new one with --issuer (the old public key stays
+    in the set), give every process the new jwks.json, then the issuer its new key; once
+    the old key's tokens have expired (MERIA_TOKEN_MAX_TTL_SECONDS), retire it."""
+    from meria import keys
+
+    unknown = sorted(set(issuer or ()) - set(keys.ISSUERS))
+    if unknown:
+        raise fail(f"unknown issuer {', '.join(unknown)}; issuers: {', '.join(keys.ISSUERS)}")
+    try:
+        made = keys.generate(folder, tuple(issuer) if issuer else keys.ISSUERS)
+    except (keys.KeysError, OSError) as error:
+        raise fail(str(error)) from None
+    for kid in made:
+        typer.echo(f"made {kid}")
+    typer.echo(f"key set: {keys.keyset_path(folder)}")
+
+
+@keys_app.command("retire")
+def keys_retire(
+    folder: Annotated[Path, typer.Argument(help="The folder of jwks.json.")],
+    kid: Annotated[str, typer.Argument(help="The key id to take out of the set.")],
+) -> None:
+    """Take a key out of the key set: the tokens it signed are refused from then on."""
+    from meria import keys
+
+    try:
+        keys.retire(folder, kid)
+    except (keys.KeysError, OSError) as error:
+        raise fail(str(error)) from None
+    typer.echo(f"retired {kid}")
 
 
 @events_app.command("tail")
@@ -304,10 +391,10 @@ def events_tail(
         False
     ),
 ) -> None:
-    """Print bus events as they happen, one line each."""
+    """Print bus events as they happen, one line each (as the read-only NATS user)."""
     from meria.tail import tail
 
-    settings = load_settings(Settings)
+    settings = load_settings(ReaderSettings)
     quiet_logging(settings)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(tail(settings, subject, replay=replay))
@@ -326,8 +413,11 @@ def website_rebuild(
 
     settings = load_settings(WebsiteSettings)
     quiet_logging(settings)
-    applied = asyncio.run(rebuild(settings, database_url))
-    typer.echo(f"website: rebuilt from {applied} events")
+    done = asyncio.run(rebuild(settings, database_url))
+    skipped = (
+        f"; {done.skipped} skipped as dead letters (GET /dead-letters)" if done.skipped else ""
+    )
+    typer.echo(f"website: rebuilt from {done.applied} events{skipped}")
 
 
 @app.command()
@@ -346,6 +436,28 @@ def asyncapi(
     if check:
         if not output.exists() or output.read_text(encoding="utf-8") != text:
             raise fail(f"{output} is out of date; run `meria asyncapi`", 1)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
+@app.command()
+def access(
+    output: Annotated[Path, typer.Option(help="Where to write the table.")] = ROOT
+    / "docs"
+    / "access.md",
+    check: Annotated[
+        bool, typer.Option("--check", help="Fail if the file differs instead of writing it.")
+    ] = False,
+) -> None:
+    """Write the table of who may call each endpoint, read off the routes' gates."""
+    from meria.access import render, tables
+
+    text = render(tables())
+    if check:
+        if not output.exists() or output.read_text(encoding="utf-8") != text:
+            raise fail(f"{output} is out of date; run `meria access`", 1)
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")

@@ -3,15 +3,39 @@
 Settings every process shares are read from `MERIA_<NAME>` (for example `MERIA_NATS_URL`);
 a process's own settings from `MERIA_<PROCESS>_<NAME>` (for example
 `MERIA_PUBLISHING_PORT`). An invalid value stops the process with one line naming the
-variable; production mode refuses the development secret.
+variable, and so does a `MERIA_*` variable that no process reads (a misspelt
+`MERIA_ENV=production` would otherwise leave a production server in development mode);
+production mode refuses the development secret.
+
+On NATS each process is a user of its own (`MERIA_<PROCESS>_NATS_PASSWORD`; the read-only
+tools are the `reader`, `MERIA_READER_NATS_PASSWORD`). In development every password is
+derived from MERIA_SECRET_KEY, so `make run` needs nothing configured and the processes and
+`meria run nats` agree; production refuses derived passwords.
 """
 
 from __future__ import annotations
 
+import base64
+import difflib
+import hashlib
+import hmac
+import ipaddress
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from dotenv import dotenv_values
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "meria-development-secret-not-for-production-use"
@@ -56,6 +80,20 @@ class Settings(BaseSettings):
     worker_url: str = shared("http://127.0.0.1:8105", "worker_url")
 
     token_ttl_seconds: int = shared(3600, "token_ttl_seconds", gt=0)
+    # The longest a token may live, whoever signs it: a leaked token is soon worthless, and
+    # a person's access ends with their portal session (its tokens live minutes).
+    token_max_ttl_seconds: int = shared(8 * 3600, "token_max_ttl_seconds", gt=0, le=24 * 3600)
+    # The published key set every process verifies tokens with (JWKS, public keys), and
+    # this process's own private key; unset in development, where keys derive from the
+    # secret (meria/keys.py).
+    token_keyset: Path | None = shared(None, "token_keyset")
+    token_signing_key: Path | None = shared(None, "token_signing_key")
+    # The reverse proxies (addresses or networks) whose X-Forwarded-For is believed when
+    # a request's address counts, as in throttling; none by default: the peer is the client.
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("MERIA_TRUSTED_PROXIES", "trusted_proxies"),
+    )
 
     # What an HTTP process shows beside its API. Development shows everything to help a
     # newcomer; production shows no API documents unless asked, and metrics only to a
@@ -81,6 +119,16 @@ class Settings(BaseSettings):
             return self.log_format
         return "json" if self.production else "console"
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an address or a network") from None
+        return value
+
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Settings:
         if self.production:
@@ -91,13 +139,93 @@ class Settings(BaseSettings):
                 )
             if len(secret) < 32:
                 raise ValueError("MERIA_SECRET_KEY must be at least 32 characters in production")
+            if self.token_keyset is None:
+                raise ValueError(
+                    "MERIA_TOKEN_KEYSET is not set: production verifies tokens with a published "
+                    "key set of its own (make one with `meria keys generate`)"
+                )
+        if self.token_ttl_seconds > self.token_max_ttl_seconds:
+            raise ValueError("MERIA_TOKEN_TTL_SECONDS is longer than MERIA_TOKEN_MAX_TTL_SECONDS")
         token = self.metrics_token.get_secret_value() if self.metrics_token else None
         if token is not None and len(token) < 32:
             raise ValueError("MERIA_METRICS_TOKEN must be at least 32 characters")
         return self
 
 
-class ServiceSettings(Settings):
+@dataclass(frozen=True)
+class BusCredentials:
+    """Who a process is on NATS."""
+
+    user: str
+    password: SecretStr
+
+
+def derived_nats_password(secret_key: str, user: str) -> str:
+    """The development password of NATS user `user`: the same wherever MERIA_SECRET_KEY is."""
+    digest = hmac.new(secret_key.encode(), f"meria nats user {user}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+
+class BusClientSettings(Settings):
+    """A process that connects to NATS as a user of its own, named after the process."""
+
+    # MERIA_<PROCESS>_NATS_PASSWORD; unset in development, derived from MERIA_SECRET_KEY.
+    nats_password: SecretStr | None = None
+
+    @field_validator("nats_password")
+    @classmethod
+    def _refuse_derived_nats_password_in_production(
+        cls, password: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if password is None or info.data.get("environment") != "production":
+            return password
+        secrets = [DEVELOPMENT_SECRET]
+        if isinstance(info.data.get("secret_key"), SecretStr):
+            secrets.append(info.data["secret_key"].get_secret_value())
+        if password.get_secret_value() in {derived_nats_password(s, cls.process) for s in secrets}:
+            raise ValueError("is derived from a secret key; set a password of its own")
+        if len(password.get_secret_value()) < 24:
+            raise ValueError("must be at least 24 characters in production")
+        return password
+
+    def bus_credentials(self) -> BusCredentials:
+        """This process's NATS user and password; raises SettingsError in production when
+        the password is not set (a process that never connects to NATS never asks)."""
+        if self.nats_password is not None:
+            return BusCredentials(self.process, self.nats_password)
+        if self.production:
+            raise SettingsError(
+                f"{env_name(type(self), 'nats_password')} is not set; production gives "
+                "each process a NATS password of its own"
+            )
+        password = derived_nats_password(self.secret_key.get_secret_value(), self.process)
+        return BusCredentials(self.process, SecretStr(password))
+
+
+class ReaderSettings(BusClientSettings):
+    """The read-only tools (`meria events tail`, `meria website rebuild`): NATS user `reader`."""
+
+    model_config = SettingsConfigDict(env_prefix="MERIA_READER_")
+    process = "reader"
+
+
+def bus_credentials_of(user: str) -> BusCredentials:
+    """NATS user `user`'s credentials, read as its own process reads them (the same
+    variable, the same derivation), without that process's other settings: what the
+    server's configuration needs of every user."""
+    settings_class = type(
+        f"{user.title()}BusClientSettings",
+        (BusClientSettings,),
+        {
+            "__module__": __name__,
+            "model_config": SettingsConfigDict(env_prefix=f"MERIA_{user.upper()}_"),
+            "process": user,
+        },
+    )
+    return load_settings(settings_class).bus_credentials()
+
+
+class ServiceSettings(BusClientSettings):
     """A process with an HTTP port and a database of its own."""
 
     host: str = "127.0.0.1"
@@ -133,8 +261,71 @@ def env_name(settings_class: type[Settings], field: str) -> str:
     return f"{prefix}{field}".upper()
 
 
+# Variables under the prefix that no process reads, and rightly so: the test harness's
+# own (MERIA_TEST_DATABASE_URL, MERIA_TEST_ARTIFACTS, MERIA_TEST_HANDLER_PAUSE), which CI
+# and developers export for pytest and which are set while the tests start processes.
+EXEMPT_PREFIXES = ("MERIA_TEST_",)
+
+
+def variables_of(settings_class: type[Settings]) -> Iterator[str]:
+    """Every `MERIA_*` environment variable one settings class reads."""
+    prefix = str(settings_class.model_config.get("env_prefix", "")).upper()
+    for field, info in settings_class.model_fields.items():
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            names = [choice for choice in alias.choices if isinstance(choice, str)]
+        elif isinstance(alias, str):
+            names = [alias]
+        else:
+            names = [f"{prefix}{field}"]
+        yield from (name.upper() for name in names if name.upper().startswith("MERIA_"))
+
+
+def known_variables() -> frozenset[str]:
+    """The variables of every process, so that one process's setting (say
+    MERIA_PORTAL_PORT, exported for the whole stack) is no error in another."""
+    # Imported here: the list of processes imports this module for its settings classes.
+    from meria.processes import PROCESSES
+
+    # The command line's own: the read-only bus tools.
+    classes: list[type[Settings]] = [Settings, ReaderSettings]
+    classes += [spec.settings_class() for spec in PROCESSES.values()]
+    return frozenset(name for settings_class in classes for name in variables_of(settings_class))
+
+
+def check_variables(environ: Mapping[str, str]) -> None:
+    """Refuse `MERIA_*` variables that no process reads, naming the closest known one."""
+    known = known_variables()
+    unknown = sorted(
+        name
+        for name in environ
+        if name.upper().startswith("MERIA_")
+        and not name.upper().startswith(EXEMPT_PREFIXES)
+        and name.upper() not in known
+    )
+    if not unknown:
+        return
+    reasons = []
+    for name in unknown:
+        close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.6)
+        reasons.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    which = "setting" if len(unknown) == 1 else "settings"
+    raise SettingsError(f"unknown {which} {', '.join(reasons)}: no Meria process reads it")
+
+
+def _environment(settings_class: type[Settings]) -> dict[str, str]:
+    """The process's environment, with what the `.env` file adds, as pydantic-settings reads
+    them."""
+    found = dict(os.environ)
+    env_file = settings_class.model_config.get("env_file")
+    if isinstance(env_file, str | Path) and Path(env_file).is_file():
+        found.update({key: value or "" for key, value in dotenv_values(env_file).items()})
+    return found
+
+
 def load_settings(settings_class: type[S], **overrides: Any) -> S:
     """Read settings from the environment, or raise SettingsError with a one-line reason."""
+    check_variables(_environment(settings_class))
     try:
         return settings_class(**overrides)
     except ValidationError as error:
@@ -142,6 +333,8 @@ def load_settings(settings_class: type[S], **overrides: Any) -> S:
         location = [str(part) for part in first["loc"]]
         field = location[0] if location else ""
         message = first["msg"].removeprefix("Value error, ")
+        if field.upper() in known_variables():
+            raise SettingsError(f"invalid setting {field.upper()}: {message}") from None
         if field and field in settings_class.model_fields:
             raise SettingsError(
                 f"invalid setting {env_name(settings_class, field)}: {message}"

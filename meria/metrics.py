@@ -43,3 +43,15 @@ BUS_OUTBOX_BACKLOG = Gauge(
     "Outbox rows written but not yet acknowledged by JetStream",
     ["service"],
 )
+LOOP_LAG = Gauge(
+    "meria_event_loop_lag_seconds",
+    "How late the loop monitor's last timer woke: how long something held the event loop",
+)
+LOOP_LAG_MAX = Gauge(
+    "meria_event_loop_lag_max_seconds", "The longest the event loop was held in the last minute"
+)
+LOOP_HELD = Histogram(
+    "meria_event_loop_held_seconds",
+    "How long the event loop was held, measured every 50 ms (above 0.1 s: a stall)",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from meria.config import ServiceSettings
+from meria.config import BusCredentials, ServiceSettings, bus_credentials_of
 
 if TYPE_CHECKING:
+    from meria.bus import BusUser
     from meria.runtime import ServiceParts
 
 
@@ -76,3 +78,18 @@ PROCESSES: dict[str, ProcessSpec] = {
 }
 
 SERVERS = ("nats", "temporal")
+
+
+@functools.cache
+def bus_users() -> tuple[BusUser, ...]:
+    """Every NATS user of the stack: one per process that uses the bus, and the reader."""
+    from meria.bus import reader_user
+
+    parts = [spec.parts() for spec in PROCESSES.values()]
+    return (*(each.bus_user() for each in parts if each.uses_bus), reader_user())
+
+
+def bus_accounts() -> list[tuple[BusUser, BusCredentials]]:
+    """Every NATS user of the stack with its credentials, as each process reads its own:
+    what `meria run nats` and the test servers configure."""
+    return [(user, bus_credentials_of(user.name)) for user in bus_users()]

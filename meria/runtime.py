@@ -9,6 +9,7 @@ subscription, and answers the readiness checks.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +19,22 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, text
 from temporalio.client import Client
 
-from meria.bus import Bus, BusTables, Consumer, ConsumerOptions, Outbox, OutboxRelay, Subscriptions
+from meria.bus import (
+    Bus,
+    BusTables,
+    BusUser,
+    Consumer,
+    ConsumerOptions,
+    Outbox,
+    OutboxRelay,
+    Subscriptions,
+    durable_name,
+    service_user,
+)
 from meria.config import ServiceSettings
 from meria.db import Database, alembic_config
 from meria.logging import get_logger
+from meria.loop import LoopMonitor, monitor
 from meria.problems import Problem
 from meria.temporal import connect_with_retry
 
@@ -42,13 +55,29 @@ class ServiceParts:
     uses_bus: bool = True
     background: list[Callable[[Runtime], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
+    def bus_user(self) -> BusUser:
+        """This service's NATS user: its own events, and its subscriptions' consumers."""
+        items = self.subscriptions.items if self.subscriptions else []
+        return service_user(
+            self.name,
+            produces=self.produces_events,
+            consumes=[(durable_name(self.name, item), item.subject) for item in items],
+        )
+
 
 class Runtime:
     def __init__(self, settings: ServiceSettings, parts: ServiceParts) -> None:
         self.settings = settings
         self.parts = parts
         self.database = Database(settings.database_url) if parts.metadata is not None else None
-        self.bus = Bus(settings.nats_url, f"meria-{parts.name}")
+        self.bus = Bus(
+            settings.nats_url,
+            f"meria-{parts.name}",
+            # Asked only of a process that connects: production stops here, naming the
+            # variable, when its NATS password is not set.
+            settings.bus_credentials() if parts.uses_bus else None,
+            streams=parts.bus_user().streams,
+        )
         self.outbox: Outbox | None = None
         if parts.produces_events:
             if parts.tables is None:
@@ -57,6 +86,9 @@ class Runtime:
         self._temporal: Client | None = None
         self._temporal_connected = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # The consumers running here, by durable name (a dead letter is re-driven by its).
+        self.consumers: dict[str, Consumer] = {}
+        self._loop_monitor: LoopMonitor | None = None
         # What background jobs report of themselves ("ok" or why not), for readiness.
         self.job_states: dict[str, str] = {}
         # What a service's background jobs hold for its routes (a pooled HTTP client…).
@@ -84,6 +116,15 @@ class Runtime:
 
     async def start(self) -> None:
         parts = self.parts
+        # How long anything holds the loop, in /metrics and the log (meria.loop).
+        self._loop_monitor = monitor()
+        self._loop_monitor.acquire()
+        # What the process made to start (modules, classes, the app) lives as long as it
+        # does: the garbage collector stops going over it, so that a full collection takes
+        # milliseconds of the loop instead of hundreds. Garbage is collected first, or it
+        # would be kept for good (a test session starts many services in one process).
+        gc.collect()
+        gc.freeze()
         if parts.uses_bus:
             self._spawn(self.bus.connect())
         if self.outbox is not None:
@@ -108,6 +149,7 @@ class Runtime:
                     options=options,
                     settings=self.settings,
                 )
+                self.consumers[consumer.durable] = consumer
                 self._spawn(consumer.run())
         if parts.uses_temporal:
             self._spawn(self._connect_temporal())
@@ -133,6 +175,9 @@ class Runtime:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        if self._loop_monitor is not None:
+            await self._loop_monitor.release()
+            self._loop_monitor = None
         await self.bus.close()
         if self.database is not None:
             await self.database.dispose()

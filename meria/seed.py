@@ -27,7 +27,7 @@ SEEDERS = (
 SEED_USER = User(
     id="demo-seed",
     name="Demo data",
-    roles=frozenset({"admin", "editor", "head_of_department", "system"}),
+    roles=frozenset({"admin", "editor", "head_of_department"}),
 )
 
 

@@ -31,8 +31,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from meria import dead_letters
 from meria.config import ServiceSettings, Settings, load_settings
+from meria.keys import published_keyset
 from meria.logging import configure_logging, get_logger
+from meria.loop import requests as loop_requests
 from meria.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from meria.problems import Problem, UnexpectedErrors, document_problems, install_problem_handlers
 from meria.runtime import Runtime, ServiceParts
@@ -116,6 +119,8 @@ class RequestContextMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
+        # Noted for the loop monitor, which names the requests on the loop when it stalls.
+        flight = loop_requests.started(f"{scope['method']} {scope['path']}", request_id)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -128,6 +133,7 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            loop_requests.ended(flight)
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
@@ -228,10 +234,20 @@ def create_app(
             status_code=200 if ok else 503,
         )
 
+    @health.get(
+        "/.well-known/jwks.json",
+        summary="The public keys Meria's bearer tokens are signed with (JWKS)",
+        tags=["authentication"],
+    )
+    async def jwks() -> dict[str, Any]:
+        return published_keyset(settings)
+
     app.include_router(health)
     add_metrics(app, settings)
     if api_docs:
         add_docs(app, title)
+    if runtime.parts.subscriptions is not None:
+        app.include_router(dead_letters.router)
     for router in routers:
         app.include_router(router)
     # Inside the request context, so a failure is logged with its request id.

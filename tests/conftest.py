@@ -13,7 +13,8 @@ from sqlalchemy.engine import make_url
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from meria.bus import Bus, Outbox
+from meria.bus import READER, Bus, Outbox
+from meria.config import bus_credentials_of
 from meria.db import Database
 from meria.servers import binary
 from meria.temporal import register_search_attributes
@@ -23,8 +24,9 @@ from tests.support import bus_app
 
 @pytest.fixture
 def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
-    """A fresh nats-server per test: its streams, consumers and files are the test's own."""
-    server = NatsServer(tmp_path / "nats").start()
+    """A fresh nats-server per test: its streams, consumers and files are the test's own.
+    Authorisation is on: the stack's users, and the bus test app's consumer process."""
+    server = NatsServer(tmp_path / "nats", extra_users=[bus_app.sink_account()]).start()
     yield server
     server.stop()
 
@@ -111,8 +113,32 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 
 @pytest.fixture
 async def bus(nats_server: NatsServer) -> AsyncIterator[Bus]:
-    """A connected bus on the test's nats-server, its streams declared."""
-    bus = Bus(nats_server.url, "test")
+    """A connected bus on the test's nats-server as the publishing service, the bus test
+    app's producer: it declares the PUBLISHING stream and may publish on it."""
+    bus = Bus(
+        nats_server.url,
+        "test-publishing",
+        bus_credentials_of("publishing"),
+        streams=["PUBLISHING"],
+    )
+    await bus.connect()
+    yield bus
+    await bus.close()
+
+
+@pytest.fixture
+async def sink(nats_server: NatsServer) -> AsyncIterator[Bus]:
+    """A connected bus as the bus test app's consumer process (`testsink`)."""
+    bus = bus_app.sink_bus(nats_server.url)
+    await bus.connect()
+    yield bus
+    await bus.close()
+
+
+@pytest.fixture
+async def reader(nats_server: NatsServer) -> AsyncIterator[Bus]:
+    """A connected bus as the read-only user, for a test to look at streams and consumers."""
+    bus = Bus(nats_server.url, "test-reader", bus_credentials_of(READER))
     await bus.connect()
     yield bus
     await bus.close()

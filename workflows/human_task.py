@@ -66,6 +66,9 @@ class TaskDecision(BaseModel):
     outcome: str
     comment: str | None = None
     revision: int | None = None
+    receipt: str | None = Field(
+        None, description="The owning service's signed record of this decision (meria.auth)"
+    )
 
 
 class TaskResult(BaseModel):
@@ -76,6 +79,7 @@ class TaskResult(BaseModel):
     decided_at: datetime
     comment: str | None = None
     escalated: bool = False
+    receipt: str | None = None
 
 
 class TaskEscalation(BaseModel):
@@ -251,7 +255,13 @@ class HumanTaskWorkflow:
             decided_at=workflow.now(),
             comment=decision.comment,
             escalated=self._state.escalated,
+            receipt=decision.receipt,
         )
+        if workflow.patched("decided-task-leaves-the-inbox"):
+            # Out of every inbox with the answer to the one who decided, not only when the
+            # workflow closes: that can wait for its case to hear of it, which under load
+            # takes seconds.
+            workflow.upsert_search_attributes([AWAITING.value_unset(), ASSIGNEE.value_unset()])
         return self._state.result
 
     @decide.validator

@@ -43,10 +43,13 @@ class PublicationInput(BaseModel):
 
 
 class Actor(BaseModel):
-    """A person acting on the case, as the publishing service verified them."""
+    """A person acting on the case, as the publishing service verified them, with its
+    signed record of what they did: the transition recorded for it carries that record
+    back, and the service names the person from it."""
 
     user: str
     roles: list[str]
+    receipt: str | None = None
 
 
 class Reasoned(Actor):
@@ -151,11 +154,11 @@ class DocumentPublicationWorkflow:
                 return await self._approve_forced(actor)
             if outcome == "restart":
                 _, actor = self._take_interrupt()
-                await self._record("restart_review", actor=actor.user, comment=actor.reason)
+                await self._record("restart_review", receipt=actor.receipt, comment=actor.reason)
                 continue
             if outcome == "withdraw":
                 _, actor = self._take_interrupt()
-                await self._record("withdraw", actor=actor.user, comment=actor.reason)
+                await self._record("withdraw", receipt=actor.receipt, comment=actor.reason)
                 return "withdrawn"
             if outcome == "reject":
                 return "rejected"
@@ -167,11 +170,11 @@ class DocumentPublicationWorkflow:
                 kind, actor = self._take_interrupt()
                 if kind == "force":
                     return await self._approve_forced(actor)
-                await self._record("withdraw", actor=actor.user, comment=actor.reason)
+                await self._record("withdraw", receipt=actor.receipt, comment=actor.reason)
                 return "withdrawn"
             assert self._resubmitted is not None
             resubmitted, self._resubmitted = self._resubmitted, None
-            result = await self._record("resubmit", actor=resubmitted.user)
+            result = await self._record("resubmit", receipt=resubmitted.receipt)
             self._revision = result.revision
 
     async def _approve_forced(self, actor: Reasoned) -> str:
@@ -180,7 +183,7 @@ class DocumentPublicationWorkflow:
         self._set_stage("approved")
         approved = await self._record(
             "force_publish",
-            actor=actor.user,
+            receipt=actor.receipt,
             comment=actor.reason,
             details={"skipped_roles": self._skipped_roles()},
         )
@@ -264,7 +267,7 @@ class DocumentPublicationWorkflow:
             if result.outcome == "approve":
                 await self._record(
                     "approve_step",
-                    actor=result.decided_by,
+                    receipt=result.receipt,
                     step=step.key,
                     comment=result.comment,
                     details={"escalated": result.escalated},
@@ -293,7 +296,7 @@ class DocumentPublicationWorkflow:
             # service finds the workflow ready for what follows (a resubmission).
             self._set_stage("rejected" if action == "reject" else "changes_requested")
             await self._record(
-                action, actor=refusal.decided_by, step=step.key, comment=refusal.comment
+                action, receipt=refusal.receipt, step=step.key, comment=refusal.comment
             )
             return "reject" if action == "reject" else "changes"
         return "approved"
@@ -316,7 +319,7 @@ class DocumentPublicationWorkflow:
             if self._interrupt is not None:
                 # Withdrawn between the final approval and now.
                 _, actor = self._take_interrupt()
-                await self._record("withdraw", actor=actor.user, comment=actor.reason)
+                await self._record("withdraw", receipt=actor.receipt, comment=actor.reason)
                 return "withdrawn"
             if publish_at is not None and publish_at > workflow.now():
                 self._set_stage("scheduled")
@@ -346,11 +349,11 @@ class DocumentPublicationWorkflow:
                 )
                 if self._interrupt is not None:
                     _, actor = self._take_interrupt()
-                    await self._record("withdraw", actor=actor.user, comment=actor.reason)
+                    await self._record("withdraw", receipt=actor.receipt, comment=actor.reason)
                     return "withdrawn"
                 assert self._retry is not None
                 retry, self._retry = self._retry, None
-                await self._record("retry", actor=retry.user)
+                await self._record("retry", receipt=retry.receipt)
                 publish_at = None
                 continue
             self._set_stage("published")
@@ -363,7 +366,7 @@ class DocumentPublicationWorkflow:
         except TimeoutError:
             return False
         _, actor = self._take_interrupt()
-        await self._record("withdraw", actor=actor.user, comment=actor.reason)
+        await self._record("withdraw", receipt=actor.receipt, comment=actor.reason)
         return True
 
     # Helpers.
@@ -377,7 +380,7 @@ class DocumentPublicationWorkflow:
         self,
         action: str,
         *,
-        actor: str = "meria-worker",
+        receipt: str | None = None,
         step: str | None = None,
         comment: str | None = None,
         details: dict[str, Any] | None = None,
@@ -388,7 +391,7 @@ class DocumentPublicationWorkflow:
                 edition=self._edition,
                 transition=TransitionRequest(
                     action=action,
-                    actor=actor,
+                    receipt=receipt,
                     step=step,
                     comment=comment,
                     details=details or {},

@@ -28,6 +28,7 @@ from workflows.activities.publishing import PublishingActivities
 from workflows.activities.tasks import TaskActivities
 from workflows.activities.visits import VisitsActivities
 from workflows.digest import DigestScheduleWorkflow, MonthlyDigestWorkflow, ensure_schedule
+from workflows.failures import TruthfulFailures
 from workflows.human_task import HumanTaskWorkflow
 from workflows.information_request import InformationRequestWorkflow
 from workflows.media_response import MediaResponseWorkflow
@@ -98,6 +99,7 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
         workflows=list(WORKFLOWS),
         activities=activities(settings),
         workflow_runner=sandbox_runner(),
+        interceptors=[TruthfulFailures()],
     )
 
 

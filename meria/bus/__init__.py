@@ -8,14 +8,18 @@ from meria.bus.consumer import (
     Delivery,
     Subscription,
     Subscriptions,
+    durable_name,
 )
 from meria.bus.outbox import Outbox, OutboxRelay
 from meria.bus.streams import ensure_streams, stream_for_subject
 from meria.bus.tables import BusTables, define_bus_tables
+from meria.bus.users import READER, BusUser, authorization, reader_user, service_user
 
 __all__ = [
+    "READER",
     "Bus",
     "BusTables",
+    "BusUser",
     "Consumer",
     "ConsumerOptions",
     "DeadLetter",
@@ -24,7 +28,11 @@ __all__ = [
     "OutboxRelay",
     "Subscription",
     "Subscriptions",
+    "authorization",
     "define_bus_tables",
+    "durable_name",
     "ensure_streams",
+    "reader_user",
+    "service_user",
     "stream_for_subject",
 ]

@@ -1,14 +1,16 @@
 """The process's NATS connection, which comes up whenever the server does.
 
 A service starts before NATS is listening: `Bus.run()` retries the connection with
-backoff while readiness reports not-ready, then declares the streams. Once connected,
-nats-py reconnects on its own after the server restarts.
+backoff while readiness reports not-ready, then declares the streams it may (its own).
+Once connected, nats-py reconnects on its own after the server restarts. The connection
+speaks as the process's own NATS user, and its replies come to that user's inbox.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Collection
 from typing import Any
 
 import nats
@@ -16,15 +18,28 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
 from meria.bus.streams import ensure_streams
+from meria.bus.users import inbox_prefix
+from meria.config import BusCredentials
 from meria.logging import get_logger
 
 log = get_logger(__name__)
 
 
 class Bus:
-    def __init__(self, url: str, name: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        name: str,
+        credentials: BusCredentials | None = None,
+        *,
+        streams: Collection[str] = (),
+    ) -> None:
+        """`name` tells the connection apart in the server's monitoring; `credentials`
+        are the user it speaks as; `streams` are the streams it declares on connecting."""
         self.url = url
         self.name = name
+        self.credentials = credentials
+        self.streams = streams
         self._client: NATS | None = None
         self._js: JetStreamContext | None = None
         self._connected = asyncio.Event()
@@ -57,6 +72,7 @@ class Bus:
                 client = await nats.connect(
                     self.url,
                     name=self.name,
+                    **self._authentication(),
                     connect_timeout=2,
                     allow_reconnect=True,
                     max_reconnect_attempts=-1,
@@ -67,7 +83,7 @@ class Bus:
                     pending_size=64 * 1024 * 1024,
                 )
                 js = client.jetstream(timeout=10, publish_async_max_pending=4000)
-                await ensure_streams(js)
+                await ensure_streams(js, self.streams)
             except Exception as error:  # any failure to reach the server: try again later
                 log.warning("bus.connect_failed", url=self.url, error=str(error), retry_in=delay)
                 if client is not None:
@@ -80,6 +96,15 @@ class Bus:
             log.info("bus.connected", url=self.url)
             return
 
+    def _authentication(self) -> dict[str, Any]:
+        if self.credentials is None:
+            return {}
+        return {
+            "user": self.credentials.user,
+            "password": self.credentials.password.get_secret_value(),
+            "inbox_prefix": inbox_prefix(self.credentials.user),
+        }
+
     async def close(self) -> None:
         if self._client is not None:
             await _close_quietly(self._client)
@@ -88,7 +113,17 @@ class Bus:
         self._connected.clear()
 
     async def _on_error(self, error: Exception) -> None:
+        if "permissions violation" in str(error).lower():
+            # The server refused a publish or subscription this user may not make: a
+            # bug, or a deployment whose permissions lag behind the code. Loud, because
+            # the request itself only times out.
+            log.error("bus.permission_denied", user=self._user, error=str(error))
+            return
         log.debug("bus.error", error=str(error))
+
+    @property
+    def _user(self) -> str | None:
+        return self.credentials.user if self.credentials else None
 
     async def _on_disconnected(self) -> None:
         log.warning("bus.disconnected", url=self.url)
@@ -97,7 +132,7 @@ class Bus:
         log.info("bus.reconnected", url=self.url)
         if self._js is not None:
             try:
-                await ensure_streams(self._js)
+                await ensure_streams(self._js, self.streams)
             except Exception as error:
                 log.warning("bus.streams_not_declared", error=str(error))
 

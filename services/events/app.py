@@ -8,13 +8,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from meria.idempotency import IdempotencyMiddleware
 from meria.logging import get_logger
 from meria.runtime import Runtime, ServiceParts
 from meria.web import build_app
 from services.events.api import ROUTERS
 from services.events.handlers import subscriptions
 from services.events.lifecycle import complete_past
-from services.events.models import Base, bus_tables
+from services.events.models import Base, bus_tables, idempotency_keys
 from services.events.settings import EventsSettings
 
 log = get_logger(__name__)
@@ -51,7 +52,7 @@ PARTS = ServiceParts(
 
 
 def create_app(settings: EventsSettings | None = None) -> FastAPI:
-    return build_app(
+    app = build_app(
         EventsSettings,
         PARTS,
         settings,
@@ -61,3 +62,5 @@ def create_app(settings: EventsSettings | None = None) -> FastAPI:
         "notes, follow-up actions, and the calendars in iCalendar.",
         routers=ROUTERS,
     )
+    app.add_middleware(IdempotencyMiddleware, table=idempotency_keys)
+    return app

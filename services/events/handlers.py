@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from meria.auth import User
+from meria.auth import service_identity
 from meria.bus import Delivery, Outbox, Subscriptions
 from meria.contracts import (
     EventCancelled,
@@ -37,7 +37,7 @@ from services.events.states import OPEN_STATES, EventAction, EventState
 
 subscriptions = Subscriptions()
 
-MIRROR = User(id="meria-events", name="Visits' programmes", roles=frozenset({"system"}))
+MIRROR = service_identity("events", "Visits' programmes")
 POSTPONED_REASON = "ვიზიტი გადაიდო / the visit is postponed"
 CANCELLED_REASON = "ვიზიტი გაუქმდა / the visit is cancelled"
 REMOVED_REASON = "ვიზიტის პროგრამიდან ამოღებულია / removed from the visit's programme"

@@ -21,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from meria.bus import define_bus_tables
 from meria.db import UTCDateTime, new_metadata
+from meria.idempotency import define_idempotency_table
 
 
 class Base(DeclarativeBase):
@@ -28,6 +29,7 @@ class Base(DeclarativeBase):
 
 
 bus_tables = define_bus_tables(Base.metadata)
+idempotency_keys = define_idempotency_table(Base.metadata)
 
 
 class Venue(Base):
@@ -151,6 +153,8 @@ class Event(Base):
         # The month view and the feeds read by time; venue conflicts by venue and time.
         Index("ix_events_starts_at", "starts_at", "ends_at"),
         Index("ix_events_venue_starts", "venue_id", "starts_at"),
+        # The feeds' fingerprint: the latest change of any event, from the index's end.
+        Index("ix_events_updated_at", "updated_at"),
     )
 
     @property

@@ -37,6 +37,7 @@ from services.media.contacts import (
     now,
     outlet_by_name,
 )
+from services.media.lists import refresh_journalists
 from services.media.models import (
     Accreditation,
     AccreditationWindow,
@@ -136,8 +137,15 @@ async def window_counts(session: AsyncSession, event_id: int) -> dict[str, int]:
     return {status: int(count) for status, count in rows.all()}
 
 
-async def list_windows(database: Database, *, open_only: bool = False) -> list[AccreditationWindow]:
-    query = select(AccreditationWindow).order_by(AccreditationWindow.starts_at.desc())
+async def list_windows(
+    database: Database, *, open_only: bool = False, limit: int = 100, offset: int = 0
+) -> list[AccreditationWindow]:
+    query = (
+        select(AccreditationWindow)
+        .order_by(AccreditationWindow.starts_at.desc(), AccreditationWindow.event_id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     if open_only:
         query = query.where(AccreditationWindow.status == "open")
     async with database.session() as session:
@@ -286,6 +294,7 @@ async def request_by_form(
             note(session, journalist.id, "recorded", "public-form")
         if "accreditation" not in consented_purposes(journalist):
             add_consents(session, journalist, [consent], "public-form")
+        await refresh_journalists(session, [journalist.id])
         return await _request(
             session,
             outbox,
@@ -313,9 +322,14 @@ async def get_accreditation(database: Database, accreditation_id: int) -> Accred
 
 
 async def list_accreditations(
-    database: Database, *, event_id: int | None = None, status: str | None = None
+    database: Database,
+    *,
+    event_id: int | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[Accreditation]:
-    query = select(Accreditation).order_by(Accreditation.id)
+    query = select(Accreditation).order_by(Accreditation.id).limit(limit).offset(offset)
     if event_id:
         query = query.where(Accreditation.event_id == event_id)
     if status:

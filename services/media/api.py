@@ -5,23 +5,27 @@ media library; and what is public (the accreditation form, unsubscribe links).""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
 
 import httpx
 from fastapi import APIRouter, Depends, Form, Header, Query, Request, UploadFile, status
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import ValidationError
+from pydantic import AwareDatetime, ValidationError
 from sqlalchemy import select
 
-from meria.auth import User, require_role
+from meria import uploads
+from meria.auth import User, require_role, require_service
+from meria.bodies import json_items, openapi_body
 from meria.bus import Outbox
-from meria.inputs import Day, Id, Month, Offset
+from meria.inputs import Day, Id, Month
 from meria.problems import Problem
 from meria.runtime import Runtime
+from meria.throttle import Rule, Throttle, client_address
 from meria.web import FILE_RESPONSE, request_runtime
 from services.media import (
     accreditation,
@@ -29,10 +33,11 @@ from services.media import (
     contacts,
     distribution,
     library,
+    lists,
     monitoring,
     responses,
 )
-from services.media.models import Delivery, DistributionList, Enquiry, Mailing, MediaResponse
+from services.media.models import Delivery, Enquiry, Mailing, MediaResponse
 from services.media.schemas import (
     AccreditationCreate,
     AccreditationPublic,
@@ -116,15 +121,23 @@ STAFF_ROLES = (
     "protocol_officer",
 )
 Staff = Annotated[User, require_role(*STAFF_ROLES)]
-StaffOrSystem = Annotated[User, require_role(*STAFF_ROLES, "system")]
+StaffOrSystem = Annotated[User, require_role(*STAFF_ROLES, services=("worker",))]
 MediaOfficer = Annotated[User, require_role("media_officer", "head_of_department")]
 LibraryKeeper = Annotated[
     User, require_role("media_officer", "head_of_department", "editor", "protocol_officer")
 ]
-WindowKeeper = Annotated[User, require_role("media_officer", "head_of_department", "system")]
-System = Annotated[User, require_role("system")]
+WindowKeeper = Annotated[
+    User, require_role("media_officer", "head_of_department", services=("worker",))
+]
+System = Annotated[User, require_service("worker")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
 EventId = Annotated[Id, PathParam(description="The event's id in the events service")]
+# Every list is a page: what one answer carries never grows with a table.
+Limit = Annotated[int, Query(ge=1, le=500, description="At most this many")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="After skipping this many")]
+
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -140,9 +153,9 @@ def outbox_of(runtime: Runtime) -> Outbox:
     return runtime.outbox
 
 
-async def fresh_journalist(runtime: Runtime, journalist_id: int) -> JournalistPublic:
+async def fresh_journalist(runtime: Runtime, journalist_id: int, user: User) -> JournalistPublic:
     async with runtime.db().session() as session:
-        return journalist_view(await contacts.load_journalist(session, journalist_id))
+        return journalist_view(await contacts.load_journalist(session, journalist_id), user)
 
 
 # Outlets.
@@ -163,8 +176,12 @@ async def list_outlets(
     runtime: RuntimeDep,
     medium: Medium | None = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 500,
+    offset: Offset = 0,
 ) -> list[OutletPublic]:
-    found = await contacts.list_outlets(runtime.db(), medium=medium, text=text)
+    found = await contacts.list_outlets(
+        runtime.db(), medium=medium, text=text, limit=limit, offset=offset
+    )
     return [OutletPublic.model_validate(outlet) for outlet in found]
 
 
@@ -194,39 +211,50 @@ async def create_journalist(
     data: JournalistCreate, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     journalist = await contacts.create_journalist(runtime.db(), data, user)
-    return await fresh_journalist(runtime, journalist.id)
+    return await fresh_journalist(runtime, journalist.id, user)
 
 
 @journalists_router.post(
     "/import",
     status_code=status.HTTP_201_CREATED,
     summary="Record a newsroom's contact list at once (all or none)",
+    # Read a slice at a time (meria.bodies): 10,000 entries decoded at once hold the loop.
+    openapi_extra=openapi_body(JournalistImport),
 )
 async def import_journalists(
-    data: JournalistImport, user: MediaOfficer, runtime: RuntimeDep
+    request: Request, user: MediaOfficer, runtime: RuntimeDep
 ) -> dict[str, int]:
-    return {"created": await contacts.import_journalists(runtime.db(), data.journalists, user)}
+    entries = await json_items(
+        request, "journalists", JournalistCreate, max_items=JournalistImport.MAX_ENTRIES
+    )
+    return {"created": await contacts.import_journalists(runtime.db(), entries, user)}
 
 
 @journalists_router.get("", summary="Journalists by name, filtered")
 async def list_journalists(
-    _: Staff,
+    user: Staff,
     runtime: RuntimeDep,
     outlet_id: Id | None = None,
     beat: Annotated[str | None, Query(max_length=40)] = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
     offset: Offset = 0,
 ) -> list[JournalistPublic]:
     found, _total = await contacts.list_journalists(
-        runtime.db(), outlet_id=outlet_id, beat=beat, text=text, limit=limit, offset=offset
+        runtime.db(),
+        outlet_id=outlet_id,
+        beat=beat,
+        text=text,
+        by_email=contacts.may_see_contacts(user),
+        limit=limit,
+        offset=offset,
     )
-    return [journalist_view(journalist) for journalist in found]
+    return [journalist_view(journalist, user) for journalist in found]
 
 
 @journalists_router.get("/{journalist_id}", summary="A journalist with their consents")
-async def get_journalist(journalist_id: Id, _: Staff, runtime: RuntimeDep) -> JournalistPublic:
-    return await fresh_journalist(runtime, journalist_id)
+async def get_journalist(journalist_id: Id, user: Staff, runtime: RuntimeDep) -> JournalistPublic:
+    return await fresh_journalist(runtime, journalist_id, user)
 
 
 @journalists_router.patch("/{journalist_id}", summary="Change a journalist's details")
@@ -234,7 +262,7 @@ async def update_journalist(
     journalist_id: Id, data: JournalistUpdate, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     await contacts.update_journalist(runtime.db(), journalist_id, data, user)
-    return await fresh_journalist(runtime, journalist_id)
+    return await fresh_journalist(runtime, journalist_id, user)
 
 
 @journalists_router.post(
@@ -246,7 +274,7 @@ async def record_consent(
     journalist_id: Id, data: ConsentCreate, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     await contacts.record_consent(runtime.db(), journalist_id, data, user)
-    return await fresh_journalist(runtime, journalist_id)
+    return await fresh_journalist(runtime, journalist_id, user)
 
 
 @journalists_router.post(
@@ -257,7 +285,7 @@ async def withdraw_consent(
     journalist_id: Id, consent_id: Id, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     await contacts.withdraw_consent(runtime.db(), journalist_id, consent_id, user)
-    return await fresh_journalist(runtime, journalist_id)
+    return await fresh_journalist(runtime, journalist_id, user)
 
 
 @journalists_router.get(
@@ -278,23 +306,26 @@ lists_router = APIRouter(prefix="/distribution-lists", tags=["press distribution
 
 async def _list_public(runtime: Runtime, list_id: int) -> DistributionListPublic:
     async with runtime.db().session() as session:
-        found = await contacts.load_list(session, list_id)
-        return list_view(found, len(await contacts.members(session, [found])))
+        return list_view(await lists.load_list(session, list_id))
 
 
 @lists_router.post("", status_code=status.HTTP_201_CREATED, summary="A static or rule list")
 async def create_list(
     data: DistributionListCreate, user: MediaOfficer, runtime: RuntimeDep
 ) -> DistributionListPublic:
-    found = await contacts.create_list(runtime.db(), data, user)
+    found = await lists.create_list(runtime.db(), data, user)
     return await _list_public(runtime, found.id)
 
 
 @lists_router.get("", summary="Distribution lists with how many each reaches")
-async def list_lists(_: Staff, runtime: RuntimeDep) -> list[DistributionListPublic]:
-    async with runtime.db().session() as session:
-        found = list(await session.scalars(select(DistributionList)))
-        return [list_view(item, len(await contacts.members(session, [item]))) for item in found]
+async def list_lists(
+    _: Staff,
+    runtime: RuntimeDep,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[DistributionListPublic]:
+    found = await lists.lists_page(runtime.db(), limit=limit, offset=offset)
+    return [list_view(item) for item in found]
 
 
 @lists_router.get("/{list_id}", summary="A distribution list")
@@ -306,23 +337,51 @@ async def get_list(list_id: Id, _: Staff, runtime: RuntimeDep) -> DistributionLi
 async def update_list(
     list_id: Id, data: DistributionListUpdate, user: MediaOfficer, runtime: RuntimeDep
 ) -> DistributionListPublic:
-    await contacts.update_list(runtime.db(), list_id, data, user)
+    await lists.update_list(runtime.db(), list_id, data, user)
     return await _list_public(runtime, list_id)
 
 
+async def _members(
+    runtime: Runtime, list_id: int, user: User, *, reached_only: bool, limit: int, offset: int
+) -> list[Recipient]:
+    visible = contacts.may_see_contacts(user)
+    page, _ = await lists.members_page(
+        runtime.db(), list_id, reached_only=reached_only, limit=limit, offset=offset
+    )
+    return [
+        Recipient(
+            journalist_id=member.journalist_id,
+            full_name=member.full_name,
+            email=(member.email or "") if visible else None,
+            outlet=member.outlet,
+            receives_releases=member.reached,
+        )
+        for member in page
+    ]
+
+
 @lists_router.get("/{list_id}/recipients", summary="Who a release to this list reaches now")
-async def list_recipients(list_id: Id, _: Staff, runtime: RuntimeDep) -> list[Recipient]:
-    async with runtime.db().session() as session:
-        found = await contacts.load_list(session, list_id)
-        return [
-            Recipient(
-                journalist_id=j.id,
-                full_name=j.full_name,
-                email=j.email or "",
-                outlet=j.outlet.name_ka if j.outlet else None,
-            )
-            for j in await contacts.members(session, [found])
-        ]
+async def list_recipients(
+    list_id: Id,
+    user: Staff,
+    runtime: RuntimeDep,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[Recipient]:
+    return await _members(runtime, list_id, user, reached_only=True, limit=limit, offset=offset)
+
+
+@lists_router.get(
+    "/{list_id}/members", summary="Everyone on the list, whether a release reaches them or not"
+)
+async def list_members(
+    list_id: Id,
+    user: Staff,
+    runtime: RuntimeDep,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[Recipient]:
+    return await _members(runtime, list_id, user, reached_only=False, limit=limit, offset=offset)
 
 
 # Accreditation windows: the events service's contract.
@@ -355,9 +414,15 @@ async def open_window(
 
 @windows_router.get("", summary="Accreditation windows, latest first")
 async def list_windows(
-    _: StaffOrSystem, runtime: RuntimeDep, open_only: bool = False
+    _: StaffOrSystem,
+    runtime: RuntimeDep,
+    open_only: bool = False,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[WindowPublic]:
-    found = await accreditation.list_windows(runtime.db(), open_only=open_only)
+    found = await accreditation.list_windows(
+        runtime.db(), open_only=open_only, limit=limit, offset=offset
+    )
     return [window_view(window, settings_of(runtime)) for window in found]
 
 
@@ -421,8 +486,12 @@ async def list_accreditations(
     status_: Annotated[
         str | None, Query(alias="status", pattern=r"^(requested|approved|refused)$")
     ] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[AccreditationPublic]:
-    found = await accreditation.list_accreditations(runtime.db(), event_id=event_id, status=status_)
+    found = await accreditation.list_accreditations(
+        runtime.db(), event_id=event_id, status=status_, limit=limit, offset=offset
+    )
     return [accreditation_view(a, settings_of(runtime)) for a in found]
 
 
@@ -475,7 +544,8 @@ async def refuse_accreditation(
 )
 async def badge(accreditation_id: Id, _: Staff, runtime: RuntimeDep) -> Response:
     found = await accreditation.get_accreditation(runtime.db(), accreditation_id)
-    pdf = badges.badge_pdf(found, settings_of(runtime))
+    # Written in a thread (the PDF and QR libraries, and their first import, take a while).
+    pdf = await asyncio.to_thread(badges.badge_pdf, found, settings_of(runtime))
     return Response(
         pdf,
         media_type="application/pdf",
@@ -522,8 +592,10 @@ async def list_mailings(
     runtime: RuntimeDep,
     document_id: Id | None = None,
     kind: Annotated[str | None, Query(max_length=30)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Offset = 0,
 ) -> list[MailingPublic]:
-    query = select(Mailing).order_by(Mailing.id.desc()).limit(200)
+    query = select(Mailing).order_by(Mailing.id.desc()).limit(limit).offset(offset)
     if document_id:
         query = query.where(Mailing.document_id == document_id)
     if kind:
@@ -545,15 +617,27 @@ async def get_mailing(mailing_id: Id, _: Staff, runtime: RuntimeDep) -> MailingP
 @mailings_router.get("/{mailing_id}/deliveries", summary="Each recipient's delivery status")
 async def list_deliveries(
     mailing_id: Id,
-    _: Staff,
+    user: Staff,
     runtime: RuntimeDep,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[DeliveryPublic]:
-    query = select(Delivery).where(Delivery.mailing_id == mailing_id).order_by(Delivery.id)
+    query = (
+        select(Delivery)
+        .where(Delivery.mailing_id == mailing_id)
+        .order_by(Delivery.id)
+        .limit(limit)
+        .offset(offset)
+    )
     if status_:
         query = query.where(Delivery.status == status_)
+    hidden = {} if contacts.may_see_contacts(user) else {"email": None}
     async with runtime.db().session() as session:
-        return [DeliveryPublic.model_validate(d) for d in await session.scalars(query)]
+        return [
+            DeliveryPublic.model_validate(d).model_copy(update=hidden)
+            for d in await session.scalars(query)
+        ]
 
 
 # Monitoring, enquiries and responses.
@@ -653,8 +737,11 @@ async def add_feed(data: FeedCreate, user: MediaOfficer, runtime: RuntimeDep) ->
 
 
 @monitoring_router.get("/monitoring-feeds", summary="The feeds read on a schedule")
-async def list_feeds(_: Staff, runtime: RuntimeDep) -> list[FeedPublic]:
-    return [FeedPublic.model_validate(feed) for feed in await monitoring.list_feeds(runtime.db())]
+async def list_feeds(
+    _: Staff, runtime: RuntimeDep, limit: Limit = 100, offset: Offset = 0
+) -> list[FeedPublic]:
+    found = await monitoring.list_feeds(runtime.db(), limit=limit, offset=offset)
+    return [FeedPublic.model_validate(feed) for feed in found]
 
 
 @monitoring_router.post("/monitoring-feeds/{feed_id}/read", summary="Read a feed now")
@@ -667,7 +754,7 @@ async def read_feed(feed_id: Id, _: MediaOfficer, runtime: RuntimeDep) -> FeedRe
 
 @monitoring_router.get("/coverage", summary="A month's coverage and responses on time")
 async def coverage(
-    _: Staff,
+    _: StaffOrSystem,
     runtime: RuntimeDep,
     month: Annotated[Month, Query(examples=["2026-11"])],
 ) -> CoverageReport:
@@ -709,9 +796,15 @@ async def log_enquiry(
 
 @monitoring_router.get("/enquiries", summary="Enquiries, newest first")
 async def list_enquiries(
-    _: Staff, runtime: RuntimeDep, journalist_id: Id | None = None
+    _: Staff,
+    runtime: RuntimeDep,
+    journalist_id: Id | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[EnquiryPublic]:
-    found = await monitoring.list_enquiries(runtime.db(), journalist_id=journalist_id)
+    found = await monitoring.list_enquiries(
+        runtime.db(), journalist_id=journalist_id, limit=limit, offset=offset
+    )
     return [_enquiry_view(enquiry, response) for enquiry, response in found]
 
 
@@ -720,12 +813,25 @@ responses_router = APIRouter(prefix="/responses", tags=["monitoring and response
 
 @responses_router.get("", summary="Media responses, newest first")
 async def list_responses(
-    _: Staff,
+    _: StaffOrSystem,
     runtime: RuntimeDep,
     status_: Annotated[str | None, Query(alias="status", max_length=200)] = None,
     owner: Annotated[str | None, Query(max_length=200)] = None,
+    completed_from: Annotated[
+        AwareDatetime | None, Query(description="Completed at or after this moment")
+    ] = None,
+    completed_before: Annotated[
+        AwareDatetime | None, Query(description="Completed before this moment")
+    ] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[ResponsePublic]:
-    found = await responses.list_responses(runtime.db(), status=status_, owner=owner)
+    completed = None
+    if completed_from or completed_before:
+        completed = (completed_from or EARLIEST, completed_before or LATEST)
+    found = await responses.list_responses(
+        runtime.db(), status=status_, owner=owner, completed=completed, limit=limit, offset=offset
+    )
     return [response_view(response) for response in found]
 
 
@@ -866,6 +972,7 @@ def storage_of(request: Request) -> Storage:
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Upload a photo, video or file (location data is removed from photos)",
+    responses=uploads.REFUSALS,
 )
 async def upload(
     request: Request,
@@ -941,10 +1048,9 @@ async def _stream(request: Request, name: str, media_type: str, filename: str) -
     storage = storage_of(request)
     if not await storage.exists(name):
         raise Problem(503, "File unavailable", "The file is missing from storage.")
+    headers = uploads.served_headers(media_type, filename)
     return StreamingResponse(
-        storage.read(name),
-        media_type=media_type,
-        headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}"},
+        storage.read(name), media_type=headers["Content-Type"], headers=headers
     )
 
 
@@ -994,10 +1100,18 @@ RECEIPT = (
     "/public/accreditation-windows/{event_id}/requests",
     status_code=status.HTTP_201_CREATED,
     summary="A journalist asks for accreditation (no sign-in; name, outlet, contact, consent)",
+    responses={429: {"description": "Too many requests from this address (see Retry-After)"}},
 )
 async def public_request(
-    event_id: Id, data: PublicAccreditationRequest, runtime: RuntimeDep
+    event_id: Id, data: PublicAccreditationRequest, request: Request, runtime: RuntimeDep
 ) -> PublicAccreditationReceipt:
+    wait = await public_form_wait(request, runtime)
+    if wait:
+        raise Problem(
+            429, "Too many requests",
+            f"Too many requests from this address; try again in {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )  # fmt: skip
     found = await accreditation.request_by_form(runtime.db(), outbox_of(runtime), event_id, data)
     return PublicAccreditationReceipt(
         reference=f"A-{found.id}",
@@ -1019,7 +1133,8 @@ async def public_request(
 )
 async def public_badge(token: str, runtime: RuntimeDep) -> Response:
     found = await accreditation.badge_by_link(runtime.db(), settings_of(runtime), token)
-    pdf = badges.badge_pdf(found, settings_of(runtime))
+    # Written in a thread (the PDF and QR libraries, and their first import, take a while).
+    pdf = await asyncio.to_thread(badges.badge_pdf, found, settings_of(runtime))
     return Response(
         pdf,
         media_type="application/pdf",
@@ -1040,6 +1155,19 @@ async def public_form(event_id: Id, request: Request, runtime: RuntimeDep) -> HT
     )
 
 
+async def public_form_wait(request: Request, runtime: RuntimeDep) -> int:
+    """Seconds before this address may send the public form again (0: now); a request
+    that may go is counted, valid or not, so a flood costs its sender, not the service."""
+    settings = settings_of(runtime)
+    rule = Rule.of("public-form", settings.public_form_limits)
+    address = client_address(request, settings.trusted_proxies)
+    throttle = Throttle(runtime.db())
+    wait = await throttle.wait([(rule, address)])
+    if not wait:
+        await throttle.count([(rule, address)])
+    return wait
+
+
 @public_router.post(
     "/accreditation/{event_id}", response_class=HTMLResponse, include_in_schema=False
 )
@@ -1053,6 +1181,13 @@ async def public_form_sent(event_id: Id, request: Request, runtime: RuntimeDep) 
         "form": form,
         "errors": {},
     }
+    wait = await public_form_wait(request, runtime)
+    if wait:
+        context["held_minutes"] = max(1, -(-wait // 60))
+        return templates.TemplateResponse(
+            request, "accreditation_form.html", context, status_code=429,
+            headers={"Retry-After": str(wait)},
+        )  # fmt: skip
     try:
         data = PublicAccreditationRequest(
             full_name=form.get("full_name", ""),

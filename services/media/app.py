@@ -4,13 +4,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from meria.idempotency import IdempotencyMiddleware
 from meria.runtime import ServiceParts
 from meria.web import build_app
 from services.media import information_api
 from services.media.api import ROUTERS
 from services.media.distribution import keep_sending
 from services.media.handlers import subscriptions
-from services.media.models import Base, bus_tables
+from services.media.models import Base, bus_tables, idempotency_keys
 from services.media.monitoring import keep_reading_feeds
 from services.media.settings import MediaSettings
 from services.media.storage import Storage
@@ -37,6 +38,7 @@ def create_app(settings: MediaSettings | None = None) -> FastAPI:
         "media monitoring and the media library.",
         routers=[*ROUTERS, *information_api.ROUTERS],
     )
+    app.add_middleware(IdempotencyMiddleware, table=idempotency_keys)
     settings = app.state.settings
     assert isinstance(settings, MediaSettings)
     app.state.storage = Storage(settings)

@@ -1,39 +1,46 @@
-"""Outlets, journalists and their consent, distribution lists, and each journalist's record.
+"""Outlets, journalists and their consent, and each journalist's record.
 
 Contact details are kept only on the grounds of a consent with its date and purpose
 (Georgia's Law on Personal Data Protection); a release goes only to whoever consented to
 press distribution, has not unsubscribed, and whose address has not bounced for good.
+A journalist's e-mail and phone are read only by those who work with the press (see
+`may_see_contacts`); other staff see who the journalist is, not how to reach them.
+Every change that can move a journalist on or off a distribution list, or change whether
+a release reaches them, brings their list rows along in its transaction (services.media.lists).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, String, Table, func, insert, or_, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from meria.auth import User
 from meria.db import Database
 from meria.problems import Problem
-from services.media.models import (
-    Consent,
-    DistributionList,
-    Journalist,
-    Outlet,
-    RecordEntry,
-)
+from services.media.lists import batches, breathe, refresh_journalists, refresh_outlet
+from services.media.models import Consent, Journalist, Outlet, RecordEntry
 from services.media.schemas import (
     ConsentCreate,
-    DistributionListCreate,
-    DistributionListUpdate,
     JournalistCreate,
     JournalistUpdate,
-    ListRule,
     OutletCreate,
     OutletUpdate,
 )
+
+# Who reads a journalist's e-mail and phone: the press officers who use them, the head of
+# department who answers for them, and administrators. The consent was given for the
+# press service's work, not for every member of staff.
+CONTACT_ROLES = ("media_officer", "head_of_department", "admin")
+
+
+def may_see_contacts(user: User) -> bool:
+    return user.has_any(*CONTACT_ROLES)
 
 
 def now() -> datetime:
@@ -101,17 +108,25 @@ async def update_outlet(
 ) -> Outlet:
     async with database.transaction() as session:
         outlet = await load_outlet(session, outlet_id)
+        before = (outlet.medium, outlet.region)
         for field, value in data.model_dump(mode="json", exclude_unset=True).items():
             if value is None and field in ("name_ka", "medium", "verified"):
                 raise Problem(422, "Required", f"{field} cannot be emptied.")
             setattr(outlet, field, value)
+        if (outlet.medium, outlet.region) != before:
+            await refresh_outlet(session, outlet.id)
     return outlet
 
 
 async def list_outlets(
-    database: Database, *, medium: str | None = None, text: str | None = None
+    database: Database,
+    *,
+    medium: str | None = None,
+    text: str | None = None,
+    limit: int = 500,
+    offset: int = 0,
 ) -> list[Outlet]:
-    query = select(Outlet).order_by(Outlet.name_ka)
+    query = select(Outlet).order_by(Outlet.name_ka, Outlet.id).limit(limit).offset(offset)
     if medium:
         query = query.where(Outlet.medium == medium)
     if text:
@@ -170,36 +185,94 @@ def consented_purposes(journalist: Journalist) -> list[str]:
     return sorted({c.purpose for c in journalist.consents if c.withdrawn_at is None})
 
 
-async def _check_outlet(session: AsyncSession, outlet_id: int | None) -> None:
-    if outlet_id is not None:
-        await load_outlet(session, outlet_id)
+async def _check_outlets(session: AsyncSession, outlet_ids: Iterable[int | None]) -> None:
+    wanted = {outlet_id for outlet_id in outlet_ids if outlet_id is not None}
+    known = set(await session.scalars(select(Outlet.id).where(Outlet.id.in_(wanted))))
+    missing = sorted(wanted - known)
+    if missing:
+        raise Problem(404, "No such outlet", f"There is no outlet {missing[0]}.")
 
 
 def _normalised(email: str | None) -> str | None:
     return email.strip().lower() if email else None
 
 
-async def _new_journalist(session: AsyncSession, data: JournalistCreate, actor: str) -> Journalist:
-    await _check_outlet(session, data.outlet_id)
+async def _new_journalists(
+    session: AsyncSession, entries: Sequence[JournalistCreate], actor: str
+) -> list[int]:
+    """Record journalists with their consents and the record's first entries, as plain
+    rows: the ORM's bookkeeping for an import's thousands is the costly part."""
+    await _check_outlets(session, (data.outlet_id for data in entries))
     moment = now()
-    journalist = Journalist(
-        **data.model_dump(mode="json", exclude={"consents"}),
-        created_by=actor,
-        created_at=moment,
-        updated_at=moment,
-        consents=[],
+    rows = [
+        {
+            **data.model_dump(mode="json", exclude={"consents"}),
+            "email": _normalised(data.email),
+            "created_by": actor,
+            "created_at": moment,
+            "updated_at": moment,
+        }
+        for data in entries
+    ]
+    journalists = cast(Table, Journalist.__table__)
+    ids = list(
+        await session.scalars(
+            insert(journalists).returning(journalists.c.id, sort_by_parameter_order=True), rows
+        )
     )
-    journalist.email = _normalised(journalist.email)
-    session.add(journalist)
-    await session.flush()
-    note(session, journalist.id, "recorded", actor)
-    add_consents(session, journalist, data.consents, actor)
-    return journalist
+    consents: list[dict[str, Any]] = []
+    entries_kept: list[dict[str, Any]] = []
+    for journalist_id, data in zip(ids, entries, strict=True):
+        entries_kept.append(_entry(journalist_id, "recorded", actor, moment))
+        for consent in data.consents:
+            consents.append(
+                {
+                    "journalist_id": journalist_id,
+                    "purpose": consent.purpose,
+                    "given_on": consent.given_on,
+                    "method": consent.method,
+                    "wording": consent.wording,
+                    "recorded_by": actor,
+                    "recorded_at": moment,
+                }
+            )
+            entries_kept.append(
+                _entry(
+                    journalist_id, "consent_given", actor, moment,
+                    {"purpose": consent.purpose, "given_on": consent.given_on.isoformat()},
+                )
+            )  # fmt: skip
+    if consents:
+        await session.execute(insert(cast(Table, Consent.__table__)), consents)
+    await session.execute(insert(cast(Table, RecordEntry.__table__)), entries_kept)
+    return ids
+
+
+def _entry(
+    journalist_id: int,
+    action: str,
+    actor: str,
+    at: datetime,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A record entry as a row (what `note` adds as an object)."""
+    return {
+        "journalist_id": journalist_id, "at": at, "actor": actor, "action": action,
+        "note": None, "accreditation_id": None, "enquiry_id": None, "response_id": None,
+        "details": details or {}, "idempotency_key": None,
+    }  # fmt: skip
 
 
 async def create_journalist(database: Database, data: JournalistCreate, user: User) -> Journalist:
     async with database.transaction() as session:
-        return await _new_journalist(session, data, user.id)
+        [journalist_id] = await _new_journalists(session, [data], user.id)
+        await refresh_journalists(session, [journalist_id])
+        return await load_journalist(session, journalist_id)
+
+
+# Journalists recorded per statement in an import: each batch holds the loop for a few
+# milliseconds, and the loop answers others between batches.
+IMPORT_BATCH = 50
 
 
 async def import_journalists(
@@ -207,8 +280,11 @@ async def import_journalists(
 ) -> int:
     """A newsroom's contact list in one go: all of it, or none if any entry is refused."""
     async with database.transaction() as session:
-        for data in journalists:
-            await _new_journalist(session, data, user.id)
+        ids: list[int] = []
+        for chunk in batches(journalists, IMPORT_BATCH):
+            ids.extend(await _new_journalists(session, chunk, user.id))
+            await breathe()
+        await refresh_journalists(session, ids)
     return len(journalists)
 
 
@@ -221,7 +297,7 @@ async def update_journalist(
         if "full_name" in changes and changes["full_name"] is None:
             raise Problem(422, "Required", "full_name cannot be emptied.")
         if "outlet_id" in changes:
-            await _check_outlet(session, changes["outlet_id"])
+            await _check_outlets(session, [changes["outlet_id"]])
         if (changes.get("email") or changes.get("phone")) and not consented_purposes(journalist):
             raise Problem(
                 409,
@@ -237,6 +313,7 @@ async def update_journalist(
             setattr(journalist, field, value)
         journalist.updated_at = now()
         note(session, journalist.id, "updated", user.id, details={"fields": sorted(changes)})
+        await refresh_journalists(session, [journalist.id])
     return journalist
 
 
@@ -247,6 +324,7 @@ async def record_consent(
         journalist = await load_journalist(session, journalist_id)
         add_consents(session, journalist, [data], user.id)
         journalist.updated_at = now()
+        await refresh_journalists(session, [journalist.id])
     return journalist
 
 
@@ -276,7 +354,15 @@ async def withdraw_consent(
             journalist.phone = None
             note(session, journalist.id, "contacts_erased", user.id)
         journalist.updated_at = now()
+        await refresh_journalists(session, [journalist.id])
     return journalist
+
+
+def holds(column: Any, value: str) -> ColumnElement[bool]:
+    """A JSON list of strings holds `value`: its stored text holds the value's JSON, quotes
+    and all (the same text on SQLite and PostgreSQL, whose `json` keeps what was written)."""
+    needle = json.dumps(value).replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return sql_cast(column, String).like(f"%{needle}%", escape="/")
 
 
 async def list_journalists(
@@ -285,22 +371,28 @@ async def list_journalists(
     outlet_id: int | None = None,
     beat: str | None = None,
     text: str | None = None,
+    by_email: bool = False,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[list[Journalist], int]:
-    query = select(Journalist).order_by(Journalist.full_name, Journalist.id)
+    """Journalists by name (and by address, for those who may see addresses: a search by
+    address would tell the others whether one is on record)."""
+    query = select(Journalist)
     if outlet_id:
         query = query.where(Journalist.outlet_id == outlet_id)
+    if beat:
+        query = query.where(holds(Journalist.beats, beat))
     if text:
         pattern = f"%{text}%"
-        query = query.where(
-            or_(Journalist.full_name.ilike(pattern), Journalist.email.ilike(pattern))
-        )
+        matching = [Journalist.full_name.ilike(pattern)]
+        if by_email:
+            matching.append(Journalist.email.ilike(pattern))
+        query = query.where(or_(*matching))
     async with database.session() as session:
-        found = list(await session.scalars(query))
-    if beat:
-        found = [j for j in found if beat in j.beats]
-    return found[offset : offset + limit], len(found)
+        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        page = query.order_by(Journalist.full_name, Journalist.id).limit(limit).offset(offset)
+        found = list(await session.scalars(page))
+    return found, int(total or 0)
 
 
 async def record_of(database: Database, journalist_id: int) -> list[RecordEntry]:
@@ -312,115 +404,6 @@ async def record_of(database: Database, journalist_id: int) -> list[RecordEntry]
             .order_by(RecordEntry.id)
         )
         return list(entries)
-
-
-# Distribution lists.
-
-
-def may_receive_releases(journalist: Journalist) -> bool:
-    return (
-        bool(journalist.email)
-        and journalist.unsubscribed_at is None
-        and journalist.email_bounced_at is None
-        and "press_distribution" in consented_purposes(journalist)
-    )
-
-
-def matches(rule: ListRule, journalist: Journalist) -> bool:
-    outlet = journalist.outlet
-    if rule.media and (outlet is None or outlet.medium not in rule.media):
-        return False
-    if rule.beats and not set(rule.beats) & set(journalist.beats):
-        return False
-    if rule.languages and not set(rule.languages) & set(journalist.languages):
-        return False
-    if rule.regions and (outlet is None or outlet.region not in rule.regions):
-        return False
-    return not (rule.outlet_ids and journalist.outlet_id not in rule.outlet_ids)
-
-
-async def members(session: AsyncSession, lists: Iterable[DistributionList]) -> list[Journalist]:
-    """Everyone a release to these lists reaches, once each, in a stable order."""
-    chosen: dict[int, Journalist] = {}
-    everyone: list[Journalist] | None = None
-    for distribution_list in lists:
-        if distribution_list.kind == "static":
-            if distribution_list.member_ids:
-                found = await session.scalars(
-                    select(Journalist).where(Journalist.id.in_(distribution_list.member_ids))
-                )
-                chosen.update((j.id, j) for j in found)
-            continue
-        if everyone is None:
-            everyone = list(await session.scalars(select(Journalist)))
-        rule = ListRule.model_validate(distribution_list.rule)
-        chosen.update((j.id, j) for j in everyone if matches(rule, j))
-    return [chosen[key] for key in sorted(chosen) if may_receive_releases(chosen[key])]
-
-
-async def load_list(session: AsyncSession, list_id: int) -> DistributionList:
-    found = await session.get(DistributionList, list_id)
-    if found is None:
-        raise Problem(404, "No such list", f"There is no distribution list {list_id}.")
-    return found
-
-
-async def _check_members(session: AsyncSession, member_ids: list[int]) -> None:
-    if not member_ids:
-        return
-    known = set(await session.scalars(select(Journalist.id).where(Journalist.id.in_(member_ids))))
-    missing = sorted(set(member_ids) - known)
-    if missing:
-        raise Problem(
-            422, "Unknown journalists", f"No journalists {', '.join(map(str, missing[:20]))}."
-        )
-
-
-async def create_list(
-    database: Database, data: DistributionListCreate, user: User
-) -> DistributionList:
-    async with database.transaction() as session:
-        await _check_members(session, data.member_ids)
-        moment = now()
-        found = DistributionList(
-            name_ka=data.name_ka,
-            name_en=data.name_en,
-            kind=data.kind,
-            rule=data.rule.model_dump(mode="json"),
-            member_ids=sorted(set(data.member_ids)),
-            document_types=list(data.document_types),
-            created_by=user.id,
-            created_at=moment,
-            updated_at=moment,
-        )
-        session.add(found)
-    return found
-
-
-async def update_list(
-    database: Database, list_id: int, data: DistributionListUpdate, user: User
-) -> DistributionList:
-    async with database.transaction() as session:
-        found = await load_list(session, list_id)
-        changes = data.model_dump(mode="json", exclude_unset=True)
-        if changes.get("member_ids") and found.kind != "static":
-            raise Problem(409, "A rule list", "A rule list's members come from its rule.")
-        if "rule" in changes and found.kind != "rule":
-            raise Problem(409, "A static list", "A static list names its members.")
-        if "member_ids" in changes:
-            await _check_members(session, changes["member_ids"] or [])
-            changes["member_ids"] = sorted(set(changes["member_ids"] or []))
-        for field, value in changes.items():
-            if value is None and field in ("name_ka", "document_types", "rule"):
-                raise Problem(422, "Required", f"{field} cannot be emptied.")
-            setattr(found, field, value)
-        found.updated_at = now()
-    return found
-
-
-async def all_lists(database: Database) -> list[DistributionList]:
-    async with database.session() as session:
-        return list(await session.scalars(select(DistributionList).order_by(DistributionList.id)))
 
 
 async def count_journalists(session: AsyncSession) -> int:

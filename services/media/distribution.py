@@ -15,18 +15,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
+from typing import cast
 
 import aiosmtplib
 from itsdangerous import BadSignature, URLSafeSerializer
 from markdownify import markdownify
 from prometheus_client import Counter
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from meria.bus import Outbox
@@ -36,7 +38,8 @@ from meria.logging import get_logger
 from meria.mail import SMTP_TROUBLE, Refusal, refusal_of
 from meria.problems import Problem
 from meria.runtime import Runtime
-from services.media.contacts import load_journalist, members, note, now
+from services.media.contacts import load_journalist, note, now
+from services.media.lists import Reachable, batches, breathe, reached_by, refresh_journalists
 from services.media.models import Delivery, DistributionList, Journalist, Mailing
 from services.media.settings import MediaSettings
 
@@ -48,6 +51,10 @@ DELIVERIES = Counter(
 PENDING = ("pending", "deferred")
 SETTLED = ("sent", "bounced", "failed", "suppressed")
 BATCH = 200
+# Deliveries written per statement when a mailing is made, as plain rows (the ORM's
+# bookkeeping for thousands of objects is the costly part).
+DELIVERY_BATCH = 250
+DELIVERIES_TABLE = cast(Table, Delivery.__table__)
 LONGEST_RETRY_SECONDS = 6 * 3600.0
 SECTIONS = {"press_release": "press-releases", "announcement": "announcements"}
 SIGNATURE = (
@@ -65,7 +72,7 @@ class Addressee:
     journalist_id: int | None
 
 
-def addressee(journalist: Journalist) -> Addressee:
+def addressee(journalist: Journalist | Reachable) -> Addressee:
     assert journalist.email
     language = "ka" if "ka" in journalist.languages or not journalist.languages else "en"
     return Addressee(journalist.email, journalist.full_name, language, journalist.id)
@@ -90,7 +97,7 @@ async def create_mailing(
     outbox: Outbox,
     settings: MediaSettings,
     mailing: Mailing,
-    recipients: list[Addressee],
+    recipients: Sequence[Addressee],
 ) -> tuple[Mailing, bool]:
     """Write a mailing and its deliveries, or find the one with the same key; True when new."""
     existing = await session.scalar(select(Mailing).where(Mailing.key == mailing.key))
@@ -102,23 +109,29 @@ async def create_mailing(
     domain = domain_of(settings.mail_from)
     moment = now()
     seen: set[str] = set()
-    for recipient in recipients:
-        if recipient.email in seen:
-            continue
-        seen.add(recipient.email)
-        session.add(
-            Delivery(
-                mailing_id=mailing.id,
-                journalist_id=recipient.journalist_id,
-                email=recipient.email,
-                name=recipient.name,
-                language=recipient.language,
-                message_id=message_id(mailing, recipient, domain),
-                status="pending",
-                attempts=0,
-                updated_at=moment,
+    # Thousands of recipients are written a batch at a time, the loop free between them.
+    for batch in batches(recipients, DELIVERY_BATCH):
+        rows = []
+        for recipient in batch:
+            if recipient.email in seen:
+                continue
+            seen.add(recipient.email)
+            rows.append(
+                {
+                    "mailing_id": mailing.id,
+                    "journalist_id": recipient.journalist_id,
+                    "email": recipient.email,
+                    "name": recipient.name,
+                    "language": recipient.language,
+                    "message_id": message_id(mailing, recipient, domain),
+                    "status": "pending",
+                    "attempts": 0,
+                    "updated_at": moment,
+                }
             )
-        )
+        if rows:
+            await session.execute(insert(DELIVERIES_TABLE), rows)
+        await breathe()
     if not seen:
         await _complete(session, outbox, mailing)
     return mailing, True
@@ -142,7 +155,8 @@ async def release_for(
         for found in await session.scalars(select(DistributionList).order_by(DistributionList.id))
         if document_type in found.document_types
     ]
-    recipients = [addressee(j) for j in await members(session, lists)]
+    reached = await reached_by(session, [found.id for found in lists])
+    recipients = [addressee(journalist) for journalist in reached]
     section = SECTIONS.get(document_type, "news")
     link = f"{settings.website_url.rstrip('/')}/{section}/{document_id}"
     mailing = Mailing(
@@ -197,6 +211,7 @@ async def unsubscribe(database: Database, settings: MediaSettings, token: str) -
         if journalist.unsubscribed_at is None:
             journalist.unsubscribed_at = now()
             note(session, journalist.id, "unsubscribed", "one-click link", details={"email": email})
+            await refresh_journalists(session, [journalist.id])
     return journalist
 
 
@@ -401,6 +416,7 @@ class Sender:
                 journalist = await session.get(Journalist, delivery.journalist_id)
                 if journalist is not None and journalist.email == delivery.email:
                     journalist.email_bounced_at = now()
+                    await refresh_journalists(session, [journalist.id])
                 note(
                     session,
                     delivery.journalist_id,

@@ -14,17 +14,14 @@ with an idempotency key, so a retried activity records it once.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import uuid
 from typing import IO, Any
 
-import filetype
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 
+from meria import uploads
 from meria.auth import User
 from meria.bus import Outbox
 from meria.contracts import (
@@ -65,18 +62,6 @@ DESK = ("media_officer", "head_of_department")
 OPEN = "open"
 FINISHED = ("answered", "declined", "withdrawn")
 SIMILAR_CANDIDATES = 500
-# Answers are documents, tables and pictures; anything else is refused by its content.
-FILE_TYPES = {
-    "application/pdf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.oasis.opendocument.text",
-    "application/vnd.oasis.opendocument.spreadsheet",
-    "application/msword",
-    "application/vnd.ms-excel",
-    "image/jpeg",
-    "image/png",
-}
 
 
 def keys_of(*texts: str | None) -> set[str]:
@@ -313,32 +298,12 @@ async def write_answer(
     return request
 
 
-def _checked(content: bytes, filename: str, settings: MediaSettings) -> str:
-    """The file's media type, from its content; a refusal says why."""
-    if not content:
-        raise Problem(422, "Empty file", f"{filename} is empty.")
-    if len(content) > settings.information_file_max_bytes:
-        raise Problem(
-            413,
-            "Too large",
-            f"{filename} is {len(content) // 1_000_000} MB; an answer's file is at most "
-            f"{settings.information_file_max_bytes // 1_000_000} MB.",
-        )
-    guess = filetype.guess(content[:8192])
-    if guess is not None and guess.mime in FILE_TYPES:
-        return str(guess.mime)
-    if guess is None and filename.lower().endswith((".csv", ".txt")):
-        try:
-            content.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-        else:
-            return "text/csv" if filename.lower().endswith(".csv") else "text/plain"
-    raise Problem(
-        415,
-        "Not a document",
-        f"{filename}: its content is {guess.mime if guess else 'not recognised'}; an answer "
-        "takes PDF, Word, Excel, OpenDocument, CSV or text files, and JPEG or PNG pictures.",
+def answer_policy(settings: MediaSettings) -> uploads.Policy:
+    return uploads.Policy.of(
+        "An answer's file",
+        settings.information_file_types,
+        settings.information_file_max_bytes,
+        settings.upload_limits(),
     )
 
 
@@ -351,29 +316,33 @@ async def add_file(
     source: IO[bytes],
     user: User,
 ) -> InformationFile:
-    content = source.read(settings.information_file_max_bytes + 1)
-    safe_name = filename.replace("/", "_").replace("\\", "_").strip()[:300] or "file"
-    media_type = _checked(content, safe_name, settings)
     async with database.session() as session:
         _open_for_answer(await load(session, request_id))
-    stored_name = f"answers/{uuid.uuid4().hex}"
-    # The file first: a row never names a file that is not there.
-    await storage.write(stored_name, io.BytesIO(content))
-    async with database.transaction() as session:
-        request = await load(session, request_id, lock=True)
-        _open_for_answer(request)
-        added = InformationFile(
-            request_id=request.id,
-            filename=safe_name,
-            media_type=media_type,
-            size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-            stored_name=stored_name,
-            added_by=user.id,
-            added_at=now(),
-        )
-        session.add(added)
-        _record(session, request, "file_added", user.id, note=safe_name)
+    checked = await uploads.check(source, filename, answer_policy(settings))
+    stored_name = f"answers/{checked.stored_name}"
+    try:
+        # The file first: a row never names a file that is not there.
+        await storage.write(stored_name, checked.content)
+        async with database.transaction() as session:
+            request = await load(session, request_id, lock=True)
+            _open_for_answer(request)
+            added = InformationFile(
+                request_id=request.id,
+                filename=checked.filename,
+                media_type=checked.media_type,
+                size=checked.size,
+                sha256=checked.sha256,
+                stored_name=stored_name,
+                added_by=user.id,
+                added_at=now(),
+            )
+            session.add(added)
+            _record(session, request, "file_added", user.id, note=checked.filename)
+    except BaseException:
+        await storage.delete(stored_name)  # refused after it was written: keep nothing
+        raise
+    finally:
+        checked.close()
     return added
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, UploadFile, status
 from fastapi.responses import Response
 
+from meria import uploads
 from meria.auth import User, require_role
 from meria.inputs import Id, Offset
 from meria.problems import Problem
@@ -115,6 +116,7 @@ async def write_answer(
     "/{request_id}/files",
     status_code=status.HTTP_201_CREATED,
     summary="Attach a file to the answer (PDF, Word, Excel, OpenDocument, CSV, text, JPEG, PNG)",
+    responses=uploads.REFUSALS,
 )
 async def add_file(
     request_id: Id, request: Request, file: UploadFile, user: Desk, runtime: RuntimeDep

@@ -1,7 +1,8 @@
 """The media service's tables: outlets and journalists with their consent, distribution
 lists, accreditation windows and accreditations, mailings and their per-recipient
 deliveries, media enquiries, monitoring items and feeds, responses, the media library,
-each journalist's record, and the bus outbox and inbox beside them."""
+each journalist's record, the public form's throttle counters, and the bus outbox and
+inbox beside them."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from meria.bus import define_bus_tables
 from meria.db import UTCDateTime, new_metadata
+from meria.idempotency import define_idempotency_table
+from meria.throttle import define_throttle_table
 
 
 class Base(DeclarativeBase):
@@ -30,6 +33,9 @@ class Base(DeclarativeBase):
 
 
 bus_tables = define_bus_tables(Base.metadata)
+idempotency_keys = define_idempotency_table(Base.metadata)
+# How many public form requests each address sent lately (meria.throttle).
+throttle_counters = define_throttle_table(Base.metadata)
 
 
 class Outlet(Base):
@@ -83,6 +89,9 @@ class Journalist(Base):
         back_populates="journalist", order_by="Consent.id", lazy="selectin"
     )
 
+    # Journalists are listed by name a page at a time: from the index, without a sort.
+    __table_args__ = (Index("ix_journalists_by_name", "full_name", "id"),)
+
 
 class Consent(Base):
     """A consent to keep and use a journalist's contact details for one purpose, with its
@@ -105,7 +114,8 @@ class Consent(Base):
 
 class DistributionList(Base):
     """Who receives what: a static list of journalists, or a rule over outlets' media,
-    journalists' beats, languages and regions (all TV outlets, all who cover tourism)."""
+    journalists' beats, languages and regions (all TV outlets, all who cover tourism).
+    Its members are rows of `distribution_list_members`, counted here (services.media.lists)."""
 
     __tablename__ = "distribution_lists"
 
@@ -114,12 +124,33 @@ class DistributionList(Base):
     name_en: Mapped[str | None] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(10))
     rule: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    member_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     # Which published documents go to this list (press releases, media advisories).
     document_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # How many journalists are on the list, and how many of them a release reaches now.
+    member_count: Mapped[int] = mapped_column(Integer, default=0)
+    recipient_count: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ListMember(Base):
+    """A journalist on a list (named by a static list, or matching a rule list's rule),
+    and whether a release reaches them now: an address, consent to press distribution,
+    not unsubscribed, not bounced."""
+
+    __tablename__ = "distribution_list_members"
+
+    list_id: Mapped[int] = mapped_column(ForeignKey("distribution_lists.id"), primary_key=True)
+    journalist_id: Mapped[int] = mapped_column(
+        ForeignKey("journalists.id"), primary_key=True, index=True
+    )
+    reached: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (
+        # A list's recipients, counted and paged in journalist order from the index alone.
+        Index("ix_distribution_list_members_reached", "list_id", "reached", "journalist_id"),
+    )
 
 
 class AccreditationWindow(Base):
@@ -227,6 +258,8 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("mailing_id", "email", name="uq_deliveries_mailing_email"),
         Index("ix_deliveries_due", "status", "not_before", "id"),
+        # A mailing's counts by status, from the index alone.
+        Index("ix_deliveries_mailing_status", "mailing_id", "status"),
     )
 
 
@@ -300,7 +333,11 @@ class MonitoringItem(Base):
 
     outlet: Mapped[Outlet] = relationship(lazy="selectin")
 
-    __table_args__ = (UniqueConstraint("outlet_id", "guid", name="uq_monitoring_items_guid"),)
+    __table_args__ = (
+        UniqueConstraint("outlet_id", "guid", name="uq_monitoring_items_guid"),
+        # Newest first, a page at a time, without sorting the whole table.
+        Index("ix_monitoring_items_newest", "published_on", "id"),
+    )
 
 
 class MediaResponse(Base):

@@ -314,9 +314,12 @@ async def add_feed(database: Database, data: FeedCreate, user: User) -> Monitori
     return feed
 
 
-async def list_feeds(database: Database) -> list[MonitoringFeed]:
+async def list_feeds(
+    database: Database, *, limit: int | None = None, offset: int = 0
+) -> list[MonitoringFeed]:
+    query = select(MonitoringFeed).order_by(MonitoringFeed.id).limit(limit).offset(offset)
     async with database.session() as session:
-        return list(await session.scalars(select(MonitoringFeed).order_by(MonitoringFeed.id)))
+        return list(await session.scalars(query))
 
 
 def _about_us(entry: Any, keywords: list[str]) -> bool:
@@ -540,9 +543,14 @@ async def log_enquiry(
 
 
 async def list_enquiries(
-    database: Database, *, journalist_id: int | None = None
+    database: Database, *, journalist_id: int | None = None, limit: int = 100, offset: int = 0
 ) -> list[tuple[Enquiry, MediaResponse | None]]:
-    query = select(Enquiry).order_by(Enquiry.received_at.desc())
+    query = (
+        select(Enquiry)
+        .order_by(Enquiry.received_at.desc(), Enquiry.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     if journalist_id:
         query = query.where(Enquiry.journalist_id == journalist_id)
     async with database.session() as session:

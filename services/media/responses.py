@@ -75,13 +75,23 @@ async def get_response(database: Database, response_id: int) -> MediaResponse:
 
 
 async def list_responses(
-    database: Database, *, status: str | None = None, owner: str | None = None
+    database: Database,
+    *,
+    status: str | None = None,
+    owner: str | None = None,
+    completed: tuple[datetime, datetime] | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[MediaResponse]:
-    query = select(MediaResponse).order_by(MediaResponse.id.desc())
+    query = select(MediaResponse).order_by(MediaResponse.id.desc()).limit(limit).offset(offset)
     if status:
         query = query.where(MediaResponse.status.in_(status.split(",")))
     if owner:
         query = query.where(MediaResponse.owner == owner)
+    if completed:
+        query = query.where(
+            MediaResponse.completed_at >= completed[0], MediaResponse.completed_at < completed[1]
+        )
     async with database.session() as session:
         return list(await session.scalars(query))
 

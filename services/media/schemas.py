@@ -6,7 +6,7 @@ The media response workflow's activities are this API's clients and use these sa
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
@@ -179,7 +179,9 @@ class JournalistUpdate(Strict):
 
 
 class JournalistImport(Strict):
-    journalists: list[JournalistCreate] = Field(min_length=1, max_length=10_000)
+    MAX_ENTRIES: ClassVar[int] = 10_000
+
+    journalists: list[JournalistCreate] = Field(min_length=1, max_length=MAX_ENTRIES)
 
 
 class JournalistPublic(Public):
@@ -189,8 +191,11 @@ class JournalistPublic(Public):
     position: str | None
     beats: list[str]
     languages: list[str]
-    email: str | None
-    phone: str | None
+    contacts_visible: bool = Field(
+        description="Whether the asker may see e-mail and phone (press roles and the head)"
+    )
+    email: str | None = Field(description="None when not on record or not for the asker")
+    phone: str | None = Field(description="None when not on record or not for the asker")
     notes: str | None
     email_bounced_at: datetime | None
     unsubscribed_at: datetime | None
@@ -258,10 +263,13 @@ class DistributionListPublic(BaseModel):
     name_ka: str
     name_en: str | None
     kind: str
-    member_ids: list[int]
     rule: ListRule
     document_types: list[str]
-    recipient_count: int
+    member_count: int = Field(
+        description="Journalists on the list (named, or matching the rule); "
+        "GET /distribution-lists/{id}/members pages them"
+    )
+    recipient_count: int = Field(description="How many of them a release reaches now")
     created_at: datetime
     updated_at: datetime
 
@@ -269,8 +277,12 @@ class DistributionListPublic(BaseModel):
 class Recipient(BaseModel):
     journalist_id: int
     full_name: str
-    email: str
+    email: str | None = Field(description="Only for press roles and the head of department")
     outlet: str | None
+    receives_releases: bool = Field(
+        description="Whether a release reaches them now (address, consent, not unsubscribed "
+        "or bounced)"
+    )
 
 
 # Accreditation: the events service's contract first.
@@ -399,7 +411,7 @@ class CheckInResult(BaseModel):
 class DeliveryPublic(Public):
     id: int
     journalist_id: int | None
-    email: str
+    email: str | None = Field(description="Only for press roles and the head of department")
     name: str
     message_id: str
     status: str

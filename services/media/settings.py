@@ -8,13 +8,46 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from meria.config import ServiceSettings
+from meria.throttle import parse_limits
+from meria.uploads import UploadSettings, UploadType
+
+LIBRARY_TYPES: tuple[UploadType, ...] = (
+    # photos
+    "jpeg",
+    "png",
+    "webp",
+    "tiff",
+    # videos
+    "mp4",
+    "mov",
+    "webm",
+    # files
+    "pdf",
+    "docx",
+    "pptx",
+    "odt",
+    "mp3",
+)
+# Answers are documents, tables and pictures; anything else is refused by its content.
+ANSWER_TYPES: tuple[UploadType, ...] = (
+    "pdf",
+    "docx",
+    "xlsx",
+    "odt",
+    "ods",
+    "doc",
+    "xls",
+    "csv",
+    "txt",
+    "jpeg",
+    "png",
+)
 
 
-class MediaSettings(ServiceSettings):
+class MediaSettings(UploadSettings):
     model_config = SettingsConfigDict(env_prefix="MERIA_MEDIA_")
     process = "media"
 
@@ -53,11 +86,17 @@ class MediaSettings(ServiceSettings):
         ]
     )
 
+    # The public accreditation form: requests from one address, as limits "N/period;…".
+    public_form_limits: str = "5/hour;20/day"
+
     # Media responses: the draft is due this many hours after the response is asked for.
     response_draft_hours: float = Field(24.0, gt=0)
     response_approval_hours: float = Field(24.0, gt=0)
     # Information requests: the largest file an answer may carry.
     information_file_max_bytes: int = Field(25_000_000, gt=0)
+    information_file_types: list[UploadType] = Field(
+        default_factory=lambda: list(ANSWER_TYPES), min_length=1
+    )
     # Whether an enquiry's answer needs the head of department's approval before it goes.
     enquiry_approval_required: bool = True
     # The account that writes statements in the publishing service when the owner has none.
@@ -74,11 +113,20 @@ class MediaSettings(ServiceSettings):
     max_photo_bytes: int = Field(30 * 1024 * 1024, gt=0)
     max_video_bytes: int = Field(2 * 1024 * 1024 * 1024, gt=0)
     max_file_bytes: int = Field(50 * 1024 * 1024, gt=0)
+    # Pictures are photos and videos are videos; anything else is a file.
+    library_types: list[UploadType] = Field(
+        default_factory=lambda: list(LIBRARY_TYPES), min_length=1
+    )
     thumbnail_pixels: int = Field(480, ge=64, le=2048)
 
     # Fonts for accreditation badges: Noto Sans Georgian carries Georgian only, so Latin
     # letters come from Noto Sans (both in Debian's fonts-noto-core).
     badge_fonts: Path = Path("/usr/share/fonts/truetype/noto")
+
+    @field_validator("public_form_limits")
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        return parse_limits(value)
 
     @model_validator(mode="after")
     def _defaults(self) -> MediaSettings:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from meria.auth import User
 from services.media.accreditation import accepting, badge_code
-from services.media.contacts import consented_purposes
+from services.media.contacts import consented_purposes, may_see_contacts
 from services.media.models import (
     Accreditation,
     AccreditationWindow,
@@ -29,7 +30,8 @@ from services.media.schemas import (
 from services.media.settings import MediaSettings
 
 
-def journalist_view(journalist: Journalist) -> JournalistPublic:
+def journalist_view(journalist: Journalist, user: User) -> JournalistPublic:
+    visible = may_see_contacts(user)
     return JournalistPublic(
         id=journalist.id,
         full_name=journalist.full_name,
@@ -37,8 +39,9 @@ def journalist_view(journalist: Journalist) -> JournalistPublic:
         position=journalist.position,
         beats=list(journalist.beats),
         languages=list(journalist.languages),
-        email=journalist.email,
-        phone=journalist.phone,
+        contacts_visible=visible,
+        email=journalist.email if visible else None,
+        phone=journalist.phone if visible else None,
         notes=journalist.notes,
         email_bounced_at=journalist.email_bounced_at,
         unsubscribed_at=journalist.unsubscribed_at,
@@ -49,16 +52,16 @@ def journalist_view(journalist: Journalist) -> JournalistPublic:
     )
 
 
-def list_view(found: DistributionList, recipient_count: int) -> DistributionListPublic:
+def list_view(found: DistributionList) -> DistributionListPublic:
     return DistributionListPublic(
         id=found.id,
         name_ka=found.name_ka,
         name_en=found.name_en,
         kind=found.kind,
-        member_ids=list(found.member_ids),
         rule=ListRule.model_validate(found.rule),
         document_types=list(found.document_types),
-        recipient_count=recipient_count,
+        member_count=found.member_count,
+        recipient_count=found.recipient_count,
         created_at=found.created_at,
         updated_at=found.updated_at,
     )

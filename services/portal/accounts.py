@@ -1,9 +1,9 @@
-"""Staff accounts: argon2 password hashes, sign-in with lock-out, and sign-in sessions.
+"""Staff accounts: argon2 password hashes, sign-in, sign-in sessions, and the record of
+every change of an account.
 
-A failed sign-in never says whether the user name exists. After `lockout_failures`
-failures in a row the account is locked for `lockout_minutes`, even for the right
-password; a successful sign-in clears the count. In production the demo password is
-refused, whatever the account.
+A failed sign-in never says whether the user name exists. Failures are not counted here:
+throttling (services.portal.attempts) slows guessing without letting anyone lock an
+account. In production the demo password is refused, whatever the account.
 """
 
 from __future__ import annotations
@@ -11,40 +11,41 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from meria.auth import ROLES, User
-from services.portal.models import Account, SignIn
+from meria.auth import ROLES, Role, User
+from services.portal.models import Account, AccountChange, SignIn
 from services.portal.settings import DEMO_PASSWORD, PortalSettings
 
 hasher = PasswordHasher()
 # Verified against when the user name is unknown, so the answer takes as long.
 _DUMMY_HASH = hasher.hash(secrets.token_hex(16))
 
-STAFF_ROLES = tuple(role for role in ROLES if role != "system")
-StaffRole = Literal[
-    "editor", "legal_reviewer", "head_of_department", "mayor", "protocol_officer",
-    "media_officer", "requester", "admin",
-]  # fmt: skip
+# A person's roles; Meria's own processes have identities of their own, no role.
+STAFF_ROLES = ROLES
+StaffRole = Role
 MIN_PASSWORD_LENGTH = 12
 
 
 class SignInRefused(Exception):
     """Why a sign-in failed, as a message key the page translates."""
 
-    def __init__(self, reason: str, until: datetime | None = None) -> None:
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.until = until
 
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def normal_username(username: str) -> str:
+    return username.strip().lower()
 
 
 def hash_password(password: str) -> str:
@@ -68,29 +69,16 @@ def as_user(account: Account) -> User:
 async def authenticate(
     session: AsyncSession, settings: PortalSettings, username: str, password: str
 ) -> Account:
-    """The account, if the password is right and the account may sign in; else SignInRefused.
-
-    The caller commits: the failure count must be kept even when the sign-in fails.
-    """
-    account = await session.get(Account, username.strip().lower())
+    """The account, if the password is right and the account may sign in; else SignInRefused."""
+    account = await session.get(Account, normal_username(username))
     if account is None or account.password_hash is None or not account.active:
         _verify(_DUMMY_HASH, password)
         raise SignInRefused("wrong_credentials")
-    moment = now()
-    if account.locked_until is not None and account.locked_until > moment:
-        raise SignInRefused("locked", account.locked_until)
     if not _verify(account.password_hash, password):
-        account.failed_attempts += 1
-        if account.failed_attempts >= settings.lockout_failures:
-            account.locked_until = moment + timedelta(minutes=settings.lockout_minutes)
-            account.failed_attempts = 0
-            raise SignInRefused("locked", account.locked_until)
         raise SignInRefused("wrong_credentials")
     if settings.production and password == DEMO_PASSWORD:
         raise SignInRefused("default_password")
-    account.failed_attempts = 0
-    account.locked_until = None
-    account.last_sign_in = moment
+    account.last_sign_in = now()
     if hasher.check_needs_rehash(account.password_hash):
         account.password_hash = hasher.hash(password)
     return account
@@ -163,30 +151,131 @@ async def end_session(session: AsyncSession, sign_in_id: str) -> None:
     )
 
 
+class AccountRefused(Exception):
+    """A change of an account that may not be made, as a problem's status and words."""
+
+    def __init__(self, status: int, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+
+
+# What the record of a change compares; the password only says that it was set.
+RECORDED = ("display_name", "email", "roles", "language", "active")
+
+
+def snapshot(account: Account | None) -> dict[str, Any]:
+    if account is None:
+        return {}
+    return {field: getattr(account, field) for field in RECORDED}
+
+
+def record_change(
+    session: AsyncSession,
+    account: Account,
+    before: dict[str, Any],
+    *,
+    actor: str,
+    reason: str | None,
+    password_set: bool = False,
+) -> AccountChange | None:
+    """Keep who changed the account, when, what and why; None when nothing changed."""
+    after = snapshot(account)
+    changes: dict[str, Any] = {
+        field: {"before": before.get(field), "after": after[field]}
+        for field in RECORDED
+        if before.get(field) != after[field]
+    }
+    if password_set:
+        changes["password"] = {"set": True}
+    if not changes:
+        return None
+    if not before:
+        action = "created"
+    elif "active" in changes:
+        action = "enabled" if account.active else "disabled"
+    else:
+        action = "changed"
+    change = AccountChange(
+        username=account.username, at=now(), actor=actor, action=action,
+        changes=changes, reason=reason,
+    )  # fmt: skip
+    session.add(change)
+    return change
+
+
+def _is_admin(values: dict[str, Any]) -> bool:
+    return bool(values.get("active")) and "admin" in (values.get("roles") or [])
+
+
+async def _other_active_admins(session: AsyncSession, username: str) -> int:
+    found = await session.scalars(
+        select(Account).where(Account.active.is_(True), Account.username != username)
+    )
+    return sum(1 for account in found if "admin" in account.roles)
+
+
 async def upsert_account(
     session: AsyncSession,
     *,
+    actor: str,
     username: str,
     display_name: str,
     roles: list[str],
     email: str | None = None,
     password: str | None = None,
     language: str = "ka",
+    active: bool = True,
+    reason: str | None = None,
 ) -> tuple[Account, bool]:
-    """Create or change an account; returns it and whether it is new."""
+    """Create or change an account, on the record; returns it and whether it is new.
+
+    A change of an existing account's roles, and switching it off, say why; the last
+    active administrator keeps the role (else nobody could administer the portal).
+    """
     account = await session.get(Account, username)
     created = account is None
+    before = snapshot(account)
     if account is None:
-        account = Account(username=username, created_at=now(), failed_attempts=0)
+        account = Account(username=username, created_at=now())
         session.add(account)
     account.display_name = display_name
     account.roles = sorted(set(roles))
     account.email = email
     account.language = language
-    account.active = True
+    account.active = active
     if password is not None:
         account.password_hash = hash_password(password)
+    if not created and not reason:
+        if before["roles"] != account.roles:
+            raise AccountRefused(422, "Reason required", "A change of roles says why (reason).")
+        if before["active"] and not active:
+            raise AccountRefused(422, "Reason required", "Switching an account off says why.")
+    after = snapshot(account)
+    if (
+        _is_admin(before)
+        and not _is_admin(after)
+        and not await _other_active_admins(session, username)
+    ):
+        raise AccountRefused(
+            409, "Last administrator",
+            f"{username} is the last active administrator; make another one first.",
+        )  # fmt: skip
+    record_change(
+        session, account, before, actor=actor, reason=reason, password_set=password is not None
+    )
     return account, created
+
+
+async def account_changes(
+    session: AsyncSession, username: str | None = None, limit: int = 100
+) -> list[AccountChange]:
+    """The record of changes, newest first; of one account when named."""
+    query = select(AccountChange).order_by(AccountChange.id.desc()).limit(limit)
+    if username:
+        query = query.where(AccountChange.username == username)
+    return list(await session.scalars(query))
 
 
 async def display_names(session: AsyncSession, usernames: set[str]) -> dict[str, str]:

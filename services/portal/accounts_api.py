@@ -1,10 +1,12 @@
-"""The accounts API for administrators and scripts (bearer token, role `admin`)."""
+"""The accounts API for administrators and scripts (bearer token, role `admin`): accounts,
+and the record of every change of them."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -16,7 +18,7 @@ from services.portal import accounts
 from services.portal.models import Account
 from services.portal.settings import PortalSettings
 
-router = APIRouter(prefix="/api/accounts", tags=["accounts"])
+router = APIRouter(tags=["accounts"])
 AdminUser = Annotated[User, require_role("admin")]
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 USERNAME = r"^[a-z0-9][a-z0-9._-]{1,99}$"
@@ -30,6 +32,13 @@ class AccountUpdate(BaseModel):
     email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
     password: str | None = Field(None, max_length=1000)
     language: str = Field("ka", pattern="^(ka|en)$")
+    active: bool = Field(True, description="False switches the account off (with a reason)")
+    reason: str | None = Field(
+        None,
+        min_length=3,
+        max_length=2000,
+        description="Why; required to change an account's roles or to switch it off",
+    )
 
 
 class AccountPublic(BaseModel):
@@ -54,18 +63,33 @@ def public(account: Account) -> AccountPublic:
     )
 
 
-@router.get("", summary="Every staff account")
+class AccountChangePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    at: datetime
+    actor: str
+    action: str
+    changes: dict[str, Any]
+    reason: str | None
+
+
+@router.get("/api/accounts", summary="Every staff account")
 async def list_accounts(_: AdminUser, runtime: RuntimeDep) -> list[AccountPublic]:
     async with runtime.db().session() as session:
         found = (await session.execute(select(Account).order_by(Account.username))).scalars()
         return [public(account) for account in found]
 
 
-@router.put("/{username}", summary="Create or change an account")
+@router.put(
+    "/api/accounts/{username}",
+    summary="Create or change an account (kept on the record with who, when and why)",
+)
 async def put_account(
     username: Annotated[str, Path(pattern=USERNAME)],
     change: AccountUpdate,
-    _: AdminUser,
+    user: AdminUser,
     runtime: RuntimeDep,
 ) -> AccountPublic:
     settings = runtime.settings
@@ -79,14 +103,32 @@ async def put_account(
             )  # fmt: skip
         if reason == "password_is_default":
             raise Problem(422, "Default password", "Production refuses the demo password.")
-    async with runtime.db().transaction() as session:
-        account, _created = await accounts.upsert_account(
-            session,
-            username=username,
-            display_name=change.display_name,
-            roles=list(change.roles),
-            email=change.email,
-            password=change.password,
-            language=change.language,
-        )
-        return public(account)
+    try:
+        async with runtime.db().transaction() as session:
+            account, _created = await accounts.upsert_account(
+                session,
+                actor=user.id,
+                username=username,
+                display_name=change.display_name,
+                roles=list(change.roles),
+                email=change.email,
+                password=change.password,
+                language=change.language,
+                active=change.active,
+                reason=change.reason,
+            )
+            return public(account)
+    except accounts.AccountRefused as refused:
+        raise Problem(refused.status, refused.title, refused.detail) from None
+
+
+@router.get("/api/account-changes", summary="Every change of an account, newest first")
+async def list_account_changes(
+    _: AdminUser,
+    runtime: RuntimeDep,
+    username: Annotated[str | None, Query(pattern=USERNAME)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AccountChangePublic]:
+    async with runtime.db().session() as session:
+        found = await accounts.account_changes(session, username, limit)
+        return [AccountChangePublic.model_validate(change) for change in found]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
@@ -16,7 +16,9 @@ from meria.runtime import ServiceParts
 from meria.web import build_app
 from services.portal import (
     accounts_api,
+    changes_pages,
     dashboard,
+    dead_letter_pages,
     digest_pages,
     documents,
     events_pages,
@@ -29,7 +31,12 @@ from services.portal import (
     tourism_pages,
     visits_pages,
 )
-from services.portal.clients import ServiceUnavailable, keep_http_client
+from services.portal.clients import (
+    PageScope,
+    ServiceUnavailable,
+    keep_http_client,
+    remember_submission,
+)
 from services.portal.i18n import _
 from services.portal.models import Base, bus_tables
 from services.portal.settings import PortalSettings
@@ -70,6 +77,8 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         "and the workflow dashboard. Its API manages staff accounts.",
         routers=[
             accounts_api.router,
+            changes_pages.router,
+            dead_letter_pages.router,
             signin.router,
             oidc.router,
             tasks.router,
@@ -85,6 +94,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
         ],
         content_security_policy=CSP,
         headers=HEADERS,
+        dependencies=[Depends(remember_submission)],
     )
     settings = app.state.settings
     assert isinstance(settings, PortalSettings)
@@ -101,15 +111,18 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     )
     app.add_middleware(CsrfMiddleware, settings=settings)
     app.add_middleware(LanguageMiddleware)
+    app.add_middleware(PageScope)
     install_error_pages(app)
     return app
 
 
 def install_error_pages(app: FastAPI) -> None:
-    """People get pages, programs (`/api/`) get problem documents."""
+    """People get pages, programs (`/api/`, and the kernel's own API: `/dead-letters`) get
+    problem documents."""
 
     def for_people(request: Request) -> bool:
-        return not request.url.path.startswith(("/api/", "/healthz", "/docs", "/openapi"))
+        programs = ("/api/", "/dead-letters", "/healthz", "/docs", "/openapi", "/.well-known")
+        return not request.url.path.startswith(programs)
 
     async def page(request: Request, status: int, heading: str, message: str) -> Response:
         return await render(
@@ -134,9 +147,10 @@ def install_error_pages(app: FastAPI) -> None:
     async def on_unavailable(request: Request, error: ServiceUnavailable) -> Response:
         if not for_people(request):
             return problem_response(Problem(503, "Service unavailable", str(error)), request)
-        return await page(
-            request, 503, _("Temporarily unavailable"),
-            _("A service the portal needs is not answering. Try again in a minute."),
+        return await render(
+            request, "error.html", status_code=503, heading=_("Temporarily unavailable"),
+            message=_("A service the portal needs is not answering. Try again in a minute."),
+            unavailable=error, retry=request.url.path if request.method == "GET" else None,
         )  # fmt: skip
 
     @app.exception_handler(Problem)

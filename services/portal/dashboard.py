@@ -38,6 +38,7 @@ from services.portal.i18n import N_, TBILISI, _
 from services.portal.inbox import STATUS_QUERY, CaseRow, case_row, quoted
 from services.portal.labels import CASE_KINDS, ROLES, STEPS, label, labels
 from services.portal.models import Account
+from services.portal.panels import Panels, pending_activities
 from services.portal.settings import PortalSettings
 from services.portal.web import Admin, redirect, render, runtime_of, settings_of
 
@@ -66,13 +67,6 @@ STATUS_LABELS = {
     "continued": N_("Continued as new"),
 }
 STATUS_OF_GROUP = {value: key for key, value in STATUS_QUERY.items()}
-PENDING_STATES = {
-    1: N_("Waiting to start"),
-    2: N_("Running"),
-    3: N_("Cancelling"),
-    4: N_("Paused"),
-    5: N_("Pausing"),
-}
 
 
 # The list.
@@ -306,14 +300,13 @@ async def dashboard(
     rows: list[CaseRow] = []
     next_page: bytes | None = None
     counts = None
+    panels = Panels()
     if not errors:
         try:
             rows, next_page = await list_cases(
                 runtime.temporal, case_query(chosen, moment), chosen.size, token
             )
-            counts = await count_cases(
-                runtime.temporal, chosen, moment, [row.stage for row in rows if row.stage]
-            )
+            counts = await _counts(runtime.temporal, chosen, moment, rows, panels)
         except RPCError as error:
             if error.status != RPCStatusCode.INVALID_ARGUMENT:
                 raise ServiceUnavailable("temporal") from error
@@ -324,6 +317,7 @@ async def dashboard(
         request,
         "dashboard.html",
         status_code=422 if errors else 200,
+        panels=panels,
         rows=rows,
         counts=counts,
         chosen=chosen,
@@ -341,6 +335,19 @@ async def dashboard(
         history=lambda row: history_url(settings, row.workflow_id, row.run_id),
         refresh=settings.refresh_seconds,
     )
+
+
+async def _counts(
+    temporal: Client, chosen: CaseFilter, moment: datetime, rows: list[CaseRow], panels: Panels
+) -> Counts | None:
+    """The counts, or none with the part marked: the list is shown without them."""
+    try:
+        return await count_cases(temporal, chosen, moment, [row.stage for row in rows if row.stage])
+    except RPCError as error:
+        if error.status == RPCStatusCode.INVALID_ARGUMENT:
+            raise
+        panels.mark("counts", _("At a glance"), ServiceUnavailable("temporal", error.message[:200]))
+        return None
 
 
 def _with_page(link: str, token: bytes | None) -> str | None:
@@ -417,30 +424,6 @@ async def _names(request: Request) -> dict[str, str]:
     async with runtime_of(request).db().session() as session:
         found = await session.execute(select(Account.username, Account.display_name))
         return {username: display_name for username, display_name in found.tuples()}
-
-
-def _pending_activities(description: WorkflowExecutionDescription) -> list[dict[str, Any]]:
-    pending = []
-    for activity in description.raw_description.pending_activities:
-        pending.append(
-            {
-                "name": timeline._activity_name(activity.activity_type.name),
-                "type": activity.activity_type.name,
-                "state": _(PENDING_STATES.get(activity.state, N_("Running"))),
-                "attempt": activity.attempt,
-                "maximum": activity.maximum_attempts,
-                "failure": timeline.failure_message(activity.last_failure)
-                if activity.HasField("last_failure")
-                else "",
-                "next_attempt": activity.next_attempt_schedule_time.ToDatetime(tzinfo=UTC)
-                if activity.HasField("next_attempt_schedule_time")
-                else None,
-                "started": activity.last_started_time.ToDatetime(tzinfo=UTC)
-                if activity.HasField("last_started_time")
-                else None,
-            }
-        )
-    return pending
 
 
 def _waiting(row: CaseRow, case: DocumentCase | None) -> list[dict[str, Any]]:
@@ -534,7 +517,7 @@ async def case_page(
         description=description,
         case=case,
         entries=told,
-        pending=_pending_activities(description),
+        pending=pending_activities(description),
         children=list(description.raw_description.pending_children),
         waiting=_waiting(row, case),
         name_of=name_of,

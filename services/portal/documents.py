@@ -25,6 +25,7 @@ from services.portal.clients import ServiceRefused, services_of
 from services.portal.forms import KeptForm, values_of
 from services.portal.i18n import TBILISI, _
 from services.portal.labels import DOCUMENT_TYPES, NAV_SECTIONS, STATES, labels
+from services.portal.panels import pending_work
 from services.portal.texts import to_html, to_markdown
 from services.portal.web import CheckedForm, Staff, redirect, render, runtime_of
 
@@ -258,6 +259,7 @@ async def show_document(request: Request, signed: Staff, document_id: Id) -> Res
     audit = await services.get(signed.user, "publishing", f"/documents/{document_id}/audit")
     async with runtime_of(request).db().session() as session:
         people = await display_names(session, {entry["actor"] for entry in audit})
+    case = f"document-{document_id}-edition-{document['current']['number']}"
     return await render(
         request,
         "document.html",
@@ -266,6 +268,7 @@ async def show_document(request: Request, signed: Staff, document_id: Id) -> Res
         status=status,
         audit=audit,
         people=people,
+        pending=await pending_work(runtime_of(request), case),
         done=request.query_params.get("done", ""),
     )
 
@@ -373,7 +376,13 @@ async def attachment(
         raise Problem(404, "No such file", _("This file is not available."))
     headers = {
         name: upstream.headers[name]
-        for name in ("content-type", "content-disposition", "content-length", "x-content-sha256")
+        for name in (
+            "content-type",
+            "content-disposition",
+            "content-length",
+            "x-content-sha256",
+            "x-content-type-options",
+        )
         if name in upstream.headers
     }
     return StreamingResponse(

@@ -19,10 +19,11 @@ from fastapi.responses import Response
 
 from meria.inputs import Id
 from services.portal.accounts import display_names
-from services.portal.clients import ServiceRefused, services_of
+from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, local_input, tbilisi, text, values_of
 from services.portal.i18n import N_, TBILISI, _
 from services.portal.labels import ROLES, labels
+from services.portal.panels import Panels, pending_work
 from services.portal.web import Staff, redirect, render, runtime_of
 
 router = APIRouter(include_in_schema=False)
@@ -166,26 +167,40 @@ class EventForm(KeptForm):
         return "" if named and not self.conflicts else (refused.detail or refused.title)
 
 
-async def _choices(request: Request, signed: Any) -> dict[str, Any]:
+async def _choices(request: Request, signed: Any, panels: Panels) -> dict[str, Any]:
     services = services_of(runtime_of(request))
     return {
-        "venues": await services.get(signed.user, "events", "/venues"),
-        "officials": await services.get(signed.user, "events", "/officials"),
+        "venues": await panels.read(
+            "venues", _("Venues"), services.get(signed.user, "events", "/venues"), []
+        ),
+        "officials": await panels.read(
+            "officials", _("Officials"), services.get(signed.user, "events", "/officials"), []
+        ),
     }
 
 
 async def form_page(
-    request: Request, signed: Any, form: EventForm, *, message: str = "", status_code: int = 200
+    request: Request,
+    signed: Any,
+    form: EventForm,
+    *,
+    message: str = "",
+    status_code: int = 200,
+    unavailable: ServiceUnavailable | None = None,
 ) -> Response:
+    panels = Panels()
+    choices = await _choices(request, signed, panels)
     return await render(
         request,
         "events/event_form.html",
         status_code=status_code,
         form=form,
         message=message,
+        unavailable=unavailable,
+        panels=panels,
         kinds={key: _(KINDS[key]) for key in CREATABLE},
         follow_ups=labels(FOLLOW_UPS),
-        **await _choices(request, signed),
+        **choices,
     )
 
 
@@ -278,6 +293,9 @@ async def create_event(request: Request, signed: Staff) -> Response:
     except ServiceRefused as refused:
         message = form.take_refusal(refused) or _("Some fields need attention.")
         return await form_page(request, signed, form, message=message, status_code=refused.status)
+    except ServiceUnavailable as unavailable:
+        # Sent again, the form carries the same submission: the event is created once.
+        return await form_page(request, signed, form, status_code=503, unavailable=unavailable)
     first = created["events"][0]
     return redirect(f"/events/{first['id']}?done={'scheduled' if schedule else 'saved'}")
 
@@ -292,28 +310,39 @@ async def event_page(
     *,
     form_error: str = "",
     status_code: int = 200,
+    unavailable: ServiceUnavailable | None = None,
 ) -> Response:
-    services = services_of(runtime_of(request))
+    runtime = runtime_of(request)
+    services = services_of(runtime)
     user = signed.user
+    panels = Panels()
     event = await services.get(user, "events", f"/events/{event_id}")
-    history = await services.get(user, "events", f"/events/{event_id}/history")
+    history = await panels.read(
+        "history", _("History"), services.get(user, "events", f"/events/{event_id}/history"), []
+    )
     status = None
     if event["workflow_id"]:
         try:
             status = await services.get(user, "events", f"/events/{event_id}/status")
         except ServiceRefused:
             status = None
+        except ServiceUnavailable as error:
+            panels.mark("status", _("Where it stands"), error)
     briefing = actions = window = None
     if event["kind"] == "foundation_meeting":
         briefing = await services.get(user, "events", f"/events/{event_id}/briefing-note")
     if event["kind"] in ("foundation_meeting", "official_meeting"):
         actions = await services.get(user, "events", f"/events/{event_id}/actions")
-    if event["kind"] == "press_conference":
+    if event["kind"] == "press_conference" and event["workflow_id"]:
         try:
-            window = await services.get(user, "media", f"/accreditation-windows/{event['case_id']}")
+            path = f"/accreditation-windows/{event['case_id']}"
+            window = await panels.read(
+                "window", _("Accreditation"), services.get(user, "media", path), None
+            )
         except ServiceRefused:
-            window = None
+            window = None  # not opened yet
     minutes = await services.get(user, "events", f"/events/{event_id}/minutes")
+    pending = await pending_work(runtime, event["workflow_id"])
     async with runtime_of(request).db().session() as session:
         people = await display_names(
             session,
@@ -335,8 +364,11 @@ async def event_page(
         actions=actions,
         minutes=minutes,
         window=window,
+        panels=panels,
+        pending=pending,
         people=people,
         form_error=form_error,
+        unavailable=unavailable,
         done=request.query_params.get("done", ""),
         kinds=labels(KINDS),
         event_states=labels(EVENT_STATES),
@@ -368,6 +400,8 @@ async def _act(
             request, signed, event_id, form_error=refused.detail or refused.title,
             status_code=refused.status,
         )  # fmt: skip
+    except ServiceUnavailable as unavailable:
+        return await event_page(request, signed, event_id, status_code=503, unavailable=unavailable)
     # A new date is a new event: its page is the one to see.
     moved = isinstance(answer, dict) and answer.get("events") and done == "rescheduled"
     target = answer["events"][-1]["id"] if moved else event_id

@@ -19,6 +19,9 @@ from meria.temporal import ASSIGNEE, AWAITING, DUE_AT, KIND, REF, STAGE, SUBJECT
 
 MAX_LISTED = 500
 DUE_SOON = timedelta(hours=24)
+# A page does not wait long for Temporal's visibility store: the inbox and the counts in
+# the navigation say it is away instead.
+VISIBILITY_TIMEOUT = timedelta(seconds=5)
 
 
 def quoted(value: str) -> str:
@@ -83,7 +86,7 @@ def _attributes(execution: WorkflowExecution) -> dict[str, Any]:
 
 
 def task_query(user: User, chosen: InboxFilter) -> str:
-    roles = sorted(role for role in user.roles if role != "system")
+    roles = sorted(user.roles)
     waiting_on_me = [f"{ASSIGNEE.name} = {quoted(user.id)}"]
     if roles and not chosen.mine_only:
         waiting_on_me.append(f"{AWAITING.name} IN ({', '.join(quoted(r) for r in roles)})")
@@ -104,7 +107,10 @@ async def my_tasks(
 ) -> list[TaskRow]:
     moment = moment or datetime.now(UTC)
     rows: list[TaskRow] = []
-    async for execution in temporal.list_workflows(task_query(user, chosen), limit=MAX_LISTED):
+    listed = temporal.list_workflows(
+        task_query(user, chosen), limit=MAX_LISTED, rpc_timeout=VISIBILITY_TIMEOUT
+    )
+    async for execution in listed:
         found = _attributes(execution)
         rows.append(
             TaskRow(
@@ -137,7 +143,9 @@ async def my_tasks(
 
 
 async def count_my_tasks(temporal: Client, user: User) -> int:
-    counted = await temporal.count_workflows(task_query(user, InboxFilter()))
+    counted = await temporal.count_workflows(
+        task_query(user, InboxFilter()), rpc_timeout=VISIBILITY_TIMEOUT
+    )
     return counted.count
 
 

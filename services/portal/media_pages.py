@@ -17,10 +17,11 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from meria.inputs import Id, Page
-from services.portal.clients import ServiceRefused, services_of
+from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, values_of
 from services.portal.i18n import N_, TBILISI, _
 from services.portal.labels import labels
+from services.portal.panels import Panels, pending_work
 from services.portal.web import Staff, redirect, render, runtime_of
 
 router = APIRouter(include_in_schema=False)
@@ -114,9 +115,12 @@ class ItemForm(KeptForm):
         }
 
 
-async def _outlets(request: Request, signed: Staff) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = await services_of(runtime_of(request)).get(
-        signed.user, "media", "/outlets"
+async def _outlets(request: Request, signed: Staff, panels: Panels) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = await panels.read(
+        "outlets",
+        _("Outlets"),
+        services_of(runtime_of(request)).get(signed.user, "media", "/outlets"),
+        [],
     )
     return found
 
@@ -150,8 +154,10 @@ async def monitoring_list(
     params |= {"limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}
     services = services_of(runtime_of(request))
     error = None
+    panels = Panels()
+    stories = services.get(signed.user, "media", "/monitoring-items", params=params)
     try:
-        found = await services.get(signed.user, "media", "/monitoring-items", params=params)
+        found = await panels.read("stories", _("Stories"), stories, {"items": [], "total": 0})
     except ServiceRefused as refused:
         found, error = {"items": [], "total": 0}, refused.detail
     return await render(
@@ -160,7 +166,8 @@ async def monitoring_list(
         found=found,
         chosen=chosen,
         error=error,
-        outlets=await _outlets(request, signed),
+        panels=panels,
+        outlets=await _outlets(request, signed, panels),
         page=page,
         pages=max(1, -(-found["total"] // PER_PAGE)),
         **_context(),
@@ -180,14 +187,19 @@ async def _item_form(
     *,
     status_code: int = 200,
     form_error: str | None = None,
+    unavailable: ServiceUnavailable | None = None,
 ) -> Response:
+    panels = Panels()
+    if unavailable is not None:
+        panels.mark("saving", _("Recording the story"), unavailable)
     return await render(
         request,
         "media/item_form.html",
         status_code=status_code,
         form=form,
         form_error=form_error,
-        outlets=await _outlets(request, signed),
+        outlets=await _outlets(request, signed, panels),
+        panels=panels,
         **_context(),
     )
 
@@ -208,6 +220,8 @@ async def create_item(request: Request, signed: Staff) -> Response:
         return await _item_form(
             request, signed, form, status_code=refused.status, form_error=refused.detail
         )
+    except ServiceUnavailable as unavailable:
+        return await _item_form(request, signed, form, status_code=503, unavailable=unavailable)
     return redirect(f"/media/monitoring/{item['id']}?recorded=1")
 
 
@@ -226,18 +240,26 @@ async def _item_page(
     status_code: int = 200,
     flashes: list[str] | None = None,
     form_error: str | None = None,
+    unavailable: ServiceUnavailable | None = None,
 ) -> Response:
     services = services_of(runtime_of(request))
+    panels = Panels()
+    if unavailable is not None:
+        panels.mark("saving", _("Your change"), unavailable)
     item = await services.get(signed.user, "media", f"/monitoring-items/{item_id}")
     response = None
     if item["response_id"]:
-        response = await services.get(signed.user, "media", f"/responses/{item['response_id']}")
+        path = f"/responses/{item['response_id']}"
+        response = await panels.read(
+            "response", _("Response"), services.get(signed.user, "media", path), None
+        )
     return await render(
         request,
         "media/item.html",
         status_code=status_code,
         item=item,
         response=response,
+        panels=panels,
         flashes=flashes or [],
         form_error=form_error,
         **_context(),
@@ -274,6 +296,8 @@ async def change_item(request: Request, signed: Staff, item_id: Id) -> Response:
         return await _item_page(
             request, signed, item_id, status_code=refused.status, form_error=refused.detail
         )
+    except ServiceUnavailable as unavailable:
+        return await _item_page(request, signed, item_id, status_code=503, unavailable=unavailable)
     return redirect(f"/media/monitoring/{item_id}?saved=1")
 
 
@@ -289,15 +313,24 @@ async def _response_page(
     flashes: list[str] | None = None,
     form_error: str | None = None,
     draft: dict[str, str] | None = None,
+    unavailable: ServiceUnavailable | None = None,
 ) -> Response:
-    services = services_of(runtime_of(request))
+    runtime = runtime_of(request)
+    services = services_of(runtime)
     user = signed.user
+    panels = Panels()
+    if unavailable is not None:
+        panels.mark("saving", _("Your change"), unavailable)
     response = await services.get(user, "media", f"/responses/{response_id}")
     item = None
     if response["item_id"]:
-        item = await services.get(user, "media", f"/monitoring-items/{response['item_id']}")
+        path = f"/monitoring-items/{response['item_id']}"
+        item = await panels.read("item", _("The story"), services.get(user, "media", path), None)
     try:
-        status = await services.get(user, "media", f"/responses/{response_id}/status")
+        status = await panels.read(
+            "status", _("Where it stands"),
+            services.get(user, "media", f"/responses/{response_id}/status"), None,
+        )  # fmt: skip
     except ServiceRefused:
         status = None
     task = status["task"] if status else None
@@ -330,6 +363,8 @@ async def _response_page(
         },
         flashes=flashes or [],
         form_error=form_error,
+        panels=panels,
+        pending=await pending_work(runtime, f"media-response-{response_id}"),
         now=datetime.now(UTC),
         **_context(),
     )
@@ -371,6 +406,10 @@ async def write_draft(request: Request, signed: Staff, response_id: Id) -> Respo
             request, signed, response_id, status_code=refused.status,
             form_error=refused.detail, draft=draft,
         )  # fmt: skip
+    except ServiceUnavailable as unavailable:
+        return await _response_page(
+            request, signed, response_id, status_code=503, draft=draft, unavailable=unavailable
+        )
     done = "submitted" if form.get("submit") else "saved"
     return redirect(f"/media/responses/{response_id}?done={done}")
 
@@ -393,6 +432,10 @@ async def decide(request: Request, signed: Staff, response_id: Id) -> Response:
         return await _response_page(
             request, signed, response_id, status_code=refused.status, form_error=refused.detail
         )
+    except ServiceUnavailable as unavailable:
+        return await _response_page(
+            request, signed, response_id, status_code=503, unavailable=unavailable
+        )
     return redirect(f"/media/responses/{response_id}?done=decided")
 
 
@@ -401,8 +444,10 @@ async def coverage(request: Request, signed: Staff, month: str = "") -> Response
     month = month if len(month) == 7 and month[4] == "-" else _this_month()
     services = services_of(runtime_of(request))
     error = None
+    panels = Panels()
+    asked = services.get(signed.user, "media", "/coverage", params={"month": month})
     try:
-        report = await services.get(signed.user, "media", "/coverage", params={"month": month})
+        report = await panels.read("coverage", _("Coverage"), asked, None)
     except ServiceRefused as refused:
         report, error = None, refused.detail
     if report is not None:
@@ -414,5 +459,6 @@ async def coverage(request: Request, signed: Staff, month: str = "") -> Response
                 known = names.get(group, {}).get(row["key"])
                 row["shown"] = _(known) if known else row["label"]
     return await render(
-        request, "media/coverage.html", report=report, month=month, error=error, **_context()
-    )
+        request, "media/coverage.html", report=report, month=month, error=error, panels=panels,
+        **_context(),
+    )  # fmt: skip

@@ -1,5 +1,6 @@
-"""The portal's tables: staff accounts, sign-in sessions, notifications, what each person
-last saw of a document (for the diff on a task page), and the bus outbox and inbox."""
+"""The portal's tables: staff accounts and every change of them, sign-in sessions,
+notifications, what each person last saw of a document (for the diff on a task page),
+the sign-in throttle's counters, and the bus outbox and inbox."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from meria.bus import define_bus_tables
 from meria.db import UTCDateTime, new_metadata
+from meria.throttle import define_throttle_table
 
 
 class Base(DeclarativeBase):
@@ -18,6 +20,7 @@ class Base(DeclarativeBase):
 
 
 bus_tables = define_bus_tables(Base.metadata)
+throttle_counters = define_throttle_table(Base.metadata)
 
 
 class Account(Base):
@@ -34,10 +37,29 @@ class Account(Base):
     language: Mapped[str] = mapped_column(String(2), default="ka")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sign_in: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where the last password sign-in came from (an address, or an IPv6 /64): failures from
+    # elsewhere do not keep the person out from there.
+    last_sign_in_address: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AccountChange(Base):
+    """One change of a staff account: who made it, when, what changed and why. The
+    password itself is never here, only that it was set."""
+
+    __tablename__ = "account_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The administrator's user id; "oidc" when the identity provider changed it.
+    actor: Mapped[str] = mapped_column(String(200))
+    # created | changed | disabled | enabled (several changes of one request are one row)
+    action: Mapped[str] = mapped_column(String(20))
+    # {"field": {"before": …, "after": …}}; "password": {"set": true}.
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class SignIn(Base):

@@ -137,6 +137,7 @@ async def keep_account(session: AsyncSession, person: Person) -> Account | None:
     """Create or update the person's account from the provider's word; None when the
     portal has switched the account off, which the provider cannot undo."""
     account = await session.get(Account, person.username)
+    before = accounts.snapshot(account)
     if account is None:
         account = Account(
             username=person.username,
@@ -153,9 +154,11 @@ async def keep_account(session: AsyncSession, person: Person) -> Account | None:
     # The provider now vouches for this person: a password kept from before must not
     # open the account behind the provider's back.
     account.password_hash = None
-    account.failed_attempts = 0
-    account.locked_until = None
     account.last_sign_in = accounts.now()
+    # Roles the provider gives or takes are on the account's record like an admin's.
+    accounts.record_change(
+        session, account, before, actor="oidc", reason="as the identity provider says"
+    )
     return account
 
 

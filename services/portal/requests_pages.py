@@ -21,10 +21,11 @@ from starlette.datastructures import UploadFile
 
 from meria.inputs import Id
 from services.portal.accounts import Signed, display_names
-from services.portal.clients import ServiceRefused, services_of
+from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, lines, local_input, tbilisi, text, values_of
 from services.portal.i18n import N_, TBILISI, _
 from services.portal.labels import labels
+from services.portal.panels import Panels, pending_work
 from services.portal.web import CheckedForm, Staff, redirect, render, runtime_of
 
 router = APIRouter(include_in_schema=False)
@@ -85,11 +86,20 @@ def is_desk(signed: Signed) -> bool:
 
 
 async def form_page(
-    request: Request, form: RequestForm, *, message: str = "", status_code: int = 200
+    request: Request,
+    form: RequestForm,
+    *,
+    message: str = "",
+    status_code: int = 200,
+    unavailable: ServiceUnavailable | None = None,
 ) -> Response:
+    panels = Panels()
+    if unavailable is not None:
+        panels.mark("saving", _("Sending the request"), unavailable)
     return await render(
-        request, "requests/request_form.html", status_code=status_code, form=form, message=message
-    )
+        request, "requests/request_form.html", status_code=status_code, form=form,
+        message=message, panels=panels,
+    )  # fmt: skip
 
 
 @router.get("/requests")
@@ -101,12 +111,18 @@ async def requests_page(
         params["status"] = status
     if text.strip():
         params["text"] = text.strip()[:200]
-    found = await services_of(runtime_of(request)).get(
-        signed.user, "media", "/information-requests", params=params
-    )
+    panels = Panels()
+    found = await panels.read(
+        "requests", _("Requests"),
+        services_of(runtime_of(request)).get(
+            signed.user, "media", "/information-requests", params=params
+        ),
+        {"items": [], "total": 0},
+    )  # fmt: skip
     return await render(
         request,
         "requests/requests.html",
+        panels=panels,
         requests=found["items"],
         total=found["total"],
         chosen={"status": params.get("status", ""), "text": text},
@@ -139,6 +155,9 @@ async def ask(request: Request, signed: Staff) -> Response:
     except ServiceRefused as refused:
         message = form.take_refusal(refused) or _("Some fields need attention.")
         return await form_page(request, form, message=message, status_code=refused.status)
+    except ServiceUnavailable as unavailable:
+        # Sent again, the form carries the same submission: the request is made once.
+        return await form_page(request, form, status_code=503, unavailable=unavailable)
     return redirect(f"/requests/{created['id']}?done=asked")
 
 
@@ -150,8 +169,13 @@ async def request_page(
     form_error: str = "",
     answer: str | None = None,
     status_code: int = 200,
+    unavailable: ServiceUnavailable | None = None,
 ) -> Response:
-    services = services_of(runtime_of(request))
+    runtime = runtime_of(request)
+    services = services_of(runtime)
+    panels = Panels()
+    if unavailable is not None:
+        panels.mark("saving", _("Your change"), unavailable)
     found = await services.get(signed.user, "media", f"/information-requests/{request_id}")
     async with runtime_of(request).db().session() as session:
         people = await display_names(
@@ -169,6 +193,8 @@ async def request_page(
         desk=is_desk(signed),
         mine=found["requester"] == signed.user.id,
         form_error=form_error,
+        panels=panels,
+        pending=await pending_work(runtime, f"information-request-{request_id}"),
         done=request.query_params.get("done", ""),
         request_states=labels(REQUEST_STATES),
         history_words=labels(HISTORY),
@@ -203,6 +229,10 @@ async def _act(
             request, signed, request_id, form_error=detail, answer=answer,
             status_code=refused.status,
         )  # fmt: skip
+    except ServiceUnavailable as unavailable:
+        return await request_page(
+            request, signed, request_id, answer=answer, status_code=503, unavailable=unavailable
+        )
     return redirect(f"/requests/{request_id}?done={done}")
 
 
@@ -267,6 +297,7 @@ async def download(request: Request, signed: Staff, request_id: Id, file_id: Id)
         headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{filename or quote('file')}",
             "X-Content-SHA256": found.headers.get("x-content-sha256", ""),
+            "X-Content-Type-Options": "nosniff",
         },
     )
 

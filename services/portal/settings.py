@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from meria.config import ServiceSettings
+from meria.throttle import parse_limits
 
 # The demo accounts' password in development, printed by `make run`; refused in production.
 DEMO_PASSWORD = "akhmeta-demo-2026"
@@ -19,11 +20,27 @@ class PortalSettings(ServiceSettings):
     # How long a sign-in lasts without activity, and at most.
     session_idle_minutes: int = Field(8 * 60, gt=0)
     session_max_hours: int = Field(12, gt=0)
-    # Lock-out: this many failures in a row lock the account for this long.
-    lockout_failures: int = Field(5, ge=1)
-    lockout_minutes: int = Field(15, gt=0)
+    # Sign-in throttling, as limits "N/period;…" over failures: of one account from one
+    # browser (or, without the browser's cookie, one address); of one account from
+    # addresses it has not signed in from; of one address, whatever the account. Each
+    # limit spent holds the next attempt until its window ends, so the waits grow
+    # (minutes, an hour, a day) and nobody is locked out by someone else's failures.
+    sign_in_pair_limits: str = "5/5 minutes;10/hour;20/day"
+    sign_in_account_limits: str = "10/15 minutes;30/day"
+    sign_in_address_limits: str = "50/15 minutes;200/day"
+    # A browser that signed in is remembered this long by a signed cookie.
+    device_days: int = Field(180, gt=0)
     # Inbox and dashboard refresh themselves this often (seconds).
     refresh_seconds: int = Field(15, ge=2)
+
+    # How long a page waits for a service (seconds): reads briefly, writes longer, a
+    # connection hardly at all; and after how many failures in a row a service's circuit
+    # opens, so pages stop waiting for it, and for how long before it is asked again.
+    service_read_timeout_seconds: float = Field(5.0, gt=0, le=120)
+    service_write_timeout_seconds: float = Field(20.0, gt=0, le=300)
+    service_connect_timeout_seconds: float = Field(2.0, gt=0, le=60)
+    breaker_failures: int = Field(3, ge=1, le=100)
+    breaker_open_seconds: float = Field(15.0, gt=0, le=3600)
 
     # Email for notifications; none is sent when no host is set.
     smtp_host: str | None = None
@@ -47,6 +64,11 @@ class PortalSettings(ServiceSettings):
     @property
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer)
+
+    @field_validator("sign_in_pair_limits", "sign_in_account_limits", "sign_in_address_limits")
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        return parse_limits(value)
 
     @model_validator(mode="after")
     def _oidc_complete(self) -> PortalSettings:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from services.portal import accounts
+from meria.throttle import Throttle
+from services.portal import accounts, attempts
 from services.portal.i18n import _, parse_language, when
 from services.portal.models import Account
 from services.portal.web import (
@@ -23,12 +25,8 @@ from services.portal.web import (
 router = APIRouter(include_in_schema=False)
 
 REFUSALS = {
-    "wrong_credentials": lambda until: _("The user name or password is not right."),
-    "locked": lambda until: (
-        _("Too many failed attempts: the account is locked until %(time)s.")
-        % {"time": when(until, "HH:mm")}
-    ),
-    "default_password": lambda until: _(
+    "wrong_credentials": lambda: _("The user name or password is not right."),
+    "default_password": lambda: _(
         "The demo password cannot be used in production. Ask an administrator for a new one."
     ),
 }
@@ -69,28 +67,52 @@ async def sign_in(
     target = safe_next(next)
     if settings.oidc_enabled:
         return redirect(f"/sign-in/oidc?next={target}")
+    database = runtime_of(request).db()
+    throttle = attempts.SignInThrottle(Throttle(database), settings)
+    attempt = throttle.attempt(request, accounts.normal_username(username))
+    async with database.session() as session:
+        known = await session.get(Account, attempt.username)
+    wait = await throttle.wait(attempt, known)
+    if wait:
+        return await held_back(request, target, username, wait)
     failure: accounts.SignInRefused | None = None
     sign_in_id = language = ""
-    async with runtime_of(request).db().transaction() as session:
+    async with database.transaction() as session:
         try:
             account = await accounts.authenticate(session, settings, username, password)
         except accounts.SignInRefused as refused:
-            # The failure count is kept: the transaction commits, then the page says no.
             failure = refused
         else:
             sign_in_id = await accounts.start_session(session, account.username, "password")
+            account.last_sign_in_address = attempt.address
             language = account.language
     if failure is not None:
-        message = REFUSALS[failure.reason](failure.until)
+        if failure.reason == "wrong_credentials":
+            await throttle.failed(attempt, known)
+        message = REFUSALS[failure.reason]()
         return await sign_in_page(
             request, target, error=message, username=username, status_code=401
         )
+    await throttle.succeeded(attempt)
     request.session.clear()
     request.session["sign_in"] = sign_in_id
     response = redirect(target)
+    attempts.remember_device(response, attempt, settings)
     if not request.cookies.get(LANGUAGE_COOKIE) and parse_language(language):
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax")
     return response
+
+
+async def held_back(request: Request, target: str, username: str, wait: int) -> Response:
+    """Too many failures: the form again, with when to try, and nothing tried."""
+    # Shown to the minute, rounded up, so the time said is never too early.
+    until = datetime.now(UTC) + timedelta(seconds=wait + 59)
+    message = _("Too many failed sign-ins. Try again after %(time)s.") % {
+        "time": when(until.replace(second=0, microsecond=0), "HH:mm")
+    }
+    page = await sign_in_page(request, target, error=message, username=username, status_code=429)
+    page.headers["Retry-After"] = str(wait)
+    return page
 
 
 @router.post("/sign-out")

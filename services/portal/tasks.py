@@ -15,11 +15,12 @@ from meria.inputs import Id
 from meria.problems import Problem
 from services.portal import diffs
 from services.portal.accounts import Signed, display_names
-from services.portal.clients import ServiceRefused, services_of
+from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.i18n import _
-from services.portal.inbox import InboxFilter, my_tasks
+from services.portal.inbox import InboxFilter, TaskRow, my_tasks
 from services.portal.labels import CASE_KINDS, ROLES, STEPS, labels
 from services.portal.models import SeenVersion
+from services.portal.panels import Panels
 from services.portal.visits_pages import task_of_workflow
 from services.portal.web import Staff, redirect, render, runtime_of, safe_next
 
@@ -57,10 +58,18 @@ async def inbox(
         mine_only=mine == "1",
     )
     runtime = runtime_of(request)
-    rows = await my_tasks(runtime.temporal, signed.user, chosen)
+    panels = Panels()
+    rows: list[TaskRow] = []
+    try:
+        rows = await my_tasks(runtime.temporal, signed.user, chosen)
+    except (RPCError, Problem) as error:
+        # The page, its filters and navigation still come; the list says why it is missing.
+        reason = error.message if isinstance(error, RPCError) else str(error)
+        panels.mark("tasks", _("My tasks"), ServiceUnavailable("temporal", reason[:200]))
     return await render(
         request,
         "inbox.html",
+        panels=panels,
         rows=rows,
         chosen=chosen,
         now=datetime.now(UTC),

@@ -7,9 +7,10 @@ is turned back into Markdown by `markdownify`.
 
 from __future__ import annotations
 
-import nh3
 from markdown_it import MarkdownIt
 from markdownify import markdownify
+
+from meria.markup import clean_html
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
@@ -18,7 +19,7 @@ def to_html(markdown_text: str) -> str:
     if not markdown_text.strip():
         return ""
     html: str = _markdown.render(markdown_text)
-    return nh3.clean(html, link_rel="noopener noreferrer")
+    return clean_html(html)
 
 
 def to_markdown(html: str | None) -> str:

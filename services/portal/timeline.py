@@ -34,6 +34,10 @@ ACTIVITIES = {
     "publishing.record_transition": N_("Recording a step in the publishing service"),
     "publishing.publish_edition": N_("Publication"),
     "tasks.send_notice": N_("Sending a reminder or an escalation"),
+    "events.publish_announcement": N_("Creating the media advisory or the notice"),
+    "media.open_accreditation": N_("Opening the accreditation window"),
+    "media.close_accreditation": N_("Closing the accreditation window"),
+    "media.remind_accredited": N_("Reminding the accredited journalists"),
 }
 # What the audit trail already tells, by activity, update and signal name.
 _AUDITED_ACTIVITIES = {"publishing.record_transition", "publishing.publish_edition"}

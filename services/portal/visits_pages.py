@@ -23,10 +23,11 @@ from fastapi.responses import Response
 
 from meria.inputs import Id
 from services.portal.accounts import Signed, display_names
-from services.portal.clients import ServiceRefused, services_of
+from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, lines, local_input, tbilisi, text, values_of
 from services.portal.i18n import N_, TBILISI, _, current_language
 from services.portal.labels import ROLES, labels
+from services.portal.panels import Panels, pending_work
 from services.portal.web import Staff, redirect, render, runtime_of
 
 router = APIRouter(include_in_schema=False)
@@ -193,9 +194,21 @@ class VisitForm(KeptForm):
 
 
 async def form_page(
-    request: Request, signed: Signed, form: VisitForm, *, message: str = "", status_code: int = 200
+    request: Request,
+    signed: Signed,
+    form: VisitForm,
+    *,
+    message: str = "",
+    status_code: int = 200,
+    unavailable: ServiceUnavailable | None = None,
 ) -> Response:
-    partners = await services_of(runtime_of(request)).get(signed.user, "visits", "/partners")
+    panels = Panels()
+    if unavailable is not None:
+        panels.mark("saving", _("Sending the request"), unavailable)
+    partners = await panels.read(
+        "partners", _("Partners"),
+        services_of(runtime_of(request)).get(signed.user, "visits", "/partners"), [],
+    )  # fmt: skip
     language = current_language.get()
     countries = sorted(
         (
@@ -211,6 +224,7 @@ async def form_page(
         status_code=status_code,
         form=form,
         message=message,
+        panels=panels,
         kinds=labels(KINDS),
         partners=partners,
         countries=countries,
@@ -281,6 +295,9 @@ async def request_visit(request: Request, signed: Staff) -> Response:
     except ServiceRefused as refused:
         message = form.take_refusal(refused) or _("Some fields need attention.")
         return await form_page(request, signed, form, message=message, status_code=refused.status)
+    except ServiceUnavailable as unavailable:
+        # Sent again, the form carries the same submission: the visit is requested once.
+        return await form_page(request, signed, form, status_code=503, unavailable=unavailable)
     return redirect(f"/visits/{created['id']}?done=requested")
 
 
@@ -294,13 +311,23 @@ async def visit_page(
     *,
     form_error: str = "",
     status_code: int = 200,
+    unavailable: ServiceUnavailable | None = None,
 ) -> Response:
-    services = services_of(runtime_of(request))
+    runtime = runtime_of(request)
+    services = services_of(runtime)
     user = signed.user
+    panels = Panels()
+    if unavailable is not None:
+        panels.mark("saving", _("Your change"), unavailable)
     visit = await services.get(user, "visits", f"/visits/{visit_id}")
-    history = await services.get(user, "visits", f"/visits/{visit_id}/history")
+    history = await panels.read(
+        "history", _("History"), services.get(user, "visits", f"/visits/{visit_id}/history"), []
+    )
     try:
-        status = await services.get(user, "visits", f"/visits/{visit_id}/status")
+        status = await panels.read(
+            "status", _("Where it stands"),
+            services.get(user, "visits", f"/visits/{visit_id}/status"), None,
+        )  # fmt: skip
     except ServiceRefused:
         status = None
     running = {task["key"]: task for task in (status or {}).get("tasks", [])}
@@ -328,6 +355,8 @@ async def visit_page(
         history=history,
         people=people,
         form_error=form_error,
+        panels=panels,
+        pending=await pending_work(runtime, f"visit-{visit_id}"),
         done=request.query_params.get("done", ""),
         kinds=labels(KINDS),
         visit_states=labels(VISIT_STATES),
@@ -395,6 +424,8 @@ async def _act(
         return await visit_page(
             request, signed, visit_id, form_error=detail, status_code=refused.status
         )
+    except ServiceUnavailable as unavailable:
+        return await visit_page(request, signed, visit_id, status_code=503, unavailable=unavailable)
     return redirect(f"/visits/{visit_id}?done={done}{'#' + anchor if anchor else ''}")
 
 

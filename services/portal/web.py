@@ -73,6 +73,12 @@ def _install_labels() -> None:
         table = getattr(labels, table_name)
         environment.globals[global_name] = lambda key, table=table: labels.label(table, key)
     environment.filters["todatetime"] = _to_datetime
+    from services.portal.clients import current_submission, new_submission
+    from services.portal.panels import service_name
+
+    environment.globals["service_name"] = service_name
+    # A form's submission key: the one being handled when a form comes back, else new.
+    environment.globals["submission_key"] = lambda: current_submission() or new_submission()
 
 
 def _to_datetime(value: str | datetime | None) -> datetime | None:

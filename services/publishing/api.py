@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter, Depends, Header, Query, Request, UploadFile, status
@@ -15,15 +15,16 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from meria.auth import OptionalUser, User, require_role
+from meria import uploads
+from meria.auth import OptionalUser, User, require_role, require_service
 from meria.bus import Outbox
 from meria.inputs import Id, Moment, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import FILE_RESPONSE, request_runtime, sent_as
 from services.publishing import documents, lifecycle, preview, review, signing
-from services.publishing.models import ApprovalRoute, Document, Issuer
-from services.publishing.routes import current_route
+from services.publishing.models import ApprovalRoute, Document, Issuer, RouteChange
+from services.publishing.routes import current_route, route_refusal
 from services.publishing.schemas import (
     AttachmentPublic,
     AuditEntryPublic,
@@ -42,6 +43,7 @@ from services.publishing.schemas import (
     ReasonRequest,
     RegisterEntry,
     RetrospectiveApproval,
+    RouteChangePublic,
     RoutePublic,
     RouteUpdate,
     SubmitRequest,
@@ -58,20 +60,22 @@ from workflows.publication import PublicationStatus
 
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 Editor = Annotated[User, require_role("editor")]
-Staff = Annotated[
-    User,
-    require_role(
-        "editor",
-        "legal_reviewer",
-        "head_of_department",
-        "mayor",
-        "media_officer",
-        "protocol_officer",
-    ),
-]
+STAFF_ROLES = (
+    "editor",
+    "legal_reviewer",
+    "head_of_department",
+    "mayor",
+    "media_officer",
+    "protocol_officer",
+)
+Staff = Annotated[User, require_role(*STAFF_ROLES)]
+# The worker reads documents and writes the ones a case makes in an editor's name.
+StaffOrWorker = Annotated[User, require_role(*STAFF_ROLES, services=("worker",))]
+EditorOrWorker = Annotated[User, require_role("editor", services=("worker",))]
 Head = Annotated[User, require_role("head_of_department")]
 Admin = Annotated[User, require_role("admin")]
-System = Annotated[User, require_role("system")]
+# What only the publication workflow does: no person's role, an administrator's included.
+System = Annotated[User, require_service("worker")]
 PEM = "application/x-pem-file"
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
 
@@ -115,15 +119,38 @@ documents_router = APIRouter(prefix="/documents", tags=["documents"])
 
 @documents_router.post("", status_code=status.HTTP_201_CREATED, summary="Create a draft")
 async def create_document(
-    data: DocumentCreate, user: Editor, runtime: RuntimeDep
+    data: DocumentCreate, user: EditorOrWorker, runtime: RuntimeDep
 ) -> DocumentPublic:
-    document = await documents.create_document(runtime.db(), data, user)
+    document = await documents.create_document(runtime.db(), data, written_by(user, data.author))
     return await fresh(runtime, document.id)
+
+
+def written_by(user: User, author: str | None) -> User:
+    """Whose document it is: the editor calling, or the editor the worker names when a
+    case writes in their name. The worker gets no role of its own by it: what the
+    document's author may do next, it does only through the endpoints open to it."""
+    if user.service is None:
+        if author is not None and author != user.id:
+            raise Problem(
+                422, "Not allowed", "Only Meria's workflows write a document in another's name."
+            )
+        return user
+    if author is None:
+        raise Problem(422, "Author required", "Name the editor the document is written for.")
+    return User(id=author, roles=frozenset({"editor"}))
+
+
+async def as_its_author(runtime: Runtime, user: User, document_id: int) -> User:
+    """The worker acts on a document it wrote as the editor it wrote it for."""
+    if user.service is None:
+        return user
+    document = await documents.get_document(runtime.db(), document_id)
+    return written_by(user, document.created_by)
 
 
 @documents_router.get("", summary="Documents, newest first, filtered")
 async def list_documents(
-    _: Staff,
+    _: StaffOrWorker,
     runtime: RuntimeDep,
     document_type: DocumentType | None = None,
     state: str | None = None,
@@ -159,7 +186,7 @@ async def list_documents(
 
 
 @documents_router.get("/{document_id}", summary="A document with its editions")
-async def get_document(document_id: Id, _: Staff, runtime: RuntimeDep) -> DocumentPublic:
+async def get_document(document_id: Id, _: StaffOrWorker, runtime: RuntimeDep) -> DocumentPublic:
     return view(runtime, await documents.get_document(runtime.db(), document_id))
 
 
@@ -167,7 +194,7 @@ async def get_document(document_id: Id, _: Staff, runtime: RuntimeDep) -> Docume
 async def edit_document(
     document_id: Id, data: DocumentUpdate, user: Editor, runtime: RuntimeDep
 ) -> DocumentPublic:
-    await review.edit(runtime.db(), runtime.temporal, document_id, data, user)
+    await review.edit(runtime.settings, runtime.db(), runtime.temporal, document_id, data, user)
     return await fresh(runtime, document_id)
 
 
@@ -199,11 +226,13 @@ async def create_edition(
     "/{document_id}/attachments",
     status_code=status.HTTP_201_CREATED,
     summary="Attach a PDF, DOCX, ODT or image to the edition in progress",
+    responses=uploads.REFUSALS,
 )
 async def add_attachment(
-    document_id: Id, file: UploadFile, user: Editor, runtime: RuntimeDep
+    document_id: Id, file: UploadFile, user: EditorOrWorker, runtime: RuntimeDep
 ) -> AttachmentPublic:
     settings = settings_of(runtime)
+    user = await as_its_author(runtime, user, document_id)
     attachment = await documents.add_attachment(runtime.db(), settings, document_id, file, user)
     document = await documents.get_document(runtime.db(), document_id)
     edition = documents.require_working(document)
@@ -238,22 +267,42 @@ async def attachment_file(
     document_id: Id, number: Id, attachment_id: Id, user: OptionalUser, runtime: RuntimeDep
 ) -> FileResponse:
     attachment, path = await documents.attachment_file(
-        runtime.db(), settings_of(runtime), document_id, number, attachment_id, user
+        runtime.db(),
+        settings_of(runtime),
+        document_id,
+        number,
+        attachment_id,
+        user,
+        reads_drafts=_reads_documents(user),
     )
     if not await asyncio.to_thread(path.exists):
         raise Problem(503, "File unavailable", "The file is missing from storage.")
+    headers = uploads.served_headers(attachment.media_type, attachment.filename)
     return FileResponse(
         path,
-        media_type=attachment.media_type,
-        filename=attachment.filename,
-        headers={"X-Content-SHA256": attachment.sha256},
+        media_type=headers["Content-Type"],
+        headers=headers | {"X-Content-SHA256": attachment.sha256},
     )
+
+
+def _reads_documents(user: User | None) -> bool:
+    """Whether `user` passes `Staff`, the rule of `GET /documents/{id}`: a draft's files
+    are read by whoever may read the draft, and by no one else."""
+    if user is None:
+        return False
+    admits = get_args(Staff)[1].dependency  # the check `require_role` made for `Staff`
+    try:
+        admits(user)
+    except Problem:
+        return False
+    return True
 
 
 @documents_router.post("/{document_id}/submit", summary="Submit for approval")
 async def submit_document(
-    document_id: Id, data: SubmitRequest, user: Editor, runtime: RuntimeDep
+    document_id: Id, data: SubmitRequest, user: EditorOrWorker, runtime: RuntimeDep
 ) -> DocumentPublic:
+    user = await as_its_author(runtime, user, document_id)
     await review.submit(
         runtime.db(),
         runtime.temporal,
@@ -270,13 +319,15 @@ async def submit_document(
 async def decide(
     document_id: Id, data: DecisionRequest, user: Staff, runtime: RuntimeDep
 ) -> TaskResult:
-    return await review.decide(runtime.db(), runtime.temporal, document_id, data, user)
+    return await review.decide(
+        runtime.settings, runtime.db(), runtime.temporal, document_id, data, user
+    )
 
 
 @documents_router.post("/{document_id}/resubmit", summary="Resubmit after changes")
 async def resubmit(document_id: Id, user: Editor, runtime: RuntimeDep) -> PublicationStatus:
     status_: PublicationStatus = await review.resubmit(
-        runtime.db(), runtime.temporal, document_id, user
+        runtime.settings, runtime.db(), runtime.temporal, document_id, user
     )
     return status_
 
@@ -288,7 +339,13 @@ async def withdraw(
     document_id: Id, data: WithdrawRequest, user: Staff, runtime: RuntimeDep
 ) -> DocumentPublic:
     await review.withdraw(
-        runtime.db(), runtime.temporal, outbox_of(runtime), document_id, data, user
+        runtime.settings,
+        runtime.db(),
+        runtime.temporal,
+        outbox_of(runtime),
+        document_id,
+        data,
+        user,
     )
     return await fresh(runtime, document_id)
 
@@ -308,7 +365,7 @@ async def force_publish(
     document_id: Id, data: ReasonRequest, user: Head, runtime: RuntimeDep
 ) -> PublicationStatus:
     status_: PublicationStatus = await review.force_publish(
-        runtime.db(), runtime.temporal, document_id, data.reason, user
+        runtime.settings, runtime.db(), runtime.temporal, document_id, data.reason, user
     )
     return status_
 
@@ -329,7 +386,7 @@ async def approve_retrospectively(
 @documents_router.post("/{document_id}/retry-publication", summary="Retry a failed publication")
 async def retry_publication(document_id: Id, user: Admin, runtime: RuntimeDep) -> PublicationStatus:
     status_: PublicationStatus = await review.retry(
-        runtime.db(), runtime.temporal, document_id, user
+        runtime.settings, runtime.db(), runtime.temporal, document_id, user
     )
     return status_
 
@@ -351,9 +408,14 @@ async def audit(document_id: Id, _: Staff, runtime: RuntimeDep) -> list[AuditEnt
 
 
 @documents_router.post("/{document_id}/preview-links", summary="A signed, expiring preview link")
-async def preview_link(document_id: Id, _: Staff, runtime: RuntimeDep) -> PreviewLink:
+async def preview_link(document_id: Id, user: Staff, runtime: RuntimeDep) -> PreviewLink:
     document = await documents.get_document(runtime.db(), document_id)
     edition = documents.current_edition(document)
+    async with runtime.db().session() as session:
+        route, _default = await current_route(session, document.document_type)
+    refused = preview.refusal(user, document, edition, route)
+    if refused is not None:
+        raise Problem(403, "Not allowed", refused)
     settings = settings_of(runtime)
     token, expires = preview.issue(settings, document.id, edition.number)
     return PreviewLink(url=f"{settings.publishing_url}/preview/{token}", expires_at=expires)
@@ -412,7 +474,13 @@ async def record_transition(
     idempotency_key: IdempotencyKey = None,
 ) -> TransitionResult:
     return await lifecycle.record_transition(
-        runtime.db(), outbox_of(runtime), document_id, number, data, idempotency_key
+        runtime.db(),
+        outbox_of(runtime),
+        settings_of(runtime),
+        document_id,
+        number,
+        data,
+        idempotency_key,
     )
 
 
@@ -470,13 +538,26 @@ async def list_routes(_: Staff, runtime: RuntimeDep) -> list[RoutePublic]:
     return routes
 
 
-@admin_router.put("/routes/{document_type}", summary="Set a document type's approval route")
+@admin_router.put(
+    "/routes/{document_type}",
+    summary="Set a document type's approval route (with the reason, kept on its audit trail)",
+)
 async def set_route(
     document_type: DocumentType, data: RouteUpdate, user: Admin, runtime: RuntimeDep
 ) -> RoutePublic:
+    settings = settings_of(runtime)
+    refusal = route_refusal(
+        document_type,
+        data.steps,
+        min_hours=settings.route_deadline_min_hours,
+        max_hours=settings.route_deadline_max_hours,
+    )
+    if refusal is not None:
+        raise Problem(422, "Route not allowed", refusal)
     moment = documents.now()
     steps = [step.model_dump(mode="json") for step in data.steps]
     async with runtime.db().transaction() as session:
+        before, _default = await current_route(session, document_type)
         stored = await session.get(ApprovalRoute, document_type)
         if stored is None:
             stored = ApprovalRoute(document_type=document_type)
@@ -484,6 +565,16 @@ async def set_route(
         stored.steps = steps
         stored.updated_by = user.id
         stored.updated_at = moment
+        session.add(
+            RouteChange(
+                document_type=document_type,
+                at=moment,
+                actor=user.id,
+                reason=data.reason,
+                steps_before=[step.model_dump(mode="json") for step in before],
+                steps_after=steps,
+            )
+        )
     # Cases already under way keep the route they started with.
     return RoutePublic(
         document_type=document_type,
@@ -492,6 +583,20 @@ async def set_route(
         updated_by=user.id,
         updated_at=moment,
     )
+
+
+@admin_router.get("/route-changes", summary="Every change of an approval route, newest first")
+async def list_route_changes(
+    _: Admin,
+    runtime: RuntimeDep,
+    document_type: DocumentType | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[RouteChangePublic]:
+    query = select(RouteChange).order_by(RouteChange.id.desc()).limit(limit)
+    if document_type:
+        query = query.where(RouteChange.document_type == document_type)
+    async with runtime.db().session() as session:
+        return [RouteChangePublic.model_validate(change) for change in await session.scalars(query)]
 
 
 @admin_router.get("/issuers", summary="Officials who issue legal acts")

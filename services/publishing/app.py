@@ -6,10 +6,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from meria.idempotency import IdempotencyMiddleware
 from meria.runtime import ServiceParts
 from meria.web import build_app
 from services.publishing.api import ROUTERS
-from services.publishing.models import Base, bus_tables
+from services.publishing.models import Base, bus_tables, idempotency_keys
 from services.publishing.settings import PublishingSettings
 from services.publishing.signing import load_signing_key
 
@@ -33,5 +34,6 @@ def create_app(settings: PublishingSettings | None = None) -> FastAPI:
         "drafts, editions, approval routes, the register of numbers, signed publication.",
         routers=ROUTERS,
     )
+    app.add_middleware(IdempotencyMiddleware, table=idempotency_keys)
     app.state.signing_key = load_signing_key(app.state.settings)
     return app

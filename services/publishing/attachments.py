@@ -1,9 +1,10 @@
-"""Attachments: what a file is by its content, how big it may be, where it is kept.
+"""Attachments: what a file may be, and where it is kept.
 
-The name a person gave a file is kept for display only; the file is stored under a
-generated name, its type is read from its first bytes, and its SHA-256 is computed while
-it is written, so a file that is too big or not of an accepted type is refused without
-anything being kept.
+The kernel's upload pipeline (`meria.uploads`) decides what a file is from its content,
+refuses what the settings do not accept or what is too large, and cleans pictures of
+their location, before anything is written. What passes is written under a generated
+name, to a temporary name first, then moved into place, so a crash leaves no half file
+under a name the table could point to.
 """
 
 from __future__ import annotations
@@ -11,83 +12,61 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
-import filetype
 from fastapi import UploadFile
 
-from meria.problems import Problem
+from meria import uploads
+from services.publishing.settings import PublishingSettings
 
-ACCEPTED = {
-    "application/pdf": "pdf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-    "application/vnd.oasis.opendocument.text": "odt",
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "image/gif": "gif",
-}
 CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class StoredFile:
+    filename: str
     stored_name: str
     media_type: str
     size: int
     sha256: str
 
 
-def detect(head: bytes) -> str | None:
-    kind = filetype.guess(head)
-    return kind.mime if kind is not None else None
+def policy(settings: PublishingSettings) -> uploads.Policy:
+    return uploads.Policy.of(
+        "An attachment",
+        settings.attachment_types,
+        settings.max_attachment_bytes,
+        settings.upload_limits(),
+    )
 
 
-async def store(upload: UploadFile, folder: Path, limit: int) -> StoredFile:
-    """Write an upload under a generated name, or refuse it and keep nothing."""
-    # The upload is already spooled by the server; copying it is blocking file work.
-    return await asyncio.to_thread(_store, upload.file, upload.filename, folder, limit)
+async def store(upload: UploadFile, folder: Path, settings: PublishingSettings) -> StoredFile:
+    """Check an upload and write it under a generated name, or refuse it and keep nothing."""
+    checked = await uploads.check(upload.file, upload.filename, policy(settings))
+    try:
+        await asyncio.to_thread(_write, checked, folder)
+    finally:
+        checked.close()
+    return StoredFile(
+        checked.filename, checked.stored_name, checked.media_type, checked.size, checked.sha256
+    )
 
 
-def _store(source: BinaryIO, filename: str | None, folder: Path, limit: int) -> StoredFile:
+def _write(checked: uploads.Checked, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    head = source.read(8192)
-    media_type = detect(head)
-    if media_type not in ACCEPTED:
-        raise Problem(
-            415,
-            "File type not accepted",
-            f"{filename or 'The file'} is not a PDF, DOCX, ODT or image "
-            f"(its content says {media_type or 'unknown'}).",
-        )
-    stored_name = f"{uuid.uuid4().hex}.{ACCEPTED[media_type]}"
-    target = folder / stored_name
-    partial = folder / f".{stored_name}.partial"
-    digest = hashlib.sha256()
-    size = 0
+    target = folder / checked.stored_name
+    partial = folder / f".{checked.stored_name}.partial"
     try:
         with partial.open("wb") as output:
-            chunk = head
-            while chunk:
-                size += len(chunk)
-                if size > limit:
-                    raise Problem(
-                        413,
-                        "File too large",
-                        f"Attachments may be at most {limit // (1024 * 1024)} MB.",
-                    )
-                digest.update(chunk)
+            checked.content.seek(0)
+            while chunk := checked.content.read(CHUNK):
                 output.write(chunk)
-                chunk = source.read(CHUNK)
             output.flush()
             os.fsync(output.fileno())
         partial.rename(target)
     finally:
         partial.unlink(missing_ok=True)
-    return StoredFile(stored_name, media_type, size, digest.hexdigest())
 
 
 def file_digest(path: Path) -> str:

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import nh3
 from fastapi import UploadFile
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +21,7 @@ from meria.auth import User
 from meria.contracts import LocalizedText
 from meria.db import Database
 from meria.inputs import whole_number
+from meria.markup import clean_html
 from meria.problems import Problem
 from services.publishing import attachments as files
 from services.publishing.models import Attachment, AuditEntry, Document, Edition, Issuer
@@ -50,7 +50,7 @@ def sanitize(html: str | None) -> str | None:
     """Published HTML keeps structure and links, never scripts, styles or handlers."""
     if html is None:
         return None
-    return nh3.clean(html, link_rel="noopener noreferrer")
+    return clean_html(html)
 
 
 def refused(error: TransitionRefused) -> Problem:
@@ -395,14 +395,14 @@ async def add_attachment(
     async with database.session() as session:
         document = await load(session, document_id)
         _require_attachable(require_working(document))
-    stored = await files.store(upload, folder, settings.max_attachment_bytes)
+    stored = await files.store(upload, folder, settings)
     try:
         async with database.transaction() as session:
             document = await load(session, document_id, lock=True)
             edition = require_working(document)
             _require_attachable(edition)
             attachment = Attachment(
-                filename=(upload.filename or stored.stored_name)[:300],
+                filename=stored.filename,
                 stored_name=stored.stored_name,
                 media_type=stored.media_type,
                 size=stored.size,
@@ -452,16 +452,23 @@ async def attachment_file(
     number: int,
     attachment_id: int,
     user: User | None,
+    *,
+    reads_drafts: bool,
 ) -> tuple[Attachment, Path]:
-    """A published edition's files are public; a draft's need a signed-in user."""
+    """A published edition's files are public; an unpublished one's follow its document:
+    only who may read the document (`reads_drafts`) may read them."""
     async with database.session() as session:
         document = await load(session, document_id)
         edition = edition_of(document, number)
         attachment = next((a for a in edition.attachments if a.id == attachment_id), None)
     if attachment is None:
         raise Problem(404, "No such attachment", f"Attachment {attachment_id} is not here.")
-    if edition.state not in (*PUBLIC_STATES, State.SUPERSEDED) and user is None:
-        raise Problem(401, "Authentication required", "This file is not published.")
+    if edition.state not in (*PUBLIC_STATES, State.SUPERSEDED) and not reads_drafts:
+        if user is None:
+            raise Problem(401, "Authentication required", "This file is not published.")
+        raise Problem(
+            403, "Not allowed", "This file is not published, and its document is not yours to read."
+        )
     path = settings.attachments_dir / attachment.stored_name  # type: ignore[operator]
     return attachment, path
 

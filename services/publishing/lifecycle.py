@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from meria.auth import InvalidToken, verify_receipt
 from meria.bus import Outbox
 from meria.contracts import (
     AttachmentRef,
@@ -38,6 +39,7 @@ from meria.contracts import (
     LocalizedText,
 )
 from meria.db import Database
+from meria.keys import service_subject
 from meria.problems import Problem
 from meria.signatures import edition_content
 from services.publishing import signing
@@ -107,9 +109,51 @@ async def _already_done(session: AsyncSession, key: str | None) -> bool:
     return found is not None
 
 
+WORKER_ACTOR = service_subject("worker")
+# What a person does to an edition in its workflow, by the act their receipt names
+# (services/publishing/review.py signs them); the workflow does the rest itself.
+BY_A_PERSON = {
+    Action.APPROVE_STEP: "approve",
+    Action.REQUEST_CHANGES: "request_changes",
+    Action.REJECT: "reject",
+    Action.RESTART_REVIEW: "restart",
+    Action.WITHDRAW: "withdraw",
+    Action.FORCE_PUBLISH: "force",
+    Action.RESUBMIT: "resubmit",
+    Action.RETRY: "retry",
+}
+STEP_DECISIONS = (Action.APPROVE_STEP, Action.REQUEST_CHANGES, Action.REJECT)
+
+
+def acting(
+    settings: PublishingSettings, edition: Edition, action: Action, request: TransitionRequest
+) -> str:
+    """Who did it: the person in this service's own receipt of their act, or the worker."""
+    act = BY_A_PERSON.get(action)
+    if act is None:
+        if request.receipt is not None:
+            raise Problem(422, "Not a person's act", f"{action.value} is the workflow's own.")
+        return WORKER_ACTOR
+    if request.receipt is None:
+        raise Problem(422, "Receipt required", f"{action.value} names no verified person.")
+    try:
+        record = verify_receipt(settings, request.receipt, case=edition.workflow_id)
+    except InvalidToken as error:
+        raise Problem(422, "Receipt refused", str(error)) from None
+    if record.act != act or (action in STEP_DECISIONS and record.step != request.step):
+        raise Problem(
+            422,
+            "Receipt refused",
+            f"The receipt records {record.act!r} at {record.step!r}, not {action.value} at "
+            f"{request.step!r}.",
+        )
+    return record.user
+
+
 async def record_transition(
     database: Database,
     outbox: Outbox,
+    settings: PublishingSettings,
     document_id: int,
     number: int,
     request: TransitionRequest,
@@ -124,13 +168,14 @@ async def record_transition(
     async with database.transaction() as session:
         document = await load(session, document_id, lock=True)
         edition = edition_of(document, number)
+        actor = acting(settings, edition, action, request)
         if not await _already_done(session, idempotency_key):
             entry = apply(
                 session,
                 document,
                 edition,
                 action,
-                request.actor,
+                actor,
                 step=request.step,
                 comment=request.comment,
                 details=request.details,
@@ -139,7 +184,7 @@ async def record_transition(
             if action in (Action.APPROVE, Action.FORCE_PUBLISH):
                 await _number(session, document, edition)
                 entry.details = {**entry.details, "register_number": document.register_number}
-            event = _consequences(document, edition, action, request)
+            event = _consequences(document, edition, action, request, actor)
             if event is not None:
                 await outbox.add(session, event, about=f"document:{document.id}")
     return TransitionResult(
@@ -151,7 +196,7 @@ async def record_transition(
 
 
 def _consequences(
-    document: Document, edition: Edition, action: Action, request: TransitionRequest
+    document: Document, edition: Edition, action: Action, request: TransitionRequest, actor: str
 ) -> Event | None:
     """Apply what a transition implies beyond the state, and name the event it makes."""
     ids: dict[str, Any] = {
@@ -162,12 +207,12 @@ def _consequences(
     details = request.details
     case = {**ids, **case_facts(edition)}
     if action is Action.APPROVE_STEP:
-        return DocumentStepApproved(**case, step=request.step or "", decided_by=request.actor)
+        return DocumentStepApproved(**case, step=request.step or "", decided_by=actor)
     if action is Action.REQUEST_CHANGES:
-        return DocumentChangesRequested(**case, step=request.step or "", decided_by=request.actor)
+        return DocumentChangesRequested(**case, step=request.step or "", decided_by=actor)
     if action is Action.REJECT:
         edition.submitted_at = None
-        return DocumentRejected(**case, step=request.step or "", decided_by=request.actor)
+        return DocumentRejected(**case, step=request.step or "", decided_by=actor)
     if action is Action.RESUBMIT:
         edition.submitted_at = now()
         return None

@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from meria.bus import define_bus_tables
 from meria.db import UTCDateTime, new_metadata
+from meria.idempotency import define_idempotency_table
 
 
 class Base(DeclarativeBase):
@@ -29,6 +30,7 @@ class Base(DeclarativeBase):
 
 
 bus_tables = define_bus_tables(Base.metadata)
+idempotency_keys = define_idempotency_table(Base.metadata)
 
 
 class Issuer(Base):
@@ -193,6 +195,21 @@ class ApprovalRoute(Base):
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     updated_by: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RouteChange(Base):
+    """One change of a document type's approval route: who, when, why, and the steps
+    before and after (so any past route can be told)."""
+
+    __tablename__ = "route_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_type: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    steps_before: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    steps_after: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
 
 class RegisterCounter(Base):

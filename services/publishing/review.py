@@ -14,8 +14,9 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 
-from meria.auth import User
+from meria.auth import User, sign_receipt
 from meria.bus import Outbox
+from meria.config import Settings
 from meria.contracts import (
     DocumentStepApproved,
     DocumentSubmitted,
@@ -64,12 +65,16 @@ ON_ITS_WAY = {
 }
 
 
-def actor(user: User) -> Actor:
-    return Actor(user=user.id, roles=sorted(user.roles))
+def actor(settings: Settings, user: User, edition: Edition, act: str) -> Actor:
+    """The verified user for an Update, with this service's signed receipt of `act`, which
+    comes back with the transition the workflow records (services/publishing/lifecycle.py)."""
+    receipt = sign_receipt(settings, user, edition.workflow_id, act)
+    return Actor(user=user.id, roles=sorted(user.roles), receipt=receipt)
 
 
-def reasoned(user: User, reason: str) -> Reasoned:
-    return Reasoned(user=user.id, roles=sorted(user.roles), reason=reason)
+def reasoned(settings: Settings, user: User, edition: Edition, act: str, reason: str) -> Reasoned:
+    receipt = sign_receipt(settings, user, edition.workflow_id, act)
+    return Reasoned(user=user.id, roles=sorted(user.roles), reason=reason, receipt=receipt)
 
 
 async def workflow_status(temporal: Client, edition: Edition) -> PublicationStatus | None:
@@ -129,7 +134,12 @@ async def submit(
 
 
 async def edit(
-    database: Database, temporal: Client, document_id: int, data: DocumentUpdate, user: User
+    settings: Settings,
+    database: Database,
+    temporal: Client,
+    document_id: int,
+    data: DocumentUpdate,
+    user: User,
 ) -> Document:
     """Change the edition in progress; in review, the approvals so far are dismissed."""
     async with database.transaction() as session:
@@ -179,13 +189,19 @@ async def edit(
                     roles=sorted(user.roles),
                     reason=data.reason or "",
                     revision=edition.revision,
+                    receipt=sign_receipt(settings, user, edition.workflow_id, "restart"),
                 ),
             )
     return document
 
 
 async def decide(
-    database: Database, temporal: Client, document_id: int, request: DecisionRequest, user: User
+    settings: Settings,
+    database: Database,
+    temporal: Client,
+    document_id: int,
+    request: DecisionRequest,
+    user: User,
 ) -> TaskResult:
     async with database.session() as session:
         document = await load(session, document_id)
@@ -214,6 +230,7 @@ async def decide(
         outcome=request.outcome,
         comment=request.comment,
         revision=request.revision or edition.revision,
+        receipt=sign_receipt(settings, user, edition.workflow_id, request.outcome, step=task.step),
     )
     result: TaskResult = await send_update(
         temporal, task.task_id, HumanTaskWorkflow.decide, decision
@@ -235,17 +252,27 @@ async def _working_on_its_way(database: Database, document_id: int) -> Edition |
     return edition
 
 
-async def resubmit(database: Database, temporal: Client, document_id: int, user: User) -> Any:
+async def resubmit(
+    settings: Settings, database: Database, temporal: Client, document_id: int, user: User
+) -> Any:
     edition = await _working_on_its_way(database, document_id)
     if edition is None or edition.state != State.CHANGES_REQUESTED:
         raise Problem(409, "Nothing to resubmit", "No changes were requested on this document.")
     return await send_update(
-        temporal, edition.workflow_id, DocumentPublicationWorkflow.resubmit, actor(user)
+        temporal,
+        edition.workflow_id,
+        DocumentPublicationWorkflow.resubmit,
+        actor(settings, user, edition, "resubmit"),
     )
 
 
 async def force_publish(
-    database: Database, temporal: Client, document_id: int, reason: str, user: User
+    settings: Settings,
+    database: Database,
+    temporal: Client,
+    document_id: int,
+    reason: str,
+    user: User,
 ) -> Any:
     edition = await _working_on_its_way(database, document_id)
     if edition is None:
@@ -254,20 +281,26 @@ async def force_publish(
         temporal,
         edition.workflow_id,
         DocumentPublicationWorkflow.force_publish,
-        reasoned(user, reason),
+        reasoned(settings, user, edition, "force", reason),
     )
 
 
-async def retry(database: Database, temporal: Client, document_id: int, user: User) -> Any:
+async def retry(
+    settings: Settings, database: Database, temporal: Client, document_id: int, user: User
+) -> Any:
     edition = await _working_on_its_way(database, document_id)
     if edition is None or edition.state != State.FAILED_TO_PUBLISH:
         raise Problem(409, "Nothing to retry", "No publication of this document has failed.")
     return await send_update(
-        temporal, edition.workflow_id, DocumentPublicationWorkflow.retry, actor(user)
+        temporal,
+        edition.workflow_id,
+        DocumentPublicationWorkflow.retry,
+        actor(settings, user, edition, "retry"),
     )
 
 
 async def withdraw(
+    settings: Settings,
     database: Database,
     temporal: Client,
     outbox: Outbox,
@@ -283,7 +316,7 @@ async def withdraw(
             temporal,
             on_its_way.workflow_id,
             DocumentPublicationWorkflow.withdraw,
-            reasoned(user, request.reason),
+            reasoned(settings, user, on_its_way, "withdraw", request.reason),
         )
     if not user.has_any("editor", "head_of_department", "admin"):
         raise Problem(

@@ -1,6 +1,9 @@
-"""Approval routes: the default route of each document type, and reading the current one."""
+"""Approval routes: the default route of each document type, reading the current one, and
+the rules a route an administrator sets must keep."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,3 +57,60 @@ async def current_route(session: AsyncSession, document_type: str) -> tuple[list
     if stored is None:
         return default_route(document_type), True
     return [RouteStep.model_validate(step) for step in stored.steps], False
+
+
+@dataclass(frozen=True)
+class MandatoryStep:
+    """A step no legal act is published without, and whom a late one may be handed to."""
+
+    key: str
+    role: str
+    escalate_to: frozenset[str | None]
+
+
+# A lawyer checks the act, the head of department answers for it, the mayor signs it: in
+# this order, each by its own role. An administrator may add steps around them, change
+# their deadlines and name the people who decide, but not drop, reorder or reassign them;
+# a late step may be handed up (escalated), never down to a role that could not decide it.
+LEGAL_ACT_STEPS = (
+    MandatoryStep(
+        "legal_review", "legal_reviewer", frozenset({None, "head_of_department", "mayor"})
+    ),
+    MandatoryStep("department_review", "head_of_department", frozenset({None, "mayor"})),
+    MandatoryStep("signature", "mayor", frozenset({None})),
+)
+
+
+def route_refusal(
+    document_type: str, steps: list[RouteStep], *, min_hours: float, max_hours: float
+) -> str | None:
+    """Why a route may not be set for a document type, or None when it may."""
+    for step in steps:
+        if not min_hours <= step.deadline_hours <= max_hours:
+            return (
+                f"Step {step.key!r}: a deadline is between {min_hours:g} and {max_hours:g} "
+                f"hours, not {step.deadline_hours:g}."
+            )
+    if document_type not in LEGAL_ACT_TYPES:
+        return None
+    by_key = {step.key: (index, step) for index, step in enumerate(steps)}
+    positions = []
+    for mandatory in LEGAL_ACT_STEPS:
+        found = by_key.get(mandatory.key)
+        if found is None or found[1].role != mandatory.role:
+            return (
+                f"A legal act's route keeps the step {mandatory.key!r} decided by "
+                f"{mandatory.role}; its steps in order: {_mandatory_names()}."
+            )
+        if found[1].escalate_to not in mandatory.escalate_to:
+            allowed = sorted(role for role in mandatory.escalate_to if role)
+            to = f"only to {' or '.join(allowed)}" if allowed else "to no one"
+            return f"Step {mandatory.key!r} of a legal act escalates {to}."
+        positions.append(found[0])
+    if positions != sorted(positions):
+        return f"A legal act's mandatory steps keep their order: {_mandatory_names()}."
+    return None
+
+
+def _mandatory_names() -> str:
+    return ", ".join(step.key for step in LEGAL_ACT_STEPS)

@@ -56,6 +56,13 @@ class DocumentCreate(EditionContent):
     nav_order: int | None = Field(None, ge=0, le=1000)
     external_registration_code: str | None = Field(None, max_length=100)
     publish_at: Moment | None = None
+    author: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="The editor in whose name Meria's workflows write the document (a "
+        "visit's press release, the monthly digest); only the worker may name one",
+    )
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> DocumentCreate:
@@ -135,7 +142,9 @@ class RouteStep(Strict):
     mode: Literal["any", "all", "quorum"] = "any"
     people: list[str] = Field(default_factory=list, max_length=50)
     quorum: int | None = Field(None, ge=1, le=20)
-    deadline_hours: float = Field(gt=0, le=24 * 365)
+    # Finite and positive here; the bounds a route may set are the service's settings
+    # (1 hour to 90 days unless set otherwise), checked when an administrator sets it.
+    deadline_hours: float = Field(gt=0, le=24 * 365, allow_inf_nan=False)
     escalate_to: DecisionRole | None = None
     label_ka: str | None = None
     label_en: str | None = None
@@ -155,6 +164,9 @@ class RouteStep(Strict):
 
 class RouteUpdate(Strict):
     steps: list[RouteStep] = Field(min_length=1, max_length=10)
+    reason: str = Field(
+        min_length=3, max_length=2000, description="Why the route changes; kept on its audit trail"
+    )
 
     @model_validator(mode="after")
     def _unique_keys(self) -> RouteUpdate:
@@ -170,6 +182,18 @@ class RoutePublic(BaseModel):
     default: bool
     updated_by: str | None = None
     updated_at: datetime | None = None
+
+
+class RouteChangePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    document_type: str
+    at: datetime
+    actor: str
+    reason: str
+    steps_before: list[dict[str, Any]]
+    steps_after: list[dict[str, Any]]
 
 
 class IssuerPublic(BaseModel):
@@ -310,8 +334,12 @@ class CaseInfo(BaseModel):
 
 
 class TransitionRequest(Strict):
+    """A transition the publication workflow records. Who acted is never said here: for
+    what a person did, `receipt` is the service's own signed record of it, which the
+    person's Update carried into the workflow; everything else the workflow did itself."""
+
     action: str
-    actor: str = Field(min_length=1, max_length=200)
+    receipt: str | None = Field(None, max_length=4000)
     step: str | None = None
     comment: str | None = Field(None, max_length=5000)
     details: dict[str, Any] = Field(default_factory=dict)

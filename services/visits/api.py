@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query, status
 from fastapi.responses import Response
 
-from meria.auth import User, require_role
+from meria.auth import User, require_role, require_service
 from meria.bus import Outbox
 from meria.inputs import Day, Id, Offset
 from meria.problems import Problem
@@ -78,20 +78,20 @@ from workflows.human_task import TaskResult, TaskState
 from workflows.visit import VisitWorkflowStatus
 
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
-Staff = Annotated[
-    User,
-    require_role(
-        "editor",
-        "legal_reviewer",
-        "head_of_department",
-        "mayor",
-        "media_officer",
-        "protocol_officer",
-    ),
-]
+STAFF_ROLES = (
+    "editor",
+    "legal_reviewer",
+    "head_of_department",
+    "mayor",
+    "media_officer",
+    "protocol_officer",
+)
+Staff = Annotated[User, require_role(*STAFF_ROLES)]
+# What the monthly digest reads: staff, and the worker gathering the month.
+StaffOrWorker = Annotated[User, require_role(*STAFF_ROLES, services=("worker",))]
 Protocol = Annotated[User, require_role("protocol_officer", "head_of_department")]
 Admin = Annotated[User, require_role("admin")]
-System = Annotated[User, require_role("system")]
+System = Annotated[User, require_service("worker")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
 
 
@@ -126,7 +126,7 @@ async def request_visit(data: VisitCreate, user: Protocol, runtime: RuntimeDep) 
 
 @visits_router.get("", summary="Visits, latest arrival first, filtered")
 async def list_visits(
-    _: Staff,
+    _: StaffOrWorker,
     runtime: RuntimeDep,
     status_: Annotated[
         str | None,

@@ -4,11 +4,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from meria.idempotency import IdempotencyMiddleware
 from meria.runtime import ServiceParts
 from meria.web import build_app
 from services.visits import tourism_api
 from services.visits.api import ROUTERS
-from services.visits.models import Base, bus_tables
+from services.visits.models import Base, bus_tables, idempotency_keys
 from services.visits.partners import run_sweeps
 from services.visits.settings import VisitsSettings
 
@@ -24,7 +25,7 @@ PARTS = ServiceParts(
 
 
 def create_app(settings: VisitsSettings | None = None) -> FastAPI:
-    return build_app(
+    app = build_app(
         VisitsSettings,
         PARTS,
         settings,
@@ -33,3 +34,5 @@ def create_app(settings: VisitsSettings | None = None) -> FastAPI:
         "logistics tasks, budget and report; partners, agreements and international projects.",
         routers=[*ROUTERS, tourism_api.router],
     )
+    app.add_middleware(IdempotencyMiddleware, table=idempotency_keys)
+    return app

@@ -23,6 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from meria.bus import define_bus_tables
 from meria.db import UTCDateTime, new_metadata
+from meria.idempotency import define_idempotency_table
 
 Money = Numeric(14, 2, asdecimal=True)
 
@@ -32,6 +33,7 @@ class Base(DeclarativeBase):
 
 
 bus_tables = define_bus_tables(Base.metadata)
+idempotency_keys = define_idempotency_table(Base.metadata)
 
 
 class Partner(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -84,7 +85,7 @@ async def export_figures(_: Staff, runtime: RuntimeDep, year: Year | None = None
     found = await tourism.figures(runtime.db(), year=year)
     name = f"tourism-{year or 'all'}.csv"
     return Response(
-        tourism.as_csv(found),
+        await asyncio.to_thread(tourism.as_csv, found),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -111,7 +112,8 @@ async def chart(
     by: Literal["month", "place", "country"] = "month",
 ) -> Response:
     found = await tourism.summary(runtime.db(), year, metric, settings_of(runtime).tourism_metrics)
-    return Response(tourism.chart(found, by), media_type="image/svg+xml")
+    # Charts and PDFs are drawn in a thread: the libraries take a while, off the loop.
+    return Response(await asyncio.to_thread(tourism.chart, found, by), media_type="image/svg+xml")
 
 
 @router.get(
@@ -126,7 +128,7 @@ async def yearly_summary(
     metrics = settings_of(runtime).tourism_metrics
     summaries = [await tourism.summary(runtime.db(), year, key, metrics) for key in metrics]
     return Response(
-        tourism.yearly_pdf(summaries, FONTS),
+        await asyncio.to_thread(tourism.yearly_pdf, summaries, FONTS),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="tourism-{year}.pdf"'},
     )

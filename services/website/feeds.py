@@ -7,8 +7,11 @@ readers and calendar applications take them as they are.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+import asyncio
+import threading
+from collections import OrderedDict
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
 from xml.etree import ElementTree
 
 from fastapi import APIRouter, Depends, Query
@@ -17,8 +20,9 @@ from feedgen.feed import FeedGenerator
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
+from meria.db import rows_in_pages
 from meria.inputs import Id
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -40,6 +44,10 @@ from services.website.texts import SECTIONS, TEXT, type_label
 # Every answer here has an ETag (services/website/caching.py).
 router = APIRouter(responses={304: {"description": "Not modified since the ETag sent"}})
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
+Language = Literal["ka", "en"]
+SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
+# The sitemap's namespace is the default one (no prefix), for the whole process.
+ElementTree.register_namespace("", SITEMAP_NAMESPACE)
 FEEDS = {"acts": "acts", "news": "news", "press-releases": "press-releases"}
 
 
@@ -92,6 +100,16 @@ def document_list_path(name: str, lang: str) -> str:
     return f"/{name}" if lang == "ka" else f"/en/{name}"
 
 
+# The public feed shows a year back and everything ahead: its size follows the calendar's
+# pace, not the years of events kept.
+FEED_PAST_DAYS = 365
+EVENT_COLUMNS = (
+    PublicEvent.event_id, PublicEvent.title_ka, PublicEvent.title_en, PublicEvent.starts_at,
+    PublicEvent.ends_at, PublicEvent.updated_at, PublicEvent.place_ka, PublicEvent.place_en,
+    PublicEvent.description_ka, PublicEvent.description_en, PublicEvent.status,
+)  # fmt: skip
+
+
 @router.get(
     "/feeds/events.ics",
     tags=["feeds"],
@@ -100,31 +118,68 @@ def document_list_path(name: str, lang: str) -> str:
     responses=sent_as("text/calendar"),
 )
 async def events_calendar(runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka") -> Response:
+    """Read a page at a time and written in a thread: thousands of VEVENTs take the
+    icalendar library seconds, in which the loop must answer everyone else."""
     base = settings_of(runtime).public_url.rstrip("/")
+    since = datetime.now(UTC) - timedelta(days=FEED_PAST_DAYS)
+    query = (
+        select(*EVENT_COLUMNS)
+        .where(PublicEvent.starts_at >= since)
+        .order_by(PublicEvent.starts_at, PublicEvent.event_id)
+    )
     async with runtime.db().session() as session:
-        events = list(await session.scalars(select(PublicEvent).order_by(PublicEvent.starts_at)))
+        rows = [tuple(row) for row in await rows_in_pages(session, query)]
+    body = await asyncio.to_thread(_events_ics, rows, lang, base)
+    return Response(body, media_type="text/calendar; charset=utf-8")
+
+
+def _events_ics(rows: list[tuple[Any, ...]], lang: Language, base: str) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Akhmeta Municipality City Hall//Meria//KA")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"{TEXT[lang]['site']} — {TEXT[lang]['calendar']}")
     calendar.add("x-wr-timezone", "Asia/Tbilisi")
-    for event in events:
-        item = CalendarEvent()
-        item.add("uid", f"event-{event.event_id}@akhmeta.meria")
-        item.add("summary", pick(lang, event.title_ka, event.title_en))
-        item.add("dtstart", event.starts_at.astimezone(TBILISI))
-        item.add("dtend", event.ends_at.astimezone(TBILISI))
-        item.add("dtstamp", event.updated_at)
-        place = pick(lang, event.place_ka, event.place_en)
-        if place:
-            item.add("location", place)
-        description = pick(lang, event.description_ka, event.description_en)
-        if description:
-            item.add("description", description)
-        item.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
-        item.add("url", f"{base}/calendar?month={event.starts_at:%Y-%m}")
-        calendar.add_component(item)
-    return Response(calendar.to_ical(), media_type="text/calendar; charset=utf-8")
+    head = bytes(calendar.to_ical())
+    vevents = b"".join(_vevent(row, lang, base) for row in rows)
+    return head[: head.rindex(b"END:VCALENDAR")] + vevents + b"END:VCALENDAR\r\n"
+
+
+# Each event's VEVENT is written once per change and kept; the key is plain values, which
+# the garbage collector stops looking at. Feeds are written in threads: under a lock.
+_VEVENTS: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+_VEVENTS_KEPT = 50_000
+_VEVENTS_LOCK = threading.Lock()
+
+
+def _vevent(row: tuple[Any, ...], lang: Language, base: str) -> bytes:
+    key = (*row, lang, base)
+    with _VEVENTS_LOCK:
+        found = _VEVENTS.get(key)
+        if found is not None:
+            _VEVENTS.move_to_end(key)
+            return found
+    (event_id, title_ka, title_en, starts_at, ends_at, updated_at, place_ka, place_en,
+     description_ka, description_en, status) = row  # fmt: skip
+    item = CalendarEvent()
+    item.add("uid", f"event-{event_id}@akhmeta.meria")
+    item.add("summary", pick(lang, title_ka, title_en))
+    item.add("dtstart", starts_at.astimezone(TBILISI))
+    item.add("dtend", ends_at.astimezone(TBILISI))
+    item.add("dtstamp", updated_at)
+    place = pick(lang, place_ka, place_en)
+    if place:
+        item.add("location", place)
+    description = pick(lang, description_ka, description_en)
+    if description:
+        item.add("description", description)
+    item.add("status", "CANCELLED" if status == "cancelled" else "CONFIRMED")
+    item.add("url", f"{base}/calendar?month={starts_at:%Y-%m}")
+    found = bytes(item.to_ical())
+    with _VEVENTS_LOCK:
+        _VEVENTS[key] = found
+        if len(_VEVENTS) > _VEVENTS_KEPT:
+            _VEVENTS.popitem(last=False)
+    return found
 
 
 @router.get(
@@ -135,9 +190,23 @@ async def events_calendar(runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka")
     responses=sent_as("application/xml"),
 )
 async def sitemap(runtime: RuntimeDep) -> Response:
+    """Read a page at a time and written in a thread: with years of documents that is
+    hundreds of thousands of elements."""
     base = settings_of(runtime).public_url.rstrip("/")
-    namespace = "http://www.sitemaps.org/schemas/sitemap/0.9"
-    ElementTree.register_namespace("", namespace)
+    listed = visible().with_only_columns(
+        PublicDocument.document_id,
+        PublicDocument.document_type,
+        PublicDocument.slug,
+        PublicDocument.published_at,
+    )
+    async with runtime.db().session() as session:
+        rows = await rows_in_pages(session, listed.order_by(PublicDocument.document_id))
+    body = await asyncio.to_thread(_sitemap, rows, base)
+    return Response(body, media_type="application/xml")
+
+
+def _sitemap(rows: list[Row[Any]], base: str) -> bytes:
+    namespace = SITEMAP_NAMESPACE
     urlset = ElementTree.Element(f"{{{namespace}}}urlset")
 
     def add(path: str, modified: datetime | None = None) -> None:
@@ -153,18 +222,11 @@ async def sitemap(runtime: RuntimeDep) -> Response:
         add(f"{prefix}/")
         for section in (*SECTIONS, "calendar", "search", "verify"):
             add(f"{prefix}/{section}")
-    listed = visible().with_only_columns(
-        PublicDocument.document_id,
-        PublicDocument.document_type,
-        PublicDocument.slug,
-        PublicDocument.published_at,
-    )
-    async with runtime.db().session() as session:
-        for document in await session.execute(listed.order_by(PublicDocument.document_id)):
-            for language in ("ka", "en"):
-                add(document_path(document, language), document.published_at)  # type: ignore[arg-type]
-    body = ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True)
-    return Response(body, media_type="application/xml")
+    for document in rows:
+        for language in ("ka", "en"):
+            add(document_path(document, language), document.published_at)  # type: ignore[arg-type]
+    body: bytes = ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True)
+    return body
 
 
 class ActRecord(BaseModel):
@@ -234,7 +296,8 @@ async def act_akoma_ntoso(
         content_sha256=document.content_sha256 or "",
         page_url=f"{settings_of(runtime).public_url.rstrip('/')}/acts/{document.document_id}",
     )
-    return Response(render(act, lang), media_type="application/akn+xml")
+    # Written in a thread: a long act's XML takes the library a while.
+    return Response(await asyncio.to_thread(render, act, lang), media_type="application/akn+xml")
 
 
 @router.get("/api/acts", tags=["open data"], summary="The registry of legal acts, as data")

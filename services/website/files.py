@@ -1,8 +1,12 @@
 """The website's own copies of published files.
 
 Files never travel on the bus: an event names each attachment's URL, size and SHA-256.
-This job fetches every file once over HTTP, checks the hash and keeps the copy under its
-hash; the site serves only checked copies, so it keeps serving when publishing is down.
+This job fetches every file once over HTTP, checks the hash, checks that the content is
+what the event says it is and that no picture still carries where it was taken (the
+kernel's `meria.uploads.refusal_of_copy`), and keeps the copy under its hash; the site
+serves only checked copies, so it keeps serving when publishing is down. A copy is served
+as the kernel serves every file: never sniffed, and downloaded unless it is a picture or
+a PDF.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from fastapi.responses import FileResponse
 from sqlalchemy import select
 
+from meria import uploads
 from meria.db import Database
 from meria.logging import get_logger
 from services.website.freshness import read_model_changed
@@ -23,6 +29,7 @@ from services.website.models import PublicAttachment
 
 log = get_logger(__name__)
 MAX_ATTEMPTS = 20
+REFUSED = "not served: "
 
 
 def stored_path(folder: Path, sha256: str) -> Path:
@@ -62,7 +69,9 @@ async def fetch_pending(database: Database, folder: Path, http: httpx.AsyncClien
                 arrived += 1
                 await read_model_changed(session)  # its page now links to the file
             else:
-                row.fetch_attempts += 1
+                # A copy refused for what it is would be refused again: no more attempts.
+                refused = error.startswith(REFUSED)
+                row.fetch_attempts = MAX_ATTEMPTS if refused else row.fetch_attempts + 1
                 row.fetch_error = error
                 log.warning("website.file_not_fetched", url=row.source_url, error=error)
     return arrived
@@ -91,8 +100,27 @@ async def _download(
     if size != attachment.size or digest.hexdigest() != attachment.sha256:
         await asyncio.to_thread(partial.unlink, missing_ok=True)
         return "the file does not match the size and SHA-256 the event announced"
+    refusal = await asyncio.to_thread(_refusal, partial, attachment.media_type)
+    if refusal:
+        await asyncio.to_thread(partial.unlink, missing_ok=True)
+        return f"{REFUSED}{refusal}"
     await asyncio.to_thread(partial.rename, path)
     return None
+
+
+def _refusal(path: Path, media_type: str) -> str | None:
+    return uploads.refusal_of_copy(path.read_bytes(), media_type)
+
+
+def served(path: Path, attachment: PublicAttachment) -> FileResponse:
+    """The checked copy, as the kernel serves every file, cached for a day."""
+    headers = uploads.served_headers(attachment.media_type, attachment.filename)
+    return FileResponse(
+        path,
+        media_type=headers["Content-Type"],
+        headers=headers
+        | {"X-Content-SHA256": attachment.sha256, "Cache-Control": "public, max-age=86400"},
+    )
 
 
 async def keep_fetching(database: Database, folder: Path, every: float) -> None:

@@ -21,6 +21,7 @@ from meria.contracts import (
     EventScheduled,
     EventUpdated,
 )
+from meria.markup import clean_html
 from services.website.freshness import read_model_changed
 from services.website.models import PublicAttachment, PublicDocument, PublicEdition, PublicEvent
 from services.website.search import index_document, unindex_document
@@ -50,8 +51,10 @@ async def show_published_document(event: DocumentPublished, delivery: Delivery) 
     current.title_en = event.title.en
     current.summary_ka = event.summary_text.ka if event.summary_text else None
     current.summary_en = event.summary_text.en if event.summary_text else None
-    current.body_html_ka = event.body_html.ka if event.body_html else None
-    current.body_html_en = event.body_html.en if event.body_html else None
+    # Cleaned whatever the bus says: publishing cleaned it already, but the website trusts
+    # no producer with its pages (clean HTML comes through unchanged, hash and all).
+    current.body_html_ka = _clean(event.body_html.ka if event.body_html else None)
+    current.body_html_en = _clean(event.body_html.en if event.body_html else None)
     current.translation_pending = event.translation_pending
     current.issuer_code = event.issuer.code if event.issuer else None
     current.issuer_name_ka = event.issuer.name.ka if event.issuer else None
@@ -76,6 +79,10 @@ async def show_published_document(event: DocumentPublished, delivery: Delivery) 
     current.updated_at = datetime.now(UTC)
     await session.flush()
     await index_document(session, current)
+
+
+def _clean(html: str | None) -> str | None:
+    return None if html is None else clean_html(html)
 
 
 async def _record_edition(delivery: Delivery, event: DocumentPublished) -> None:

@@ -20,15 +20,17 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from meria.inputs import Id, Month, whole_number
+from meria.markup import clean_html
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import request_runtime
-from services.website.files import stored_path
+from services.website.files import served, stored_path
 from services.website.freshness import Remembered
 from services.website.models import PublicAttachment, PublicDocument, PublicEdition, PublicEvent
 from services.website.search import Found, search
@@ -37,6 +39,9 @@ from services.website.texts import SECTION_OF_TYPE, SECTIONS, TEXT, Language, ty
 
 TBILISI = ZoneInfo("Asia/Tbilisi")
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# A document's body is cleaned again as the page is rendered, whatever the read model
+# holds (a row stored before the website cleaned on arrival, or written behind its back).
+templates.env.filters["clean_html"] = lambda html: Markup(clean_html(html or ""))
 router = APIRouter(include_in_schema=False)
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 LEGAL_ACTS = SECTIONS["acts"]
@@ -526,9 +531,4 @@ async def attachment_file(runtime: RuntimeDep, row_id: Id, filename: str) -> Fil
             "The file is on its way to the website; try again shortly.",
             headers={"Retry-After": "30"},
         )
-    return FileResponse(
-        path,
-        media_type=attachment.media_type,
-        filename=attachment.filename,
-        headers={"X-Content-SHA256": attachment.sha256, "Cache-Control": "public, max-age=86400"},
-    )
+    return served(path, attachment)

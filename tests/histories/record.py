@@ -11,6 +11,7 @@ stand-ins here (a history holds their results, not their code).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -19,6 +20,7 @@ from typing import Any
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -26,8 +28,23 @@ from meria.servers import binary
 from meria.temporal import register_search_attributes
 from services.events.schemas import ActionSpec
 from tests.support import workflow_stubs as stubs
+from workflows.digest import (
+    DigestInput,
+    DigestScheduleWorkflow,
+    MonthlyDigestWorkflow,
+    ScheduledRun,
+    digest_id,
+    start_digest,
+)
+from workflows.digest_calendar import TBILISI, previous_month
 from workflows.event_changes import Moved, Reasoned
 from workflows.human_task import HumanTaskWorkflow, TaskDecision, TaskInput
+from workflows.information_request import (
+    InformationRequestInput,
+    InformationRequestWorkflow,
+    InformationWorkflowStatus,
+    Withdrawal,
+)
 from workflows.media_response import Cancellation, MediaResponseWorkflow, ResponseInput
 from workflows.meeting import MeetingInput, MeetingWorkflow, NewAction
 from workflows.press_conference import PressConferenceInput, PressConferenceWorkflow
@@ -311,6 +328,99 @@ async def media_response_cancelled(
     await handle.result()
 
 
+async def _information_task(handle: Any) -> InformationWorkflowStatus:
+    """The request's status once its answer is a task in the department's inbox."""
+    for _ in range(200):
+        status: InformationWorkflowStatus = await handle.query(InformationRequestWorkflow.status)
+        if status.task is not None:
+            return status
+        await asyncio.sleep(0.05)
+    raise TimeoutError("no answer task")
+
+
+async def information_request_answered_late(
+    client: Client, queue: str, env: WorkflowEnvironment, id: str
+) -> None:
+    """The council's request, reminded at half time and escalated when due: the head of
+    department sends the answer a day late."""
+    handle = await client.start_workflow(
+        InformationRequestWorkflow.run,
+        InformationRequestInput(request_id=1),
+        id=id,
+        task_queue=queue,
+    )
+    await _information_task(handle)
+    await env.sleep(timedelta(days=8))
+    status = await _information_task(handle)
+    assert status.task is not None and status.task.escalated
+    await client.get_workflow_handle(status.task.task_id).execute_update(
+        HumanTaskWorkflow.decide,
+        TaskDecision(
+            user="tamar.gelashvili",
+            roles=["head_of_department"],
+            outcome="answered",
+            comment="2026 წელს თუშეთს 18 400 ტურისტი ეწვია, მათ შორის 6 200 უცხოელი.",
+        ),
+    )
+    assert (await handle.result()).stage == "answered"
+
+
+async def information_request_withdrawn(
+    client: Client, queue: str, env: WorkflowEnvironment, id: str
+) -> None:
+    """Reminded, then withdrawn by the council before anyone answered."""
+    handle = await client.start_workflow(
+        InformationRequestWorkflow.run,
+        InformationRequestInput(request_id=2),
+        id=id,
+        task_queue=queue,
+    )
+    await _information_task(handle)
+    await env.sleep(timedelta(days=4))
+    await handle.execute_update(
+        InformationRequestWorkflow.withdraw,
+        Withdrawal(user="sakrebulo.aparati", roles=["requester"], reason="სხდომა გადაიდო."),
+    )
+    assert (await handle.result()).stage == "withdrawn"
+
+
+async def digest_compiled(client: Client, queue: str, _: WorkflowEnvironment, id: str) -> None:
+    """November's digest started by hand: gathered, created in publishing and submitted."""
+    handle = await client.start_workflow(
+        MonthlyDigestWorkflow.run,
+        DigestInput(month="2026-11", requested_by="nino.beridze"),
+        id=id,
+        task_queue=queue,
+    )
+    status = await handle.result()
+    assert status.stage == "submitted" and status.document_id is not None
+
+
+async def digest_scheduled(client: Client, queue: str, _: WorkflowEnvironment, id: str) -> None:
+    """The schedule's run on the first working day: it starts the month just ended."""
+    handle = await client.start_workflow(
+        DigestScheduleWorkflow.run, ScheduledRun(task_queue=queue), id=id, task_queue=queue
+    )
+    started = await handle.result()
+    assert started.endswith(": started"), started
+    month = started.split(":")[0]
+    await client.get_workflow_handle(digest_id(month)).result()
+
+
+async def digest_scheduled_after_by_hand(
+    client: Client, queue: str, env: WorkflowEnvironment, id: str
+) -> None:
+    """The schedule's run for a month someone compiled by hand already: nothing again."""
+    month = previous_month((await env.get_current_time()).astimezone(TBILISI).date())
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await start_digest(client, queue, month, "nino.beridze")
+    await client.get_workflow_handle(digest_id(month)).result()
+    handle = await client.start_workflow(
+        DigestScheduleWorkflow.run, ScheduledRun(task_queue=queue), id=id, task_queue=queue
+    )
+    assert await handle.result() == f"{month}: already compiled"
+
+
 SCENARIOS: dict[str, Scenario] = {
     "document_publication-press_release": press_release,
     "document_publication-legal_act_with_changes": legal_act_with_changes,
@@ -321,6 +431,11 @@ SCENARIOS: dict[str, Scenario] = {
     "meeting-foundation": meeting_with_a_foundation,
     "media_response-statement": media_response_statement,
     "media_response-cancelled": media_response_cancelled,
+    "information_request-answered_late": information_request_answered_late,
+    "information_request-withdrawn": information_request_withdrawn,
+    "digest-compiled": digest_compiled,
+    "digest-scheduled": digest_scheduled,
+    "digest-scheduled_after_by_hand": digest_scheduled_after_by_hand,
 }
 
 

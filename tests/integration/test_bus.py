@@ -7,19 +7,20 @@ import json
 
 from sqlalchemy import select
 
-from meria.bus import Bus, Consumer, ConsumerOptions, Delivery, Outbox, OutboxRelay, Subscriptions
+from meria.bus import Bus, Consumer, ConsumerOptions, Outbox, OutboxRelay
 from meria.db import Database
+from tests.reliability.support import dead_letter_count, dead_letters
 from tests.support import bus_app
 from tests.support.bus_app import running
 from tests.support.stack import wait_until
 
 
 async def test_event_written_in_a_transaction_is_applied_once(
-    database: Database, bus: Bus, outbox: Outbox
+    database: Database, bus: Bus, sink: Bus, reader: Bus, outbox: Outbox
 ) -> None:
     async with running(
         bus_app.make_relay(database, bus, outbox).run(),
-        bus_app.make_consumer(database, bus).run(),
+        bus_app.make_consumer(database, sink).run(),
     ):
         for number in range(1, 11):
             await bus_app.record_parcel(database, outbox, number)
@@ -28,7 +29,7 @@ async def test_event_written_in_a_transaction_is_applied_once(
             return await bus_app.applied_counts(database) == (10, 10)
 
         await wait_until(all_applied)
-        message = await bus.js.get_msg("PUBLISHING", 1)
+        message = await reader.js.get_msg("PUBLISHING", 1)
         envelope = json.loads(message.data or b"")
         assert envelope["specversion"] == "1.0"
         assert envelope["type"] == "ge.meria.publishing.parcel.recorded.v1"
@@ -47,7 +48,7 @@ async def stream_numbers(bus: Bus) -> list[int]:
 
 
 async def test_relay_sends_what_this_process_committed_in_order_and_what_others_wrote(
-    database: Database, bus: Bus, outbox: Outbox
+    database: Database, bus: Bus, reader: Bus, outbox: Outbox
 ) -> None:
     """Rows this process commits reach the relay in memory, in commit order; rows it never
     saw (left from before it started, written by another process, or beyond what memory
@@ -66,39 +67,33 @@ async def test_relay_sends_what_this_process_committed_in_order_and_what_others_
             await bus_app.record_parcel(database, outbox, number)
 
         async def all_sent() -> bool:
-            return await relay.backlog() == 0 and len(await stream_numbers(bus)) >= 40
+            return await relay.backlog() == 0 and len(await stream_numbers(reader)) >= 40
 
         await wait_until(all_sent)
-        numbers = await stream_numbers(bus)
+        numbers = await stream_numbers(reader)
         assert sorted(numbers) == list(range(1, 41))  # each once
         assert numbers[:23] == list(range(1, 24))  # the table's, then memory's in order
 
 
-fussy = Subscriptions()
-
-
-@fussy.handler
-async def refuse_parcel_three(event: bus_app.ParcelRecorded, delivery: Delivery) -> None:
-    """Applies every parcel but number 3, which fails every time."""
-    if event.number == 3:
-        raise RuntimeError("parcel 3 cannot be accepted")
-    await bus_app.count_parcel(event, delivery)
-
-
 async def test_a_failing_event_in_a_batch_leaves_its_neighbours_applied_once(
-    database: Database, bus: Bus, outbox: Outbox
+    database: Database, bus: Bus, sink: Bus, reader: Bus, outbox: Outbox
 ) -> None:
     async with running(bus_app.make_relay(database, bus, outbox).run()):
         for number in range(1, 11):
             await bus_app.record_parcel(database, outbox, number)
-        await wait_until(lambda: _stream_has(bus, 10))
-        dead = await bus.client.subscribe("deadletter.>")
+        await wait_until(lambda: _stream_has(reader, 10))
         # Started after all ten are on the stream, the consumer fetches them as one batch.
         consumer = bus_app.make_consumer(
-            database, bus, subs=fussy, max_deliver=2, ack_wait_seconds=1.0
+            database, sink, subs=bus_app.fussy, max_deliver=2, ack_wait_seconds=1.0
         )
         async with running(consumer.run()):
-            letter = await dead.next_msg(timeout=30)
+
+            async def dead_lettered() -> bool:
+                return await dead_letter_count(reader.js) >= 1
+
+            await wait_until(dead_lettered)
+            [letter] = await dead_letters(reader.js)
+            assert letter.subject == "deadletter.testsink-refuse-parcel-three"
             assert json.loads(letter.data)["data"]["number"] == 3
             assert letter.headers is not None
             assert "parcel 3 cannot be accepted" in letter.headers["Meria-Dead-Letter-Reason"]
@@ -116,21 +111,8 @@ async def _stream_has(bus: Bus, count: int) -> bool:
     return (await bus.js.stream_info("PUBLISHING")).state.messages >= count
 
 
-answering = Subscriptions()
-
-
-@answering.handler
-async def answer_parcel(event: bus_app.ParcelRecorded, delivery: Delivery) -> None:
-    """Records each parcel and answers with an event of its own, then fails on number 3."""
-    await bus_app.count_parcel(event, delivery)
-    assert delivery.outbox is not None
-    await delivery.outbox.add(delivery.session, bus_app.ParcelRejected(number=event.number))
-    if event.number == 3:
-        raise RuntimeError("parcel 3 cannot be accepted")
-
-
 async def test_a_handler_that_fails_in_a_batch_sends_none_of_its_events(
-    database: Database, bus: Bus, outbox: Outbox
+    database: Database, bus: Bus, sink: Bus, reader: Bus, outbox: Outbox
 ) -> None:
     """Its event was written under a savepoint that rolled back: it must never be sent,
     while its neighbours' events are, once each."""
@@ -138,24 +120,24 @@ async def test_a_handler_that_fails_in_a_batch_sends_none_of_its_events(
     async with running(relay.run()):
         for number in range(1, 7):
             await bus_app.record_parcel(database, outbox, number)
-        await wait_until(lambda: _stream_has(bus, 6))
+        await wait_until(lambda: _stream_has(reader, 6))
         consumer = Consumer(
-            "testsink",
-            answering.items[0],
+            bus_app.SINK,
+            bus_app.answering.items[0],
             database=database,
             tables=bus_app.tables,
-            bus=bus,
+            bus=sink,
             outbox=outbox,
             options=ConsumerOptions(max_deliver=2, ack_wait_seconds=1.0),
         )
         async with running(consumer.run()):
 
             async def answered() -> bool:
-                return await relay.backlog() == 0 and await _stream_has(bus, 11)
+                return await relay.backlog() == 0 and await _stream_has(reader, 11)
 
             await wait_until(answered)
             await asyncio.sleep(1.5)  # time enough for a wrongly kept event to go out too
-            numbers = await stream_numbers(bus)
+            numbers = await stream_numbers(reader)
             assert sorted(numbers[6:]) == [1, 2, 4, 5, 6]  # the answers, once each, none for 3
             async with database.session() as session:
                 rows = (await session.scalars(select(bus_app.tables.outbox.c.subject))).all()

@@ -122,7 +122,7 @@ async def office(
             httpx.AsyncClient(timeout=30) as http,
         ):
             worker = build_worker(
-                env.client, stack.settings("events"), stack.shared["temporal_task_queue"]
+                env.client, stack.worker_settings(), stack.shared["temporal_task_queue"]
             )
             async with worker:
                 protocol = EventsDesk(stack, http, "ana.protocol", "protocol_officer")

@@ -584,7 +584,7 @@ async def test_officials_calendars_open_with_a_token_or_their_signed_link(office
 
 
 async def test_the_demo_events_are_made_once_in_georgian_and_english(office: Office) -> None:
-    context = SeedContext(office.stack.settings("events"), office.http)
+    context = SeedContext(office.stack.operator_settings(), office.http)
     created = await seed(context)
     assert created == 14  # six events, and eight Saturdays of wine tours
     assert await seed(context) == 0
@@ -618,7 +618,7 @@ async def test_a_month_or_a_moment_outside_the_calendar_is_refused_not_failed(
 
 async def test_an_outcome_for_an_action_that_cannot_exist_changes_nothing(office: Office) -> None:
     event = await office.protocol.create(tushetoba(next_year(), office.venues["omalo"]))
-    worker = office.stack.headers("system", user="meria-worker")
+    worker = office.stack.service_headers()
     base = f"{office.stack.urls['events']}/events/{event['id']}"
     outcome = {"outcome": "done", "actor": "ana.protocol", "at": datetime.now(TBILISI).isoformat()}
     # The key's number past the database's integers, or none at all, was a 500.

@@ -37,7 +37,7 @@ async def test_the_demo_events_are_seeded_once_beside_a_visits_programme(
         httpx.AsyncClient(timeout=30) as http,
     ):
         desk = EventsDesk(stack, http, "demo.protocol", "protocol_officer")
-        assert await visits_seed.seed(SeedContext(stack.settings("visits"), http)) > 0
+        assert await visits_seed.seed(SeedContext(stack.operator_settings(), http)) > 0
 
         programme = 0
 
@@ -49,7 +49,7 @@ async def test_the_demo_events_are_seeded_once_beside_a_visits_programme(
 
         await wait_until(programme_arrived, what="the visit's programme in the calendar")
 
-        context = SeedContext(stack.settings("events"), http)
+        context = SeedContext(stack.operator_settings(), http)
         created = await events_seed.seed(context)
         assert created > 0
         assert await events_seed.seed(context) == 0

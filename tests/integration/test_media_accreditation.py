@@ -66,13 +66,17 @@ async def office(
                 smtp_port=port,
                 mail_poll_seconds=0.1,
                 relay_poll_seconds=0.1,
+                # The website's proxy, as in production: it names the reader's address.
+                trusted_proxies=["127.0.0.1"],
             ) as stack,
             httpx.AsyncClient(timeout=20) as http,
         ):
             yield PressOffice(
                 stack,
                 mailbox,
-                events_service=MediaDesk(stack, http, "meria-worker", "system"),
+                events_service=MediaDesk(
+                    stack, http, "meria-worker", headers=stack.service_headers("worker")
+                ),
                 officer=MediaDesk(stack, http, "giorgi.media", "media_officer"),
                 editor=MediaDesk(stack, http, "nino.beridze", "editor"),
                 public=MediaDesk(stack, http, "anyone"),
@@ -129,6 +133,43 @@ async def test_the_events_service_opens_and_closes_a_window_idempotently(
     assert reopened.status_code == 200 and reopened.json()["status"] == "open"
     assert await office.events_service.ok("GET", f"{path}/accredited") == []
     await office.events_service.refused(404, "GET", "/accreditation-windows/999/accredited")
+
+
+async def test_the_public_form_takes_a_few_requests_from_one_address(
+    office: PressOffice,
+) -> None:
+    await office.events_service.ok("PUT", f"/accreditation-windows/{EVENT_ID}", json=window())
+    form = f"/public/accreditation-windows/{EVENT_ID}/requests"
+    names = ["ანა", "ბექა", "გიორგი", "დათო", "ეკა", "ვახო"]
+
+    async def send(name: str, address: str) -> httpx.Response:
+        return await office.public.http.post(
+            f"{office.public.base}{form}",
+            json={"full_name": f"{name} ბერიძე", "outlet": "კახეთის ხმა",
+                  "email": f"reporter{names.index(name)}@kakhetiskhma.ge", "consent": True},
+            headers={"X-Forwarded-For": f"203.0.113.9, {address}"},
+        )  # fmt: skip
+
+    # Five an hour from one address (settings), whatever the address claims before ours.
+    for name in names[:5]:
+        assert (await send(name, "198.51.100.7")).status_code == 201
+    held = await send(names[5], "198.51.100.7")
+    assert held.status_code == 429
+    assert held.headers["content-type"] == "application/problem+json"
+    assert 3500 < int(held.headers["retry-after"]) <= 3600
+    # The HTML form says so in Georgian first, and keeps what was typed.
+    page = await office.public.http.post(
+        f"{office.public.base}/accreditation/{EVENT_ID}",
+        data={"full_name": "ვახო ბერიძე", "outlet": "კახეთის ხმა",
+              "email": "vakho@kakhetiskhma.ge", "consent": "yes"},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )  # fmt: skip
+    assert page.status_code == 429 and int(page.headers["retry-after"]) > 3500
+    assert "ძალიან ბევრი მოთხოვნა" in page.text and "ვახო ბერიძე" in page.text
+    # Another reader's address is not held; the held requests were never recorded.
+    assert (await send(names[5], "198.51.100.8")).status_code == 201
+    requests = await office.officer.ok("GET", "/accreditations", params={"event_id": EVENT_ID})
+    assert len(requests) == 6
 
 
 async def test_from_the_public_form_to_the_door(office: PressOffice) -> None:

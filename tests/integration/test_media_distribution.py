@@ -208,3 +208,58 @@ async def test_one_click_unsubscribe_stops_the_next_releases(newsroom: Newsroom)
     assert {d["email"] for d in deliveries} == {
         "mariam@imedi.ge", "eka@1tv.ge", "busy@kakhetiskhma.ge"
     }  # fmt: skip
+
+
+async def test_a_journalists_email_and_phone_are_for_the_press_service_and_the_head(
+    newsroom: Newsroom,
+) -> None:
+    natia_id = newsroom.people["natia"]["id"]
+    await newsroom.officer.ok(
+        "PATCH", f"/journalists/{natia_id}", json={"phone": "+995 599 12 34 56"}
+    )
+    await publish_release(newsroom.nats_url, 7)
+    mailing = await completed_mailing(newsroom, 7)
+    [static_list] = [
+        found for found in await newsroom.officer.ok("GET", "/distribution-lists")
+        if found["kind"] == "static"
+    ]  # fmt: skip
+
+    def desk(user: str, *roles: str) -> MediaDesk:
+        return MediaDesk(newsroom.stack, newsroom.officer.http, user, *roles)
+
+    # The press officers, the head of department and the administrator reach journalists.
+    for reader in (
+        newsroom.officer,
+        desk("tamar.gelashvili", "head_of_department"),
+        desk("portal.admin", "admin"),
+    ):
+        natia = await reader.ok("GET", f"/journalists/{natia_id}")
+        assert natia["contacts_visible"] is True
+        assert (natia["email"], natia["phone"]) == ("natia@ipn.ge", "+995 599 12 34 56")
+        [found] = await reader.ok("GET", "/journalists", params={"text": "natia@ipn"})
+        assert found["id"] == natia_id
+    # Other staff see who the journalist is and where they write, not how to reach them.
+    for reader in (
+        desk("nino.beridze", "editor"),
+        desk("mariam.chokheli", "protocol_officer"),
+        desk("levan.kapanadze", "legal_reviewer"),
+        desk("mayor.akhmeta", "mayor"),
+    ):
+        natia = await reader.ok("GET", f"/journalists/{natia_id}")
+        assert natia["full_name"] == "ნათია ჩიკვაიძე" and natia["outlet"]["name_ka"]
+        assert natia["contacts_visible"] is False
+        assert natia["email"] is None and natia["phone"] is None
+        everyone = await reader.ok("GET", "/journalists")
+        assert len(everyone) == 6 and all(j["email"] is None for j in everyone)
+        assert all(j["phone"] is None for j in everyone)
+        # Nor can they learn by searching whether an address is on record.
+        assert await reader.ok("GET", "/journalists", params={"text": "natia@ipn"}) == []
+        assert len(await reader.ok("GET", "/journalists", params={"text": "ნათია"})) == 1
+        recipients = await reader.ok("GET", f"/distribution-lists/{static_list['id']}/recipients")
+        assert recipients and all(r["email"] is None and r["full_name"] for r in recipients)
+        deliveries = await reader.ok("GET", f"/mailings/{mailing['id']}/deliveries")
+        assert len(deliveries) == 5 and all(d["email"] is None for d in deliveries)
+    recipients = await newsroom.officer.ok(
+        "GET", f"/distribution-lists/{static_list['id']}/recipients"
+    )
+    assert "natia@ipn.ge" in {r["email"] for r in recipients}

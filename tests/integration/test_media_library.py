@@ -21,6 +21,7 @@ from PIL import ExifTags, Image
 
 from meria.testing.servers import NatsServer, TemporalDevServer, free_port
 from tests.conftest import DatabaseFactory
+from tests.support.files import photo_with_gps
 from tests.support.media import MediaDesk
 from tests.support.stack import Stack, running_stack
 
@@ -28,29 +29,6 @@ pytestmark = pytest.mark.database
 
 BUCKET = "meria-library"
 PHOTO_LIMIT = 400_000
-
-
-def photo_with_gps() -> bytes:
-    """A photo as a phone takes it at the Alaverdi monastery: camera, orientation, GPS."""
-    image = Image.new("RGB", (1600, 1200), (180, 120, 60))
-    for x in range(0, 1600, 40):
-        for y in range(0, 1200, 40):
-            image.putpixel((x, y), (x % 255, y % 255, 90))
-    exif = Image.Exif()
-    exif[0x010F] = "Apple"
-    exif[0x0110] = "iPhone 15"
-    exif[0x0112] = 6  # turned on its side
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[1], gps[2] = "N", (42.0, 1.0, 55.86)
-    gps[3], gps[4] = "E", (45.0, 22.0, 38.52)
-    xmp = (
-        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
-        b'22-rdf-syntax-ns#"><rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" '
-        b'exif:GPSLatitude="42,1.931N" exif:GPSLongitude="45,22.642E"/></rdf:RDF></x:xmpmeta>'
-    )
-    output = io.BytesIO()
-    image.save(output, "JPEG", exif=exif.tobytes(), xmp=xmp, quality=90)
-    return output.getvalue()
 
 
 def noise_png(side: int) -> bytes:

@@ -225,7 +225,7 @@ async def test_staff_record_items_and_set_their_sentiment(monitor: Monitor) -> N
     await monitor.officer.refused(422, "GET", "/monitoring-items?month=2026-13")
 
 
-async def test_a_statement_recorded_under_a_key_seen_before_is_the_request_done_before(
+async def test_a_statement_under_a_key_seen_before_records_nothing_twice(
     monitor: Monitor,
 ) -> None:
     imedi = await monitor.officer.ok("POST", "/outlets", json=IMEDI)
@@ -239,14 +239,15 @@ async def test_a_statement_recorded_under_a_key_seen_before_is_the_request_done_
         responses.append(
             await monitor.officer.ok("POST", f"/monitoring-items/{item['id']}/response", json={})
         )
-    worker = {**monitor.stack.headers("system", user="meria-worker"), "Idempotency-Key": "st-1"}
+    worker = {**monitor.stack.service_headers(), "Idempotency-Key": "st-1"}
     base = monitor.stack.urls["media"]
-    # The second response under the first one's key was a duplicate history key: a 500.
-    for response in responses:
+    # The second response under the first one's key was a duplicate history key (a 500);
+    # it is refused and records nothing.
+    for response, status in zip(responses, (204, 422), strict=True):
         recorded = await monitor.officer.http.post(
             f"{base}/responses/{response['id']}/statement", headers=worker, json={"document_id": 9}
         )
-        assert recorded.status_code == 204, recorded.text
+        assert recorded.status_code == status, recorded.text
     first, second = [
         await monitor.officer.ok("GET", f"/responses/{response['id']}") for response in responses
     ]

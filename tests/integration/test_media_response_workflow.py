@@ -114,7 +114,7 @@ async def office(
             httpx.AsyncClient(timeout=30) as http,
         ):
             worker = build_worker(
-                env.client, stack.settings("media"), stack.shared["temporal_task_queue"]
+                env.client, stack.worker_settings(), stack.shared["temporal_task_queue"]
             )
             async with worker:
                 yield Office(

@@ -33,7 +33,7 @@ async def test_the_demo_media_desk_is_seeded_once(
         temporal_address=temporal_server.address,
         new_database=new_database,
     ) as stack:
-        settings = stack.settings("media")
+        settings = stack.operator_settings()
         token = issue_token(settings, SEED_USER, ttl_seconds=600)
         async with httpx.AsyncClient(
             headers={"Authorization": f"Bearer {token}"}, timeout=30

@@ -98,7 +98,7 @@ async def database(new_database: DatabaseFactory) -> AsyncIterator[Database]:
                 Account(
                     username=username, display_name=name, roles=roles, language="ka",
                     email=None if username == HEAD else f"{username}@akhmeta.gov.ge",
-                    active=True, email_notifications=True, failed_attempts=0,
+                    active=True, email_notifications=True,
                     created_at=datetime.now(UTC),
                 )
             )  # fmt: skip
@@ -253,6 +253,8 @@ async def portal(
             new_database=new_database,
             smtp_host="127.0.0.1",
             smtp_port=smtp[1],
+            # A step of seconds, so a late step is reminded and escalated while we wait.
+            route_deadline_min_hours=0.0001,
         ) as stack,
         httpx.AsyncClient(timeout=20) as http,
     ):
@@ -388,7 +390,8 @@ async def test_a_late_step_reminds_and_escalates_to_the_head_of_department(
             "PUT",
             "/routes/announcement",
             json={"steps": [{"key": "department_review", "role": "head_of_department",
-                             "deadline_hours": 0.0005, "escalate_to": "mayor"}]},
+                             "deadline_hours": 0.0005, "escalate_to": "mayor"}],
+                  "reason": "ტესტი: შეხსენება და ესკალაცია წამებში"},
         )  # fmt: skip
         desk = Desk(portal, http, EDITOR, "editor")
         document = await desk.create({**PRESS_RELEASE, "document_type": "announcement"})

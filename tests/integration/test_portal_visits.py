@@ -48,7 +48,7 @@ async def portal(
         httpx.AsyncClient(timeout=30) as http,
     ):
         await create_staff(stack, http)
-        assert await seed.seed(SeedContext(stack.settings("visits"), http)) > 0
+        assert await seed.seed(SeedContext(stack.operator_settings(), http)) > 0
         yield stack
 
 

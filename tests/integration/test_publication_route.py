@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
+from meria.auth import User, sign_receipt
+from meria.config import Settings
 from meria.testing.servers import NatsServer, TemporalDevServer
 from services.publishing import signing
 from tests.conftest import DatabaseFactory
@@ -47,6 +49,8 @@ async def office(
             # A failing publication is reported after two quick tries, not five slow ones.
             publish_attempts=2,
             publish_retry_seconds=0.2,
+            # A step of seconds, so a late step is reminded and escalated while we wait.
+            route_deadline_min_hours=0.0001,
         ) as stack,
         httpx.AsyncClient(timeout=20) as http,
     ):
@@ -128,6 +132,64 @@ async def test_a_legal_act_goes_through_three_roles_and_is_numbered_and_signed(
     assert published_event["title"]["ka"] == LEGAL_ACT["title_ka"]
     assert published_event["register_number"] == published["register_number"]
     assert published_event["signature"] == edition["signature"]
+
+
+async def test_only_the_workflow_records_transitions_and_it_names_no_one(office: Office) -> None:
+    """An administrator once approved a legal act at the mayor's signature and published it
+    through the workflow's own endpoints, the audit saying the mayor had approved."""
+    editor, lawyer, admin = office.editor, office.lawyer, office.admin
+    document_id = (await editor.create(LEGAL_ACT))["id"]
+    await editor.submit(document_id)
+    await editor.wait_for_stage(document_id, "legal_review")
+    edition = f"/documents/{document_id}/editions/1"
+    forged = {"action": "approve", "step": "signature"}
+
+    # No person's role reaches the workflow's endpoints, an administrator's included.
+    for desk in (admin, editor):
+        for method, path, body in (
+            ("POST", f"{edition}/transitions", forged),
+            ("POST", f"{edition}/publication", None),
+            ("GET", f"{edition}/case", None),
+        ):
+            refused = await desk.call(method, path, json=body)
+            assert refused.status_code == 403, refused.text
+            assert "Meria's own processes" in refused.json()["detail"]
+
+    # The worker itself names nobody: a person's act needs this service's own receipt.
+    worker = Desk(office.stack, editor.http, "meria-worker")
+    worker.headers = office.stack.service_headers("worker")
+    said = await worker.call(
+        "POST", f"{edition}/transitions", json={**forged, "actor": "demo.mayor"}
+    )
+    assert said.status_code == 422, said.text
+    bare = await worker.call(
+        "POST", f"{edition}/transitions", json={"action": "approve_step", "step": "signature"}
+    )
+    assert bare.status_code == 422 and "names no verified person" in bare.text
+    # A receipt the operator's key signed, or one for another edition, is no receipt.
+    settings = office.stack.settings("publishing")
+    mayor = User(id="demo.mayor", roles=frozenset({"mayor"}))
+    for receipt in (
+        sign_receipt(Settings(**office.stack.shared), mayor, f"document-{document_id}-edition-1",
+                     "approve", step="signature"),
+        sign_receipt(settings, mayor, "document-999-edition-1", "approve", step="signature"),
+        sign_receipt(settings, mayor, f"document-{document_id}-edition-1", "approve",
+                     step="legal_review"),
+    ):  # fmt: skip
+        refused = await worker.call(
+            "POST",
+            f"{edition}/transitions",
+            json={"action": "approve_step", "step": "signature", "receipt": receipt},
+        )
+        assert refused.status_code == 422 and "receipt" in refused.text.lower(), refused.text
+    assert (await editor.document(document_id))["current"]["state"] == "in_review"
+
+    # The lawyer's real decision is recorded in the lawyer's name, from the receipt.
+    assert (await lawyer.decide(document_id, comment="კანონიერია")).status_code == 200
+    await editor.wait_for_stage(document_id, "department_review")
+    trail = [(entry["action"], entry["actor"]) for entry in await editor.audit(document_id)]
+    assert trail[-1] == ("approve_step", "levan.kapanadze")
+    assert "demo.mayor" not in {actor for _, actor in trail}
 
 
 async def test_a_press_release_needs_only_the_head_of_department(office: Office) -> None:
@@ -364,17 +426,17 @@ async def test_withdraw_and_unpublish(office: Office) -> None:
 
 async def test_fifty_final_approvals_at_once_get_fifty_consecutive_numbers(office: Office) -> None:
     editor, mayor = office.editor, office.mayor
-    # One step only, the mayor's signature, to put all fifty at the numbering moment.
-    await office.admin.ok(
-        "PUT",
-        "/routes/mayor_order",
-        json={"steps": [{"key": "signature", "role": "mayor", "deadline_hours": 48}]},
-    )
     ids = []
     for index in range(50):
         created = await editor.create({**LEGAL_ACT, "title_ka": f"მერის ბრძანება №{index}"})
         ids.append(created["id"])
     await asyncio.gather(*(editor.submit(document_id) for document_id in ids))
+    # A legal act keeps its route: the lawyer and the head approve all fifty first, so
+    # that all fifty stand at the mayor's signature, the numbering moment, at once.
+    for desk, step in ((office.lawyer, "legal_review"), (office.head, "department_review")):
+        await asyncio.gather(*(editor.wait_for_stage(i, step, timeout=120) for i in ids))
+        approved = await asyncio.gather(*(desk.decide(document_id) for document_id in ids))
+        assert all(decision.status_code == 200 for decision in approved)
     await asyncio.gather(*(editor.wait_for_stage(i, "signature", timeout=120) for i in ids))
     decisions = await asyncio.gather(*(mayor.decide(document_id) for document_id in ids))
     assert all(decision.status_code == 200 for decision in decisions)
@@ -405,7 +467,8 @@ async def test_a_step_decided_by_two_of_three_named_people(office: Office) -> No
         "PUT",
         "/routes/news",
         json={"steps": [{"key": "board", "role": "media_officer", "mode": "quorum", "quorum": 2,
-                         "people": ["ana", "beka", "dato"], "deadline_hours": 24}]},
+                         "people": ["ana", "beka", "dato"], "deadline_hours": 24}],
+              "reason": "სიახლეებს სარედაქციო საბჭო ამტკიცებს"},
     )  # fmt: skip
     board = {
         name: Desk(stack, editor.http, name, "media_officer") for name in ("ana", "beka", "dato")
@@ -478,7 +541,8 @@ async def test_a_late_step_is_reminded_then_escalated(office: Office) -> None:
         "PUT",
         "/routes/announcement",
         json={"steps": [{"key": "department_review", "role": "head_of_department",
-                         "deadline_hours": 0.002, "escalate_to": "mayor"}]},
+                         "deadline_hours": 0.002, "escalate_to": "mayor"}],
+              "reason": "ტესტი: შეხსენება და ესკალაცია წამებში"},
     )  # fmt: skip
     document = await editor.create({**PRESS_RELEASE, "document_type": "announcement"})
     await editor.submit(document["id"])

@@ -3,8 +3,11 @@ filters, and refusals that change nothing."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,7 +17,10 @@ from tests.conftest import DatabaseFactory
 from tests.support.publishing import LEGAL_ACT, PRESS_RELEASE, Desk
 from tests.support.stack import Stack, running_stack
 
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\0" * 64
+PNG = bytes.fromhex(  # one transparent pixel
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082"
+)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -46,21 +52,24 @@ async def test_attachments_are_known_by_their_content(desks: tuple[Stack, Desk, 
     document = await editor.create(PRESS_RELEASE)
     path = f"/documents/{document['id']}/attachments"
 
-    # A picture named like a PDF is stored as the picture it is, under a name of ours.
-    photo = await editor.call("POST", path, files={"file": ("ფოტო.pdf", PNG, "application/pdf")})
+    # A picture is stored as the picture it is, under a name of ours.
+    photo = await editor.call("POST", path, files={"file": ("ფოტო.png", PNG, "image/png")})
     assert photo.status_code == 201, photo.text
     assert photo.json()["media_type"] == "image/png"
-    assert photo.json()["filename"] == "ფოტო.pdf"
+    assert photo.json()["filename"] == "ფოტო.png"
     folder = stack.settings("publishing").attachments_dir  # type: ignore[attr-defined]
     stored = [file.name for file in folder.iterdir()]
     assert len(stored) == 1 and stored[0].endswith(".png") and "ფოტო" not in stored[0]
 
-    # A script named like a PDF is refused, and so is a file over the limit; nothing is kept.
+    # A picture named like a PDF, a script named like a PDF and a file over the limit are
+    # refused; nothing is kept.
+    misnamed = await editor.call("POST", path, files={"file": ("ფოტო.pdf", PNG, "application/pdf")})
+    assert misnamed.status_code == 422 and ".png" in misnamed.json()["detail"]
     script = await editor.call(
         "POST", path, files={"file": ("act.pdf", b"#!/bin/sh\nrm -rf /", "application/pdf")}
     )
     assert script.status_code == 415
-    assert "not a PDF, DOCX, ODT or image" in script.json()["detail"]
+    assert "its content is not recognised" in script.json()["detail"]
     large = await editor.call(
         "POST", path, files={"file": ("big.pdf", PDF + b"0" * 5000, "application/pdf")}
     )
@@ -71,8 +80,31 @@ async def test_attachments_are_known_by_their_content(desks: tuple[Stack, Desk, 
     url = photo.json()["url"]
     assert (await editor.http.get(url)).status_code == 401
     fetched = await editor.http.get(url, headers=editor.headers)
-    assert fetched.content == PNG
+    assert hashlib.sha256(fetched.content).hexdigest() == photo.json()["sha256"]
     assert fetched.headers["x-content-sha256"] == photo.json()["sha256"]
+    assert fetched.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_a_draft_s_attachment_is_read_by_who_may_read_the_draft(
+    desks: tuple[Stack, Desk, Desk],
+) -> None:
+    stack, editor, _ = desks
+    document = await editor.create(LEGAL_ACT)
+    attached = await editor.ok(
+        "POST",
+        f"/documents/{document['id']}/attachments",
+        files={"file": ("ბრძანების პროექტი.pdf", PDF, "application/pdf")},
+    )
+    # Someone from the council may file requests, not read drafts: not the act, nor its file.
+    council = Desk(stack, editor.http, "sakrebulo.aparati", "requester")
+    assert (await council.call("GET", f"/documents/{document['id']}")).status_code == 403
+    refused = await editor.http.get(attached["url"], headers=council.headers)
+    assert refused.status_code == 403, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    # Staff who read the draft read its file.
+    officer = Desk(stack, editor.http, "giorgi.media", "media_officer")
+    read = await editor.http.get(attached["url"], headers=officer.headers)
+    assert read.status_code == 200 and read.content == PDF
 
 
 async def test_a_preview_link_shows_the_draft_until_it_expires(
@@ -139,12 +171,123 @@ async def test_routes_are_data_that_administrators_change(desks: tuple[Stack, De
         "/routes/news",
         json={"steps": [{"key": "media_check", "role": "media_officer", "deadline_hours": 8},
                         {"key": "department_review", "role": "head_of_department",
-                         "deadline_hours": 24, "escalate_to": "mayor"}]},
+                         "deadline_hours": 24, "escalate_to": "mayor"}],
+              "reason": "სიახლეებს ჯერ პრესსამსახური ამოწმებს"},
     )  # fmt: skip
     assert changed.status_code == 200, changed.text
     routes = {route["document_type"]: route for route in await editor.ok("GET", "/routes")}
     assert routes["news"]["default"] is False
     assert [step["key"] for step in routes["news"]["steps"]] == ["media_check", "department_review"]
+
+
+LEGAL_ROUTE = [
+    {"key": "legal_review", "role": "legal_reviewer", "deadline_hours": 72,
+     "escalate_to": "head_of_department"},
+    {"key": "department_review", "role": "head_of_department", "deadline_hours": 48,
+     "escalate_to": "mayor"},
+    {"key": "signature", "role": "mayor", "deadline_hours": 48},
+]  # fmt: skip
+WHY = "ბრძანებებს ჯერ პრესსამსახურიც ეცნობა"
+
+
+async def test_a_legal_acts_route_keeps_its_steps_in_order_with_bounded_deadlines(
+    desks: tuple[Stack, Desk, Desk],
+) -> None:
+    _, editor, admin = desks
+
+    async def refused(steps: list[dict[str, Any]], says: str) -> None:
+        response = await admin.call(
+            "PUT", "/routes/mayor_order", json={"steps": steps, "reason": WHY}
+        )
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert says in response.json()["detail"], response.json()
+
+    # Without legal review, or without the mayor's signature, there is no legal act.
+    await refused(LEGAL_ROUTE[1:], "legal_review")
+    await refused(LEGAL_ROUTE[:2], "signature")
+    # Nor in another order, nor decided by another role, nor escalated down to an editor.
+    await refused([LEGAL_ROUTE[2], LEGAL_ROUTE[0], LEGAL_ROUTE[1]], "keep their order")
+    await refused([{**LEGAL_ROUTE[0], "role": "editor"}, *LEGAL_ROUTE[1:]], "legal_reviewer")
+    await refused(
+        [{**LEGAL_ROUTE[0], "escalate_to": "editor"}, *LEGAL_ROUTE[1:]], "escalates only to"
+    )
+    await refused([*LEGAL_ROUTE[:2], {**LEGAL_ROUTE[2], "escalate_to": "head_of_department"}],
+                  "escalates to no one")  # fmt: skip
+    # A deadline is between an hour and ninety days: not the smallest float, not a minute.
+    for hours in (5e-324, 1 / 60, 24 * 91):
+        await refused([{**LEGAL_ROUTE[0], "deadline_hours": hours}, *LEGAL_ROUTE[1:]], "between")
+    for hours in (0, -24):
+        bad = await admin.call(
+            "PUT", "/routes/news",
+            json={"steps": [{**LEGAL_ROUTE[1], "deadline_hours": hours}], "reason": WHY},
+        )  # fmt: skip
+        assert bad.status_code == 422 and bad.headers["content-type"].endswith("problem+json")
+    # NaN and infinity, which Python's JSON reader takes, are no number of hours either.
+    for word in ("NaN", "Infinity", "-Infinity"):
+        body = json.dumps({"steps": [LEGAL_ROUTE[1]], "reason": WHY}).replace("48", word, 1)
+        bad = await admin.http.put(
+            f"{admin.base}/routes/news",
+            content=body,
+            headers={**admin.headers, "Content-Type": "application/json"},
+        )
+        assert bad.status_code == 422, (word, bad.text)
+    # A change says why.
+    silent = await admin.call("PUT", "/routes/mayor_order", json={"steps": LEGAL_ROUTE})
+    assert silent.status_code == 422 and "reason" in silent.text
+
+    # Steps may be added around the mandatory ones; the change is kept with who and why.
+    media_check = {"key": "media_check", "role": "media_officer", "deadline_hours": 24}
+    changed = await admin.call(
+        "PUT", "/routes/mayor_order", json={"steps": [media_check, *LEGAL_ROUTE], "reason": WHY}
+    )
+    assert changed.status_code == 200, changed.text
+    assert (await editor.call("GET", "/route-changes")).status_code == 403
+    [change] = await admin.ok("GET", "/route-changes")
+    assert change["document_type"] == "mayor_order" and change["actor"] == "admin"
+    assert change["reason"] == WHY
+    assert [step["key"] for step in change["steps_before"]] == [
+        "legal_review", "department_review", "signature",
+    ]  # fmt: skip
+    assert change["steps_after"][0]["key"] == "media_check"
+    assert await admin.ok("GET", "/route-changes", params={"document_type": "news"}) == []
+
+
+async def test_a_preview_link_of_a_legal_acts_draft_is_made_by_its_author_and_route(
+    desks: tuple[Stack, Desk, Desk],
+) -> None:
+    stack, editor, admin = desks
+    act = await editor.create(LEGAL_ACT)
+    path = f"/documents/{act['id']}/preview-links"
+
+    def desk(user: str, *roles: str) -> Desk:
+        return Desk(stack, editor.http, user, *roles)
+
+    # The author and those who decide on the act may show it to someone without an account.
+    for someone in (
+        editor,
+        desk("levan.kapanadze", "legal_reviewer"),
+        desk("tamar.gelashvili", "head_of_department"),
+        desk("mayor.akhmeta", "mayor"),
+    ):
+        made = await someone.call("POST", path)
+        assert made.status_code == 200, (someone.user, made.text)
+    # Another editor, the press and protocol officers, and the administrator may not.
+    for someone in (
+        desk("giorgi.editor", "editor"),
+        desk("eka.media", "media_officer"),
+        desk("mariam.chokheli", "protocol_officer"),
+        admin,
+    ):
+        refused = await someone.call("POST", path)
+        assert refused.status_code == 403, (someone.user, refused.text)
+        assert "author" in refused.json()["detail"]
+    # A press release's draft: any staff role, as before.
+    release = await editor.create(PRESS_RELEASE)
+    press = await desk("eka.media", "media_officer").call(
+        "POST", f"/documents/{release['id']}/preview-links"
+    )
+    assert press.status_code == 200
 
 
 async def test_documents_are_found_by_type_issuer_and_georgian_words(

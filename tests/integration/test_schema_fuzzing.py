@@ -61,7 +61,7 @@ async def test_every_api_answers_fuzzing_with_documented_answers_and_no_server_e
         temporal_address=temporal_server.address,
         new_database=new_database,
     ) as stack:
-        await seed_all(stack.settings("publishing"))
+        await seed_all(stack.operator_settings())
 
         # Two at a time: while one waits on the services, the other's requests are served.
         lanes = asyncio.Semaphore(2)

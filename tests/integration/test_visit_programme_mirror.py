@@ -68,7 +68,7 @@ async def office(
     ):
         client = await stack.runtime("visits").wait_temporal()
         async with build_worker(
-            client, stack.settings("visits"), stack.shared["temporal_task_queue"]
+            client, stack.worker_settings(), stack.shared["temporal_task_queue"]
         ):
             yield Office(
                 stack,

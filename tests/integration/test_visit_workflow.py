@@ -118,7 +118,7 @@ def office_fixture(**settings: Any) -> Any:
             httpx.AsyncClient(timeout=30) as http,
         ):
             worker = build_worker(
-                env.client, stack.settings("visits"), stack.shared["temporal_task_queue"]
+                env.client, stack.worker_settings(), stack.shared["temporal_task_queue"]
             )
             async with worker:
                 yield Office(

@@ -533,7 +533,7 @@ async def test_a_null_for_what_partners_agreements_and_projects_always_have_is_r
 
 async def test_a_task_notice_names_a_task_of_its_own_visit(office: Office) -> None:
     visit = await office.protocol.ok("POST", "/visits", json=delegation(in_days(40)))
-    worker = office.stack.headers("system", user="meria-worker")
+    worker = office.stack.service_headers()
     notice = {"kind": "reminder", "step": "logistics", "awaiting": ["protocol_officer"],
               "due_at": datetime.now(TBILISI).isoformat()}  # fmt: skip
     path = f"{office.stack.urls['visits']}/visits/{visit['id']}/task-notices"
@@ -557,20 +557,21 @@ async def test_a_task_notice_names_a_task_of_its_own_visit(office: Office) -> No
     assert noted.status_code == 204, noted.text
 
 
-async def test_an_idempotency_key_seen_before_is_the_same_request_answered_again(
-    office: Office,
-) -> None:
+async def test_an_idempotency_key_seen_before_records_nothing_twice(office: Office) -> None:
     first = await office.protocol.ok("POST", "/visits", json=delegation(in_days(40)))
     second = await office.protocol.ok("POST", "/visits", json=delegation(in_days(50)))
-    worker = {**office.stack.headers("system", user="meria-worker"), "Idempotency-Key": "pr-1"}
+    worker = {**office.stack.service_headers(), "Idempotency-Key": "pr-1"}
     base = office.stack.urls["visits"]
 
-    # The key was recorded with the first visit's press release; sent again, with another
-    # visit, it is the request already done (it was a duplicate key in the history, a 500).
-    for visit in (first, second):
-        recorded = await office.protocol.http.post(
-            f"{base}/visits/{visit['id']}/press-release", headers=worker, json={"document_id": 7}
-        )
-        assert recorded.status_code == 204, recorded.text
+    # The key recorded the first visit's press release; sent with another visit it is
+    # refused and records nothing (its second history entry was a duplicate key: a 500).
+    recorded = await office.protocol.http.post(
+        f"{base}/visits/{first['id']}/press-release", headers=worker, json={"document_id": 7}
+    )
+    assert recorded.status_code == 204, recorded.text
+    again = await office.protocol.http.post(
+        f"{base}/visits/{second['id']}/press-release", headers=worker, json={"document_id": 7}
+    )
+    assert again.status_code == 422, again.text
     assert (await office.protocol.visit(first["id"]))["press_release_document_id"] == 7
     assert (await office.protocol.visit(second["id"]))["press_release_document_id"] is None

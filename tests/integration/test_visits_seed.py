@@ -34,7 +34,7 @@ async def test_the_demo_visits_are_seeded_once_through_the_api(
         ) as stack,
         httpx.AsyncClient(timeout=30) as http,
     ):
-        context = SeedContext(stack.settings("visits"), http)
+        context = SeedContext(stack.operator_settings(), http)
         assert await seed.seed(context) == 14
         assert await seed.seed(context) == 0
 

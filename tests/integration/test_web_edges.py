@@ -26,7 +26,7 @@ from meria.web import create_app
 from tests.support.stack import serve
 
 METRICS_TOKEN = "scraper-token-for-the-tests-0123456789"
-PRODUCTION = {"environment": "production", "secret_key": "s" * 40}
+PRODUCTION = {"environment": "production", "secret_key": "s" * 40, "token_keyset": "jwks.json"}
 
 router = APIRouter()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -287,13 +288,33 @@ async def test_withdrawn_and_unpublished_documents_and_a_rebuild_from_the_stream
     # The website keeps serving while publishing is down: nothing here reads publishing.
     before = {path: (await site.get(path)).text for path in PAGES(withdrawn_id)}
 
+    # Streams are kept for ever, and one bad message once published must not stop every
+    # rebuild after it: a malformed publication and one of an unknown shape sit among them.
+    publisher = site.stack.runtime("publishing").bus.js
+    await publisher.publish("publishing.document.published", b"{not json")
+    await publisher.publish(
+        "publishing.document.published",
+        json.dumps(
+            {
+                "specversion": "1.0",
+                "id": "x1",
+                "source": "/meria/publishing",
+                "time": "2026-12-07T09:00:00+04:00",
+                "type": "ge.meria.publishing.document.published.v1",
+                "data": {"title": "ახმეტა"},
+            },
+            ensure_ascii=False,
+        ).encode(),
+    )
+
     # Rebuilt from nothing but the streams, the read model gives the same pages.
     from services.website.rebuild import rebuild
 
     settings = site.stack.settings("website")
     fresh = await new_database("website_rebuilt")
-    applied = await rebuild(settings, fresh)  # type: ignore[arg-type]
-    assert applied == 6  # three publications, a withdrawal, two unpublications
+    done = await rebuild(settings, fresh)  # type: ignore[arg-type]
+    assert done.applied == 6  # three publications, a withdrawal, two unpublications
+    assert done.skipped == 2
     rebuilt_settings = settings.model_copy(update={"database_url": fresh})
     from meria.testing.servers import free_port
     from services.website.app import create_app
@@ -304,6 +325,17 @@ async def test_withdrawn_and_unpublished_documents_and_a_rebuild_from_the_stream
         for path, text in before.items():
             page = await site.http.get(f"http://127.0.0.1:{port}{path}")
             assert page.text == text, path
+        # The two are the website's dead letters now, with where they came from.
+        admin = site.stack.headers("admin", user="admin")
+        letters = (
+            await site.http.get(f"http://127.0.0.1:{port}/dead-letters", headers=admin)
+        ).json()
+        assert [(d["kind"], d["stream"]) for d in letters["items"]] == [
+            ("schema", "PUBLISHING"),
+            ("malformed", "PUBLISHING"),
+        ]
+        assert letters["items"][0]["payload"].endswith('"ახმეტა"}}')
+        assert "document_id: Field required" in letters["items"][0]["reason"]
 
 
 def PAGES(document_id: int) -> list[str]:

@@ -97,7 +97,12 @@ async def only_event_id(database: Database) -> str:
 
 
 async def test_event_is_applied_once_after_the_consumer_dies_mid_handler(
-    database: Database, bus: Bus, outbox: Outbox, consumer_process: ConsumerProcess, tmp_path: Path
+    database: Database,
+    bus: Bus,
+    reader: Bus,
+    outbox: Outbox,
+    consumer_process: ConsumerProcess,
+    tmp_path: Path,
 ) -> None:
     pause = tmp_path / "pause"
     pause.write_text(str(PAUSED_PARCEL))
@@ -142,7 +147,7 @@ async def test_event_is_applied_once_after_the_consumer_dies_mid_handler(
     counts = await applied_per_event(database)
     assert counts[paused_event] == 1
     assert set(counts.values()) == {1}
-    info = await bus.js.consumer_info("PUBLISHING", "testsink-count-parcel")
+    info = await reader.js.consumer_info("PUBLISHING", "testsink-count-parcel")
     assert info.num_ack_pending == 0
     assert info.num_pending == 0
     # Five events, at least six deliveries: the paused one came again after the kill.

@@ -12,9 +12,12 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from meria import dead_letters as dead_letter_desk
+from meria.auth import User
 from meria.bus import Bus, Delivery, Outbox, Subscription, Subscriptions
 from meria.contracts import CloudEvent
 from meria.db import Database
+from meria.problems import Problem
 from tests.reliability.support import dead_letter_count, dead_letters
 from tests.support import bus_app
 from tests.support.bus_app import running
@@ -31,30 +34,32 @@ async def reject_parcel(database: Database, outbox: Outbox, number: int) -> Clou
 
 
 async def test_failing_handler_is_dead_lettered_after_max_deliver(
-    database: Database, bus: Bus, outbox: Outbox
+    database: Database, bus: Bus, sink: Bus, reader: Bus, outbox: Outbox
 ) -> None:
     # The failing handler of the test app, wrapped to count its calls.
     refuse = bus_app.failing.items[0]
     calls: list[tuple[int, int]] = []
+    fixed: list[bool] = []
 
     async def counted(event: bus_app.ParcelRejected, delivery: Delivery) -> None:
         calls.append((event.number, delivery.deliveries))
-        await refuse.handler(event, delivery)
+        if not fixed:
+            await refuse.handler(event, delivery)
 
     failing = bus_app.make_consumer(
         database,
-        bus,
+        sink,
         subs=Subscriptions([Subscription(refuse.name, refuse.event, counted)]),
         max_deliver=MAX_DELIVER,
         retry_delays=(0.1, 0.1, 0.1),
         ack_wait_seconds=5.0,
     )
-    working = bus_app.make_consumer(database, bus, ack_wait_seconds=5.0)
+    working = bus_app.make_consumer(database, sink, ack_wait_seconds=5.0)
     relay = bus_app.make_relay(database, bus, outbox)
 
     async def dead_lettered(count: int) -> None:
         async def arrived() -> bool:
-            return await dead_letter_count(bus.js) >= count
+            return await dead_letter_count(reader.js) >= count
 
         await wait_until(arrived, what=f"{count} dead letter(s)")
 
@@ -62,7 +67,7 @@ async def test_failing_handler_is_dead_lettered_after_max_deliver(
         first = await reject_parcel(database, outbox, 1)
         await dead_lettered(1)
 
-        [letter] = await dead_letters(bus.js)
+        [letter] = await dead_letters(reader.js)
         headers = letter.headers or {}
         assert (
             letter.subject == f"deadletter.{failing.durable}" == "deadletter.testsink-refuse-parcel"
@@ -81,7 +86,7 @@ async def test_failing_handler_is_dead_lettered_after_max_deliver(
         # Terminated after the dead letter: no fourth delivery comes.
         await asyncio.sleep(1.0)
         assert calls == [(1, 1), (1, 2), (1, 3)]
-        info = await bus.js.consumer_info("PUBLISHING", failing.durable)
+        info = await reader.js.consumer_info("PUBLISHING", failing.durable)
         assert info.delivered.consumer_seq == MAX_DELIVER
         assert info.num_ack_pending == 0
         assert info.num_pending == 0
@@ -97,7 +102,7 @@ async def test_failing_handler_is_dead_lettered_after_max_deliver(
 
         await wait_until(applied, what="the later events applied")
         await dead_lettered(2)
-        letters = await dead_letters(bus.js)
+        letters = await dead_letters(reader.js)
         assert len(letters) == 2
         assert json.loads(letters[1].data)["id"] == second.id
         assert calls[3:] == [(2, 1), (2, 2), (2, 3)]
@@ -110,3 +115,45 @@ async def test_failing_handler_is_dead_lettered_after_max_deliver(
             select(func.count()).select_from(inbox).where(inbox.c.consumer == failing.durable)
         )
     assert handled_by_failing == 0
+
+    # The letters are kept for people, with where they came from and why.
+    kept = bus_app.tables.dead_letters
+    page = await dead_letter_desk.page(
+        database, kept, status="open", consumer=None, limit=10, offset=0
+    )
+    assert [(d.consumer, d.kind, d.stream) for d in page.items] == [
+        (failing.durable, "handler_failed", "PUBLISHING")
+    ] * 2
+    second_letter, first_letter = page.items
+    assert json.loads(first_letter.payload)["id"] == first.id
+    assert "parcel 1 cannot be accepted" in first_letter.reason
+
+    # Re-driven before the fault is fixed, it fails again and stays open, saying why.
+    admin = User(id="tamar.admin", roles=frozenset({"admin"}))
+    consumers = {failing.durable: failing}
+    with pytest.raises(Problem) as again:
+        await dead_letter_desk.redrive(database, kept, consumers, first_letter.id, admin, "retry")
+    assert again.value.status == 409 and "parcel 1 cannot be accepted" in str(again.value.detail)
+    # Fixed, it is applied once by the same handler; a second re-drive is refused.
+    fixed.append(True)
+    redriven = await dead_letter_desk.redrive(
+        database, kept, consumers, first_letter.id, admin, "the parcel office reopened"
+    )
+    assert (redriven.status, redriven.decided_by) == ("redriven", "tamar.admin")
+    assert calls[-1] == (1, 1)
+    with pytest.raises(Problem, match=r"redriven by tamar\.admin"):
+        await dead_letter_desk.redrive(database, kept, consumers, first_letter.id, admin, "again")
+    async with database.session() as session:
+        handled = await session.scalar(
+            select(func.count()).select_from(inbox).where(inbox.c.consumer == failing.durable)
+        )
+    assert handled == 1
+    # The other is given up with the reason, which stays on record.
+    discarded = await dead_letter_desk.discard(
+        database, kept, second_letter.id, admin, "ამანათი გაუქმდა"
+    )
+    assert (discarded.status, discarded.decision_reason) == ("discarded", "ამანათი გაუქმდა")
+    left = await dead_letter_desk.page(
+        database, kept, status="open", consumer=None, limit=10, offset=0
+    )
+    assert left.total == 0

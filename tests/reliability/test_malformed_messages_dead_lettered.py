@@ -1,7 +1,7 @@
 """Messages a consumer can never apply are dead-lettered with a reason, and the rest flow.
 
 They are published straight to the subject with nats-py, bypassing the outbox, as a
-misbehaving producer (or a hand-typed `nats pub`) would.
+misbehaving producer (or a hand-typed `nats pub` with the producer's credentials) would.
 """
 
 from __future__ import annotations
@@ -79,17 +79,17 @@ CASES: list[tuple[bytes, str, str]] = [
 
 
 async def test_malformed_messages_are_dead_lettered_and_valid_ones_applied(
-    database: Database, bus: Bus
+    database: Database, bus: Bus, sink: Bus, reader: Bus
 ) -> None:
-    consumer = bus_app.make_consumer(database, bus, ack_wait_seconds=5.0)
+    consumer = bus_app.make_consumer(database, sink, ack_wait_seconds=5.0)
     async with running(consumer.run()) as [task]:
         sequences = [(await bus.js.publish(SUBJECT, payload)).seq for payload, _, _ in CASES]
 
         async def all_dead_lettered() -> bool:
-            return await dead_letter_count(bus.js) >= len(CASES)
+            return await dead_letter_count(reader.js) >= len(CASES)
 
         await wait_until(all_dead_lettered, what="every malformed message dead-lettered")
-        letters = await dead_letters(bus.js)
+        letters = await dead_letters(reader.js)
         assert len(letters) == len(CASES)
         for letter, sequence, (payload, kind, reason) in zip(
             letters, sequences, CASES, strict=True
@@ -123,8 +123,8 @@ async def test_malformed_messages_are_dead_lettered_and_valid_ones_applied(
 
         # Nothing is left pending or waiting for an ack: each malformed message was
         # terminated after its dead letter was stored, and none is redelivered.
-        info = await bus.js.consumer_info("PUBLISHING", consumer.durable)
+        info = await reader.js.consumer_info("PUBLISHING", consumer.durable)
         assert info.num_pending == 0
         assert info.num_ack_pending == 0
         assert info.num_redelivered == 0
-        assert await dead_letter_count(bus.js) == len(CASES)
+        assert await dead_letter_count(reader.js) == len(CASES)

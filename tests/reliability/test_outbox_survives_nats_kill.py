@@ -38,12 +38,12 @@ async def applied_numbers(database: Database) -> list[int]:
 
 
 async def test_every_event_is_applied_once_across_nats_kills(
-    nats_server: NatsServer, database: Database, bus: Bus, outbox: Outbox
+    nats_server: NatsServer, database: Database, bus: Bus, sink: Bus, reader: Bus, outbox: Outbox
 ) -> None:
     # A short ack timeout: a batch whose PubAcks died with the server is resent soon.
     relay = OutboxRelay(database, outbox, bus, poll_seconds=0.2, ack_timeout=3.0)
     # A short ack_wait: deliveries the killed server never saw acknowledged come back soon.
-    consumer = bus_app.make_consumer(database, bus, ack_wait_seconds=5.0)
+    consumer = bus_app.make_consumer(database, sink, ack_wait_seconds=5.0)
     written = 0
     progress: list[tuple[int, tuple[int, int], int]] = []
 
@@ -86,7 +86,7 @@ async def test_every_event_is_applied_once_across_nats_kills(
             return await relay.backlog() == 0
 
         async def consumer_caught_up() -> bool:
-            info = await bus.js.consumer_info("PUBLISHING", consumer.durable)
+            info = await reader.js.consumer_info("PUBLISHING", consumer.durable)
             return (info.num_pending, info.num_ack_pending) == (0, 0)
 
         # Everything is in the stream, then everything in the stream is acknowledged,
@@ -112,5 +112,5 @@ async def test_every_event_is_applied_once_across_nats_kills(
     assert handled == EVENTS
     # Batches resent after a kill were dropped by JetStream's duplicate window, which
     # survived the restarts: the stream holds each event once.
-    stream = await bus.js.stream_info("PUBLISHING")
+    stream = await reader.js.stream_info("PUBLISHING")
     assert stream.state.messages == EVENTS

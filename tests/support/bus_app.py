@@ -3,6 +3,10 @@
 Its event is a test-only contract on the publishing stream; its effect is one appended
 row per application, so a second application of the same event would show as a
 duplicate row (the table has no unique key on purpose).
+
+On NATS the producer is the publishing service's user (the outbox is publishing's), and
+the consumer side is a process of its own, `testsink`, with a user made from its
+subscriptions as a service's is: the bus tests run under the real permissions.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy import Column, DateTime, Integer, String, Table, func, insert, s
 
 from meria.bus import (
     Bus,
+    BusUser,
     Consumer,
     ConsumerOptions,
     Delivery,
@@ -27,8 +32,10 @@ from meria.bus import (
     Subscriptions,
     define_bus_tables,
 )
+from meria.config import BusCredentials, bus_credentials_of
 from meria.contracts import Event
 from meria.db import Database, new_metadata
+from meria.runtime import ServiceParts
 
 
 class ParcelRecorded(Event):
@@ -90,6 +97,53 @@ async def refuse_parcel(event: ParcelRejected, delivery: Delivery) -> None:
     raise RuntimeError(f"parcel {event.number} cannot be accepted")
 
 
+fussy = Subscriptions()
+
+
+@fussy.handler
+async def refuse_parcel_three(event: ParcelRecorded, delivery: Delivery) -> None:
+    """Applies every parcel but number 3, which fails every time."""
+    if event.number == 3:
+        raise RuntimeError("parcel 3 cannot be accepted")
+    await count_parcel(event, delivery)
+
+
+answering = Subscriptions()
+
+
+@answering.handler
+async def answer_parcel(event: ParcelRecorded, delivery: Delivery) -> None:
+    """Records each parcel and answers with an event of its own, then fails on number 3."""
+    await count_parcel(event, delivery)
+    assert delivery.outbox is not None
+    await delivery.outbox.add(delivery.session, ParcelRejected(number=event.number))
+    if event.number == 3:
+        raise RuntimeError("parcel 3 cannot be accepted")
+
+
+# The consumer process: its NATS user allows exactly these subscriptions' consumers.
+SINK = "testsink"
+PARTS = ServiceParts(
+    name=SINK,
+    metadata=metadata,
+    tables=tables,
+    subscriptions=Subscriptions(
+        [*subscriptions.items, *failing.items, *fussy.items, *answering.items]
+    ),
+)
+
+
+def sink_account() -> tuple[BusUser, BusCredentials]:
+    """The consumer process's NATS user and its (development) credentials."""
+    return PARTS.bus_user(), bus_credentials_of(SINK)
+
+
+def sink_bus(nats_url: str, name: str = SINK) -> Bus:
+    """A connection as the consumer process: it declares the dead-letter stream."""
+    user, credentials = sink_account()
+    return Bus(nats_url, name, credentials, streams=user.streams)
+
+
 async def create_schema(database: Database) -> None:
     async with database.engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
@@ -118,7 +172,7 @@ def make_consumer(
     database: Database, bus: Bus, *, subs: Subscriptions = subscriptions, **options: object
 ) -> Consumer:
     return Consumer(
-        "testsink",
+        SINK,
         subs.items[0],
         database=database,
         tables=tables,
@@ -130,7 +184,7 @@ def make_consumer(
 async def run_consumer_process(database_url: str, nats_url: str, ack_wait: float) -> None:
     """Entry point of the consumer as a separate OS process (reliability test 2)."""
     database = Database(database_url)
-    bus = Bus(nats_url, "testsink-process")
+    bus = sink_bus(nats_url, "testsink-process")
     await bus.connect()
     consumer = make_consumer(database, bus, ack_wait_seconds=ack_wait)
     await consumer.run()

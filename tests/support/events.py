@@ -211,7 +211,7 @@ async def setup_office(admin: EventsDesk, planner: EventsDesk) -> dict[str, int]
 
 async def bus_events(stack: Stack, stream: str = "EVENTS") -> list[dict[str, Any]]:
     """Every event of a stream so far, in order, as CloudEvents."""
-    bus = stack.runtime(stream.lower()).bus
+    bus = await stack.reader()
     found: list[dict[str, Any]] = []
     info = await bus.js.stream_info(stream)
     for sequence in range(info.state.first_seq, info.state.last_seq + 1):

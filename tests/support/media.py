@@ -19,7 +19,7 @@ import httpx
 from aiosmtpd.controller import Controller
 
 from meria.testing.servers import free_port
-from tests.support.stack import Stack
+from tests.support.stack import Stack, publish_event
 
 INTERPRESSNEWS = {
     "name_ka": "ინტერპრესნიუსი",
@@ -85,11 +85,18 @@ def journalist(full_name: str, email: str, outlet_id: int | None, **fields: Any)
 class MediaDesk:
     """One person's HTTP session with the media service."""
 
-    def __init__(self, stack: Stack, http: httpx.AsyncClient, user: str, *roles: str) -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        http: httpx.AsyncClient,
+        user: str,
+        *roles: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.stack = stack
         self.http = http
         self.user = user
-        self.headers = stack.headers(*roles, user=user) if roles else {}
+        self.headers = headers or (stack.headers(*roles, user=user) if roles else {})
         self.base = stack.urls["media"]
 
     async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -180,7 +187,7 @@ def today() -> str:
 
 async def media_events(stack: Stack) -> list[dict[str, Any]]:
     """Every event of the media stream so far, in order, as CloudEvents."""
-    bus = stack.runtime("media").bus
+    bus = await stack.reader()
     events: list[dict[str, Any]] = []
     info = await bus.js.stream_info("MEDIA")
     for sequence in range(info.state.first_seq, info.state.last_seq + 1):
@@ -224,12 +231,11 @@ async def publish_release(
     title_en: str | None = "The Tusheti road repair in Akhmeta is finished",
     change_kind: str | None = None,
 ) -> str:
-    """Put a publication on the bus as the publishing service's relay would: a CloudEvent
-    on the PUBLISHING stream with its id as `Nats-Msg-Id`; returns the event id."""
+    """Put a publication on the bus as the publishing service's relay would (with its
+    credentials): a CloudEvent on the PUBLISHING stream; returns the event id."""
     from datetime import UTC, datetime
 
-    from meria.bus import Bus
-    from meria.contracts import CloudEvent, DocumentPublished, LocalizedText
+    from meria.contracts import DocumentPublished, LocalizedText
 
     event = DocumentPublished(
         document_id=document_id,
@@ -251,15 +257,4 @@ async def publish_release(
         published_at=datetime.now(UTC),
         change_kind=change_kind,
     )
-    envelope = CloudEvent.wrap(event, about=f"document:{document_id}")
-    bus = Bus(nats_url, "test-publisher")
-    await bus.connect()
-    try:
-        await bus.js.publish(
-            event.subject,
-            envelope.model_dump_json().encode(),
-            headers={"Nats-Msg-Id": envelope.id},
-        )
-    finally:
-        await bus.close()
-    return envelope.id
+    return await publish_event(nats_url, event, about=f"document:{document_id}")

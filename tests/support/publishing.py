@@ -116,7 +116,7 @@ async def published_events(
     stack: Stack, subject: str = "publishing.document.>"
 ) -> list[dict[str, Any]]:
     """Every event of the publishing stream so far, in order, as CloudEvents."""
-    bus = stack.runtime("publishing").bus
+    bus = await stack.reader()
     events: list[dict[str, Any]] = []
     info = await bus.js.stream_info("PUBLISHING")
     for sequence in range(info.state.first_seq, info.state.last_seq + 1):

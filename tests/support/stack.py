@@ -1,7 +1,8 @@
 """Run Meria's own processes inside the test's event loop, on real HTTP ports.
 
 Each process is the same FastAPI app `meria run` serves, under uvicorn on a free port,
-with its own freshly migrated database and the test's NATS and Temporal servers.
+with its own freshly migrated database and the test's NATS and Temporal servers; on NATS
+each is its own user, and the test reads the streams as the read-only user.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ import uvicorn
 from fastapi import FastAPI
 from temporalio.service import RPCError, RPCStatusCode
 
-from meria.auth import User, issue_token
-from meria.config import ServiceSettings
+from meria.auth import User, issue_token, service_token
+from meria.bus import READER, Bus
+from meria.bus.streams import stream_for_subject
+from meria.config import ServiceSettings, Settings, bus_credentials_of
+from meria.contracts import CloudEvent, Event
 from meria.db import Database, migrate
 from meria.processes import PROCESSES
 from meria.runtime import Runtime
@@ -35,6 +39,19 @@ class Stack:
     shared: dict[str, Any]
     urls: dict[str, str] = field(default_factory=dict)
     apps: dict[str, FastAPI] = field(default_factory=dict)
+    _reader: Bus | None = None
+
+    async def reader(self) -> Bus:
+        """A connection as the read-only NATS user, for the test to read the streams."""
+        if self._reader is None:
+            bus = Bus(self.shared["nats_url"], "test-reader", bus_credentials_of(READER))
+            await bus.connect()
+            self._reader = bus
+        return self._reader
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
 
     def runtime(self, name: str) -> Runtime:
         runtime: Runtime = self.apps[name].state.runtime
@@ -43,12 +60,26 @@ class Stack:
     def settings(self, name: str) -> ServiceSettings:
         return self.runtime(name).settings
 
+    def operator_settings(self) -> Settings:
+        """The command line's settings (`meria seed`, `meria token`): the operator."""
+        return Settings(**self.shared)
+
     def token(self, *roles: str, user: str = "nino.beridze") -> str:
+        """A person's token, as the operator's command line makes them."""
         subject = User(id=user, name="ნინო ბერიძე", roles=frozenset(roles))  # type: ignore[arg-type]
-        return issue_token(self.settings(next(iter(self.apps))), subject)
+        return issue_token(self.operator_settings(), subject)
 
     def headers(self, *roles: str, user: str = "nino.beridze") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(*roles, user=user)}"}
+
+    def worker_settings(self) -> ServiceSettings:
+        """The worker's settings, for a test that runs the worker itself."""
+        return PROCESSES["worker"].settings_class()(**self.shared)
+
+    def service_headers(self, process: str = "worker") -> dict[str, str]:
+        """What a Meria process sends in its own name (the worker calling a service)."""
+        settings = PROCESSES[process].settings_class()(**self.shared)
+        return {"Authorization": f"Bearer {service_token(settings)}"}
 
 
 @asynccontextmanager
@@ -60,6 +91,9 @@ async def serve(app: FastAPI, port: int) -> AsyncIterator[None]:
             port=port,
             log_config=None,
             lifespan="on",
+            # As `meria run` serves: the peer is the client, whatever X-Forwarded-For says;
+            # a service believes the header only from its MERIA_TRUSTED_PROXIES.
+            proxy_headers=False,
             # Longer than any pause between a test's requests: a keep-alive connection the
             # server closes just as the client reuses it fails the request.
             timeout_keep_alive=60,
@@ -102,6 +136,7 @@ async def running_stack(
         shared["temporal_address"] = temporal_address
     stack = Stack(shared)
     async with AsyncExitStack() as exits:
+        exits.push_async_callback(stack.close)
         for name in names:
             spec = PROCESSES[name]
             parts = spec.parts()
@@ -120,6 +155,29 @@ async def running_stack(
                 end_workflows, temporal_address, shared["temporal_task_queue"]
             )
         yield stack
+
+
+async def publish_event(nats_url: str, event: Event, *, about: str | None = None) -> str:
+    """Put `event` on the bus as its service's relay would (a CloudEvent with its id as
+    `Nats-Msg-Id`), connected with that service's credentials; returns the event id."""
+    envelope = CloudEvent.wrap(event, about=about)
+    service = event.service()
+    bus = Bus(
+        nats_url,
+        f"test-{service}",
+        bus_credentials_of(service),
+        streams=[stream_for_subject(event.subject)],
+    )
+    await bus.connect()
+    try:
+        await bus.js.publish(
+            event.subject,
+            envelope.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": envelope.id},
+        )
+    finally:
+        await bus.close()
+    return envelope.id
 
 
 async def end_workflows(address: str, task_queue: str) -> None:

@@ -158,7 +158,7 @@ class VisitsDesk:
 
 async def visit_events(stack: Stack, subject: str = "visits.>") -> list[dict[str, Any]]:
     """Every event of the visits stream so far, in order, as CloudEvents."""
-    bus = stack.runtime("visits").bus
+    bus = await stack.reader()
     events: list[dict[str, Any]] = []
     info = await bus.js.stream_info("VISITS")
     for sequence in range(info.state.first_seq, info.state.last_seq + 1):

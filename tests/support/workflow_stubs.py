@@ -1,17 +1,18 @@
 """Stand-in activities for workflow tests that need no services: they answer as the
-publishing, visits, events and media services would and remember what they were asked."""
+publishing, visits, events and media services (and the digest's gathering) would and
+remember what they were asked."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 
 from services.events.schemas import EventCase
-from services.media.schemas import ResponseCase
+from services.media.schemas import InformationCase, InformationTransition, ResponseCase
 from services.publishing.routes import default_route
 from services.publishing.schemas import (
     CaseInfo,
@@ -19,11 +20,16 @@ from services.publishing.schemas import (
     TransitionResult,
 )
 from services.visits.schemas import TaskSpec, VisitCase
+from workflows.activities.digest import DigestRequest, DigestResult
 from workflows.activities.events import (
     AnnouncementRequest,
     EventRef,
     RecordEventTaskOutcome,
     RecordEventTransition,
+)
+from workflows.activities.information_requests import (
+    InformationRef,
+    RecordInformationTransition,
 )
 from workflows.activities.media import AccreditationWindow, AccreditedReminder, WindowClosing
 from workflows.activities.media_responses import RecordResponseTransition, ResponseRef
@@ -35,6 +41,7 @@ from workflows.activities.visits import (
     RecordVisitTransition,
     VisitRef,
 )
+from workflows.digest_content import DigestContent, DigestEntry, DigestSection
 from workflows.human_task import HumanTaskWorkflow, TaskDecision
 from workflows.publication import DocumentPublicationWorkflow, PublicationStatus
 
@@ -362,6 +369,70 @@ async def publish_statement(response: ResponseRef) -> int:
     return 70 + response.response_id
 
 
+# The information request workflow's activities: a request of the municipal council kept
+# in memory, needed a week after the workflow first reads it, for the department's desk.
+INFORMATION: dict[int, InformationCase] = {}
+INFORMATION_TRANSITIONS: list[InformationTransition] = []
+
+
+@activity.defn(name="media.information.load_case")
+async def load_information_case(request: InformationRef) -> InformationCase:
+    if request.request_id not in INFORMATION:
+        now = activity.info().current_attempt_scheduled_time
+        INFORMATION[request.request_id] = InformationCase(
+            request_id=request.request_id,
+            title="ტურისტების რაოდენობა თუშეთში 2026 წელს",
+            status="open",
+            owner=None,
+            requester="sakrebulo.aparati",
+            needed_by=now + timedelta(days=7),
+        )
+    return INFORMATION[request.request_id]
+
+
+@activity.defn(name="media.information.record_transition")
+async def record_information_transition(request: RecordInformationTransition) -> InformationCase:
+    INFORMATION_TRANSITIONS.append(request.transition)
+    case = INFORMATION[request.request.request_id]
+    case.status = request.transition.action
+    return case
+
+
+# The monthly digest's activities: every month gathers the same entries (title, day of
+# the month, note) without asking the services; publishing creates and submits one
+# document per month, kept here with its content.
+DIGEST_DOCUMENTS: dict[str, DigestContent] = {}
+DIGEST_MONTH: dict[str, list[tuple[str, int, str | None]]] = {
+    "acts": [("მერის ბრძანება სკოლების გათბობის შესახებ", 3, "№ 45")],
+    "press_releases": [("ახმეტაში ახალი საბავშვო ბაღი გაიხსნა", 12, None)],
+    "press_conferences": [("მერის პრესკონფერენცია თუშეთის გზის შესახებ", 10, None)],
+    "responses": [("იმედი: თუშეთის გზა ზამთრამდე არ გაიხსნება?", 17, "განცხადება")],
+}
+
+
+@activity.defn(name="digest.gather")
+async def gather_digest(request: DigestRequest) -> DigestContent:
+    first = date.fromisoformat(f"{request.month}-01")
+    sections = [
+        DigestSection(
+            key=key,
+            entries=[
+                DigestEntry(title_ka=title, day=first.replace(day=day), note_ka=note)
+                for title, day, note in found
+            ],
+        )
+        for key, found in DIGEST_MONTH.items()
+    ]
+    return DigestContent(month=request.month, requested_by=request.requested_by, sections=sections)
+
+
+@activity.defn(name="digest.publish")
+async def publish_digest(content: DigestContent) -> DigestResult:
+    DIGEST_DOCUMENTS.setdefault(content.month, content)
+    document_id = 500 + list(DIGEST_DOCUMENTS).index(content.month)
+    return DigestResult(document_id=document_id, state="submitted")
+
+
 ACTIVITIES = [
     load_case,
     record_transition,
@@ -383,4 +454,8 @@ ACTIVITIES = [
     record_response_transition,
     send_to_outlet,
     publish_statement,
+    load_information_case,
+    record_information_transition,
+    gather_digest,
+    publish_digest,
 ]

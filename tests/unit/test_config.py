@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from meria.config import DEVELOPMENT_SECRET, SettingsError, load_settings
+from meria.config import (
+    DEVELOPMENT_SECRET,
+    ReaderSettings,
+    SettingsError,
+    bus_credentials_of,
+    derived_nats_password,
+    load_settings,
+)
 from services.publishing.settings import PublishingSettings
 from services.website.settings import WebsiteSettings
+from workflows.settings import WorkerSettings
 
 
 def test_shared_and_own_settings_come_from_their_variables(
@@ -40,6 +50,10 @@ def test_production_refuses_the_development_secret(monkeypatch: pytest.MonkeyPat
     with pytest.raises(SettingsError, match="at least 32 characters"):
         load_settings(PublishingSettings)
     monkeypatch.setenv("MERIA_SECRET_KEY", "x" * 48)
+    # Tokens are verified with the installation's own key set, never the derived ones.
+    with pytest.raises(SettingsError, match="MERIA_TOKEN_KEYSET is not set"):
+        load_settings(PublishingSettings)
+    monkeypatch.setenv("MERIA_TOKEN_KEYSET", "/etc/meria/keys/jwks.json")
     # Publishing signs publications: production brings the municipality's own key.
     with pytest.raises(SettingsError, match="MERIA_PUBLISHING_SIGNING_KEY is not set"):
         load_settings(PublishingSettings)
@@ -47,3 +61,95 @@ def test_production_refuses_the_development_secret(monkeypatch: pytest.MonkeyPat
     assert settings.production
     assert settings.secret_key.get_secret_value() != DEVELOPMENT_SECRET
     assert settings.effective_log_format == "json"
+
+
+def test_an_unknown_variable_stops_a_process_naming_the_closest_known_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MERIA_ENV", "production")
+    with pytest.raises(SettingsError) as error:
+        load_settings(WebsiteSettings)
+    assert str(error.value) == (
+        "unknown setting MERIA_ENV (did you mean MERIA_ENVIRONMENT?): no Meria process reads it"
+    )
+    monkeypatch.delenv("MERIA_ENV")
+    monkeypatch.setenv("MERIA_PUBLISHING_PROT", "9101")
+    with pytest.raises(SettingsError, match=r"MERIA_PUBLISHING_PROT \(did you mean MERIA_PUB"):
+        load_settings(PublishingSettings)
+
+
+def test_another_processs_variables_and_the_test_harnesss_are_no_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One environment for the whole stack: the worker meets the portal's port, and tests
+    # export their own MERIA_TEST_* variables.
+    monkeypatch.setenv("MERIA_PORTAL_PORT", "9000")
+    monkeypatch.setenv("MERIA_MEDIA_SMTP_HOST", "mail.akhmeta.gov.ge")
+    monkeypatch.setenv("MERIA_TEST_DATABASE_URL", "postgresql+asyncpg://127.0.0.1/x")
+    settings = load_settings(WorkerSettings)
+    assert settings.port == 8105
+
+
+def test_an_unknown_variable_in_the_env_file_is_refused_too(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("MERIA_WEBSITE_PORT=9080\nMERIA_WEBSITE_PROT=9081\n")
+    with pytest.raises(SettingsError, match="unknown setting MERIA_WEBSITE_PROT"):
+        load_settings(WebsiteSettings)
+
+
+def test_development_derives_a_nats_password_per_process_from_the_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MERIA_PUBLISHING_NATS_PASSWORD", raising=False)
+    monkeypatch.delenv("MERIA_WEBSITE_NATS_PASSWORD", raising=False)
+    publishing = load_settings(PublishingSettings).bus_credentials()
+    website = load_settings(WebsiteSettings).bus_credentials()
+    assert (publishing.user, website.user) == ("publishing", "website")
+    # The same wherever the secret is the same, so `meria run nats` agrees with each process.
+    assert publishing == bus_credentials_of("publishing")
+    assert publishing.password != website.password
+    assert len(publishing.password.get_secret_value()) >= 40
+    monkeypatch.setenv("MERIA_SECRET_KEY", "ახმეტის-მერიის-სხვა-საიდუმლო-გასაღები")
+    assert load_settings(PublishingSettings).bus_credentials().password != publishing.password
+    # A password that is set is the one used.
+    monkeypatch.setenv("MERIA_READER_NATS_PASSWORD", "read-only-password-of-the-tail")
+    reader = load_settings(ReaderSettings).bus_credentials()
+    assert reader.user == "reader"
+    assert reader.password.get_secret_value() == "read-only-password-of-the-tail"
+
+
+def test_production_refuses_a_missing_or_derived_nats_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    secret = "x" * 48
+    monkeypatch.setenv("MERIA_ENVIRONMENT", "production")
+    monkeypatch.setenv("MERIA_SECRET_KEY", secret)
+    monkeypatch.setenv("MERIA_TOKEN_KEYSET", "/etc/meria/keys/jwks.json")
+    monkeypatch.delenv("MERIA_WEBSITE_NATS_PASSWORD", raising=False)
+    settings = load_settings(WebsiteSettings)
+    with pytest.raises(SettingsError) as error:
+        settings.bus_credentials()
+    assert str(error.value) == (
+        "MERIA_WEBSITE_NATS_PASSWORD is not set; production gives each process a NATS "
+        "password of its own"
+    )
+    for derived in (
+        derived_nats_password(DEVELOPMENT_SECRET, "website"),
+        derived_nats_password(secret, "website"),
+    ):
+        monkeypatch.setenv("MERIA_WEBSITE_NATS_PASSWORD", derived)
+        with pytest.raises(
+            SettingsError, match=r"^invalid setting MERIA_WEBSITE_NATS_PASSWORD: is derived"
+        ):
+            load_settings(WebsiteSettings)
+    monkeypatch.setenv("MERIA_WEBSITE_NATS_PASSWORD", "short")
+    with pytest.raises(SettingsError, match="at least 24 characters"):
+        load_settings(WebsiteSettings)
+    monkeypatch.setenv("MERIA_WEBSITE_NATS_PASSWORD", "a-long-password-of-the-website-only")
+    credentials = load_settings(WebsiteSettings).bus_credentials()
+    assert credentials.password.get_secret_value() == "a-long-password-of-the-website-only"
+    # The server's configuration reads the same variables, and refuses the same way.
+    with pytest.raises(SettingsError, match="MERIA_PUBLISHING_NATS_PASSWORD is not set"):
+        bus_credentials_of("publishing")

@@ -1,4 +1,5 @@
-"""Portal accounts on a real SQLite database: passwords, lock-out, sessions, production."""
+"""Portal accounts on a real SQLite database: passwords, sessions, production, and the record
+of every change of an account."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
 async def add_editor(database: Database, password: str = DEMO_PASSWORD) -> None:
     async with database.transaction() as session:
         await accounts.upsert_account(
-            session, username="nino.beridze", display_name="ნინო ბერიძე",
+            session, actor="setup", username="nino.beridze", display_name="ნინო ბერიძე",
             roles=["editor", "system"], password=password,
         )  # fmt: skip
 
@@ -63,24 +64,74 @@ async def test_the_password_is_stored_as_an_argon2_hash_and_checked(database: Da
     assert refused.value.reason == "wrong_credentials"
 
 
-async def test_repeated_failures_lock_the_account_and_success_clears_the_count(
-    database: Database,
-) -> None:
+async def test_repeated_failures_lock_nobody_out(database: Database) -> None:
+    # Throttling slows guessing (services.portal.attempts); the account itself never locks.
     await add_editor(database)
-    settings = PortalSettings(lockout_failures=3, lockout_minutes=15)
-    assert await attempt(database, settings, "wrong") == "wrong_credentials"
-    assert await attempt(database, settings, "wrong") == "wrong_credentials"
-    assert await attempt(database, settings, DEMO_PASSWORD) == "nino.beridze"  # count cleared
-    for _ in range(2):
-        await attempt(database, settings, "wrong")
-    assert await attempt(database, settings, "wrong") == "locked"
-    assert await attempt(database, settings, DEMO_PASSWORD) == "locked"
-    # When the lock has passed, the right password opens again.
-    async with database.transaction() as session:
-        account = await session.get(Account, "nino.beridze")
-        assert account is not None and account.locked_until is not None
-        account.locked_until = accounts.now() - timedelta(seconds=1)
+    settings = PortalSettings()
+    for _ in range(12):
+        assert await attempt(database, settings, "wrong") == "wrong_credentials"
     assert await attempt(database, settings, DEMO_PASSWORD) == "nino.beridze"
+
+
+async def test_every_change_of_an_account_is_kept_with_who_and_why(database: Database) -> None:
+    await add_editor(database)
+
+    async def change(actor: str, **fields: object) -> None:
+        values: dict[str, object] = {
+            "username": "nino.beridze", "display_name": "ნინო ბერიძე", "roles": ["editor"],
+        } | fields  # fmt: skip
+        async with database.transaction() as session:
+            await accounts.upsert_account(session, actor=actor, **values)  # type: ignore[arg-type]
+
+    # A change of roles says why; without a reason it is refused and nothing changes.
+    with pytest.raises(accounts.AccountRefused, match="says why"):
+        await change("portal.admin", roles=["editor", "head_of_department"])
+    await change(
+        "portal.admin", roles=["editor", "head_of_department"],
+        reason="ნინო განყოფილების უფროსის მოვალეობას ასრულებს",
+    )  # fmt: skip
+    await change(
+        "portal.admin", roles=["editor", "head_of_department"], password="ახალი-პაროლი-2026"
+    )
+    with pytest.raises(accounts.AccountRefused, match="Switching an account off"):
+        await change("portal.admin", roles=["editor", "head_of_department"], active=False)
+    await change(
+        "portal.admin", roles=["editor", "head_of_department"], active=False,
+        reason="შვებულებაშია",
+    )  # fmt: skip
+    async with database.session() as session:
+        found = await accounts.account_changes(session, "nino.beridze")
+    assert [c.action for c in found] == ["disabled", "changed", "changed", "created"]
+    disabled, password, roles, created = found
+    assert disabled.changes == {"active": {"before": True, "after": False}}
+    assert disabled.reason == "შვებულებაშია" and disabled.actor == "portal.admin"
+    # The password is never on the record, only that it was set.
+    assert password.changes == {"password": {"set": True}} and "ახალი" not in str(password.changes)
+    assert roles.changes == {
+        "roles": {"before": ["editor", "system"], "after": ["editor", "head_of_department"]}
+    }
+    assert created.actor == "setup" and created.changes["roles"]["after"] == ["editor", "system"]
+
+
+async def test_the_last_active_administrator_keeps_the_role(database: Database) -> None:
+    async def put(username: str, roles: list[str], **fields: object) -> None:
+        async with database.transaction() as session:
+            await accounts.upsert_account(
+                session, actor="portal.admin", username=username, display_name=username,
+                roles=roles, reason="ტესტი", **fields,  # type: ignore[arg-type]
+            )  # fmt: skip
+
+    await put("portal.admin", ["admin"])
+    with pytest.raises(accounts.AccountRefused, match="last active administrator"):
+        await put("portal.admin", ["editor"])
+    with pytest.raises(accounts.AccountRefused, match="last active administrator"):
+        await put("portal.admin", ["admin"], active=False)
+    # With a second administrator, the first may step down.
+    await put("eka.admin", ["admin", "editor"])
+    await put("portal.admin", ["editor"])
+    async with database.session() as session:
+        account = await session.get(Account, "portal.admin")
+        assert account is not None and account.roles == ["editor"]
 
 
 async def test_a_session_ends_on_sign_out_and_after_idling(database: Database) -> None:
@@ -108,7 +159,9 @@ async def test_a_session_ends_on_sign_out_and_after_idling(database: Database) -
 
 async def test_production_refuses_the_demo_password(database: Database) -> None:
     await add_editor(database)
-    production = PortalSettings(environment="production", secret_key=SECRET)
+    production = PortalSettings(
+        environment="production", secret_key=SECRET, token_keyset="jwks.json"
+    )
     assert await attempt(database, production, DEMO_PASSWORD) == "default_password"
     assert accounts.check_password_rules(production, DEMO_PASSWORD) == "password_is_default"
     assert accounts.check_password_rules(production, "short") == "password_too_short"

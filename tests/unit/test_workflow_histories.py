@@ -24,6 +24,8 @@ def test_every_workflow_has_a_recorded_history() -> None:
         "press_conference",
         "meeting",
         "media_response",
+        "information_request",
+        "digest",
     }
 
 

@@ -1,45 +1,87 @@
 """HTTP clients for the services' APIs, authenticated as the worker.
 
 Activities never touch a service's database: they call its API with a short-lived token
-of their own (role `system`) and an idempotency key, so a retried activity changes
-nothing twice. A refusal (4xx) is final; anything else is retried by Temporal.
+in the worker's own name (signed with the worker's key, made afresh for every request as
+it is sent and again if the service finds it expired, and carrying no person's role) and
+an idempotency key, so a retried activity changes nothing twice. Where a document is
+written in a person's name (a visit's press release), the worker names that person as the
+document's author; it never borrows their role. A refusal (4xx) is final; anything else
+is retried by Temporal. Every stage of a call has a timeout, each service a circuit
+breaker, and a failure says in one short line what was asked and what happened.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from meria.auth import User, issue_token
+from meria.auth import service_token
+from meria.breakers import Breakers, ServiceTrouble, trouble_of
 from meria.config import Settings
+from workflows.settings import WorkerSettings
 
-WORKER_USER = User(id="meria-worker", name="Meria workflows", roles=frozenset({"system"}))
 SERVICES = ("publishing", "events", "visits", "media")
+# Temporal keeps at most a few kilobytes of an activity's last failure (more, and it shows
+# "Failure exceeds size limit" instead); a cause this long says what happened.
+MAX_CAUSE = 400
 
 
-def activity_key() -> str:
+def activity_key(purpose: str = "") -> str:
     """An idempotency key stable across the retries of one activity and distinct for
-    every activity of a run: the service applies a retried call once."""
+    every activity of a run (and, with `purpose`, for each call an activity makes to the
+    same service): the service applies a retried call once."""
     info = activity.info()
-    return f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
+    key = f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
+    return f"{key}/{purpose}" if purpose else key
+
+
+def short(text: str, limit: int = MAX_CAUSE) -> str:
+    """One line of at most `limit` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class FreshToken(httpx.Auth):
+    """The worker's token, made for each request as httpx sends it, and once more when the
+    service says it has expired (a request that waited in a queue)."""
+
+    # A request sent again needs its body at hand (a file's upload included).
+    requires_request_body = True
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
+        request.headers["Authorization"] = f"Bearer {service_token(self.settings)}"
+        response = yield request
+        if response.status_code == 401:
+            request.headers["Authorization"] = f"Bearer {service_token(self.settings)}"
+            yield request
 
 
 class ServiceClient:
-    """An HTTP client for one service."""
+    """An HTTP client for one service, with a timeout on every stage of a call and a
+    circuit breaker shared by the worker's activities."""
 
-    def __init__(self, settings: Settings, base_url: str) -> None:
+    def __init__(
+        self, settings: Settings, base_url: str, name: str = "", breakers: Breakers | None = None
+    ) -> None:
         self.settings = settings
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=20.0)
-
-    def headers(self, idempotency_key: str | None, user: User | None = None) -> dict[str, str]:
-        token = issue_token(self.settings, user or WORKER_USER, ttl_seconds=300)
-        headers = {"Authorization": f"Bearer {token}"}
-        if idempotency_key:
-            headers["Idempotency-Key"] = idempotency_key
-        return headers
+        self.name = name or base_url
+        timeouts = CallTimeouts.of(settings)
+        self.timeout = httpx.Timeout(
+            timeouts.read, connect=timeouts.connect, write=timeouts.write, pool=timeouts.pool
+        )
+        self.breakers = breakers or Breakers(timeouts.breaker_failures, timeouts.breaker_open)
+        self.http = httpx.AsyncClient(
+            base_url=base_url, timeout=self.timeout, auth=FreshToken(settings)
+        )
 
     async def request(
         self,
@@ -50,33 +92,104 @@ class ServiceClient:
         json: Any = None,
         params: dict[str, Any] | None = None,
         files: Any = None,
-        user: User | None = None,
         retry_on: tuple[int, ...] = (),
     ) -> httpx.Response:
-        """Call the service as the worker, or as `user` where the service wants a person
-        (a press release is written in an editor's name). Statuses in `retry_on` are
-        retried like a server's trouble (a case whose creation is still committing)."""
-        response = await self.http.request(
-            method, path, json=json, params=params, files=files,
-            headers=self.headers(idempotency_key, user),
-        )  # fmt: skip
-        if (
-            400 <= response.status_code < 500
-            and response.status_code not in (408, 429)
-            and response.status_code not in retry_on
-        ):
+        """Call the service as the worker. Statuses in `retry_on` are retried like a
+        server's trouble (a case whose creation is still committing). A failure says in a
+        line what was asked and what happened ("PUT /accreditation-windows/4: media: read
+        timeout after 20 s")."""
+        where = f"{method} {path}"
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        try:
+            async with self.breakers.guard(self.name):
+                response = await self._send(method, path, headers, json, params, files)
+        except ServiceTrouble as trouble:
+            raise await self._unavailable(where, trouble) from None
+        status = response.status_code
+        if status == 401:
+            # Refused twice, with a token made a moment before: the worker's key is not
+            # trusted (yet). Retried, in case the service's key set is being rolled out.
+            raise ApplicationError(
+                short(f"{where}: {self.name} answered 401: {response.text}"), type="Unauthorized"
+            )
+        if 400 <= status < 500 and status not in (408, 429) and status not in retry_on:
             # The service refused the request itself; asking again will not change its mind.
             raise ApplicationError(
-                f"{method} {path} answered {response.status_code}: {response.text[:500]}",
+                short(f"{where}: {self.name} answered {status}: {response.text}"),
                 type="ServiceRefused",
                 non_retryable=True,
             )
-        response.raise_for_status()
+        if status >= 400:
+            raise ApplicationError(
+                short(f"{where}: {self.name} answered {status}: {response.text}"),
+                type="ServiceBusy",
+            )
         return response
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        json: Any,
+        params: dict[str, Any] | None,
+        files: Any,
+    ) -> httpx.Response:
+        try:
+            response = await self.http.request(
+                method, path, json=json, params=params, files=files, headers=headers
+            )
+        except httpx.TransportError as error:
+            raise trouble_of(self.name, error, self.timeout) from None
+        if response.status_code >= 500:
+            raise ServiceTrouble(
+                self.name, short(f"answered {response.status_code}: {response.text}", 200)
+            )
+        return response
+
+    async def _unavailable(self, where: str, trouble: ServiceTrouble) -> ApplicationError:
+        """A retryable failure; while the service's circuit is open, the next attempt
+        comes when it closes, so the case's page tells the true time of the next try."""
+        delay = await self.breakers.retry_in(self.name)
+        return ApplicationError(
+            short(f"{where}: {trouble}"),
+            type="ServiceUnavailable",
+            next_retry_delay=timedelta(seconds=max(delay, 1.0)) if delay is not None else None,
+        )
 
     async def close(self) -> None:
         await self.http.aclose()
 
 
+@dataclass(frozen=True)
+class CallTimeouts:
+    """How long the worker waits on each stage of a call, and when a circuit opens."""
+
+    connect: float = 5.0
+    read: float = 20.0
+    write: float = 20.0
+    pool: float = 5.0
+    breaker_failures: int = 3
+    breaker_open: float = 30.0
+
+    @classmethod
+    def of(cls, settings: Settings) -> CallTimeouts:
+        if not isinstance(settings, WorkerSettings):
+            return cls()
+        return cls(
+            connect=settings.service_connect_timeout_seconds,
+            read=settings.service_read_timeout_seconds,
+            write=settings.service_write_timeout_seconds,
+            pool=settings.service_pool_timeout_seconds,
+            breaker_failures=settings.breaker_failures,
+            breaker_open=settings.breaker_open_seconds,
+        )
+
+
 def service_clients(settings: Settings) -> dict[str, ServiceClient]:
-    return {name: ServiceClient(settings, getattr(settings, f"{name}_url")) for name in SERVICES}
+    timeouts = CallTimeouts.of(settings)
+    breakers = Breakers(timeouts.breaker_failures, timeouts.breaker_open)
+    return {
+        name: ServiceClient(settings, getattr(settings, f"{name}_url"), name, breakers)
+        for name in SERVICES
+    }

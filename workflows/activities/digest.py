@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 from temporalio import activity
 
-from meria.auth import User
 from meria.config import Settings
 from workflows.activities.clients import ServiceClient, activity_key
 from workflows.digest_content import DigestContent, DigestEntry, DigestSection, markdown, pdf
@@ -34,6 +33,9 @@ class DigestRequest(BaseModel):
 class DigestResult(BaseModel):
     document_id: int
     state: str
+
+
+RESPONSES_PAGE = 500
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -60,13 +62,9 @@ class DigestActivities:
         self.visits = clients["visits"]
         self.media = clients["media"]
         self.website = settings.website_url.rstrip("/")
-        # The digest is read and written as its author, an editor: the services' lists
-        # are for staff, and publishing wants a person behind a document.
-        self.author = User(
-            id=str(getattr(settings, "digest_author", "meria-digest")),
-            name="Meria",
-            roles=frozenset({"editor"}),
-        )
+        # The worker reads the month in its own name; the digest document is written in
+        # the name of its author, an editor, as publishing wants a person behind a document.
+        self.author = str(getattr(settings, "digest_author", "meria-digest"))
         self.fonts = Path(str(getattr(settings, "digest_fonts", "/usr/share/fonts/truetype/noto")))
 
     # Gathering.
@@ -78,7 +76,6 @@ class DigestActivities:
             page = await self.publishing.request(
                 "GET",
                 "/documents",
-                user=self.author,
                 params={"document_type": document_type, "state": "published",
                         "published_from": start.isoformat(), "published_to": end.isoformat(),
                         "limit": 500},
@@ -105,7 +102,6 @@ class DigestActivities:
         page = await self.events.request(
             "GET",
             "/events",
-            user=self.author,
             params={"month": month, "state": "completed", "limit": 2000},
         )
         conferences: list[DigestEntry] = []
@@ -129,7 +125,6 @@ class DigestActivities:
         page = await self.visits.request(
             "GET",
             "/visits",
-            user=self.author,
             params={"arriving_from": start.date().isoformat(),
                     "arriving_to": (end.date() - timedelta(days=1)).isoformat(),
                     "status": ",".join(HAPPENED), "limit": 500},
@@ -149,9 +144,7 @@ class DigestActivities:
         return received, made
 
     async def _media(self, month: str) -> tuple[list[DigestEntry], list[DigestEntry]]:
-        coverage = (
-            await self.media.request("GET", "/coverage", user=self.author, params={"month": month})
-        ).json()
+        coverage = (await self.media.request("GET", "/coverage", params={"month": month})).json()
         lines = []
         if coverage["total"]:
             lines.append(
@@ -173,11 +166,7 @@ class DigestActivities:
                     )
                 )
         start, end = month_bounds(month)
-        found = (
-            await self.media.request(
-                "GET", "/responses", user=self.author, params={"status": "published,sent"}
-            )
-        ).json()
+        found = await self._responses_completed(start, end)
         responses = []
         for response in sorted(found, key=lambda r: (r["completed_at"] or "", r["id"])):
             done = response["completed_at"]
@@ -196,6 +185,27 @@ class DigestActivities:
                 )
             )
         return lines, responses
+
+    async def _responses_completed(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """The responses published or sent in the month, a page at a time."""
+        found: list[dict[str, Any]] = []
+        while True:
+            page = (
+                await self.media.request(
+                    "GET",
+                    "/responses",
+                    params={
+                        "status": "published,sent",
+                        "completed_from": start.isoformat(),
+                        "completed_before": end.isoformat(),
+                        "limit": RESPONSES_PAGE,
+                        "offset": len(found),
+                    },
+                )
+            ).json()
+            found += page
+            if len(page) < RESPONSES_PAGE:
+                return found
 
     @activity.defn(name="digest.gather")
     async def gather(self, request: DigestRequest) -> DigestContent:
@@ -230,7 +240,6 @@ class DigestActivities:
         existing = await self.publishing.request(
             "GET",
             "/documents",
-            user=self.author,
             params={"document_type": "press_digest", "text": title_ka, "limit": 5},
         )
         same = [d for d in existing.json()["items"] if d["title_ka"] == title_ka]
@@ -241,7 +250,7 @@ class DigestActivities:
             created = await self.publishing.request(
                 "POST",
                 "/documents",
-                user=self.author,
+                idempotency_key=activity_key("document"),
                 json={
                     "document_type": "press_digest",
                     "title_ka": title_ka,
@@ -251,6 +260,7 @@ class DigestActivities:
                     "body_ka": markdown(content, "ka"),
                     "body_en": markdown(content, "en") if english else None,
                     "translation_pending": not english,
+                    "author": self.author,
                 },
             )
             document = created.json()
@@ -261,19 +271,16 @@ class DigestActivities:
             await self.publishing.request(
                 "POST",
                 f"/documents/{document_id}/attachments",
-                user=self.author,
+                idempotency_key=activity_key("attachment"),
                 files={"file": (filename, data, "application/pdf")},
             )
-        fresh = (
-            await self.publishing.request("GET", f"/documents/{document_id}", user=self.author)
-        ).json()
+        fresh = (await self.publishing.request("GET", f"/documents/{document_id}")).json()
         if fresh["state"] == "draft":
             await self.publishing.request(
-                "POST", f"/documents/{document_id}/submit", user=self.author, json={}
-            )
-            fresh = (
-                await self.publishing.request("GET", f"/documents/{document_id}", user=self.author)
-            ).json()
+                "POST", f"/documents/{document_id}/submit", json={},
+                idempotency_key=activity_key("submit"),
+            )  # fmt: skip
+            fresh = (await self.publishing.request("GET", f"/documents/{document_id}")).json()
         await self.publishing.request(
             "POST",
             f"/documents/{document_id}/digest-compiled",

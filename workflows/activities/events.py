@@ -9,9 +9,9 @@ from typing import Literal
 from pydantic import BaseModel
 from temporalio import activity
 
-from meria.auth import User
 from services.events.schemas import AnnouncementDraft, EventCase, TaskOutcome, TransitionRequest
 from workflows.activities.clients import ServiceClient, activity_key
+from workflows.activities.publishing import submit_in_publishing
 
 
 class EventRef(BaseModel):
@@ -82,34 +82,28 @@ class EventsActivities:
             "GET", f"{path}/announcement-draft?purpose={request.purpose}"
         )
         draft = AnnouncementDraft.model_validate(response.json())
-        editor = User(id=draft.author, name="", roles=frozenset({"editor"}))
-        document_id = draft.document_id
-        if document_id is None:
-            created = await self.publishing.request(
-                "POST",
-                "/documents",
-                user=editor,
-                json={
-                    "document_type": "announcement",
-                    "title_ka": draft.title_ka,
-                    "title_en": draft.title_en,
-                    "summary_ka": draft.summary_ka,
-                    "summary_en": draft.summary_en,
-                    "body_ka": draft.body_ka,
-                    "body_en": draft.body_en,
-                    "translation_pending": draft.body_en is None,
-                },
-            )
-            document_id = int(created.json()["id"])
+
+        async def remember(document_id: int) -> None:
             await self.events.request(
                 "POST",
                 f"{path}/documents",
                 idempotency_key=activity_key(),
                 json={"purpose": request.purpose, "document_id": document_id},
             )
-        document = await self.publishing.request("GET", f"/documents/{document_id}", user=editor)
-        if document.json()["state"] == "draft":
-            await self.publishing.request(
-                "POST", f"/documents/{document_id}/submit", user=editor, json={}
-            )
-        return document_id
+
+        return await submit_in_publishing(
+            self.publishing,
+            document_id=draft.document_id,
+            author=draft.author,
+            remember=remember,
+            fields={
+                "document_type": "announcement",
+                "title_ka": draft.title_ka,
+                "title_en": draft.title_en,
+                "summary_ka": draft.summary_ka,
+                "summary_en": draft.summary_en,
+                "body_ka": draft.body_ka,
+                "body_en": draft.body_en,
+                "translation_pending": draft.body_en is None,
+            },
+        )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from pydantic import BaseModel
 from temporalio import activity
 
@@ -53,3 +56,35 @@ class PublishingActivities:
             "POST", f"{edition.path}/publication", idempotency_key=activity_key()
         )
         return PublishedEdition.model_validate(response.json())
+
+
+async def submit_in_publishing(
+    publishing: ServiceClient,
+    *,
+    document_id: int | None,
+    author: str,
+    fields: dict[str, Any],
+    remember: Callable[[int], Awaitable[None]],
+) -> int:
+    """Create a document in `author`'s name (unless `document_id` says an earlier attempt
+    did), let the case remember its id, and submit it for approval; publishing then runs
+    its own approval and publication, which outlive the case.
+
+    Each step looks first at what an earlier attempt did: the case keeps the document's id
+    as soon as it exists, and a submitted document is not submitted again. The creation
+    carries the activity's idempotency key, so an attempt that crashed before the case
+    recorded the id gets the same document again, not a second draft."""
+    if document_id is None:
+        created = await publishing.request(
+            "POST", "/documents", json={**fields, "author": author},
+            idempotency_key=activity_key("document"),
+        )  # fmt: skip
+        document_id = int(created.json()["id"])
+        await remember(document_id)
+    document = await publishing.request("GET", f"/documents/{document_id}")
+    if document.json()["state"] == "draft":
+        await publishing.request(
+            "POST", f"/documents/{document_id}/submit", json={},
+            idempotency_key=activity_key("submit"),
+        )  # fmt: skip
+    return document_id

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pydantic import BaseModel
 from temporalio import activity
 
-from meria.auth import User
 from services.visits.schemas import (
     PressReleaseDraft,
     TaskOutcome,
@@ -14,6 +13,7 @@ from services.visits.schemas import (
     VisitCase,
 )
 from workflows.activities.clients import ServiceClient, activity_key
+from workflows.activities.publishing import submit_in_publishing
 
 
 class VisitRef(BaseModel):
@@ -87,39 +87,33 @@ class VisitsActivities:
 
         Each step looks first at what an earlier attempt did: the visit keeps the
         document's id as soon as it exists, and a submitted document is not submitted
-        again. (A crash between creating the document and recording its id leaves one
-        unused draft behind; it never publishes anything twice.)
+        again; the creation carries the activity's idempotency key, so a retry gets the
+        same document.
         """
         response = await self.visits.request("GET", f"{visit.path}/press-release-draft")
         draft = PressReleaseDraft.model_validate(response.json())
-        editor = User(id=draft.author, name="", roles=frozenset({"editor"}))
-        document_id = draft.document_id
-        if document_id is None:
-            created = await self.publishing.request(
-                "POST",
-                "/documents",
-                user=editor,
-                json={
-                    "document_type": "press_release",
-                    "title_ka": draft.title_ka,
-                    "title_en": draft.title_en,
-                    "summary_ka": draft.summary_ka,
-                    "summary_en": draft.summary_en,
-                    "body_ka": draft.body_ka,
-                    "body_en": draft.body_en,
-                    "translation_pending": draft.body_en is None,
-                },
-            )
-            document_id = int(created.json()["id"])
+
+        async def remember(document_id: int) -> None:
             await self.visits.request(
                 "POST",
                 f"{visit.path}/press-release",
                 idempotency_key=activity_key(),
                 json={"document_id": document_id},
             )
-        document = await self.publishing.request("GET", f"/documents/{document_id}", user=editor)
-        if document.json()["state"] == "draft":
-            await self.publishing.request(
-                "POST", f"/documents/{document_id}/submit", user=editor, json={}
-            )
-        return document_id
+
+        return await submit_in_publishing(
+            self.publishing,
+            document_id=draft.document_id,
+            author=draft.author,
+            remember=remember,
+            fields={
+                "document_type": "press_release",
+                "title_ka": draft.title_ka,
+                "title_en": draft.title_en,
+                "summary_ka": draft.summary_ka,
+                "summary_en": draft.summary_en,
+                "body_ka": draft.body_ka,
+                "body_en": draft.body_en,
+                "translation_pending": draft.body_en is None,
+            },
+        )
