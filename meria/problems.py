@@ -188,13 +188,16 @@ COMMON_PROBLEMS: dict[str, str] = {
     "503": "A server this one depends on is not answering: try again later",
 }
 UNSAFE = {"post", "put", "patch", "delete"}
+# An operation that checks its callers itself (a token or a signed link) says so under
+# this key, `meria.access.ACCESS_NOTE` (not imported: access imports auth imports this).
+CHECKS_ITS_CALLERS = "x-meria-access"
 
 
 def _applies(status: str, method: str, operation: dict[str, Any]) -> bool:
     """The statuses every operation of its kind may answer, decided from its shape alone."""
     has_input = bool(operation.get("parameters") or operation.get("requestBody"))
     if status in ("401", "403"):
-        return bool(operation.get("security"))
+        return bool(operation.get("security") or operation.get(CHECKS_ITS_CALLERS))
     if status in ("400", "404", "422"):
         return has_input
     if status == "409":

@@ -17,9 +17,11 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from meria.access import ACCESS_NOTE
 from meria.auth import CurrentUser
 from meria.config import ServiceSettings
 from meria.inputs import Id, NotNull
+from meria.problems import CHECKS_ITS_CALLERS
 from meria.runtime import Runtime, ServiceParts
 from meria.testing.servers import free_port
 from meria.web import create_app
@@ -154,6 +156,8 @@ async def test_each_operation_documents_the_problems_it_may_answer(tmp_path: Pat
     live = document["paths"]["/healthz/live"]["get"]["responses"]
     assert set(live) == {"200", "429", "503"}
     assert "HTTPValidationError" not in document["components"]["schemas"]
+    # An operation that checks its callers itself is known by the access table's note.
+    assert CHECKS_ITS_CALLERS == ACCESS_NOTE
 
     # An id is bounded as the database is; a null for a value always there is not allowed.
     thing_id = change_thing["parameters"][0]["schema"]
