@@ -31,9 +31,10 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.timeout(3600)]
 
 SERVICES = ["publishing", "events", "visits", "media", "website", "portal"]
 ROLES = ["admin", "requester"]
-# A large import makes every later read of the distribution lists take minutes (finding 6
-# of the security issue, fixed with the resilience work); until then it stays out.
-EXCLUDED = {"media": [r"^/journalists/import$"]}
+# Paths left out of the fuzzing, per service, with the reason beside each: none now
+# (the journalists' import froze the media service for minutes before distribution lists
+# kept their members as rows).
+EXCLUDED: dict[str, list[str]] = {}
 
 
 @pytest.fixture
