@@ -55,8 +55,8 @@ test-postgres:
 FUZZ_EXAMPLES ?= 25
 FUZZ_SECONDS ?=
 fuzz: install
-	MERIA_FUZZ_PHASES=examples,coverage,fuzzing MERIA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
-		MERIA_FUZZ_SECONDS=$(FUZZ_SECONDS) MERIA_FUZZ_SEED=$${MERIA_FUZZ_SEED:-$$RANDOM} \
+	MERIA_TEST_FUZZ_PHASES=examples,coverage,fuzzing MERIA_TEST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		MERIA_TEST_FUZZ_SECONDS=$(FUZZ_SECONDS) MERIA_TEST_FUZZ_SEED=$${MERIA_TEST_FUZZ_SEED:-$$RANDOM} \
 		$(PYTEST) -q tests/integration/test_schema_fuzzing.py
 
 lint: install

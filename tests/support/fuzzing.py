@@ -38,14 +38,14 @@ class Budget:
 
     @classmethod
     def from_env(cls) -> Budget:
-        """The short pass CI runs, or what `make fuzz` asks for: `MERIA_FUZZ_EXAMPLES`,
-        `MERIA_FUZZ_PHASES`, `MERIA_FUZZ_SECONDS` (per service and role), `MERIA_FUZZ_SEED`."""
-        seconds = os.environ.get("MERIA_FUZZ_SECONDS")
+        """The short pass CI runs, or what `make fuzz` asks for in `MERIA_TEST_FUZZ_*`:
+        `EXAMPLES`, `PHASES`, `SECONDS` (per service and role) and `SEED`."""
+        seconds = os.environ.get("MERIA_TEST_FUZZ_SECONDS")
         return cls(
-            examples=int(os.environ.get("MERIA_FUZZ_EXAMPLES", cls.examples)),
-            phases=os.environ.get("MERIA_FUZZ_PHASES", cls.phases),
+            examples=int(os.environ.get("MERIA_TEST_FUZZ_EXAMPLES", cls.examples)),
+            phases=os.environ.get("MERIA_TEST_FUZZ_PHASES", cls.phases),
             seconds=int(seconds) if seconds else None,
-            seed=int(os.environ.get("MERIA_FUZZ_SEED", cls.seed)),
+            seed=int(os.environ.get("MERIA_TEST_FUZZ_SEED", cls.seed)),
         )
 
 
