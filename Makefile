@@ -8,7 +8,7 @@ PYTEST := $(VENV)/bin/pytest
 export UV_PYTHON := python3
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run up migrate seed status test test-sqlite test-postgres lint format bench reset asyncapi histories messages
+.PHONY: install run up migrate seed status test test-sqlite test-postgres fuzz lint format bench reset asyncapi histories messages
 
 $(UV):
 	python3 -m venv .tools
@@ -46,7 +46,18 @@ test-sqlite:
 # The browser stories ran on SQLite already; what they add on PostgreSQL is covered by the
 # integration tests beneath them, so the second pass leaves them out.
 test-postgres:
-	$(PYTEST) -q -m "database and not e2e" tests
+	$(PYTEST) -q -m "database and not e2e and not fuzz" tests
+
+# Schema fuzzing of every API as an administrator and as a requester, thoroughly: every
+# boundary case of each schema (thousands of requests per service), then FUZZ_EXAMPLES
+# random ones per operation; about ten minutes here. FUZZ_SECONDS=n instead fuzzes each
+# service and role for exactly n seconds. The test suite runs a short pass of the same test.
+FUZZ_EXAMPLES ?= 25
+FUZZ_SECONDS ?=
+fuzz: install
+	MERIA_TEST_FUZZ_PHASES=examples,coverage,fuzzing MERIA_TEST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		MERIA_TEST_FUZZ_SECONDS=$(FUZZ_SECONDS) MERIA_TEST_FUZZ_SEED=$${MERIA_TEST_FUZZ_SEED:-$$RANDOM} \
+		$(PYTEST) -q tests/integration/test_schema_fuzzing.py
 
 lint: install
 	$(VENV)/bin/ruff format --check .

@@ -95,6 +95,20 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("MERIA_TRUSTED_PROXIES", "trusted_proxies"),
     )
 
+    # What an HTTP process shows beside its API. Development shows everything to help a
+    # newcomer; production shows no API documents unless asked, and metrics only to a
+    # scraper holding the token (Prometheus: `authorization: {credentials_file: …}`).
+    api_docs: bool | None = shared(
+        None, "api_docs", description="/docs and /openapi.json; default: on in development"
+    )
+    metrics_token: SecretStr | None = shared(
+        None, "metrics_token", description="The bearer token /metrics requires, if any"
+    )
+
+    @property
+    def serves_api_docs(self) -> bool:
+        return self.api_docs if self.api_docs is not None else not self.production
+
     @property
     def production(self) -> bool:
         return self.environment == "production"
@@ -132,6 +146,9 @@ class Settings(BaseSettings):
                 )
         if self.token_ttl_seconds > self.token_max_ttl_seconds:
             raise ValueError("MERIA_TOKEN_TTL_SECONDS is longer than MERIA_TOKEN_MAX_TTL_SECONDS")
+        token = self.metrics_token.get_secret_value() if self.metrics_token else None
+        if token is not None and len(token) < 32:
+            raise ValueError("MERIA_METRICS_TOKEN must be at least 32 characters")
         return self
 
 

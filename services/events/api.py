@@ -17,6 +17,7 @@ from temporalio.client import Client
 from meria.access import ACCESS_NOTE
 from meria.auth import InvalidToken, User, require_role, require_service, verify_token
 from meria.bus import Outbox
+from meria.inputs import Id, Moment, Month, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import request_runtime
@@ -149,29 +150,23 @@ async def create_event(data: EventCreate, user: Planner, runtime: RuntimeDep) ->
 async def list_events(
     _: StaffOrWorker,
     runtime: RuntimeDep,
-    month: Annotated[
-        str | None,
-        Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="A month in Tbilisi: 2026-12"),
-    ] = None,
-    starts_from: Annotated[datetime | None, Query(alias="from")] = None,
-    starts_to: Annotated[datetime | None, Query(alias="to")] = None,
+    month: Annotated[Month | None, Query(description="A month in Tbilisi: 2026-12")] = None,
+    starts_from: Annotated[Moment | None, Query(alias="from")] = None,
+    starts_to: Annotated[Moment | None, Query(alias="to")] = None,
     kind: Annotated[list[str] | None, Query()] = None,
     state: Annotated[list[str] | None, Query()] = None,
     official: Annotated[str | None, Query(max_length=40)] = None,
-    venue_id: Annotated[int | None, Query(gt=0)] = None,
+    venue_id: Id | None = None,
     public: bool | None = None,
-    series_id: Annotated[int | None, Query(gt=0)] = None,
-    case_id: Annotated[int | None, Query(gt=0)] = None,
-    visit_id: Annotated[int | None, Query(gt=0)] = None,
+    series_id: Id | None = None,
+    case_id: Id | None = None,
+    visit_id: Id | None = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     if month:
         starts_from, starts_to = _month(month)
-    for moment in (starts_from, starts_to):
-        if moment is not None and moment.tzinfo is None:
-            raise Problem(422, "The request is not valid", "from/to: give the time with its zone")
     unknown = [k for k in kind or [] if k not in EVENT_KINDS]
     if unknown:
         raise Problem(422, "The request is not valid", f"kind: unknown {', '.join(unknown)}")
@@ -198,7 +193,7 @@ async def list_events(
 
 
 @events_router.get("/{event_id}", summary="An event with its venue, officials and series")
-async def get_event(event_id: int, _: Staff, runtime: RuntimeDep) -> EventPublic:
+async def get_event(event_id: Id, _: Staff, runtime: RuntimeDep) -> EventPublic:
     return await fresh(runtime, event_id)
 
 
@@ -206,7 +201,7 @@ async def get_event(event_id: int, _: Staff, runtime: RuntimeDep) -> EventPublic
     "/{event_id}", summary="Change an event; with scope, this and following, or all"
 )
 async def edit_event(
-    event_id: int, data: EventUpdate, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: EventUpdate, user: Planner, runtime: RuntimeDep
 ) -> EventChanges:
     async with runtime.db().transaction() as session:
         touched = await events.edit_events(
@@ -217,7 +212,7 @@ async def edit_event(
 
 @events_router.post("/{event_id}/schedule", summary="Announce a draft (and its series)")
 async def schedule_event(
-    event_id: int, data: Scheduling, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: Scheduling, user: Planner, runtime: RuntimeDep
 ) -> EventChanges:
     touched = await lifecycle.schedule(
         runtime.db(),
@@ -233,7 +228,7 @@ async def schedule_event(
 
 @events_router.post("/{event_id}/postpone", summary="Postpone until further notice")
 async def postpone_event(
-    event_id: int, data: Reasoned, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: Reasoned, user: Planner, runtime: RuntimeDep
 ) -> EventChanges:
     touched = await lifecycle.postpone(
         runtime.db(), temporal_of(runtime), outbox_of(runtime), event_id, data, user
@@ -246,7 +241,7 @@ async def postpone_event(
     summary="Move to a new date: a new event takes its place, this one links to it",
 )
 async def reschedule_event(
-    event_id: int, data: Rescheduling, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: Rescheduling, user: Planner, runtime: RuntimeDep
 ) -> EventChanges:
     touched = await lifecycle.reschedule(
         runtime.db(),
@@ -262,7 +257,7 @@ async def reschedule_event(
 
 @events_router.post("/{event_id}/cancel", summary="Cancel, with the reason")
 async def cancel_event(
-    event_id: int, data: Reasoned, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: Reasoned, user: Planner, runtime: RuntimeDep
 ) -> EventChanges:
     touched = await lifecycle.cancel(
         runtime.db(), temporal_of(runtime), outbox_of(runtime), event_id, data, user
@@ -273,13 +268,13 @@ async def cancel_event(
 @events_router.post(
     "/{event_id}/complete", summary="It took place (events without a workflow of their own)"
 )
-async def complete_event(event_id: int, user: Planner, runtime: RuntimeDep) -> EventPublic:
+async def complete_event(event_id: Id, user: Planner, runtime: RuntimeDep) -> EventPublic:
     await lifecycle.complete(runtime.db(), outbox_of(runtime), event_id, user)
     return await fresh(runtime, event_id)
 
 
 @events_router.get("/{event_id}/history", summary="Every change of the event and its case")
-async def event_history(event_id: int, _: Staff, runtime: RuntimeDep) -> list[HistoryEntryPublic]:
+async def event_history(event_id: Id, _: Staff, runtime: RuntimeDep) -> list[HistoryEntryPublic]:
     entries = await events.history(runtime.db(), event_id)
     return [HistoryEntryPublic.model_validate(entry) for entry in entries]
 
@@ -287,7 +282,7 @@ async def event_history(event_id: int, _: Staff, runtime: RuntimeDep) -> list[Hi
 @events_router.get(
     "/{event_id}/status", summary="Where the press conference's or meeting's workflow stands"
 )
-async def workflow_status(event_id: int, _: Staff, runtime: RuntimeDep) -> CaseStatus:
+async def workflow_status(event_id: Id, _: Staff, runtime: RuntimeDep) -> CaseStatus:
     event = await events.get_event(runtime.db(), event_id)
     found = await lifecycle.workflow_status(temporal_of(runtime), event)
     if found is None:
@@ -299,9 +294,7 @@ async def workflow_status(event_id: int, _: Staff, runtime: RuntimeDep) -> CaseS
 
 
 @events_router.get("/{event_id}/participants", summary="Who is invited, and their answers")
-async def list_participants(
-    event_id: int, _: Staff, runtime: RuntimeDep
-) -> list[ParticipantPublic]:
+async def list_participants(event_id: Id, _: Staff, runtime: RuntimeDep) -> list[ParticipantPublic]:
     found = await meetings.list_participants(runtime.db(), event_id)
     return [ParticipantPublic.model_validate(p) for p in found]
 
@@ -312,7 +305,7 @@ async def list_participants(
     summary="Add a participant",
 )
 async def add_participant(
-    event_id: int, data: ParticipantCreate, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: ParticipantCreate, user: Planner, runtime: RuntimeDep
 ) -> ParticipantPublic:
     participant = await meetings.add_participant(runtime.db(), event_id, data, user)
     return ParticipantPublic.model_validate(participant)
@@ -320,8 +313,8 @@ async def add_participant(
 
 @events_router.patch("/{event_id}/participants/{participant_id}", summary="Change a participant")
 async def update_participant(
-    event_id: int,
-    participant_id: int,
+    event_id: Id,
+    participant_id: Id,
     data: ParticipantUpdate,
     _: Planner,
     runtime: RuntimeDep,
@@ -336,7 +329,7 @@ async def update_participant(
     summary="Remove a participant",
 )
 async def remove_participant(
-    event_id: int, participant_id: int, user: Planner, runtime: RuntimeDep
+    event_id: Id, participant_id: Id, user: Planner, runtime: RuntimeDep
 ) -> None:
     await meetings.remove_participant(runtime.db(), event_id, participant_id, user)
 
@@ -346,7 +339,7 @@ async def remove_participant(
     summary="The invitation is sent: the link where the invitee answers",
 )
 async def invite(
-    event_id: int, participant_id: int, user: Planner, runtime: RuntimeDep
+    event_id: Id, participant_id: Id, user: Planner, runtime: RuntimeDep
 ) -> Invitation:
     participant, url = await meetings.invite(
         runtime.db(), settings_of(runtime), event_id, participant_id, user
@@ -361,7 +354,7 @@ async def invite(
     "/{event_id}/participants/{participant_id}/rsvp", summary="Record an invitee's answer"
 )
 async def record_rsvp(
-    event_id: int, participant_id: int, data: RsvpAnswer, user: Planner, runtime: RuntimeDep
+    event_id: Id, participant_id: Id, data: RsvpAnswer, user: Planner, runtime: RuntimeDep
 ) -> ParticipantPublic:
     participant = await meetings.record_rsvp(runtime.db(), event_id, participant_id, data, user.id)
     return ParticipantPublic.model_validate(participant)
@@ -371,14 +364,14 @@ async def record_rsvp(
 
 
 @events_router.get("/{event_id}/agenda", summary="The agenda")
-async def agenda(event_id: int, _: Staff, runtime: RuntimeDep) -> list[AgendaItemPublic]:
+async def agenda(event_id: Id, _: Staff, runtime: RuntimeDep) -> list[AgendaItemPublic]:
     event = await events.get_event(runtime.db(), event_id)
     return [AgendaItemPublic.model_validate(item) for item in event.agenda]
 
 
 @events_router.put("/{event_id}/agenda", summary="Set the agenda")
 async def set_agenda(
-    event_id: int, data: AgendaReplace, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: AgendaReplace, user: Planner, runtime: RuntimeDep
 ) -> list[AgendaItemPublic]:
     await meetings.replace_agenda(runtime.db(), event_id, data, user)
     event = await events.get_event(runtime.db(), event_id)
@@ -386,7 +379,7 @@ async def set_agenda(
 
 
 @events_router.get("/{event_id}/minutes", summary="The minutes")
-async def minutes(event_id: int, _: Staff, runtime: RuntimeDep) -> MinutesPublic:
+async def minutes(event_id: Id, _: Staff, runtime: RuntimeDep) -> MinutesPublic:
     event = await events.get_event(runtime.db(), event_id)
     return MinutesPublic(
         event_id=event.id,
@@ -399,7 +392,7 @@ async def minutes(event_id: int, _: Staff, runtime: RuntimeDep) -> MinutesPublic
 
 @events_router.put("/{event_id}/minutes", summary="Write the minutes (a meeting's task is done)")
 async def write_minutes(
-    event_id: int, data: MinutesWrite, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: MinutesWrite, user: Planner, runtime: RuntimeDep
 ) -> MinutesPublic:
     event = await meetings.write_minutes(runtime.db(), temporal_of(runtime), event_id, data, user)
     return MinutesPublic(
@@ -415,13 +408,13 @@ async def write_minutes(
 
 
 @events_router.get("/{event_id}/briefing-note", summary="The briefing note before the meeting")
-async def briefing_note(event_id: int, _: Staff, runtime: RuntimeDep) -> BriefingPublic:
+async def briefing_note(event_id: Id, _: Staff, runtime: RuntimeDep) -> BriefingPublic:
     return BriefingPublic.model_validate(await meetings.briefing_note(runtime.db(), event_id))
 
 
 @events_router.put("/{event_id}/briefing-note", summary="Write the briefing note")
 async def write_briefing(
-    event_id: int, data: BriefingWrite, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: BriefingWrite, user: Planner, runtime: RuntimeDep
 ) -> BriefingPublic:
     found = await meetings.write_briefing(runtime.db(), event_id, data, user)
     return BriefingPublic.model_validate(found)
@@ -430,13 +423,13 @@ async def write_briefing(
 @events_router.post(
     "/{event_id}/briefing-note/submit", summary="Submit the briefing note (its task is done)"
 )
-async def submit_briefing(event_id: int, user: Planner, runtime: RuntimeDep) -> BriefingPublic:
+async def submit_briefing(event_id: Id, user: Planner, runtime: RuntimeDep) -> BriefingPublic:
     found = await meetings.submit_briefing(runtime.db(), temporal_of(runtime), event_id, user)
     return BriefingPublic.model_validate(found)
 
 
 @events_router.get("/{event_id}/actions", summary="The meeting's follow-up actions")
-async def list_actions(event_id: int, _: Staff, runtime: RuntimeDep) -> list[ActionPublic]:
+async def list_actions(event_id: Id, _: Staff, runtime: RuntimeDep) -> list[ActionPublic]:
     return [
         ActionPublic.model_validate(a) for a in await meetings.list_actions(runtime.db(), event_id)
     ]
@@ -448,7 +441,7 @@ async def list_actions(event_id: int, _: Staff, runtime: RuntimeDep) -> list[Act
     summary="Record a follow-up action: its owner gets it in the inbox",
 )
 async def add_action(
-    event_id: int, data: ActionCreate, user: Planner, runtime: RuntimeDep
+    event_id: Id, data: ActionCreate, user: Planner, runtime: RuntimeDep
 ) -> ActionPublic:
     action = await meetings.add_action(runtime.db(), temporal_of(runtime), event_id, data, user)
     return ActionPublic.model_validate(action)
@@ -456,7 +449,7 @@ async def add_action(
 
 @events_router.post("/{event_id}/actions/{action_id}/complete", summary="The action is done")
 async def complete_action(
-    event_id: int, action_id: int, data: ActionCompletion, user: Staff, runtime: RuntimeDep
+    event_id: Id, action_id: Id, data: ActionCompletion, user: Staff, runtime: RuntimeDep
 ) -> ActionPublic:
     action = await meetings.close_action(
         runtime.db(), temporal_of(runtime), event_id, action_id, data, user
@@ -466,7 +459,7 @@ async def complete_action(
 
 @events_router.post("/{event_id}/actions/{action_id}/drop", summary="Drop the action, and why")
 async def drop_action(
-    event_id: int, action_id: int, data: ActionDrop, user: Staff, runtime: RuntimeDep
+    event_id: Id, action_id: Id, data: ActionDrop, user: Staff, runtime: RuntimeDep
 ) -> ActionPublic:
     action = await meetings.close_action(
         runtime.db(), temporal_of(runtime), event_id, action_id, data, user
@@ -479,7 +472,7 @@ async def drop_action(
     summary="The press release or transcript after the press conference is done",
 )
 async def press_follow_up(
-    event_id: int, data: PressFollowUp, user: Staff, runtime: RuntimeDep
+    event_id: Id, data: PressFollowUp, user: Staff, runtime: RuntimeDep
 ) -> TaskResult:
     return await meetings.press_follow_up(runtime.db(), temporal_of(runtime), event_id, data, user)
 
@@ -519,7 +512,7 @@ async def add_venue(data: VenueCreate, user: Planner, runtime: RuntimeDep) -> Ve
 
 @planning_router.patch("/venues/{venue_id}", summary="Change a venue", tags=["venues"])
 async def update_venue(
-    venue_id: int, data: VenueUpdate, _: Planner, runtime: RuntimeDep
+    venue_id: Id, data: VenueUpdate, _: Planner, runtime: RuntimeDep
 ) -> VenuePublic:
     async with runtime.db().transaction() as session:
         venue = await session.get(Venue, venue_id)
@@ -687,13 +680,13 @@ workflow_router = APIRouter(prefix="/events/{event_id}", tags=["workflow (intern
 
 
 @workflow_router.get("/case", summary="What the event's workflow needs to run")
-async def case(event_id: int, _: System, runtime: RuntimeDep) -> EventCase:
+async def case(event_id: Id, _: System, runtime: RuntimeDep) -> EventCase:
     return await lifecycle.case_info(runtime.db(), settings_of(runtime), event_id)
 
 
 @workflow_router.post("/transitions", summary="Record a transition of the workflow")
 async def record_transition(
-    event_id: int,
+    event_id: Id,
     data: TransitionRequest,
     _: System,
     runtime: RuntimeDep,
@@ -708,7 +701,7 @@ async def record_transition(
     "/tasks/{key}/outcome", status_code=status.HTTP_204_NO_CONTENT, summary="A task's outcome"
 )
 async def record_task_outcome(
-    event_id: int,
+    event_id: Id,
     key: str,
     data: TaskOutcome,
     _: System,
@@ -724,7 +717,7 @@ async def record_task_outcome(
     summary="A task's reminder or escalation",
 )
 async def task_notice(
-    event_id: int,
+    event_id: Id,
     data: TaskNotice,
     _: System,
     runtime: RuntimeDep,
@@ -734,10 +727,12 @@ async def task_notice(
 
 
 @workflow_router.get(
-    "/announcement-draft", summary="The media advisory or the notice of cancellation"
+    "/announcement-draft",
+    summary="The media advisory or the notice of cancellation",
+    responses={409: {"description": "The event is not a press conference"}},
 )
 async def announcement_draft(
-    event_id: int,
+    event_id: Id,
     _: System,
     runtime: RuntimeDep,
     purpose: Literal["advisory", "notice"] = "advisory",
@@ -751,7 +746,7 @@ async def announcement_draft(
     summary="Record the announcement created in the publishing service",
 )
 async def record_document(
-    event_id: int,
+    event_id: Id,
     data: DocumentRecord,
     _: System,
     runtime: RuntimeDep,

@@ -607,8 +607,6 @@ async def edit_events(
     of a draft moves here; an announced event moves by rescheduling."""
     event = await load(session, event_id, lock=True)
     changes = data.model_dump(exclude_unset=True, exclude={"scope", "conflict_override_reason"})
-    if "title_ka" in changes and changes["title_ka"] is None:
-        raise Problem(422, "The request is not valid", "title_ka: the Georgian title is required")
     targets = await in_scope(session, event, data.scope)
     moves_time = "starts_at" in changes or "ends_at" in changes
     starts_at = changes.get("starts_at") or event.starts_at

@@ -39,6 +39,7 @@ from meria.contracts import (
     Event as BusEvent,
 )
 from meria.db import Database
+from meria.inputs import whole_number
 from meria.problems import Problem
 from meria.temporal import KIND, REF, STAGE, SUBJECT, query_status, send_update
 from services.events import recurrence
@@ -588,7 +589,12 @@ async def record_transition(
         return await case_of(session, settings, event)
 
 
-KEY = re.compile(r"-task-(?P<key>[a-z_]+(?:-\d+)?)(?:-r\d+)?$")
+KEY = re.compile(r"-task-(?P<key>[a-z_]+(?:-[0-9]+)?)(?:-r[0-9]+)?$")
+
+
+def _action_id(key: str) -> int:
+    """The follow-up action's id in a task key `action-<id>` (0, no action, if none fits)."""
+    return whole_number(key.split("-", 1)[1]) or 0
 
 
 def task_key(task_id: str) -> str:
@@ -611,7 +617,7 @@ async def record_task_outcome(
             return
         details: dict[str, Any] = {"task": key, "outcome": outcome.outcome}
         if key.startswith("action-"):
-            action = await session.get(FollowUpAction, int(key.split("-", 1)[1]))
+            action = await session.get(FollowUpAction, _action_id(key))
             if action is not None and action.status == "open":
                 action.status = "dropped" if outcome.outcome == "dropped" else "done"
                 action.closed_by, action.closed_at = outcome.actor, outcome.at
@@ -657,7 +663,7 @@ async def task_notice(
         title = LocalizedText(ka=event.title_ka, en=event.title_en)
         bus_event: BusEvent
         if key.startswith("action-"):
-            action = await session.get(FollowUpAction, int(key.split("-", 1)[1]))
+            action = await session.get(FollowUpAction, _action_id(key))
             if action is None:
                 return
             if reminder:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from meria.inputs import Id, Moment, NotNull
 
 EventKind = Literal[
     "ceremony",
@@ -59,11 +61,11 @@ class VenueCreate(Strict):
 
 
 class VenueUpdate(Strict):
-    name_ka: str | None = Field(None, min_length=1, max_length=300)
+    name_ka: NotNull[str] = Field(None, min_length=1, max_length=300)
     name_en: str | None = Field(None, max_length=300)
     address_ka: str | None = Field(None, max_length=500)
     address_en: str | None = Field(None, max_length=500)
-    capacity: int | None = Field(None, gt=0, le=100_000)
+    capacity: NotNull[int] = Field(None, gt=0, le=100_000)
 
 
 class VenuePublic(BaseModel):
@@ -129,11 +131,11 @@ class EventDetails(Strict):
     follow_up_kind: FollowUpKind | None = Field(
         None, description="What is due after a press conference (press release by default)"
     )
-    venue_id: int | None = Field(None, gt=0)
+    venue_id: Id | None = None
     place_ka: str | None = Field(None, max_length=500, description="Where, when not a venue")
     place_en: str | None = Field(None, max_length=500)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     public: bool = Field(False, description="Shown on the website's calendar and public feed")
     expected_attendance: int | None = Field(None, ge=0, le=1_000_000)
     officials: list[str] = Field(
@@ -169,7 +171,7 @@ class EventCreate(EventDetails):
 class EventUpdate(Strict):
     """Changes to an event; with `scope`, to its series too."""
 
-    title_ka: str | None = Field(None, min_length=1, max_length=500)
+    title_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
     description_ka: str | None = Field(None, max_length=20_000)
     description_en: str | None = Field(None, max_length=20_000)
@@ -179,16 +181,16 @@ class EventUpdate(Strict):
     partner_en: str | None = Field(None, max_length=300)
     responsible: str | None = Field(None, min_length=1, max_length=200)
     follow_up_kind: FollowUpKind | None = None
-    venue_id: int | None = Field(None, gt=0)
+    venue_id: Id | None = None
     place_ka: str | None = Field(None, max_length=500)
     place_en: str | None = Field(None, max_length=500)
-    starts_at: AwareDatetime | None = Field(
+    starts_at: NotNull[Moment] = Field(
         None, description="A draft's new time; a scheduled event moves by reschedule"
     )
-    ends_at: AwareDatetime | None = None
-    public: bool | None = None
+    ends_at: NotNull[Moment] = None
+    public: NotNull[bool] = None
     expected_attendance: int | None = Field(None, ge=0, le=1_000_000)
-    officials: list[str] | None = Field(None, max_length=30)
+    officials: NotNull[list[str]] = Field(None, max_length=30)
     scope: Scope = Field("this", description="This event, this and the following, or all")
     conflict_override_reason: str | None = Field(None, min_length=3, max_length=2000)
 
@@ -207,8 +209,8 @@ class Rescheduling(Strict):
     """A new date: the event stays on record as rescheduled and a new one takes its place.
     For a series, the new time of this occurrence; the others in scope move by as much."""
 
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     reason: str = Field(min_length=3, max_length=5000)
     scope: Scope = "this"
     conflict_override_reason: str | None = Field(None, min_length=3, max_length=2000)
@@ -316,11 +318,11 @@ class Conflict(BaseModel):
 
 
 class ConflictCheck(Strict):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    venue_id: int | None = Field(None, gt=0)
+    starts_at: Moment
+    ends_at: Moment
+    venue_id: Id | None = None
     officials: list[str] = Field(default_factory=list, max_length=30)
-    exclude_event_id: int | None = None
+    exclude_event_id: Id | None = None
 
     @model_validator(mode="after")
     def _ends_after_it_starts(self) -> ConflictCheck:
@@ -354,8 +356,8 @@ class ParticipantCreate(Strict):
 
 
 class ParticipantUpdate(Strict):
-    kind: ParticipantKind | None = None
-    full_name: str | None = Field(None, min_length=1, max_length=300)
+    kind: NotNull[ParticipantKind] = None
+    full_name: NotNull[str] = Field(None, min_length=1, max_length=300)
     organisation: str | None = Field(None, max_length=300)
     position: str | None = Field(None, max_length=300)
     email: str | None = Field(None, max_length=300, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -454,7 +456,7 @@ class ActionCreate(Strict):
     title_en: str | None = Field(None, max_length=500)
     owner: str = Account
     owner_role: StaffRole = "protocol_officer"
-    due_at: AwareDatetime
+    due_at: Moment
 
 
 class ActionPublic(BaseModel):
@@ -487,8 +489,8 @@ class ActionDrop(Strict):
 class PressFollowUp(Strict):
     """The press release or transcript after a press conference is done."""
 
-    document_id: int | None = Field(
-        None, gt=0, description="The press release or transcript in the publishing service"
+    document_id: Id | None = Field(
+        None, description="The press release or transcript in the publishing service"
     )
     note: str | None = Field(None, max_length=5000)
 
@@ -554,7 +556,7 @@ class TaskOutcome(Strict):
     outcome: str = Field(pattern=r"^[a-z_]{2,30}$")
     actor: str = Field(min_length=1, max_length=200)
     comment: str | None = Field(None, max_length=5000)
-    at: datetime
+    at: Moment
 
 
 class TaskNotice(Strict):
@@ -562,7 +564,7 @@ class TaskNotice(Strict):
     task_id: str
     step: str
     awaiting: list[str]
-    due_at: datetime
+    due_at: Moment
 
 
 class AnnouncementDraft(BaseModel):
@@ -581,4 +583,4 @@ class AnnouncementDraft(BaseModel):
 
 class DocumentRecord(Strict):
     purpose: Literal["advisory", "notice"]
-    document_id: int = Field(gt=0)
+    document_id: Id

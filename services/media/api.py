@@ -6,7 +6,7 @@ media library; and what is public (the accreditation form, unsubscribe links).""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -22,10 +22,11 @@ from meria import uploads
 from meria.auth import User, require_role, require_service
 from meria.bodies import json_items, openapi_body
 from meria.bus import Outbox
+from meria.inputs import Day, Id, Month
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.throttle import Rule, Throttle, client_address
-from meria.web import request_runtime
+from meria.web import FILE_RESPONSE, request_runtime
 from services.media import (
     accreditation,
     badges,
@@ -130,7 +131,7 @@ WindowKeeper = Annotated[
 ]
 System = Annotated[User, require_service("worker")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
-EventId = Annotated[int, PathParam(gt=0, description="The event's id in the events service")]
+EventId = Annotated[Id, PathParam(description="The event's id in the events service")]
 # Every list is a page: what one answer carries never grows with a table.
 Limit = Annotated[int, Query(ge=1, le=500, description="At most this many")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="After skipping this many")]
@@ -185,14 +186,14 @@ async def list_outlets(
 
 
 @outlets_router.get("/{outlet_id}", summary="An outlet")
-async def get_outlet(outlet_id: int, _: Staff, runtime: RuntimeDep) -> OutletPublic:
+async def get_outlet(outlet_id: Id, _: Staff, runtime: RuntimeDep) -> OutletPublic:
     async with runtime.db().session() as session:
         return OutletPublic.model_validate(await contacts.load_outlet(session, outlet_id))
 
 
 @outlets_router.patch("/{outlet_id}", summary="Change an outlet")
 async def update_outlet(
-    outlet_id: int, data: OutletUpdate, user: MediaOfficer, runtime: RuntimeDep
+    outlet_id: Id, data: OutletUpdate, user: MediaOfficer, runtime: RuntimeDep
 ) -> OutletPublic:
     outlet = await contacts.update_outlet(runtime.db(), outlet_id, data, user)
     return OutletPublic.model_validate(outlet)
@@ -233,7 +234,7 @@ async def import_journalists(
 async def list_journalists(
     user: Staff,
     runtime: RuntimeDep,
-    outlet_id: Annotated[int | None, Query(gt=0)] = None,
+    outlet_id: Id | None = None,
     beat: Annotated[str | None, Query(max_length=40)] = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
@@ -252,13 +253,13 @@ async def list_journalists(
 
 
 @journalists_router.get("/{journalist_id}", summary="A journalist with their consents")
-async def get_journalist(journalist_id: int, user: Staff, runtime: RuntimeDep) -> JournalistPublic:
+async def get_journalist(journalist_id: Id, user: Staff, runtime: RuntimeDep) -> JournalistPublic:
     return await fresh_journalist(runtime, journalist_id, user)
 
 
 @journalists_router.patch("/{journalist_id}", summary="Change a journalist's details")
 async def update_journalist(
-    journalist_id: int, data: JournalistUpdate, user: MediaOfficer, runtime: RuntimeDep
+    journalist_id: Id, data: JournalistUpdate, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     await contacts.update_journalist(runtime.db(), journalist_id, data, user)
     return await fresh_journalist(runtime, journalist_id, user)
@@ -270,7 +271,7 @@ async def update_journalist(
     summary="Record a consent with its date and purpose",
 )
 async def record_consent(
-    journalist_id: int, data: ConsentCreate, user: MediaOfficer, runtime: RuntimeDep
+    journalist_id: Id, data: ConsentCreate, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     await contacts.record_consent(runtime.db(), journalist_id, data, user)
     return await fresh_journalist(runtime, journalist_id, user)
@@ -281,7 +282,7 @@ async def record_consent(
     summary="Withdraw a consent (contacts go when no consent is left)",
 )
 async def withdraw_consent(
-    journalist_id: int, consent_id: int, user: MediaOfficer, runtime: RuntimeDep
+    journalist_id: Id, consent_id: Id, user: MediaOfficer, runtime: RuntimeDep
 ) -> JournalistPublic:
     await contacts.withdraw_consent(runtime.db(), journalist_id, consent_id, user)
     return await fresh_journalist(runtime, journalist_id, user)
@@ -292,7 +293,7 @@ async def withdraw_consent(
     summary="The journalist's record: consents, accreditations, check-ins, enquiries, mail",
 )
 async def journalist_record(
-    journalist_id: int, _: Staff, runtime: RuntimeDep
+    journalist_id: Id, _: Staff, runtime: RuntimeDep
 ) -> list[RecordEntryPublic]:
     entries = await contacts.record_of(runtime.db(), journalist_id)
     return [RecordEntryPublic.model_validate(entry) for entry in entries]
@@ -328,13 +329,13 @@ async def list_lists(
 
 
 @lists_router.get("/{list_id}", summary="A distribution list")
-async def get_list(list_id: int, _: Staff, runtime: RuntimeDep) -> DistributionListPublic:
+async def get_list(list_id: Id, _: Staff, runtime: RuntimeDep) -> DistributionListPublic:
     return await _list_public(runtime, list_id)
 
 
 @lists_router.patch("/{list_id}", summary="Change a list's members, rule or document types")
 async def update_list(
-    list_id: int, data: DistributionListUpdate, user: MediaOfficer, runtime: RuntimeDep
+    list_id: Id, data: DistributionListUpdate, user: MediaOfficer, runtime: RuntimeDep
 ) -> DistributionListPublic:
     await lists.update_list(runtime.db(), list_id, data, user)
     return await _list_public(runtime, list_id)
@@ -361,7 +362,7 @@ async def _members(
 
 @lists_router.get("/{list_id}/recipients", summary="Who a release to this list reaches now")
 async def list_recipients(
-    list_id: int,
+    list_id: Id,
     user: Staff,
     runtime: RuntimeDep,
     limit: Limit = 100,
@@ -374,7 +375,7 @@ async def list_recipients(
     "/{list_id}/members", summary="Everyone on the list, whether a release reaches them or not"
 )
 async def list_members(
-    list_id: int,
+    list_id: Id,
     user: Staff,
     runtime: RuntimeDep,
     limit: Limit = 100,
@@ -481,7 +482,7 @@ async def _accreditation_public(runtime: Runtime, accreditation_id: int) -> Accr
 async def list_accreditations(
     _: Staff,
     runtime: RuntimeDep,
-    event_id: Annotated[int | None, Query(gt=0)] = None,
+    event_id: Id | None = None,
     status_: Annotated[
         str | None, Query(alias="status", pattern=r"^(requested|approved|refused)$")
     ] = None,
@@ -496,14 +497,14 @@ async def list_accreditations(
 
 @accreditations_router.get("/{accreditation_id}", summary="An accreditation")
 async def get_accreditation(
-    accreditation_id: int, _: Staff, runtime: RuntimeDep
+    accreditation_id: Id, _: Staff, runtime: RuntimeDep
 ) -> AccreditationPublic:
     return await _accreditation_public(runtime, accreditation_id)
 
 
 @accreditations_router.post("/{accreditation_id}/approve", summary="Approve: the badge is issued")
 async def approve_accreditation(
-    accreditation_id: int, user: MediaOfficer, runtime: RuntimeDep
+    accreditation_id: Id, user: MediaOfficer, runtime: RuntimeDep
 ) -> AccreditationPublic:
     await accreditation.decide(
         runtime.db(),
@@ -518,7 +519,7 @@ async def approve_accreditation(
 
 @accreditations_router.post("/{accreditation_id}/refuse", summary="Refuse, with the reason")
 async def refuse_accreditation(
-    accreditation_id: int, data: AccreditationRefusal, user: MediaOfficer, runtime: RuntimeDep
+    accreditation_id: Id, data: AccreditationRefusal, user: MediaOfficer, runtime: RuntimeDep
 ) -> AccreditationPublic:
     await accreditation.decide(
         runtime.db(),
@@ -536,9 +537,12 @@ async def refuse_accreditation(
     "/{accreditation_id}/badge.pdf",
     summary="The badge: a PDF with the QR code scanned at the door",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={
+        200: {"content": {"application/pdf": {}}},
+        409: {"description": "The accreditation is not approved"},
+    },
 )
-async def badge(accreditation_id: int, _: Staff, runtime: RuntimeDep) -> Response:
+async def badge(accreditation_id: Id, _: Staff, runtime: RuntimeDep) -> Response:
     found = await accreditation.get_accreditation(runtime.db(), accreditation_id)
     # Written in a thread (the PDF and QR libraries, and their first import, take a while).
     pdf = await asyncio.to_thread(badges.badge_pdf, found, settings_of(runtime))
@@ -586,7 +590,7 @@ async def _mailing_public(runtime: Runtime, mailing: Mailing) -> MailingPublic:
 async def list_mailings(
     _: Staff,
     runtime: RuntimeDep,
-    document_id: Annotated[int | None, Query(gt=0)] = None,
+    document_id: Id | None = None,
     kind: Annotated[str | None, Query(max_length=30)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
@@ -602,7 +606,7 @@ async def list_mailings(
 
 
 @mailings_router.get("/{mailing_id}", summary="A mailing with its counts by status")
-async def get_mailing(mailing_id: int, _: Staff, runtime: RuntimeDep) -> MailingPublic:
+async def get_mailing(mailing_id: Id, _: Staff, runtime: RuntimeDep) -> MailingPublic:
     async with runtime.db().session() as session:
         mailing = await session.get(Mailing, mailing_id)
     if mailing is None:
@@ -612,7 +616,7 @@ async def get_mailing(mailing_id: int, _: Staff, runtime: RuntimeDep) -> Mailing
 
 @mailings_router.get("/{mailing_id}/deliveries", summary="Each recipient's delivery status")
 async def list_deliveries(
-    mailing_id: int,
+    mailing_id: Id,
     user: Staff,
     runtime: RuntimeDep,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
@@ -662,15 +666,15 @@ async def create_item(data: ItemCreate, user: MediaOfficer, runtime: RuntimeDep)
 async def list_items(
     _: Staff,
     runtime: RuntimeDep,
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
-    outlet_id: Annotated[int | None, Query(gt=0)] = None,
+    month: Month | None = None,
+    outlet_id: Id | None = None,
     medium: Medium | None = None,
     topic: Topic | None = None,
     sentiment: Annotated[str | None, Query(pattern=r"^(positive|neutral|negative|unset)$")] = None,
     response_needed: bool | None = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ItemPage:
     found, total = await monitoring.list_items(
         runtime.db(),
@@ -693,7 +697,7 @@ async def list_items(
 
 
 @monitoring_router.get("/monitoring-items/{item_id}", summary="A monitoring item")
-async def get_item(item_id: int, _: Staff, runtime: RuntimeDep) -> ItemPublic:
+async def get_item(item_id: Id, _: Staff, runtime: RuntimeDep) -> ItemPublic:
     return await _item_public(runtime, item_id)
 
 
@@ -701,7 +705,7 @@ async def get_item(item_id: int, _: Staff, runtime: RuntimeDep) -> ItemPublic:
     "/monitoring-items/{item_id}", summary="Set sentiment, topic, officials; ask for a response"
 )
 async def update_item(
-    item_id: int, data: ItemUpdate, user: MediaOfficer, runtime: RuntimeDep
+    item_id: Id, data: ItemUpdate, user: MediaOfficer, runtime: RuntimeDep
 ) -> ItemPublic:
     await monitoring.update_item(
         runtime.db(), runtime.temporal, outbox_of(runtime), settings_of(runtime), item_id, data,
@@ -716,7 +720,7 @@ async def update_item(
     summary="Ask for a response to the item, with its owner and deadline",
 )
 async def ask_response(
-    item_id: int, data: ResponseRequest, user: MediaOfficer, runtime: RuntimeDep
+    item_id: Id, data: ResponseRequest, user: MediaOfficer, runtime: RuntimeDep
 ) -> ResponsePublic:
     response = await monitoring.ask_response(
         runtime.db(), runtime.temporal, outbox_of(runtime), settings_of(runtime), item_id, data,
@@ -741,7 +745,7 @@ async def list_feeds(
 
 
 @monitoring_router.post("/monitoring-feeds/{feed_id}/read", summary="Read a feed now")
-async def read_feed(feed_id: int, _: MediaOfficer, runtime: RuntimeDep) -> FeedReading:
+async def read_feed(feed_id: Id, _: MediaOfficer, runtime: RuntimeDep) -> FeedReading:
     async with httpx.AsyncClient() as http:
         return await monitoring.read_feed(
             runtime.db(), outbox_of(runtime), settings_of(runtime), feed_id, http
@@ -752,7 +756,7 @@ async def read_feed(feed_id: int, _: MediaOfficer, runtime: RuntimeDep) -> FeedR
 async def coverage(
     _: StaffOrSystem,
     runtime: RuntimeDep,
-    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])],
+    month: Annotated[Month, Query(examples=["2026-11"])],
 ) -> CoverageReport:
     return await monitoring.coverage(runtime.db(), month)
 
@@ -794,7 +798,7 @@ async def log_enquiry(
 async def list_enquiries(
     _: Staff,
     runtime: RuntimeDep,
-    journalist_id: Annotated[int | None, Query(gt=0)] = None,
+    journalist_id: Id | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[EnquiryPublic]:
@@ -832,14 +836,12 @@ async def list_responses(
 
 
 @responses_router.get("/{response_id}", summary="A media response")
-async def get_response(response_id: int, _: Staff, runtime: RuntimeDep) -> ResponsePublic:
+async def get_response(response_id: Id, _: Staff, runtime: RuntimeDep) -> ResponsePublic:
     return response_view(await responses.get_response(runtime.db(), response_id))
 
 
 @responses_router.get("/{response_id}/status", summary="Where the response's workflow stands")
-async def response_status(
-    response_id: int, _: Staff, runtime: RuntimeDep
-) -> ResponseWorkflowStatus:
+async def response_status(response_id: Id, _: Staff, runtime: RuntimeDep) -> ResponseWorkflowStatus:
     response = await responses.get_response(runtime.db(), response_id)
     found = await responses.workflow_status(runtime.temporal, response)
     if found is None:
@@ -849,26 +851,26 @@ async def response_status(
 
 @responses_router.put("/{response_id}/draft", summary="Write the draft: its text and channel")
 async def write_draft(
-    response_id: int, data: DraftWrite, user: MediaOfficer, runtime: RuntimeDep
+    response_id: Id, data: DraftWrite, user: MediaOfficer, runtime: RuntimeDep
 ) -> ResponsePublic:
     return response_view(await responses.write_draft(runtime.db(), response_id, data, user))
 
 
 @responses_router.post("/{response_id}/submit", summary="Submit the draft for approval")
-async def submit_draft(response_id: int, user: MediaOfficer, runtime: RuntimeDep) -> TaskResult:
+async def submit_draft(response_id: Id, user: MediaOfficer, runtime: RuntimeDep) -> TaskResult:
     return await responses.submit_draft(runtime.db(), runtime.temporal, response_id, user)
 
 
 @responses_router.post("/{response_id}/decisions", summary="Approve, or send back for changes")
 async def decide_response(
-    response_id: int, data: ResponseDecision, user: Staff, runtime: RuntimeDep
+    response_id: Id, data: ResponseDecision, user: Staff, runtime: RuntimeDep
 ) -> TaskResult:
     return await responses.decide(runtime.db(), runtime.temporal, response_id, data, user)
 
 
 @responses_router.post("/{response_id}/cancel", summary="No response after all, with the reason")
 async def cancel_response(
-    response_id: int, data: AccreditationRefusal, user: MediaOfficer, runtime: RuntimeDep
+    response_id: Id, data: AccreditationRefusal, user: MediaOfficer, runtime: RuntimeDep
 ) -> ResponseWorkflowStatus:
     return await responses.cancel(runtime.db(), runtime.temporal, response_id, data.reason, user)
 
@@ -892,13 +894,13 @@ response_workflow_router = APIRouter(
 
 
 @response_workflow_router.get("/case", summary="What the response workflow needs to run")
-async def response_case(response_id: int, _: System, runtime: RuntimeDep) -> ResponseCase:
+async def response_case(response_id: Id, _: System, runtime: RuntimeDep) -> ResponseCase:
     return await responses.case_info(runtime.db(), settings_of(runtime), response_id)
 
 
 @response_workflow_router.post("/transitions", summary="Record a transition of the response")
 async def record_response_transition(
-    response_id: int,
+    response_id: Id,
     data: ResponseTransition,
     _: System,
     runtime: RuntimeDep,
@@ -915,7 +917,7 @@ async def record_response_transition(
     summary="A step's reminder or escalation",
 )
 async def response_task_notice(
-    response_id: int,
+    response_id: Id,
     data: TaskNotice,
     _: System,
     runtime: RuntimeDep,
@@ -926,8 +928,12 @@ async def response_task_notice(
     )
 
 
-@response_workflow_router.get("/statement-draft", summary="The statement to publish")
-async def statement_draft(response_id: int, _: System, runtime: RuntimeDep) -> StatementDraft:
+@response_workflow_router.get(
+    "/statement-draft",
+    summary="The statement to publish",
+    responses={409: {"description": "The response has no approved text"}},
+)
+async def statement_draft(response_id: Id, _: System, runtime: RuntimeDep) -> StatementDraft:
     return await responses.statement_draft(runtime.db(), settings_of(runtime), response_id)
 
 
@@ -935,7 +941,7 @@ async def statement_draft(response_id: int, _: System, runtime: RuntimeDep) -> S
     "/statement", status_code=status.HTTP_204_NO_CONTENT, summary="Record the statement's document"
 )
 async def record_statement(
-    response_id: int,
+    response_id: Id,
     data: StatementRecord,
     _: System,
     runtime: RuntimeDep,
@@ -945,7 +951,7 @@ async def record_statement(
 
 
 @response_workflow_router.post("/dispatch", summary="Email the approved answer to who asked (once)")
-async def dispatch_response(response_id: int, _: System, runtime: RuntimeDep) -> dict[str, int]:
+async def dispatch_response(response_id: Id, _: System, runtime: RuntimeDep) -> dict[str, int]:
     mailing = await responses.dispatch(
         runtime.db(), outbox_of(runtime), settings_of(runtime), response_id
     )
@@ -978,9 +984,9 @@ async def upload(
     licence: Annotated[Licence, Form()],
     consent: Annotated[PeopleConsent, Form()],
     caption_en: Annotated[str | None, Form(max_length=1000)] = None,
-    taken_on: Annotated[date | None, Form()] = None,
-    event_id: Annotated[int | None, Form(gt=0)] = None,
-    visit_id: Annotated[int | None, Form(gt=0)] = None,
+    taken_on: Annotated[Day | None, Form()] = None,
+    event_id: Annotated[Id | None, Form()] = None,
+    visit_id: Annotated[Id | None, Form()] = None,
     consent_note: Annotated[str | None, Form(max_length=5000)] = None,
     kind: Annotated[LibraryKind | None, Form()] = None,
 ) -> LibraryItemPublic:
@@ -1012,11 +1018,11 @@ async def list_library(
     _: Staff,
     runtime: RuntimeDep,
     kind: LibraryKind | None = None,
-    event_id: Annotated[int | None, Query(gt=0)] = None,
-    visit_id: Annotated[int | None, Query(gt=0)] = None,
+    event_id: Id | None = None,
+    visit_id: Id | None = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[LibraryItemPublic]:
     found = await library.search(
         runtime.db(), kind=kind, event_id=event_id, visit_id=visit_id, text=text,
@@ -1026,13 +1032,13 @@ async def list_library(
 
 
 @library_router.get("/{item_id}", summary="A library item")
-async def get_library_item(item_id: int, _: Staff, runtime: RuntimeDep) -> LibraryItemPublic:
+async def get_library_item(item_id: Id, _: Staff, runtime: RuntimeDep) -> LibraryItemPublic:
     return library_view(await library.load(runtime.db(), item_id), settings_of(runtime))
 
 
 @library_router.patch("/{item_id}", summary="Change a caption, credit, licence or consent")
 async def update_library_item(
-    item_id: int, data: LibraryItemUpdate, user: LibraryKeeper, runtime: RuntimeDep
+    item_id: Id, data: LibraryItemUpdate, user: LibraryKeeper, runtime: RuntimeDep
 ) -> LibraryItemPublic:
     item = await library.update(runtime.db(), item_id, data, user)
     return library_view(item, settings_of(runtime))
@@ -1048,8 +1054,13 @@ async def _stream(request: Request, name: str, media_type: str, filename: str) -
     )
 
 
-@library_router.get("/{item_id}/file", summary="The file itself", response_class=StreamingResponse)
-async def library_file(item_id: int, request: Request, _: Staff, runtime: RuntimeDep) -> Response:
+@library_router.get(
+    "/{item_id}/file",
+    summary="The file itself",
+    response_class=StreamingResponse,
+    responses=FILE_RESPONSE,
+)
+async def library_file(item_id: Id, request: Request, _: Staff, runtime: RuntimeDep) -> Response:
     item = await library.load(runtime.db(), item_id)
     response = await _stream(request, item.stored_name, item.media_type, item.filename)
     response.headers["X-Content-SHA256"] = item.sha256
@@ -1057,10 +1068,15 @@ async def library_file(item_id: int, request: Request, _: Staff, runtime: Runtim
 
 
 @library_router.get(
-    "/{item_id}/thumbnail", summary="A photo's thumbnail (JPEG)", response_class=StreamingResponse
+    "/{item_id}/thumbnail",
+    summary="A photo's thumbnail (JPEG)",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}
+    },
 )
 async def library_thumbnail(
-    item_id: int, request: Request, _: Staff, runtime: RuntimeDep
+    item_id: Id, request: Request, _: Staff, runtime: RuntimeDep
 ) -> Response:
     item = await library.load(runtime.db(), item_id)
     if item.thumbnail_name is None:
@@ -1087,7 +1103,7 @@ RECEIPT = (
     responses={429: {"description": "Too many requests from this address (see Retry-After)"}},
 )
 async def public_request(
-    event_id: int, data: PublicAccreditationRequest, request: Request, runtime: RuntimeDep
+    event_id: Id, data: PublicAccreditationRequest, request: Request, runtime: RuntimeDep
 ) -> PublicAccreditationReceipt:
     wait = await public_form_wait(request, runtime)
     if wait:
@@ -1110,7 +1126,10 @@ async def public_request(
     "/public/badges/{token}",
     summary="A journalist's badge, by the signed link in their confirmation email",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={
+        200: {"content": {"application/pdf": {}}},
+        409: {"description": "The accreditation is not approved"},
+    },
 )
 async def public_badge(token: str, runtime: RuntimeDep) -> Response:
     found = await accreditation.badge_by_link(runtime.db(), settings_of(runtime), token)
@@ -1126,7 +1145,7 @@ async def public_badge(token: str, runtime: RuntimeDep) -> Response:
 @public_router.get(
     "/accreditation/{event_id}", response_class=HTMLResponse, include_in_schema=False
 )
-async def public_form(event_id: int, request: Request, runtime: RuntimeDep) -> HTMLResponse:
+async def public_form(event_id: Id, request: Request, runtime: RuntimeDep) -> HTMLResponse:
     async with runtime.db().session() as session:
         window = await accreditation.load_window(session, event_id)
     return templates.TemplateResponse(
@@ -1152,7 +1171,7 @@ async def public_form_wait(request: Request, runtime: RuntimeDep) -> int:
 @public_router.post(
     "/accreditation/{event_id}", response_class=HTMLResponse, include_in_schema=False
 )
-async def public_form_sent(event_id: int, request: Request, runtime: RuntimeDep) -> HTMLResponse:
+async def public_form_sent(event_id: Id, request: Request, runtime: RuntimeDep) -> HTMLResponse:
     form = {key: str(value) for key, value in (await request.form()).items()}
     async with runtime.db().session() as session:
         window = await accreditation.load_window(session, event_id)

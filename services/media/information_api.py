@@ -11,7 +11,9 @@ from fastapi.responses import Response
 
 from meria import uploads
 from meria.auth import User, require_role
+from meria.inputs import Id, Offset
 from meria.problems import Problem
+from meria.web import FILE_RESPONSE
 from services.media import information
 from services.media.api import (
     STAFF_ROLES,
@@ -78,7 +80,7 @@ async def list_requests(
         str | None, Query(alias="status", max_length=100, description="open, answered, …")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> InformationPage:
     found, total = await information.listing(
         runtime.db(), user, text=text, status=status_, limit=limit, offset=offset
@@ -87,15 +89,13 @@ async def list_requests(
 
 
 @router.get("/{request_id}", summary="A request; for the department, with similar earlier answers")
-async def get_request(
-    request_id: int, user: Asker, runtime: RuntimeDep
-) -> InformationRequestPublic:
+async def get_request(request_id: Id, user: Asker, runtime: RuntimeDep) -> InformationRequestPublic:
     return await _view(runtime, request_id, user)
 
 
 @router.get("/{request_id}/status", summary="Where the request's workflow stands")
 async def request_status(
-    request_id: int, user: Asker, runtime: RuntimeDep
+    request_id: Id, user: Asker, runtime: RuntimeDep
 ) -> InformationWorkflowStatus:
     found = await information.readable(runtime.db(), request_id, user)
     current = await information.workflow_status(runtime.temporal, found)
@@ -106,7 +106,7 @@ async def request_status(
 
 @router.put("/{request_id}/answer", summary="Write (or rewrite) the answer's text")
 async def write_answer(
-    request_id: int, data: AnswerWrite, user: Desk, runtime: RuntimeDep
+    request_id: Id, data: AnswerWrite, user: Desk, runtime: RuntimeDep
 ) -> InformationRequestPublic:
     await information.write_answer(runtime.db(), request_id, data.text, user)
     return await _view(runtime, request_id, user)
@@ -119,7 +119,7 @@ async def write_answer(
     responses=uploads.REFUSALS,
 )
 async def add_file(
-    request_id: int, request: Request, file: UploadFile, user: Desk, runtime: RuntimeDep
+    request_id: Id, request: Request, file: UploadFile, user: Desk, runtime: RuntimeDep
 ) -> InformationFilePublic:
     added = await information.add_file(
         runtime.db(), storage_of(request), settings_of(runtime), request_id,
@@ -134,14 +134,16 @@ async def add_file(
     summary="Take a file off the answer before it is sent",
 )
 async def remove_file(
-    request_id: int, file_id: int, request: Request, user: Desk, runtime: RuntimeDep
+    request_id: Id, file_id: Id, request: Request, user: Desk, runtime: RuntimeDep
 ) -> None:
     await information.remove_file(runtime.db(), storage_of(request), request_id, file_id, user)
 
 
-@router.get("/{request_id}/files/{file_id}", summary="A file of the answer")
+@router.get(
+    "/{request_id}/files/{file_id}", summary="A file of the answer", responses=FILE_RESPONSE
+)
 async def get_file(
-    request_id: int, file_id: int, request: Request, user: Asker, runtime: RuntimeDep
+    request_id: Id, file_id: Id, request: Request, user: Asker, runtime: RuntimeDep
 ) -> Response:
     found = await information.file_of(runtime.db(), request_id, file_id, user)
     response = await _stream(request, found.stored_name, found.media_type, found.filename)
@@ -150,18 +152,18 @@ async def get_file(
 
 
 @router.post("/{request_id}/send", summary="Send the answer to the requester (the task is done)")
-async def send_answer(request_id: int, user: Desk, runtime: RuntimeDep) -> TaskResult:
+async def send_answer(request_id: Id, user: Desk, runtime: RuntimeDep) -> TaskResult:
     return await information.send_answer(runtime.db(), runtime.temporal, request_id, user)
 
 
 @router.post("/{request_id}/decline", summary="Decline the request, with the reason")
-async def decline(request_id: int, data: Declining, user: Desk, runtime: RuntimeDep) -> TaskResult:
+async def decline(request_id: Id, data: Declining, user: Desk, runtime: RuntimeDep) -> TaskResult:
     return await information.decline(runtime.db(), runtime.temporal, request_id, data.reason, user)
 
 
 @router.post("/{request_id}/withdraw", summary="The requester no longer needs it")
 async def withdraw(
-    request_id: int, data: Declining, user: Asker, runtime: RuntimeDep
+    request_id: Id, data: Declining, user: Asker, runtime: RuntimeDep
 ) -> InformationWorkflowStatus:
     return await information.withdraw(runtime.db(), runtime.temporal, request_id, data.reason, user)
 
@@ -172,13 +174,13 @@ workflow_router = APIRouter(
 
 
 @workflow_router.get("/case", summary="What the information request workflow needs to run")
-async def case(request_id: int, _: System, runtime: RuntimeDep) -> InformationCase:
+async def case(request_id: Id, _: System, runtime: RuntimeDep) -> InformationCase:
     return await information.case_info(runtime.db(), request_id)
 
 
 @workflow_router.post("/transitions", summary="Record the request's outcome")
 async def record_transition(
-    request_id: int,
+    request_id: Id,
     data: InformationTransition,
     _: System,
     runtime: RuntimeDep,
@@ -193,7 +195,7 @@ async def record_transition(
     "/task-notices", status_code=status.HTTP_204_NO_CONTENT, summary="A reminder or escalation"
 )
 async def task_notice(
-    request_id: int,
+    request_id: Id,
     data: TaskNotice,
     _: System,
     runtime: RuntimeDep,

@@ -200,9 +200,6 @@ async def update_item(
     owner = changes.pop("response_owner", None)
     async with database.transaction() as session:
         item = await load_item(session, item_id)
-        for field in ("published_on", "title", "medium", "response_needed"):
-            if field in changes and changes[field] is None:
-                raise Problem(422, "Required", f"{field} cannot be emptied.")
         if item.response_needed and changes.get("response_needed") is False and item.response_id:
             raise Problem(
                 409,

@@ -441,7 +441,7 @@ async def record_statement(
 ) -> None:
     async with database.transaction() as session:
         response = await load(session, response_id, lock=True)
-        if response.document_id == document_id:
+        if response.document_id == document_id or await already_done(session, idempotency_key):
             return
         if response.document_id is not None:
             raise Problem(

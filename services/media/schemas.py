@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+
+from meria.inputs import Day, Id, Moment, NotNull
 
 Medium = Literal["print", "tv", "radio", "online", "agency"]
 MEDIA: tuple[str, ...] = Medium.__args__  # type: ignore[attr-defined]
@@ -89,14 +91,14 @@ class OutletCreate(OutletFields):
 
 
 class OutletUpdate(Strict):
-    name_ka: str | None = Field(None, min_length=1, max_length=300)
+    name_ka: NotNull[str] = Field(None, min_length=1, max_length=300)
     name_en: str | None = Field(None, max_length=300)
-    medium: Medium | None = None
+    medium: NotNull[Medium] = None
     region: str | None = Field(None, max_length=100)
     website: HttpUrl | None = None
     newsroom_email: Email | None = None
     newsroom_phone: Phone | None = None
-    verified: bool | None = None
+    verified: NotNull[bool] = None
 
 
 class OutletPublic(Public):
@@ -123,7 +125,7 @@ class OutletRef(Public):
 
 class ConsentCreate(Strict):
     purpose: ConsentPurpose
-    given_on: date
+    given_on: Day
     method: ConsentMethod
     wording: str | None = Field(None, max_length=5000)
 
@@ -140,7 +142,7 @@ class ConsentPublic(Public):
 
 
 class JournalistFields(Strict):
-    outlet_id: int | None = Field(None, gt=0)
+    outlet_id: Id | None = None
     position: str | None = Field(None, max_length=200)
     beats: list[Key] = Field(default_factory=list, max_length=20, examples=[["tourism"]])
     languages: list[Language] = Field(default_factory=lambda: ["ka"], max_length=10)
@@ -166,11 +168,11 @@ class JournalistCreate(JournalistFields):
 
 
 class JournalistUpdate(Strict):
-    full_name: Name | None = None
-    outlet_id: int | None = Field(None, gt=0)
+    full_name: NotNull[Name] = None
+    outlet_id: Id | None = None
     position: str | None = Field(None, max_length=200)
-    beats: list[Key] | None = Field(None, max_length=20)
-    languages: list[Language] | None = Field(None, max_length=10)
+    beats: NotNull[list[Key]] = Field(None, max_length=20)
+    languages: NotNull[list[Language]] = Field(None, max_length=10)
     email: Email | None = None
     phone: Phone | None = None
     notes: str | None = Field(None, max_length=20_000)
@@ -225,14 +227,14 @@ class ListRule(Strict):
     beats: list[Key] = Field(default_factory=list)
     languages: list[Language] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list)
-    outlet_ids: list[int] = Field(default_factory=list)
+    outlet_ids: list[Id] = Field(default_factory=list, max_length=1000)
 
 
 class DistributionListCreate(Strict):
     name_ka: str = Field(min_length=1, max_length=300)
     name_en: str | None = Field(None, max_length=300)
     kind: Literal["static", "rule"]
-    member_ids: list[int] = Field(default_factory=list, max_length=20_000)
+    member_ids: list[Id] = Field(default_factory=list, max_length=20_000)
     rule: ListRule = Field(default_factory=ListRule)
     document_types: list[DistributedType] = Field(
         default_factory=lambda: list(DISTRIBUTED_TYPES),
@@ -249,11 +251,11 @@ class DistributionListCreate(Strict):
 
 
 class DistributionListUpdate(Strict):
-    name_ka: str | None = Field(None, min_length=1, max_length=300)
+    name_ka: NotNull[str] = Field(None, min_length=1, max_length=300)
     name_en: str | None = Field(None, max_length=300)
-    member_ids: list[int] | None = Field(None, max_length=20_000)
-    rule: ListRule | None = None
-    document_types: list[DistributedType] | None = None
+    member_ids: NotNull[list[Id]] = Field(None, max_length=20_000)
+    rule: NotNull[ListRule] = None
+    document_types: NotNull[list[DistributedType]] = None
 
 
 class DistributionListPublic(BaseModel):
@@ -289,8 +291,8 @@ class Recipient(BaseModel):
 class WindowOpen(Strict):
     title_ka: str = Field(min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
-    starts_at: AwareDatetime
-    closes_at: AwareDatetime
+    starts_at: Moment
+    closes_at: Moment
 
     @model_validator(mode="after")
     def _closes_by_start(self) -> WindowOpen:
@@ -332,8 +334,8 @@ class WindowPublic(Public):
 
 
 class AccreditationCreate(Strict):
-    event_id: int = Field(gt=0)
-    journalist_id: int = Field(gt=0)
+    event_id: Id
+    journalist_id: Id
     role: AccreditationRole = "journalist"
 
 
@@ -437,13 +439,13 @@ class MailingPublic(BaseModel):
 
 class EnquiryCreate(Strict):
     kind: EnquiryKind
-    journalist_id: int | None = Field(None, gt=0)
-    outlet_id: int | None = Field(None, gt=0)
+    journalist_id: Id | None = None
+    outlet_id: Id | None = None
     subject: str = Field(min_length=3, max_length=500)
     question: str = Field(min_length=3, max_length=20_000)
     channel: EnquiryChannel
-    received_at: AwareDatetime | None = None
-    deadline: AwareDatetime
+    received_at: Moment | None = None
+    deadline: Moment
     owner: Account | None = None
 
     @model_validator(mode="after")
@@ -471,7 +473,7 @@ class EnquiryPublic(BaseModel):
 
 class ResponseRequest(Strict):
     owner: Account | None = None
-    due_at: AwareDatetime | None = None
+    due_at: Moment | None = None
 
 
 class DraftWrite(Strict):
@@ -536,7 +538,7 @@ class ResponseTransition(BaseModel):
     actor: str
     comment: str | None = None
     details: dict[str, Any] = Field(default_factory=dict)
-    at: datetime | None = Field(None, description="When it happened, by the workflow's clock")
+    at: Moment | None = Field(None, description="When it happened, by the workflow's clock")
 
 
 class StatementDraft(BaseModel):
@@ -552,7 +554,7 @@ class StatementDraft(BaseModel):
 
 
 class StatementRecord(BaseModel):
-    document_id: int = Field(gt=0)
+    document_id: Id
 
 
 class TaskNotice(BaseModel):
@@ -560,14 +562,14 @@ class TaskNotice(BaseModel):
     task_id: str
     step: str
     awaiting: list[str]
-    due_at: datetime
+    due_at: Moment
 
 
 # Monitoring.
 
 
 class ItemFields(Strict):
-    published_on: date
+    published_on: Day
     title: str = Field(min_length=3, max_length=1000)
     link: HttpUrl | None = None
     summary: str | None = Field(None, max_length=20_000)
@@ -580,22 +582,22 @@ class ItemFields(Strict):
 
 
 class ItemCreate(ItemFields):
-    outlet_id: int = Field(gt=0)
+    outlet_id: Id
     medium: Medium | None = Field(None, description="The outlet's medium unless given")
     response_owner: Account | None = Field(None, description="Who drafts the response, if needed")
-    response_due_at: AwareDatetime | None = None
+    response_due_at: Moment | None = None
 
 
 class ItemUpdate(Strict):
-    published_on: date | None = None
-    medium: Medium | None = None
-    title: str | None = Field(None, min_length=3, max_length=1000)
+    published_on: NotNull[Day] = None
+    medium: NotNull[Medium] = None
+    title: NotNull[str] = Field(None, min_length=3, max_length=1000)
     link: HttpUrl | None = None
     summary: str | None = Field(None, max_length=20_000)
     topic: Topic | None = None
-    officials_mentioned: list[Annotated[str, Field(min_length=2, max_length=200)]] | None = None
+    officials_mentioned: NotNull[list[Annotated[str, Field(min_length=2, max_length=200)]]] = None
     sentiment: Sentiment | None = None
-    response_needed: bool | None = None
+    response_needed: NotNull[bool] = None
     response_owner: Account | None = None
 
 
@@ -626,7 +628,7 @@ class ItemPage(BaseModel):
 
 
 class FeedCreate(Strict):
-    outlet_id: int = Field(gt=0)
+    outlet_id: Id
     url: HttpUrl
     keywords: list[Annotated[str, Field(min_length=2, max_length=100)]] = Field(
         default_factory=list, description="Words an entry must hold; the settings' when empty"
@@ -700,14 +702,14 @@ class LibraryItemPublic(BaseModel):
 
 
 class LibraryItemUpdate(Strict):
-    caption_ka: str | None = Field(None, min_length=1, max_length=1000)
+    caption_ka: NotNull[str] = Field(None, min_length=1, max_length=1000)
     caption_en: str | None = Field(None, max_length=1000)
-    author: str | None = Field(None, min_length=1, max_length=200)
-    taken_on: date | None = None
-    event_id: int | None = Field(None, gt=0)
-    visit_id: int | None = Field(None, gt=0)
-    licence: Licence | None = None
-    consent: PeopleConsent | None = None
+    author: NotNull[str] = Field(None, min_length=1, max_length=200)
+    taken_on: Day | None = None
+    event_id: Id | None = None
+    visit_id: Id | None = None
+    licence: NotNull[Licence] = None
+    consent: NotNull[PeopleConsent] = None
     consent_note: str | None = Field(None, max_length=5000)
 
 
@@ -728,7 +730,7 @@ class InformationRequestCreate(Strict):
     sources: list[Annotated[str, Field(min_length=2, max_length=300)]] = Field(
         default_factory=list, max_length=30, description="Where to look: registers, sites, units"
     )
-    needed_by: AwareDatetime
+    needed_by: Moment
     owner: str | None = Field(None, max_length=200, description="The department's staff member")
 
 
@@ -814,4 +816,4 @@ class InformationTransition(BaseModel):
     action: Literal["answered", "declined", "withdrawn"]
     actor: str
     comment: str | None = None
-    at: datetime | None = None
+    at: Moment | None = None

@@ -41,12 +41,13 @@ from services.portal.i18n import _
 from services.portal.models import Base, bus_tables
 from services.portal.settings import PortalSettings
 from services.portal.web import (
+    CSP,
+    HEADERS,
     SESSION_COOKIE,
     CsrfMiddleware,
     CsrfRefused,
     LanguageMiddleware,
     NotAllowed,
-    SecurityHeadersMiddleware,
     SignInRequired,
     csrf_refused_page,
     derived_secret,
@@ -91,6 +92,8 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             digest_pages.router,
             tourism_pages.router,
         ],
+        content_security_policy=CSP,
+        headers=HEADERS,
         dependencies=[Depends(remember_submission)],
     )
     settings = app.state.settings
@@ -109,7 +112,6 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
     app.add_middleware(CsrfMiddleware, settings=settings)
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(PageScope)
-    app.add_middleware(SecurityHeadersMiddleware)
     install_error_pages(app)
     return app
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from meria import dead_letters
+from meria.inputs import Id
 from meria.problems import Problem
 from services.portal.accounts import Signed
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
@@ -97,7 +98,7 @@ async def decide(
     request: Request,
     signed: Admin,
     service: str,
-    letter_id: int,
+    letter_id: Id,
     action: Annotated[Literal["redrive", "discard"], Form()],
     reason: Annotated[str, Form()] = "",
 ) -> Response:

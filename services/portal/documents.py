@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 
+from meria.inputs import Id, Page
 from meria.problems import Problem
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, services_of
@@ -165,7 +166,7 @@ async def list_documents(
     document_type: str = "",
     state: str = "",
     text: str = "",
-    page: int = 1,
+    page: Page = 1,
 ) -> Response:
     params: dict[str, Any] = {"limit": PER_PAGE, "offset": max(page - 1, 0) * PER_PAGE}
     if document_type in DOCUMENT_TYPES:
@@ -248,7 +249,7 @@ async def after_save(
 
 
 @router.get("/documents/{document_id}")
-async def show_document(request: Request, signed: Staff, document_id: int) -> Response:
+async def show_document(request: Request, signed: Staff, document_id: Id) -> Response:
     services = services_of(runtime_of(request))
     document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
     try:
@@ -273,7 +274,7 @@ async def show_document(request: Request, signed: Staff, document_id: int) -> Re
 
 
 @router.get("/documents/{document_id}/edit")
-async def edit_document(request: Request, signed: Staff, document_id: int) -> Response:
+async def edit_document(request: Request, signed: Staff, document_id: Id) -> Response:
     services = services_of(runtime_of(request))
     document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
     return await form_page(request, signed, DocumentForm.from_document(document), document=document)
@@ -281,7 +282,7 @@ async def edit_document(request: Request, signed: Staff, document_id: int) -> Re
 
 @router.post("/documents/{document_id}/edit")
 async def save_document(
-    request: Request, signed: Staff, document_id: int, submitted: CheckedForm
+    request: Request, signed: Staff, document_id: Id, submitted: CheckedForm
 ) -> Response:
     services = services_of(runtime_of(request))
     form = DocumentForm.from_form(submitted)
@@ -315,7 +316,7 @@ async def save_document(
 
 
 @router.post("/documents/{document_id}/editions")
-async def new_edition(request: Request, signed: Staff, document_id: int) -> Response:
+async def new_edition(request: Request, signed: Staff, document_id: Id) -> Response:
     submitted = await request.form()
     note = str(submitted.get("change_note") or "").strip()
     kind = str(submitted.get("change_kind") or "")
@@ -356,7 +357,7 @@ async def preview(request: Request, signed: Staff) -> Response:
 
 @router.get("/documents/{document_id}/attachments/{attachment_id}")
 async def attachment(
-    request: Request, signed: Staff, document_id: int, attachment_id: int
+    request: Request, signed: Staff, document_id: Id, attachment_id: Id
 ) -> Response:
     services = services_of(runtime_of(request))
     document = await services.get(signed.user, "publishing", f"/documents/{document_id}")

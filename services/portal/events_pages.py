@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from meria.inputs import Id
 from services.portal.accounts import display_names
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, local_input, tbilisi, text, values_of
@@ -382,7 +383,7 @@ async def event_page(
 
 
 @router.get("/events/{event_id}")
-async def show_event(request: Request, signed: Staff, event_id: int) -> Response:
+async def show_event(request: Request, signed: Staff, event_id: Id) -> Response:
     return await event_page(request, signed, event_id)
 
 
@@ -408,7 +409,7 @@ async def _act(
 
 
 @router.post("/events/{event_id}/change")
-async def change_event(request: Request, signed: Staff, event_id: int) -> Response:
+async def change_event(request: Request, signed: Staff, event_id: Id) -> Response:
     """Schedule, postpone, move or cancel, for this event or its series."""
     form = await request.form()
     action = text(form, "action")
@@ -449,7 +450,7 @@ async def change_event(request: Request, signed: Staff, event_id: int) -> Respon
 
 
 @router.post("/events/{event_id}/briefing")
-async def briefing(request: Request, signed: Staff, event_id: int) -> Response:
+async def briefing(request: Request, signed: Staff, event_id: Id) -> Response:
     """Save the note, and with "submit" hand it in: its task in the inbox is done."""
     form = await request.form()
     note = text(form, "body_ka")
@@ -485,7 +486,7 @@ async def briefing(request: Request, signed: Staff, event_id: int) -> Response:
 
 
 @router.post("/events/{event_id}/minutes")
-async def minutes(request: Request, signed: Staff, event_id: int) -> Response:
+async def minutes(request: Request, signed: Staff, event_id: Id) -> Response:
     form = await request.form()
     written = text(form, "minutes_ka")
     if not written:
@@ -503,7 +504,7 @@ async def minutes(request: Request, signed: Staff, event_id: int) -> Response:
 
 
 @router.post("/events/{event_id}/actions")
-async def add_action(request: Request, signed: Staff, event_id: int) -> Response:
+async def add_action(request: Request, signed: Staff, event_id: Id) -> Response:
     form = await request.form()
     try:
         due_at = tbilisi(text(form, "due_at")).isoformat()
@@ -527,7 +528,7 @@ async def add_action(request: Request, signed: Staff, event_id: int) -> Response
 
 
 @router.post("/events/{event_id}/actions/{action_id}")
-async def close_action(request: Request, signed: Staff, event_id: int, action_id: int) -> Response:
+async def close_action(request: Request, signed: Staff, event_id: Id, action_id: Id) -> Response:
     form = await request.form()
     if form.get("action") == "drop":
         body: dict[str, Any] = {"reason": text(form, "note")}
@@ -547,7 +548,7 @@ async def close_action(request: Request, signed: Staff, event_id: int, action_id
 
 
 @router.post("/events/{event_id}/press-follow-up")
-async def press_follow_up(request: Request, signed: Staff, event_id: int) -> Response:
+async def press_follow_up(request: Request, signed: Staff, event_id: Id) -> Response:
     form = await request.form()
     document = text(form, "document_id")
     body: dict[str, Any] = {"note": text(form, "note") or None}

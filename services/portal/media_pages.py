@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from meria.inputs import Id, Page
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, values_of
 from services.portal.i18n import N_, TBILISI, _
@@ -134,7 +135,7 @@ async def monitoring_list(
     sentiment: str = "",
     response_needed: str = "",
     text: str = "",
-    page: int = 1,
+    page: Page = 1,
 ) -> Response:
     chosen = {
         "month": month,
@@ -267,7 +268,7 @@ async def _item_page(
 
 @router.get("/media/monitoring/{item_id}")
 async def show_item(
-    request: Request, signed: Staff, item_id: int, recorded: str = "", saved: str = ""
+    request: Request, signed: Staff, item_id: Id, recorded: str = "", saved: str = ""
 ) -> Response:
     flashes = [_("The item is recorded.")] if recorded else []
     flashes += [_("Saved.")] if saved else []
@@ -275,7 +276,7 @@ async def show_item(
 
 
 @router.post("/media/monitoring/{item_id}")
-async def change_item(request: Request, signed: Staff, item_id: int) -> Response:
+async def change_item(request: Request, signed: Staff, item_id: Id) -> Response:
     form = await request.form()
     body: dict[str, Any] = {}
     sentiment = form.get("sentiment")
@@ -378,14 +379,14 @@ DONE = {
 
 @router.get("/media/responses/{response_id}")
 async def show_response(
-    request: Request, signed: Staff, response_id: int, done: str = ""
+    request: Request, signed: Staff, response_id: Id, done: str = ""
 ) -> Response:
     flashes = [_(DONE[done])] if done in DONE else []
     return await _response_page(request, signed, response_id, flashes=flashes)
 
 
 @router.post("/media/responses/{response_id}/draft")
-async def write_draft(request: Request, signed: Staff, response_id: int) -> Response:
+async def write_draft(request: Request, signed: Staff, response_id: Id) -> Response:
     form = await request.form()
     draft = {name: str(form.get(name) or "").strip() for name in ("channel", "text_ka", "text_en")}
     services = services_of(runtime_of(request))
@@ -414,7 +415,7 @@ async def write_draft(request: Request, signed: Staff, response_id: int) -> Resp
 
 
 @router.post("/media/responses/{response_id}/decision")
-async def decide(request: Request, signed: Staff, response_id: int) -> Response:
+async def decide(request: Request, signed: Staff, response_id: Id) -> Response:
     form = await request.form()
     outcome = str(form.get("outcome") or "")
     comment = str(form.get("comment") or "").strip()

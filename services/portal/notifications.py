@@ -39,6 +39,7 @@ from meria.contracts import (
 )
 from meria.contracts.media import InformationRequestEvent
 from meria.contracts.publishing import CaseEvent
+from meria.inputs import Id, Page
 from meria.problems import Problem
 from meria.runtime import Runtime
 from services.portal import mail
@@ -372,7 +373,7 @@ def mine(username: str) -> Any:
 
 
 @router.get("/notifications")
-async def notifications_page(request: Request, signed: Staff, page: int = 1) -> Response:
+async def notifications_page(request: Request, signed: Staff, page: Page = 1) -> Response:
     username = signed.account.username
     async with runtime_of(request).db().session() as session:
         total = (
@@ -432,14 +433,14 @@ async def mark_all_read(request: Request, signed: Staff) -> Response:
 
 @router.post("/notifications/{notification_id}/read")
 async def mark_read(
-    request: Request, signed: Staff, notification_id: int, page: Annotated[int, Form()] = 1
+    request: Request, signed: Staff, notification_id: Id, page: Annotated[Page, Form()] = 1
 ) -> Response:
     await _mark_read(request, signed.account.username, notification_id)
     return redirect(f"/notifications?read=one&page={max(page, 1)}")
 
 
 @router.get("/notifications/{notification_id}")
-async def open_notification(request: Request, signed: Staff, notification_id: int) -> Response:
+async def open_notification(request: Request, signed: Staff, notification_id: Id) -> Response:
     """Following a notification to its case marks it read."""
     found = await _mark_read(request, signed.account.username, notification_id)
     return redirect(safe_next(found.link) if found.link else "/notifications")

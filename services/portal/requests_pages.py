@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
+from meria.inputs import Id
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, lines, local_input, tbilisi, text, values_of
@@ -202,7 +203,7 @@ async def request_page(
 
 
 @router.get("/requests/{request_id}")
-async def show_request(request: Request, signed: Staff, request_id: int) -> Response:
+async def show_request(request: Request, signed: Staff, request_id: Id) -> Response:
     return await request_page(request, signed, request_id)
 
 
@@ -236,7 +237,7 @@ async def _act(
 
 
 @router.post("/requests/{request_id}/answer")
-async def write_answer(request: Request, signed: Staff, request_id: int) -> Response:
+async def write_answer(request: Request, signed: Staff, request_id: Id) -> Response:
     """Save the answer's text; with "send", send it to the requester."""
     form = await request.form()
     written = text(form, "answer")
@@ -258,7 +259,7 @@ async def write_answer(request: Request, signed: Staff, request_id: int) -> Resp
 
 
 @router.post("/requests/{request_id}/files")
-async def attach(request: Request, signed: Staff, request_id: int, form: CheckedForm) -> Response:
+async def attach(request: Request, signed: Staff, request_id: Id, form: CheckedForm) -> Response:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return await request_page(
@@ -272,12 +273,12 @@ async def attach(request: Request, signed: Staff, request_id: int, form: Checked
 
 
 @router.post("/requests/{request_id}/files/{file_id}/remove")
-async def remove_file(request: Request, signed: Staff, request_id: int, file_id: int) -> Response:
+async def remove_file(request: Request, signed: Staff, request_id: Id, file_id: Id) -> Response:
     return await _act(request, signed, request_id, "DELETE", f"/files/{file_id}", "removed")
 
 
 @router.get("/requests/{request_id}/files/{file_id}")
-async def download(request: Request, signed: Staff, request_id: int, file_id: int) -> Response:
+async def download(request: Request, signed: Staff, request_id: Id, file_id: Id) -> Response:
     services = services_of(runtime_of(request))
     found = await services.http.get(
         services.url("media", f"/information-requests/{request_id}/files/{file_id}"),
@@ -302,13 +303,13 @@ async def download(request: Request, signed: Staff, request_id: int, file_id: in
 
 
 @router.post("/requests/{request_id}/decline")
-async def decline(request: Request, signed: Staff, request_id: int) -> Response:
+async def decline(request: Request, signed: Staff, request_id: Id) -> Response:
     refusal = _("Say why the request cannot be answered: the requester is told.")
     return await _close(request, signed, request_id, "decline", "declined", refusal)
 
 
 @router.post("/requests/{request_id}/withdraw")
-async def withdraw(request: Request, signed: Staff, request_id: int) -> Response:
+async def withdraw(request: Request, signed: Staff, request_id: Id) -> Response:
     refusal = _("Say why the information is no longer needed.")
     return await _close(request, signed, request_id, "withdraw", "withdrawn", refusal)
 

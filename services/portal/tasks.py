@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from temporalio.service import RPCError
 
+from meria.inputs import Id
 from meria.problems import Problem
 from services.portal import diffs
 from services.portal.accounts import Signed, display_names
@@ -197,7 +198,7 @@ async def decide(
     task_id: str,
     outcome: Annotated[str, Form()] = "",
     comment: Annotated[str, Form(max_length=5000)] = "",
-    revision: Annotated[int | None, Form()] = None,
+    revision: Annotated[Id | None, Form()] = None,
 ) -> Response:
     state = await task_state(request, task_id)
     _kind, _sep, case_id = str(state["case_ref"]).partition(":")

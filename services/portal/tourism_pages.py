@@ -10,12 +10,14 @@ face. A refused import shows every error by its line and imports nothing.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
+from meria.inputs import Id
 from services.portal.accounts import Signed
 from services.portal.clients import ServiceRefused, services_of
 from services.portal.forms import text
@@ -123,7 +125,9 @@ async def export(request: Request, signed: Staff, year: str = "") -> Response:
 
 
 @router.get("/tourism/summary/{year}.pdf")
-async def yearly(request: Request, signed: Staff, year: int) -> Response:
+async def yearly(
+    request: Request, signed: Staff, year: Annotated[int, PathParam(ge=1990, le=2200)]
+) -> Response:
     return await _proxy(request, signed, f"/tourism/summary/{_year(str(year))}.pdf", {})
 
 
@@ -263,7 +267,7 @@ async def add_proposal(request: Request, signed: Staff) -> Response:
 
 
 @router.post("/tourism/proposals/{proposal_id}/status")
-async def move_proposal(request: Request, signed: Staff, proposal_id: int) -> Response:
+async def move_proposal(request: Request, signed: Staff, proposal_id: Id) -> Response:
     to = text(await request.form(), "to")
     return await _post(
         request, signed, f"/tourism/proposals/{proposal_id}/status", "moved", params={"to": to}

@@ -21,6 +21,7 @@ from babel.dates import format_date
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from meria.inputs import Id
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, lines, local_input, tbilisi, text, values_of
@@ -377,12 +378,12 @@ async def visit_page(
 
 
 @router.get("/visits/{visit_id}")
-async def show_visit(request: Request, signed: Staff, visit_id: int) -> Response:
+async def show_visit(request: Request, signed: Staff, visit_id: Id) -> Response:
     return await visit_page(request, signed, visit_id)
 
 
 @router.get("/visits/{visit_id}/programme.ics")
-async def programme_calendar(request: Request, signed: Staff, visit_id: int) -> Response:
+async def programme_calendar(request: Request, signed: Staff, visit_id: Id) -> Response:
     """The programme as a calendar file for the participants, in the page's language."""
     services = services_of(runtime_of(request))
     response = await services.http.get(
@@ -433,7 +434,7 @@ async def _refuse(request: Request, signed: Signed, visit_id: int, message: str)
 
 
 @router.post("/visits/{visit_id}/decision")
-async def decide(request: Request, signed: Staff, visit_id: int) -> Response:
+async def decide(request: Request, signed: Staff, visit_id: Id) -> Response:
     form = await request.form()
     outcome = text(form, "outcome")
     comment = text(form, "comment")
@@ -448,7 +449,7 @@ async def decide(request: Request, signed: Staff, visit_id: int) -> Response:
 
 
 @router.post("/visits/{visit_id}/tasks/{key}")
-async def close_task(request: Request, signed: Staff, visit_id: int, key: str) -> Response:
+async def close_task(request: Request, signed: Staff, visit_id: Id, key: str) -> Response:
     """Done, waived (with the reason), claimed or released, from the task's row."""
     form = await request.form()
     action = text(form, "action")
@@ -488,7 +489,7 @@ def _task_key(title: str, taken: set[str]) -> str:
 
 
 @router.post("/visits/{visit_id}/tasks")
-async def add_task(request: Request, signed: Staff, visit_id: int) -> Response:
+async def add_task(request: Request, signed: Staff, visit_id: Id) -> Response:
     form = await request.form()
     title_ka = text(form, "title_ka")
     if not title_ka:
@@ -517,7 +518,7 @@ async def add_task(request: Request, signed: Staff, visit_id: int) -> Response:
 
 
 @router.post("/visits/{visit_id}/programme")
-async def add_programme_item(request: Request, signed: Staff, visit_id: int) -> Response:
+async def add_programme_item(request: Request, signed: Staff, visit_id: Id) -> Response:
     form = await request.form()
     try:
         starts, ends = tbilisi(text(form, "starts_at")), tbilisi(text(form, "ends_at"))
@@ -547,7 +548,7 @@ async def add_programme_item(request: Request, signed: Staff, visit_id: int) -> 
 
 @router.post("/visits/{visit_id}/programme/{item_id}/remove")
 async def remove_programme_item(
-    request: Request, signed: Staff, visit_id: int, item_id: int
+    request: Request, signed: Staff, visit_id: Id, item_id: Id
 ) -> Response:
     return await _act(
         request, signed, visit_id, "DELETE", f"/programme/{item_id}", None, "item_removed",
@@ -556,7 +557,7 @@ async def remove_programme_item(
 
 
 @router.post("/visits/{visit_id}/members")
-async def add_member(request: Request, signed: Staff, visit_id: int) -> Response:
+async def add_member(request: Request, signed: Staff, visit_id: Id) -> Response:
     form = await request.form()
     if not text(form, "full_name"):
         return await _refuse(request, signed, visit_id, _("Give the member's full name."))
@@ -576,7 +577,7 @@ async def add_member(request: Request, signed: Staff, visit_id: int) -> Response
 
 
 @router.post("/visits/{visit_id}/members/{member_id}/remove")
-async def remove_member(request: Request, signed: Staff, visit_id: int, member_id: int) -> Response:
+async def remove_member(request: Request, signed: Staff, visit_id: Id, member_id: Id) -> Response:
     return await _act(
         request, signed, visit_id, "DELETE", f"/members/{member_id}", None, "member_removed",
         anchor="members",
@@ -592,7 +593,7 @@ def _gel(value: str) -> Decimal | None:
 
 
 @router.post("/visits/{visit_id}/budget")
-async def add_budget_line(request: Request, signed: Staff, visit_id: int) -> Response:
+async def add_budget_line(request: Request, signed: Staff, visit_id: Id) -> Response:
     form = await request.form()
     planned = _gel(text(form, "planned_gel"))
     actual_text = text(form, "actual_gel")
@@ -616,7 +617,7 @@ async def add_budget_line(request: Request, signed: Staff, visit_id: int) -> Res
 
 
 @router.post("/visits/{visit_id}/budget/{line_id}")
-async def record_actual(request: Request, signed: Staff, visit_id: int, line_id: int) -> Response:
+async def record_actual(request: Request, signed: Staff, visit_id: Id, line_id: Id) -> Response:
     form = await request.form()
     actual = _gel(text(form, "actual_gel"))
     if actual is None:
@@ -630,7 +631,7 @@ async def record_actual(request: Request, signed: Staff, visit_id: int, line_id:
 
 
 @router.post("/visits/{visit_id}/report")
-async def write_report(request: Request, signed: Staff, visit_id: int) -> Response:
+async def write_report(request: Request, signed: Staff, visit_id: Id) -> Response:
     """Save the report, and with "submit" mark its task done: the press release follows."""
     form = await request.form()
     outcomes = text(form, "outcomes_ka")
@@ -654,7 +655,7 @@ async def write_report(request: Request, signed: Staff, visit_id: int) -> Respon
 
 
 @router.post("/visits/{visit_id}/change")
-async def change_visit(request: Request, signed: Staff, visit_id: int) -> Response:
+async def change_visit(request: Request, signed: Staff, visit_id: Id) -> Response:
     """New dates, postponement (until further notice, or to new dates), or cancellation."""
     form = await request.form()
     action = text(form, "action")

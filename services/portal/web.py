@@ -220,33 +220,8 @@ CSP = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-
-
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = message.setdefault("headers", [])
-                present = {key.lower() for key, _ in headers}
-                for key, value in (
-                    (b"content-security-policy", CSP.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"cache-control", b"no-store"),
-                ):
-                    if key not in present:
-                        headers.append((key, value))
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
+# Beside the kernel's security headers: pages are someone's own, never cached.
+HEADERS = {"referrer-policy": "same-origin", "cache-control": "no-store"}
 
 
 class CsrfMiddleware:

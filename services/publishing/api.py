@@ -10,17 +10,18 @@ from typing import Annotated, Any, get_args
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter, Depends, Header, Query, Request, UploadFile, status
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from meria import uploads
 from meria.auth import OptionalUser, User, require_role, require_service
 from meria.bus import Outbox
+from meria.inputs import Id, Moment, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
-from meria.web import request_runtime
+from meria.web import FILE_RESPONSE, request_runtime, sent_as
 from services.publishing import documents, lifecycle, preview, review, signing
 from services.publishing.models import ApprovalRoute, Document, Issuer, RouteChange
 from services.publishing.routes import current_route, route_refusal
@@ -75,6 +76,7 @@ Head = Annotated[User, require_role("head_of_department")]
 Admin = Annotated[User, require_role("admin")]
 # What only the publication workflow does: no person's role, an administrator's included.
 System = Annotated[User, require_service("worker")]
+PEM = "application/x-pem-file"
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -157,13 +159,13 @@ async def list_documents(
     number: Annotated[str | None, Query(max_length=40)] = None,
     text: Annotated[str | None, Query(max_length=200, description="Words in title or text")] = None,
     published_from: Annotated[
-        AwareDatetime | None, Query(description="An edition published at or after this time")
+        Moment | None, Query(description="An edition published at or after this time")
     ] = None,
     published_to: Annotated[
-        AwareDatetime | None, Query(description="… and before this time (a month: its bounds)")
+        Moment | None, Query(description="… and before this time (a month: its bounds)")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> DocumentPage:
     found, total = await documents.list_documents(
         runtime.db(),
@@ -184,26 +186,26 @@ async def list_documents(
 
 
 @documents_router.get("/{document_id}", summary="A document with its editions")
-async def get_document(document_id: int, _: StaffOrWorker, runtime: RuntimeDep) -> DocumentPublic:
+async def get_document(document_id: Id, _: StaffOrWorker, runtime: RuntimeDep) -> DocumentPublic:
     return view(runtime, await documents.get_document(runtime.db(), document_id))
 
 
 @documents_router.patch("/{document_id}", summary="Change the edition in progress")
 async def edit_document(
-    document_id: int, data: DocumentUpdate, user: Editor, runtime: RuntimeDep
+    document_id: Id, data: DocumentUpdate, user: Editor, runtime: RuntimeDep
 ) -> DocumentPublic:
     await review.edit(runtime.settings, runtime.db(), runtime.temporal, document_id, data, user)
     return await fresh(runtime, document_id)
 
 
 @documents_router.delete("/{document_id}", summary="Delete a draft never submitted")
-async def delete_document(document_id: int, user: Editor, runtime: RuntimeDep) -> DocumentPublic:
+async def delete_document(document_id: Id, user: Editor, runtime: RuntimeDep) -> DocumentPublic:
     await documents.delete_draft(runtime.db(), document_id, user)
     return await fresh(runtime, document_id)
 
 
 @documents_router.get("/{document_id}/editions/{number}", summary="One edition")
-async def get_edition(document_id: int, number: int, _: Staff, runtime: RuntimeDep) -> Any:
+async def get_edition(document_id: Id, number: Id, _: Staff, runtime: RuntimeDep) -> Any:
     document = await documents.get_document(runtime.db(), document_id)
     return edition_view(documents.edition_of(document, number), settings_of(runtime))
 
@@ -214,7 +216,7 @@ async def get_edition(document_id: int, number: int, _: Staff, runtime: RuntimeD
     summary="Start a new edition of a published document",
 )
 async def create_edition(
-    document_id: int, data: EditionCreate, user: Editor, runtime: RuntimeDep
+    document_id: Id, data: EditionCreate, user: Editor, runtime: RuntimeDep
 ) -> DocumentPublic:
     await documents.create_edition(runtime.db(), document_id, data, user)
     return await fresh(runtime, document_id)
@@ -227,7 +229,7 @@ async def create_edition(
     responses=uploads.REFUSALS,
 )
 async def add_attachment(
-    document_id: int, file: UploadFile, user: EditorOrWorker, runtime: RuntimeDep
+    document_id: Id, file: UploadFile, user: EditorOrWorker, runtime: RuntimeDep
 ) -> AttachmentPublic:
     settings = settings_of(runtime)
     user = await as_its_author(runtime, user, document_id)
@@ -250,7 +252,7 @@ async def add_attachment(
     summary="Remove an attachment from the edition in progress",
 )
 async def remove_attachment(
-    document_id: int, attachment_id: int, _: Editor, runtime: RuntimeDep
+    document_id: Id, attachment_id: Id, _: Editor, runtime: RuntimeDep
 ) -> None:
     await documents.remove_attachment(runtime.db(), document_id, attachment_id)
 
@@ -259,9 +261,10 @@ async def remove_attachment(
     "/{document_id}/editions/{number}/attachments/{attachment_id}",
     summary="An attachment's file (public once published)",
     response_class=FileResponse,
+    responses=FILE_RESPONSE,
 )
 async def attachment_file(
-    document_id: int, number: int, attachment_id: int, user: OptionalUser, runtime: RuntimeDep
+    document_id: Id, number: Id, attachment_id: Id, user: OptionalUser, runtime: RuntimeDep
 ) -> FileResponse:
     attachment, path = await documents.attachment_file(
         runtime.db(),
@@ -297,7 +300,7 @@ def _reads_documents(user: User | None) -> bool:
 
 @documents_router.post("/{document_id}/submit", summary="Submit for approval")
 async def submit_document(
-    document_id: int, data: SubmitRequest, user: EditorOrWorker, runtime: RuntimeDep
+    document_id: Id, data: SubmitRequest, user: EditorOrWorker, runtime: RuntimeDep
 ) -> DocumentPublic:
     user = await as_its_author(runtime, user, document_id)
     await review.submit(
@@ -314,7 +317,7 @@ async def submit_document(
 
 @documents_router.post("/{document_id}/decisions", summary="Approve, reject or request changes")
 async def decide(
-    document_id: int, data: DecisionRequest, user: Staff, runtime: RuntimeDep
+    document_id: Id, data: DecisionRequest, user: Staff, runtime: RuntimeDep
 ) -> TaskResult:
     return await review.decide(
         runtime.settings, runtime.db(), runtime.temporal, document_id, data, user
@@ -322,7 +325,7 @@ async def decide(
 
 
 @documents_router.post("/{document_id}/resubmit", summary="Resubmit after changes")
-async def resubmit(document_id: int, user: Editor, runtime: RuntimeDep) -> PublicationStatus:
+async def resubmit(document_id: Id, user: Editor, runtime: RuntimeDep) -> PublicationStatus:
     status_: PublicationStatus = await review.resubmit(
         runtime.settings, runtime.db(), runtime.temporal, document_id, user
     )
@@ -333,7 +336,7 @@ async def resubmit(document_id: int, user: Editor, runtime: RuntimeDep) -> Publi
     "/{document_id}/withdraw", summary="Withdraw: from its route, or from publication"
 )
 async def withdraw(
-    document_id: int, data: WithdrawRequest, user: Staff, runtime: RuntimeDep
+    document_id: Id, data: WithdrawRequest, user: Staff, runtime: RuntimeDep
 ) -> DocumentPublic:
     await review.withdraw(
         runtime.settings,
@@ -349,7 +352,7 @@ async def withdraw(
 
 @documents_router.post("/{document_id}/unpublish", summary="Take down a publication made in error")
 async def unpublish(
-    document_id: int, data: UnpublishRequest, user: Head, runtime: RuntimeDep
+    document_id: Id, data: UnpublishRequest, user: Head, runtime: RuntimeDep
 ) -> DocumentPublic:
     await review.unpublish(runtime.db(), outbox_of(runtime), document_id, data, user)
     return await fresh(runtime, document_id)
@@ -359,7 +362,7 @@ async def unpublish(
     "/{document_id}/force-publish", summary="Publish without the remaining review steps"
 )
 async def force_publish(
-    document_id: int, data: ReasonRequest, user: Head, runtime: RuntimeDep
+    document_id: Id, data: ReasonRequest, user: Head, runtime: RuntimeDep
 ) -> PublicationStatus:
     status_: PublicationStatus = await review.force_publish(
         runtime.settings, runtime.db(), runtime.temporal, document_id, data.reason, user
@@ -372,7 +375,7 @@ async def force_publish(
     summary="Approve afterwards what was published without full review",
 )
 async def approve_retrospectively(
-    document_id: int, data: RetrospectiveApproval, user: Staff, runtime: RuntimeDep
+    document_id: Id, data: RetrospectiveApproval, user: Staff, runtime: RuntimeDep
 ) -> DocumentPublic:
     await review.approve_retrospectively(
         runtime.db(), outbox_of(runtime), document_id, data.comment, user
@@ -381,9 +384,7 @@ async def approve_retrospectively(
 
 
 @documents_router.post("/{document_id}/retry-publication", summary="Retry a failed publication")
-async def retry_publication(
-    document_id: int, user: Admin, runtime: RuntimeDep
-) -> PublicationStatus:
+async def retry_publication(document_id: Id, user: Admin, runtime: RuntimeDep) -> PublicationStatus:
     status_: PublicationStatus = await review.retry(
         runtime.settings, runtime.db(), runtime.temporal, document_id, user
     )
@@ -391,7 +392,7 @@ async def retry_publication(
 
 
 @documents_router.get("/{document_id}/status", summary="Where the edition in progress stands")
-async def workflow_status(document_id: int, _: Staff, runtime: RuntimeDep) -> PublicationStatus:
+async def workflow_status(document_id: Id, _: Staff, runtime: RuntimeDep) -> PublicationStatus:
     document = await documents.get_document(runtime.db(), document_id)
     edition = documents.current_edition(document)
     found = await review.workflow_status(runtime.temporal, edition)
@@ -401,13 +402,13 @@ async def workflow_status(document_id: int, _: Staff, runtime: RuntimeDep) -> Pu
 
 
 @documents_router.get("/{document_id}/audit", summary="Every decision and transition")
-async def audit(document_id: int, _: Staff, runtime: RuntimeDep) -> list[AuditEntryPublic]:
+async def audit(document_id: Id, _: Staff, runtime: RuntimeDep) -> list[AuditEntryPublic]:
     entries = await documents.audit_trail(runtime.db(), document_id)
     return [AuditEntryPublic.model_validate(entry) for entry in entries]
 
 
 @documents_router.post("/{document_id}/preview-links", summary="A signed, expiring preview link")
-async def preview_link(document_id: int, user: Staff, runtime: RuntimeDep) -> PreviewLink:
+async def preview_link(document_id: Id, user: Staff, runtime: RuntimeDep) -> PreviewLink:
     document = await documents.get_document(runtime.db(), document_id)
     edition = documents.current_edition(document)
     async with runtime.db().session() as session:
@@ -447,7 +448,7 @@ workflow_router = APIRouter(
     tags=["workflow (internal)"],
 )
 async def digest_compiled(
-    document_id: int,
+    document_id: Id,
     data: DigestRecord,
     _: System,
     runtime: RuntimeDep,
@@ -459,14 +460,14 @@ async def digest_compiled(
 
 
 @workflow_router.get("/case", summary="What the publication workflow needs to run")
-async def case(document_id: int, number: int, _: System, runtime: RuntimeDep) -> CaseInfo:
+async def case(document_id: Id, number: Id, _: System, runtime: RuntimeDep) -> CaseInfo:
     return await lifecycle.case_info(runtime.db(), settings_of(runtime), document_id, number)
 
 
 @workflow_router.post("/transitions", summary="Record a transition of the route")
 async def record_transition(
-    document_id: int,
-    number: int,
+    document_id: Id,
+    number: Id,
     data: TransitionRequest,
     _: System,
     runtime: RuntimeDep,
@@ -485,7 +486,7 @@ async def record_transition(
 
 @workflow_router.post("/publication", summary="Publish the approved edition (idempotent)")
 async def publication(
-    document_id: int, number: int, _: System, runtime: RuntimeDep, request: Request
+    document_id: Id, number: Id, _: System, runtime: RuntimeDep, request: Request
 ) -> PublishedEdition:
     return await lifecycle.publish(
         runtime.db(),
@@ -503,8 +504,8 @@ async def publication(
     summary="A step's reminder or escalation",
 )
 async def task_notice(
-    document_id: int,
-    number: int,
+    document_id: Id,
+    number: Id,
     data: TaskNotice,
     _: System,
     runtime: RuntimeDep,
@@ -670,12 +671,11 @@ async def register(
 @public_router.get(
     "/signing-key",
     summary="The municipality's public key that verifies publication records",
-    response_class=PlainTextResponse,
+    response_class=Response,
+    responses=sent_as(PEM),
 )
-async def public_signing_key(request: Request) -> PlainTextResponse:
-    return PlainTextResponse(
-        signing.public_key_pem(signing_key(request)), media_type="application/x-pem-file"
-    )
+async def public_signing_key(request: Request) -> Response:
+    return Response(signing.public_key_pem(signing_key(request)), media_type=PEM)
 
 
 @public_router.get("/preview/{token}", response_class=HTMLResponse, include_in_schema=False)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from meria.auth import User
 from meria.contracts import LocalizedText
 from meria.db import Database
+from meria.inputs import whole_number
 from meria.markup import clean_html
 from meria.problems import Problem
 from services.publishing import attachments as files
@@ -166,8 +167,8 @@ def filtered(
 
 
 def _int(value: str) -> int:
-    head = value.split("/", 1)[0]
-    return int(head) if head.isdigit() else -1
+    found = whole_number(value.split("/", 1)[0])
+    return -1 if found is None else found
 
 
 async def list_documents(

@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+
+from meria.inputs import Count, Id, Moment, Month, NotNull
 
 DocumentType = Literal[
     "mayor_order",
@@ -53,7 +55,7 @@ class DocumentCreate(EditionContent):
     nav_section: NavSection | None = None
     nav_order: int | None = Field(None, ge=0, le=1000)
     external_registration_code: str | None = Field(None, max_length=100)
-    publish_at: AwareDatetime | None = None
+    publish_at: Moment | None = None
     author: str | None = Field(
         None,
         min_length=1,
@@ -74,14 +76,14 @@ class DocumentCreate(EditionContent):
 class DocumentUpdate(Strict):
     """Changes to the edition in progress; in review they restart the route."""
 
-    title_ka: str | None = Field(None, min_length=1, max_length=500)
+    title_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
     summary_ka: str | None = Field(None, max_length=5000)
     summary_en: str | None = Field(None, max_length=5000)
-    body_ka: str | None = Field(None, max_length=2_000_000)
+    body_ka: NotNull[str] = Field(None, max_length=2_000_000)
     body_en: str | None = Field(None, max_length=2_000_000)
-    translation_pending: bool | None = None
-    publish_at: AwareDatetime | None = None
+    translation_pending: NotNull[bool] = None
+    publish_at: Moment | None = None
     reason: str | None = Field(
         None, max_length=2000, description="Why it changed; required while in review"
     )
@@ -93,7 +95,7 @@ class EditionCreate(Strict):
 
 
 class SubmitRequest(Strict):
-    publish_at: AwareDatetime | None = Field(
+    publish_at: Moment | None = Field(
         None, description="When to publish; at approval when absent or already past"
     )
 
@@ -101,7 +103,7 @@ class SubmitRequest(Strict):
 class DecisionRequest(Strict):
     outcome: Outcome
     comment: str | None = Field(None, max_length=5000)
-    revision: int | None = Field(None, ge=1, description="The revision the decision is about")
+    revision: Id | None = Field(None, description="The revision the decision is about")
     task_id: str | None = Field(None, max_length=300, description="The task, when several")
 
     @model_validator(mode="after")
@@ -139,7 +141,7 @@ class RouteStep(Strict):
     role: DecisionRole
     mode: Literal["any", "all", "quorum"] = "any"
     people: list[str] = Field(default_factory=list, max_length=50)
-    quorum: int | None = Field(None, ge=1)
+    quorum: int | None = Field(None, ge=1, le=20)
     # Finite and positive here; the bounds a route may set are the service's settings
     # (1 hour to 90 days unless set otherwise), checked when an administrator sets it.
     deadline_hours: float = Field(gt=0, le=24 * 365, allow_inf_nan=False)
@@ -362,7 +364,7 @@ class TaskNotice(Strict):
     task_id: str
     step: str
     awaiting: list[str]
-    due_at: datetime
+    due_at: Moment
 
 
 DocumentPublic.model_rebuild()
@@ -371,6 +373,6 @@ DocumentPublic.model_rebuild()
 class DigestRecord(BaseModel):
     """The digest workflow's word that it compiled a month into a document."""
 
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
-    entries: dict[str, int] = Field(default_factory=dict)
+    month: Month
+    entries: dict[str, Count] = Field(default_factory=dict)
     requested_by: str | None = Field(None, max_length=200)

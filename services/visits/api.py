@@ -4,7 +4,6 @@ projects; and the workflow's own endpoints."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, status
@@ -12,6 +11,7 @@ from fastapi.responses import Response
 
 from meria.auth import User, require_role, require_service
 from meria.bus import Outbox
+from meria.inputs import Day, Id, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import request_runtime
@@ -134,14 +134,14 @@ async def list_visits(
     ] = None,
     direction: Literal["incoming", "outgoing"] | None = None,
     kind: Annotated[str | None, Query(max_length=40)] = None,
-    partner_id: Annotated[int | None, Query(gt=0)] = None,
+    partner_id: Id | None = None,
     country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
     responsible: Annotated[str | None, Query(max_length=200)] = None,
-    arriving_from: date | None = None,
-    arriving_to: date | None = None,
+    arriving_from: Day | None = None,
+    arriving_to: Day | None = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> VisitPage:
     found, total = await visits.list_visits(
         runtime.db(),
@@ -163,20 +163,20 @@ async def list_visits(
 
 
 @visits_router.get("/{visit_id}", summary="A visit with programme, tasks, budget and report")
-async def get_visit(visit_id: int, user: Staff, runtime: RuntimeDep) -> VisitPublic:
+async def get_visit(visit_id: Id, user: Staff, runtime: RuntimeDep) -> VisitPublic:
     return await fresh(runtime, visit_id, user)
 
 
 @visits_router.patch("/{visit_id}", summary="Change what the visit is about (not its dates)")
 async def edit_visit(
-    visit_id: int, data: VisitUpdate, user: Protocol, runtime: RuntimeDep
+    visit_id: Id, data: VisitUpdate, user: Protocol, runtime: RuntimeDep
 ) -> VisitPublic:
     await visits.update_visit(runtime.db(), visit_id, data, user)
     return await fresh(runtime, visit_id, user)
 
 
 @visits_router.get("/{visit_id}/status", summary="Where the visit's workflow stands")
-async def workflow_status(visit_id: int, _: Staff, runtime: RuntimeDep) -> VisitWorkflowStatus:
+async def workflow_status(visit_id: Id, _: Staff, runtime: RuntimeDep) -> VisitWorkflowStatus:
     visit = await visits.get_visit(runtime.db(), visit_id)
     found = await coordination.workflow_status(runtime.temporal, visit)
     if found is None:
@@ -185,21 +185,21 @@ async def workflow_status(visit_id: int, _: Staff, runtime: RuntimeDep) -> Visit
 
 
 @visits_router.get("/{visit_id}/history", summary="Every decision and change")
-async def visit_history(visit_id: int, _: Staff, runtime: RuntimeDep) -> list[HistoryEntryPublic]:
+async def visit_history(visit_id: Id, _: Staff, runtime: RuntimeDep) -> list[HistoryEntryPublic]:
     entries = await visits.history(runtime.db(), visit_id)
     return [HistoryEntryPublic.model_validate(entry) for entry in entries]
 
 
 @visits_router.post("/{visit_id}/decisions", summary="The mayor approves or declines the visit")
 async def decide(
-    visit_id: int, data: ApprovalDecision, user: Staff, runtime: RuntimeDep
+    visit_id: Id, data: ApprovalDecision, user: Staff, runtime: RuntimeDep
 ) -> TaskResult:
     return await coordination.decide_approval(runtime.db(), runtime.temporal, visit_id, data, user)
 
 
 @visits_router.put("/{visit_id}/dates", summary="New dates: every open task's due time moves")
 async def change_dates(
-    visit_id: int, data: DatesChange, user: Protocol, runtime: RuntimeDep
+    visit_id: Id, data: DatesChange, user: Protocol, runtime: RuntimeDep
 ) -> VisitPublic:
     await coordination.change_dates(
         runtime.db(),
@@ -217,7 +217,7 @@ async def change_dates(
     "/{visit_id}/postpone", summary="Postpone to new dates, or until further notice"
 )
 async def postpone(
-    visit_id: int, data: Postponement, user: Protocol, runtime: RuntimeDep
+    visit_id: Id, data: Postponement, user: Protocol, runtime: RuntimeDep
 ) -> VisitWorkflowStatus | VisitPublic:
     result = await coordination.postpone(
         runtime.db(),
@@ -235,7 +235,7 @@ async def postpone(
 
 @visits_router.post("/{visit_id}/cancel", summary="Cancel the visit; its open tasks close")
 async def cancel(
-    visit_id: int, data: Cancellation, user: Staff, runtime: RuntimeDep
+    visit_id: Id, data: Cancellation, user: Staff, runtime: RuntimeDep
 ) -> VisitWorkflowStatus:
     return await coordination.cancel(runtime.db(), runtime.temporal, visit_id, data, user)
 
@@ -244,7 +244,7 @@ async def cancel(
 
 
 @visits_router.get("/{visit_id}/members", summary="The delegation's members (protocol roles)")
-async def list_members(visit_id: int, _: Protocol, runtime: RuntimeDep) -> list[MemberPublic]:
+async def list_members(visit_id: Id, _: Protocol, runtime: RuntimeDep) -> list[MemberPublic]:
     visit = await visits.get_visit(runtime.db(), visit_id)
     return [MemberPublic.model_validate(member) for member in visit.members]
 
@@ -253,7 +253,7 @@ async def list_members(visit_id: int, _: Protocol, runtime: RuntimeDep) -> list[
     "/{visit_id}/members", status_code=status.HTTP_201_CREATED, summary="Add a member"
 )
 async def add_member(
-    visit_id: int, data: MemberCreate, user: Protocol, runtime: RuntimeDep
+    visit_id: Id, data: MemberCreate, user: Protocol, runtime: RuntimeDep
 ) -> MemberPublic:
     member = await visits.add_member(runtime.db(), visit_id, data, user)
     return MemberPublic.model_validate(member)
@@ -261,7 +261,7 @@ async def add_member(
 
 @visits_router.patch("/{visit_id}/members/{member_id}", summary="Change a member's details")
 async def update_member(
-    visit_id: int, member_id: int, data: MemberUpdate, user: Protocol, runtime: RuntimeDep
+    visit_id: Id, member_id: Id, data: MemberUpdate, user: Protocol, runtime: RuntimeDep
 ) -> MemberPublic:
     member = await visits.update_member(runtime.db(), visit_id, member_id, data, user)
     return MemberPublic.model_validate(member)
@@ -272,7 +272,7 @@ async def update_member(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove a member",
 )
-async def remove_member(visit_id: int, member_id: int, user: Protocol, runtime: RuntimeDep) -> None:
+async def remove_member(visit_id: Id, member_id: Id, user: Protocol, runtime: RuntimeDep) -> None:
     await visits.remove_member(runtime.db(), visit_id, member_id, user)
 
 
@@ -283,7 +283,7 @@ async def remove_member(visit_id: int, member_id: int, user: Protocol, runtime: 
     "/{visit_id}/programme", status_code=status.HTTP_201_CREATED, summary="Add a programme item"
 )
 async def add_programme_item(
-    visit_id: int, data: ProgrammeItemCreate, user: Protocol, runtime: RuntimeDep
+    visit_id: Id, data: ProgrammeItemCreate, user: Protocol, runtime: RuntimeDep
 ) -> ProgrammeItemPublic:
     item = await visits.add_programme_item(runtime.db(), outbox_of(runtime), visit_id, data, user)
     return ProgrammeItemPublic.model_validate(item)
@@ -291,8 +291,8 @@ async def add_programme_item(
 
 @visits_router.patch("/{visit_id}/programme/{item_id}", summary="Change a programme item")
 async def update_programme_item(
-    visit_id: int,
-    item_id: int,
+    visit_id: Id,
+    item_id: Id,
     data: ProgrammeItemUpdate,
     user: Protocol,
     runtime: RuntimeDep,
@@ -309,7 +309,7 @@ async def update_programme_item(
     summary="Remove a programme item",
 )
 async def remove_programme_item(
-    visit_id: int, item_id: int, user: Protocol, runtime: RuntimeDep
+    visit_id: Id, item_id: Id, user: Protocol, runtime: RuntimeDep
 ) -> None:
     await visits.remove_programme_item(runtime.db(), outbox_of(runtime), visit_id, item_id, user)
 
@@ -321,7 +321,7 @@ async def remove_programme_item(
     responses={200: {"content": {"text/calendar": {}}}},
 )
 async def programme_ics(
-    visit_id: int, _: Staff, runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka"
+    visit_id: Id, _: Staff, runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka"
 ) -> Response:
     visit = await visits.get_visit(runtime.db(), visit_id)
     return Response(
@@ -338,7 +338,7 @@ async def programme_ics(
     "/{visit_id}/tasks", status_code=status.HTTP_201_CREATED, summary="Add a logistics task"
 )
 async def add_task(
-    visit_id: int, data: TaskCreate, user: Protocol, runtime: RuntimeDep
+    visit_id: Id, data: TaskCreate, user: Protocol, runtime: RuntimeDep
 ) -> TaskPublic:
     task = await visits.add_task(
         runtime.db(), runtime.temporal, settings_of(runtime), visit_id, data, user
@@ -348,7 +348,7 @@ async def add_task(
 
 @visits_router.patch("/{visit_id}/tasks/{key}", summary="Change a task: owner, due time, …")
 async def update_task(
-    visit_id: int, key: str, data: TaskUpdate, user: Protocol, runtime: RuntimeDep
+    visit_id: Id, key: str, data: TaskUpdate, user: Protocol, runtime: RuntimeDep
 ) -> TaskPublic:
     task = await visits.update_task(
         runtime.db(), runtime.temporal, settings_of(runtime), visit_id, key, data, user
@@ -361,26 +361,26 @@ async def update_task(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Take a task off the list before approval",
 )
-async def remove_task(visit_id: int, key: str, user: Protocol, runtime: RuntimeDep) -> None:
+async def remove_task(visit_id: Id, key: str, user: Protocol, runtime: RuntimeDep) -> None:
     await visits.remove_task(runtime.db(), visit_id, key, user)
 
 
 @visits_router.post("/{visit_id}/tasks/{key}/complete", summary="Mark a task done")
 async def complete_task(
-    visit_id: int, key: str, data: TaskCompletion, user: Staff, runtime: RuntimeDep
+    visit_id: Id, key: str, data: TaskCompletion, user: Staff, runtime: RuntimeDep
 ) -> TaskResult:
     return await coordination.close_task(runtime.db(), runtime.temporal, visit_id, key, data, user)
 
 
 @visits_router.post("/{visit_id}/tasks/{key}/waive", summary="Waive a task, with the reason")
 async def waive_task(
-    visit_id: int, key: str, data: TaskWaiver, user: Staff, runtime: RuntimeDep
+    visit_id: Id, key: str, data: TaskWaiver, user: Staff, runtime: RuntimeDep
 ) -> TaskResult:
     return await coordination.close_task(runtime.db(), runtime.temporal, visit_id, key, data, user)
 
 
 @visits_router.post("/{visit_id}/tasks/{key}/claim", summary="Claim a task")
-async def claim_task(visit_id: int, key: str, user: Staff, runtime: RuntimeDep) -> TaskState:
+async def claim_task(visit_id: Id, key: str, user: Staff, runtime: RuntimeDep) -> TaskState:
     state: TaskState = await coordination.claim_task(
         runtime.db(), runtime.temporal, visit_id, key, user, release=False
     )
@@ -388,7 +388,7 @@ async def claim_task(visit_id: int, key: str, user: Staff, runtime: RuntimeDep) 
 
 
 @visits_router.post("/{visit_id}/tasks/{key}/unclaim", summary="Release a claimed task")
-async def unclaim_task(visit_id: int, key: str, user: Staff, runtime: RuntimeDep) -> TaskState:
+async def unclaim_task(visit_id: Id, key: str, user: Staff, runtime: RuntimeDep) -> TaskState:
     state: TaskState = await coordination.claim_task(
         runtime.db(), runtime.temporal, visit_id, key, user, release=True
     )
@@ -402,7 +402,7 @@ async def unclaim_task(visit_id: int, key: str, user: Staff, runtime: RuntimeDep
     "/{visit_id}/budget", status_code=status.HTTP_201_CREATED, summary="Add a budget line (GEL)"
 )
 async def add_budget_line(
-    visit_id: int, data: BudgetLineCreate, user: Protocol, runtime: RuntimeDep
+    visit_id: Id, data: BudgetLineCreate, user: Protocol, runtime: RuntimeDep
 ) -> BudgetLinePublic:
     line = await visits.add_budget_line(runtime.db(), visit_id, data, user)
     return BudgetLinePublic.model_validate(line)
@@ -410,7 +410,7 @@ async def add_budget_line(
 
 @visits_router.patch("/{visit_id}/budget/{line_id}", summary="Change a budget line")
 async def update_budget_line(
-    visit_id: int, line_id: int, data: BudgetLineUpdate, user: Protocol, runtime: RuntimeDep
+    visit_id: Id, line_id: Id, data: BudgetLineUpdate, user: Protocol, runtime: RuntimeDep
 ) -> BudgetLinePublic:
     line = await visits.update_budget_line(runtime.db(), visit_id, line_id, data, user)
     return BudgetLinePublic.model_validate(line)
@@ -422,14 +422,14 @@ async def update_budget_line(
     summary="Remove a budget line",
 )
 async def remove_budget_line(
-    visit_id: int, line_id: int, user: Protocol, runtime: RuntimeDep
+    visit_id: Id, line_id: Id, user: Protocol, runtime: RuntimeDep
 ) -> None:
     await visits.remove_budget_line(runtime.db(), visit_id, line_id, user)
 
 
 @visits_router.put("/{visit_id}/report", summary="Write the report after the visit")
 async def write_report(
-    visit_id: int, data: ReportWrite, user: Protocol, runtime: RuntimeDep
+    visit_id: Id, data: ReportWrite, user: Protocol, runtime: RuntimeDep
 ) -> VisitPublic:
     await visits.write_report(runtime.db(), visit_id, data, user)
     return await fresh(runtime, visit_id, user)
@@ -469,7 +469,7 @@ async def list_partners(
 
 
 @partners_router.get("/{partner_id}", summary="A partner and everything done with it")
-async def partner_history(partner_id: int, _: Staff, runtime: RuntimeDep) -> PartnerHistory:
+async def partner_history(partner_id: Id, _: Staff, runtime: RuntimeDep) -> PartnerHistory:
     partner, found_visits, agreements, projects = await partners.partner_history(
         runtime.db(), partner_id
     )
@@ -483,7 +483,7 @@ async def partner_history(partner_id: int, _: Staff, runtime: RuntimeDep) -> Par
 
 @partners_router.patch("/{partner_id}", summary="Change a partner")
 async def update_partner(
-    partner_id: int, data: PartnerUpdate, user: Protocol, runtime: RuntimeDep
+    partner_id: Id, data: PartnerUpdate, user: Protocol, runtime: RuntimeDep
 ) -> PartnerPublic:
     partner = await partners.update_partner(runtime.db(), partner_id, data, user)
     return PartnerPublic.model_validate(partner)
@@ -506,8 +506,8 @@ async def list_agreements(
     status_: Annotated[
         Literal["draft", "in_force", "expired", "terminated"] | None, Query(alias="status")
     ] = None,
-    partner_id: Annotated[int | None, Query(gt=0)] = None,
-    expiring_by: date | None = None,
+    partner_id: Id | None = None,
+    expiring_by: Day | None = None,
 ) -> list[AgreementPublic]:
     found = await partners.list_agreements(
         runtime.db(), status=status_, partner_id=partner_id, expiring_by=expiring_by
@@ -516,13 +516,13 @@ async def list_agreements(
 
 
 @agreements_router.get("/{agreement_id}", summary="An agreement")
-async def get_agreement(agreement_id: int, _: Staff, runtime: RuntimeDep) -> AgreementPublic:
+async def get_agreement(agreement_id: Id, _: Staff, runtime: RuntimeDep) -> AgreementPublic:
     return agreement_view(await partners.load_agreement(runtime.db(), agreement_id))
 
 
 @agreements_router.patch("/{agreement_id}", summary="Change an agreement (renew, terminate)")
 async def update_agreement(
-    agreement_id: int, data: AgreementUpdate, user: Protocol, runtime: RuntimeDep
+    agreement_id: Id, data: AgreementUpdate, user: Protocol, runtime: RuntimeDep
 ) -> AgreementPublic:
     return agreement_view(await partners.update_agreement(runtime.db(), agreement_id, data, user))
 
@@ -550,13 +550,13 @@ async def list_projects(
 
 
 @projects_router.get("/{project_id}", summary="A project with its deadlines")
-async def get_project(project_id: int, _: Staff, runtime: RuntimeDep) -> ProjectPublic:
+async def get_project(project_id: Id, _: Staff, runtime: RuntimeDep) -> ProjectPublic:
     return project_view(await partners.load_project(runtime.db(), project_id))
 
 
 @projects_router.patch("/{project_id}", summary="Change a project")
 async def update_project(
-    project_id: int, data: ProjectUpdate, user: Protocol, runtime: RuntimeDep
+    project_id: Id, data: ProjectUpdate, user: Protocol, runtime: RuntimeDep
 ) -> ProjectPublic:
     await partners.update_project(runtime.db(), project_id, data, user)
     return project_view(await partners.load_project(runtime.db(), project_id))
@@ -564,7 +564,7 @@ async def update_project(
 
 @projects_router.post("/{project_id}/stage", summary="Move a project to its next stage")
 async def change_stage(
-    project_id: int, data: StageChange, user: Protocol, runtime: RuntimeDep
+    project_id: Id, data: StageChange, user: Protocol, runtime: RuntimeDep
 ) -> ProjectPublic:
     await partners.change_stage(runtime.db(), project_id, data, user)
     return project_view(await partners.load_project(runtime.db(), project_id))
@@ -574,14 +574,14 @@ async def change_stage(
     "/{project_id}/deadlines", status_code=status.HTTP_201_CREATED, summary="Add a deadline"
 )
 async def add_deadline(
-    project_id: int, data: DeadlineCreate, user: Protocol, runtime: RuntimeDep
+    project_id: Id, data: DeadlineCreate, user: Protocol, runtime: RuntimeDep
 ) -> ProjectPublic:
     return project_view(await partners.add_deadline(runtime.db(), project_id, data, user))
 
 
 @projects_router.post("/{project_id}/deadlines/{deadline_id}/met", summary="A deadline was met")
 async def meet_deadline(
-    project_id: int, deadline_id: int, user: Protocol, runtime: RuntimeDep
+    project_id: Id, deadline_id: Id, user: Protocol, runtime: RuntimeDep
 ) -> ProjectPublic:
     return project_view(await partners.meet_deadline(runtime.db(), project_id, deadline_id, user))
 
@@ -603,13 +603,13 @@ workflow_router = APIRouter(prefix="/visits/{visit_id}", tags=["workflow (intern
 
 
 @workflow_router.get("/case", summary="What the visit workflow needs to run")
-async def case(visit_id: int, _: System, runtime: RuntimeDep) -> VisitCase:
+async def case(visit_id: Id, _: System, runtime: RuntimeDep) -> VisitCase:
     return await lifecycle.case_info(runtime.db(), settings_of(runtime), visit_id)
 
 
 @workflow_router.post("/transitions", summary="Record a transition of the visit")
 async def record_transition(
-    visit_id: int,
+    visit_id: Id,
     data: TransitionRequest,
     _: System,
     runtime: RuntimeDep,
@@ -626,7 +626,7 @@ async def record_transition(
     summary="Record a task's outcome",
 )
 async def record_task_outcome(
-    visit_id: int,
+    visit_id: Id,
     key: str,
     data: TaskOutcome,
     _: System,
@@ -642,7 +642,7 @@ async def record_task_outcome(
     summary="A task's reminder or escalation",
 )
 async def task_notice(
-    visit_id: int,
+    visit_id: Id,
     data: TaskNotice,
     _: System,
     runtime: RuntimeDep,
@@ -657,7 +657,7 @@ async def task_notice(
     summary="The readiness gate found required tasks open",
 )
 async def readiness_notice(
-    visit_id: int,
+    visit_id: Id,
     data: ReadinessNotice,
     _: System,
     runtime: RuntimeDep,
@@ -668,8 +668,12 @@ async def readiness_notice(
     )
 
 
-@workflow_router.get("/press-release-draft", summary="The press release about the results")
-async def press_release_draft(visit_id: int, _: System, runtime: RuntimeDep) -> PressReleaseDraft:
+@workflow_router.get(
+    "/press-release-draft",
+    summary="The press release about the results",
+    responses={409: {"description": "The visit has no report yet"}},
+)
+async def press_release_draft(visit_id: Id, _: System, runtime: RuntimeDep) -> PressReleaseDraft:
     return await lifecycle.press_release_draft(runtime.db(), visit_id)
 
 
@@ -679,7 +683,7 @@ async def press_release_draft(visit_id: int, _: System, runtime: RuntimeDep) -> 
     summary="Record the press release created in the publishing service",
 )
 async def record_press_release(
-    visit_id: int,
+    visit_id: Id,
     data: PressReleaseRecord,
     _: System,
     runtime: RuntimeDep,

@@ -259,8 +259,18 @@ async def record_task_outcome(
         )
 
 
-def _task_key(task_id: str) -> str:
-    return task_id.rsplit("-task-", 1)[1].split("-", 1)[0]
+def _task_key(visit: Visit, task_id: str) -> str:
+    """The key in one of the visit's task workflow ids, `visit-<id>-task-<key>[-r<n>]`."""
+    prefix = f"{visit.workflow_id}-task-"
+    key = task_id.removeprefix(prefix).split("-", 1)[0]
+    if not task_id.startswith(prefix) or not key:
+        raise Problem(
+            422,
+            "Unknown task",
+            f"{task_id!r} is not a task of visit {visit.id}: its tasks are {prefix}<key>.",
+            errors=[{"field": "task_id", "message": "not a task of this visit"}],
+        )
+    return key
 
 
 async def task_notice(
@@ -275,7 +285,7 @@ async def task_notice(
         visit = await load(session, visit_id, lock=True)
         if await _already_done(session, idempotency_key):
             return
-        key = _task_key(notice.task_id)
+        key = _task_key(visit, notice.task_id)
         reminder = notice.kind == "reminder"
         title, owner = APPROVAL_TITLE, None
         if key != "approval":
@@ -398,7 +408,9 @@ async def record_press_release(
 ) -> None:
     async with database.transaction() as session:
         visit = await load(session, visit_id, lock=True)
-        if visit.press_release_document_id == document_id:
+        if visit.press_release_document_id == document_id or await _already_done(
+            session, idempotency_key
+        ):
             return
         if visit.press_release_document_id is not None:
             raise Problem(

@@ -13,7 +13,6 @@ from typing import Annotated, Any, Literal
 from babel import Locale
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from meria.inputs import Day, Id, Moment, NotNull
 from services.visits.checklists import TBILISI, Anchor, VisitKind
 
 PartnerKind = Literal[
@@ -117,7 +117,10 @@ Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
 Account = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 Reason = Annotated[str, Field(min_length=3, max_length=5000)]
-Gel = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+# What max_digits allows, said as a bound the OpenAPI document shows.
+MAX_GEL = Decimal("9999999999.99")
+MAX_AMOUNT = Decimal("999999999999.99")
+Gel = Annotated[Decimal, Field(ge=0, le=MAX_GEL, max_digits=12, decimal_places=2)]
 Email = Annotated[str, Field(max_length=300, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
@@ -140,7 +143,7 @@ class PartnerFields(Strict):
     contact_name: str | None = Field(None, max_length=200)
     contact_email: Email | None = None
     contact_phone: str | None = Field(None, max_length=50, pattern=r"^\+?[0-9 ()-]{5,50}$")
-    partnership_since: date | None = None
+    partnership_since: Day | None = None
     notes: str | None = Field(None, max_length=20_000)
 
 
@@ -150,16 +153,16 @@ class PartnerCreate(PartnerFields):
 
 
 class PartnerUpdate(Strict):
-    kind: PartnerKind | None = None
-    name_ka: str | None = Field(None, min_length=1, max_length=300)
+    kind: NotNull[PartnerKind] = None
+    name_ka: NotNull[str] = Field(None, min_length=1, max_length=300)
     name_en: str | None = Field(None, max_length=300)
-    country: Country | None = None
+    country: NotNull[Country] = None
     city: str | None = Field(None, max_length=200)
     website: HttpUrl | None = None
     contact_name: str | None = Field(None, max_length=200)
     contact_email: Email | None = None
     contact_phone: str | None = Field(None, max_length=50, pattern=r"^\+?[0-9 ()-]{5,50}$")
-    partnership_since: date | None = None
+    partnership_since: Day | None = None
     notes: str | None = Field(None, max_length=20_000)
 
 
@@ -196,7 +199,7 @@ class VisitFields(Strict):
     title_en: str | None = Field(None, max_length=500)
     purpose_ka: Text
     purpose_en: str | None = Field(None, max_length=20_000)
-    partner_id: int | None = Field(None, gt=0)
+    partner_id: Id | None = None
     city: str | None = Field(None, max_length=200)
     places: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
         default_factory=list, max_length=50
@@ -227,10 +230,10 @@ def _check_dates(
 
 
 class VisitTimes(Strict):
-    arrives_at: AwareDatetime | None = Field(
+    arrives_at: Moment | None = Field(
         None, description="The hour of arrival, when known (a flight's landing)"
     )
-    departs_at: AwareDatetime | None = Field(None, description="The hour of departure")
+    departs_at: Moment | None = Field(None, description="The hour of departure")
 
 
 class VisitCreate(VisitFields, VisitTimes):
@@ -238,8 +241,8 @@ class VisitCreate(VisitFields, VisitTimes):
 
     kind: VisitKind
     country: Country
-    arrival_on: date = Field(description="Arrival in Akhmeta, or at the destination")
-    departure_on: date = Field(description="Departure from Akhmeta, or from the destination")
+    arrival_on: Day = Field(description="Arrival in Akhmeta, or at the destination")
+    departure_on: Day = Field(description="Departure from Akhmeta, or from the destination")
 
     @model_validator(mode="after")
     def _dates(self) -> VisitCreate:
@@ -250,24 +253,24 @@ class VisitCreate(VisitFields, VisitTimes):
 class VisitUpdate(Strict):
     """Changes that move no date: the dates change through their own endpoint."""
 
-    title_ka: str | None = Field(None, min_length=1, max_length=500)
+    title_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
-    purpose_ka: str | None = Field(None, min_length=1, max_length=20_000)
+    purpose_ka: NotNull[str] = Field(None, min_length=1, max_length=20_000)
     purpose_en: str | None = Field(None, max_length=20_000)
-    partner_id: int | None = Field(None, gt=0)
-    country: Country | None = None
+    partner_id: Id | None = None
+    country: NotNull[Country] = None
     city: str | None = Field(None, max_length=200)
-    places: list[Annotated[str, Field(min_length=1, max_length=300)]] | None = Field(
+    places: NotNull[list[Annotated[str, Field(min_length=1, max_length=300)]]] = Field(
         None, max_length=50
     )
-    languages: list[Language] | None = Field(None, max_length=10)
+    languages: NotNull[list[Language]] = Field(None, max_length=10)
     responsible: Account | None = None
     press_editor: Account | None = None
 
 
 class DatesChange(VisitTimes):
-    arrival_on: date
-    departure_on: date
+    arrival_on: Day
+    departure_on: Day
     reason: Reason
 
     @model_validator(mode="after")
@@ -278,10 +281,10 @@ class DatesChange(VisitTimes):
 
 class Postponement(VisitTimes):
     reason: Reason
-    arrival_on: date | None = Field(
+    arrival_on: Day | None = Field(
         None, description="The new arrival; absent: until further notice"
     )
-    departure_on: date | None = None
+    departure_on: Day | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> Postponement:
@@ -321,11 +324,11 @@ class MemberCreate(Strict):
 
 
 class MemberUpdate(Strict):
-    full_name: str | None = Field(None, min_length=1, max_length=300)
+    full_name: NotNull[str] = Field(None, min_length=1, max_length=300)
     position: str | None = Field(None, max_length=300)
     organisation: str | None = Field(None, max_length=300)
     country: Country | None = None
-    delegation_role: DelegationRole | None = None
+    delegation_role: NotNull[DelegationRole] = None
     dietary_needs: str | None = Field(None, max_length=500)
     access_needs: str | None = Field(None, max_length=500)
     interpretation_language: Language | None = None
@@ -348,8 +351,8 @@ class MemberPublic(Public):
 
 class ProgrammeItemCreate(Strict):
     kind: ProgrammeKind
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     title_ka: str = Field(min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
     place_ka: str = Field(min_length=1, max_length=500)
@@ -369,14 +372,14 @@ class ProgrammeItemCreate(Strict):
 
 
 class ProgrammeItemUpdate(Strict):
-    kind: ProgrammeKind | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
-    title_ka: str | None = Field(None, min_length=1, max_length=500)
+    kind: NotNull[ProgrammeKind] = None
+    starts_at: NotNull[Moment] = None
+    ends_at: NotNull[Moment] = None
+    title_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
-    place_ka: str | None = Field(None, min_length=1, max_length=500)
+    place_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     place_en: str | None = Field(None, max_length=500)
-    participants: list[Annotated[str, Field(min_length=1, max_length=300)]] | None = Field(
+    participants: NotNull[list[Annotated[str, Field(min_length=1, max_length=300)]]] = Field(
         None, max_length=100
     )
     notes: str | None = Field(None, max_length=5000)
@@ -407,20 +410,20 @@ class TaskCreate(Strict):
     owner_role: OwnerRole = "protocol_officer"
     anchor: Anchor = "arrival"
     offset_days: int = Field(-7, ge=-365, le=365, description="Days from the anchor date")
-    due_at: AwareDatetime | None = Field(None, description="A due time set by hand")
+    due_at: Moment | None = Field(None, description="A due time set by hand")
     required: bool = True
     notes: str | None = Field(None, max_length=5000)
 
 
 class TaskUpdate(Strict):
-    title_ka: str | None = Field(None, min_length=1, max_length=300)
+    title_ka: NotNull[str] = Field(None, min_length=1, max_length=300)
     title_en: str | None = Field(None, max_length=300)
     owner: Account | None = None
-    owner_role: OwnerRole | None = None
-    anchor: Anchor | None = None
-    offset_days: int | None = Field(None, ge=-365, le=365)
-    due_at: AwareDatetime | None = Field(None, description="A due time set by hand")
-    required: bool | None = None
+    owner_role: NotNull[OwnerRole] = None
+    anchor: NotNull[Anchor] = None
+    offset_days: NotNull[int] = Field(None, ge=-365, le=365)
+    due_at: Moment | None = Field(None, description="A due time set by hand")
+    required: NotNull[bool] = None
     notes: str | None = Field(None, max_length=5000)
 
 
@@ -467,10 +470,10 @@ class BudgetLineCreate(Strict):
 
 
 class BudgetLineUpdate(Strict):
-    category: BudgetCategory | None = None
-    description_ka: str | None = Field(None, min_length=1, max_length=500)
+    category: NotNull[BudgetCategory] = None
+    description_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     description_en: str | None = Field(None, max_length=500)
-    planned_gel: Gel | None = None
+    planned_gel: NotNull[Gel] = None
     actual_gel: Gel | None = None
     notes: str | None = Field(None, max_length=5000)
 
@@ -499,7 +502,7 @@ class FollowUpAction(Strict):
     action_ka: str = Field(min_length=1, max_length=1000)
     action_en: str | None = Field(None, max_length=1000)
     owner: Account
-    due_on: date | None = None
+    due_on: Day | None = None
 
 
 class ReportWrite(Strict):
@@ -592,15 +595,15 @@ class VisitPage(BaseModel):
 
 
 class AgreementCreate(Strict):
-    partner_id: int = Field(gt=0)
+    partner_id: Id
     kind: AgreementKind
     title_ka: str = Field(min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
     parties: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
         min_length=2, max_length=20
     )
-    signed_on: date | None = None
-    expires_on: date | None = None
+    signed_on: Day | None = None
+    expires_on: Day | None = None
     renewal_notice_days: int = Field(90, ge=0, le=730)
     status: AgreementStatus = "in_force"
     notes: str | None = Field(None, max_length=20_000)
@@ -615,16 +618,16 @@ class AgreementCreate(Strict):
 
 
 class AgreementUpdate(Strict):
-    kind: AgreementKind | None = None
-    title_ka: str | None = Field(None, min_length=1, max_length=500)
+    kind: NotNull[AgreementKind] = None
+    title_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
-    parties: list[Annotated[str, Field(min_length=1, max_length=300)]] | None = Field(
+    parties: NotNull[list[Annotated[str, Field(min_length=1, max_length=300)]]] = Field(
         None, min_length=2, max_length=20
     )
-    signed_on: date | None = None
-    expires_on: date | None = None
-    renewal_notice_days: int | None = Field(None, ge=0, le=730)
-    status: AgreementStatus | None = None
+    signed_on: Day | None = None
+    expires_on: Day | None = None
+    renewal_notice_days: NotNull[int] = Field(None, ge=0, le=730)
+    status: NotNull[AgreementStatus] = None
     notes: str | None = Field(None, max_length=20_000)
 
 
@@ -652,7 +655,7 @@ class DeadlineCreate(Strict):
     kind: DeadlineKind
     title_ka: str = Field(min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
-    due_on: date
+    due_on: Day
 
 
 class DeadlinePublic(Public):
@@ -669,29 +672,29 @@ class ProjectCreate(Strict):
     title_ka: str = Field(min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
     donor: str = Field(min_length=1, max_length=300)
-    donor_partner_id: int | None = Field(None, gt=0)
+    donor_partner_id: Id | None = None
     call: str | None = Field(None, max_length=500)
-    amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    amount: Decimal | None = Field(None, ge=0, le=MAX_AMOUNT, max_digits=14, decimal_places=2)
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
     stage: Literal["idea", "concept_note", "application"] = "idea"
     summary_ka: str | None = Field(None, max_length=20_000)
     summary_en: str | None = Field(None, max_length=20_000)
     responsible: Account | None = None
-    partner_ids: list[Annotated[int, Field(gt=0)]] = Field(default_factory=list, max_length=50)
+    partner_ids: list[Id] = Field(default_factory=list, max_length=50)
     deadlines: list[DeadlineCreate] = Field(default_factory=list, max_length=50)
 
 
 class ProjectUpdate(Strict):
-    title_ka: str | None = Field(None, min_length=1, max_length=500)
+    title_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
-    donor: str | None = Field(None, min_length=1, max_length=300)
+    donor: NotNull[str] = Field(None, min_length=1, max_length=300)
     call: str | None = Field(None, max_length=500)
-    amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    amount: Decimal | None = Field(None, ge=0, le=MAX_AMOUNT, max_digits=14, decimal_places=2)
+    currency: NotNull[str] = Field(None, pattern=r"^[A-Z]{3}$")
     summary_ka: str | None = Field(None, max_length=20_000)
     summary_en: str | None = Field(None, max_length=20_000)
     responsible: Account | None = None
-    partner_ids: list[Annotated[int, Field(gt=0)]] | None = Field(None, max_length=50)
+    partner_ids: NotNull[list[Id]] = Field(None, max_length=50)
 
 
 class StageChange(Strict):
@@ -791,7 +794,7 @@ class TaskOutcome(BaseModel):
     outcome: Literal["done", "waived", "cancelled"]
     actor: str
     comment: str | None = None
-    at: datetime
+    at: Moment
 
 
 class TaskNotice(BaseModel):
@@ -801,7 +804,7 @@ class TaskNotice(BaseModel):
     task_id: str
     step: str
     awaiting: list[str]
-    due_at: datetime
+    due_at: Moment
 
 
 class ReadinessNotice(BaseModel):
@@ -822,4 +825,4 @@ class PressReleaseDraft(BaseModel):
 
 
 class PressReleaseRecord(BaseModel):
-    document_id: int = Field(gt=0)
+    document_id: Id

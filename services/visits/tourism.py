@@ -19,6 +19,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
+import re
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -38,6 +40,7 @@ from meria.contracts import (
     TourismStatisticsImported,
 )
 from meria.db import Database
+from meria.inputs import Count, Id, Month
 from meria.problems import Problem
 from services.visits.models import (
     Project,
@@ -46,7 +49,7 @@ from services.visits.models import (
     TourismPriority,
     TourismProposal,
 )
-from services.visits.schemas import _territories
+from services.visits.schemas import MAX_AMOUNT, _territories
 
 COLUMNS = ("month", "place", "country", "metric", "value")
 MAX_ROWS = 20_000
@@ -68,7 +71,7 @@ def now() -> datetime:
 
 
 class FigureIn(BaseModel):
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-07"])
+    month: Month = Field(examples=["2026-07"])
     place: str = Field(min_length=2, max_length=200)
     country: str = Field("", pattern=r"^([A-Z]{2})?$", description="ISO 3166; empty: all")
     metric: str = Field(min_length=1, max_length=60)
@@ -177,7 +180,8 @@ def parse(content: bytes, metrics: dict[str, str]) -> tuple[list[FigureIn], list
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], [LineError(line=1, field="file", message="The file is not UTF-8 text.")]
-    reader = csv.DictReader(io.StringIO(text))
+    # newline="": the csv module reads the line ends itself, a lone CR among them.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [name for name in COLUMNS if name not in header]
     if missing:
@@ -187,7 +191,11 @@ def parse(content: bytes, metrics: dict[str, str]) -> tuple[list[FigureIn], list
         return [], [LineError(line=1, field="header", message=message)]
     figures: list[FigureIn] = []
     seen: dict[tuple[str, str, str, str], int] = {}
-    for number, row in enumerate(reader, start=2):
+    try:
+        rows = list(itertools.islice(reader, MAX_ROWS + 1))
+    except csv.Error as error:
+        return [], [LineError(line=reader.line_num, field="file", message=f"Not CSV: {error}.")]
+    for number, row in enumerate(rows, start=2):
         if number - 1 > MAX_ROWS:
             errors.append(
                 LineError(line=number, field="file", message=f"At most {MAX_ROWS} lines.")
@@ -212,13 +220,13 @@ def parse(content: bytes, metrics: dict[str, str]) -> tuple[list[FigureIn], list
                 raise ValueError
         except ValueError:
             bad("month", f"{month!r} is not a month like 2026-07.")
-        if len(place) < 2:
-            bad("place", "The place is missing.")
+        if not 2 <= len(place) <= 200:
+            bad("place", "The place is missing." if len(place) < 2 else "The place is too long.")
         if not _known_country(country):
             bad("country", f"{country!r} is not an ISO 3166 country code (GE, PL, …) or empty.")
         if metric not in metrics:
             bad("metric", f"{metric!r} is not one of: {', '.join(metrics)}.")
-        if not value.isdigit() or int(value) > 10_000_000:
+        if not re.fullmatch(r"[0-9]{1,8}", value) or int(value) > 10_000_000:
             bad("value", f"{value!r} is not a whole number of people.")
         if line_errors:
             errors.extend(line_errors)
@@ -443,18 +451,18 @@ class CitedFigure(BaseModel):
     metric: str
     year: int = Field(ge=1990, le=2200)
     place: str | None = None
-    value: int | None = Field(None, description="Filled in from the statistics")
+    value: Count | None = Field(None, description="Filled in from the statistics")
 
 
 class ProposalIn(BaseModel):
-    priority_id: int = Field(gt=0)
+    priority_id: Id
     title_ka: str = Field(min_length=3, max_length=500)
     title_en: str | None = Field(None, max_length=500)
     summary_ka: str | None = Field(None, max_length=20_000)
-    budget_gel: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    budget_gel: Decimal = Field(ge=0, le=MAX_AMOUNT, max_digits=14, decimal_places=2)
     funding_source: str = Field(pattern="^(" + "|".join(FUNDING) + ")$")
     statistics_cited: list[CitedFigure] = Field(default_factory=list, max_length=20)
-    project_id: int | None = Field(None, gt=0, description="Its international project")
+    project_id: Id | None = Field(None, description="Its international project")
     start_project: bool = Field(
         False, description="Outside funding: start a project in the pipeline (stage idea)"
     )

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, UploadFile, status
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 
+from meria.inputs import Id
 from meria.problems import Problem
 from services.visits import tourism
 from services.visits.api import Protocol, RuntimeDep, Staff, outbox_of, settings_of
@@ -120,7 +122,9 @@ async def chart(
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )
-async def yearly_summary(year: int, _: Staff, runtime: RuntimeDep) -> Response:
+async def yearly_summary(
+    year: Annotated[int, PathParam(ge=1990, le=2200)], _: Staff, runtime: RuntimeDep
+) -> Response:
     metrics = settings_of(runtime).tourism_metrics
     summaries = [await tourism.summary(runtime.db(), year, key, metrics) for key in metrics]
     return Response(
@@ -156,14 +160,14 @@ async def create_proposal(data: ProposalIn, user: Protocol, runtime: RuntimeDep)
 
 @router.get("/proposals", summary="The proposals, newest first")
 async def list_proposals(
-    _: Staff, runtime: RuntimeDep, priority_id: Annotated[int | None, Query(gt=0)] = None
+    _: Staff, runtime: RuntimeDep, priority_id: Id | None = None
 ) -> list[ProposalPublic]:
     return [tourism.proposal_view(p) for p in await tourism.proposals(runtime.db(), priority_id)]
 
 
 @router.post("/proposals/{proposal_id}/status", summary="Move a proposal on")
 async def change_status(
-    proposal_id: int,
+    proposal_id: Id,
     user: Protocol,
     runtime: RuntimeDep,
     to: Annotated[str, Query(max_length=20)],

@@ -51,6 +51,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 from lxml import html as lxml_html
 
+from meria.inputs import whole_number
 from services.website.texts import TEXT, Language, type_label
 
 AKN_NAMESPACE: Final = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
@@ -571,7 +572,7 @@ def _blocks_of(text: str | None, children: list[lxml_html.HtmlElement]) -> list[
 def _block_list(source: lxml_html.HtmlElement, *, ordered: bool) -> list[etree._Element]:
     block_list = _new("blockList")
     start = (source.get("start") or "1").strip()
-    number = int(start) if ordered and start.isdigit() else 1
+    number = (whole_number(start) or 1) if ordered else 1
 
     def add_item(content: list[etree._Element], num: str | None) -> None:
         if content:
@@ -625,7 +626,7 @@ def _table(source: lxml_html.HtmlElement) -> list[etree._Element]:
             cell = _sub(row, str(source_cell.tag))
             for span in ("colspan", "rowspan"):
                 value = (source_cell.get(span) or "").strip()
-                if value.isdigit() and int(value) > 1:
+                if (whole_number(value) or 0) > 1:
                     cell.set(span, value)
             cell.extend(_blocks(source_cell))
         if len(row):

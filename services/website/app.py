@@ -6,14 +6,14 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from meria.problems import Problem, problem_response
+from meria.problems import Problem, problem_response, validation_problem
 from meria.runtime import Runtime, ServiceParts
 from meria.web import build_app
-from services.website.caching import CachingMiddleware
+from services.website.caching import CSP, HEADERS, CachingMiddleware
 from services.website.feeds import router as feeds_router
 from services.website.files import keep_fetching
 from services.website.freshness import Freshness, Remembered
@@ -52,6 +52,8 @@ def create_app(settings: WebsiteSettings | None = None) -> FastAPI:
         "feeds and the public key, built from the events the services publish.",
         # Feeds first: `/acts/{id}.akn.xml` must be tried before the page `/acts/{id}`.
         routers=[feeds_router, pages_router],
+        content_security_policy=CSP,
+        headers=HEADERS,
     )
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.add_middleware(CachingMiddleware)
@@ -74,9 +76,13 @@ def create_app(settings: WebsiteSettings | None = None) -> FastAPI:
 
 
 def install_error_pages(app: FastAPI) -> None:
-    """People get pages, programs (the API, feeds) get problem documents."""
+    """People get pages, programs get problem documents: what the OpenAPI document lists
+    (the API, feeds, acts as XML, the sitemap) is for programs."""
 
     def for_people(request: Request) -> bool:
+        route = request.scope.get("route")
+        if route is not None and getattr(route, "include_in_schema", False):
+            return False
         path = request.url.path
         return not path.startswith(("/api/", "/feeds/", "/healthz", "/docs", "/openapi"))
 
@@ -103,14 +109,7 @@ def install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, error: RequestValidationError) -> Response:
-        detail = "; ".join(
-            f"{'.'.join(str(p) for p in item['loc'][1:])}: {item['msg']}" for item in error.errors()
-        )
+        problem = validation_problem(error)
         if for_people(request):
-            return await page(request, 400, detail)
-        return JSONResponse(
-            {"type": "about:blank", "title": "The request is not valid", "status": 400,
-             "detail": detail},
-            status_code=400,
-            media_type="application/problem+json",
-        )  # fmt: skip
+            return await page(request, 400, problem.detail or problem.title)
+        return problem_response(problem, request)

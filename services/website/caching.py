@@ -1,8 +1,9 @@
-"""HTTP caching and security headers for every page the website answers.
+"""HTTP caching for every page the website answers, and its Content-Security-Policy.
 
 Pages are small and rendered from the read model, so the ETag is the hash of the body:
 a browser or cache that has the page gets 304 Not Modified. The Content-Security-Policy
-allows no script at all and styles only from the site itself.
+allows no script at all and styles only from the site itself; the kernel's app sends it
+with the other security headers on every response (`meria.web.MeriaApp`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,7 @@ CSP = (
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-SECURITY_HEADERS = [
-    (b"content-security-policy", CSP.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"strict-origin-when-cross-origin"),
-    (b"x-frame-options", b"DENY"),
-]
+HEADERS = {"referrer-policy": "strict-origin-when-cross-origin"}
 CACHEABLE = (b"text/html", b"application/atom+xml", b"text/calendar", b"application/xml",
              b"application/json", b"application/x-pem-file", b"text/css",
              b"application/akn+xml")  # fmt: skip
@@ -33,7 +29,7 @@ class CachingMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
-            await self.app(scope, receive, _with_security(send))
+            await self.app(scope, receive, send)
             return
         start: Message | None = None
         body = bytearray()
@@ -49,7 +45,7 @@ class CachingMiddleware:
                 if not content_type.startswith(CACHEABLE):
                     # Files and the like stream through with headers of their own.
                     streamed = True
-                    await _with_security(send)(message)
+                    await send(message)
                     return
                 start = message
                 return
@@ -61,7 +57,7 @@ class CachingMiddleware:
 
         headers = dict(scope.get("headers") or [])
         if headers.get(b"range"):
-            await self.app(scope, receive, _with_security(send))
+            await self.app(scope, receive, send)
             return
         await self.app(scope, receive, capture)
 
@@ -78,23 +74,9 @@ async def _finish(scope: Scope, start: Message, body: bytes, send: Send) -> None
         request_headers = dict(scope.get("headers") or [])
         if etag in request_headers.get(b"if-none-match", b"").split(b", "):
             not_modified = [(k, v) for k, v in headers if k.lower() != b"content-type"]
-            await send({"type": "http.response.start", "status": 304,
-                        "headers": not_modified + SECURITY_HEADERS})  # fmt: skip
+            await send({"type": "http.response.start", "status": 304, "headers": not_modified})
             await send({"type": "http.response.body", "body": b""})
             return
     headers.append((b"content-length", str(len(body)).encode()))
-    await send({**start, "headers": headers + SECURITY_HEADERS})
+    await send({**start, "headers": headers})
     await send({"type": "http.response.body", "body": body if scope["method"] == "GET" else b""})
-
-
-def _with_security(send: Send) -> Send:
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            # A response that sets one of them itself (a file says nosniff) keeps its own.
-            headers = list(message.get("headers", []))
-            present = {key.lower() for key, _ in headers}
-            headers += [(key, value) for key, value in SECURITY_HEADERS if key not in present]
-            message = {**message, "headers": headers}
-        await send(message)
-
-    return wrapped

@@ -23,9 +23,10 @@ from pydantic import BaseModel
 from sqlalchemy import Row, select
 
 from meria.db import rows_in_pages
+from meria.inputs import Id
 from meria.problems import Problem
 from meria.runtime import Runtime
-from meria.web import request_runtime
+from meria.web import request_runtime, sent_as
 from services.website.models import PublicDocument, PublicEvent
 from services.website.pages import (
     LEGAL_ACTS,
@@ -40,7 +41,8 @@ from services.website.pages import (
 from services.website.search import plain_text
 from services.website.texts import SECTIONS, TEXT, type_label
 
-router = APIRouter()
+# Every answer here has an ETag (services/website/caching.py).
+router = APIRouter(responses={304: {"description": "Not modified since the ETag sent"}})
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 Language = Literal["ka", "en"]
 SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -49,7 +51,13 @@ ElementTree.register_namespace("", SITEMAP_NAMESPACE)
 FEEDS = {"acts": "acts", "news": "news", "press-releases": "press-releases"}
 
 
-@router.get("/feeds/{name}.atom", tags=["feeds"], summary="Atom feed of a section")
+@router.get(
+    "/feeds/{name}.atom",
+    tags=["feeds"],
+    summary="Atom feed of a section",
+    response_class=Response,
+    responses=sent_as("application/atom+xml"),
+)
 async def atom(name: str, runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka") -> Response:
     if name not in FEEDS:
         raise Problem(404, "No such feed", f"Feeds: {', '.join(FEEDS)}.")
@@ -102,7 +110,13 @@ EVENT_COLUMNS = (
 )  # fmt: skip
 
 
-@router.get("/feeds/events.ics", tags=["feeds"], summary="iCalendar feed of public events")
+@router.get(
+    "/feeds/events.ics",
+    tags=["feeds"],
+    summary="iCalendar feed of public events",
+    response_class=Response,
+    responses=sent_as("text/calendar"),
+)
 async def events_calendar(runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka") -> Response:
     """Read a page at a time and written in a thread: thousands of VEVENTs take the
     icalendar library seconds, in which the loop must answer everyone else."""
@@ -168,7 +182,13 @@ def _vevent(row: tuple[Any, ...], lang: Language, base: str) -> bytes:
     return found
 
 
-@router.get("/sitemap.xml", tags=["feeds"], summary="Every public page, for search engines")
+@router.get(
+    "/sitemap.xml",
+    tags=["feeds"],
+    summary="Every public page, for search engines",
+    response_class=Response,
+    responses=sent_as("application/xml"),
+)
 async def sitemap(runtime: RuntimeDep) -> Response:
     """Read a page at a time and written in a thread: with years of documents that is
     hundreds of thousands of elements."""
@@ -240,9 +260,10 @@ class ActPage(BaseModel):
     tags=["open data"],
     summary="A legal act in Akoma Ntoso 3.0 XML (OASIS LegalDocML)",
     response_class=Response,
+    responses=sent_as("application/akn+xml"),
 )
 async def act_akoma_ntoso(
-    document_id: int, runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka"
+    document_id: Id, runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka"
 ) -> Response:
     from services.website.akoma_ntoso import Act, render
 
@@ -255,7 +276,8 @@ async def act_akoma_ntoso(
         or not document.issuer_code
     ):
         raise Problem(404, "No such act", f"There is no published act {document_id}.")
-    if lang == "en" and not document.title_en:
+    # An English title alone is no English expression: the text is what the XML carries.
+    if lang == "en" and not (document.title_en and document.body_html_en):
         raise Problem(404, "No English text", "This act has no English expression yet.")
     act = Act(
         document_id=document.document_id,
@@ -372,9 +394,10 @@ async def documents_api(
     "/signing-key.pem",
     tags=["authenticity"],
     summary="The public key that verifies publication records",
-    response_class=PlainTextResponse,
+    response_class=Response,
+    responses=sent_as("application/x-pem-file"),
 )
-async def signing_key(runtime: RuntimeDep) -> PlainTextResponse:
+async def signing_key(runtime: RuntimeDep) -> Response:
     async with runtime.db().session() as session:
         key = await session.scalar(
             select(PublicDocument.signing_key_pem)

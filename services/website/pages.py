@@ -25,6 +25,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
+from meria.inputs import Id, Month, whole_number
 from meria.markup import clean_html
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -266,7 +267,7 @@ async def acts_registry(
 ) -> HTMLResponse:
     if type and type not in LEGAL_ACTS:
         raise Problem(400, "Unknown type", f"{type!r} is not a type of legal act.")
-    if year and not (year.isdigit() and 1990 <= int(year) <= 2200):
+    if year and not 1990 <= (whole_number(year) or 0) <= 2200:
         raise Problem(400, "Not a year", f"{year!r} is not a year.")
     query = visible().where(PublicDocument.document_type.in_(LEGAL_ACTS))
     if type:
@@ -279,7 +280,7 @@ async def acts_registry(
         head = number.split("/", 1)[0].strip()
         query = query.where(
             (PublicDocument.register_number == number.strip())
-            | (PublicDocument.register_sequence == (int(head) if head.isdigit() else -1))
+            | (PublicDocument.register_sequence == (whole_number(head) or -1))
         )
     query = query.order_by(
         PublicDocument.date_signed.desc(), PublicDocument.register_sequence.desc()
@@ -371,7 +372,7 @@ async def show_document(
 
 @router.get("/acts/{document_id}", response_class=HTMLResponse)
 @router.get("/en/acts/{document_id}", response_class=HTMLResponse)
-async def act_page(request: Request, runtime: RuntimeDep, document_id: int) -> Response:
+async def act_page(request: Request, runtime: RuntimeDep, document_id: Id) -> Response:
     return await show_document(request, runtime, "acts", document_id)
 
 
@@ -387,7 +388,7 @@ def section_list(section: str) -> Any:
             request, runtime, "list.html", section=section, documents=rows, pages=pages
         )
 
-    async def item(request: Request, runtime: RuntimeDep, document_id: int) -> Response:
+    async def item(request: Request, runtime: RuntimeDep, document_id: Id) -> Response:
         return await show_document(request, runtime, section, document_id)
 
     return listing, item
@@ -428,7 +429,7 @@ async def standing_page(request: Request, runtime: RuntimeDep, slug: str) -> Res
 async def calendar_page(
     request: Request,
     runtime: RuntimeDep,
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+    month: Month | None = None,
     view: Annotated[str, Query(pattern="^(month|list)$")] = "month",
 ) -> HTMLResponse:
     today = datetime.now(TBILISI).date()
@@ -513,7 +514,7 @@ async def verify(request: Request, runtime: RuntimeDep) -> HTMLResponse:
 
 
 @router.get("/files/{row_id}/{filename}")
-async def attachment_file(runtime: RuntimeDep, row_id: int, filename: str) -> FileResponse:
+async def attachment_file(runtime: RuntimeDep, row_id: Id, filename: str) -> FileResponse:
     import asyncio
 
     async with runtime.db().session() as session:

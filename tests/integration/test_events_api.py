@@ -595,3 +595,33 @@ async def test_the_demo_events_are_made_once_in_georgian_and_english(office: Off
     assert any(event["title_en"] and "Wine Festival" in event["title_en"] for event in found)
     assert {event["state"] for event in found} == {"scheduled", "draft"}
     assert len(await office.protocol.ok("GET", "/venues")) == 4
+
+
+async def test_a_month_or_a_moment_outside_the_calendar_is_refused_not_failed(
+    office: Office,
+) -> None:
+    # Year 0 matched the pattern and broke datetime (a 500); the last month of 2199 still
+    # has a following month to end at.
+    for month in ("0000-01", "9999-12", "2026-13"):
+        refused = await office.protocol.call("GET", "/events", params={"month": month})
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["errors"][0]["field"] == "month"
+    last = await office.protocol.call("GET", "/events", params={"month": "2199-12"})
+    assert last.status_code == 200 and last.json()["items"] == []
+    # So is a moment at the calendar's edge: the first day of year 1 less a week's search.
+    for moment in ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2026-12-07T10:00:00"):
+        refused = await office.protocol.call("GET", "/events", params={"from": moment})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "from"
+
+
+async def test_an_outcome_for_an_action_that_cannot_exist_changes_nothing(office: Office) -> None:
+    event = await office.protocol.create(tushetoba(next_year(), office.venues["omalo"]))
+    worker = office.stack.service_headers()
+    base = f"{office.stack.urls['events']}/events/{event['id']}"
+    outcome = {"outcome": "done", "actor": "ana.protocol", "at": datetime.now(TBILISI).isoformat()}
+    # The key's number past the database's integers, or none at all, was a 500.
+    for key in ("action-99999999999999999999", "action-", "action-x"):
+        answer = await office.http.post(f"{base}/tasks/{key}/outcome", headers=worker, json=outcome)
+        assert answer.status_code == 204, f"{key}: {answer.text}"

@@ -199,6 +199,11 @@ async def test_from_the_public_form_to_the_door(office: PressOffice) -> None:
     # The HTML form the website links to works without JavaScript, and says what is wrong.
     page = await office.public.call("GET", f"/accreditation/{EVENT_ID}")
     assert page.status_code == 200 and CONFERENCE["title_ka"] in page.text
+    # A public page of an API: no script, never in another site's frame, its type as sent.
+    assert page.headers["content-security-policy"].startswith("default-src 'none';")
+    assert "form-action 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
     bad = await office.public.call("POST", f"/accreditation/{EVENT_ID}", data={"full_name": "ა"})
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
     sent = await office.public.call(

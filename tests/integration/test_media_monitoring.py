@@ -223,3 +223,32 @@ async def test_staff_record_items_and_set_their_sentiment(monitor: Monitor) -> N
     assert [i["id"] for i in page["items"]] == [item["id"]]
     assert (await monitor.officer.ok("GET", "/monitoring-items?month=2026-10"))["total"] == 0
     await monitor.officer.refused(422, "GET", "/monitoring-items?month=2026-13")
+
+
+async def test_a_statement_under_a_key_seen_before_records_nothing_twice(
+    monitor: Monitor,
+) -> None:
+    imedi = await monitor.officer.ok("POST", "/outlets", json=IMEDI)
+    responses = []
+    for title in ("იმედი: თუშეთის გზა დაკეტილია", "იმედი: ომალოში შუქი არ არის"):
+        item = await monitor.officer.ok(
+            "POST",
+            "/monitoring-items",
+            json={"outlet_id": imedi["id"], "published_on": "2026-11-14", "title": title},
+        )
+        responses.append(
+            await monitor.officer.ok("POST", f"/monitoring-items/{item['id']}/response", json={})
+        )
+    worker = {**monitor.stack.service_headers(), "Idempotency-Key": "st-1"}
+    base = monitor.stack.urls["media"]
+    # The second response under the first one's key was a duplicate history key (a 500);
+    # it is refused and records nothing.
+    for response, status in zip(responses, (204, 422), strict=True):
+        recorded = await monitor.officer.http.post(
+            f"{base}/responses/{response['id']}/statement", headers=worker, json={"document_id": 9}
+        )
+        assert recorded.status_code == status, recorded.text
+    first, second = [
+        await monitor.officer.ok("GET", f"/responses/{response['id']}") for response in responses
+    ]
+    assert first["document_id"] == 9 and second["document_id"] is None

@@ -117,6 +117,10 @@ async def test_a_preview_link_shows_the_draft_until_it_expires(
     assert page.status_code == 200
     assert LEGAL_ACT["title_ka"] in page.text
     assert "noindex" in page.text
+    # A draft's page runs no script and shows in no frame, whatever its body holds.
+    assert page.headers["content-security-policy"].startswith("default-src 'none';")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["referrer-policy"] == "no-referrer"
     forged = await editor.http.get(link["url"][:-3] + "abc")
     assert forged.status_code == 404
 
@@ -312,3 +316,45 @@ async def test_documents_are_found_by_type_issuer_and_georgian_words(
     no_issuer = await editor.call("POST", "/documents", json={**LEGAL_ACT, "issuer_code": None})
     assert no_issuer.status_code == 422
     assert (await editor.ok("GET", "/documents"))["total"] == 2
+
+
+async def test_numbers_beyond_the_database_and_nulls_for_what_is_required_are_refused(
+    desks: tuple[Stack, Desk, Desk],
+) -> None:
+    _, editor, admin = desks
+    document = await editor.create(PRESS_RELEASE)
+    path = f"/documents/{document['id']}"
+
+    # An offset or an id past 2⁶³ is refused at the edge, naming the parameter; it used to
+    # overflow the database's integers (a 500).
+    for call, field in (
+        (editor.call("GET", "/documents", params={"offset": "99999999999999999999"}), "offset"),
+        (editor.call("GET", "/documents/99999999999999999999"), "document_id"),
+        (admin.call("GET", f"{path}/editions/{2**63}"), "number"),
+    ):
+        refused = await call
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert [error["field"] for error in refused.json()["errors"]] == [field]
+
+    # A register number searched for in digits other than 0-9, or past the column, finds
+    # nothing (int('²') and an overflow were 500s).
+    for number in ("²", "99999999999999999999/2026"):
+        found = await editor.ok("GET", "/documents", params={"number": number})
+        assert found["items"] == [], number
+
+    # A null where the edition always has a value is refused and changes nothing; it used
+    # to reach the database and fail there.
+    for body in ({"translation_pending": None}, {"title_ka": None}, {"body_ka": None}):
+        refused = await editor.call("PATCH", path, json=body)
+        assert refused.status_code == 422, refused.text
+        problem = refused.json()
+        assert problem["errors"][0]["field"] == next(iter(body))
+        assert "cannot be null" in problem["detail"]
+    unchanged = await editor.ok("GET", path)
+    assert unchanged["current"]["revision"] == document["current"]["revision"]
+    assert unchanged["current"]["title_ka"] == PRESS_RELEASE["title_ka"]
+
+    # What may be empty is still emptied by a null.
+    cleared = await editor.ok("PATCH", path, json={"title_en": None})
+    assert cleared["current"]["title_en"] is None

@@ -88,6 +88,20 @@ async def test_figures_are_imported_whole_or_not_at_all_and_summed_year_over_yea
         "POST", "/tourism/imports", files={"file": ("a.csv", b"month;place\n2026-07;x\n")}
     )
     assert no_header.status_code == 422 and no_header.json()["errors"][0]["field"] == "header"
+    # A carriage return inside a field, a digit that is not 0-9, a place of 300 letters and
+    # a field past the CSV limit are errors of the file, not of the server (each was a 500).
+    header = b"month,place,country,metric,value\n"
+    for line, field in (
+        (b"2026-07,Oma\rlo,GE,visitors,5\n", "metric"),
+        ("2026-07,ომალო,GE,visitors,²\n".encode(), "value"),
+        (b"2026-07," + b"O" * 300 + b",GE,visitors,5\n", "place"),
+        (b'2026-07,"' + b"O" * 200_000 + b'",GE,visitors,5\n', "file"),
+    ):
+        odd = await officer.call(
+            "POST", "/tourism/imports", files={"file": ("a.csv", header + line)}
+        )
+        assert odd.status_code == 422, odd.text
+        assert field in {error["field"] for error in odd.json()["errors"]}
     forbidden = await editor.call("POST", "/tourism/imports", files={"file": ("a.csv", GOOD)})
     assert forbidden.status_code == 403
 

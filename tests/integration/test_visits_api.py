@@ -137,6 +137,8 @@ async def test_bad_requests_are_refused_and_change_nothing(office: Office) -> No
         delegation(arrival, languages=["georgian"]),
         delegation(in_days(-3)),
         delegation(arrival, partner_id=999),
+        # Python's last day: its tasks' due dates overflowed (a 500).
+        delegation(date(9999, 12, 31), days=0),
         delegation(arrival, kind="holiday"),
         {**delegation(arrival), "title_ka": ""},
         # The landing hour falls on the arrival day, Tbilisi time.
@@ -485,3 +487,91 @@ async def test_partners_agreements_and_projects_with_their_reminders(office: Off
         "POST", f"/projects/{project['id']}/stage", json={"stage": "application"}
     )
     assert moved["stage"] == "application"
+
+
+async def test_a_null_for_what_partners_agreements_and_projects_always_have_is_refused(
+    office: Office,
+) -> None:
+    protocol = office.protocol
+    nalag = await protocol.ok("POST", "/partners", json=NALAG)
+    today = datetime.now(TBILISI).date()
+    agreement = await protocol.ok(
+        "POST",
+        "/agreements",
+        json={
+            "partner_id": nalag["id"],
+            "kind": "cooperation",
+            "title_ka": "თანამშრომლობის ხელშეკრულება NALAG-თან",
+            "parties": ["ახმეტის მუნიციპალიტეტი", "NALAG"],
+            "signed_on": today.isoformat(),
+        },
+    )
+    project = await protocol.ok(
+        "POST", "/projects", json={"title_ka": "თუშეთის ბილიკების მონიშვნა", "donor": "USAID"}
+    )
+
+    # Each used to pass validation and fail in the database (a 500); now a 422 names it.
+    for path, body in (
+        (f"/partners/{nalag['id']}", {"name_ka": None}),
+        (f"/partners/{nalag['id']}", {"kind": None}),
+        (f"/agreements/{agreement['id']}", {"kind": None}),
+        (f"/agreements/{agreement['id']}", {"parties": None}),
+        (f"/projects/{project['id']}", {"title_ka": None}),
+        (f"/projects/{project['id']}", {"currency": None}),
+    ):
+        refused = await protocol.call("PATCH", path, json=body)
+        assert refused.status_code == 422, f"{path} {body}: {refused.text}"
+        assert refused.json()["errors"][0]["field"] == next(iter(body))
+    kept = await protocol.ok("GET", f"/partners/{nalag['id']}")
+    assert kept["partner"]["name_ka"] == NALAG["name_ka"]
+    assert (await protocol.ok("GET", f"/projects/{project['id']}"))["currency"] == "EUR"
+
+    # What may be empty is emptied by a null, as before.
+    cleared = await protocol.ok("PATCH", f"/partners/{nalag['id']}", json={"name_en": None})
+    assert cleared["name_en"] is None
+
+
+async def test_a_task_notice_names_a_task_of_its_own_visit(office: Office) -> None:
+    visit = await office.protocol.ok("POST", "/visits", json=delegation(in_days(40)))
+    worker = office.stack.service_headers()
+    notice = {"kind": "reminder", "step": "logistics", "awaiting": ["protocol_officer"],
+              "due_at": datetime.now(TBILISI).isoformat()}  # fmt: skip
+    path = f"{office.stack.urls['visits']}/visits/{visit['id']}/task-notices"
+
+    # Another visit's task, or no task id at all, is refused (it was an IndexError, a 500).
+    for task_id in (f"visit-{visit['id'] + 1}-task-transport", "not-a-task", ""):
+        refused = await office.protocol.http.post(
+            path, headers=worker, json={**notice, "task_id": task_id}
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "task_id"
+    # A task the visit does not have is not found.
+    missing = await office.protocol.http.post(
+        path, headers=worker, json={**notice, "task_id": f"visit-{visit['id']}-task-balloon"}
+    )
+    assert missing.status_code == 404, missing.text
+    # One it has is noted.
+    noted = await office.protocol.http.post(
+        path, headers=worker, json={**notice, "task_id": f"visit-{visit['id']}-task-transport"}
+    )
+    assert noted.status_code == 204, noted.text
+
+
+async def test_an_idempotency_key_seen_before_records_nothing_twice(office: Office) -> None:
+    first = await office.protocol.ok("POST", "/visits", json=delegation(in_days(40)))
+    second = await office.protocol.ok("POST", "/visits", json=delegation(in_days(50)))
+    worker = {**office.stack.service_headers(), "Idempotency-Key": "pr-1"}
+    base = office.stack.urls["visits"]
+
+    # The key recorded the first visit's press release; sent with another visit it is
+    # refused and records nothing (its second history entry was a duplicate key: a 500).
+    recorded = await office.protocol.http.post(
+        f"{base}/visits/{first['id']}/press-release", headers=worker, json={"document_id": 7}
+    )
+    assert recorded.status_code == 204, recorded.text
+    again = await office.protocol.http.post(
+        f"{base}/visits/{second['id']}/press-release", headers=worker, json={"document_id": 7}
+    )
+    assert again.status_code == 422, again.text
+    assert (await office.protocol.visit(first["id"]))["press_release_document_id"] == 7
+    assert (await office.protocol.visit(second["id"]))["press_release_document_id"] is None

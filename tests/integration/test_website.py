@@ -225,6 +225,12 @@ async def test_the_public_reads_finds_and_checks_what_was_published(site: Site) 
     assert akn.status_code == 200
     schema().assertValid(etree.fromstring(akn.content))
     assert LEGAL_ACT["title_ka"].encode() in akn.content
+    # An English title with no English text is no English expression: a 404 that says so.
+    assert LEGAL_ACT["title_en"] and "body_en" not in LEGAL_ACT
+    no_english = await site.get(f"/acts/{act_id}.akn.xml", params={"lang": "en"})
+    assert no_english.status_code == 404, no_english.text
+    assert no_english.headers["content-type"] == "application/problem+json"
+    assert no_english.json()["detail"] == "This act has no English expression yet."
     assert news_id
 
     # Caching and safety headers; clean errors, never a 500.
@@ -236,8 +242,14 @@ async def test_the_public_reads_finds_and_checks_what_was_published(site: Site) 
     assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
     assert (await site.get("/no/such/page")).status_code == 404
     assert (await site.get("/acts", params={"year": "soon"})).status_code == 400
+    assert (await site.get("/acts", params={"year": "²⁰²⁶"})).status_code == 400
+    assert (await site.get("/acts", params={"number": "²"})).status_code == 200
+    # An id past the database's integers is a bad request, not a 500.
+    assert (await site.get("/news/99999999999999999999")).status_code == 400
     assert (await site.get("/news", params={"page": 99})).status_code == 404
-    assert (await site.get("/api/acts", params={"page": 0})).status_code == 400
+    # The open-data API refuses like every Meria API: a 422 naming the field.
+    refused = await site.get("/api/acts", params={"page": 0})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "page"
 
 
 async def test_withdrawn_and_unpublished_documents_and_a_rebuild_from_the_streams(

@@ -352,6 +352,21 @@ def test_links_bold_lists_and_tables(official_schema: etree.XMLSchema) -> None:
     assert len(third) == 0
 
 
+def test_a_list_start_or_a_span_that_is_no_number_in_0_to_9_is_let_go(
+    official_schema: etree.XMLSchema,
+) -> None:
+    # '²' passed str.isdigit and broke int(): the act's XML was a 500.
+    act = dataclasses.replace(
+        HEATING_ORDER,
+        body_html_ka='<p>1. სკოლები:</p><ol start="²"><li>ახმეტის;</li><li>ალვანის.</li></ol>'
+        '<table><tr><td colspan="³">სულ</td></tr></table>',
+    )
+    root = valid(render(act), official_schema)
+    items = all_of(root, "//a:blockList/a:item")
+    assert [text(one(item, "a:num")) for item in items] == ["1.", "2."]
+    assert one(root, "//a:td").get("colspan") is None
+
+
 def test_an_act_without_a_register_number(official_schema: etree.XMLSchema) -> None:
     document = dataclasses.replace(
         HEATING_ORDER,
