@@ -8,7 +8,7 @@ PYTEST := $(VENV)/bin/pytest
 export UV_PYTHON := python3
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run up migrate seed status test test-sqlite test-postgres fuzz lint format bench reset asyncapi histories messages
+.PHONY: install run up migrate seed status test test-sqlite test-postgres fuzz lint format bench reset asyncapi histories messages image deploy-check
 
 $(UV):
 	python3 -m venv .tools
@@ -63,6 +63,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy meria services workflows
+	$(VENV)/bin/hadolint deploy/Containerfile deploy/single-server/images/*.Containerfile
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -91,6 +92,19 @@ asyncapi: install
 # Records a history for each workflow scenario that has none yet (tests/histories/).
 histories: install
 	$(VENV)/bin/python -m tests.histories.record
+
+# The container image of every process (deploy/Containerfile), built with podman; on a
+# machine that reaches no registry of container images, on a Debian root of its own.
+# Podman's settings for machines without systemd: deploy/podman/containers.conf.
+export CONTAINERS_CONF ?= $(CURDIR)/deploy/podman/containers.conf
+image:
+	deploy/build-image
+
+# The single-server stack (deploy/single-server/) from the image up, on podman: every
+# service ready, a news item published through the API and read on the website through
+# Caddy over HTTPS, two services killed and back on their own with nothing lost.
+deploy-check: install image
+	$(PYTEST) -q -m deploy -p no:cacheprovider tests/deploy
 
 # Deletes every database, the bus's streams and Temporal's history under var/.
 reset:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from meria.config import ReaderSettings, Settings, SettingsError, load_settings
+from meria.config import ReaderSettings, Settings, SettingsError, env_name, load_settings
 from meria.processes import PROCESSES, SERVERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,12 +60,21 @@ def _check_process(name: str) -> str:
 @app.command()
 def run(
     process: Annotated[str, typer.Argument(help="A process name, `nats` or `temporal`.")],
+    listen: Annotated[
+        str | None,
+        typer.Option(
+            help="The address nats or temporal listens on (default: its URL's host; "
+            "0.0.0.0 in a container, where the other processes reach it by name)."
+        ),
+    ] = None,
 ) -> None:
-    """Run one process in the foreground (what the Procfile runs)."""
+    """Run one process in the foreground (what the Procfile and the container image run)."""
     _check_process(process)
     if process in SERVERS:
-        _exec_server(process)
+        _exec_server(process, listen)
         return
+    if listen is not None:
+        raise fail(f"--listen is for nats and temporal; {process} listens on its HOST setting")
     import uvicorn
 
     spec = PROCESSES[process]
@@ -87,7 +96,7 @@ def run(
         raise fail(f"{process} did not start on {settings.host}:{settings.port}", 1)
 
 
-def _exec_server(name: str) -> None:
+def _exec_server(name: str, listen: str | None) -> None:
     """Replace this process with nats-server or the Temporal dev server."""
     from urllib.parse import urlsplit
 
@@ -105,7 +114,7 @@ def _exec_server(name: str) -> None:
         command = [
             binary("nats-server"),
             "-c", str(config),
-            "-a", client.hostname or "127.0.0.1",
+            "-a", listen or client.hostname or "127.0.0.1",
             "-p", str(client.port or 4222),
             "-m", str(monitor.port or 8222),
             "-sd", str(store),
@@ -117,6 +126,7 @@ def _exec_server(name: str) -> None:
             settings.var_dir / "temporal.db",
             port=int(port),
             ui_port=ui_port,
+            ip=listen or "127.0.0.1",
             namespace=settings.temporal_namespace,
         )
     sys.stdout.flush()
@@ -244,6 +254,42 @@ def status(
 
 
 @app.command()
+def health(
+    process: Annotated[
+        str | None,
+        typer.Argument(help="The process to probe; default: the one this container runs."),
+    ] = None,
+    ready: Annotated[
+        bool, typer.Option("--ready", help="Ask /healthz/ready: its database, NATS, Temporal.")
+    ] = False,
+) -> None:
+    """Exit 0 when a process on this machine is alive: a Meria process answers
+    /healthz/live (or /healthz/ready), nats its monitoring /healthz, Temporal its
+    namespace (a container's health check)."""
+    from meria.status import probe_live
+
+    name = _check_process(process or _container_process())
+    try:
+        detail = asyncio.run(probe_live(name, ready=ready))
+    except SettingsError:
+        raise
+    except Exception as error:
+        raise fail(f"{name} is not alive: {error}", 1) from None
+    typer.echo(f"{name}: {'ready' if ready else 'alive'} ({detail})")
+
+
+def _container_process() -> str:
+    """What `meria run` runs as this container's first process."""
+    try:
+        arguments = Path("/proc/1/cmdline").read_bytes().decode().split("\0")
+    except OSError:
+        arguments = []
+    if "run" in arguments[:-1]:
+        return arguments[arguments.index("run") + 1]
+    raise fail("name the process: PID 1 is not `meria run <process>`")
+
+
+@app.command()
 def migrate(
     processes: Annotated[
         list[str] | None, typer.Argument(help="Processes to migrate; all when none given.")
@@ -268,6 +314,46 @@ def migrate(
             typer.echo(f"{name}: migrated ({database.url.render_as_string(hide_password=True)})")
 
     asyncio.run(run_all())
+
+
+@db_app.command("provision")
+def provision(
+    superuser_url_file: Annotated[
+        Path,
+        typer.Option(help="A file holding the PostgreSQL superuser's URL (postgresql://…)."),
+    ],
+    wait: Annotated[float, typer.Option(help="Seconds to wait for the server.")] = 120.0,
+) -> None:
+    """Create each service's PostgreSQL role and database as its DATABASE_URL names them
+    (once, before `meria migrate`; harmless to repeat: a role's password follows the URL)."""
+    from meria import provision as provisioning
+
+    try:
+        superuser_url = superuser_url_file.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise fail(f"cannot read {superuser_url_file}: {error.strerror}") from None
+
+    async def run_all() -> None:
+        targets = []
+        for spec in PROCESSES.values():
+            if spec.parts().metadata is None:
+                continue
+            settings_class = spec.settings_class()
+            url = load_settings(settings_class).database_url
+            targets.append(provisioning.target_of(url, env_name(settings_class, "database_url")))
+        connection = await provisioning.connect(superuser_url, wait)
+        try:
+            for target in targets:
+                done = await provisioning.provision(connection, target)
+                made = "created" if done.created else "kept"
+                typer.echo(f"{done.database}: {made}, owned by {done.role}")
+        finally:
+            await connection.close()
+
+    try:
+        asyncio.run(run_all())
+    except provisioning.ProvisionError as error:
+        raise fail(str(error), 1) from None
 
 
 @db_app.command("revision")

@@ -11,6 +11,10 @@ On NATS each process is a user of its own (`MERIA_<PROCESS>_NATS_PASSWORD`; the 
 tools are the `reader`, `MERIA_READER_NATS_PASSWORD`). In development every password is
 derived from MERIA_SECRET_KEY, so `make run` needs nothing configured and the processes and
 `meria run nats` agree; production refuses derived passwords.
+
+Any setting may come from a file instead: `MERIA_<NAME>_FILE` names a file whose content
+(less a final line break) is the value, as containers are handed secrets
+(`/run/secrets/…`), so no secret stands in a compose file or a process's listing.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import hashlib
 import hmac
 import ipaddress
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
@@ -265,6 +269,8 @@ def env_name(settings_class: type[Settings], field: str) -> str:
 # own (MERIA_TEST_DATABASE_URL, MERIA_TEST_ARTIFACTS, MERIA_TEST_HANDLER_PAUSE), which CI
 # and developers export for pytest and which are set while the tests start processes.
 EXEMPT_PREFIXES = ("MERIA_TEST_",)
+# `MERIA_<NAME>_FILE`: the setting MERIA_<NAME> read from a file.
+FILE_SUFFIX = "_FILE"
 
 
 def variables_of(settings_class: type[Settings]) -> Iterator[str]:
@@ -302,6 +308,7 @@ def check_variables(environ: Mapping[str, str]) -> None:
         if name.upper().startswith("MERIA_")
         and not name.upper().startswith(EXEMPT_PREFIXES)
         and name.upper() not in known
+        and name.upper().removesuffix(FILE_SUFFIX) not in known
     )
     if not unknown:
         return
@@ -311,6 +318,25 @@ def check_variables(environ: Mapping[str, str]) -> None:
         reasons.append(f"{name} (did you mean {close[0]}?)" if close else name)
     which = "setting" if len(unknown) == 1 else "settings"
     raise SettingsError(f"unknown {which} {', '.join(reasons)}: no Meria process reads it")
+
+
+def read_setting_files(environ: MutableMapping[str, str]) -> None:
+    """Set each MERIA_<NAME> given as MERIA_<NAME>_FILE to that file's content; a file that
+    cannot be read, or a value given both ways and differently, stops the process."""
+    for name in [name for name in environ if name.upper().startswith("MERIA_")]:
+        if not name.upper().endswith(FILE_SUFFIX) or name.upper().startswith(EXEMPT_PREFIXES):
+            continue
+        target = name[: -len(FILE_SUFFIX)]
+        try:
+            value = Path(environ[name]).read_text(encoding="utf-8").removesuffix("\n")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            raise SettingsError(
+                f"invalid setting {name}: cannot read {environ[name]}: {reason}"
+            ) from None
+        if environ.get(target, value) != value:
+            raise SettingsError(f"{target} and {name} are both set; set one of them")
+        environ[target] = value
 
 
 def _environment(settings_class: type[Settings]) -> dict[str, str]:
@@ -325,6 +351,7 @@ def _environment(settings_class: type[Settings]) -> dict[str, str]:
 
 def load_settings(settings_class: type[S], **overrides: Any) -> S:
     """Read settings from the environment, or raise SettingsError with a one-line reason."""
+    read_setting_files(os.environ)
     check_variables(_environment(settings_class))
     try:
         return settings_class(**overrides)

@@ -29,6 +29,7 @@ def temporal_dev_server_command(
     *,
     port: int,
     ui_port: int | None,
+    ip: str = "127.0.0.1",
     namespace: str = "meria",
     log_level: str = "warn",
 ) -> list[str]:
@@ -40,7 +41,7 @@ def temporal_dev_server_command(
         "--db-filename",
         str(db_filename),
         "--ip",
-        "127.0.0.1",
+        ip,
         "--port",
         str(port),
         "--namespace",

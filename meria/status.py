@@ -78,3 +78,31 @@ async def wait_until_ready(settings: Settings, timeout: float) -> bool:
             return True
         await asyncio.sleep(0.5)
     return False
+
+
+async def probe_live(name: str, *, ready: bool = False) -> str:
+    """Whether the process `name` on this machine is alive, as its container's health
+    check asks: raises with the reason when not; returns what answered."""
+    from meria.config import load_settings
+
+    if name == "temporal":
+        settings = load_settings(Settings)
+        grpc_port = settings.temporal_address.rpartition(":")[2]
+        local = settings.model_copy(update={"temporal_address": f"127.0.0.1:{grpc_port}"})
+        check = await _temporal(local)
+        if not check.ready:
+            raise RuntimeError(check.detail)
+        return check.url
+    if name == "nats":
+        settings = load_settings(Settings)
+        port = httpx.URL(settings.nats_monitor_url).port or 8222
+        url = f"http://127.0.0.1:{port}/healthz" + ("?js-enabled-only=true" if ready else "")
+    else:
+        process = load_settings(PROCESSES[name].settings_class())
+        host = "127.0.0.1" if process.host in ("0.0.0.0", "::") else process.host
+        url = f"http://{host}:{process.port}/healthz/{'ready' if ready else 'live'}"
+    async with httpx.AsyncClient(timeout=3) as http:
+        response = await http.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"{url} answered {response.status_code}")
+    return url

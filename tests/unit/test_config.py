@@ -153,3 +153,36 @@ def test_production_refuses_a_missing_or_derived_nats_password(
     # The server's configuration reads the same variables, and refuses the same way.
     with pytest.raises(SettingsError, match="MERIA_PUBLISHING_NATS_PASSWORD is not set"):
         bus_credentials_of("publishing")
+
+
+def test_a_setting_comes_from_the_file_its_file_variable_names(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # As a container is handed its secrets: /run/secrets/<name>, one value per file.
+    secret = tmp_path / "publishing_nats_password"
+    secret.write_text("ახმეტის-გამოქვეყნების-პაროლი-ფაილიდან\n", encoding="utf-8")
+    monkeypatch.delenv("MERIA_PUBLISHING_NATS_PASSWORD", raising=False)
+    monkeypatch.setenv("MERIA_PUBLISHING_NATS_PASSWORD_FILE", str(secret))
+    settings = load_settings(PublishingSettings)
+    password = settings.bus_credentials().password.get_secret_value()
+    assert password == "ახმეტის-გამოქვეყნების-პაროლი-ფაილიდან"
+    # Given both ways and differently, the process stops rather than guess.
+    monkeypatch.setenv("MERIA_PUBLISHING_NATS_PASSWORD", "another-password-set-by-hand")
+    with pytest.raises(SettingsError, match="are both set; set one of them"):
+        load_settings(PublishingSettings)
+
+
+def test_a_setting_file_that_cannot_be_read_or_names_no_setting_stops_the_process(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("MERIA_SECRET_KEY", raising=False)
+    monkeypatch.setenv("MERIA_SECRET_KEY_FILE", str(tmp_path / "missing"))
+    with pytest.raises(SettingsError) as error:
+        load_settings(WebsiteSettings)
+    assert str(error.value).startswith("invalid setting MERIA_SECRET_KEY_FILE: cannot read")
+    monkeypatch.delenv("MERIA_SECRET_KEY_FILE")
+    (tmp_path / "port").write_text("9080")
+    monkeypatch.delenv("MERIA_WEBSITE_PROT", raising=False)
+    monkeypatch.setenv("MERIA_WEBSITE_PROT_FILE", str(tmp_path / "port"))
+    with pytest.raises(SettingsError, match="unknown settings MERIA_WEBSITE_PROT"):
+        load_settings(WebsiteSettings)
