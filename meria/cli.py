@@ -31,11 +31,13 @@ website_app = typer.Typer(help="The public website's read model.", no_args_is_he
 db_app = typer.Typer(help="Database schema tools for developers.", no_args_is_help=True)
 keys_app = typer.Typer(help="The keys that sign bearer tokens.", no_args_is_help=True)
 nats_app = typer.Typer(help="The NATS server's users.", no_args_is_help=True)
+secrets_app = typer.Typer(help="The secrets of an installation.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 app.add_typer(nats_app, name="nats")
 app.add_typer(db_app, name="db")
 app.add_typer(website_app, name="website")
 app.add_typer(keys_app, name="keys")
+app.add_typer(secrets_app, name="secrets")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -451,6 +453,22 @@ def keys_generate(
     for kid in made:
         typer.echo(f"made {kid}")
     typer.echo(f"key set: {keys.keyset_path(folder)}")
+
+
+@secrets_app.command("generate")
+def secrets_generate(
+    folder: Annotated[Path, typer.Argument(help="Where the secrets go (made 0700).")],
+    postgres_host: Annotated[str, typer.Option(help="PostgreSQL's host name.")] = "postgres",
+) -> None:
+    """Make every secret a single-server installation needs, a file each
+    (deploy/single-server/): files already there are kept, so an upgrade adds only
+    what is new."""
+    from meria import installation
+
+    made = installation.generate(folder, postgres_host=postgres_host)
+    for name in made:
+        typer.echo(f"made {name}")
+    typer.echo(f"{folder}: {len(made)} made, the rest kept")
 
 
 @keys_app.command("retire")

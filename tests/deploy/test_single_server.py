@@ -1,0 +1,318 @@
+"""The single-server stack (deploy/single-server/) as a municipality runs it, on podman:
+the image, PostgreSQL, NATS, Temporal, every Meria process and Caddy in front.
+
+`make deploy-check` runs it (marker `deploy`; the normal suite leaves it out). It makes
+the installation's secrets with the image's own command, starts the stack as the README
+says, waits until every service is ready, makes the first administrator and signs in
+through Caddy over HTTPS (Caddy's local CA), publishes a news item through the API and
+reads it on the website through Caddy, then SIGKILLs publishing and the website in the
+middle of a second publication and sees podman bring them back, with both items on the
+website once each. Where no registry of container images is reachable, PostgreSQL and
+Caddy run from stand-ins built on Debian's packages (images/*.Containerfile).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy" / "single-server"
+IMAGE = os.environ.get("MERIA_TEST_IMAGE", "localhost/meria:latest")
+LOCAL_BASE = "localhost/meria-base:bookworm"
+WEBSITE_HOST = "www.akhmeta.test"
+PORTAL_HOST = "portal.akhmeta.test"
+MERIA_PROCESSES = ("publishing", "events", "visits", "media", "website", "portal", "worker")
+CSRF_FIELD = re.compile(r'name="csrftoken" value="([^"]+)"')
+
+pytestmark = [pytest.mark.deploy, pytest.mark.timeout(1800)]
+
+
+def podman_environment() -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("MERIA_")}
+    environment.setdefault("CONTAINERS_CONF", str(ROOT / "deploy/podman/containers.conf"))
+    environment["PATH"] = f"{ROOT / '.venv/bin'}{os.pathsep}{environment.get('PATH', '')}"
+    return environment
+
+
+def run(*command: str, cwd: Path | None = None, check: bool = True, timeout: float = 600) -> str:
+    done = subprocess.run(
+        command, cwd=cwd, env=podman_environment(), capture_output=True, text=True,
+        timeout=timeout, check=False,
+    )  # fmt: skip
+    if check and done.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-3000:]}"
+        )
+    return done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def image_or_stand_in(public: str, stand_in: str, containerfile: str) -> str:
+    """The public image when it can be had, else the stand-in built from Debian's packages."""
+    if _exists(public) or _succeeds("podman", "pull", "--quiet", public):
+        return public
+    if not _exists(stand_in):
+        run(
+            "podman", "build", "--format", "docker", "--file", containerfile, "--tag", stand_in,
+            "--build-arg", f"BASE_IMAGE={LOCAL_BASE}", str(DEPLOY / "images"),
+        )  # fmt: skip
+    return stand_in
+
+
+def _succeeds(*command: str) -> bool:
+    done = subprocess.run(command, env=podman_environment(), capture_output=True, check=False)
+    return done.returncode == 0
+
+
+def _exists(image: str) -> bool:
+    return _succeeds("podman", "image", "exists", image)
+
+
+@dataclass
+class Stack:
+    directory: Path
+    project: str
+    https_port: int
+
+    def compose(self, *arguments: str, timeout: float = 600) -> str:
+        return run("podman-compose", "-p", self.project, *arguments, cwd=self.directory,
+                   timeout=timeout)  # fmt: skip
+
+    def container(self, service: str) -> str:
+        return f"{self.project}_{service}_1"
+
+    def pid(self, service: str) -> int:
+        return int(run("podman", "inspect", "--format", "{{.State.Pid}}", self.container(service)))
+
+    def ready(self, service: str) -> bool:
+        argument = [service] if service in ("nats", "temporal") else []
+        done = subprocess.run(
+            ["podman", "exec", self.container(service), "meria", "health", "--ready", *argument],
+            env=podman_environment(), capture_output=True, timeout=60, check=False,
+        )  # fmt: skip
+        return done.returncode == 0
+
+    def wait_until_ready(self, services: tuple[str, ...], seconds: float) -> float:
+        started = time.monotonic()
+        waiting = set(services)
+        while waiting and time.monotonic() - started < seconds:
+            waiting = {service for service in waiting if not self.ready(service)}
+            if waiting:
+                time.sleep(2)
+        assert not waiting, f"not ready after {seconds} s: {sorted(waiting)}"
+        return time.monotonic() - started
+
+    def console(self, *command: str) -> str:
+        """A command in the operator's console (the `cli` service), with the newsroom."""
+        return self.compose(
+            "--profile", "tools", "run", "--rm", "--no-deps", "-T",
+            "-v", f"{Path(__file__).parent / 'newsroom.py'}:/opt/newsroom.py:ro",
+            "cli", *command,
+        )  # fmt: skip
+
+    def newsroom(self, *arguments: str) -> Any:
+        output = self.console("python", "/opt/newsroom.py", *arguments)
+        return json.loads(output.strip().splitlines()[-1])
+
+    def memory(self) -> dict[str, str]:
+        lines = run("podman", "stats", "--no-stream", "--format", "{{.Name}}\t{{.MemUsage}}")
+        prefix = f"{self.project}_"
+        return {
+            name.removeprefix(prefix).removesuffix("_1"): usage
+            for name, usage in (line.split("\t", 1) for line in lines.splitlines() if "\t" in line)
+            if name.startswith(prefix)
+        }
+
+
+class Https:
+    """A browser's view of the stack: Caddy on the loopback, trusted through its local CA,
+    reached by host name (SNI and Host) without DNS."""
+
+    def __init__(self, port: int, authority: Path) -> None:
+        self.port = port
+        self.context = ssl.create_default_context(cafile=str(authority))
+        self.client = httpx.Client(verify=self.context, timeout=30, follow_redirects=False)
+        self.csrf = ""
+
+    def request(self, method: str, host: str, path: str, **kwargs: object) -> httpx.Response:
+        response = self.client.request(
+            method, f"https://{host}:{self.port}{path}",
+            extensions={"sni_hostname": host}, **kwargs,  # type: ignore[arg-type]
+        )  # fmt: skip
+        found = CSRF_FIELD.search(response.text)
+        if found:
+            self.csrf = found.group(1)
+        return response
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    if shutil.which("podman") is None:
+        pytest.fail("podman is missing: apt-get install podman buildah mmdebstrap runc")
+    assert _exists(IMAGE), f"{IMAGE} is missing: make image"
+    directory = tmp_path / "single-server"
+    directory.mkdir()
+    for name in ("compose.yaml", "Caddyfile", "podman-up"):
+        shutil.copy2(DEPLOY / name, directory / name)
+    postgres = image_or_stand_in(
+        "docker.io/library/postgres:15-bookworm", "localhost/meria-postgres:15",
+        "postgres.Containerfile",
+    )  # fmt: skip
+    caddy = image_or_stand_in(
+        "docker.io/library/caddy:2", "localhost/meria-caddy:2", "caddy.Containerfile"
+    )
+    https_port = free_port()
+    (directory / ".env").write_text(
+        f"WEBSITE_HOST={WEBSITE_HOST}\nPORTAL_HOST={PORTAL_HOST}\nACME_EMAIL=it@akhmeta.test\n"
+        f"CADDY_OPTIONS=local_certs\nIMAGE={IMAGE}\nPOSTGRES_IMAGE={postgres}\n"
+        f"CADDY_IMAGE={caddy}\nHTTP_BIND=127.0.0.1:{free_port()}\n"
+        f"HTTPS_BIND=127.0.0.1:{https_port}\nTEMPORAL_UI_BIND=127.0.0.1:{free_port()}\n",
+        encoding="utf-8",
+    )
+    # The README's first step: the installation's secrets, made by the image itself.
+    (directory / "secrets").mkdir()
+    run(
+        "podman", "run", "--rm", "--user", "0", "--read-only",
+        "-v", f"{directory / 'secrets'}:/secrets",
+        IMAGE, "meria", "secrets", "generate", "/secrets",
+    )  # fmt: skip
+    project = f"meria-check-{os.getpid()}"
+    stack = Stack(directory, project, https_port)
+    try:
+        run(str(directory / "podman-up"), "-p", project, cwd=directory, timeout=900)
+        yield stack
+    finally:
+        for service in ("publishing", "website", "portal"):
+            logs = run("podman", "logs", "--tail", "15", stack.container(service), check=False)
+            print(f"--- {service}\n{logs}")
+        run("podman-compose", "-p", project, "down", "-v", cwd=directory, check=False)
+
+
+def test_the_single_server_stack_serves_publishes_and_survives_killed_services(
+    stack: Stack,
+) -> None:
+    started = time.monotonic()
+    figures: dict[str, object] = {}
+
+    # Every process becomes ready: its database, NATS and Temporal answer.
+    figures["ready_after_s"] = round(
+        stack.wait_until_ready(("nats", "temporal", *MERIA_PROCESSES), seconds=420), 1
+    )
+    # Each container's own health check (the image's HEALTHCHECK, `meria health`) passes.
+    for service in ("nats", "temporal", *MERIA_PROCESSES):
+        run("podman", "healthcheck", "run", stack.container(service))
+
+    # Caddy's local CA signed the two host names' certificates.
+    authority = stack.directory / "caddy-root.crt"
+    for _ in range(60):
+        root = run("podman", "exec", stack.container("caddy"), "cat",
+                   "/data/caddy/pki/authorities/local/root.crt", check=False)  # fmt: skip
+        if root.startswith("-----BEGIN CERTIFICATE-----"):
+            break
+        time.sleep(1)
+    authority.write_text(root)
+    browser = Https(stack.https_port, authority)
+
+    # The first administrator, made as the README says: a token from the operator's
+    # console, the accounts API through Caddy; then she signs in to the portal over HTTPS.
+    token = stack.console("meria", "token", "--user", "setup", "--role", "admin").split()[-1]
+    made = browser.request(
+        "PUT", PORTAL_HOST, "/api/accounts/nana.admin",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"display_name": "ნანა ადმინისტრატორი", "roles": ["admin"],
+              "password": "ახმეტის-პორტალის-პირველი-პაროლი", "language": "ka"},
+    )  # fmt: skip
+    assert made.status_code == 200, made.text
+    assert browser.request("GET", PORTAL_HOST, "/sign-in").status_code == 200
+    signed_in = browser.request(
+        "POST", PORTAL_HOST, "/sign-in",
+        data={"csrftoken": browser.csrf, "username": "nana.admin",
+              "password": "ახმეტის-პორტალის-პირველი-პაროლი", "next": "/inbox"},
+    )  # fmt: skip
+    assert signed_in.status_code == 303, signed_in.text[:500]
+    assert signed_in.headers["location"].endswith("/inbox")
+    inbox = browser.request("GET", PORTAL_HOST, "/inbox")
+    assert inbox.status_code == 200 and "ნანა ადმინისტრატორი" in inbox.text
+    assert "Strict-Transport-Security" in inbox.headers
+
+    # Metrics and API documents stay inside.
+    assert browser.request("GET", WEBSITE_HOST, "/metrics").status_code == 404
+    assert browser.request("GET", PORTAL_HOST, "/docs").status_code == 404
+
+    # A news item through the API: written, approved, published by its workflow…
+    first = "ახმეტის მერიამ ალვანში ახალი ბიბლიოთეკა გახსნა"
+    document = stack.newsroom("approve", first)
+    stack.newsroom("published", str(document["id"]))
+    # …and read on the website through Caddy, over HTTPS.
+    home = until_shown(browser, first)
+    assert home.status_code == 200
+
+    figures["memory_idle"] = stack.memory()
+
+    # A second item is approved; publishing and the website are killed while its workflow
+    # publishes it, as a power cut or the kernel's OOM killer would.
+    second = "თუშეთის გზის რეაბილიტაცია დასრულდა"
+    document2 = stack.newsroom("approve", second)
+    killed = {service: stack.pid(service) for service in ("publishing", "website")}
+    for pid in killed.values():
+        os.kill(pid, signal.SIGKILL)
+
+    # podman brings both back on their own (restart: unless-stopped)…
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        pids = {service: _pid_or_zero(stack, service) for service in killed}
+        if all(pids[service] not in (0, killed[service]) for service in killed):
+            break
+        time.sleep(1)
+    else:
+        raise AssertionError(f"not restarted: {pids} (killed {killed})")
+    figures["back_after_kill_s"] = round(stack.wait_until_ready(tuple(killed), seconds=240), 1)
+    # …the second item is published, and both are on the website exactly once.
+    stack.newsroom("published", str(document2["id"]))
+    page = until_shown(browser, second)
+    assert first in page.text
+    listed = browser.request("GET", WEBSITE_HOST, "/api/documents")
+    titles = [item["title_ka"] for item in listed.json()]
+    assert sorted(titles) == sorted([first, second]), titles
+    ids = stack.newsroom("documents")
+    assert sorted(ids) == sorted([document["id"], document2["id"]])
+
+    figures["check_s"] = round(time.monotonic() - started, 1)
+    print("deploy-check figures:", json.dumps(figures, ensure_ascii=False))
+
+
+def _pid_or_zero(stack: Stack, service: str) -> int:
+    try:
+        return stack.pid(service)
+    except (AssertionError, ValueError):
+        return 0
+
+
+def until_shown(browser: Https, title: str, seconds: float = 120) -> httpx.Response:
+    deadline = time.monotonic() + seconds
+    page = browser.request("GET", WEBSITE_HOST, "/")
+    while title not in page.text and time.monotonic() < deadline:
+        time.sleep(1)
+        page = browser.request("GET", WEBSITE_HOST, "/")
+    assert title in page.text, f"{title} not on the website after {seconds} s"
+    return page
