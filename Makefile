@@ -104,7 +104,7 @@ image:
 # service ready, a news item published through the API and read on the website through
 # Caddy over HTTPS, two services killed and back on their own with nothing lost.
 deploy-check: install image
-	$(PYTEST) -q -m deploy -p no:cacheprovider tests/deploy
+	$(PYTEST) -q -s -m deploy -p no:cacheprovider tests/deploy
 
 # Deletes every database, the bus's streams and Temporal's history under var/.
 reset:

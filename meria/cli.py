@@ -276,7 +276,7 @@ def health(
     except SettingsError:
         raise
     except Exception as error:
-        raise fail(f"{name} is not alive: {error}", 1) from None
+        raise fail(f"{name} is not {'ready' if ready else 'alive'}: {error}", 1) from None
     typer.echo(f"{name}: {'ready' if ready else 'alive'} ({detail})")
 
 

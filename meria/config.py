@@ -20,6 +20,7 @@ Any setting may come from a file instead: `MERIA_<NAME>_FILE` names a file whose
 from __future__ import annotations
 
 import base64
+import contextlib
 import difflib
 import hashlib
 import hmac
@@ -320,23 +321,34 @@ def check_variables(environ: Mapping[str, str]) -> None:
     raise SettingsError(f"unknown {which} {', '.join(reasons)}: no Meria process reads it")
 
 
-def read_setting_files(environ: MutableMapping[str, str]) -> None:
-    """Set each MERIA_<NAME> given as MERIA_<NAME>_FILE to that file's content; a file that
-    cannot be read, or a value given both ways and differently, stops the process."""
-    for name in [name for name in environ if name.upper().startswith("MERIA_")]:
-        if not name.upper().endswith(FILE_SUFFIX) or name.upper().startswith(EXEMPT_PREFIXES):
-            continue
-        target = name[: -len(FILE_SUFFIX)]
-        try:
-            value = Path(environ[name]).read_text(encoding="utf-8").removesuffix("\n")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = getattr(error, "strerror", None) or str(error)
-            raise SettingsError(
-                f"invalid setting {name}: cannot read {environ[name]}: {reason}"
-            ) from None
-        if environ.get(target, value) != value:
-            raise SettingsError(f"{target} and {name} are both set; set one of them")
-        environ[target] = value
+@contextlib.contextmanager
+def settings_from_files(environ: MutableMapping[str, str]) -> Iterator[None]:
+    """While settings are read: each MERIA_<NAME> given as MERIA_<NAME>_FILE holds that
+    file's content. A file that cannot be read, or a value given both ways and
+    differently, stops the process. The environment is as it was afterwards."""
+    added: list[str] = []
+    try:
+        for name in [name for name in environ if name.upper().startswith("MERIA_")]:
+            if not name.upper().endswith(FILE_SUFFIX) or name.upper().startswith(EXEMPT_PREFIXES):
+                continue
+            target = name[: -len(FILE_SUFFIX)]
+            try:
+                value = Path(environ[name]).read_text(encoding="utf-8").removesuffix("\n")
+            except (OSError, UnicodeDecodeError) as error:
+                reason = getattr(error, "strerror", None) or str(error)
+                raise SettingsError(
+                    f"invalid setting {name}: cannot read {environ[name]}: {reason}"
+                ) from None
+            if target in environ:
+                if environ[target] != value:
+                    raise SettingsError(f"{target} and {name} are both set; set one of them")
+                continue
+            environ[target] = value
+            added.append(target)
+        yield
+    finally:
+        for target in added:
+            environ.pop(target, None)
 
 
 def _environment(settings_class: type[Settings]) -> dict[str, str]:
@@ -351,10 +363,10 @@ def _environment(settings_class: type[Settings]) -> dict[str, str]:
 
 def load_settings(settings_class: type[S], **overrides: Any) -> S:
     """Read settings from the environment, or raise SettingsError with a one-line reason."""
-    read_setting_files(os.environ)
-    check_variables(_environment(settings_class))
     try:
-        return settings_class(**overrides)
+        with settings_from_files(os.environ):
+            check_variables(_environment(settings_class))
+            return settings_class(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
         location = [str(part) for part in first["loc"]]
