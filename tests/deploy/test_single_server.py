@@ -106,10 +106,15 @@ class Stack:
 
     def ready(self, service: str) -> bool:
         argument = [service] if service in ("nats", "temporal") else []
-        done = subprocess.run(
-            ["podman", "exec", self.container(service), "meria", "health", "--ready", *argument],
-            env=podman_environment(), capture_output=True, timeout=60, check=False,
-        )  # fmt: skip
+        try:
+            done = subprocess.run(
+                ["podman", "exec", self.container(service), "meria", "health", "--ready",
+                 *argument],
+                env=podman_environment(), capture_output=True, timeout=60, check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            # Seven Python processes starting at once on two cores: not ready yet.
+            return False
         return done.returncode == 0
 
     def wait_until_ready(self, services: tuple[str, ...], seconds: float) -> float:
@@ -154,10 +159,11 @@ class Https:
         self.client = httpx.Client(verify=self.context, timeout=30, follow_redirects=False)
         self.csrf = ""
 
-    def request(self, method: str, host: str, path: str, **kwargs: object) -> httpx.Response:
+    def request(self, method: str, host: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Host": f"{host}:{self.port}", **kwargs.pop("headers", {})}
         response = self.client.request(
-            method, f"https://{host}:{self.port}{path}",
-            extensions={"sni_hostname": host}, **kwargs,  # type: ignore[arg-type]
+            method, f"https://127.0.0.1:{self.port}{path}", headers=headers,
+            extensions={"sni_hostname": host}, **kwargs,
         )  # fmt: skip
         found = CSRF_FIELD.search(response.text)
         if found:
@@ -203,8 +209,11 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         yield stack
     finally:
         for service in ("publishing", "website", "portal"):
-            logs = run("podman", "logs", "--tail", "15", stack.container(service), check=False)
-            print(f"--- {service}\n{logs}")
+            logs = subprocess.run(
+                ["podman", "logs", "--tail", "15", stack.container(service)],
+                env=podman_environment(), capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            print(f"--- {service}\n{logs.stdout}{logs.stderr}")
         run("podman-compose", "-p", project, "down", "-v", cwd=directory, check=False)
 
 
