@@ -2,7 +2,9 @@
 the stack's operator console (`cli`), which alone reaches the APIs: an editor writes and
 submits a news item, the head of department approves it, and its workflow publishes it.
 
-    python newsroom.py approve <title>   creates, submits and approves; prints the id
+    python newsroom.py submit <title>    creates and submits; prints the id once the head
+                                         of department's task waits
+    python newsroom.py approve <id>      the head of department approves
     python newsroom.py published <id>    waits until the document is published
     python newsroom.py documents         prints every document's id, title and state
 
@@ -50,7 +52,7 @@ def until(seconds: float, check: Any) -> Any:
     sys.exit(f"gave up after {seconds} s")
 
 
-def approve(http: httpx.Client, title: str) -> None:
+def submit(http: httpx.Client, title: str) -> None:
     document = call(http, EDITOR, "POST", "/documents", json={
         "document_type": "news", "title_ka": title, "title_en": f"{title} (English)",
         "summary_ka": "ახმეტის მუნიციპალიტეტის სიახლე.",
@@ -62,8 +64,12 @@ def approve(http: httpx.Client, title: str) -> None:
         return bool(status["stage"] == "department_review" and status["tasks"])
 
     until(120, waiting_for_head)
-    call(http, HEAD, "POST", f"/documents/{document['id']}/decisions", json={"outcome": "approve"})
     print(json.dumps({"id": document["id"]}))
+
+
+def approve(http: httpx.Client, document_id: int) -> None:
+    call(http, HEAD, "POST", f"/documents/{document_id}/decisions", json={"outcome": "approve"})
+    print(json.dumps({"id": document_id, "decision": "approve"}))
 
 
 def published(http: httpx.Client, document_id: int) -> None:
@@ -83,8 +89,10 @@ def documents(http: httpx.Client) -> None:
 if __name__ == "__main__":
     with httpx.Client(timeout=30) as client:
         command = sys.argv[1]
-        if command == "approve":
-            approve(client, sys.argv[2])
+        if command == "submit":
+            submit(client, sys.argv[2])
+        elif command == "approve":
+            approve(client, int(sys.argv[2]))
         elif command == "published":
             published(client, int(sys.argv[2]))
         else:

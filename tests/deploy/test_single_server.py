@@ -230,6 +230,14 @@ def test_the_single_server_stack_serves_publishes_and_survives_killed_services(
     # Each container's own health check (the image's HEALTHCHECK, `meria health`) passes.
     for service in ("nats", "temporal", *MERIA_PROCESSES):
         run("podman", "healthcheck", "run", stack.container(service))
+    # The image: labelled, a user of its own, and nothing written outside the data volume.
+    labels = json.loads(run("podman", "image", "inspect", "--format", "{{json .Labels}}", IMAGE))
+    for label in ("version", "revision", "source", "licenses"):
+        assert f"org.opencontainers.image.{label}" in labels
+    publishing = stack.container("publishing")
+    assert run("podman", "exec", publishing, "id", "-u").strip() == "10001"
+    assert not _succeeds("podman", "exec", publishing, "touch", "/app/written")
+    assert _succeeds("podman", "exec", publishing, "touch", "/var/lib/meria/written")
 
     # Caddy's local CA signed the two host names' certificates.
     authority = stack.directory / "caddy-root.crt"
@@ -270,7 +278,8 @@ def test_the_single_server_stack_serves_publishes_and_survives_killed_services(
 
     # A news item through the API: written, approved, published by its workflow…
     first = "ახმეტის მერიამ ალვანში ახალი ბიბლიოთეკა გახსნა"
-    document = stack.newsroom("approve", first)
+    document = stack.newsroom("submit", first)
+    stack.newsroom("approve", str(document["id"]))
     stack.newsroom("published", str(document["id"]))
     # …and read on the website through Caddy, over HTTPS.
     home = until_shown(browser, first)
@@ -278,13 +287,16 @@ def test_the_single_server_stack_serves_publishes_and_survives_killed_services(
 
     figures["memory_idle"] = stack.memory()
 
-    # A second item is approved; publishing and the website are killed while its workflow
-    # publishes it, as a power cut or the kernel's OOM killer would.
+    # A second item waits for the head of department. The website is killed, as a power
+    # cut or the kernel's OOM killer would, so the item is published while it starts
+    # again; publishing is killed as soon as the head has approved, while its workflow
+    # publishes the item.
     second = "თუშეთის გზის რეაბილიტაცია დასრულდა"
-    document2 = stack.newsroom("approve", second)
-    killed = {service: stack.pid(service) for service in ("publishing", "website")}
-    for pid in killed.values():
-        os.kill(pid, signal.SIGKILL)
+    document2 = stack.newsroom("submit", second)
+    killed = {service: stack.pid(service) for service in ("website", "publishing")}
+    os.kill(killed["website"], signal.SIGKILL)
+    stack.newsroom("approve", str(document2["id"]))
+    os.kill(killed["publishing"], signal.SIGKILL)
 
     # podman brings both back on their own (restart: unless-stopped)…
     deadline = time.monotonic() + 120
