@@ -16,6 +16,7 @@ from fastapi import UploadFile
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only, noload, selectinload
 
 from meria.auth import User
 from meria.contracts import LocalizedText
@@ -178,6 +179,32 @@ async def list_documents(
         total = await session.scalar(select(func.count()).select_from(query.subquery()))
         documents = list(await session.scalars(query.limit(limit).offset(offset)))
     return documents, int(total or 0)
+
+
+def register_query(limit: int, offset: int) -> Select[tuple[Document]]:
+    """A page of the register: numbered documents with what of their editions the
+    register shows (no texts, no files), in one statement for the documents and one for
+    their editions, whatever the register's size."""
+    return (
+        select(Document)
+        .where(Document.register_number.is_not(None))
+        .options(
+            noload(Document.issuer),
+            selectinload(Document.editions).options(
+                load_only(
+                    Edition.document_id,
+                    Edition.number,
+                    Edition.state,
+                    Edition.title_ka,
+                    Edition.date_signed,
+                    Edition.published_at,
+                ),
+                noload(Edition.attachments),
+            ),
+        )
+        .limit(limit)
+        .offset(offset)
+    )
 
 
 async def audit_trail(database: Database, document_id: int) -> list[AuditEntry]:
