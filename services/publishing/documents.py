@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import UploadFile
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only, noload, selectinload
 
 from meria.auth import User
 from meria.contracts import LocalizedText
-from meria.db import Database
+from meria.db import Database, count_of
 from meria.markup import clean_html
 from meria.problems import Problem
 from services.publishing import attachments as files
@@ -176,7 +176,7 @@ async def list_documents(
 ) -> tuple[list[Document], int]:
     query = filtered(**filters)
     async with database.session() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        total = await session.scalar(count_of(query))
         documents = list(await session.scalars(query.limit(limit).offset(offset)))
     return documents, int(total or 0)
 

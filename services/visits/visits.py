@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import noload, selectinload
 from temporalio.client import Client
@@ -26,7 +26,7 @@ from meria.contracts import (
     VisitProgrammeChanged,
     VisitRequested,
 )
-from meria.db import Database
+from meria.db import Database, count_of
 from meria.problems import Problem
 from meria.temporal import KIND, REF, STAGE, SUBJECT, send_update
 from services.visits import checklists
@@ -169,7 +169,7 @@ async def list_visits(
 ) -> tuple[list[Visit], int]:
     query = filtered(**filters)
     async with database.session() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        total = await session.scalar(count_of(query))
         found = list(await session.scalars(query.options(*SUMMARY).limit(limit).offset(offset)))
     return found, int(total or 0)
 
