@@ -631,7 +631,7 @@ async def register(
     issuer: str | None = None,
     document_type: DocumentType | None = None,
     year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[RegisterEntry]:
     query = documents.register_query(limit, offset)
