@@ -149,19 +149,12 @@ def percentile(values: list[float], share: float) -> float:
 # The dataset, built once and copied for each run.
 
 
-def migrations(service: str) -> list[str]:
-    return sorted(path.name for path in (ROOT / "services" / service / "migrations").glob("*.py"))
-
-
 def dataset(data: Path | None, scale: scale_data.Scale) -> tuple[Path, dict[str, Any], bool]:
     """The built department for `scale` (under `data`, or a temporary folder); reused
     when one of the same scale, seed, data version and migrations is there."""
     home = (data or Path(tempfile.mkdtemp(prefix="meria-scale-data-"))) / f"scale-{scale.factor:g}"
     marker = home / "dataset.json"
-    made_of = {
-        "scale": scale.factor, "seed": scale_data.SEED, "data_version": DATA_VERSION,
-        "migrations": {name: migrations(name) for name in scale_data.SERVICES},
-    }  # fmt: skip
+    made_of = {"scale": scale.factor, "seed": scale_data.SEED, "data_version": DATA_VERSION}
     if marker.exists():
         saved = json.loads(marker.read_text())
         if saved.get("made_of") == made_of:
@@ -176,10 +169,12 @@ def dataset(data: Path | None, scale: scale_data.Scale) -> tuple[Path, dict[str,
 
 
 def working_copy(home: Path, run: Path) -> None:
-    """The databases copied (each run starts from the same rows); files are read where
-    they were built."""
+    """The databases copied (each run starts from the same rows) and brought to the code's
+    schema, as `meria migrate` brings a department's databases after an upgrade; files
+    are read where they were built."""
     for service in scale_data.SERVICES:
         shutil.copyfile(home / f"{service}.db", run / f"{service}.db")
+        asyncio.run(scale_data.migrate_service(scale_data.database_url(run, service), service))
 
 
 # ---------------------------------------------------------------------------------------
@@ -321,7 +316,7 @@ def ids_for(facts: dict[str, Any], process: str) -> dict[str, Any]:
             return common | media | {"event_id": media["window_event_id"],
                                      "token": media.get("badge_token", "unknown")}  # fmt: skip
         case "website":
-            return common | ids["publishing"] | {"slug": "about", "name": "acts"}
+            return common | ids["publishing"] | {"slug": "about", "name": "acts", "part": 20}
         case "portal":
             media = ids["media"]
             return common | {
