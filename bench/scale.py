@@ -10,8 +10,9 @@ and audit trail (and the website's read model of every one published), 20,000 ev
 2,000 visits with their tasks, 500 partners and projects, 10,000 journalists in 50
 lists, 50,000 monitored stories, 20,000 library files, 5,000 information requests, and
 the staff's notifications. It is built once per scale and data version (how long it took
-is on the `dataset` line) and copied afresh for each run, so what a run changes (sign-ins,
-sweeps) never reaches the next one.
+is on the `dataset` line), brought to the code's schema by its migrations when kept from
+an earlier run, and copied afresh for each run, so what a run changes (sign-ins, sweeps)
+never reaches the next one.
 
 Every process runs as production runs it: `meria run <name>` in a process of its own, on
 the copied databases, with a real nats-server (a user per process) and the Temporal dev
@@ -158,6 +159,7 @@ def dataset(data: Path | None, scale: scale_data.Scale) -> tuple[Path, dict[str,
     if marker.exists():
         saved = json.loads(marker.read_text())
         if saved.get("made_of") == made_of:
+            upgrade(home)
             return home, saved["facts"], True
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
@@ -168,13 +170,18 @@ def dataset(data: Path | None, scale: scale_data.Scale) -> tuple[Path, dict[str,
     return home, facts, False
 
 
+def upgrade(home: Path) -> None:
+    """Kept databases brought to the code's schema, as `meria migrate` brings a
+    department's databases after an upgrade (once: the kept data stays upgraded)."""
+    for service in scale_data.SERVICES:
+        asyncio.run(scale_data.migrate_service(scale_data.database_url(home, service), service))
+
+
 def working_copy(home: Path, run: Path) -> None:
-    """The databases copied (each run starts from the same rows) and brought to the code's
-    schema, as `meria migrate` brings a department's databases after an upgrade; files
-    are read where they were built."""
+    """The databases copied, so each run starts from the same rows; files are read where
+    they were built."""
     for service in scale_data.SERVICES:
         shutil.copyfile(home / f"{service}.db", run / f"{service}.db")
-        asyncio.run(scale_data.migrate_service(scale_data.database_url(run, service), service))
 
 
 # ---------------------------------------------------------------------------------------
