@@ -335,7 +335,7 @@ def ids_for(facts: dict[str, Any], process: str) -> dict[str, Any]:
     return common
 
 
-def required_values(facts: dict[str, Any]) -> dict[str, Any]:
+def required_values() -> dict[str, Any]:
     """Values for required query parameters, by name."""
     return {"month": datetime.now(UTC).strftime("%Y-%m"), "year": datetime.now(UTC).year,
             "metric": "visitors"}  # fmt: skip
@@ -365,7 +365,7 @@ def filled(path: str, ids: dict[str, Any]) -> str | None:
 
 def api_cases(process: str, schema: dict[str, Any], facts: dict[str, Any]) -> list[Case]:
     ids = ids_for(facts, process)
-    values = required_values(facts)
+    values = required_values()
     cases = []
     for path, operations in schema["paths"].items():
         get = operations.get("get")
@@ -411,6 +411,8 @@ def html_routes(process: str) -> list[str]:
 def page_cases(process: str, facts: dict[str, Any], api: set[str]) -> list[Case]:
     ids = ids_for(facts, process)
     cases = []
+    # Not asked: the sign-in form (no data behind it) and following a notification (it
+    # marks the notification read, a write).
     for path in html_routes(process):
         if (
             path in api
