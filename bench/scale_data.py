@@ -42,9 +42,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 
 from meria.db import Database
+from services.events.scale import VENUES
 
 SEED = 20261127
 TBILISI = ZoneInfo("Asia/Tbilisi")
@@ -844,7 +845,7 @@ async def fill_website(
     url: str,
     plans: Iterator[DocumentPlan],
     total: int,
-    events: Iterable[EventPlan] = (),
+    events: Iterable[dict[str, Any]] = (),
     batch: int = 200,
 ) -> Filled:
     """What the bus handlers would have written from every publication and public event:
@@ -891,19 +892,23 @@ async def fill_website(
                         await index_document(session, document)
                 filled.counts["documents"] = filled.counts.get("documents", 0) + len(shown)
         calendar = [
-            {"event_id": plan.row["id"], "title_ka": plan.row["title_ka"], "title_en": None,
-             "description_ka": plan.row["description_ka"], "description_en": None,
-             "place_ka": plan.place, "place_en": None, "starts_at": plan.row["starts_at"],
-             "ends_at": plan.row["ends_at"], "status": plan.row["state"],
-             "updated_at": plan.row["updated_at"]}
-            for plan in events
-            if plan.row["public"] and plan.row["state"] not in ("draft", "rescheduled")
+            {"event_id": event["id"], "title_ka": event["title_ka"], "title_en": None,
+             "description_ka": event["description_ka"], "description_en": None,
+             "place_ka": _place(event), "place_en": None, "starts_at": event["starts_at"],
+             "ends_at": event["ends_at"], "status": event["state"],
+             "updated_at": event["updated_at"]}
+            for event in events
         ]  # fmt: skip
         await insert_rows(database, PublicEvent, calendar)
         filled.counts["events"] = len(calendar)
     finally:
         await database.dispose()
     return filled
+
+
+def _place(event: dict[str, Any]) -> str | None:
+    venue = event.get("venue_id")
+    return VENUES[venue - 1] if venue else event.get("place_ka")
 
 
 def _public(plan: DocumentPlan, total: int) -> tuple[Any, list[Any]] | None:
@@ -946,34 +951,14 @@ def _public(plan: DocumentPlan, total: int) -> tuple[Any, list[Any]] | None:
 
 
 # ---------------------------------------------------------------------------------------
-# Events.
+# Events: the events service's own calendar (`services.events.scale`), then the work of
+# its press conferences and meetings.
 
-OFFICIALS = [
-    ("mayor", "ახმეტის მუნიციპალიტეტის მერი"),
-    ("first-deputy-mayor", "მერის პირველი მოადგილე"),
-    ("deputy-mayor", "მერის მოადგილე"),
-    ("council-chair", "საკრებულოს თავმჯდომარე"),
-    ("council-deputy", "საკრებულოს თავმჯდომარის მოადგილე"),
-    ("head-pr", "საზოგადოებასთან ურთიერთობის სამსახურის უფროსი"),
-    ("head-culture", "კულტურის სამსახურის უფროსი"),
-    ("head-economy", "ეკონომიკის სამსახურის უფროსი"),
-]
-VENUES = [
-    "მერიის სხდომათა დარბაზი", "საკრებულოს დარბაზი", "კულტურის ცენტრი", "ცენტრალური პარკი",
-    "ზემო ალვანის საჯარო სკოლა", "ომალოს მოედანი", "დუისის სათემო ცენტრი",
-    "მატანის ბიბლიოთეკა", "ქისტაურის სკოლა", "ახმეტის სტადიონი", "ტურისტული ცენტრი",
-    "ალავერდის მონასტრის ეზო",
-]  # fmt: skip
 WHAT = [
-    "შეხვედრა მოსახლეობასთან", "პრესკონფერენცია", "სამუშაო შეხვედრა", "ცერემონია",
-    "ღვინის ტური", "შეხვედრა ფონდის წარმომადგენლებთან", "სპორტული ღონისძიება",
-    "ახალგაზრდული ფორუმი", "გამოფენის გახსნა", "ბრიფინგი",
+    "შეხვედრა მოსახლეობასთან", "სამუშაო შეხვედრა", "ცერემონია", "ღვინის ტური",
+    "შეხვედრა ფონდის წარმომადგენლებთან", "ახალგაზრდული ფორუმი", "გამოფენის გახსნა", "ბრიფინგი",
 ]  # fmt: skip
 WHERE = ["ახმეტაში", "ზემო ალვანში", "დუისში", "მატანში", "ომალოში", "ქისტაურში", "ხორბალოში"]
-EVENT_KINDS = {
-    "ceremony": 20, "festival": 8, "tourism_event": 17, "press_conference": 25,
-    "official_meeting": 18, "foundation_meeting": 12,
-}  # fmt: skip
 PARTNER_NAMES = [
     "ევროპის საბჭოს ადგილობრივი დემოკრატიის სააგენტო", "გაეროს განვითარების პროგრამა",
     "აშშ-ის საერთაშორისო განვითარების სააგენტო",
@@ -981,160 +966,108 @@ PARTNER_NAMES = [
     "ღია საზოგადოების ფონდი", "საქართველოს მუნიციპალიტეტების ეროვნული ასოციაცია",
     "მსოფლიო ბანკი", "ევროკავშირის წარმომადგენლობა საქართველოში",
 ]  # fmt: skip
-
-
-@dataclass
-class EventPlan:
-    row: dict[str, Any]
-    place: str
-    bookings: list[dict[str, Any]]
-
-
-def event_plans(count: int, now: datetime) -> Iterator[EventPlan]:
-    """Events over two years around `now`: about 27 a day between 09:00 and 20:00 Tbilisi
-    time, an hour to three long (festivals over two or three days), a venue for most
-    among twelve and one to three of eight officials for most. Past events are completed
-    (a tenth cancelled); future ones scheduled, some drafts, postponed or cancelled."""
-    rng = random.Random(SEED)
-    today = now.astimezone(TBILISI).date()
-    first_day = today - timedelta(days=365)
-    kinds, weights = list(EVENT_KINDS), list(EVENT_KINDS.values())
-    for event_id in range(1, count + 1):
-        day = first_day + timedelta(days=rng.randrange(730))
-        kind = rng.choices(kinds, weights)[0]
-        starts = datetime(day.year, day.month, day.day, rng.randrange(9, 19),
-                          rng.choice((0, 15, 30, 45)), tzinfo=TBILISI)  # fmt: skip
-        if kind == "festival" and rng.random() < 0.3:
-            ends = starts + timedelta(days=rng.choice((1, 2)), hours=8)
-        else:
-            ends = starts + timedelta(hours=rng.choice((1, 1.5, 2, 3)))
-        if ends < now:
-            state = "cancelled" if rng.random() < 0.1 else "completed"
-        else:
-            state = rng.choices(("scheduled", "draft", "postponed", "cancelled"), (80, 10, 5, 5))[0]
-        venue = rng.randrange(1, len(VENUES) + 1) if rng.random() < 0.6 else None
-        place = VENUES[venue - 1] if venue else rng.choice(WHERE)
-        what = "პრესკონფერენცია" if kind == "press_conference" else rng.choice(WHAT)
-        meeting = kind in ("official_meeting", "foundation_meeting")
-        partner = rng.choice(PARTNER_NAMES) if kind == "foundation_meeting" else None
-        moment = min(starts.astimezone(UTC) - timedelta(days=rng.randint(3, 30)), now)
-        row = {
-            "id": event_id, "case_id": event_id, "kind": kind, "state": state,
-            "title_ka": f"{what} {rng.choice(WHERE)}", "title_en": None,
-            "description_ka": f"{place}. {rng.choice(WHAT)} მუნიციპალიტეტის მოსახლეობისთვის.",
-            "description_en": None, "organiser_ka": "ახმეტის მუნიციპალიტეტის მერია",
-            "organiser_en": None, "partner_ka": partner, "partner_en": None,
-            "responsible": rng.choice(MEDIA_DESK if kind == "press_conference" else PROTOCOL)
-            if kind == "press_conference" or meeting else None,
-            "follow_up_kind": "press_release" if kind == "press_conference" else None,
-            "venue_id": venue, "place_ka": None if venue else place, "place_en": None,
-            "starts_at": starts, "ends_at": ends,
-            "public": kind not in ("official_meeting",) and rng.random() < 0.8,
-            "expected_attendance": rng.choice((20, 40, 80, 150, 500)), "series_id": None,
-            "recurrence_id": None, "detached": False, "rescheduled_from_id": None,
-            "rescheduled_to_id": None,
-            "status_reason": "ამინდის გამო" if state in ("cancelled", "postponed") else None,
-            "revision": 1, "source": "staff", "visit_id": None, "visit_item_id": None,
-            "advisory_document_id": None, "notice_document_id": None,
-            "follow_up_document_id": None,
-            "follow_up_closed_at": ends if meeting and state == "completed" else None,
-            "minutes_ka": "შეხვედრის ოქმი: მხარეები შეთანხმდნენ თანამშრომლობის გაგრძელებაზე."
-            if meeting and state == "completed" else None,
-            "minutes_en": None,
-            "minutes_by": rng.choice(PROTOCOL) if meeting and state == "completed" else None,
-            "minutes_at": ends if meeting and state == "completed" else None,
-            "created_by": rng.choice(PROTOCOL), "created_at": moment, "updated_at": moment,
-        }  # fmt: skip
-        bookings = []
-        if rng.random() < 0.7:
-            for position, (code, _) in enumerate(rng.sample(OFFICIALS, rng.choice((1, 1, 2, 3)))):
-                bookings.append(
-                    {"event_id": event_id, "official_code": code, "position": position,
-                     "starts_at": starts, "ends_at": ends,
-                     "holds_time": state in ("draft", "scheduled")}
-                )  # fmt: skip
-        yield EventPlan(row, place, bookings)
+# Of every twenty events: five press conferences, three meetings with officials, two with
+# foundations and NGOs; the rest stay ceremonies, festivals and tourism events.
+CASE_KINDS = {0: "press_conference", 1: "press_conference", 2: "press_conference",
+              3: "press_conference", 4: "press_conference", 5: "official_meeting",
+              6: "official_meeting", 7: "official_meeting", 8: "foundation_meeting",
+              9: "foundation_meeting"}  # fmt: skip
+MEETINGS = ("official_meeting", "foundation_meeting")
 
 
 @dataclass
 class EventsFilled(Filled):
     busiest_month: date = date(2000, 1, 1)
+    # The calendar's public events, as the website shows them, and the press conferences.
+    public: list[dict[str, Any]] = field(default_factory=list)
+    conferences: list[int] = field(default_factory=list)
 
 
 async def fill_events(url: str, count: int, now: datetime) -> EventsFilled:
-    """The calendar as the events service writes it: events, each official's booking
-    with the event's times (what conflict detection reads), the history of each, and for
-    press conferences and meetings their participants, agenda, follow-up actions and
-    briefing notes."""
+    """The calendar as the events service writes it (`services.events.scale.fill`: events
+    over two years around today with their venues, officials' bookings and history); then
+    a quarter of them made press conferences and a quarter meetings, with their
+    participants, agenda, minutes, briefing notes and follow-up actions."""
+    from services.events import scale
     from services.events.models import (
         AgendaItem,
         BriefingNote,
-        EventOfficial,
+        Event,
         FollowUpAction,
-        HistoryEntry,
-        Official,
         Participant,
-        Venue,
     )
-    from services.events.models import Event as EventRow
 
     rng = random.Random(SEED + 1)
     database = bulk(url)
     filled = EventsFilled()
-    per_month: dict[date, int] = {}
-    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in (
-        "events", "bookings", "history", "participants", "agenda", "actions", "notes")}  # fmt: skip
+    rows: dict[str, list[dict[str, Any]]] = {
+        name: [] for name in ("participants", "agenda", "actions", "notes")
+    }
     try:
-        await insert_rows(database, Official, [
-            {"code": code, "name_ka": name, "name_en": None, "position_ka": None,
-             "position_en": None} for code, name in OFFICIALS
-        ])  # fmt: skip
-        await insert_rows(database, Venue, [
-            {"id": index + 1, "name_ka": name, "name_en": None, "address_ka": "ახმეტა",
-             "address_en": None, "capacity": rng.choice((60, 120, 300, 2000)),
-             "created_by": "mariam.chokheli", "created_at": now - timedelta(days=730)}
-            for index, name in enumerate(VENUES)
-        ])  # fmt: skip
-        for plan in event_plans(count, now):
-            event = plan.row
-            rows["events"].append(event)
-            rows["bookings"].extend(plan.bookings)
-            rows["history"].append(_event_history(event))
-            _event_work(rng, event, rows, now)
-            starts = event["starts_at"]
-            month = date(starts.year, starts.month, 1)
-            per_month[month] = per_month.get(month, 0) + 1
-        await insert_rows(database, EventRow, rows["events"])
-        await insert_rows(database, EventOfficial, rows["bookings"])
-        await insert_rows(database, HistoryEntry, rows["history"])
+        filled.busiest_month = await scale.fill(database, count)
+        async with database.session() as session:
+            found = await session.execute(select(*_event_columns()))
+            events = [dict(row._mapping) for row in found]
+        async with database.transaction() as session:
+            for event in events:
+                kind = CASE_KINDS.get(event["id"] % 20)
+                if kind is not None:
+                    changed = _as_case(rng, event, kind, now)
+                    await session.execute(
+                        update(Event).where(Event.id == event["id"]).values(changed)
+                    )
+                    event.update(changed)
+                    _event_work(rng, event, rows, now)
         await insert_rows(database, Participant, rows["participants"])
         await insert_rows(database, AgendaItem, rows["agenda"])
         await insert_rows(database, FollowUpAction, rows["actions"])
         await insert_rows(database, BriefingNote, rows["notes"])
     finally:
         await database.dispose()
-    filled.counts = {name: len(each) for name, each in rows.items()}
-    filled.busiest_month = max(per_month, key=lambda month: per_month[month])
-    future = [e["id"] for e in rows["events"] if e["starts_at"] > now and e["state"] == "scheduled"]
-    conferences = [e["id"] for e in rows["events"] if e["kind"] == "press_conference"]
+    filled.counts = {"events": len(events)} | {name: len(each) for name, each in rows.items()}
+    filled.public = [
+        event for event in events if event["public"] and event["state"] not in ("draft",)
+    ]
+    conferences = [e["id"] for e in events if e["kind"] == "press_conference"]
     meetings = [
-        e["id"]
-        for e in rows["events"]
-        if e["kind"] == "foundation_meeting" and e["state"] == "completed"
+        e["id"] for e in events if e["kind"] == "foundation_meeting" and e["state"] == "completed"
     ]
     filled.ids = {
-        "event_id": future[0] if future else 1,
         "press_conference_id": conferences[len(conferences) // 2],
         "meeting_id": meetings[-1] if meetings else 1,
     }
+    filled.conferences = conferences
     return filled
 
 
-def _event_history(event: dict[str, Any]) -> dict[str, Any]:
-    return {"event_id": event["id"], "case_id": event["id"], "at": event["created_at"],
-            "actor": event["created_by"], "action": "create", "from_state": "",
-            "to_state": event["state"], "reason": None, "details": {},
-            "idempotency_key": None}  # fmt: skip
+def _event_columns() -> list[Any]:
+    from services.events.models import Event
+
+    names = ("id", "kind", "state", "title_ka", "description_ka", "place_ka", "venue_id",
+             "starts_at", "ends_at", "public", "created_at", "updated_at")  # fmt: skip
+    return [getattr(Event, name) for name in names]
+
+
+def _as_case(rng: random.Random, event: dict[str, Any], kind: str, now: datetime) -> dict[str, Any]:
+    """What makes an event a press conference or a meeting: its title, who carries it,
+    the partner met, and for a meeting held its minutes."""
+    meeting = kind in MEETINGS
+    held = meeting and event["state"] == "completed"
+    title = "პრესკონფერენცია" if kind == "press_conference" else rng.choice(WHAT)
+    return {
+        "kind": kind,
+        "title_ka": f"{title} {rng.choice(WHERE)}",
+        "public": kind == "press_conference" or (kind == "foundation_meeting" and event["public"]),
+        "responsible": rng.choice(MEDIA_DESK if kind == "press_conference" else PROTOCOL),
+        "follow_up_kind": "press_release" if kind == "press_conference" else None,
+        "partner_ka": rng.choice(PARTNER_NAMES) if kind == "foundation_meeting" else None,
+        "minutes_ka": "შეხვედრის ოქმი: მხარეები შეთანხმდნენ თანამშრომლობის გაგრძელებაზე."
+        if held else None,
+        "minutes_by": rng.choice(PROTOCOL) if held else None,
+        "minutes_at": event["ends_at"] if held else None,
+        "follow_up_closed_at": event["ends_at"] if held else None,
+        "created_by": rng.choice(PROTOCOL),
+    }  # fmt: skip
 
 
 def _event_work(
@@ -1454,11 +1387,6 @@ def _projects(
 # Media: outlets, journalists, lists, monitoring, responses, accreditation, mailings, the
 # library, information requests.
 
-OUTLETS = ["იმედი", "რუსთავი 2", "პირველი არხი", "ფორმულა", "მთავარი არხი", "ტვ პირველი",
-           "ინტერპრესნიუსი", "ნეტგაზეთი", "ფრონტნიუსი", "კახეთის ხმა", "რადიო თავისუფლება",
-           "ბიზნეს პრესნიუსი", "საქინფორმი", "პალიტრანიუსი", "რეგიონული ტელევიზია"]  # fmt: skip
-MEDIA = ["tv", "online", "print", "radio", "agency"]
-BEATS = ["tourism", "infrastructure", "politics", "culture", "agriculture", "education", "health"]
 TOPICS = ["governance", "infrastructure", "tourism", "agriculture", "education", "health",
           "culture", "social", "environment", "international"]  # fmt: skip
 SOURCES = ["მერიის არქივი", "საკრებულოს ოქმები", "ბიუჯეტის შესრულების ანგარიში",
@@ -1502,63 +1430,64 @@ async def fill_media(
     release_ids: Sequence[tuple[int, datetime]] = (),
     press_conference_ids: Sequence[int] = (),
 ) -> Filled:
-    """What the media desk keeps after years: outlets and journalists with their consent
-    and record, distribution lists (static ones of up to a few hundred, and rules), the
-    monitored stories (a few answered), enquiries, accreditations for press conferences,
-    the last two years' press mailings with a delivery per recipient, the library, and
-    the information desk's requests with their answers."""
+    """What the media desk keeps after years: the press office of the media service's
+    own scale data (`services.media.scale`: outlets, journalists with their consents,
+    distribution lists with who is on each), then each journalist's record, the monitored
+    stories (a few answered), enquiries, accreditations for press conferences, the last
+    two years' press mailings with a delivery per recipient, the library, and the
+    information desk's requests with their answers."""
     from services.media import models as m
+    from services.media import scale as press_office
     from services.media.information import keys_of
 
     rng = random.Random(SEED + 3)
     writer = Writer(rng)
     first = start_of_history(now)
-    rows: dict[str, list[dict[str, Any]]] = {}
-    outlets = [
-        {"id": index + 1,
-         "name_ka": f"{OUTLETS[index % len(OUTLETS)]} {index // len(OUTLETS) or ''}".strip(),
-         "name_en": None, "medium": MEDIA[index % len(MEDIA)],
-         "region": rng.choice(("კახეთი", "თბილისი", None)), "website": None,
-         "newsroom_email": f"news{index + 1}@outlet.example", "newsroom_phone": None,
-         "verified": True, "created_by": "natia.janelidze", "created_at": first}
-        for index in range(max(15, scale.journalists // 60))
-    ]  # fmt: skip
-    rows["journalists"], rows["consents"], rows["record"] = _journalists(rng, scale, outlets, first)
-    journalist_ids = [row["id"] for row in rows["journalists"]]
-    rows["lists"] = _lists(rng, scale.lists, journalist_ids, outlets, first)
-    rows["feeds"] = [
-        {"id": outlet["id"], "outlet_id": outlet["id"],
-         "url": f"http://127.0.0.1:9/feeds/{outlet['id']}.rss", "keywords": ["ახმეტა"],
-         "active": False, "etag": None, "modified": None, "last_read_at": None,
-         "last_error": None, "items_found": 0, "created_by": "natia.janelidze",
-         "created_at": first}
-        for outlet in outlets[:40]
-    ]  # fmt: skip
-    rows["items"], rows["responses"] = _monitoring(rng, writer, scale, outlets, first, now)
-    rows["enquiries"] = _enquiries(rng, scale, rows["journalists"], first, now)
-    rows["windows"], rows["accreditations"] = _accreditations(
-        rng, press_conference_ids, journalist_ids, now
-    )
-    rows["mailings"], rows["deliveries"] = _mailings(
-        rng, release_ids, rows["lists"], rows["journalists"], now
-    )
-    rows["library"] = _library(rng, scale, first, now)
-    rows["requests"], rows["request_files"], rows["request_entries"] = _information(
-        rng, writer, scale, first, now, keys_of
-    )
     database = bulk(url)
+    rows: dict[str, list[dict[str, Any]]] = {}
+    office = press_office.Scale(
+        journalists=scale.journalists, lists=scale.lists, outlets=scale.of(300, 15)
+    )
     try:
+        await press_office.fill(database, office)
+        outlets, journalists, reached = await _press_office(database)
+        journalist_ids = [row["id"] for row in journalists]
+        rows["record"] = [
+            {"journalist_id": journalist_id, "at": first, "actor": "natia.janelidze",
+             "action": "recorded", "accreditation_id": None, "enquiry_id": None,
+             "response_id": None, "note": None, "details": {}, "idempotency_key": None}
+            for journalist_id in journalist_ids
+        ]  # fmt: skip
+        rows["feeds"] = [
+            {"id": outlet["id"], "outlet_id": outlet["id"],
+             "url": f"http://127.0.0.1:9/feeds/{outlet['id']}.rss", "keywords": ["ახმეტა"],
+             "active": False, "etag": None, "modified": None, "last_read_at": None,
+             "last_error": None, "items_found": 0, "created_by": "natia.janelidze",
+             "created_at": first}
+            for outlet in outlets[:40]
+        ]  # fmt: skip
+        rows["items"], rows["responses"] = _monitoring(rng, writer, scale, outlets, first, now)
+        rows["enquiries"] = _enquiries(rng, scale, journalists, first, now)
+        rows["windows"], rows["accreditations"] = _accreditations(
+            rng, press_conference_ids, journalist_ids, now
+        )
+        rows["mailings"], rows["deliveries"] = _mailings(
+            rng, release_ids, reached, {row["id"]: row for row in journalists}, now
+        )
+        rows["library"] = _library(rng, scale, first, now)
+        rows["requests"], rows["request_files"], rows["request_entries"] = _information(
+            rng, writer, scale, first, now, keys_of
+        )
         for model, name in (
-            (m.Outlet, "outlets"), (m.Journalist, "journalists"), (m.Consent, "consents"),
-            (m.RecordEntry, "record"), (m.DistributionList, "lists"),
-            (m.MonitoringFeed, "feeds"), (m.MonitoringItem, "items"),
-            (m.MediaResponse, "responses"), (m.Enquiry, "enquiries"),
-            (m.AccreditationWindow, "windows"), (m.Accreditation, "accreditations"),
-            (m.Mailing, "mailings"), (m.Delivery, "deliveries"), (m.LibraryItem, "library"),
+            (m.RecordEntry, "record"), (m.MonitoringFeed, "feeds"),
+            (m.MonitoringItem, "items"), (m.MediaResponse, "responses"),
+            (m.Enquiry, "enquiries"), (m.AccreditationWindow, "windows"),
+            (m.Accreditation, "accreditations"), (m.Mailing, "mailings"),
+            (m.Delivery, "deliveries"), (m.LibraryItem, "library"),
             (m.InformationRequest, "requests"), (m.InformationFile, "request_files"),
             (m.InformationEntry, "request_entries"),
         ):  # fmt: skip
-            await insert_rows(database, model, outlets if name == "outlets" else rows[name])
+            await insert_rows(database, model, rows[name])
     finally:
         await database.dispose()
     if library_dir is not None:
@@ -1566,10 +1495,13 @@ async def fill_media(
         names += [row["thumbnail_name"] for row in rows["library"] if row["thumbnail_name"]]
         place_files(library_dir, names, small_jpeg())
         place_files(library_dir, [row["stored_name"] for row in rows["request_files"]], PDF)
-    filled = Filled(counts={"outlets": len(outlets)} | {k: len(v) for k, v in rows.items()})
+    filled = Filled(
+        counts={"outlets": len(outlets), "journalists": len(journalists),
+                "lists": office.lists} | {k: len(v) for k, v in rows.items()}
+    )  # fmt: skip
     filled.ids = {
         "outlet_id": 1, "journalist_id": journalist_ids[len(journalist_ids) // 2],
-        "list_id": 1, "item_id": rows["items"][-1]["id"],
+        "list_id": min(reached) if reached else 1, "item_id": rows["items"][-1]["id"],
         "response_id": rows["responses"][-1]["id"] if rows["responses"] else 1,
         "library_id": rows["library"][-1]["id"],
         "request_id": rows["requests"][-1]["id"],
@@ -1583,58 +1515,31 @@ async def fill_media(
     return filled
 
 
-def _journalists(
-    rng: random.Random, scale: Scale, outlets: list[dict[str, Any]], first: datetime
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    journalists, consents, record = [], [], []
-    for journalist_id in range(1, scale.journalists + 1):
-        name, _ = Writer(rng).person()
-        outlet = rng.choice(outlets)
-        joined = first + timedelta(days=rng.randrange(YEARS * 365))
-        journalists.append({
-            "id": journalist_id, "full_name": name, "outlet_id": outlet["id"],
-            "position": rng.choice(("ჟურნალისტი", "რედაქტორი", "ოპერატორი", "ფოტოგრაფი")),
-            "beats": rng.sample(BEATS, rng.randint(1, 3)),
-            "languages": ["ka"] if rng.random() < 0.8 else ["ka", "en"],
-            "email": f"journalist{journalist_id}@outlet.example", "phone": None, "notes": None,
-            "email_bounced_at": None, "unsubscribed_at": None, "created_by": "natia.janelidze",
-            "created_at": joined, "updated_at": joined,
-        })  # fmt: skip
-        consents.append({
-            "journalist_id": journalist_id, "purpose": "press_distribution",
-            "given_on": joined.date(), "method": "email", "wording": None,
-            "recorded_by": "natia.janelidze", "recorded_at": joined, "withdrawn_at": None,
-        })  # fmt: skip
-        record.append({
-            "journalist_id": journalist_id, "at": joined, "actor": "natia.janelidze",
-            "action": "recorded", "accreditation_id": None, "enquiry_id": None,
-            "response_id": None, "note": None, "details": {}, "idempotency_key": None,
-        })  # fmt: skip
-    return journalists, consents, record
+async def _press_office(
+    database: Database,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[int, list[int]]]:
+    """The outlets and journalists the press office holds, and whom each static list
+    reaches."""
+    from services.media.models import DistributionList, Journalist, ListMember, Outlet
 
-
-def _lists(
-    rng: random.Random, count: int, journalist_ids: list[int], outlets: list[dict[str, Any]],
-    first: datetime,
-) -> list[dict[str, Any]]:  # fmt: skip
-    """Half static lists of 30 to 400 journalists, half rules over media and beats."""
-    made = []
-    for list_id in range(1, count + 1):
-        static = list_id % 2 == 1
-        beat = BEATS[list_id % len(BEATS)]
-        made.append({
-            "id": list_id, "name_ka": f"{beat} — სია {list_id}" if static
-            else f"ყველა, ვინც აშუქებს: {beat}", "name_en": None,
-            "kind": "static" if static else "rule",
-            "rule": {} if static else {"media": [MEDIA[list_id % len(MEDIA)]], "beats": [beat]},
-            "member_ids": sorted(rng.sample(journalist_ids, min(len(journalist_ids),
-                                                                rng.randint(30, 400))))
-            if static else [],
-            "document_types": ["press_release"] if list_id % 3 else ["press_release",
-                                                                     "announcement"],
-            "created_by": "natia.janelidze", "created_at": first, "updated_at": first,
-        })  # fmt: skip
-    return made
+    async with database.session() as session:
+        outlets = [
+            dict(row._mapping)
+            for row in await session.execute(select(Outlet.id, Outlet.medium).order_by(Outlet.id))
+        ]
+        found = await session.execute(
+            select(Journalist.id, Journalist.outlet_id, Journalist.full_name, Journalist.email)
+        )
+        journalists = [dict(row._mapping) for row in found]
+        static = await session.execute(
+            select(ListMember.list_id, ListMember.journalist_id)
+            .join(DistributionList, DistributionList.id == ListMember.list_id)
+            .where(DistributionList.kind == "static", ListMember.reached.is_(True))
+        )
+        reached: dict[int, list[int]] = {}
+        for list_id, journalist_id in static.tuples():
+            reached.setdefault(list_id, []).append(journalist_id)
+    return outlets, journalists, reached
 
 
 def _monitoring(
@@ -1735,17 +1640,18 @@ def _accreditations(
 
 
 def _mailings(
-    rng: random.Random, release_ids: Sequence[tuple[int, datetime]], lists: list[dict[str, Any]],
-    journalists: list[dict[str, Any]], now: datetime,
+    rng: random.Random, release_ids: Sequence[tuple[int, datetime]],
+    reached: dict[int, list[int]], journalists: dict[int, dict[str, Any]], now: datetime,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
     """Press distribution began two years ago: a mailing per press release since then,
-    to one static list, a delivery per recipient."""
-    static = [each for each in lists if each["kind"] == "static"]
+    to one static list, a delivery per journalist it reached."""
     mailings: list[dict[str, Any]] = []
     deliveries: list[dict[str, Any]] = []
+    if not reached:
+        return mailings, deliveries
     recent = [document_id for document_id, at in release_ids if at > now - timedelta(days=730)]
     for document_id in recent:
-        chosen = rng.choice(static)
+        list_id = rng.choice(sorted(reached))
         at = now - timedelta(days=rng.randrange(730))
         mailing_id = len(mailings) + 1
         mailings.append({
@@ -1753,11 +1659,11 @@ def _mailings(
             "document_id": document_id, "edition": 1, "document_type": "press_release",
             "event_id": None, "subject_ka": "პრესრელიზი", "subject_en": None,
             "text_ka": "ახმეტის მუნიციპალიტეტის მერიის პრესრელიზი.", "text_en": None,
-            "html_ka": None, "html_en": None, "link": None, "list_ids": [chosen["id"]],
+            "html_ka": None, "html_en": None, "link": None, "list_ids": [list_id],
             "unsubscribable": True, "created_at": at, "completed_at": at + timedelta(minutes=5),
         })  # fmt: skip
-        for journalist_id in chosen["member_ids"]:
-            person = journalists[journalist_id - 1]
+        for journalist_id in reached[list_id]:
+            person = journalists[journalist_id]
             deliveries.append({
                 "mailing_id": mailing_id, "journalist_id": journalist_id,
                 "email": person["email"], "name": person["full_name"], "language": "ka",
@@ -1927,42 +1833,36 @@ async def build(
     """Every service's database (`<service>.db`) and files (`var/`) in `folder`, migrated
     and filled; returns what was written, ids to ask for, and how long each part took.
     The website's read model (the longest part: every document indexed) is written by a
-    second process meanwhile."""
+    second process meanwhile, once the calendar it shows is there."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     var = folder / "var"
     for service in SERVICES:
         await migrate_service(database_url(folder, service), service)
-    kinds = mix(scale.documents)
-    total = scale.documents + len(STANDING_PAGES)
     made: dict[str, Filled] = {}
     seconds: dict[str, float] = {}
+
+    async def timed(name: str, fill: Awaitable[Filled]) -> Filled:
+        started = clock.perf_counter()
+        made[name] = await fill
+        seconds[name] = round(clock.perf_counter() - started, 1)
+        return made[name]
+
+    events = await timed("events", fill_events(database_url(folder, "events"), scale.events, now))
+    assert isinstance(events, EventsFilled)
     loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(1) as pool:
-        website = loop.run_in_executor(pool, fill_website_apart, folder, scale, now)
-
-        async def timed(name: str, fill: Awaitable[Filled]) -> Filled:
-            started = clock.perf_counter()
-            made[name] = await fill
-            seconds[name] = round(clock.perf_counter() - started, 1)
-            return made[name]
-
+        website = loop.run_in_executor(pool, fill_website_apart, folder, scale, now, events.public)
         publishing = await timed("publishing", fill_publishing(
-            database_url(folder, "publishing"), document_plans(kinds, now=now), total,
-            var / "publishing" / "attachments",
+            database_url(folder, "publishing"), document_plans(mix(scale.documents), now=now),
+            scale.documents + len(STANDING_PAGES), var / "publishing" / "attachments",
         ))  # fmt: skip
-        events = await timed(
-            "events", fill_events(database_url(folder, "events"), scale.events, now)
-        )
         await timed("visits", fill_visits(database_url(folder, "visits"), scale, now))
-        conferences = [plan.row["id"] for plan in event_plans(scale.events, now)
-                       if plan.row["kind"] == "press_conference"]  # fmt: skip
         await timed("media", fill_media(
             database_url(folder, "media"), scale, now, library_dir=var / "media" / "library",
-            release_ids=publishing.releases, press_conference_ids=conferences,
+            release_ids=publishing.releases, press_conference_ids=events.conferences,
         ))  # fmt: skip
         await timed("portal", fill_portal(database_url(folder, "portal"), scale, now, password))
         made["website"], seconds["website"] = await website
-    assert isinstance(events, EventsFilled)
     ids = {name: each.ids for name, each in made.items()}
     ids["events"] |= {"busiest_month": f"{events.busiest_month:%Y-%m}"}
     return {
@@ -1973,7 +1873,9 @@ async def build(
     }
 
 
-def fill_website_apart(folder: Path, scale: Scale, now: datetime) -> tuple[Filled, float]:
+def fill_website_apart(
+    folder: Path, scale: Scale, now: datetime, events: list[dict[str, Any]]
+) -> tuple[Filled, float]:
     """The website's read model, in a process of its own."""
     started = clock.perf_counter()
     filled = asyncio.run(
@@ -1981,7 +1883,7 @@ def fill_website_apart(folder: Path, scale: Scale, now: datetime) -> tuple[Fille
             database_url(folder, "website"),
             document_plans(mix(scale.documents), now=now),
             scale.documents + len(STANDING_PAGES),
-            event_plans(scale.events, now),
+            events,
         )
     )
     filled.ids.pop("act_ids")

@@ -99,7 +99,7 @@ async def fill(service: str, url: str, rows: int, folder: Path) -> None:
             conferences = range(1, rows + 1)
             await scale_data.fill_media(url, Rows(rows), now, press_conference_ids=conferences)
         case "website":
-            await scale_data.fill_website(url, plans, total, scale_data.event_plans(rows, now))
+            await scale_data.fill_website(url, plans, total)
 
 
 @dataclass
