@@ -114,6 +114,10 @@ NOT_PAGES = re.compile(
 
 
 def code_version() -> str:
+    """The commit measured, `-dirty` when the work tree differs; BENCH_CODE_VERSION names
+    it for a tree that is not a checkout (an export of another commit)."""
+    if os.environ.get("BENCH_CODE_VERSION"):
+        return os.environ["BENCH_CODE_VERSION"]
     try:
         return subprocess.run(
             ["git", "describe", "--always", "--dirty"],
