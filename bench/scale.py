@@ -652,7 +652,7 @@ def run_case(
     if case.process == "portal" and case.kind == "page":
         return portal_case(case, people["browsers"], arguments, live)
     headers = people["headers"]
-    if case.process == "website":
+    if case.process == "website" and case.kind == "page":
         return [Row(case, measure(http, case, {}, arguments, live), 0, "public")]
     measured = measure(http, case, headers["staff"], arguments, live)
     if measured.status == 403:
