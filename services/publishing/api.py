@@ -632,8 +632,10 @@ async def register(
     issuer: str | None = None,
     document_type: DocumentType | None = None,
     year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+    offset: Offset = 0,
 ) -> list[RegisterEntry]:
-    query = select(Document).where(Document.register_number.is_not(None))
+    query = documents.register_query(limit, offset)
     if issuer:
         query = query.where(Document.issuer_code == issuer)
     if document_type:

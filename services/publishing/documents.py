@@ -13,13 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import UploadFile
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, column, or_, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only, noload, selectinload
 
 from meria.auth import User
 from meria.contracts import LocalizedText
-from meria.db import Database
+from meria.db import Database, count_of
 from meria.inputs import whole_number
 from meria.markup import clean_html
 from meria.problems import Problem
@@ -132,7 +134,10 @@ def filtered(
     text: str | None = None,
     published_from: datetime | None = None,
     published_to: datetime | None = None,
+    text_index: bool = False,
 ) -> Select[tuple[Document]]:
+    """Documents, newest first, by the filters. `text` is found anywhere in an edition's
+    titles, summary or text, through `editions_fts` where the database has it (SQLite)."""
     query = select(Document).order_by(Document.id.desc())
     if document_type:
         query = query.where(Document.document_type == document_type)
@@ -153,17 +158,26 @@ def filtered(
         if state:
             editions = editions.where(Edition.state == state)
         if text:
-            pattern = f"%{text}%"
-            editions = editions.where(
-                or_(
-                    Edition.title_ka.ilike(pattern),
-                    Edition.title_en.ilike(pattern),
-                    Edition.summary_ka.ilike(pattern),
-                    Edition.body_ka.ilike(pattern),
-                )
-            )
+            editions = editions.where(_containing(text, text_index))
         query = query.where(Document.id.in_(editions))
     return query
+
+
+def _containing(words: str, text_index: bool) -> ColumnElement[bool]:
+    """Editions with `words` in their titles, summary or text. The trigram index finds
+    three characters or more as a phrase, without reading the texts; shorter words are
+    looked for in the texts themselves."""
+    if text_index and len(words) >= 3:
+        phrase = '"' + words.replace('"', '""') + '"'
+        found = sql_text("SELECT rowid FROM editions_fts WHERE editions_fts MATCH :phrase")
+        return Edition.id.in_(found.bindparams(phrase=phrase).columns(column("rowid", Integer)))
+    pattern = f"%{words}%"
+    return or_(
+        Edition.title_ka.ilike(pattern),
+        Edition.title_en.ilike(pattern),
+        Edition.summary_ka.ilike(pattern),
+        Edition.body_ka.ilike(pattern),
+    )
 
 
 def _int(value: str) -> int:
@@ -174,11 +188,37 @@ def _int(value: str) -> int:
 async def list_documents(
     database: Database, *, limit: int = 50, offset: int = 0, **filters: Any
 ) -> tuple[list[Document], int]:
-    query = filtered(**filters)
+    query = filtered(**filters, text_index=database.is_sqlite)
     async with database.session() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        total = await session.scalar(count_of(query))
         documents = list(await session.scalars(query.limit(limit).offset(offset)))
     return documents, int(total or 0)
+
+
+def register_query(limit: int, offset: int) -> Select[tuple[Document]]:
+    """A page of the register: numbered documents with what of their editions the
+    register shows (no texts, no files), in one statement for the documents and one for
+    their editions, whatever the register's size."""
+    return (
+        select(Document)
+        .where(Document.register_number.is_not(None))
+        .options(
+            noload(Document.issuer),
+            selectinload(Document.editions).options(
+                load_only(
+                    Edition.document_id,
+                    Edition.number,
+                    Edition.state,
+                    Edition.title_ka,
+                    Edition.date_signed,
+                    Edition.published_at,
+                ),
+                noload(Edition.attachments),
+            ),
+        )
+        .limit(limit)
+        .offset(offset)
+    )
 
 
 async def audit_trail(database: Database, document_id: int) -> list[AuditEntry]:
