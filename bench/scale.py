@@ -454,6 +454,7 @@ def variants(facts: dict[str, Any]) -> list[Case]:
         Case("website", "page", "/search", "/search", {"q": "ახმეტაში"}, note="frequent word"),
         Case("portal", "page", "/documents", "/documents", {"page": deep // 20}, note="deep"),
         Case("portal", "page", "/events", "/events", {"month": month}, note="busiest month"),
+        Case("portal", "page", "/dashboard", "/dashboard", {"stages": "1"}, note="by stage"),
     ]  # fmt: skip
 
 
