@@ -8,12 +8,13 @@ and an audit entry is written.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import UploadFile
-from sqlalchemy import ColumnElement, Integer, Select, column, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, TextClause, column, func, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -163,14 +164,36 @@ def filtered(
     return query
 
 
+# A word most documents hold (the municipality's name) matches nearly every edition, and
+# reading all of its matches takes the trigram index a second at 100,000 documents; a
+# search reads the newest editions that match, this many, and says when there were more.
+TEXT_WINDOW = 1000
+
+
+def _matching(phrase: str, window: int) -> TextClause:
+    """The newest `window` editions whose titles, summary or text hold the phrase, read
+    along the index in its rowid (the edition's id) order, which stops at `window`."""
+    return sql_text(
+        "SELECT rowid FROM editions_fts WHERE editions_fts MATCH :phrase"
+        " ORDER BY rowid DESC LIMIT :window"
+    ).bindparams(phrase=phrase, window=window)
+
+
+def _phrase(words: str) -> str:
+    return '"' + words.replace('"', '""') + '"'
+
+
+def _indexed(words: str, text_index: bool) -> bool:
+    return text_index and len(words) >= 3
+
+
 def _containing(words: str, text_index: bool) -> ColumnElement[bool]:
     """Editions with `words` in their titles, summary or text. The trigram index finds
-    three characters or more as a phrase, without reading the texts; shorter words are
-    looked for in the texts themselves."""
-    if text_index and len(words) >= 3:
-        phrase = '"' + words.replace('"', '""') + '"'
-        found = sql_text("SELECT rowid FROM editions_fts WHERE editions_fts MATCH :phrase")
-        return Edition.id.in_(found.bindparams(phrase=phrase).columns(column("rowid", Integer)))
+    three characters or more as a phrase, among the newest TEXT_WINDOW editions that
+    hold it, without reading the texts; shorter words are looked for in the texts."""
+    if _indexed(words, text_index):
+        found = _matching(_phrase(words), TEXT_WINDOW).columns(column("rowid", Integer))
+        return Edition.id.in_(found)
     pattern = f"%{words}%"
     return or_(
         Edition.title_ka.ilike(pattern),
@@ -185,14 +208,34 @@ def _int(value: str) -> int:
     return -1 if found is None else found
 
 
+@dataclass(frozen=True)
+class Found:
+    documents: list[Document]
+    total: int
+    # The words were in more editions than a search reads (TEXT_WINDOW): the list and
+    # its total are of the newest of them.
+    windowed: bool = False
+
+
 async def list_documents(
     database: Database, *, limit: int = 50, offset: int = 0, **filters: Any
-) -> tuple[list[Document], int]:
+) -> Found:
     query = filtered(**filters, text_index=database.is_sqlite)
+    words = filters.get("text")
     async with database.session() as session:
+        windowed = False
+        if words and _indexed(words, database.is_sqlite):
+            beyond = (
+                _matching(_phrase(words), TEXT_WINDOW + 1)
+                .columns(column("rowid", Integer))
+                .subquery()
+            )
+            windowed = (await session.scalar(select(func.count()).select_from(beyond)) or 0) > (
+                TEXT_WINDOW
+            )
         total = await session.scalar(count_of(query))
         documents = list(await session.scalars(query.limit(limit).offset(offset)))
-    return documents, int(total or 0)
+    return Found(documents, int(total or 0), windowed)
 
 
 def register_query(limit: int, offset: int) -> Select[tuple[Document]]:

@@ -174,3 +174,33 @@ async def test_a_list_runs_the_same_statements_and_rows_at_2000_rows_as_at_100(
             await each.http.aclose()
             await each.database.dispose()
     assert not grown, "\n".join(grown)
+
+
+async def test_a_word_most_documents_hold_is_searched_among_the_newest_that_hold_it(
+    tmp_path: Path, new_database: DatabaseFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The municipality's name is in nearly every document: the trigram index reads the
+    newest editions that hold it, no more than the window, and the answer says so; a rarer
+    word is counted whole."""
+    from services.publishing import documents
+
+    monkeypatch.setattr(documents, "TEXT_WINDOW", 40)
+    served = await serve("publishing", 300, tmp_path, new_database)
+    try:
+        common = (await served.http.get("/documents", params={"text": "ახმეტის"})).json()
+        everything = (await served.http.get("/documents", params={"limit": 1})).json()
+        newest = everything["items"][0]["id"]
+        if served.database.is_sqlite:
+            assert common["windowed"] is True
+            assert 0 < common["total"] <= 40
+            assert common["items"][0]["id"] >= newest - 40
+        else:  # PostgreSQL looks in the texts themselves: every match, exactly
+            assert common["windowed"] is False and common["total"] > 40
+        title = common["items"][0]["title_ka"]
+        word = max(title.split(), key=len)
+        rare = (await served.http.get("/documents", params={"text": word})).json()
+        assert rare["windowed"] is (rare["total"] >= 40 and served.database.is_sqlite)
+        assert any(item["title_ka"] == title for item in rare["items"])
+    finally:
+        await served.http.aclose()
+        await served.database.dispose()
