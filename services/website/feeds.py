@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import OrderedDict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from xml.etree import ElementTree
 
@@ -119,18 +119,43 @@ EVENT_COLUMNS = (
 )
 async def events_calendar(runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka") -> Response:
     """Read a page at a time and written in a thread: thousands of VEVENTs take the
-    icalendar library seconds, in which the loop must answer everyone else."""
+    icalendar library seconds, in which the loop must answer everyone else. The feed is
+    kept while its events are unchanged (their number, newest change and last id, read
+    along the index of their dates), so a calendar application's hourly poll, and each
+    of thousands of subscribers, costs one small query."""
     base = settings_of(runtime).public_url.rstrip("/")
-    since = datetime.now(UTC) - timedelta(days=FEED_PAST_DAYS)
-    query = (
-        select(*EVENT_COLUMNS)
-        .where(PublicEvent.starts_at >= since)
-        .order_by(PublicEvent.starts_at, PublicEvent.event_id)
+    since = datetime.combine(
+        datetime.now(TBILISI).date() - timedelta(days=FEED_PAST_DAYS), time(), tzinfo=TBILISI
     )
+    window = PublicEvent.starts_at >= since
     async with runtime.db().session() as session:
-        rows = [tuple(row) for row in await rows_in_pages(session, query)]
-    body = await asyncio.to_thread(_events_ics, rows, lang, base)
+        state = (
+            await session.execute(
+                select(
+                    func.count(), func.max(PublicEvent.updated_at), func.max(PublicEvent.event_id)
+                ).where(window)
+            )
+        ).one()
+        key = (lang, base, since, *state)
+        body = _FEEDS.get(key)
+        if body is None:
+            query = (
+                select(*EVENT_COLUMNS)
+                .where(window)
+                .order_by(PublicEvent.starts_at, PublicEvent.event_id)
+            )
+            rows = [tuple(row) for row in await rows_in_pages(session, query)]
+    if body is None:
+        body = await asyncio.to_thread(_events_ics, rows, lang, base)
+        _FEEDS[key] = body
+        while len(_FEEDS) > _FEEDS_KEPT:
+            _FEEDS.popitem(last=False)
     return Response(body, media_type="text/calendar; charset=utf-8")
+
+
+# Whole feeds kept, the newest last: one per language and address the site is known by.
+_FEEDS: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+_FEEDS_KEPT = 8
 
 
 def _events_ics(rows: list[tuple[Any, ...]], lang: Language, base: str) -> bytes:
