@@ -77,6 +77,7 @@ bench: install
 	$(VENV)/bin/python bench/website.py
 	$(VENV)/bin/python bench/media.py
 	$(VENV)/bin/python bench/media_lists.py
+	$(VENV)/bin/python bench/scale.py --data var/bench-scale --markdown var/bench-scale/table.md
 
 # Extracts the portal's strings and updates its catalogs; translate the new ones in
 # services/portal/locale/ka/LC_MESSAGES/messages.po (a test fails while any is missing).

@@ -6,15 +6,18 @@ databases there and reuses them on the next run; `--help` for the rest).
 
 The read model is normally written only by the website's bus handlers. Here it is filled
 directly, so that tens of thousands of documents take a minute and not hours: after
-`meria migrate website`, the benchmark inserts `PublicDocument` rows (with one
-`PublicEdition` each, a PDF `PublicAttachment` on about a third of the acts, standing
-pages for the menu and upcoming `PublicEvent`s) and indexes every document with the
-search module's own `index_document`, as the handler does. The texts are Georgian only
-(no English editions), made from a vocabulary of real Georgian: the villages of Akhmeta
-municipality and the city hall's services in their case forms, titles and bodies of
-mayor's orders and ordinances (issuer, register number `N/YYYY` per issuer, type and
-year, date signed, the legal preamble, numbered clauses) and of news items, over six
-years. A fixed random seed makes every run generate the same documents. Nothing runs
+`meria migrate website`, the benchmark inserts the read model as the scale dataset
+writes it (`bench/scale_data.py`, `fill_website`): `PublicDocument` rows (with their
+`PublicEdition`s, a PDF `PublicAttachment` on a third of the acts, standing pages for
+the menu) and indexes every document with the search module's own `index_document`, as
+the handler does. The texts are Georgian only (no English editions), made from a
+vocabulary of real Georgian: the villages of Akhmeta municipality and the city hall's
+services in their case forms, titles and bodies of mayor's orders and ordinances (issuer,
+register number `N/YYYY` per issuer, type and year, date signed, the legal preamble,
+numbered clauses) and of news items, over six years; as in the department, the newest
+few are still on their route (not yet public), a few were corrected by a second edition,
+withdrawn or unpublished. A fixed random seed makes every run generate the same
+documents. Nothing runs
 ANALYZE on the databases (neither does `meria migrate`), so SQLite plans its queries
 without statistics, as on a site that was migrated and then filled by its handlers.
 
@@ -67,13 +70,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import hashlib
 import http.client
 import json
 import os
 import platform
-import random
 import shutil
 import sqlite3
 import statistics
@@ -85,7 +85,6 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -93,349 +92,25 @@ from sqlalchemy import event as sa_event
 
 from meria.db import Database
 from meria.testing.servers import NatsServer, free_port, wait_for_port
-from services.website.models import PublicAttachment, PublicDocument, PublicEdition, PublicEvent
-from services.website.search import RANKED, index_document, search
+from services.website.search import RANKED, search
+
+sys.path.insert(0, str(Path(__file__).parent))
+from scale_data import STANDING_PAGES, document_plans, fill_website
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 MERIA = str(Path(sys.executable).parent / "meria")
 SEED = 20261127
-DATA_VERSION = 1  # bump when the generated documents change, so kept data is rebuilt
+DATA_VERSION = 2  # bump when the generated documents change, so kept data is rebuilt
 MIGRATIONS = ROOT / "services" / "website" / "migrations"
 TARGET_RATIO = 0.5
 TARGET_SEARCH_P95_MS = 50.0
 
-# ---------------------------------------------------------------------------------------
-# Georgian texts: real words in the case forms the sentences need.
-
-# Settlements of Akhmeta municipality: (genitive, locative -ში), each with its prefix.
-PLACES = [
-    ("ქალაქ ახმეტის", "ქალაქ ახმეტაში"),
-    ("სოფელ ზემო ალვნის", "სოფელ ზემო ალვანში"),
-    ("სოფელ ქვემო ალვნის", "სოფელ ქვემო ალვანში"),
-    ("სოფელ მატნის", "სოფელ მატანში"),
-    ("სოფელ დუისის", "სოფელ დუისში"),
-    ("სოფელ ჯოყოლოს", "სოფელ ჯოყოლოში"),
-    ("სოფელ ბირკიანის", "სოფელ ბირკიანში"),
-    ("სოფელ ომალოს", "სოფელ ომალოში"),
-    ("სოფელ ხალაცნის", "სოფელ ხალაცანში"),
-    ("სოფელ კვეტერის", "სოფელ კვეტერაში"),
-    ("სოფელ ქისტაურის", "სოფელ ქისტაურში"),
-    ("სოფელ ოჟიოს", "სოფელ ოჟიოში"),
-    ("სოფელ არგოხის", "სოფელ არგოხში"),
-    ("სოფელ საკობიანოს", "სოფელ საკობიანოში"),
-    ("სოფელ ფიჩხოვნის", "სოფელ ფიჩხოვანში"),
-    ("სოფელ ლეჩურის", "სოფელ ლეჩურში"),
-    ("სოფელ ზინობიანის", "სოფელ ზინობიანში"),
-    ("სოფელ შახვეტილას", "სოფელ შახვეტილაში"),
-    ("სოფელ მაღრანის", "სოფელ მაღრანში"),
-    ("სოფელ ხორბალოს", "სოფელ ხორბალოში"),
-    ("სოფელ დუმასტურის", "სოფელ დუმასტურში"),
-    ("სოფელ ქორეთის", "სოფელ ქორეთში"),
-]
-# Buildings and works: (nominative, genitive).
-OBJECTS = [
-    ("საჯარო სკოლა", "საჯარო სკოლის"),
-    ("საბავშვო ბაღი", "საბავშვო ბაღის"),
-    ("ამბულატორია", "ამბულატორიის"),
-    ("კულტურის სახლი", "კულტურის სახლის"),
-    ("სტადიონი", "სტადიონის"),
-    ("საავტომობილო ხიდი", "საავტომობილო ხიდის"),
-    ("შიდა გზა", "შიდა გზის"),
-    ("სასმელი წყლის სათავე ნაგებობა", "სასმელი წყლის სათავე ნაგებობის"),
-    ("გარე განათების ქსელი", "გარე განათების ქსელის"),
-    ("სკვერი", "სკვერის"),
-    ("საჯარო ბიბლიოთეკა", "საჯარო ბიბლიოთეკის"),
-    ("სპორტული დარბაზი", "სპორტული დარბაზის"),
-    ("სარწყავი არხი", "სარწყავი არხის"),
-    ("ადმინისტრაციული ერთეულის შენობა", "ადმინისტრაციული ერთეულის შენობის"),
-    ("მუსიკალური სკოლა", "მუსიკალური სკოლის"),
-    ("საფეხბურთო მოედანი", "საფეხბურთო მოედნის"),
-    ("ნაპირსამაგრი ნაგებობა", "ნაპირსამაგრი ნაგებობის"),
-]
-WORKS = [
-    ("რეაბილიტაცია", "რეაბილიტაციის"),
-    ("მშენებლობა", "მშენებლობის"),
-    ("მიმდინარე შეკეთება", "მიმდინარე შეკეთების"),
-    ("სახურავის შეკეთება", "სახურავის შეკეთების"),
-    ("ფანჯრების გამოცვლა", "ფანჯრების გამოცვლის"),
-    ("გათბობის სისტემის მოწყობა", "გათბობის სისტემის მოწყობის"),
-    ("კაპიტალური შეკეთება", "კაპიტალური შეკეთების"),
-    ("ფასადის რეაბილიტაცია", "ფასადის რეაბილიტაციის"),
-]
-# The city hall's services: (genitive, dative).
-UNITS = [
-    ("ინფრასტრუქტურის სამსახურის", "ინფრასტრუქტურის სამსახურს"),
-    ("ფინანსური სამსახურის", "ფინანსურ სამსახურს"),
-    ("ადმინისტრაციული სამსახურის", "ადმინისტრაციულ სამსახურს"),
-    ("სოციალური და ჯანდაცვის სამსახურის", "სოციალური და ჯანდაცვის სამსახურს"),
-    ("ზედამხედველობის სამსახურის", "ზედამხედველობის სამსახურს"),
-    ("ეკონომიკური განვითარების სამსახურის", "ეკონომიკური განვითარების სამსახურს"),
-    ("განათლების, კულტურისა და სპორტის სამსახურის", "განათლების, კულტურისა და სპორტის სამსახურს"),
-]
-FIRST_NAMES = ["ნინო", "გიორგი", "დავით", "თამარ", "ლევან", "მარიამ", "ნიკოლოზ", "ეკატერინე",
-               "ზურაბ", "ნათია", "ირაკლი", "ანა", "ლაშა", "ქეთევან", "მაია", "ვახტანგ"]  # fmt: skip
-SURNAMES = [("ბერიძე", "ბერიძის"), ("კაპანაძე", "კაპანაძის"), ("ხუციშვილი", "ხუციშვილის"),
-            ("ბაჩიაშვილი", "ბაჩიაშვილის"), ("მარგოშვილი", "მარგოშვილის"),
-            ("ჯანელიძე", "ჯანელიძის"), ("ცისკარიშვილი", "ცისკარიშვილის"),
-            ("ბორჩაშვილი", "ბორჩაშვილის"), ("ქადაგიძე", "ქადაგიძის"),
-            ("ზურაბიშვილი", "ზურაბიშვილის"), ("ხახუტაშვილი", "ხახუტაშვილის"),
-            ("გოგოლაშვილი", "გოგოლაშვილის")]  # fmt: skip
-# Festivities: (nominative, genitive).
-FESTIVALS = [
-    ("თუშეთობის დღესასწაული", "თუშეთობის დღესასწაულის"),
-    ("ღვინის ფესტივალი", "ღვინის ფესტივალის"),
-    ("ალავერდობის დღესასწაული", "ალავერდობის დღესასწაულის"),
-    ("სოფლის დღე", "სოფლის დღის"),
-    ("საახალწლო ღონისძიება", "საახალწლო ღონისძიების"),
-]
-MONTHS_GENITIVE = ["იანვრის", "თებერვლის", "მარტის", "აპრილის", "მაისის", "ივნისის", "ივლისის",
-                   "აგვისტოს", "სექტემბრის", "ოქტომბრის", "ნოემბრის", "დეკემბრის"]  # fmt: skip
-MONTHS_FROM = ["იანვრიდან", "თებერვლიდან", "მარტიდან", "აპრილიდან", "მაისიდან", "ივნისიდან",
-               "ივლისიდან", "აგვისტოდან", "სექტემბრიდან", "ოქტომბრიდან", "ნოემბრიდან",
-               "დეკემბრიდან"]  # fmt: skip
-ISSUERS = [
-    ("mayor", "ახმეტის მუნიციპალიტეტის მერი", "Mayor of Akhmeta Municipality"),
-    ("first-deputy-mayor", "ახმეტის მუნიციპალიტეტის მერის პირველი მოადგილე",
-     "First Deputy Mayor of Akhmeta Municipality"),
-]  # fmt: skip
-ORDER_PREAMBLE = (
-    "„ადგილობრივი თვითმმართველობის კოდექსის“ 61-ე მუხლის მე-2 პუნქტისა და „ნორმატიული "
-    "აქტების შესახებ“ საქართველოს ორგანული კანონის 20-ე მუხლის შესაბამისად, ვბრძანებ:"
-)
-ORDINANCE_PREAMBLE = (
-    "„ადგილობრივი თვითმმართველობის კოდექსის“ 54-ე მუხლის პირველი პუნქტის „ე“ ქვეპუნქტისა და "
-    "„ზოგადი ადმინისტრაციული კოდექსის“ 53-ე მუხლის საფუძველზე:"
-)
-STANDING_PAGES = [
-    ("about", "about", "ახმეტის მუნიციპალიტეტის შესახებ"),
-    ("history", "about", "მუნიციპალიტეტის ისტორია"),
-    ("mayor", "structure", "მუნიციპალიტეტის მერი"),
-    ("services", "structure", "მერიის სამსახურები"),
-    ("council", "structure", "მუნიციპალიტეტის საკრებულო"),
-    ("contacts", "contacts", "კონტაქტი"),
-    ("e-services", "services", "ელექტრონული მომსახურება"),
-    ("vacancies", "services", "ვაკანსიები"),
-]
 # What the search case asks: inflected forms, frequent and rare.
 QUERIES = ["ახმეტაში", "მერიის", "სკოლების", "ბიუჯეტის", "ფანჯრის", "მატანში", "ომალოს",
            "ხიდის", "რეაბილიტაციის", "დახმარების", "წყლით", "სტადიონზე", "კაპანაძის",
            "შესყიდვების", "ფესტივალზე", "თუშეთში", "გზების", "ამბულატორიაში",
            "ზემო ალვანში სკოლის", "ტრანსპორტირების"]  # fmt: skip
-
-
-class Writer:
-    """Titles and bodies of acts and news, from the vocabulary above."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-
-    def amount(self, low: int = 5, high: int = 480) -> str:
-        return f"{self.rng.randint(low, high) * 1000:,}".replace(",", " ")
-
-    def person(self) -> tuple[str, str]:
-        first = self.rng.choice(FIRST_NAMES)
-        nominative, genitive = self.rng.choice(SURNAMES)
-        return f"{first} {nominative}", f"{first} {genitive}"
-
-    def act(self, year: int) -> tuple[str, str | None, str, bool]:
-        """(title, summary, body HTML, is an ordinance)."""
-        r = self.rng
-        place_gen, place_loc = r.choice(PLACES)
-        _, object_gen = r.choice(OBJECTS)
-        _, work_gen = r.choice(WORKS)
-        unit_gen, unit_dat = r.choice(UNITS)
-        person_nom, person_gen = self.person()
-        festival_gen = r.choice(FESTIVALS)[1]
-        municipality = "ახმეტის მუნიციპალიტეტის"
-        topics: list[tuple[str, list[str]]] = [
-            (
-                f"{place_gen} {object_gen} {work_gen} შესახებ",
-                [
-                    f"დამტკიცდეს {place_gen} {object_gen} {work_gen} სამუშაოების "
-                    f"ხარჯთაღრიცხვა {self.amount()} ლარის ოდენობით.",
-                    "სახელმწიფო შესყიდვა განხორციელდეს ელექტრონული ტენდერის საშუალებით.",
-                    "ფანჯრების და კარის ბლოკების გამოცვლის სამუშაოების ზედამხედველობა "
-                    "დაევალოს მერიის ზედამხედველობის სამსახურს.",
-                    f"{place_loc} მერის წარმომადგენელმა მოსახლეობას აცნობოს სამუშაოების "
-                    "დაწყების თაობაზე.",
-                    f"სამუშაოები დასრულდეს {year} წლის ბოლომდე.",
-                ],
-            ),
-            (
-                f"{place_gen} {object_gen} {work_gen} სამუშაოების ხარჯთაღრიცხვის "
-                "დამტკიცების შესახებ",
-                [
-                    f"დამტკიცდეს {place_gen} {object_gen} {work_gen} სამუშაოების "
-                    f"ხარჯთაღრიცხვა {self.amount()} ლარის ოდენობით.",
-                    f"სამუშაოები დაფინანსდეს {municipality} {year} წლის ბიუჯეტის "
-                    f"{r.randint(1, 9):02d} {r.randint(1, 9):02d} {r.randint(1, 9):02d} "
-                    "პროგრამული კოდით გათვალისწინებული ასიგნებებიდან.",
-                    "სახელმწიფო შესყიდვა განხორციელდეს ელექტრონული ტენდერის საშუალებით.",
-                ],
-            ),
-            (
-                f"{person_gen} {municipality} მერიის {unit_gen} უფროსის თანამდებობაზე "
-                "დანიშვნის შესახებ",
-                [
-                    f"{person_nom} დაინიშნოს {municipality} მერიის {unit_gen} უფროსის "
-                    f"თანამდებობაზე {year} წლის {r.randint(1, 28)} {r.choice(MONTHS_FROM)}.",
-                    f"{person_gen} თანამდებობრივი სარგო განესაზღვროს საშტატო ნუსხის შესაბამისად.",
-                    "ბრძანების ასლი გადაეგზავნოს დაინტერესებულ პირებს.",
-                ],
-            ),
-            (
-                f"მოქალაქე {person_gen}თვის ერთჯერადი ფულადი დახმარების გაცემის შესახებ",
-                [
-                    f"მოქალაქე {person_nom} ({place_gen} მცხოვრები) გაეცეს ერთჯერადი "
-                    f"ფულადი დახმარება {r.randint(2, 30) * 50} ლარის ოდენობით, განცხადებაზე "
-                    "თანდართული დოკუმენტების საფუძველზე.",
-                    f"თანხა გაიცეს {municipality} {year} წლის ბიუჯეტის სოციალური დაცვის "
-                    "პროგრამით გათვალისწინებული ასიგნებებიდან.",
-                ],
-            ),
-            (
-                f"{municipality} {year} წლის ბიუჯეტში ცვლილებების შეტანის შესახებ",
-                [
-                    f"{municipality} {year} წლის ბიუჯეტის სარეზერვო ფონდიდან გამოიყოს "
-                    f"{self.amount()} ლარი {place_gen} {object_gen} {work_gen} "
-                    "დასაფინანსებლად.",
-                    "მერიის ფინანსურმა სამსახურმა ცვლილებების პროექტი წარუდგინოს "
-                    "მუნიციპალიტეტის საკრებულოს.",
-                ],
-            ),
-            (
-                f"{municipality} მერიის {unit_gen} დებულების დამტკიცების შესახებ",
-                [
-                    f"დამტკიცდეს {municipality} მერიის {unit_gen} დებულება თანდართული რედაქციით.",
-                    f"ძალადაკარგულად გამოცხადდეს {municipality} მერის {year - 3} წლის "
-                    f"ბრძანება №{r.randint(1, 400)} {unit_gen} დებულების შესახებ.",
-                ],
-            ),
-            (
-                f"{municipality} მერიის {year} წლის სახელმწიფო შესყიდვების გეგმაში "
-                "ცვლილების შეტანის შესახებ",
-                [
-                    f"{municipality} მერიის {year} წლის სახელმწიფო შესყიდვების გეგმაში "
-                    f"დაემატოს {place_gen} {object_gen} {work_gen} სამუშაოები "
-                    f"{self.amount()} ლარის ოდენობით.",
-                    "შესყიდვების გეგმის ცვლილება აისახოს სახელმწიფო შესყიდვების ერთიან "
-                    "ელექტრონულ სისტემაში.",
-                ],
-            ),
-            (
-                f"{place_loc} {festival_gen} ჩატარებასთან დაკავშირებით",
-                [
-                    f"{place_loc} ჩატარდეს {festival_gen} ღონისძიებები {year} წლის "
-                    f"{r.randint(1, 28)} {r.choice(MONTHS_FROM)}.",
-                    f"ღონისძიებების ორგანიზება დაევალოს მერიის {unit_dat}.",
-                    f"ღონისძიებების ხარჯი, {self.amount(2, 60)} ლარი, დაფინანსდეს "
-                    "კულტურული ღონისძიებების პროგრამიდან.",
-                ],
-            ),
-            (
-                f"{place_gen} მოსახლეობის სასმელი წყლით მომარაგების ღონისძიებების შესახებ",
-                [
-                    f"{place_gen} მოსახლეობა სასმელი წყლით მომარაგდეს ავტოცისტერნებით "
-                    "სათავე ნაგებობის შეკეთების დასრულებამდე.",
-                    f"სასმელი წყლის სისტემის შეკეთებისთვის გამოიყოს {self.amount()} ლარი.",
-                ],
-            ),
-            (
-                f"{place_loc} მდებარე მიწის ნაკვეთის პრივატიზების შესახებ",
-                [
-                    f"პრივატიზდეს {place_loc} მდებარე მუნიციპალიტეტის საკუთრებაში არსებული "
-                    f"{r.randint(3, 90) * 100} კვ.მ. მიწის ნაკვეთი (საკადასტრო კოდი "
-                    f"{r.randint(50, 59)}.{r.randint(1, 20):02d}.{r.randint(1, 99):02d}."
-                    f"{r.randint(1, 999):03d}) ელექტრონული აუქციონის წესით.",
-                    f"ნაკვეთის საწყისი ფასი განისაზღვროს {self.amount(1, 90)} ლარით.",
-                ],
-            ),
-            (
-                f"{place_gen} საჯარო სკოლების მოსწავლეთა ტრანსპორტირების შესახებ",
-                [
-                    f"{place_gen} საჯარო სკოლების მოსწავლეთა ტრანსპორტირება "
-                    f"განხორციელდეს {year} წლის {r.randint(1, 28)} {r.choice(MONTHS_FROM)}.",
-                    f"ტრანსპორტირების ხარჯი, {self.amount(5, 90)} ლარი, დაფინანსდეს "
-                    "განათლების პროგრამიდან.",
-                ],
-            ),
-        ]
-        title, specific = r.choice(topics)
-        ordinance = r.random() < 0.25
-        clauses = [
-            *specific,
-            "მერიის ფინანსურმა სამსახურმა უზრუნველყოს თანხის გადარიცხვა კანონმდებლობით "
-            "დადგენილ ვადაში.",
-            f"ბრძანების შესრულების კონტროლი დაევალოს {municipality} მერიის {unit_dat}.",
-            "ბრძანება შეიძლება გასაჩივრდეს თელავის რაიონულ სასამართლოში მისი გაცნობიდან "
-            "ერთი თვის ვადაში.",
-            "ბრძანება ძალაში შევიდეს ხელმოწერისთანავე.",
-        ]
-        if ordinance:
-            clauses = [c.replace("ბრძანებ", "განკარგულებ") for c in clauses]
-        preamble = ORDINANCE_PREAMBLE if ordinance else ORDER_PREAMBLE
-        items = "".join(f"<li>{clause}</li>" for clause in clauses)
-        body = f"<p>{preamble}</p><ol>{items}</ol>"
-        summary = clauses[0] if r.random() < 0.3 else None
-        return title, summary, body, ordinance
-
-    def news(self, year: int) -> tuple[str, str, str]:
-        """(title, summary, body HTML)."""
-        r = self.rng
-        place_gen, place_loc = r.choice(PLACES)
-        object_nom, object_gen = r.choice(OBJECTS)
-        work_nom, _ = r.choice(WORKS)
-        festival_nom, _ = r.choice(FESTIVALS)
-        titles = [
-            f"{place_loc} {object_gen} {work_nom} დასრულდა",
-            f"{place_loc} {object_gen} {work_nom} დაიწყო",
-            f"მერი {place_gen} მოსახლეობას შეხვდა",
-            f"{place_loc} {festival_nom} გაიმართა",
-            f"ახმეტის მუნიციპალიტეტის {year + 1} წლის ბიუჯეტის პროექტი საჯარო "
-            "განხილვისთვის გამოქვეყნდა",
-            f"მერიამ {place_gen} საჯარო სკოლებს ახალი კომპიუტერები გადასცა",
-            f"{place_loc} სასმელი წყლის სისტემის მშენებლობა დაიწყო",
-            f"საკრებულომ ახმეტის მუნიციპალიტეტის {year + 1} წლის ბიუჯეტი დაამტკიცა",
-            f"{place_loc} ახალი {object_nom} გაიხსნა",
-            "მუნიციპალიტეტში ზამთრის სეზონისთვის მზადება მიმდინარეობს",
-        ]
-        sentences = [
-            f"ახმეტის მუნიციპალიტეტის მერიის ინიციატივით {place_loc} {object_gen} "
-            f"{work_nom} განხორციელდა.",
-            f"სამუშაოების ღირებულება {self.amount()} ლარს შეადგენს და სრულად "
-            "მუნიციპალიტეტის ბიუჯეტიდან დაფინანსდა.",
-            "ღონისძიებას მუნიციპალიტეტის მერი, საკრებულოს წევრები და ადგილობრივი "
-            "მოსახლეობა დაესწრნენ.",
-            f"მერის თქმით, {year + 1} წელს მსგავსი სამუშაოები მუნიციპალიტეტის სხვა "
-            "სოფლებშიც გაგრძელდება.",
-            "შეხვედრაზე მოსახლეობამ გზების, გარე განათებისა და სასმელი წყლის პრობლემები დააყენა.",
-            "მერიის ინფრასტრუქტურის სამსახურის ინფორმაციით, სამუშაოები "
-            f"{r.choice(MONTHS_GENITIVE)} ბოლომდე დასრულდება.",
-            "პროექტის ფარგლებში შენობას ფანჯრები და კარები გამოეცვალა, მოეწყო გათბობის "
-            "სისტემა და შეკეთდა სახურავი.",
-            f"{place_gen} საჯარო სკოლის მოსწავლეები და მასწავლებლები ახალ კლასებში "
-            "სწავლას სექტემბრიდან გააგრძელებენ.",
-            "მუნიციპალიტეტის მერიამ მოსახლეობას მადლობა გადაუხადა თანადგომისთვის.",
-            "დამატებითი ინფორმაციის მიღება შესაძლებელია მერიის ცხელ ხაზზე.",
-            "თუშეთში ტურისტული სეზონი ივნისის ბოლოს იხსნება, როცა აბანოს უღელტეხილის გზა "
-            "მოძრაობისთვის გაიხსნება.",
-            f"{festival_nom} ტრადიციულად {place_loc} იმართება და მასში მონაწილეობას "
-            "მუნიციპალიტეტის ყველა სოფლის მოსახლეობა იღებს.",
-            f"სოციალური პროგრამის ფარგლებში ერთჯერადი ფულადი დახმარება მუნიციპალიტეტის "
-            f"{r.randint(40, 900)}-მა ოჯახმა მიიღო.",
-            f"პანკისის ხეობის სოფლებში გზების რეაბილიტაცია {year + 1} წლის ბიუჯეტით არის "
-            "გათვალისწინებული.",
-            "ახალმა სტადიონმა ახალგაზრდებს ფეხბურთის, კალათბურთისა და ჩოგბურთის თამაშის "
-            "საშუალება მისცა.",
-            "მდინარე ალაზნის ნაპირსამაგრი სამუშაოები სოფლის სახლებსა და სასოფლო-სამეურნეო "
-            "მიწებს წყალდიდობისგან დაიცავს.",
-        ]
-        chosen = r.sample(sentences, r.randint(5, 9))
-        cut = sorted(r.sample(range(1, len(chosen)), 2))
-        paragraphs = [chosen[: cut[0]], chosen[cut[0] : cut[1]], chosen[cut[1] :]]
-        body = "".join(f"<p>{' '.join(paragraph)}</p>" for paragraph in paragraphs)
-        return r.choice(titles), chosen[0], body
 
 
 # ---------------------------------------------------------------------------------------
@@ -450,134 +125,14 @@ class Loaded:
     act_ids: list[int] = field(default_factory=list)
 
 
-def _signed_fields(rng: random.Random, text: str) -> dict[str, Any]:
-    sha = hashlib.sha256(text.encode()).hexdigest()
-    return {
-        "content_sha256": sha,
-        "publication_record": {"content_sha256": sha, "format": "meria-publication/1"},
-        "signature": base64.b64encode(rng.randbytes(64)).decode(),
-        "signing_key_pem": None,
-    }  # fmt: skip
-
-
-async def fill(url: str, acts: int, news: int, batch: int = 200) -> Loaded:
-    """Write `acts` legal acts and `news` news items (and the menu's pages) into a
-    migrated website database, indexed for search as the bus handler indexes them."""
-    rng = random.Random(SEED)
-    writer = Writer(rng)
-    kinds = ["act"] * acts + ["news"] * news
-    rng.shuffle(kinds)
-    now = datetime.now(UTC).replace(microsecond=0)
-    first = now - timedelta(days=6 * 365)
-    step = (now - first) / max(1, len(kinds))
-    registers: dict[tuple[str, str, int], int] = {}
-    database = Database(url)
-    loaded = Loaded(acts, news, 0.0)
+async def fill(url: str, acts: int, news: int) -> Loaded:
+    """`acts` legal acts and `news` news items (and the menu's pages) in a migrated
+    website database, as the scale dataset writes its read model (`bench/scale_data.py`):
+    indexed for search as the bus handler indexes them."""
     started = time.perf_counter()
-    try:
-        async with database.transaction() as session:
-            for number, (slug, section, title) in enumerate(STANDING_PAGES, start=1):
-                body = f"<p>{title}. {writer.news(now.year)[2]}</p>"
-                page = PublicDocument(
-                    document_id=number, edition=1, document_type="web_page",
-                    status="published", title_ka=title, body_html_ka=body, slug=slug,
-                    nav_section=section, nav_order=number, published_at=first,
-                    first_published_at=first, updated_at=first, translation_pending=False,
-                    force_published=False, **_signed_fields(rng, body),
-                )  # fmt: skip
-                session.add(page)
-                await session.flush()
-                await index_document(session, page)
-            for index in range(30):
-                starts = now + timedelta(days=index * 3 - 20, hours=rng.randint(9, 18))
-                place_gen, place_loc = rng.choice(PLACES)
-                session.add(
-                    PublicEvent(
-                        event_id=index + 1,
-                        title_ka=f"{place_loc} {rng.choice(FESTIVALS)[0]}",
-                        description_ka=f"{place_gen} მოსახლეობა და სტუმრები.",
-                        place_ka=place_gen.replace("ის", "ი"),
-                        starts_at=starts,
-                        ends_at=starts + timedelta(hours=3),
-                        status="scheduled",
-                        updated_at=now,
-                    )
-                )
-        document_id = len(STANDING_PAGES)
-        for start in range(0, len(kinds), batch):
-            async with database.transaction() as session:
-                made: list[PublicDocument] = []
-                for offset, kind in enumerate(kinds[start : start + batch]):
-                    document_id += 1
-                    published = first + step * (start + offset)
-                    made.append(_document(writer, rng, kind, document_id, published, registers))
-                    if kind == "act":
-                        loaded.act_ids.append(document_id)
-                session.add_all(made)
-                await session.flush()
-                for document in made:
-                    session.add(
-                        PublicEdition(
-                            document_id=document.document_id, edition=1,
-                            title_ka=document.title_ka, change_kind=None,
-                            published_at=document.published_at,
-                            content_sha256=document.content_sha256,
-                            publication_record=document.publication_record,
-                            signature=document.signature,
-                        )
-                    )  # fmt: skip
-                    if document.register_number and rng.random() < 0.33:
-                        session.add(
-                            PublicAttachment(
-                                attachment_id=1, document_id=document.document_id, edition=1,
-                                filename="ბრძანება.pdf", media_type="application/pdf",
-                                size=rng.randint(40_000, 900_000),
-                                sha256=f"{rng.getrandbits(256):064x}",
-                                source_url=f"http://127.0.0.1/attachments/{document.document_id}",
-                                fetched_at=document.published_at, fetch_attempts=1,
-                            )
-                        )  # fmt: skip
-                    await index_document(session, document)
-    finally:
-        await database.dispose()
-    loaded.seconds = time.perf_counter() - started
-    return loaded
-
-
-def _document(
-    writer: Writer,
-    rng: random.Random,
-    kind: str,
-    document_id: int,
-    published: datetime,
-    registers: dict[tuple[str, str, int], int],
-) -> PublicDocument:
-    year = published.year
-    if kind == "news":
-        title, lead, body = writer.news(year)
-        return PublicDocument(
-            document_id=document_id, edition=1, document_type="news", status="published",
-            title_ka=title, summary_ka=lead, body_html_ka=body, translation_pending=True,
-            published_at=published, first_published_at=published, updated_at=published,
-            force_published=False, **_signed_fields(rng, body),
-        )  # fmt: skip
-    title, abstract, body, ordinance = writer.act(year)
-    document_type = "mayor_ordinance" if ordinance else "mayor_order"
-    if rng.random() < 0.05:
-        document_type = "official_document"
-    code, name_ka, name_en = ISSUERS[0] if rng.random() < 0.85 else ISSUERS[1]
-    sequence = registers[(code, document_type, year)] = (
-        registers.get((code, document_type, year), 0) + 1
-    )
-    signed: date = (published - timedelta(days=rng.randint(0, 3))).date()
-    return PublicDocument(
-        document_id=document_id, edition=1, document_type=document_type, status="published",
-        title_ka=title, summary_ka=abstract, body_html_ka=body, translation_pending=True,
-        issuer_code=code, issuer_name_ka=name_ka, issuer_name_en=name_en,
-        register_number=f"{sequence}/{year}", register_sequence=sequence, register_year=year,
-        date_signed=signed, published_at=published, first_published_at=published,
-        updated_at=published, force_published=False, **_signed_fields(rng, body),
-    )  # fmt: skip
+    total = acts + news + len(STANDING_PAGES)
+    filled = await fill_website(url, document_plans({"act": acts, "news": news}), total)
+    return Loaded(acts, news, time.perf_counter() - started, filled.ids["act_ids"])
 
 
 # ---------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ class Rule:
         assert self.gate is not None
         parts = []
         if self.gate.roles:
-            parts.append(", ".join((*self.gate.roles, "admin")))
+            parts.append(", ".join(dict.fromkeys((*self.gate.roles, "admin"))))
         if self.gate.services:
             parts.append("process: " + ", ".join(self.gate.services))
         return " · ".join(parts)

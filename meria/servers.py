@@ -24,6 +24,9 @@ def binary(name: str) -> str:
     return found
 
 
+VISIBILITY_QUERIES_PER_SECOND = 100
+
+
 def temporal_dev_server_command(
     db_filename: Path | str,
     *,
@@ -53,6 +56,13 @@ def temporal_dev_server_command(
         "journal_mode=wal",
         "--sqlite-pragma",
         "synchronous=normal",
+        # Every inbox and the dashboard are visibility queries, and Temporal rations them
+        # per namespace (ten a second after a burst, by default); past the ration each
+        # waits a second to be retried. A department's staff refreshing their inboxes
+        # and an administrator's dashboard need more (a production Temporal takes the
+        # same key in its dynamic configuration).
+        "--dynamic-config-value",
+        f"frontend.namespaceRPS.visibility={VISIBILITY_QUERIES_PER_SECOND}",
     ]
     command += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
     for name, kind in SEARCH_ATTRIBUTES.items():

@@ -21,9 +21,11 @@ def render_item(kind: str, item: Any, autogen: AutogenContext) -> str | Literal[
 
 
 def include_name(name: str | None, kind: str, parent_names: Any) -> bool:
-    # Indexes a migration made by hand (SQLite's FTS5 tables and their shadow tables,
-    # PostgreSQL's expression indexes) are not in the models; leave them alone.
-    return not (name or "").startswith(("search_fts", "ix_search_entries_stems"))
+    # Indexes a migration made by hand (SQLite's FTS5 tables, named `*_fts`, and their
+    # shadow tables `*_fts_*`; PostgreSQL's expression indexes) are not in the models;
+    # leave them alone.
+    name = name or ""
+    return not (name.endswith("_fts") or "_fts_" in name or name == "ix_search_entries_stems")
 
 
 connection = config.attributes["connection"]

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from meria.auth import User
 from meria.bus import Outbox
 from meria.contracts import EventFacts, EventUpdated, LocalizedText, OfficialRef
-from meria.db import Database
+from meria.db import Database, count_of
 from meria.problems import Problem
 from services.events import recurrence
 from services.events.conflicts import Booking, conflict_problem, find_conflicts
@@ -184,7 +184,7 @@ async def list_events(
         rows = (await session.execute(query.limit(limit).offset(offset))).all()
         total = offset + len(rows)
         if len(rows) == limit:
-            counted = select(func.count()).select_from(filtered(**filters).subquery())
+            counted = count_of(filtered(**filters))
             total = int(await session.scalar(counted) or 0)
         officials: dict[int, list[str]] = {}
         if rows:

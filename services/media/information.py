@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import noload
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 
@@ -32,7 +33,7 @@ from meria.contracts import (
     InformationRequestWithdrawn,
 )
 from meria.contracts.base import Event
-from meria.db import Database
+from meria.db import Database, count_of
 from meria.georgian import tokens
 from meria.problems import Problem
 from meria.temporal import KIND, REF, STAGE, SUBJECT, query_status, send_update
@@ -230,7 +231,7 @@ async def listing(
     for key in keys_of(text):
         query = query.where(InformationRequest.search_keys.contains(f" {key} "))
     async with database.session() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        total = await session.scalar(count_of(query))
         found = await session.scalars(
             query.order_by(InformationRequest.id.desc()).limit(limit).offset(offset)
         )
@@ -240,36 +241,50 @@ async def listing(
 async def similar_answers(
     database: Database, request: InformationRequest, limit: int = 3
 ) -> list[SimilarAnswer]:
-    """Earlier answered requests sharing the most words with this one (two at least)."""
+    """Earlier answered requests sharing the most words with this one (two at least).
+    Of the candidates only their words and dates are read; the few shown are read whole."""
     wanted = keys_of(request.title, request.question)
     if not wanted:
         return []
     async with database.session() as session:
-        candidates = await session.scalars(
-            select(InformationRequest)
+        candidates = await session.execute(
+            select(
+                InformationRequest.id,
+                InformationRequest.search_keys,
+                InformationRequest.answered_at,
+            )
             .where(InformationRequest.status == "answered", InformationRequest.id != request.id)
             .where(or_(*(InformationRequest.search_keys.contains(f" {k} ") for k in wanted)))
             .order_by(InformationRequest.answered_at.desc())
             .limit(SIMILAR_CANDIDATES)
         )
         scored = []
-        for earlier in candidates:
-            shared = len(wanted & set(earlier.search_keys.split()))
+        for earlier_id, keys, answered_at in candidates.tuples():
+            shared = len(wanted & set(keys.split()))
             if shared >= 2:
-                scored.append((shared, earlier))
-    scored.sort(key=lambda pair: (-pair[0], -(pair[1].answered_at or now()).timestamp()))
-    return [
-        SimilarAnswer(
-            request_id=earlier.id,
-            title=earlier.title,
-            requester_unit=earlier.requester_unit,
-            answered_at=earlier.answered_at,
-            excerpt=(earlier.answer_text or "")[:300],
-            files=len(earlier.files),
-            shared_words=shared,
-        )
-        for shared, earlier in scored[:limit]
-    ]
+                scored.append((shared, answered_at or now(), earlier_id))
+        scored.sort(key=lambda found: (-found[0], -found[1].timestamp()))
+        best = scored[:limit]
+        shown = {
+            earlier.id: earlier
+            for earlier in await session.scalars(
+                select(InformationRequest)
+                .where(InformationRequest.id.in_([earlier_id for *_, earlier_id in best]))
+                .options(noload(InformationRequest.entries))
+            )
+        }
+        return [
+            SimilarAnswer(
+                request_id=earlier_id,
+                title=shown[earlier_id].title,
+                requester_unit=shown[earlier_id].requester_unit,
+                answered_at=shown[earlier_id].answered_at,
+                excerpt=(shown[earlier_id].answer_text or "")[:300],
+                files=len(shown[earlier_id].files),
+                shared_words=shared,
+            )
+            for shared, _, earlier_id in best
+        ]
 
 
 # The desk's answer.

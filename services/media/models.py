@@ -405,7 +405,8 @@ class LibraryItem(Base):
     thumbnail_name: Mapped[str | None] = mapped_column(String(100))
     location_removed: Mapped[bool] = mapped_column(Boolean, default=False)
     uploaded_by: Mapped[str] = mapped_column(String(200))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The library lists newest first: a page is read along this index, not sorted.
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class RecordEntry(Base):

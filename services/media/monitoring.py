@@ -20,7 +20,7 @@ from temporalio.client import Client
 from meria.auth import User
 from meria.bus import Outbox
 from meria.contracts import LocalizedText, MonitoringItemRecorded
-from meria.db import Database
+from meria.db import Database, count_of
 from meria.logging import get_logger
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -275,7 +275,7 @@ async def list_items(
 ) -> tuple[list[tuple[MonitoringItem, MediaResponse | None]], int]:
     query = filtered(**filters)
     async with database.session() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        total = await session.scalar(count_of(query))
         items = list(await session.scalars(query.limit(limit).offset(offset)))
         ids = [item.response_id for item in items if item.response_id]
         found = {

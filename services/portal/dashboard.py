@@ -180,24 +180,21 @@ def history_url(settings: PortalSettings, workflow_id: str, run_id: str | None) 
 class Counts:
     total: int
     overdue: int
-    by_stage: list[tuple[str, int]]
     by_status: list[tuple[str, int]]
 
 
-async def count_cases(
-    temporal: Client, chosen: CaseFilter, moment: datetime, seen_stages: Sequence[str]
-) -> Counts:
-    """The filter's total, overdue and breakdowns. Temporal groups counts only by
-    ExecutionStatus (the dev server refuses GROUP BY on custom attributes), so each
-    stage is counted on its own, all at once."""
-    query = case_query(chosen, moment)
-    without_stage = case_query(chosen, moment, stage=False)
-    overdue_clause = f"MeriaDueAt < {quoted(_utc(moment))} AND ExecutionStatus = 'Running'"
-    stages = list(dict.fromkeys([*STEPS, *seen_stages]))
+async def _count(temporal: Client, visibility_query: str) -> int:
+    counted = await temporal.count_workflows(visibility_query, rpc_timeout=VISIBILITY_TIMEOUT)
+    return counted.count
 
-    async def count(visibility_query: str) -> int:
-        counted = await temporal.count_workflows(visibility_query, rpc_timeout=VISIBILITY_TIMEOUT)
-        return counted.count
+
+async def count_cases(temporal: Client, chosen: CaseFilter, moment: datetime) -> Counts:
+    """The filter's total, overdue and the breakdown by status: three visibility queries
+    (Temporal groups counts by ExecutionStatus alone). A namespace's visibility queries
+    are rationed (ten a second by default, after a burst), and every inbox of the
+    department draws on the same ration, so the dashboard asks no more than it shows."""
+    query = case_query(chosen, moment)
+    overdue_clause = f"MeriaDueAt < {quoted(_utc(moment))} AND ExecutionStatus = 'Running'"
 
     async def statuses() -> list[tuple[str, int]]:
         grouped = await temporal.count_workflows(
@@ -211,16 +208,34 @@ async def count_cases(
         order = list(STATUS_LABELS)
         return sorted(found, key=lambda item: order.index(item[0]) if item[0] in order else 99)
 
-    by_status, (total, overdue, *per_stage) = await asyncio.gather(
-        statuses(),
-        asyncio.gather(
-            count(query),
-            count(_and(query, overdue_clause)),
-            *(count(_and(without_stage, f"{STAGE.name} = {quoted(key)}")) for key in stages),
-        ),
+    by_status, total, overdue = await asyncio.gather(
+        statuses(), _count(temporal, query), _count(temporal, _and(query, overdue_clause))
     )
-    by_stage = [(key, number) for key, number in zip(stages, per_stage, strict=True) if number]
-    return Counts(total=total, overdue=overdue, by_stage=by_stage, by_status=by_status)
+    return Counts(total=total, overdue=overdue, by_status=by_status)
+
+
+# Stages counted at once: the namespace's ration of visibility queries is shared with
+# every inbox, so the stage table's queries go a few at a time.
+STAGE_COUNTS_AT_ONCE = 4
+
+
+async def count_stages(
+    temporal: Client, chosen: CaseFilter, moment: datetime, seen: Sequence[str] = ()
+) -> list[tuple[str, int]]:
+    """How many of the filter's cases are at each stage (the stage filter left out), the
+    stages with none left out. Temporal cannot group by a custom attribute, so each stage
+    is one query: this is a page of its own, asked when wanted, not on every refresh of
+    the dashboard."""
+    without_stage = case_query(chosen, moment, stage=False)
+    limit = asyncio.Semaphore(STAGE_COUNTS_AT_ONCE)
+
+    async def one(key: str) -> int:
+        async with limit:
+            return await _count(temporal, _and(without_stage, f"{STAGE.name} = {quoted(key)}"))
+
+    stages = list(dict.fromkeys([*STEPS, *seen]))
+    numbers = await asyncio.gather(*(one(key) for key in stages))
+    return [(key, number) for key, number in zip(stages, numbers, strict=True) if number]
 
 
 async def list_cases(
@@ -257,7 +272,10 @@ async def dashboard(
     text: str = "",
     size: str = "",
     page: str = "",
+    stages: str = "",
 ) -> Response:
+    """The list and its counts; `stages=1` adds how many are at each stage (a query per
+    stage, so only when asked)."""
     errors: dict[str, str] = {}
     if kind and kind not in KINDS:
         errors["kind"] = _("Choose a kind from the list.")
@@ -284,6 +302,7 @@ async def dashboard(
         text=text.strip() if "text" not in errors else "",
         size=page_size,
     )
+    by_stage: list[tuple[str, int]] | None = None
     if chosen.started_from and chosen.started_to and chosen.started_from > chosen.started_to:
         errors["started_to"] = _("The end of the period comes before its start.")
         chosen = replace(chosen, started_to=None)
@@ -306,7 +325,10 @@ async def dashboard(
             rows, next_page = await list_cases(
                 runtime.temporal, case_query(chosen, moment), chosen.size, token
             )
-            counts = await _counts(runtime.temporal, chosen, moment, rows, panels)
+            counts = await _counts(runtime.temporal, chosen, moment, panels)
+            if counts is not None and stages == "1":
+                seen = [row.stage for row in rows if row.stage]
+                by_stage = await count_stages(runtime.temporal, chosen, moment, seen)
         except RPCError as error:
             if error.status != RPCStatusCode.INVALID_ARGUMENT:
                 raise ServiceUnavailable("temporal") from error
@@ -320,6 +342,8 @@ async def dashboard(
         panels=panels,
         rows=rows,
         counts=counts,
+        by_stage=by_stage,
+        stages_link=_with(chosen.link(), "stages=1"),
         chosen=chosen,
         typed={"started_from": started_from, "started_to": started_to, "text": text},
         errors=errors,
@@ -338,11 +362,11 @@ async def dashboard(
 
 
 async def _counts(
-    temporal: Client, chosen: CaseFilter, moment: datetime, rows: list[CaseRow], panels: Panels
+    temporal: Client, chosen: CaseFilter, moment: datetime, panels: Panels
 ) -> Counts | None:
     """The counts, or none with the part marked: the list is shown without them."""
     try:
-        return await count_cases(temporal, chosen, moment, [row.stage for row in rows if row.stage])
+        return await count_cases(temporal, chosen, moment)
     except RPCError as error:
         if error.status == RPCStatusCode.INVALID_ARGUMENT:
             raise
@@ -350,10 +374,14 @@ async def _counts(
         return None
 
 
+def _with(link: str, parameter: str) -> str:
+    return f"{link}{'&' if '?' in link else '?'}{parameter}"
+
+
 def _with_page(link: str, token: bytes | None) -> str | None:
     if not token:
         return None
-    return f"{link}{'&' if '?' in link else '?'}page={encode_page(token)}"
+    return _with(link, f"page={encode_page(token)}")
 
 
 # The case page.

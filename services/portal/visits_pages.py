@@ -21,7 +21,7 @@ from babel.dates import format_date
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from meria.inputs import Id
+from meria.inputs import Id, Page
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, lines, local_input, tbilisi, text, values_of
@@ -231,14 +231,22 @@ async def form_page(
     )
 
 
-# The list.
+# The list, a page at a time.
+
+PER_PAGE = 50
 
 
 @router.get("/visits")
 async def visits_page(
-    request: Request, signed: Staff, status: str = "", direction: str = "", text: str = ""
+    request: Request,
+    signed: Staff,
+    status: str = "",
+    direction: str = "",
+    text: str = "",
+    page: Page = 1,
 ) -> Response:
-    params: dict[str, Any] = {"limit": 200}
+    page = max(page, 1)
+    params: dict[str, Any] = {"limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}
     if status in VISIT_STATES:
         params["status"] = status
     if direction in ("incoming", "outgoing"):
@@ -253,6 +261,8 @@ async def visits_page(
         "visits/visits.html",
         visits=found["items"],
         total=found["total"],
+        page=page,
+        pages=max(1, -(-found["total"] // PER_PAGE)),
         chosen={"status": params.get("status", ""), "direction": direction, "text": text},
         kinds=labels(KINDS),
         visit_states=labels(VISIT_STATES),

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, UploadFile, stat
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from meria import uploads
@@ -112,6 +112,14 @@ class DocumentPage(BaseModel):
     total: int
     limit: int
     offset: int
+    windowed: bool = Field(
+        default=False,
+        description=(
+            "The words are in more editions than a search reads (the newest "
+            f"{documents.TEXT_WINDOW:,}): the items and the total are of those; more words "
+            "or a filter narrow it"
+        ),
+    )
 
 
 documents_router = APIRouter(prefix="/documents", tags=["documents"])
@@ -167,7 +175,7 @@ async def list_documents(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> DocumentPage:
-    found, total = await documents.list_documents(
+    found = await documents.list_documents(
         runtime.db(),
         document_type=document_type,
         state=state,
@@ -181,7 +189,11 @@ async def list_documents(
         offset=offset,
     )
     return DocumentPage(
-        items=[view(runtime, d) for d in found], total=total, limit=limit, offset=offset
+        items=[view(runtime, d) for d in found.documents],
+        total=found.total,
+        limit=limit,
+        offset=offset,
+        windowed=found.windowed,
     )
 
 
@@ -632,8 +644,10 @@ async def register(
     issuer: str | None = None,
     document_type: DocumentType | None = None,
     year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+    offset: Offset = 0,
 ) -> list[RegisterEntry]:
-    query = select(Document).where(Document.register_number.is_not(None))
+    query = documents.register_query(limit, offset)
     if issuer:
         query = query.where(Document.issuer_code == issuer)
     if document_type:

@@ -8,18 +8,21 @@ and an audit entry is written.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import UploadFile
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, TextClause, column, func, or_, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only, noload, selectinload
 
 from meria.auth import User
 from meria.contracts import LocalizedText
-from meria.db import Database
+from meria.db import Database, count_of
 from meria.inputs import whole_number
 from meria.markup import clean_html
 from meria.problems import Problem
@@ -132,7 +135,10 @@ def filtered(
     text: str | None = None,
     published_from: datetime | None = None,
     published_to: datetime | None = None,
+    text_index: bool = False,
 ) -> Select[tuple[Document]]:
+    """Documents, newest first, by the filters. `text` is found anywhere in an edition's
+    titles, summary or text, through `editions_fts` where the database has it (SQLite)."""
     query = select(Document).order_by(Document.id.desc())
     if document_type:
         query = query.where(Document.document_type == document_type)
@@ -153,17 +159,48 @@ def filtered(
         if state:
             editions = editions.where(Edition.state == state)
         if text:
-            pattern = f"%{text}%"
-            editions = editions.where(
-                or_(
-                    Edition.title_ka.ilike(pattern),
-                    Edition.title_en.ilike(pattern),
-                    Edition.summary_ka.ilike(pattern),
-                    Edition.body_ka.ilike(pattern),
-                )
-            )
+            editions = editions.where(_containing(text, text_index))
         query = query.where(Document.id.in_(editions))
     return query
+
+
+# A word most documents hold (the municipality's name) matches nearly every edition, and
+# reading all of its matches takes the trigram index a second at 100,000 documents; a
+# search reads the newest editions that match, this many, and says when there were more.
+TEXT_WINDOW = 1000
+
+
+def _matching(phrase: str, window: int) -> TextClause:
+    """The newest `window` editions whose titles, summary or text hold the phrase, read
+    along the index in its rowid (the edition's id) order, which stops at `window`."""
+    return sql_text(
+        "SELECT rowid FROM editions_fts WHERE editions_fts MATCH :phrase"
+        " ORDER BY rowid DESC LIMIT :window"
+    ).bindparams(phrase=phrase, window=window)
+
+
+def _phrase(words: str) -> str:
+    return '"' + words.replace('"', '""') + '"'
+
+
+def _indexed(words: str, text_index: bool) -> bool:
+    return text_index and len(words) >= 3
+
+
+def _containing(words: str, text_index: bool) -> ColumnElement[bool]:
+    """Editions with `words` in their titles, summary or text. The trigram index finds
+    three characters or more as a phrase, among the newest TEXT_WINDOW editions that
+    hold it, without reading the texts; shorter words are looked for in the texts."""
+    if _indexed(words, text_index):
+        found = _matching(_phrase(words), TEXT_WINDOW).columns(column("rowid", Integer))
+        return Edition.id.in_(found)
+    pattern = f"%{words}%"
+    return or_(
+        Edition.title_ka.ilike(pattern),
+        Edition.title_en.ilike(pattern),
+        Edition.summary_ka.ilike(pattern),
+        Edition.body_ka.ilike(pattern),
+    )
 
 
 def _int(value: str) -> int:
@@ -171,14 +208,60 @@ def _int(value: str) -> int:
     return -1 if found is None else found
 
 
+@dataclass(frozen=True)
+class Found:
+    documents: list[Document]
+    total: int
+    # The words were in more editions than a search reads (TEXT_WINDOW): the list and
+    # its total are of the newest of them.
+    windowed: bool = False
+
+
 async def list_documents(
     database: Database, *, limit: int = 50, offset: int = 0, **filters: Any
-) -> tuple[list[Document], int]:
-    query = filtered(**filters)
+) -> Found:
+    query = filtered(**filters, text_index=database.is_sqlite)
+    words = filters.get("text")
     async with database.session() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        windowed = False
+        if words and _indexed(words, database.is_sqlite):
+            beyond = (
+                _matching(_phrase(words), TEXT_WINDOW + 1)
+                .columns(column("rowid", Integer))
+                .subquery()
+            )
+            windowed = (await session.scalar(select(func.count()).select_from(beyond)) or 0) > (
+                TEXT_WINDOW
+            )
+        total = await session.scalar(count_of(query))
         documents = list(await session.scalars(query.limit(limit).offset(offset)))
-    return documents, int(total or 0)
+    return Found(documents, int(total or 0), windowed)
+
+
+def register_query(limit: int, offset: int) -> Select[tuple[Document]]:
+    """A page of the register: numbered documents with what of their editions the
+    register shows (no texts, no files), in one statement for the documents and one for
+    their editions, whatever the register's size."""
+    return (
+        select(Document)
+        .where(Document.register_number.is_not(None))
+        .options(
+            noload(Document.issuer),
+            selectinload(Document.editions).options(
+                load_only(
+                    Edition.document_id,
+                    Edition.number,
+                    Edition.state,
+                    Edition.title_ka,
+                    Edition.date_signed,
+                    Edition.published_at,
+                ),
+                noload(Edition.attachments),
+            ),
+        )
+        .limit(limit)
+        .offset(offset)
+    )
 
 
 async def audit_trail(database: Database, document_id: int) -> list[AuditEntry]:

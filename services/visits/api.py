@@ -463,8 +463,12 @@ async def list_partners(
     kind: PartnerKind | None = None,
     country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    offset: Offset = 0,
 ) -> list[PartnerPublic]:
-    found = await partners.list_partners(runtime.db(), kind=kind, country=country, text=text)
+    found = await partners.list_partners(
+        runtime.db(), kind=kind, country=country, text=text, limit=limit, offset=offset
+    )
     return [PartnerPublic.model_validate(partner) for partner in found]
 
 
@@ -508,9 +512,16 @@ async def list_agreements(
     ] = None,
     partner_id: Id | None = None,
     expiring_by: Day | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Offset = 0,
 ) -> list[AgreementPublic]:
     found = await partners.list_agreements(
-        runtime.db(), status=status_, partner_id=partner_id, expiring_by=expiring_by
+        runtime.db(),
+        status=status_,
+        partner_id=partner_id,
+        expiring_by=expiring_by,
+        limit=limit,
+        offset=offset,
     )
     return [agreement_view(agreement) for agreement in found]
 
@@ -544,8 +555,12 @@ async def list_projects(
     runtime: RuntimeDep,
     stage: Annotated[str | None, Query(max_length=200)] = None,
     donor: Annotated[str | None, Query(max_length=300)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Offset = 0,
 ) -> list[ProjectPublic]:
-    found = await partners.list_projects(runtime.db(), stage=stage, donor=donor)
+    found = await partners.list_projects(
+        runtime.db(), stage=stage, donor=donor, limit=limit, offset=offset
+    )
     return [project_view(project) for project in found]
 
 

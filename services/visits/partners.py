@@ -8,7 +8,7 @@ import asyncio
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, String, cast, or_, select
 
 from meria.auth import User
 from meria.bus import Outbox
@@ -79,9 +79,15 @@ async def update_partner(
 
 
 async def list_partners(
-    database: Database, *, kind: str | None, country: str | None, text: str | None
+    database: Database,
+    *,
+    kind: str | None,
+    country: str | None,
+    text: str | None,
+    limit: int = 500,
+    offset: int = 0,
 ) -> list[Partner]:
-    query = select(Partner).order_by(Partner.name_ka)
+    query = select(Partner).order_by(Partner.name_ka, Partner.id).limit(limit).offset(offset)
     if kind:
         query = query.where(Partner.kind == kind)
     if country:
@@ -113,10 +119,27 @@ async def partner_history(
         )
         projects = [
             project
-            for project in await session.scalars(select(Project).order_by(Project.id.desc()))
+            for project in await session.scalars(
+                select(Project)
+                .where(or_(Project.donor_partner_id == partner_id, _lists(partner_id)))
+                .order_by(Project.id.desc())
+            )
             if project.donor_partner_id == partner_id or partner_id in project.partner_ids
         ]
         return partner, list(visits), list(agreements), projects
+
+
+def _lists(partner_id: int) -> ColumnElement[bool]:
+    """Projects whose partners (a JSON list of ids) name `partner_id`: the id between the
+    list's delimiters, with or without a space after a comma."""
+    text = cast(Project.partner_ids, String)
+    return or_(
+        *(
+            text.like(f"%{before}{partner_id}{after}%")
+            for before in ("[", ",", ", ")
+            for after in ("]", ",")
+        )
+    )
 
 
 # Agreements.
@@ -169,9 +192,17 @@ async def update_agreement(
 
 
 async def list_agreements(
-    database: Database, *, status: str | None, partner_id: int | None, expiring_by: date | None
+    database: Database,
+    *,
+    status: str | None,
+    partner_id: int | None,
+    expiring_by: date | None,
+    limit: int = 200,
+    offset: int = 0,
 ) -> list[Agreement]:
-    query = select(Agreement).order_by(Agreement.expires_on, Agreement.id)
+    query = (
+        select(Agreement).order_by(Agreement.expires_on, Agreement.id).limit(limit).offset(offset)
+    )
     if status:
         query = query.where(Agreement.status == status)
     if partner_id:
@@ -285,9 +316,9 @@ async def meet_deadline(
 
 
 async def list_projects(
-    database: Database, *, stage: str | None, donor: str | None
+    database: Database, *, stage: str | None, donor: str | None, limit: int = 200, offset: int = 0
 ) -> list[Project]:
-    query = select(Project).order_by(Project.id.desc())
+    query = select(Project).order_by(Project.id.desc()).limit(limit).offset(offset)
     if stage:
         query = query.where(Project.stage.in_(stage.split(",")))
     if donor:

@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import noload, selectinload
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 
@@ -25,7 +26,7 @@ from meria.contracts import (
     VisitProgrammeChanged,
     VisitRequested,
 )
-from meria.db import Database
+from meria.db import Database, count_of
 from meria.problems import Problem
 from meria.temporal import KIND, REF, STAGE, SUBJECT, send_update
 from services.visits import checklists
@@ -168,9 +169,27 @@ async def list_visits(
 ) -> tuple[list[Visit], int]:
     query = filtered(**filters)
     async with database.session() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery()))
-        found = list(await session.scalars(query.limit(limit).offset(offset)))
+        total = await session.scalar(count_of(query))
+        found = list(await session.scalars(query.options(*SUMMARY).limit(limit).offset(offset)))
     return found, int(total or 0)
+
+
+# What a visit's line in a list shows (its partner, how many members, its open and overdue
+# tasks): its programme, budget and report stay unread, and of members and tasks only what
+# is counted.
+SUMMARY = (
+    noload(Visit.programme),
+    noload(Visit.budget),
+    noload(Visit.report),
+    selectinload(Visit.members).load_only(Member.id, Member.visit_id),
+    selectinload(Visit.tasks).load_only(
+        LogisticsTask.id,
+        LogisticsTask.visit_id,
+        LogisticsTask.status,
+        LogisticsTask.due_at,
+        LogisticsTask.overdue_at,
+    ),
+)
 
 
 async def history(database: Database, visit_id: int) -> list[VisitHistoryEntry]:

@@ -10,17 +10,17 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import OrderedDict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from xml.etree import ElementTree
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import PlainTextResponse, Response
 from feedgen.feed import FeedGenerator
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from pydantic import BaseModel
-from sqlalchemy import Row, select
+from sqlalchemy import func, select
 
 from meria.db import rows_in_pages
 from meria.inputs import Id
@@ -119,18 +119,43 @@ EVENT_COLUMNS = (
 )
 async def events_calendar(runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka") -> Response:
     """Read a page at a time and written in a thread: thousands of VEVENTs take the
-    icalendar library seconds, in which the loop must answer everyone else."""
+    icalendar library seconds, in which the loop must answer everyone else. The feed is
+    kept while its events are unchanged (their number, newest change and last id, read
+    along the index of their dates), so a calendar application's hourly poll, and each
+    of thousands of subscribers, costs one small query."""
     base = settings_of(runtime).public_url.rstrip("/")
-    since = datetime.now(UTC) - timedelta(days=FEED_PAST_DAYS)
-    query = (
-        select(*EVENT_COLUMNS)
-        .where(PublicEvent.starts_at >= since)
-        .order_by(PublicEvent.starts_at, PublicEvent.event_id)
+    since = datetime.combine(
+        datetime.now(TBILISI).date() - timedelta(days=FEED_PAST_DAYS), time(), tzinfo=TBILISI
     )
+    window = PublicEvent.starts_at >= since
     async with runtime.db().session() as session:
-        rows = [tuple(row) for row in await rows_in_pages(session, query)]
-    body = await asyncio.to_thread(_events_ics, rows, lang, base)
+        state = (
+            await session.execute(
+                select(
+                    func.count(), func.max(PublicEvent.updated_at), func.max(PublicEvent.event_id)
+                ).where(window)
+            )
+        ).one()
+        key = (lang, base, since, *state)
+        body = _FEEDS.get(key)
+        if body is None:
+            query = (
+                select(*EVENT_COLUMNS)
+                .where(window)
+                .order_by(PublicEvent.starts_at, PublicEvent.event_id)
+            )
+            rows = [tuple(row) for row in await rows_in_pages(session, query)]
+    if body is None:
+        body = await asyncio.to_thread(_events_ics, rows, lang, base)
+        _FEEDS[key] = body
+        while len(_FEEDS) > _FEEDS_KEPT:
+            _FEEDS.popitem(last=False)
     return Response(body, media_type="text/calendar; charset=utf-8")
+
+
+# Whole feeds kept, the newest last: one per language and address the site is known by.
+_FEEDS: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+_FEEDS_KEPT = 8
 
 
 def _events_ics(rows: list[tuple[Any, ...]], lang: Language, base: str) -> bytes:
@@ -182,49 +207,98 @@ def _vevent(row: tuple[Any, ...], lang: Language, base: str) -> bytes:
     return found
 
 
+# Documents per sitemap: two addresses each (Georgian and English), so a sitemap holds
+# 5,000, well within the protocol's 50,000, and costs the same however large the site.
+SITEMAP_DOCUMENTS = 2500
+
+
 @router.get(
     "/sitemap.xml",
     tags=["feeds"],
-    summary="Every public page, for search engines",
+    summary="The index of the site's sitemaps",
     response_class=Response,
     responses=sent_as("application/xml"),
 )
 async def sitemap(runtime: RuntimeDep) -> Response:
-    """Read a page at a time and written in a thread: with years of documents that is
-    hundreds of thousands of elements."""
+    """A sitemap index: the standing pages, then the documents a few thousand at a time
+    by their number, so that no sitemap grows with the site."""
     base = settings_of(runtime).public_url.rstrip("/")
-    listed = visible().with_only_columns(
-        PublicDocument.document_id,
-        PublicDocument.document_type,
-        PublicDocument.slug,
-        PublicDocument.published_at,
-    )
     async with runtime.db().session() as session:
-        rows = await rows_in_pages(session, listed.order_by(PublicDocument.document_id))
-    body = await asyncio.to_thread(_sitemap, rows, base)
+        last = await session.scalar(select(func.max(PublicDocument.document_id)))
+    root = ElementTree.Element(f"{{{SITEMAP_NAMESPACE}}}sitemapindex")
+    parts = ["pages", *(str(part) for part in range((last or 0) // SITEMAP_DOCUMENTS + 1))]
+    for part in parts:
+        entry = ElementTree.SubElement(root, f"{{{SITEMAP_NAMESPACE}}}sitemap")
+        location = ElementTree.SubElement(entry, f"{{{SITEMAP_NAMESPACE}}}loc")
+        location.text = f"{base}/sitemaps/{part}.xml"
+    body = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
     return Response(body, media_type="application/xml")
 
 
-def _sitemap(rows: list[Row[Any]], base: str) -> bytes:
-    namespace = SITEMAP_NAMESPACE
-    urlset = ElementTree.Element(f"{{{namespace}}}urlset")
+@router.get(
+    "/sitemaps/pages.xml",
+    tags=["feeds"],
+    summary="The standing pages, for search engines",
+    response_class=Response,
+    responses=sent_as("application/xml"),
+)
+async def sitemap_pages(runtime: RuntimeDep) -> Response:
+    base = settings_of(runtime).public_url.rstrip("/")
+    pages: list[tuple[str, datetime | None]] = [
+        (f"{prefix}{path}", None)
+        for prefix in ("", "/en")
+        for path in (
+            "/",
+            *(f"/{section}" for section in (*SECTIONS, "calendar", "search", "verify")),
+        )
+    ]
+    return Response(_urlset(pages, base), media_type="application/xml")
 
-    def add(path: str, modified: datetime | None = None) -> None:
-        url = ElementTree.SubElement(urlset, f"{{{namespace}}}url")
-        ElementTree.SubElement(url, f"{{{namespace}}}loc").text = f"{base}{path}"
+
+@router.get(
+    "/sitemaps/{part}.xml",
+    tags=["feeds"],
+    summary="Public documents, for search engines",
+    response_class=Response,
+    responses=sent_as("application/xml"),
+)
+async def sitemap_documents(
+    runtime: RuntimeDep, part: Annotated[int, Path(ge=0, le=1_000_000)]
+) -> Response:
+    """The public documents numbered from `part` × 2,500, in Georgian and English; written
+    in a thread."""
+    base = settings_of(runtime).public_url.rstrip("/")
+    first = part * SITEMAP_DOCUMENTS
+    listed = (
+        visible()
+        .with_only_columns(
+            PublicDocument.document_id,
+            PublicDocument.document_type,
+            PublicDocument.slug,
+            PublicDocument.published_at,
+        )
+        .where(PublicDocument.document_id.between(first, first + SITEMAP_DOCUMENTS - 1))
+        .order_by(PublicDocument.document_id)
+    )
+    async with runtime.db().session() as session:
+        rows = (await session.execute(listed)).all()
+    pages = [
+        (document_path(row, language), row.published_at)
+        for row in rows
+        for language in ("ka", "en")
+    ]
+    body = await asyncio.to_thread(_urlset, pages, base)
+    return Response(body, media_type="application/xml")
+
+
+def _urlset(pages: list[tuple[str, datetime | None]], base: str) -> bytes:
+    urlset = ElementTree.Element(f"{{{SITEMAP_NAMESPACE}}}urlset")
+    for path, modified in pages:
+        url = ElementTree.SubElement(urlset, f"{{{SITEMAP_NAMESPACE}}}url")
+        ElementTree.SubElement(url, f"{{{SITEMAP_NAMESPACE}}}loc").text = f"{base}{path}"
         if modified is not None:
-            ElementTree.SubElement(
-                url, f"{{{namespace}}}lastmod"
-            ).text = modified.date().isoformat()
-
-    for language in ("ka", "en"):
-        prefix = "" if language == "ka" else "/en"
-        add(f"{prefix}/")
-        for section in (*SECTIONS, "calendar", "search", "verify"):
-            add(f"{prefix}/{section}")
-    for document in rows:
-        for language in ("ka", "en"):
-            add(document_path(document, language), document.published_at)  # type: ignore[arg-type]
+            lastmod = ElementTree.SubElement(url, f"{{{SITEMAP_NAMESPACE}}}lastmod")
+            lastmod.text = modified.date().isoformat()
     body: bytes = ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True)
     return body
 

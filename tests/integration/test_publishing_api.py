@@ -303,6 +303,15 @@ async def test_documents_are_found_by_type_issuer_and_georgian_words(
     assert [item["id"] for item in by_issuer["items"]] == [act["id"]]
     by_text = await editor.ok("GET", "/documents", params={"text": "გათბობის"})
     assert [item["id"] for item in by_text["items"]] == [act["id"]]
+    # Anywhere in the titles, summary or text, in either language, whatever the case.
+    for words in ("ნოემბრიდან", "HEATING the", "ალვანისა და"):
+        found = await editor.ok("GET", "/documents", params={"text": words})
+        assert [item["id"] for item in found["items"]] == [act["id"]], words
+    # The words of the text as it is now: a change of the draft changes what is found.
+    await editor.ok("PATCH", f"/documents/{act['id']}", json={"body_ka": "<p>სახურავი</p>"})
+    assert (await editor.ok("GET", "/documents", params={"text": "ნოემბრიდან"}))["total"] == 0
+    roof = await editor.ok("GET", "/documents", params={"text": "სახურავი"})
+    assert [item["id"] for item in roof["items"]] == [act["id"]]
     drafts = await editor.ok("GET", "/documents", params={"state": "draft", "limit": 1})
     assert drafts["total"] == 2 and len(drafts["items"]) == 1
     unknown_type = await editor.call("GET", "/documents", params={"document_type": "poem"})

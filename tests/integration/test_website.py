@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import feedparser
@@ -214,10 +215,14 @@ async def test_the_public_reads_finds_and_checks_what_was_published(site: Site) 
     assert acts_atom.entries[0].title == LEGAL_ACT["title_en"]
     calendar = Calendar.from_ical((await site.get("/feeds/events.ics")).content)
     assert calendar.get("x-wr-timezone") == "Asia/Tbilisi"
-    sitemap = ElementTree.fromstring((await site.get("/sitemap.xml")).content)
-    locations = [
-        loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
-    ]
+    # The sitemap is an index of sitemaps, each a few thousand documents at most.
+    loc = "{http://www.sitemaps.org/schemas/sitemap/0.9}loc"
+    index = ElementTree.fromstring((await site.get("/sitemap.xml")).content)
+    assert index.tag.endswith("sitemapindex")
+    locations: list[str | None] = []
+    for part in [entry.text or "" for entry in index.iter(loc)]:
+        sitemap = ElementTree.fromstring((await site.get(urlsplit(part).path)).content)
+        locations += [entry.text for entry in sitemap.iter(loc)]
     assert f"{site.stack.settings('website').public_url}/acts/{act_id}" in locations  # type: ignore[attr-defined]
     data = (await site.get("/api/acts", params={"per_page": 1})).json()
     assert data["total"] == 1 and data["items"][0]["register_number"] == document["register_number"]
