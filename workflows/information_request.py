@@ -13,63 +13,34 @@ its API, so its record and events say what happened here.
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, CancelledError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    from meria.cases.media import (
+        InformationCase,
+        InformationRequestInput,
+        InformationTransition,
+        InformationWorkflowStatus,
+        OpenAnswer,
+        Withdrawal,
+    )
+    from meria.cases.tasks import TaskEscalation, TaskInput, TaskResult
     from meria.temporal import KIND, REF, SUBJECT
-    from services.media.schemas import InformationCase, InformationTransition
     from workflows.activities.information_requests import (
         InformationActivities,
         InformationRef,
         RecordInformationTransition,
     )
-    from workflows.human_task import (
-        HumanTaskWorkflow,
-        TaskEscalation,
-        TaskInput,
-        TaskResult,
-        index_case,
-    )
+    from workflows.human_task import HumanTaskWorkflow, index_case
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 DESK = ["media_officer"]
-
-
-class InformationRequestInput(BaseModel):
-    request_id: int
-
-
-class Withdrawal(BaseModel):
-    """Who withdraws the request, as the media service verified them, and why."""
-
-    user: str
-    roles: list[str]
-    reason: str = Field(min_length=3)
-
-
-class OpenAnswer(BaseModel):
-    task_id: str
-    awaiting: list[str]
-    assignee: str | None
-    due_at: datetime
-    escalated: bool = False
-
-
-class InformationWorkflowStatus(BaseModel):
-    request_id: int
-    stage: str
-    awaiting: list[str]
-    due_at: datetime | None
-    task: OpenAnswer | None
-    outcome: str | None = None
-    decided_by: str | None = None
 
 
 @workflow.defn

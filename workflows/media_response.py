@@ -16,72 +16,32 @@ import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, CancelledError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    from meria.cases.media import (
+        Cancellation,
+        OpenStep,
+        ResponseCase,
+        ResponseInput,
+        ResponseTransition,
+        ResponseWorkflowStatus,
+        StepRecord,
+    )
+    from meria.cases.tasks import TaskEscalation, TaskInput, TaskResult
     from meria.temporal import KIND, REF, SUBJECT
-    from services.media.schemas import ResponseCase, ResponseTransition
     from workflows.activities.media_responses import (
         MediaResponseActivities,
         RecordResponseTransition,
         ResponseRef,
     )
-    from workflows.human_task import (
-        HumanTaskWorkflow,
-        TaskEscalation,
-        TaskInput,
-        TaskResult,
-        index_case,
-    )
+    from workflows.human_task import HumanTaskWorkflow, index_case
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 MEDIA = ("media_officer", "head_of_department")
-
-
-class ResponseInput(BaseModel):
-    response_id: int
-
-
-class Cancellation(BaseModel):
-    """Who cancels the response, as the media service verified them, and why."""
-
-    user: str
-    roles: list[str]
-    reason: str = Field(min_length=3)
-
-
-class OpenStep(BaseModel):
-    task_id: str
-    step: str
-    awaiting: list[str]
-    assignee: str | None
-    due_at: datetime
-    escalated: bool = False
-
-
-class StepRecord(BaseModel):
-    step: str
-    outcome: str
-    decided_by: str
-    decided_at: datetime
-    comment: str | None = None
-    escalated: bool = False
-
-
-class ResponseWorkflowStatus(BaseModel):
-    response_id: int
-    stage: str
-    awaiting: list[str]
-    due_at: datetime | None
-    task: OpenStep | None
-    decisions: list[StepRecord]
-    round: int
-    document_id: int | None = None
-    mailing_id: int | None = None
 
 
 @workflow.defn

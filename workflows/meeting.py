@@ -20,38 +20,34 @@ import contextlib
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from meria.cases import Actor, Reasoned, TaskOutcome
+    from meria.cases.events import (
+        PLANNERS,
+        ActionSpec,
+        CaseStatus,
+        DecisionRecord,
+        EventCase,
+        MeetingInput,
+        Moved,
+        NewAction,
+        OpenTask,
+        TransitionRequest,
+    )
+    from meria.cases.tasks import TaskChange, TaskEscalation, TaskInput, TaskResult
     from meria.temporal import KIND, REF, SUBJECT
-    from services.events.schemas import ActionSpec, EventCase, TaskOutcome, TransitionRequest
     from workflows.activities.events import (
         EventRef,
         EventsActivities,
         RecordEventTaskOutcome,
         RecordEventTransition,
     )
-    from workflows.event_changes import (
-        PLANNERS,
-        Actor,
-        CaseStatus,
-        DecisionRecord,
-        Moved,
-        OpenTask,
-        Reasoned,
-    )
-    from workflows.human_task import (
-        HumanTaskWorkflow,
-        TaskChange,
-        TaskEscalation,
-        TaskInput,
-        TaskResult,
-        index_case,
-    )
+    from workflows.human_task import HumanTaskWorkflow, index_case
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
@@ -60,17 +56,6 @@ MINUTES = "minutes"
 FINISHED = ("closed", "cancelled")
 
 Change = tuple[Literal["postpone", "reschedule", "cancel"], Reasoned]
-
-
-class MeetingInput(BaseModel):
-    case_id: int
-    event_id: int
-
-
-class NewAction(Actor):
-    """A follow-up action staff recorded, as the events service stored it."""
-
-    action: ActionSpec
 
 
 @workflow.defn

@@ -21,14 +21,24 @@ import contextlib
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from meria.cases import Actor, Reasoned, TaskOutcome
+    from meria.cases.events import (
+        PLANNERS,
+        CaseStatus,
+        DecisionRecord,
+        EventCase,
+        Moved,
+        OpenTask,
+        PressConferenceInput,
+        TransitionRequest,
+    )
+    from meria.cases.tasks import TaskEscalation, TaskInput, TaskResult
     from meria.temporal import KIND, REF, SUBJECT
-    from services.events.schemas import EventCase, TaskOutcome, TransitionRequest
     from workflows.activities.events import (
         AnnouncementRequest,
         EventRef,
@@ -42,33 +52,13 @@ with workflow.unsafe.imports_passed_through():
         MediaActivities,
         WindowClosing,
     )
-    from workflows.event_changes import (
-        PLANNERS,
-        Actor,
-        CaseStatus,
-        DecisionRecord,
-        Moved,
-        OpenTask,
-        Reasoned,
-    )
-    from workflows.human_task import (
-        HumanTaskWorkflow,
-        TaskEscalation,
-        TaskInput,
-        TaskResult,
-        index_case,
-    )
+    from workflows.human_task import HumanTaskWorkflow, index_case
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 PRESS = ("media_officer", "editor")
 
 Change = tuple[Literal["postpone", "reschedule", "cancel"], Reasoned]
-
-
-class PressConferenceInput(BaseModel):
-    case_id: int
-    event_id: int
 
 
 @workflow.defn

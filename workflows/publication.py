@@ -16,78 +16,30 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from meria.temporal import KIND, REF, SUBJECT
-    from services.publishing.schemas import CaseInfo, RouteStep, TransitionRequest
-    from workflows.activities.publishing import EditionRef, PublishingActivities, RecordTransition
-    from workflows.human_task import (
-        HumanTaskWorkflow,
-        TaskEscalation,
-        TaskInput,
-        TaskResult,
-        index_case,
+    from meria.cases.documents import (
+        Actor,
+        CaseInfo,
+        DecisionRecord,
+        OpenTask,
+        PublicationInput,
+        PublicationStatus,
+        Reasoned,
+        Restart,
+        RouteStep,
+        TransitionRequest,
     )
+    from meria.cases.tasks import TaskEscalation, TaskInput, TaskResult
+    from meria.temporal import KIND, REF, SUBJECT
+    from workflows.activities.publishing import EditionRef, PublishingActivities, RecordTransition
+    from workflows.human_task import HumanTaskWorkflow, index_case
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
-
-
-class PublicationInput(BaseModel):
-    document_id: int
-    edition: int
-
-
-class Actor(BaseModel):
-    """A person acting on the case, as the publishing service verified them, with its
-    signed record of what they did: the transition recorded for it carries that record
-    back, and the service names the person from it."""
-
-    user: str
-    roles: list[str]
-    receipt: str | None = None
-
-
-class Reasoned(Actor):
-    reason: str = Field(min_length=1)
-
-
-class Restart(Reasoned):
-    revision: int
-
-
-class OpenTask(BaseModel):
-    task_id: str
-    step: str
-    awaiting: list[str]
-    assignee: str | None
-    due_at: datetime
-
-
-class DecisionRecord(BaseModel):
-    step: str
-    outcome: str
-    decided_by: str
-    decided_at: datetime
-    comment: str | None = None
-
-
-class PublicationStatus(BaseModel):
-    document_id: int
-    edition: int
-    stage: str
-    revision: int
-    awaiting: list[str]
-    due_at: datetime | None
-    tasks: list[OpenTask]
-    decisions: list[DecisionRecord]
-    register_number: str | None = None
-    publish_at: datetime | None = None
-    outcome: str | None = None
 
 
 Interrupt = Literal["restart", "withdraw", "force"]

@@ -23,15 +23,27 @@ import contextlib
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from meria.cases import Actor, Reasoned, TransitionRequest
+    from meria.cases.tasks import TaskChange, TaskEscalation, TaskInput, TaskResult
+    from meria.cases.visits import (
+        Carried,
+        DatesMoved,
+        DecisionRecord,
+        OpenTask,
+        TaskAmendment,
+        TaskOutcome,
+        TaskSpec,
+        VisitCase,
+        VisitInput,
+        VisitWorkflowStatus,
+    )
     from meria.temporal import KIND, REF, SUBJECT
-    from services.visits.schemas import TaskOutcome, TaskSpec, TransitionRequest, VisitCase
     from workflows.activities.visits import (
         ReadinessReport,
         RecordTaskOutcome,
@@ -39,14 +51,7 @@ with workflow.unsafe.imports_passed_through():
         VisitRef,
         VisitsActivities,
     )
-    from workflows.human_task import (
-        HumanTaskWorkflow,
-        TaskChange,
-        TaskEscalation,
-        TaskInput,
-        TaskResult,
-        index_case,
-    )
+    from workflows.human_task import HumanTaskWorkflow, index_case
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
@@ -55,85 +60,6 @@ REPORT = "report"
 FINISHED = ("closed", "cancelled")
 DATES_MAY_CHANGE = ("requested", "approved", "in_preparation", "ready", "postponed")
 PROTOCOL = ("protocol_officer", "head_of_department")
-
-
-class Actor(BaseModel):
-    """A person acting on the visit, as the visits service verified them."""
-
-    user: str
-    roles: list[str]
-
-
-class Reasoned(Actor):
-    reason: str = Field(min_length=1)
-
-
-class DatesMoved(Reasoned):
-    """New dates as the visits service recorded them, with every task's new due time."""
-
-    arrival_at: datetime
-    end_at: datetime
-    dues: dict[str, datetime] = Field(default_factory=dict)
-
-
-class TaskAmendment(Actor):
-    """A logistics task added or changed by staff (owner, due time, required or not)."""
-
-    task: TaskSpec
-
-
-class OpenTask(BaseModel):
-    task_id: str
-    key: str
-    awaiting: list[str]
-    assignee: str | None
-    due_at: datetime
-    required: bool
-    escalated: bool = False
-
-
-class DecisionRecord(BaseModel):
-    key: str
-    outcome: str
-    decided_by: str
-    decided_at: datetime
-    comment: str | None = None
-
-
-class Carried(BaseModel):
-    """What a visit's workflow hands to itself when it continues as new."""
-
-    stage: str
-    arrival_at: datetime
-    end_at: datetime
-    specs: dict[str, TaskSpec] | None
-    open: dict[str, OpenTask]
-    outcomes: dict[str, str]
-    amended: dict[str, TaskSpec]
-    decisions: list[DecisionRecord]
-    gate_reported: bool
-    round: int
-    approval: TaskResult | None = None
-    press_release_document_id: int | None = None
-
-
-class VisitInput(BaseModel):
-    visit_id: int
-    carried: Carried | None = None
-
-
-class VisitWorkflowStatus(BaseModel):
-    visit_id: int
-    stage: str
-    awaiting: list[str]
-    due_at: datetime | None
-    tasks: list[OpenTask]
-    decisions: list[DecisionRecord]
-    arrival_at: datetime | None
-    end_at: datetime | None
-    gate_at: datetime | None
-    press_release_document_id: int | None = None
-    continued: int = 0
 
 
 Interrupt = Literal["postpone", "cancel"]

@@ -17,6 +17,9 @@ from temporalio.client import Client
 from meria.access import ACCESS_NOTE
 from meria.auth import InvalidToken, User, require_role, require_service, verify_token
 from meria.bus import Outbox
+from meria.cases import TaskNotice, TaskOutcome
+from meria.cases.events import AnnouncementDraft, CaseStatus, EventCase, TransitionRequest
+from meria.cases.tasks import TaskResult
 from meria.inputs import Id, Moment, Month, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -32,14 +35,12 @@ from services.events.schemas import (
     ActionPublic,
     AgendaItemPublic,
     AgendaReplace,
-    AnnouncementDraft,
     BriefingPublic,
     BriefingWrite,
     CalendarLink,
     Conflict,
     ConflictCheck,
     DocumentRecord,
-    EventCase,
     EventChanges,
     EventCreate,
     EventPage,
@@ -59,9 +60,6 @@ from services.events.schemas import (
     Rescheduling,
     RsvpAnswer,
     Scheduling,
-    TaskNotice,
-    TaskOutcome,
-    TransitionRequest,
     VenueCreate,
     VenuePublic,
     VenueUpdate,
@@ -69,8 +67,6 @@ from services.events.schemas import (
 from services.events.settings import EventsSettings
 from services.events.texts import CALENDARS, TBILISI
 from services.events.views import event_view
-from workflows.event_changes import CaseStatus
-from workflows.human_task import TaskResult
 
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 STAFF_ROLES = (

@@ -22,6 +22,14 @@ from meria import uploads
 from meria.auth import User, require_role, require_service
 from meria.bodies import json_items, openapi_body
 from meria.bus import Outbox
+from meria.cases import TaskNotice
+from meria.cases.media import (
+    ResponseCase,
+    ResponseTransition,
+    ResponseWorkflowStatus,
+    StatementDraft,
+)
+from meria.cases.tasks import TaskResult, TaskState
 from meria.inputs import Day, Id, Month
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -82,14 +90,10 @@ from services.media.schemas import (
     RecordEntryPublic,
     ReminderRequest,
     ReminderResult,
-    ResponseCase,
     ResponseDecision,
     ResponsePublic,
     ResponseRequest,
-    ResponseTransition,
-    StatementDraft,
     StatementRecord,
-    TaskNotice,
     Topic,
     WindowClose,
     WindowOpen,
@@ -108,8 +112,6 @@ from services.media.views import (
     response_view,
     window_view,
 )
-from workflows.human_task import TaskResult, TaskState
-from workflows.media_response import ResponseWorkflowStatus
 
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 STAFF_ROLES = (

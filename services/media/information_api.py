@@ -11,6 +11,9 @@ from fastapi.responses import Response
 
 from meria import uploads
 from meria.auth import User, require_role
+from meria.cases import TaskNotice
+from meria.cases.media import InformationCase, InformationTransition, InformationWorkflowStatus
+from meria.cases.tasks import TaskResult
 from meria.inputs import Id, Offset
 from meria.problems import Problem
 from meria.web import FILE_RESPONSE
@@ -28,16 +31,11 @@ from services.media.api import (
 from services.media.schemas import (
     AnswerWrite,
     Declining,
-    InformationCase,
     InformationFilePublic,
     InformationPage,
     InformationRequestCreate,
     InformationRequestPublic,
-    InformationTransition,
-    TaskNotice,
 )
-from workflows.human_task import TaskResult
-from workflows.information_request import InformationWorkflowStatus
 
 Asker = Annotated[User, require_role("requester", *STAFF_ROLES, "admin")]
 Desk = Annotated[User, require_role(*information.DESK)]

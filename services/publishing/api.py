@@ -18,6 +18,15 @@ from sqlalchemy import select
 from meria import uploads
 from meria.auth import OptionalUser, User, require_role, require_service
 from meria.bus import Outbox
+from meria.cases import TaskNotice
+from meria.cases.documents import (
+    CaseInfo,
+    PublicationStatus,
+    PublishedEdition,
+    TransitionRequest,
+    TransitionResult,
+)
+from meria.cases.tasks import TaskResult, TaskState
 from meria.inputs import Id, Moment, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -28,7 +37,6 @@ from services.publishing.routes import current_route, route_refusal
 from services.publishing.schemas import (
     AttachmentPublic,
     AuditEntryPublic,
-    CaseInfo,
     DecisionRequest,
     DigestRecord,
     DocumentCreate,
@@ -39,7 +47,6 @@ from services.publishing.schemas import (
     IssuerPublic,
     IssuerUpdate,
     PreviewLink,
-    PublishedEdition,
     ReasonRequest,
     RegisterEntry,
     RetrospectiveApproval,
@@ -47,16 +54,11 @@ from services.publishing.schemas import (
     RoutePublic,
     RouteUpdate,
     SubmitRequest,
-    TaskNotice,
-    TransitionRequest,
-    TransitionResult,
     UnpublishRequest,
     WithdrawRequest,
 )
 from services.publishing.settings import PublishingSettings
 from services.publishing.views import document_view, edition_view
-from workflows.human_task import TaskResult, TaskState
-from workflows.publication import PublicationStatus
 
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 Editor = Annotated[User, require_role("editor")]

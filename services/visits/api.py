@@ -11,6 +11,9 @@ from fastapi.responses import Response
 
 from meria.auth import User, require_role, require_service
 from meria.bus import Outbox
+from meria.cases import TaskNotice, TransitionRequest
+from meria.cases.tasks import TaskResult, TaskState
+from meria.cases.visits import PressReleaseDraft, TaskOutcome, VisitCase, VisitWorkflowStatus
 from meria.inputs import Day, Id, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -40,7 +43,6 @@ from services.visits.schemas import (
     PartnerPublic,
     PartnerUpdate,
     Postponement,
-    PressReleaseDraft,
     PressReleaseRecord,
     ProgrammeItemCreate,
     ProgrammeItemPublic,
@@ -54,13 +56,9 @@ from services.visits.schemas import (
     SweepResult,
     TaskCompletion,
     TaskCreate,
-    TaskNotice,
-    TaskOutcome,
     TaskPublic,
     TaskUpdate,
     TaskWaiver,
-    TransitionRequest,
-    VisitCase,
     VisitCreate,
     VisitPage,
     VisitPublic,
@@ -74,8 +72,6 @@ from services.visits.views import (
     visit_summary,
     visit_view,
 )
-from workflows.human_task import TaskResult, TaskState
-from workflows.visit import VisitWorkflowStatus
 
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 STAFF_ROLES = (

@@ -19,6 +19,7 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from meria.cases.tasks import TaskState
 from meria.servers import binary
 from meria.temporal import register_search_attributes
 from meria.testing.servers import NatsServer
@@ -34,7 +35,7 @@ from tests.support.media import (
     wait_for_events,
 )
 from tests.support.stack import Stack, running_stack
-from workflows.human_task import HumanTaskWorkflow, TaskState
+from workflows.human_task import HumanTaskWorkflow
 from workflows.worker import build_worker
 
 pytestmark = pytest.mark.database

@@ -17,6 +17,7 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from meria.cases.tasks import TaskState
 from meria.servers import binary
 from meria.temporal import register_search_attributes
 from meria.testing.servers import NatsServer
@@ -31,7 +32,7 @@ from tests.support.visits import (
     study_trip,
     wait_for_events,
 )
-from workflows.human_task import HumanTaskWorkflow, TaskState
+from workflows.human_task import HumanTaskWorkflow
 from workflows.worker import build_worker
 
 pytestmark = pytest.mark.database
