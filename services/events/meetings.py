@@ -18,7 +18,7 @@ from temporalio.client import Client
 
 from meria.auth import User
 from meria.cases.events import ADD_ACTION, NewAction
-from meria.cases.tasks import CLAIM, DECIDE, UNCLAIM, TaskClaim, TaskDecision, TaskResult
+from meria.cases.tasks import DECIDE, TaskDecision, TaskResult
 from meria.db import Database
 from meria.problems import Problem
 from meria.temporal import send_update
@@ -417,14 +417,3 @@ async def _decide_if_open(
         TaskDecision(user=user.id, roles=sorted(user.roles), outcome=outcome, comment=comment),
     )
     return result
-
-
-async def claim(
-    temporal: Client | None, task_id: str, user: User, *, release: bool = False
-) -> object:
-    if not task_id.startswith(("press-conference-", "meeting-")):
-        raise Problem(404, "No such task", f"{task_id!r} is not a task of an event.")
-    update = UNCLAIM if release else CLAIM
-    return await send_update(
-        workflows(temporal), task_id, update, TaskClaim(user=user.id, roles=sorted(user.roles))
-    )

@@ -32,7 +32,7 @@ from meria.cases.media import (
     ResponseWorkflowStatus,
     StatementDraft,
 )
-from meria.cases.tasks import CLAIM, DECIDE, UNCLAIM, TaskClaim, TaskDecision, TaskResult, TaskState
+from meria.cases.tasks import DECIDE, TaskDecision, TaskResult
 from meria.contracts import (
     ResponseApproved,
     ResponseCancelled,
@@ -270,17 +270,6 @@ async def cancel(
         Cancellation(user=user.id, roles=sorted(user.roles), reason=reason),
     )
     return status
-
-
-async def claim(temporal: Client, task_id: str, user: User, *, release: bool = False) -> TaskState:
-    """Take a response's step (or give it back): it is then that person's in the inbox."""
-    if not task_id.startswith(("media-response-", "information-request-")):
-        raise Problem(404, "No such task", f"{task_id} is not a media response's step.")
-    update = UNCLAIM if release else CLAIM
-    state: TaskState = await send_update(
-        temporal, task_id, update, TaskClaim(user=user.id, roles=sorted(user.roles))
-    )
-    return state
 
 
 async def workflow_status(

@@ -30,7 +30,7 @@ from meria.cases.documents import (
     Reasoned,
     Restart,
 )
-from meria.cases.tasks import CLAIM, DECIDE, UNCLAIM, TaskClaim, TaskDecision, TaskResult
+from meria.cases.tasks import DECIDE, TaskDecision, TaskResult
 from meria.config import Settings
 from meria.contracts import (
     DocumentStepApproved,
@@ -238,13 +238,6 @@ async def decide(
     )
     result: TaskResult = await send_update(temporal, task.task_id, DECIDE, decision)
     return result
-
-
-async def claim(temporal: Client, task_id: str, user: User, *, release: bool = False) -> Any:
-    update = UNCLAIM if release else CLAIM
-    return await send_update(
-        temporal, task_id, update, TaskClaim(user=user.id, roles=sorted(user.roles))
-    )
 
 
 async def _working_on_its_way(database: Database, document_id: int) -> Edition | None:

@@ -16,8 +16,9 @@ from temporalio.client import Client
 
 from meria.auth import User
 from meria.bus import Outbox
+from meria.case_api import claim
 from meria.cases import Reasoned
-from meria.cases.tasks import CLAIM, DECIDE, UNCLAIM, TaskClaim, TaskDecision, TaskResult
+from meria.cases.tasks import DECIDE, TaskDecision, TaskResult
 from meria.cases.visits import (
     CANCEL,
     CHANGE_DATES,
@@ -155,12 +156,11 @@ async def claim_task(
     database: Database, temporal: Client, visit_id: int, key: str, user: User, *, release: bool
 ) -> Any:
     visit = await _read(database, visit_id)
-    update = UNCLAIM if release else CLAIM
-    return await send_update(
+    return await claim(
         temporal,
         await _task_workflow_id(database, visit, key),
-        update,
-        TaskClaim(user=user.id, roles=sorted(user.roles)),
+        user,
+        release=release,
         not_found=_not_open(visit, key),
     )
 
