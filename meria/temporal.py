@@ -26,6 +26,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from meria.cases import Handler
 from meria.config import Settings
 from meria.logging import get_logger
 from meria.problems import Problem
@@ -140,7 +141,10 @@ async def query_status(client: Client, workflow_id: str, query: Any) -> Any:
     """A case workflow's answer to a query; None when there is no such workflow (a case
     whose workflow has not started, or was deleted). Temporal away is a 503 Problem."""
     try:
-        return await client.get_workflow_handle(workflow_id).query(query)
+        handle = client.get_workflow_handle(workflow_id)
+        if isinstance(query, Handler):
+            return await handle.query(query.name, result_type=query.answer)
+        return await handle.query(query)
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             return None
@@ -192,6 +196,8 @@ async def _execute_update(
     handle: Any, update: Any, argument: Any, not_found: Problem | None
 ) -> Any:
     try:
+        if isinstance(update, Handler):
+            return await handle.execute_update(update.name, argument, result_type=update.answer)
         return await handle.execute_update(update, argument)
     except WorkflowUpdateFailedError as error:
         cause = error.cause

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -39,8 +40,8 @@ def temporal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tempor
     server.stop()
 
 
-@pytest.fixture(scope="session")
-async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+@asynccontextmanager
+async def time_skipping_environment() -> AsyncIterator[WorkflowEnvironment]:
     """Temporal's time-skipping test server: timers of days pass in an instant."""
     environment = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
@@ -48,8 +49,26 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     )
     # The inbox's search attributes must exist before a workflow may set them.
     await register_search_attributes(environment.client, environment.client.namespace)
-    yield environment
-    await environment.shutdown()
+    try:
+        yield environment
+    finally:
+        await environment.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """One time-skipping server for the session, for workflows whose ids are the test's own."""
+    async with time_skipping_environment() as environment:
+        yield environment
+
+
+@pytest.fixture
+async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own, for a test that runs a whole stack: case
+    ids start at 1 in every test's fresh database, and so do the workflow ids made from
+    them (`visit-1`, `meeting-1`), which one shared server would already know."""
+    async with time_skipping_environment() as environment:
+        yield environment
 
 
 DatabaseFactory = Callable[[str], Awaitable[str]]

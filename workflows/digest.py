@@ -31,22 +31,17 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
-from temporalio.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import RetryPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
+    from meria.cases.digest import SCHEDULE_ID, DigestInput, digest_id
     from meria.temporal import KIND, REF, STAGE, SUBJECT
     from workflows.activities.digest import DigestActivities, DigestRequest, DigestResult
     from workflows.digest_calendar import TBILISI, compile_times, previous_month
 
-SCHEDULE_ID = "monthly-press-digest"
 MONTHS_AHEAD = 24
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), maximum_attempts=20)
-
-
-class DigestInput(BaseModel):
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
-    requested_by: str | None = None
 
 
 class DigestStatus(BaseModel):
@@ -55,10 +50,6 @@ class DigestStatus(BaseModel):
     document_id: int | None = None
     document_state: str | None = None
     entries: dict[str, int] = Field(default_factory=dict)
-
-
-def digest_id(month: str) -> str:
-    return f"digest-{month}"
 
 
 @workflow.defn
@@ -128,21 +119,6 @@ class DigestScheduleWorkflow:
         except WorkflowAlreadyStartedError:
             return f"{month}: already compiled"
         return f"{month}: started"
-
-
-async def start_digest(
-    client: Client, task_queue: str, month: str, requested_by: str | None
-) -> str:
-    """Start the digest of `month` by hand; a month already compiled is not again."""
-    handle = await client.start_workflow(
-        MonthlyDigestWorkflow.run,
-        DigestInput(month=month, requested_by=requested_by),
-        id=digest_id(month),
-        task_queue=task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-    )
-    return handle.id
 
 
 def schedule_spec(after: datetime, hour: int, extra_days_off: Iterable[date]) -> ScheduleSpec:

@@ -15,30 +15,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from meria.cases.digest import SECTIONS
+
 MONTHS_KA = ("იანვარი", "თებერვალი", "მარტი", "აპრილი", "მაისი", "ივნისი", "ივლისი",
              "აგვისტო", "სექტემბერი", "ოქტომბერი", "ნოემბერი", "დეკემბერი")  # fmt: skip
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
              "September", "October", "November", "December")  # fmt: skip
-
-# (key, Georgian heading, English heading, Georgian "nothing", English "nothing")
-SECTIONS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("acts", "სამართლებრივი აქტები", "Legal acts",
-     "ამ თვეში სამართლებრივი აქტი არ გამოქვეყნებულა.", "No legal act was published this month."),
-    ("press_releases", "პრესრელიზები და სიახლეები", "Press releases and news",
-     "ამ თვეში პრესრელიზი არ გამოქვეყნებულა.", "No press release was published this month."),
-    ("press_conferences", "პრესკონფერენციები", "Press conferences",
-     "ამ თვეში პრესკონფერენცია არ გამართულა.", "No press conference was held this month."),
-    ("events", "ღონისძიებები და შეხვედრები", "Events and meetings",
-     "ამ თვეში ღონისძიება არ გამართულა.", "No event was held this month."),
-    ("visits_received", "მიღებული დელეგაციები", "Delegations received",
-     "ამ თვეში დელეგაცია არ მიგვიღია.", "No delegation was received this month."),
-    ("visits_made", "ვიზიტები საზღვარგარეთ", "Visits abroad",
-     "ამ თვეში ვიზიტი საზღვარგარეთ არ განხორციელებულა.", "No visit abroad was made this month."),
-    ("media", "მედიაში გაშუქება", "Media coverage",
-     "ამ თვეში მედიაში გაშუქება არ დაფიქსირებულა.", "No media coverage was recorded this month."),
-    ("responses", "მედიისთვის გაცემული პასუხები", "Responses given to the media",
-     "ამ თვეში მედიისთვის პასუხი არ გაცემულა.", "No response was given to the media this month."),
-)  # fmt: skip
 
 
 class DigestEntry(BaseModel):

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from meria.cases.digest import start_digest
 from meria.seed import SeedContext
 from meria.temporal import connect
-from workflows.digest import start_digest
 from workflows.digest_calendar import TBILISI, previous_month
 
 

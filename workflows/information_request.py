@@ -13,63 +13,30 @@ its API, so its record and events say what happened here.
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timedelta
-from typing import Any
 
-from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, CancelledError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    from meria.cases.media import (
+        InformationCase,
+        InformationRequestInput,
+        InformationTransition,
+        InformationWorkflowStatus,
+        OpenAnswer,
+        Withdrawal,
+    )
+    from meria.cases.tasks import TaskEscalation, TaskResult
     from meria.temporal import KIND, REF, SUBJECT
-    from services.media.schemas import InformationCase, InformationTransition
     from workflows.activities.information_requests import (
         InformationActivities,
         InformationRef,
         RecordInformationTransition,
     )
-    from workflows.human_task import (
-        HumanTaskWorkflow,
-        TaskEscalation,
-        TaskInput,
-        TaskResult,
-        index_case,
-    )
+    from workflows.case_tasks import CaseTasks, record
 
-RECORD_TIMEOUT = timedelta(seconds=30)
-RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 DESK = ["media_officer"]
-
-
-class InformationRequestInput(BaseModel):
-    request_id: int
-
-
-class Withdrawal(BaseModel):
-    """Who withdraws the request, as the media service verified them, and why."""
-
-    user: str
-    roles: list[str]
-    reason: str = Field(min_length=3)
-
-
-class OpenAnswer(BaseModel):
-    task_id: str
-    awaiting: list[str]
-    assignee: str | None
-    due_at: datetime
-    escalated: bool = False
-
-
-class InformationWorkflowStatus(BaseModel):
-    request_id: int
-    stage: str
-    awaiting: list[str]
-    due_at: datetime | None
-    task: OpenAnswer | None
-    outcome: str | None = None
-    decided_by: str | None = None
+ANSWER = "answer"
 
 
 @workflow.defn
@@ -78,8 +45,13 @@ class InformationRequestWorkflow:
     def __init__(self, request: InformationRequestInput) -> None:
         self._request = InformationRef(request_id=request.request_id)
         self._case: InformationCase | None = None
-        self._stage = "open"
-        self._task: OpenAnswer | None = None
+        self._tasks: CaseTasks[OpenAnswer] = CaseTasks(
+            stage="open",
+            case_ref=f"information_request:{request.request_id}",
+            service="media",
+            notice_path=f"{self._request.path}/task-notices",
+            one_at_a_time=True,
+        )
         self._withdrawal: Withdrawal | None = None
         self._result: TaskResult | None = None
 
@@ -88,9 +60,13 @@ class InformationRequestWorkflow:
         assert self._case is not None
         return self._case
 
+    @property
+    def _stage(self) -> str:
+        return self._tasks.stage
+
     @workflow.run
     async def run(self, request: InformationRequestInput) -> InformationWorkflowStatus:
-        self._case = await self._activity(InformationActivities.load_case, self._request)
+        self._case = await record(InformationActivities.load_case, self._request)
         workflow.upsert_search_attributes(
             [
                 KIND.value_set("information_request"),
@@ -99,37 +75,27 @@ class InformationRequestWorkflow:
             ]
         )
         if self.case.status != "open":
-            self._stage = self.case.status
+            self._tasks.stage = self.case.status
             return self.status()
-        self._set_stage("open")
-        task_id = f"{workflow.info().workflow_id}-task-answer"
-        self._task = OpenAnswer(
-            task_id=task_id,
-            awaiting=list(DESK),
-            assignee=self.case.owner,
-            due_at=self.case.needed_by,
-        )
-        self._index()
-        handle = await workflow.start_child_workflow(
-            HumanTaskWorkflow.run,
-            TaskInput(
-                task_id=task_id,
-                case_workflow_id=workflow.info().workflow_id,
-                case_ref=f"information_request:{request.request_id}",
-                service="media",
-                notice_path=f"{self._request.path}/task-notices",
-                step="information_answer",
-                subject=self.case.title,
+        self._tasks.set_stage("open")
+        handle = await self._tasks.start(
+            ANSWER,
+            OpenAnswer(
+                task_id=self._tasks.task_id(ANSWER),
                 awaiting=list(DESK),
                 assignee=self.case.owner,
-                # Whoever asked does not answer their own request.
-                author=self.case.requester,
                 due_at=self.case.needed_by,
-                escalate_to="head_of_department",
-                outcomes=["answered", "declined"],
-                reason_required_for=["declined"],
             ),
-            id=task_id,
+            step="information_answer",
+            subject=self.case.title,
+            awaiting=list(DESK),
+            assignee=self.case.owner,
+            # Whoever asked does not answer their own request.
+            author=self.case.requester,
+            due_at=self.case.needed_by,
+            escalate_to="head_of_department",
+            outcomes=["answered", "declined"],
+            reason_required_for=["declined"],
         )
         try:
             await workflow.wait_condition(lambda: handle.done() or self._withdrawal is not None)
@@ -142,15 +108,14 @@ class InformationRequestWorkflow:
                 return self.status()
             self._result = await handle
         finally:
-            self._task = None
-            self._index()
+            self._tasks.close(ANSWER)
         result = self._result
         assert result is not None
         await self._transition(result.outcome, result.decided_by, result.comment)
         return self.status()
 
     async def _transition(self, action: str, actor: str, comment: str | None) -> None:
-        self._case = await self._activity(
+        self._case = await record(
             InformationActivities.record_transition,
             RecordInformationTransition(
                 request=self._request,
@@ -162,27 +127,11 @@ class InformationRequestWorkflow:
                 ),
             ),
         )
-        self._set_stage(action)
-
-    async def _activity(self, method: Any, argument: Any) -> Any:
-        return await workflow.execute_activity_method(
-            method, argument, start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY
-        )
-
-    def _set_stage(self, stage: str) -> None:
-        self._stage = stage
-        self._index()
-
-    def _index(self) -> None:
-        task = self._task
-        index_case(self._stage, task.awaiting if task else None, task.due_at if task else None)
+        self._tasks.set_stage(action)
 
     @workflow.signal
     def task_escalated(self, escalation: TaskEscalation) -> None:
-        if self._task is not None and self._task.task_id == escalation.task_id:
-            self._task.awaiting = list(escalation.awaiting)
-            self._task.escalated = True
-            self._index()
+        self._tasks.escalated(escalation)
 
     @workflow.update
     async def withdraw(self, withdrawal: Withdrawal) -> InformationWorkflowStatus:
@@ -191,9 +140,10 @@ class InformationRequestWorkflow:
 
     @withdraw.validator
     def _may_withdraw(self, withdrawal: Withdrawal) -> None:
-        if self._stage != "open" or self._task is None:
+        if self._stage != "open" or self._tasks.current is None:
             raise ApplicationError(
-                f"The request is {self._stage}; it can no longer be withdrawn.", type="Refused"
+                f"The request is {self._stage}; it can no longer be withdrawn.",
+                type="Refused",
             )
         if withdrawal.user != self.case.requester and "admin" not in withdrawal.roles:
             raise ApplicationError("Only whoever asked may withdraw the request.", type="Refused")
@@ -202,7 +152,7 @@ class InformationRequestWorkflow:
 
     @workflow.query
     def status(self) -> InformationWorkflowStatus:
-        task = self._task
+        task = self._tasks.current
         result = self._result
         return InformationWorkflowStatus(
             request_id=self._request.request_id,

@@ -16,72 +16,29 @@ import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, CancelledError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    from meria.cases.media import (
+        Cancellation,
+        OpenStep,
+        ResponseCase,
+        ResponseInput,
+        ResponseTransition,
+        ResponseWorkflowStatus,
+        StepRecord,
+    )
+    from meria.cases.tasks import TaskEscalation, TaskResult
     from meria.temporal import KIND, REF, SUBJECT
-    from services.media.schemas import ResponseCase, ResponseTransition
     from workflows.activities.media_responses import (
         MediaResponseActivities,
         RecordResponseTransition,
         ResponseRef,
     )
-    from workflows.human_task import (
-        HumanTaskWorkflow,
-        TaskEscalation,
-        TaskInput,
-        TaskResult,
-        index_case,
-    )
+    from workflows.case_tasks import CaseTasks, record
 
-RECORD_TIMEOUT = timedelta(seconds=30)
-RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 MEDIA = ("media_officer", "head_of_department")
-
-
-class ResponseInput(BaseModel):
-    response_id: int
-
-
-class Cancellation(BaseModel):
-    """Who cancels the response, as the media service verified them, and why."""
-
-    user: str
-    roles: list[str]
-    reason: str = Field(min_length=3)
-
-
-class OpenStep(BaseModel):
-    task_id: str
-    step: str
-    awaiting: list[str]
-    assignee: str | None
-    due_at: datetime
-    escalated: bool = False
-
-
-class StepRecord(BaseModel):
-    step: str
-    outcome: str
-    decided_by: str
-    decided_at: datetime
-    comment: str | None = None
-    escalated: bool = False
-
-
-class ResponseWorkflowStatus(BaseModel):
-    response_id: int
-    stage: str
-    awaiting: list[str]
-    due_at: datetime | None
-    task: OpenStep | None
-    decisions: list[StepRecord]
-    round: int
-    document_id: int | None = None
-    mailing_id: int | None = None
 
 
 @workflow.defn
@@ -90,8 +47,13 @@ class MediaResponseWorkflow:
     def __init__(self, request: ResponseInput) -> None:
         self._response = ResponseRef(response_id=request.response_id)
         self._case: ResponseCase | None = None
-        self._stage = "drafting"
-        self._task: OpenStep | None = None
+        self._tasks: CaseTasks[OpenStep] = CaseTasks(
+            stage="drafting",
+            case_ref=f"media_response:{request.response_id}",
+            service="media",
+            notice_path=f"{self._response.path}/task-notices",
+            one_at_a_time=True,
+        )
         self._decisions: list[StepRecord] = []
         self._round = 0
         self._document_id: int | None = None
@@ -103,9 +65,13 @@ class MediaResponseWorkflow:
         assert self._case is not None
         return self._case
 
+    @property
+    def _stage(self) -> str:
+        return self._tasks.stage
+
     @workflow.run
     async def run(self, request: ResponseInput) -> ResponseWorkflowStatus:
-        self._case = await self._activity(MediaResponseActivities.load_case, self._response)
+        self._case = await record(MediaResponseActivities.load_case, self._response)
         workflow.upsert_search_attributes(
             [
                 KIND.value_set("media_response"),
@@ -114,11 +80,11 @@ class MediaResponseWorkflow:
             ]
         )
         if self.case.status in ("published", "sent", "cancelled"):
-            self._stage = self.case.status
+            self._tasks.stage = self.case.status
             return self.status()
-        self._set_stage(self.case.status)
+        self._tasks.set_stage(self.case.status)
         while self._stage in ("drafting", "awaiting_approval"):
-            if self._stage == "drafting":
+            if self._tasks.stage == "drafting":
                 draft = await self._step(
                     "draft",
                     step="response_draft",
@@ -133,11 +99,11 @@ class MediaResponseWorkflow:
                     return await self._cancelled()
                 if self.case.approval_required:
                     await self._record("draft_submitted", draft)
-                    self._set_stage("awaiting_approval")
+                    self._tasks.set_stage("awaiting_approval")
                 else:
                     # No approval needed (a plain factual answer): it goes out as written.
                     await self._record("approved", draft)
-                    self._set_stage("approved")
+                    self._tasks.set_stage("approved")
                 continue
             decision = await self._step(
                 "approval",
@@ -154,28 +120,26 @@ class MediaResponseWorkflow:
                 return await self._cancelled()
             if decision.outcome == "approve":
                 await self._record("approved", decision)
-                self._set_stage("approved")
+                self._tasks.set_stage("approved")
             else:
                 await self._record("changes_requested", decision)
                 self._round += 1
-                self._set_stage("drafting")
+                self._tasks.set_stage("drafting")
         if self._cancellation is not None:
             return await self._cancelled()
-        self._case = await self._activity(MediaResponseActivities.load_case, self._response)
+        self._case = await record(MediaResponseActivities.load_case, self._response)
         if self.case.channel == "statement":
-            self._document_id = await self._activity(
+            self._document_id = await record(
                 MediaResponseActivities.publish_statement,
                 self._response,
                 timeout=timedelta(minutes=2),
             )
             await self._record("published", None, details={"document_id": self._document_id})
-            self._set_stage("published")
+            self._tasks.set_stage("published")
         else:
-            self._mailing_id = await self._activity(
-                MediaResponseActivities.send_to_outlet, self._response
-            )
+            self._mailing_id = await record(MediaResponseActivities.send_to_outlet, self._response)
             await self._record("sent", None, details={"mailing_id": self._mailing_id})
-            self._set_stage("sent")
+            self._tasks.set_stage("sent")
         return self.status()
 
     def _draft_due(self) -> datetime:
@@ -200,31 +164,21 @@ class MediaResponseWorkflow:
         """Run one human step; None when the response was cancelled meanwhile."""
         if self._cancellation is not None:
             return None
-        base = f"{workflow.info().workflow_id}-task-{key}"
-        task_id = f"{base}-r{self._round}" if self._round else base
-        self._task = OpenStep(
-            task_id=task_id, step=step, awaiting=awaiting, assignee=assignee, due_at=due_at
-        )
-        self._index()
-        handle = await workflow.start_child_workflow(
-            HumanTaskWorkflow.run,
-            TaskInput(
-                task_id=task_id,
-                case_workflow_id=workflow.info().workflow_id,
-                case_ref=f"media_response:{self._response.response_id}",
-                service="media",
-                notice_path=f"{self._response.path}/task-notices",
-                step=step,
-                subject=self.case.subject,
-                awaiting=awaiting,
-                assignee=assignee,
-                author=author,
-                due_at=due_at,
-                escalate_to=escalate_to,
-                outcomes=outcomes,
-                reason_required_for=["request_changes"],
+        task_id = self._tasks.task_id(key, self._round)
+        handle = await self._tasks.start(
+            key,
+            OpenStep(
+                task_id=task_id, step=step, awaiting=awaiting, assignee=assignee, due_at=due_at
             ),
-            id=task_id,
+            step=step,
+            subject=self.case.subject,
+            awaiting=awaiting,
+            assignee=assignee,
+            author=author,
+            due_at=due_at,
+            escalate_to=escalate_to,
+            outcomes=outcomes,
+            reason_required_for=["request_changes"],
         )
         try:
             await workflow.wait_condition(lambda: handle.done() or self._cancellation is not None)
@@ -235,8 +189,7 @@ class MediaResponseWorkflow:
                 return None
             result: TaskResult = await handle
         finally:
-            self._task = None
-            self._index()
+            self._tasks.close(key)
         self._decisions.append(
             StepRecord(
                 step=step,
@@ -252,7 +205,7 @@ class MediaResponseWorkflow:
     async def _cancelled(self) -> ResponseWorkflowStatus:
         cancellation = self._cancellation
         assert cancellation is not None
-        await self._activity(
+        await record(
             MediaResponseActivities.record_transition,
             RecordResponseTransition(
                 response=self._response,
@@ -264,15 +217,8 @@ class MediaResponseWorkflow:
                 ),
             ),
         )
-        self._set_stage("cancelled")
+        self._tasks.set_stage("cancelled")
         return self.status()
-
-    async def _activity(
-        self, method: Any, argument: Any, *, timeout: timedelta = RECORD_TIMEOUT
-    ) -> Any:
-        return await workflow.execute_activity_method(
-            method, argument, start_to_close_timeout=timeout, retry_policy=RECORD_RETRY
-        )
 
     async def _record(
         self,
@@ -281,7 +227,7 @@ class MediaResponseWorkflow:
         *,
         details: dict[str, Any] | None = None,
     ) -> None:
-        self._case = await self._activity(
+        self._case = await record(
             MediaResponseActivities.record_transition,
             RecordResponseTransition(
                 response=self._response,
@@ -295,20 +241,9 @@ class MediaResponseWorkflow:
             ),
         )
 
-    def _set_stage(self, stage: str) -> None:
-        self._stage = stage
-        self._index()
-
-    def _index(self) -> None:
-        task = self._task
-        index_case(self._stage, task.awaiting if task else None, task.due_at if task else None)
-
     @workflow.signal
     def task_escalated(self, escalation: TaskEscalation) -> None:
-        if self._task is not None and self._task.task_id == escalation.task_id:
-            self._task.awaiting = list(escalation.awaiting)
-            self._task.escalated = True
-            self._index()
+        self._tasks.escalated(escalation)
 
     @workflow.update
     async def cancel(self, cancellation: Cancellation) -> ResponseWorkflowStatus:
@@ -317,9 +252,10 @@ class MediaResponseWorkflow:
 
     @cancel.validator
     def _may_cancel(self, cancellation: Cancellation) -> None:
-        if self._stage not in ("drafting", "awaiting_approval"):
+        stage = self._stage
+        if stage not in ("drafting", "awaiting_approval"):
             raise ApplicationError(
-                f"The response is {self._stage.replace('_', ' ')}; it can no longer be cancelled.",
+                f"The response is {stage.replace('_', ' ')}; it can no longer be cancelled.",
                 type="Refused",
             )
         if not set(cancellation.roles) & {*MEDIA, "admin"}:
@@ -331,7 +267,7 @@ class MediaResponseWorkflow:
 
     @workflow.query
     def status(self) -> ResponseWorkflowStatus:
-        task = self._task
+        task = self._tasks.current
         return ResponseWorkflowStatus(
             response_id=self._response.response_id,
             stage=self._stage,

@@ -18,59 +18,41 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from meria.cases import Actor, Reasoned, TaskOutcome
+    from meria.cases.events import (
+        PLANNERS,
+        ActionSpec,
+        CaseStatus,
+        DecisionRecord,
+        EventCase,
+        MeetingInput,
+        Moved,
+        NewAction,
+        OpenTask,
+        TransitionRequest,
+    )
+    from meria.cases.tasks import TaskChange, TaskEscalation, TaskResult
     from meria.temporal import KIND, REF, SUBJECT
-    from services.events.schemas import ActionSpec, EventCase, TaskOutcome, TransitionRequest
     from workflows.activities.events import (
         EventRef,
         EventsActivities,
         RecordEventTaskOutcome,
         RecordEventTransition,
     )
-    from workflows.event_changes import (
-        PLANNERS,
-        Actor,
-        CaseStatus,
-        DecisionRecord,
-        Moved,
-        OpenTask,
-        Reasoned,
-    )
-    from workflows.human_task import (
-        HumanTaskWorkflow,
-        TaskChange,
-        TaskEscalation,
-        TaskInput,
-        TaskResult,
-        index_case,
-    )
+    from workflows.case_tasks import CaseTasks, record
 
-RECORD_TIMEOUT = timedelta(seconds=30)
-RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 BRIEFING = "briefing"
 MINUTES = "minutes"
 FINISHED = ("closed", "cancelled")
 
 Change = tuple[Literal["postpone", "reschedule", "cancel"], Reasoned]
-
-
-class MeetingInput(BaseModel):
-    case_id: int
-    event_id: int
-
-
-class NewAction(Actor):
-    """A follow-up action staff recorded, as the events service stored it."""
-
-    action: ActionSpec
 
 
 @workflow.defn
@@ -80,14 +62,17 @@ class MeetingWorkflow:
         self._case_id = request.case_id
         self._event_id = request.event_id
         self._case: EventCase | None = None
-        self._stage = "scheduled"
+        self._tasks: CaseTasks[OpenTask] = CaseTasks(
+            stage="scheduled",
+            case_ref=f"event:{request.case_id}",
+            service="events",
+            notice_path=f"/events/{request.case_id}/task-notices",
+        )
         self._starts_at: datetime | None = None
         self._ends_at: datetime | None = None
         self._changes: list[Change] = []
-        self._open: dict[str, OpenTask] = {}
         self._outcomes: dict[str, str] = {}
         self._decisions: list[DecisionRecord] = []
-        self._finished: list[tuple[str, TaskResult]] = []
         self._pending: dict[str, ActionSpec] = {}
         self._round = 0
         self._wake = False
@@ -97,9 +82,13 @@ class MeetingWorkflow:
         assert self._case is not None
         return self._case
 
+    @property
+    def _stage(self) -> str:
+        return self._tasks.stage
+
     @workflow.run
     async def run(self, request: MeetingInput) -> CaseStatus:
-        self._take(await self._activity(EventsActivities.load_case, self._ref()))
+        self._take(await record(EventsActivities.load_case, self._ref()))
         workflow.upsert_search_attributes(
             [
                 KIND.value_set("meeting"),
@@ -107,7 +96,7 @@ class MeetingWorkflow:
                 SUBJECT.value_set(self.case.subject),
             ]
         )
-        self._set_stage("postponed" if self.case.state == "postponed" else "scheduled")
+        self._tasks.set_stage("postponed" if self.case.state == "postponed" else "scheduled")
         while True:
             await self._record_finished()
             if self._changes:
@@ -115,11 +104,11 @@ class MeetingWorkflow:
                 continue
             if self._stage in FINISHED:
                 return self.status()
-            if self._stage == "postponed":
+            if self._tasks.stage == "postponed":
                 await self._wait(None)
-            elif self._stage == "scheduled":
+            elif self._tasks.stage == "scheduled":
                 await self._before()
-            elif self._stage == "follow_up":
+            elif self._tasks.stage == "follow_up":
                 await self._after()
             else:
                 raise RuntimeError(f"a meeting cannot be {self._stage}")
@@ -131,7 +120,7 @@ class MeetingWorkflow:
             case.briefing_required
             and case.briefing_due_at is not None
             and case.briefing_status != "submitted"
-            and BRIEFING not in self._open
+            and BRIEFING not in self._tasks.open
             and BRIEFING not in self._outcomes
         ):
             # The officials read the note before they meet the foundation or NGO.
@@ -151,11 +140,11 @@ class MeetingWorkflow:
             return  # moved or cancelled at the last moment: the change is in the queue
         # A briefing note not written by now will not be read.
         await self._cancel_tasks([BRIEFING])
-        self._set_stage("follow_up")
+        self._tasks.set_stage("follow_up")
 
     async def _after(self) -> None:
         assert self._ends_at is not None
-        started = MINUTES in self._open or MINUTES in self._outcomes
+        started = MINUTES in self._tasks.open or MINUTES in self._outcomes
         if not self.case.minutes_written and not started:
             await self._start_task(
                 MINUTES,
@@ -166,41 +155,39 @@ class MeetingWorkflow:
             )
         await self._start_actions()
         minutes_done = self.case.minutes_written or MINUTES in self._outcomes
-        if minutes_done and not self._open and not self._pending:
+        if minutes_done and not self._tasks.open and not self._pending:
             await self._record("close_follow_up")
-            self._set_stage("closed")
+            self._tasks.set_stage("closed")
             return
         await self._wait(None)
 
     async def _apply_change(self) -> None:
         kind, change = self._changes.pop(0)
         if kind == "cancel":
-            await self._cancel_tasks(list(self._open))
+            await self._cancel_tasks(list(self._tasks.open))
             self._pending.clear()
-            self._set_stage("cancelled")
+            self._tasks.set_stage("cancelled")
             return
         if kind == "postpone":
             # Until there is a new date nothing before the meeting falls due.
             await self._cancel_tasks([BRIEFING])
-            self._set_stage("postponed")
+            self._tasks.set_stage("postponed")
             return
         assert isinstance(change, Moved)
         self._event_id = change.event_id
-        self._take(await self._activity(EventsActivities.load_case, self._ref()))
-        briefing = self._open.get(BRIEFING)
+        self._take(await record(EventsActivities.load_case, self._ref()))
+        briefing = self._tasks.open.get(BRIEFING)
         due_at = self.case.briefing_due_at
         if briefing is not None and due_at is not None and briefing.due_at != due_at:
             briefing.due_at = due_at
-            await workflow.get_external_workflow_handle(briefing.task_id).signal(
-                HumanTaskWorkflow.amend, TaskChange(due_at=due_at)
-            )
-            self._index()
-        self._set_stage("scheduled")
+            await self._tasks.amend(briefing.task_id, TaskChange(due_at=due_at))
+            self._tasks.index()
+        self._tasks.set_stage("scheduled")
 
     # Tasks.
 
     async def _start_actions(self) -> None:
-        waiting = [spec for key, spec in self._pending.items() if key not in self._open]
+        waiting = [spec for key, spec in self._pending.items() if key not in self._tasks.open]
         self._pending.clear()
         await asyncio.gather(
             *(
@@ -227,57 +214,33 @@ class MeetingWorkflow:
         due_at: datetime,
         outcomes: list[str] | None = None,
     ) -> None:
-        task_id = f"{workflow.info().workflow_id}-task-{key}"
-        if self._round:
-            # A task started again after a postponement is a new workflow of its own.
-            task_id += f"-r{self._round}"
-        self._open[key] = OpenTask(
-            task_id=task_id, key=key, awaiting=list(awaiting), assignee=assignee, due_at=due_at
-        )
-        self._index()
-        await workflow.start_child_workflow(
-            HumanTaskWorkflow.run,
-            TaskInput(
-                task_id=task_id,
-                case_workflow_id=workflow.info().workflow_id,
-                case_ref=f"event:{self._case_id}",
-                service="events",
-                notice_path=f"/events/{self._case_id}/task-notices",
-                step=key.split("-", 1)[0],
-                subject=subject,
-                awaiting=awaiting,
-                assignee=assignee,
-                due_at=due_at,
-                escalate_to="head_of_department",
-                outcomes=outcomes or ["done"],
-                reason_required_for=["dropped"],
-                report_to_case=True,
+        # A task started again after a postponement is a new workflow of its own.
+        task_id = self._tasks.task_id(key, self._round)
+        await self._tasks.start(
+            key,
+            OpenTask(
+                task_id=task_id, key=key, awaiting=list(awaiting), assignee=assignee, due_at=due_at
             ),
-            id=task_id,
+            step=key.split("-", 1)[0],
+            subject=subject,
+            awaiting=awaiting,
+            assignee=assignee,
+            due_at=due_at,
+            escalate_to="head_of_department",
+            outcomes=outcomes or ["done"],
+            reason_required_for=["dropped"],
+            report_to_case=True,
             parent_close_policy=ParentClosePolicy.ABANDON,
         )
 
     async def _cancel_tasks(self, keys: list[str]) -> None:
-        handles = []
-        for key in keys:
-            task = self._open.pop(key, None)
-            if task is not None:
-                handles.append(workflow.get_external_workflow_handle(task.task_id))
-        if not handles:
-            return
-        self._round += 1
-        self._index()
-        for outcome in await asyncio.gather(
-            *(handle.cancel() for handle in handles), return_exceptions=True
-        ):
-            # A task that finished meanwhile cannot be cancelled; its result still counts.
-            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
-                raise outcome
+        if any(key in self._tasks.open for key in keys):
+            self._round += 1
+        await self._tasks.cancel(keys)
 
     async def _record_finished(self) -> None:
-        while self._finished:
-            key, result = self._finished.pop(0)
-            self._open.pop(key, None)
+        while (finished := self._tasks.take_finished()) is not None:
+            key, result = finished
             self._outcomes[key] = result.outcome
             self._decisions.append(
                 DecisionRecord(
@@ -288,8 +251,7 @@ class MeetingWorkflow:
                     comment=result.comment,
                 )
             )
-            self._index()
-            await self._activity(
+            await record(
                 EventsActivities.record_task_outcome,
                 RecordEventTaskOutcome(
                     event=self._ref(),
@@ -312,7 +274,7 @@ class MeetingWorkflow:
             return
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
-                lambda: self._wake or bool(self._changes) or bool(self._finished),
+                lambda: self._wake or bool(self._changes) or bool(self._tasks.finished),
                 timeout=timeout,
             )
 
@@ -326,17 +288,12 @@ class MeetingWorkflow:
         self._event_id = case.event_id
         self._starts_at, self._ends_at = case.starts_at, case.ends_at
         for spec in case.actions:
-            known = spec.key in self._open or spec.key in self._outcomes
+            known = spec.key in self._tasks.open or spec.key in self._outcomes
             if spec.status == "open" and not known:
                 self._pending[spec.key] = spec
 
-    async def _activity(self, method: Any, argument: Any) -> Any:
-        return await workflow.execute_activity_method(
-            method, argument, start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY
-        )
-
     async def _record(self, action: Literal["complete", "close_follow_up"]) -> EventCase:
-        case: EventCase = await self._activity(
+        case: EventCase = await record(
             EventsActivities.record_transition,
             RecordEventTransition(
                 event=self._ref(),
@@ -346,31 +303,15 @@ class MeetingWorkflow:
         self._take(case)
         return case
 
-    def _set_stage(self, stage: str) -> None:
-        self._stage = stage
-        self._index()
-
-    def _index(self) -> None:
-        tasks = self._open.values()
-        awaiting = sorted({role for task in tasks for role in task.awaiting})
-        due = min((task.due_at for task in tasks), default=None)
-        index_case(self._stage, awaiting, due)
-
     # What the tasks tell.
 
     @workflow.signal
     def task_finished(self, result: TaskResult) -> None:
-        for key, task in self._open.items():
-            if task.task_id == result.task_id:
-                self._finished.append((key, result))
+        self._tasks.reported(result)
 
     @workflow.signal
     def task_escalated(self, escalation: TaskEscalation) -> None:
-        for task in self._open.values():
-            if task.task_id == escalation.task_id:
-                task.awaiting = list(escalation.awaiting)
-                task.escalated = True
-                self._index()
+        self._tasks.escalated(escalation)
 
     # What the events service sends, with the verified user.
 
@@ -421,9 +362,10 @@ class MeetingWorkflow:
 
     def _refuse_unless_before(self, actor: Actor, stages: tuple[str, ...], what: str) -> None:
         self._refuse_unless(actor)
-        if self._stage not in stages:
+        stage = self._stage
+        if stage not in stages:
             raise ApplicationError(
-                f"The meeting can no longer be {what}: it is {self._stage.replace('_', ' ')}.",
+                f"The meeting can no longer be {what}: it is {stage.replace('_', ' ')}.",
                 type="Refused",
             )
         if self._changes:
@@ -433,13 +375,13 @@ class MeetingWorkflow:
 
     @workflow.query
     def status(self) -> CaseStatus:
-        tasks = sorted(self._open.values(), key=lambda task: (task.due_at, task.key))
+        tasks = sorted(self._tasks.open.values(), key=lambda task: (task.due_at, task.key))
         return CaseStatus(
             case_id=self._case_id,
             event_id=self._event_id,
             stage=self._stage,
-            awaiting=sorted({role for task in tasks for role in task.awaiting}),
-            due_at=min((task.due_at for task in tasks), default=None),
+            awaiting=self._tasks.awaiting(),
+            due_at=self._tasks.due_at(),
             tasks=tasks,
             decisions=list(self._decisions),
             starts_at=self._starts_at,

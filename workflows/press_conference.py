@@ -19,16 +19,25 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from meria.cases import Actor, Reasoned, TaskOutcome
+    from meria.cases.events import (
+        PLANNERS,
+        CaseStatus,
+        DecisionRecord,
+        EventCase,
+        Moved,
+        OpenTask,
+        PressConferenceInput,
+        TransitionRequest,
+    )
+    from meria.cases.tasks import TaskEscalation, TaskResult
     from meria.temporal import KIND, REF, SUBJECT
-    from services.events.schemas import EventCase, TaskOutcome, TransitionRequest
     from workflows.activities.events import (
         AnnouncementRequest,
         EventRef,
@@ -42,33 +51,11 @@ with workflow.unsafe.imports_passed_through():
         MediaActivities,
         WindowClosing,
     )
-    from workflows.event_changes import (
-        PLANNERS,
-        Actor,
-        CaseStatus,
-        DecisionRecord,
-        Moved,
-        OpenTask,
-        Reasoned,
-    )
-    from workflows.human_task import (
-        HumanTaskWorkflow,
-        TaskEscalation,
-        TaskInput,
-        TaskResult,
-        index_case,
-    )
+    from workflows.case_tasks import CaseTasks, record
 
-RECORD_TIMEOUT = timedelta(seconds=30)
-RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 PRESS = ("media_officer", "editor")
 
 Change = tuple[Literal["postpone", "reschedule", "cancel"], Reasoned]
-
-
-class PressConferenceInput(BaseModel):
-    case_id: int
-    event_id: int
 
 
 @workflow.defn
@@ -78,11 +65,16 @@ class PressConferenceWorkflow:
         self._case_id = request.case_id
         self._event_id = request.event_id
         self._case: EventCase | None = None
-        self._stage = "scheduled"
+        self._tasks: CaseTasks[OpenTask] = CaseTasks(
+            stage="scheduled",
+            case_ref=f"event:{request.case_id}",
+            service="events",
+            notice_path=f"/events/{request.case_id}/task-notices",
+            one_at_a_time=True,
+        )
         self._starts_at: datetime | None = None
         self._ends_at: datetime | None = None
         self._changes: list[Change] = []
-        self._task: OpenTask | None = None
         self._result: TaskResult | None = None
         self._decisions: list[DecisionRecord] = []
         self._advisories: dict[int, int] = {}
@@ -95,9 +87,13 @@ class PressConferenceWorkflow:
         assert self._case is not None
         return self._case
 
+    @property
+    def _stage(self) -> str:
+        return self._tasks.stage
+
     @workflow.run
     async def run(self, request: PressConferenceInput) -> CaseStatus:
-        self._take(await self._activity(EventsActivities.load_case, self._ref()))
+        self._take(await record(EventsActivities.load_case, self._ref()))
         workflow.upsert_search_attributes(
             [
                 KIND.value_set("press_conference"),
@@ -105,22 +101,22 @@ class PressConferenceWorkflow:
                 SUBJECT.value_set(self.case.subject),
             ]
         )
-        self._index()
+        self._tasks.index()
         if self.case.state == "postponed":
-            self._set_stage("postponed")
+            self._tasks.set_stage("postponed")
         while True:
             if self._changes:
                 if await self._apply_change():
                     return self.status()
                 continue
-            if self._stage == "postponed":
+            if self._tasks.stage == "postponed":
                 # No date, so nothing falls due: wait for a new date or the cancellation.
                 await workflow.wait_condition(lambda: bool(self._changes))
                 continue
-            if self._stage == "scheduled":
+            if self._tasks.stage == "scheduled":
                 await self._before()
                 continue
-            if self._stage == "held":
+            if self._tasks.stage == "held":
                 await self._follow_up()
                 return self.status()
             raise RuntimeError(f"a press conference cannot be {self._stage}")
@@ -133,7 +129,7 @@ class PressConferenceWorkflow:
         assert self._starts_at is not None and self._ends_at is not None
         event_id = self._event_id
         if event_id not in self._advisories:
-            self._advisories[event_id] = await self._activity(
+            self._advisories[event_id] = await record(
                 EventsActivities.publish_announcement,
                 AnnouncementRequest(event=self._ref(), purpose="advisory"),
                 timeout=timedelta(minutes=2),
@@ -146,7 +142,7 @@ class PressConferenceWorkflow:
             closes_at = self._starts_at
         window = (self.case.subject, self._starts_at, closes_at)
         if self._window != window:
-            await self._activity(
+            await record(
                 MediaActivities.open_accreditation,
                 AccreditationWindow(
                     event_id=self._case_id,
@@ -165,7 +161,7 @@ class PressConferenceWorkflow:
         # One reminder per date: a conference moved to a new day is reminded again.
         key = f"press-conference-{self._case_id}-{self._starts_at:%Y%m%dT%H%MZ}"
         if key not in self._reminders and workflow.now() < self._starts_at:
-            await self._activity(
+            await record(
                 MediaActivities.remind_accredited,
                 AccreditedReminder(event_id=self._case_id, key=key),
             )
@@ -177,41 +173,35 @@ class PressConferenceWorkflow:
         case = await self._record("complete")
         # Cancelled or moved at the last moment: the change is in the queue.
         if case.state == "completed":
-            self._set_stage("held")
+            self._tasks.set_stage("held")
 
     async def _follow_up(self) -> None:
         """The press release or transcript, due after the conference."""
         assert self._ends_at is not None
         key = self.case.follow_up_kind or "press_release"
-        task_id = f"{workflow.info().workflow_id}-task-{key}"
+        task_id = self._tasks.task_id(key)
         due_at = self._ends_at + timedelta(hours=self.case.follow_up_due_hours)
-        self._task = OpenTask(
-            task_id=task_id,
-            key=key,
-            awaiting=list(PRESS),
-            assignee=self.case.responsible,
-            due_at=due_at,
-        )
-        self._set_stage("follow_up")
-        result: TaskResult = await workflow.execute_child_workflow(
-            HumanTaskWorkflow.run,
-            TaskInput(
+        self._tasks.stage = "follow_up"
+        task = await self._tasks.start(
+            key,
+            OpenTask(
                 task_id=task_id,
-                case_workflow_id=workflow.info().workflow_id,
-                case_ref=f"event:{self._case_id}",
-                service="events",
-                notice_path=f"/events/{self._case_id}/task-notices",
-                step=key,
-                subject=self.case.subject,
+                key=key,
                 awaiting=list(PRESS),
                 assignee=self.case.responsible,
                 due_at=due_at,
-                escalate_to="head_of_department",
-                outcomes=["done"],
             ),
-            id=task_id,
+            step=key,
+            subject=self.case.subject,
+            awaiting=list(PRESS),
+            assignee=self.case.responsible,
+            due_at=due_at,
+            escalate_to="head_of_department",
+            outcomes=["done"],
         )
-        self._task = None
+        result: TaskResult = await task
+        # Out of the status, not yet out of the index: the stage that follows says it.
+        self._tasks.open.clear()
         self._decisions.append(
             DecisionRecord(
                 key=key,
@@ -221,7 +211,7 @@ class PressConferenceWorkflow:
                 comment=result.comment,
             )
         )
-        await self._activity(
+        await record(
             EventsActivities.record_task_outcome,
             RecordEventTaskOutcome(
                 event=self._ref(),
@@ -235,33 +225,33 @@ class PressConferenceWorkflow:
             ),
         )
         await self._record("close_follow_up")
-        self._set_stage("done")
+        self._tasks.set_stage("done")
 
     async def _apply_change(self) -> bool:
         """Apply the oldest change; True when the case is over."""
         kind, change = self._changes.pop(0)
         if kind == "postpone":
-            self._set_stage("postponed")
+            self._tasks.set_stage("postponed")
             return False
         if kind == "reschedule":
             assert isinstance(change, Moved)
             self._event_id = change.event_id
-            self._take(await self._activity(EventsActivities.load_case, self._ref()))
-            self._set_stage("scheduled")
+            self._take(await record(EventsActivities.load_case, self._ref()))
+            self._tasks.set_stage("scheduled")
             return False
         # Cancelled: journalists can no longer apply, and the public is told.
         if self._window is not None:
-            await self._activity(
+            await record(
                 MediaActivities.close_accreditation,
                 WindowClosing(event_id=self._case_id, reason=change.reason),
             )
             self._window = None
-        self._notice = await self._activity(
+        self._notice = await record(
             EventsActivities.publish_announcement,
             AnnouncementRequest(event=self._ref(), purpose="notice"),
             timeout=timedelta(minutes=2),
         )
-        self._set_stage("cancelled")
+        self._tasks.set_stage("cancelled")
         return True
 
     # Helpers.
@@ -285,15 +275,8 @@ class PressConferenceWorkflow:
             await workflow.wait_condition(lambda: bool(self._changes), timeout=timeout)
         return bool(self._changes)
 
-    async def _activity(
-        self, method: Any, argument: Any, *, timeout: timedelta = RECORD_TIMEOUT
-    ) -> Any:
-        return await workflow.execute_activity_method(
-            method, argument, start_to_close_timeout=timeout, retry_policy=RECORD_RETRY
-        )
-
     async def _record(self, action: Literal["complete", "close_follow_up"]) -> EventCase:
-        case: EventCase = await self._activity(
+        case: EventCase = await record(
             EventsActivities.record_transition,
             RecordEventTransition(
                 event=self._ref(),
@@ -302,14 +285,6 @@ class PressConferenceWorkflow:
         )
         self._case = case
         return case
-
-    def _set_stage(self, stage: str) -> None:
-        self._stage = stage
-        self._index()
-
-    def _index(self) -> None:
-        task = self._task
-        index_case(self._stage, task.awaiting if task else None, task.due_at if task else None)
 
     # What the events service sends, with the verified user.
 
@@ -358,14 +333,11 @@ class PressConferenceWorkflow:
 
     @workflow.signal
     def task_escalated(self, escalation: TaskEscalation) -> None:
-        if self._task is not None and self._task.task_id == escalation.task_id:
-            self._task.awaiting = list(escalation.awaiting)
-            self._task.escalated = True
-            self._index()
+        self._tasks.escalated(escalation)
 
     @workflow.query
     def status(self) -> CaseStatus:
-        tasks = [self._task] if self._task else []
+        tasks = list(self._tasks.open.values())
         return CaseStatus(
             case_id=self._case_id,
             event_id=self._event_id,

@@ -16,78 +16,27 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from meria.temporal import KIND, REF, SUBJECT
-    from services.publishing.schemas import CaseInfo, RouteStep, TransitionRequest
-    from workflows.activities.publishing import EditionRef, PublishingActivities, RecordTransition
-    from workflows.human_task import (
-        HumanTaskWorkflow,
-        TaskEscalation,
-        TaskInput,
-        TaskResult,
-        index_case,
+    from meria.cases.documents import (
+        Actor,
+        CaseInfo,
+        DecisionRecord,
+        OpenTask,
+        PublicationInput,
+        PublicationStatus,
+        Reasoned,
+        Restart,
+        RouteStep,
+        TransitionRequest,
     )
-
-RECORD_TIMEOUT = timedelta(seconds=30)
-RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
-
-
-class PublicationInput(BaseModel):
-    document_id: int
-    edition: int
-
-
-class Actor(BaseModel):
-    """A person acting on the case, as the publishing service verified them, with its
-    signed record of what they did: the transition recorded for it carries that record
-    back, and the service names the person from it."""
-
-    user: str
-    roles: list[str]
-    receipt: str | None = None
-
-
-class Reasoned(Actor):
-    reason: str = Field(min_length=1)
-
-
-class Restart(Reasoned):
-    revision: int
-
-
-class OpenTask(BaseModel):
-    task_id: str
-    step: str
-    awaiting: list[str]
-    assignee: str | None
-    due_at: datetime
-
-
-class DecisionRecord(BaseModel):
-    step: str
-    outcome: str
-    decided_by: str
-    decided_at: datetime
-    comment: str | None = None
-
-
-class PublicationStatus(BaseModel):
-    document_id: int
-    edition: int
-    stage: str
-    revision: int
-    awaiting: list[str]
-    due_at: datetime | None
-    tasks: list[OpenTask]
-    decisions: list[DecisionRecord]
-    register_number: str | None = None
-    publish_at: datetime | None = None
-    outcome: str | None = None
+    from meria.cases.tasks import TaskEscalation, TaskResult
+    from meria.temporal import KIND, REF, SUBJECT
+    from workflows.activities.publishing import EditionRef, PublishingActivities, RecordTransition
+    from workflows.case_tasks import CaseTasks, record
 
 
 Interrupt = Literal["restart", "withdraw", "force"]
@@ -99,10 +48,14 @@ class DocumentPublicationWorkflow:
     def __init__(self, request: PublicationInput) -> None:
         self._edition = EditionRef(document_id=request.document_id, edition=request.edition)
         self._case: CaseInfo | None = None
-        self._stage = "submitted"
+        self._tasks: CaseTasks[OpenTask] = CaseTasks(
+            stage="submitted",
+            case_ref=f"document:{request.document_id}",
+            service="publishing",
+            notice_path=f"{_path(self._edition)}/task-notices",
+        )
         self._revision = 1
         self._round = 0
-        self._tasks: dict[str, OpenTask] = {}
         self._decisions: list[DecisionRecord] = []
         self._interrupt: tuple[Interrupt, Reasoned] | None = None
         self._resubmitted: Actor | None = None
@@ -117,9 +70,13 @@ class DocumentPublicationWorkflow:
         assert self._case is not None
         return self._case
 
+    @property
+    def _stage(self) -> str:
+        return self._tasks.stage
+
     @workflow.run
     async def run(self, request: PublicationInput) -> PublicationStatus:
-        self._case = await self._activity(PublishingActivities.load_case, self._edition)
+        self._case = await record(PublishingActivities.load_case, self._edition)
         self._revision = self.case.revision
         workflow.upsert_search_attributes(
             [
@@ -143,7 +100,7 @@ class DocumentPublicationWorkflow:
             self._round += 1
             outcome = await self._run_route()
             if outcome == "approved":
-                self._set_stage("approved")
+                self._tasks.set_stage("approved")
                 # The service gives a legal act its register number in the same step.
                 approved = await self._record("approve")
                 self._register_number = approved.register_number
@@ -180,7 +137,7 @@ class DocumentPublicationWorkflow:
     async def _approve_forced(self, actor: Reasoned) -> str:
         """The head of department publishes without the remaining steps; the skipped roles
         may approve afterwards, and until then the document says it lacks full review."""
-        self._set_stage("approved")
+        self._tasks.set_stage("approved")
         approved = await self._record(
             "force_publish",
             receipt=actor.receipt,
@@ -202,7 +159,7 @@ class DocumentPublicationWorkflow:
 
     async def _run_step(self, step: RouteStep) -> str:
         """Start the step's tasks and wait for enough approvals, a refusal or an interrupt."""
-        self._set_stage(step.key)
+        self._tasks.set_stage(step.key)
         due_at = workflow.now() + timedelta(hours=step.deadline_hours)
         people: list[str | None] = list(step.people) if step.mode != "any" else [None]
         required = {"any": 1, "all": len(people), "quorum": step.quorum or 1}[step.mode]
@@ -213,24 +170,16 @@ class DocumentPublicationWorkflow:
             task_id = f"{workflow.info().workflow_id}-task-{step.key}-r{self._round}"
             if person:
                 task_id += f"-{_safe(person)}"
-            handle = await workflow.start_child_workflow(
-                HumanTaskWorkflow.run,
-                TaskInput(
-                    task_id=task_id,
-                    case_workflow_id=workflow.info().workflow_id,
-                    case_ref=f"document:{self._edition.document_id}",
-                    service="publishing",
-                    notice_path=f"{_path(self._edition)}/task-notices",
-                    step=step.key,
-                    subject=self.case.subject,
-                    awaiting=[step.role],
-                    assignee=person,
-                    author=self.case.author,
-                    revision=self._revision,
-                    due_at=due_at,
-                    escalate_to=step.escalate_to,
-                ),
-                id=task_id,
+            handle = await self._tasks.child(
+                task_id,
+                step=step.key,
+                subject=self.case.subject,
+                awaiting=[step.role],
+                assignee=person,
+                author=self.case.author,
+                revision=self._revision,
+                due_at=due_at,
+                escalate_to=step.escalate_to,
             )
             opened[task_id] = OpenTask(
                 task_id=task_id,
@@ -241,8 +190,8 @@ class DocumentPublicationWorkflow:
             )
             handles.append(handle)
         # The step's tasks appear together, so the status never shows half a step.
-        self._tasks.update(opened)
-        self._index()
+        self._tasks.open.update(opened)
+        self._tasks.index()
 
         async def collect(handle: Any, task_id: str) -> None:
             result: TaskResult | None
@@ -250,8 +199,7 @@ class DocumentPublicationWorkflow:
                 result = await handle
             except ChildWorkflowError:
                 result = None  # cancelled because the step ended otherwise
-            self._tasks.pop(task_id, None)
-            self._index()
+            self._tasks.close(task_id)
             if result is None:
                 return
             results.append(result)
@@ -282,11 +230,11 @@ class DocumentPublicationWorkflow:
 
         await workflow.wait_condition(settled)
         for handle in handles:
-            if handle.id in self._tasks:
+            if handle.id in self._tasks.open:
                 handle.cancel()
         await asyncio.gather(*collectors)
-        self._tasks.clear()
-        self._index()
+        self._tasks.open.clear()
+        self._tasks.index()
         if self._interrupt is not None:
             return self._interrupt[0]
         refusal = next((result for result in results if result.outcome != "approve"), None)
@@ -294,7 +242,7 @@ class DocumentPublicationWorkflow:
             action = "reject" if refusal.outcome == "reject" else "request_changes"
             # The stage moves before the record does, so whoever sees the new state in the
             # service finds the workflow ready for what follows (a resubmission).
-            self._set_stage("rejected" if action == "reject" else "changes_requested")
+            self._tasks.set_stage("rejected" if action == "reject" else "changes_requested")
             await self._record(
                 action, receipt=refusal.receipt, step=step.key, comment=refusal.comment
             )
@@ -322,12 +270,12 @@ class DocumentPublicationWorkflow:
                 await self._record("withdraw", receipt=actor.receipt, comment=actor.reason)
                 return "withdrawn"
             if publish_at is not None and publish_at > workflow.now():
-                self._set_stage("scheduled")
+                self._tasks.set_stage("scheduled")
                 await self._record("schedule", details={"publish_at": publish_at.isoformat()})
                 withdrawn = await self._wait_for_withdrawal(publish_at - workflow.now())
                 if withdrawn:
                     return "withdrawn"
-            self._set_stage("publishing")
+            self._tasks.set_stage("publishing")
             try:
                 await workflow.execute_activity_method(
                     PublishingActivities.publish_edition,
@@ -340,7 +288,7 @@ class DocumentPublicationWorkflow:
                 )
             except ActivityError as error:
                 cause = error.cause.message if isinstance(error.cause, ApplicationError) else None
-                self._set_stage("failed_to_publish")
+                self._tasks.set_stage("failed_to_publish")
                 await self._record(
                     "publication_failed", details={"error": cause or str(error.cause or error)}
                 )
@@ -356,7 +304,7 @@ class DocumentPublicationWorkflow:
                 await self._record("retry", receipt=retry.receipt)
                 publish_at = None
                 continue
-            self._set_stage("published")
+            self._tasks.set_stage("published")
             return "published"
 
     async def _wait_for_withdrawal(self, timeout: timedelta) -> bool:
@@ -371,11 +319,6 @@ class DocumentPublicationWorkflow:
 
     # Helpers.
 
-    async def _activity(self, method: Any, argument: Any) -> Any:
-        return await workflow.execute_activity_method(
-            method, argument, start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RECORD_RETRY
-        )
-
     async def _record(
         self,
         action: str,
@@ -385,7 +328,7 @@ class DocumentPublicationWorkflow:
         comment: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> Any:
-        return await self._activity(
+        return await record(
             PublishingActivities.record_transition,
             RecordTransition(
                 edition=self._edition,
@@ -399,20 +342,11 @@ class DocumentPublicationWorkflow:
             ),
         )
 
-    def _set_stage(self, stage: str) -> None:
-        self._stage = stage
-        self._index()
-
-    def _index(self) -> None:
-        awaiting = sorted({role for task in self._tasks.values() for role in task.awaiting})
-        due = min((task.due_at for task in self._tasks.values()), default=None)
-        index_case(self._stage, awaiting, due)
-
     def _finish(self, outcome: str) -> PublicationStatus:
         self._outcome = outcome
-        self._stage = outcome
-        self._tasks.clear()
-        self._index()
+        self._tasks.stage = outcome
+        self._tasks.open.clear()
+        self._tasks.index()
         return self.status()
 
     # What people send.
@@ -452,7 +386,7 @@ class DocumentPublicationWorkflow:
 
     @withdraw.validator
     def _may_withdraw(self, withdrawal: Reasoned) -> None:
-        if self._outcome is not None or self._stage == "publishing":
+        if self._outcome is not None or self._tasks.stage == "publishing":
             raise ApplicationError(f"It can no longer be withdrawn here (it is {self._stage}).")
         if self._interrupt is not None:
             raise ApplicationError("Another change to this case is under way; try again.")
@@ -471,7 +405,7 @@ class DocumentPublicationWorkflow:
             raise ApplicationError("Only the head of department may publish without full review.")
         if self._case is not None and forced.user == self._case.author:
             raise ApplicationError("The author cannot force their own document through.")
-        if not (self._in_route() or self._stage == "changes_requested"):
+        if not (self._in_route() or self._tasks.stage == "changes_requested"):
             raise ApplicationError(f"Nothing to force: the document is {self._stage}.")
         if self._interrupt is not None:
             raise ApplicationError("Another change to this case is under way; try again.")
@@ -493,11 +427,7 @@ class DocumentPublicationWorkflow:
 
     @workflow.signal
     def task_escalated(self, escalation: TaskEscalation) -> None:
-        """A task's deadline passed: its escalation role is awaited too."""
-        task = self._tasks.get(escalation.task_id)
-        if task is not None:
-            task.awaiting = list(escalation.awaiting)
-            self._index()
+        self._tasks.escalated(escalation)
 
     def _refuse_unless(self, actor: Actor, *roles: str) -> None:
         if not set(actor.roles) & {*roles, "admin"}:
@@ -505,7 +435,7 @@ class DocumentPublicationWorkflow:
 
     @workflow.query
     def status(self) -> PublicationStatus:
-        tasks = sorted(self._tasks.values(), key=lambda task: task.task_id)
+        tasks = sorted(self._tasks.open.values(), key=lambda task: task.task_id)
         return PublicationStatus(
             document_id=self._edition.document_id,
             edition=self._edition.edition,

@@ -23,15 +23,26 @@ import contextlib
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from meria.cases import Actor, Reasoned, TransitionRequest
+    from meria.cases.tasks import TaskChange, TaskEscalation, TaskResult
+    from meria.cases.visits import (
+        Carried,
+        DatesMoved,
+        DecisionRecord,
+        OpenTask,
+        TaskAmendment,
+        TaskOutcome,
+        TaskSpec,
+        VisitCase,
+        VisitInput,
+        VisitWorkflowStatus,
+    )
     from meria.temporal import KIND, REF, SUBJECT
-    from services.visits.schemas import TaskOutcome, TaskSpec, TransitionRequest, VisitCase
     from workflows.activities.visits import (
         ReadinessReport,
         RecordTaskOutcome,
@@ -39,101 +50,13 @@ with workflow.unsafe.imports_passed_through():
         VisitRef,
         VisitsActivities,
     )
-    from workflows.human_task import (
-        HumanTaskWorkflow,
-        TaskChange,
-        TaskEscalation,
-        TaskInput,
-        TaskResult,
-        index_case,
-    )
+    from workflows.case_tasks import CaseTasks, record
 
-RECORD_TIMEOUT = timedelta(seconds=30)
-RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 APPROVAL = "approval"
 REPORT = "report"
 FINISHED = ("closed", "cancelled")
 DATES_MAY_CHANGE = ("requested", "approved", "in_preparation", "ready", "postponed")
 PROTOCOL = ("protocol_officer", "head_of_department")
-
-
-class Actor(BaseModel):
-    """A person acting on the visit, as the visits service verified them."""
-
-    user: str
-    roles: list[str]
-
-
-class Reasoned(Actor):
-    reason: str = Field(min_length=1)
-
-
-class DatesMoved(Reasoned):
-    """New dates as the visits service recorded them, with every task's new due time."""
-
-    arrival_at: datetime
-    end_at: datetime
-    dues: dict[str, datetime] = Field(default_factory=dict)
-
-
-class TaskAmendment(Actor):
-    """A logistics task added or changed by staff (owner, due time, required or not)."""
-
-    task: TaskSpec
-
-
-class OpenTask(BaseModel):
-    task_id: str
-    key: str
-    awaiting: list[str]
-    assignee: str | None
-    due_at: datetime
-    required: bool
-    escalated: bool = False
-
-
-class DecisionRecord(BaseModel):
-    key: str
-    outcome: str
-    decided_by: str
-    decided_at: datetime
-    comment: str | None = None
-
-
-class Carried(BaseModel):
-    """What a visit's workflow hands to itself when it continues as new."""
-
-    stage: str
-    arrival_at: datetime
-    end_at: datetime
-    specs: dict[str, TaskSpec] | None
-    open: dict[str, OpenTask]
-    outcomes: dict[str, str]
-    amended: dict[str, TaskSpec]
-    decisions: list[DecisionRecord]
-    gate_reported: bool
-    round: int
-    approval: TaskResult | None = None
-    press_release_document_id: int | None = None
-
-
-class VisitInput(BaseModel):
-    visit_id: int
-    carried: Carried | None = None
-
-
-class VisitWorkflowStatus(BaseModel):
-    visit_id: int
-    stage: str
-    awaiting: list[str]
-    due_at: datetime | None
-    tasks: list[OpenTask]
-    decisions: list[DecisionRecord]
-    arrival_at: datetime | None
-    end_at: datetime | None
-    gate_at: datetime | None
-    press_release_document_id: int | None = None
-    continued: int = 0
 
 
 Interrupt = Literal["postpone", "cancel"]
@@ -146,11 +69,17 @@ class DelegationVisitWorkflow:
         self._visit = VisitRef(visit_id=request.visit_id)
         self._case: VisitCase | None = None
         carried = request.carried
-        self._stage = carried.stage if carried else "requested"
+        self._tasks: CaseTasks[OpenTask] = CaseTasks(
+            stage=carried.stage if carried else "requested",
+            case_ref=f"visit:{request.visit_id}",
+            service="visits",
+            notice_path=f"/visits/{request.visit_id}/task-notices",
+            index_changes_only=True,
+        )
         self._arrival_at: datetime | None = carried.arrival_at if carried else None
         self._end_at: datetime | None = carried.end_at if carried else None
         self._specs: dict[str, TaskSpec] | None = carried.specs if carried else None
-        self._open: dict[str, OpenTask] = dict(carried.open) if carried else {}
+        self._tasks.open = dict(carried.open) if carried else {}
         self._outcomes: dict[str, str] = dict(carried.outcomes) if carried else {}
         # The latest version of each task staff changed while this workflow ran it: it
         # wins over a reading of the service taken before the change was committed.
@@ -161,22 +90,24 @@ class DelegationVisitWorkflow:
         self._approval: TaskResult | None = carried.approval if carried else None
         self._press_release: int | None = carried.press_release_document_id if carried else None
         self._continued = 1 if carried else 0
-        self._finished: list[tuple[str, TaskResult]] = []
         self._interrupt: tuple[Interrupt, Reasoned] | None = None
         self._resume: DatesMoved | None = None
         self._wake = False
-        self._indexed: tuple[str, tuple[str, ...], datetime | None] | None = None
 
     @property
     def case(self) -> VisitCase:
         assert self._case is not None
         return self._case
 
+    @property
+    def _stage(self) -> str:
+        return self._tasks.stage
+
     @workflow.run
     async def run(self, request: VisitInput) -> VisitWorkflowStatus:
-        self._case = await self._activity(VisitsActivities.load_case, self._visit)
+        self._case = await record(VisitsActivities.load_case, self._visit)
         if request.carried is None:
-            self._stage = self.case.status
+            self._tasks.stage = self.case.status
             self._arrival_at, self._end_at = self.case.arrival_at, self.case.end_at
             self._take_case(self.case)
         workflow.upsert_search_attributes(
@@ -186,7 +117,7 @@ class DelegationVisitWorkflow:
                 SUBJECT.value_set(self.case.subject),
             ]
         )
-        self._index()
+        self._tasks.index()
         while True:
             await self._record_finished()
             if self._stage in FINISHED:
@@ -197,15 +128,15 @@ class DelegationVisitWorkflow:
                 workflow.continue_as_new(
                     VisitInput(visit_id=request.visit_id, carried=self._carry())
                 )
-            if self._stage == "requested":
+            if self._tasks.stage == "requested":
                 await self._approval_step()
             elif self._stage in ("approved", "in_preparation", "ready"):
                 await self._preparation_step()
-            elif self._stage == "under_way":
+            elif self._tasks.stage == "under_way":
                 await self._under_way_step()
-            elif self._stage == "report_due":
+            elif self._tasks.stage == "report_due":
                 await self._report_step()
-            elif self._stage == "postponed":
+            elif self._tasks.stage == "postponed":
                 await self._postponed_step()
             else:
                 raise RuntimeError(f"a visit cannot be {self._stage}")
@@ -217,7 +148,7 @@ class DelegationVisitWorkflow:
         if self._interrupt is not None:
             await self._handle_interrupt()
             return
-        if self._approval is None and APPROVAL not in self._open:
+        if self._approval is None and APPROVAL not in self._tasks.open:
             await self._start_task(
                 APPROVAL,
                 step="visit_approval",
@@ -240,7 +171,7 @@ class DelegationVisitWorkflow:
             await self._record(
                 "cancel", reason="The mayor did not approve the visit before its arrival date."
             )
-            self._set_stage("cancelled")
+            self._tasks.set_stage("cancelled")
             return
         if approval is None:
             await self._wait(self._arrival_at)
@@ -250,7 +181,7 @@ class DelegationVisitWorkflow:
             self._take_case(case)
         else:
             await self._record("decline", actor=approval.decided_by, reason=approval.comment)
-            self._set_stage("cancelled")
+            self._tasks.set_stage("cancelled")
 
     async def _preparation_step(self) -> None:
         if self._interrupt is not None:
@@ -260,24 +191,24 @@ class DelegationVisitWorkflow:
         if self._required_settled():
             if self._stage != "ready":
                 await self._record("become_ready")
-                self._set_stage("ready")
-        elif self._stage == "ready":
+                self._tasks.set_stage("ready")
+        elif self._tasks.stage == "ready":
             await self._record("reopen_preparation")
-            self._set_stage("in_preparation")
+            self._tasks.set_stage("in_preparation")
         now = workflow.now()
         gate_at = self._gate_at()
         assert gate_at is not None and self._arrival_at is not None
         if now >= gate_at and not self._gate_reported and not self._required_settled():
             # The head of department hears, once per set of dates, what stands between
             # the visit and readiness.
-            await self._activity(
+            await record(
                 VisitsActivities.report_not_ready,
                 ReadinessReport(visit=self._visit, open_keys=self._open_required()),
             )
             self._gate_reported = True
         if now >= self._arrival_at:
             await self._record("begin")
-            self._set_stage("under_way")
+            self._tasks.set_stage("under_way")
             return
         await self._wait(gate_at if now < gate_at else self._arrival_at)
 
@@ -297,13 +228,13 @@ class DelegationVisitWorkflow:
             await self._wait(None)
             return
         if self._press_release is None:
-            self._press_release = await self._activity(
+            self._press_release = await record(
                 VisitsActivities.publish_results, self._visit, timeout=timedelta(minutes=2)
             )
         # What was never done by now will not be: the visit is over.
         await self._cancel_open_tasks()
         await self._record("close", details={"press_release_document_id": self._press_release})
-        self._set_stage("closed")
+        self._tasks.set_stage("closed")
 
     async def _postponed_step(self) -> None:
         # Until further notice nothing falls due: open tasks leave the inbox and come
@@ -336,17 +267,12 @@ class DelegationVisitWorkflow:
         await self._cancel_open_tasks()
         if kind == "cancel":
             await self._record("cancel", actor=actor.user, reason=actor.reason)
-            self._set_stage("cancelled")
+            self._tasks.set_stage("cancelled")
         else:
             await self._record("postpone", actor=actor.user, reason=actor.reason)
-            self._set_stage("postponed")
+            self._tasks.set_stage("postponed")
 
     # Tasks.
-
-    def _task_id(self, key: str) -> str:
-        base = f"{workflow.info().workflow_id}-task-{key}"
-        # A task started again after a postponement is a new workflow of its own.
-        return f"{base}-r{self._round}" if self._round else base
 
     async def _start_task(
         self,
@@ -362,36 +288,28 @@ class DelegationVisitWorkflow:
         outcomes: list[str],
         required: bool,
     ) -> None:
-        task_id = self._task_id(key)
-        self._open[key] = OpenTask(
-            task_id=task_id,
-            key=key,
-            awaiting=list(awaiting),
-            assignee=assignee,
-            due_at=due_at,
-            required=required,
-        )
-        self._index()
-        await workflow.start_child_workflow(
-            HumanTaskWorkflow.run,
-            TaskInput(
+        # A task started again after a postponement is a new workflow of its own.
+        task_id = self._tasks.task_id(key, self._round)
+        await self._tasks.start(
+            key,
+            OpenTask(
                 task_id=task_id,
-                case_workflow_id=workflow.info().workflow_id,
-                case_ref=f"visit:{self._visit.visit_id}",
-                service="visits",
-                notice_path=f"/visits/{self._visit.visit_id}/task-notices",
-                step=step,
-                subject=subject,
-                awaiting=awaiting,
+                key=key,
+                awaiting=list(awaiting),
                 assignee=assignee,
-                author=author,
                 due_at=due_at,
-                escalate_to=escalate_to,
-                outcomes=outcomes,
-                reason_required_for=["decline", "waived"],
-                report_to_case=True,
+                required=required,
             ),
-            id=task_id,
+            step=step,
+            subject=subject,
+            awaiting=awaiting,
+            assignee=assignee,
+            author=author,
+            due_at=due_at,
+            escalate_to=escalate_to,
+            outcomes=outcomes,
+            reason_required_for=["decline", "waived"],
+            report_to_case=True,
             parent_close_policy=ParentClosePolicy.ABANDON,
         )
 
@@ -401,7 +319,7 @@ class DelegationVisitWorkflow:
         waiting = [
             spec
             for key, spec in self._specs.items()
-            if spec.status == "open" and key not in self._open and key not in self._outcomes
+            if spec.status == "open" and key not in self._tasks.open and key not in self._outcomes
         ]
         # Started together: a visit's dozen tasks reach the inbox at once.
         await asyncio.gather(
@@ -424,22 +342,11 @@ class DelegationVisitWorkflow:
         )
 
     async def _cancel_open_tasks(self) -> None:
-        if not self._open:
-            return
-        handles = [workflow.get_external_workflow_handle(t.task_id) for t in self._open.values()]
-        self._open.clear()
-        self._index()
-        for outcome in await asyncio.gather(
-            *(handle.cancel() for handle in handles), return_exceptions=True
-        ):
-            # A task that finished meanwhile cannot be cancelled; its result still counts.
-            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
-                raise outcome
+        await self._tasks.cancel()
 
     async def _record_finished(self) -> None:
-        while self._finished:
-            key, result = self._finished.pop(0)
-            self._open.pop(key, None)
+        while (finished := self._tasks.take_finished()) is not None:
+            key, result = finished
             self._outcomes[key] = result.outcome
             self._decisions.append(
                 DecisionRecord(
@@ -450,13 +357,12 @@ class DelegationVisitWorkflow:
                     comment=result.comment,
                 )
             )
-            self._index()
             if key == APPROVAL:
                 self._approval = result
                 continue
             if self._specs is not None and key in self._specs:
                 self._specs[key].status = result.outcome
-            await self._activity(
+            await record(
                 VisitsActivities.record_task_outcome,
                 RecordTaskOutcome(
                     visit=self._visit,
@@ -491,7 +397,7 @@ class DelegationVisitWorkflow:
         if previous is not None and previous.status != "open":
             return None
         self._specs[spec.key] = spec
-        running = self._open.get(spec.key)
+        running = self._tasks.open.get(spec.key)
         if running is None:
             return None
         running.required = spec.required
@@ -514,7 +420,7 @@ class DelegationVisitWorkflow:
             return
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
-                lambda: self._wake or self._interrupt is not None or bool(self._finished),
+                lambda: self._wake or self._interrupt is not None or bool(self._tasks.finished),
                 timeout=timeout,
             )
 
@@ -528,7 +434,7 @@ class DelegationVisitWorkflow:
         long = info.is_continue_as_new_suggested() or (
             info.get_current_history_length() >= self.case.history_limit
         )
-        return long and not self._finished and self._interrupt is None
+        return long and not self._tasks.finished and self._interrupt is None
 
     def _carry(self) -> Carried:
         assert self._arrival_at is not None and self._end_at is not None
@@ -537,7 +443,7 @@ class DelegationVisitWorkflow:
             arrival_at=self._arrival_at,
             end_at=self._end_at,
             specs=self._specs,
-            open=self._open,
+            open=self._tasks.open,
             outcomes=self._outcomes,
             amended=self._amended,
             decisions=self._decisions,
@@ -551,7 +457,7 @@ class DelegationVisitWorkflow:
 
     def _take_case(self, case: VisitCase) -> None:
         self._case = case
-        self._set_stage(case.status)
+        self._tasks.set_stage(case.status)
         if case.status in ("requested", "postponed", *FINISHED):
             return
         self._specs = {task.key: task for task in case.tasks}
@@ -559,13 +465,6 @@ class DelegationVisitWorkflow:
             found = self._specs.get(key)
             if found is None or found.status == "open":
                 self._specs[key] = spec
-
-    async def _activity(
-        self, method: Any, argument: Any, *, timeout: timedelta = RECORD_TIMEOUT
-    ) -> Any:
-        return await workflow.execute_activity_method(
-            method, argument, start_to_close_timeout=timeout, retry_policy=RECORD_RETRY
-        )
 
     async def _record(
         self,
@@ -575,7 +474,7 @@ class DelegationVisitWorkflow:
         reason: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> VisitCase:
-        case: VisitCase = await self._activity(
+        case: VisitCase = await record(
             VisitsActivities.record_transition,
             RecordVisitTransition(
                 visit=self._visit,
@@ -586,41 +485,20 @@ class DelegationVisitWorkflow:
         )
         return case
 
-    def _set_stage(self, stage: str) -> None:
-        self._stage = stage
-        self._index()
-
-    def _index(self) -> None:
-        tasks = self._open.values()
-        awaiting = sorted({role for task in tasks for role in task.awaiting})
-        due = min((task.due_at for task in tasks), default=None)
-        # Each upsert is an event in the history: only a change is written.
-        indexed = (self._stage, tuple(awaiting), due)
-        if indexed == self._indexed:
-            return
-        self._indexed = indexed
-        index_case(self._stage, awaiting, due)
-
     def _finish(self) -> VisitWorkflowStatus:
-        self._open.clear()
-        self._index()
+        self._tasks.open.clear()
+        self._tasks.index()
         return self.status()
 
     # What the tasks tell.
 
     @workflow.signal
     def task_finished(self, result: TaskResult) -> None:
-        for key, task in self._open.items():
-            if task.task_id == result.task_id:
-                self._finished.append((key, result))
+        self._tasks.reported(result)
 
     @workflow.signal
     def task_escalated(self, escalation: TaskEscalation) -> None:
-        for task in self._open.values():
-            if task.task_id == escalation.task_id:
-                task.awaiting = list(escalation.awaiting)
-                task.escalated = True
-                self._index()
+        self._tasks.escalated(escalation)
 
     # What people send (through the visits API, with the verified user).
 
@@ -632,20 +510,15 @@ class DelegationVisitWorkflow:
         for key, due_at in change.dues.items():
             if self._specs is not None and key in self._specs:
                 self._specs[key].due_at = due_at
-            running = self._open.get(key)
+            running = self._tasks.open.get(key)
             if running is not None and key != APPROVAL and running.due_at != due_at:
                 running.due_at = due_at
                 changes.append((running.task_id, TaskChange(due_at=due_at)))
-        self._index()
+        self._tasks.index()
         await asyncio.gather(
-            *(
-                workflow.get_external_workflow_handle(task_id).signal(
-                    HumanTaskWorkflow.amend, task_change
-                )
-                for task_id, task_change in changes
-            )
+            *(self._tasks.amend(task_id, task_change) for task_id, task_change in changes)
         )
-        if self._stage == "postponed":
+        if self._tasks.stage == "postponed":
             self._resume = change
         self._wake = True
         return self.status()
@@ -686,12 +559,10 @@ class DelegationVisitWorkflow:
     @workflow.update
     async def amend_task(self, amendment: TaskAmendment) -> VisitWorkflowStatus:
         change = self._amend(amendment.task)
-        running = self._open.get(amendment.task.key)
+        running = self._tasks.open.get(amendment.task.key)
         if change is not None and running is not None:
-            await workflow.get_external_workflow_handle(running.task_id).signal(
-                HumanTaskWorkflow.amend, change
-            )
-        self._index()
+            await self._tasks.amend(running.task_id, change)
+        self._tasks.index()
         self._wake = True
         return self.status()
 
@@ -713,12 +584,12 @@ class DelegationVisitWorkflow:
 
     @workflow.query
     def status(self) -> VisitWorkflowStatus:
-        tasks = sorted(self._open.values(), key=lambda task: (task.due_at, task.key))
+        tasks = sorted(self._tasks.open.values(), key=lambda task: (task.due_at, task.key))
         return VisitWorkflowStatus(
             visit_id=self._visit.visit_id,
             stage=self._stage,
-            awaiting=sorted({role for task in tasks for role in task.awaiting}),
-            due_at=min((task.due_at for task in tasks), default=None),
+            awaiting=self._tasks.awaiting(),
+            due_at=self._tasks.due_at(),
             tasks=tasks,
             decisions=list(self._decisions),
             arrival_at=self._arrival_at,

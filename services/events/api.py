@@ -17,6 +17,10 @@ from temporalio.client import Client
 from meria.access import ACCESS_NOTE
 from meria.auth import InvalidToken, User, require_role, require_service, verify_token
 from meria.bus import Outbox
+from meria.case_api import case_router, claim_router
+from meria.cases import TaskNotice, TaskOutcome
+from meria.cases.events import AnnouncementDraft, CaseStatus, EventCase, TransitionRequest
+from meria.cases.tasks import TaskResult
 from meria.inputs import Id, Moment, Month, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -32,14 +36,12 @@ from services.events.schemas import (
     ActionPublic,
     AgendaItemPublic,
     AgendaReplace,
-    AnnouncementDraft,
     BriefingPublic,
     BriefingWrite,
     CalendarLink,
     Conflict,
     ConflictCheck,
     DocumentRecord,
-    EventCase,
     EventChanges,
     EventCreate,
     EventPage,
@@ -59,9 +61,6 @@ from services.events.schemas import (
     Rescheduling,
     RsvpAnswer,
     Scheduling,
-    TaskNotice,
-    TaskOutcome,
-    TransitionRequest,
     VenueCreate,
     VenuePublic,
     VenueUpdate,
@@ -69,8 +68,6 @@ from services.events.schemas import (
 from services.events.settings import EventsSettings
 from services.events.texts import CALENDARS, TBILISI
 from services.events.views import event_view
-from workflows.event_changes import CaseStatus
-from workflows.human_task import TaskResult
 
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 STAFF_ROLES = (
@@ -550,14 +547,14 @@ async def put_official(
     return OfficialPublic.model_validate(official)
 
 
-@planning_router.post("/tasks/{task_id}/claim", summary="Claim a task", tags=["tasks"])
-async def claim_task(task_id: str, user: Staff, runtime: RuntimeDep) -> object:
-    return await meetings.claim(temporal_of(runtime), task_id, user)
-
-
-@planning_router.post("/tasks/{task_id}/unclaim", summary="Release a claimed task", tags=["tasks"])
-async def unclaim_task(task_id: str, user: Staff, runtime: RuntimeDep) -> object:
-    return await meetings.claim(temporal_of(runtime), task_id, user, release=True)
+tasks_router = claim_router(
+    tag="tasks",
+    gate=Staff,
+    temporal=lambda runtime: lifecycle.workflows(temporal_of(runtime)),
+    summaries=("Claim a task", "Release a claimed task"),
+    owns=("press-conference-", "meeting-"),
+    not_ours="is not a task of an event",
+)
 
 
 # Calendars.
@@ -676,54 +673,51 @@ async def answer_invitation(token: str, data: RsvpAnswer, runtime: RuntimeDep) -
 
 # The workflows' own endpoints.
 
-workflow_router = APIRouter(prefix="/events/{event_id}", tags=["workflow (internal)"])
+
+def _event(event_id: Id) -> int:
+    return event_id
 
 
-@workflow_router.get("/case", summary="What the event's workflow needs to run")
-async def case(event_id: Id, _: System, runtime: RuntimeDep) -> EventCase:
-    return await lifecycle.case_info(runtime.db(), settings_of(runtime), event_id)
+class _EventCases:
+    """What the events service does when a press conference's or a meeting's workflow
+    calls it."""
+
+    async def case(self, runtime: Runtime, event_id: int) -> EventCase:
+        return await lifecycle.case_info(runtime.db(), settings_of(runtime), event_id)
+
+    async def transition(
+        self, runtime: Runtime, event_id: int, data: TransitionRequest, key: str | None
+    ) -> EventCase:
+        return await lifecycle.record_transition(
+            runtime.db(), outbox_of(runtime), settings_of(runtime), event_id, data, key
+        )
+
+    async def outcome(
+        self, runtime: Runtime, event_id: int, task: str, data: TaskOutcome, key: str | None
+    ) -> None:
+        await lifecycle.record_task_outcome(runtime.db(), event_id, task, data, key)
+
+    async def notice(
+        self, runtime: Runtime, event_id: int, notice: TaskNotice, key: str | None
+    ) -> None:
+        await lifecycle.task_notice(runtime.db(), outbox_of(runtime), event_id, notice, key)
 
 
-@workflow_router.post("/transitions", summary="Record a transition of the workflow")
-async def record_transition(
-    event_id: Id,
-    data: TransitionRequest,
-    _: System,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None,
-) -> EventCase:
-    return await lifecycle.record_transition(
-        runtime.db(), outbox_of(runtime), settings_of(runtime), event_id, data, idempotency_key
-    )
-
-
-@workflow_router.post(
-    "/tasks/{key}/outcome", status_code=status.HTTP_204_NO_CONTENT, summary="A task's outcome"
+workflow_router = case_router(
+    prefix="/events/{event_id}",
+    ref=_event,
+    side=_EventCases(),
+    case=EventCase,
+    transition=TransitionRequest,
+    answer=EventCase,
+    outcome=TaskOutcome,
+    summaries={
+        "case": "What the event's workflow needs to run",
+        "transitions": "Record a transition of the workflow",
+        "outcome": "A task's outcome",
+        "notices": "A task's reminder or escalation",
+    },
 )
-async def record_task_outcome(
-    event_id: Id,
-    key: str,
-    data: TaskOutcome,
-    _: System,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None,
-) -> None:
-    await lifecycle.record_task_outcome(runtime.db(), event_id, key, data, idempotency_key)
-
-
-@workflow_router.post(
-    "/task-notices",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="A task's reminder or escalation",
-)
-async def task_notice(
-    event_id: Id,
-    data: TaskNotice,
-    _: System,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None,
-) -> None:
-    await lifecycle.task_notice(runtime.db(), outbox_of(runtime), event_id, data, idempotency_key)
 
 
 @workflow_router.get(
@@ -755,4 +749,11 @@ async def record_document(
     await lifecycle.record_document(runtime.db(), event_id, data, idempotency_key)
 
 
-ROUTERS = [events_router, planning_router, calendars_router, rsvp_router, workflow_router]
+ROUTERS = [
+    events_router,
+    planning_router,
+    tasks_router,
+    calendars_router,
+    rsvp_router,
+    workflow_router,
+]

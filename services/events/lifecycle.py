@@ -23,6 +23,21 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 
 from meria.auth import User
 from meria.bus import Outbox
+from meria.cases import Handler, TaskNotice, TaskOutcome
+from meria.cases import Reasoned as ReasonedChange
+from meria.cases.events import (
+    MEETING,
+    PRESS_CONFERENCE,
+    STATUS,
+    ActionSpec,
+    AnnouncementDraft,
+    CaseStatus,
+    EventCase,
+    MeetingInput,
+    Moved,
+    PressConferenceInput,
+    TransitionRequest,
+)
 from meria.contracts import (
     ActionOverdue,
     ActionReminderDue,
@@ -60,26 +75,10 @@ from services.events.events import (
     workflow_id,
 )
 from services.events.models import BriefingNote, Event, FollowUpAction, HistoryEntry, Series
-from services.events.schemas import (
-    ActionSpec,
-    AnnouncementDraft,
-    DocumentRecord,
-    EventCase,
-    EventCreate,
-    Reasoned,
-    Rescheduling,
-    Scheduling,
-    TaskNotice,
-    TaskOutcome,
-    TransitionRequest,
-)
+from services.events.schemas import DocumentRecord, EventCreate, Reasoned, Rescheduling, Scheduling
 from services.events.settings import EventsSettings
 from services.events.states import EventAction, EventState
 from services.events.texts import ADVISORY, NOTICE, spoken_date
-from workflows.event_changes import CaseStatus, Moved
-from workflows.event_changes import Reasoned as ReasonedChange
-from workflows.meeting import MeetingInput, MeetingWorkflow
-from workflows.press_conference import PressConferenceInput, PressConferenceWorkflow
 
 WORKER = "meria-worker"
 # While its workflow runs, a press conference or a meeting changes through it.
@@ -117,7 +116,7 @@ async def start_workflow(temporal: Client | None, task_queue: str, event: Event)
     temporal = workflows(temporal)
     if event.kind == "press_conference":
         await temporal.start_workflow(
-            PressConferenceWorkflow.run,
+            PRESS_CONFERENCE,
             PressConferenceInput(case_id=case, event_id=event.id),
             search_attributes=TypedSearchAttributes(
                 [SearchAttributePair(KIND, "press_conference"), *attributes]
@@ -126,7 +125,7 @@ async def start_workflow(temporal: Client | None, task_queue: str, event: Event)
         )
     else:
         await temporal.start_workflow(
-            MeetingWorkflow.run,
+            MEETING,
             MeetingInput(case_id=case, event_id=event.id),
             search_attributes=TypedSearchAttributes(
                 [SearchAttributePair(KIND, "meeting"), *attributes]
@@ -135,24 +134,19 @@ async def start_workflow(temporal: Client | None, task_queue: str, event: Event)
         )
 
 
-def _workflow_class(event: Event) -> Any:
-    return PressConferenceWorkflow if event.kind == "press_conference" else MeetingWorkflow
-
-
 async def workflow_status(temporal: Client | None, event: Event) -> CaseStatus | None:
     found = workflow_id(event)
     if found is None:
         return None
-    status: CaseStatus | None = await query_status(
-        workflows(temporal), found, _workflow_class(event).status
-    )
+    status: CaseStatus | None = await query_status(workflows(temporal), found, STATUS)
     return status
 
 
 async def _tell(temporal: Client | None, event: Event, update_name: str, argument: Any) -> None:
     if not runs_workflow(event):
         return
-    update = getattr(_workflow_class(event), update_name)
+    # A press conference's and a meeting's workflows take the same changes.
+    update = Handler(update_name, CaseStatus)
     await send_update(workflows(temporal), workflow_id(event) or "", update, argument)
 
 

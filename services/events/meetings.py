@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from meria.auth import User
+from meria.cases.events import ADD_ACTION, NewAction
+from meria.cases.tasks import DECIDE, TaskDecision, TaskResult
 from meria.db import Database
 from meria.problems import Problem
 from meria.temporal import send_update
@@ -44,8 +46,6 @@ from services.events.schemas import (
 )
 from services.events.settings import EventsSettings
 from services.events.states import EventState
-from workflows.human_task import HumanTaskWorkflow, TaskClaim, TaskDecision, TaskResult
-from workflows.meeting import MeetingWorkflow, NewAction
 
 RSVP_SALT = "meria-events-rsvp"
 
@@ -325,7 +325,7 @@ async def add_action(
             await send_update(
                 workflows(temporal),
                 workflow_id(event) or "",
-                MeetingWorkflow.add_action,
+                ADD_ACTION,
                 NewAction(user=user.id, roles=sorted(user.roles), action=action_spec(action)),
             )
     return action
@@ -413,18 +413,7 @@ async def _decide_if_open(
     result: TaskResult = await send_update(
         workflows(temporal),
         task.task_id,
-        HumanTaskWorkflow.decide,
+        DECIDE,
         TaskDecision(user=user.id, roles=sorted(user.roles), outcome=outcome, comment=comment),
     )
     return result
-
-
-async def claim(
-    temporal: Client | None, task_id: str, user: User, *, release: bool = False
-) -> object:
-    if not task_id.startswith(("press-conference-", "meeting-")):
-        raise Problem(404, "No such task", f"{task_id!r} is not a task of an event.")
-    update = HumanTaskWorkflow.unclaim if release else HumanTaskWorkflow.claim
-    return await send_update(
-        workflows(temporal), task_id, update, TaskClaim(user=user.id, roles=sorted(user.roles))
-    )

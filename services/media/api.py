@@ -22,6 +22,15 @@ from meria import uploads
 from meria.auth import User, require_role, require_service
 from meria.bodies import json_items, openapi_body
 from meria.bus import Outbox
+from meria.case_api import case_router, claim_router
+from meria.cases import TaskNotice
+from meria.cases.media import (
+    ResponseCase,
+    ResponseTransition,
+    ResponseWorkflowStatus,
+    StatementDraft,
+)
+from meria.cases.tasks import TaskResult
 from meria.inputs import Day, Id, Month
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -82,14 +91,10 @@ from services.media.schemas import (
     RecordEntryPublic,
     ReminderRequest,
     ReminderResult,
-    ResponseCase,
     ResponseDecision,
     ResponsePublic,
     ResponseRequest,
-    ResponseTransition,
-    StatementDraft,
     StatementRecord,
-    TaskNotice,
     Topic,
     WindowClose,
     WindowOpen,
@@ -108,8 +113,6 @@ from services.media.views import (
     response_view,
     window_view,
 )
-from workflows.human_task import TaskResult, TaskState
-from workflows.media_response import ResponseWorkflowStatus
 
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 STAFF_ROLES = (
@@ -888,57 +891,53 @@ async def cancel_response(
     return await responses.cancel(runtime.db(), runtime.temporal, response_id, data.reason, user)
 
 
-tasks_router = APIRouter(prefix="/tasks", tags=["monitoring and responses"])
-
-
-@tasks_router.post("/{task_id}/claim", summary="Claim a response's draft or approval")
-async def claim_task(task_id: str, user: MediaOfficer, runtime: RuntimeDep) -> TaskState:
-    return await responses.claim(runtime.temporal, task_id, user)
-
-
-@tasks_router.post("/{task_id}/unclaim", summary="Release a claimed step")
-async def unclaim_task(task_id: str, user: MediaOfficer, runtime: RuntimeDep) -> TaskState:
-    return await responses.claim(runtime.temporal, task_id, user, release=True)
-
-
-response_workflow_router = APIRouter(
-    prefix="/responses/{response_id}", tags=["workflow (internal)"]
+tasks_router = claim_router(
+    tag="monitoring and responses",
+    gate=MediaOfficer,
+    temporal=lambda runtime: runtime.temporal,
+    summaries=("Claim a response's draft or approval", "Release a claimed step"),
+    owns=("media-response-", "information-request-"),
+    not_ours="is not a media response's step",
 )
 
 
-@response_workflow_router.get("/case", summary="What the response workflow needs to run")
-async def response_case(response_id: Id, _: System, runtime: RuntimeDep) -> ResponseCase:
-    return await responses.case_info(runtime.db(), settings_of(runtime), response_id)
+def _response(response_id: Id) -> int:
+    return response_id
 
 
-@response_workflow_router.post("/transitions", summary="Record a transition of the response")
-async def record_response_transition(
-    response_id: Id,
-    data: ResponseTransition,
-    _: System,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None,
-) -> ResponseCase:
-    return await responses.record_transition(
-        runtime.db(), outbox_of(runtime), settings_of(runtime), response_id, data, idempotency_key
-    )
+class _ResponseCases:
+    """What the media service does when a media response's workflow calls it."""
+
+    async def case(self, runtime: Runtime, response_id: int) -> ResponseCase:
+        return await responses.case_info(runtime.db(), settings_of(runtime), response_id)
+
+    async def transition(
+        self, runtime: Runtime, response_id: int, data: ResponseTransition, key: str | None
+    ) -> ResponseCase:
+        return await responses.record_transition(
+            runtime.db(), outbox_of(runtime), settings_of(runtime), response_id, data, key
+        )
+
+    async def notice(
+        self, runtime: Runtime, response_id: int, notice: TaskNotice, key: str | None
+    ) -> None:
+        await responses.task_notice(runtime.db(), outbox_of(runtime), response_id, notice, key)
 
 
-@response_workflow_router.post(
-    "/task-notices",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="A step's reminder or escalation",
+response_workflow_router = case_router(
+    prefix="/responses/{response_id}",
+    ref=_response,
+    side=_ResponseCases(),
+    case=ResponseCase,
+    transition=ResponseTransition,
+    answer=ResponseCase,
+    summaries={
+        "case": "What the response workflow needs to run",
+        "transitions": "Record a transition of the response",
+        "notices": "A step's reminder or escalation",
+    },
+    names="response_",
 )
-async def response_task_notice(
-    response_id: Id,
-    data: TaskNotice,
-    _: System,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None,
-) -> None:
-    await responses.task_notice(
-        runtime.db(), outbox_of(runtime), response_id, data, idempotency_key
-    )
 
 
 @response_workflow_router.get(

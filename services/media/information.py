@@ -25,6 +25,18 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from meria import uploads
 from meria.auth import User
 from meria.bus import Outbox
+from meria.cases import TaskNotice
+from meria.cases.media import (
+    INFORMATION_REQUEST,
+    INFORMATION_STATUS,
+    WITHDRAW_REQUEST,
+    InformationCase,
+    InformationRequestInput,
+    InformationTransition,
+    InformationWorkflowStatus,
+    Withdrawal,
+)
+from meria.cases.tasks import DECIDE, TaskDecision, TaskResult
 from meria.contracts import (
     InformationRequestAnswered,
     InformationRequestDeclined,
@@ -40,23 +52,13 @@ from meria.temporal import KIND, REF, STAGE, SUBJECT, query_status, send_update
 from services.media.contacts import now
 from services.media.models import InformationEntry, InformationFile, InformationRequest
 from services.media.schemas import (
-    InformationCase,
     InformationEntryPublic,
     InformationRequestCreate,
     InformationRequestPublic,
-    InformationTransition,
     SimilarAnswer,
-    TaskNotice,
 )
 from services.media.settings import MediaSettings
 from services.media.storage import Storage
-from workflows.human_task import HumanTaskWorkflow, TaskDecision, TaskResult
-from workflows.information_request import (
-    InformationRequestInput,
-    InformationRequestWorkflow,
-    InformationWorkflowStatus,
-    Withdrawal,
-)
 
 DESK = ("media_officer", "head_of_department")
 """Who answers: the department's staff (the information desk)."""
@@ -154,7 +156,7 @@ def view(
 
 async def start_workflow(temporal: Client, task_queue: str, request: InformationRequest) -> None:
     await temporal.start_workflow(
-        InformationRequestWorkflow.run,
+        INFORMATION_REQUEST,
         InformationRequestInput(request_id=request.id),
         id=request.workflow_id,
         task_queue=task_queue,
@@ -407,7 +409,7 @@ async def send_answer(
     result: TaskResult = await send_update(
         temporal,
         await _task_id(temporal, request),
-        HumanTaskWorkflow.decide,
+        DECIDE,
         TaskDecision(user=user.id, roles=sorted(user.roles), outcome="answered"),
     )
     return result
@@ -422,7 +424,7 @@ async def decline(
     result: TaskResult = await send_update(
         temporal,
         await _task_id(temporal, request),
-        HumanTaskWorkflow.decide,
+        DECIDE,
         TaskDecision(user=user.id, roles=sorted(user.roles), outcome="declined", comment=reason),
     )
     return result
@@ -438,7 +440,7 @@ async def withdraw(
     status: InformationWorkflowStatus = await send_update(
         temporal,
         request.workflow_id,
-        InformationRequestWorkflow.withdraw,
+        WITHDRAW_REQUEST,
         Withdrawal(user=user.id, roles=sorted(user.roles), reason=reason),
     )
     return status
@@ -448,7 +450,7 @@ async def workflow_status(
     temporal: Client, request: InformationRequest
 ) -> InformationWorkflowStatus | None:
     status: InformationWorkflowStatus | None = await query_status(
-        temporal, request.workflow_id, InformationRequestWorkflow.status
+        temporal, request.workflow_id, INFORMATION_STATUS
     )
     return status
 

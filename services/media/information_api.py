@@ -11,15 +11,18 @@ from fastapi.responses import Response
 
 from meria import uploads
 from meria.auth import User, require_role
+from meria.case_api import case_router
+from meria.cases import TaskNotice
+from meria.cases.media import InformationCase, InformationTransition, InformationWorkflowStatus
+from meria.cases.tasks import TaskResult
 from meria.inputs import Id, Offset
 from meria.problems import Problem
+from meria.runtime import Runtime
 from meria.web import FILE_RESPONSE
 from services.media import information
 from services.media.api import (
     STAFF_ROLES,
-    IdempotencyKey,
     RuntimeDep,
-    System,
     _stream,
     outbox_of,
     settings_of,
@@ -28,16 +31,11 @@ from services.media.api import (
 from services.media.schemas import (
     AnswerWrite,
     Declining,
-    InformationCase,
     InformationFilePublic,
     InformationPage,
     InformationRequestCreate,
     InformationRequestPublic,
-    InformationTransition,
-    TaskNotice,
 )
-from workflows.human_task import TaskResult
-from workflows.information_request import InformationWorkflowStatus
 
 Asker = Annotated[User, require_role("requester", *STAFF_ROLES, "admin")]
 Desk = Annotated[User, require_role(*information.DESK)]
@@ -168,42 +166,42 @@ async def withdraw(
     return await information.withdraw(runtime.db(), runtime.temporal, request_id, data.reason, user)
 
 
-workflow_router = APIRouter(
-    prefix="/information-requests/{request_id}", tags=["workflow (internal)"]
+def _request(request_id: Id) -> int:
+    return request_id
+
+
+class _InformationCases:
+    """What the media service does when an information request's workflow calls it."""
+
+    async def case(self, runtime: Runtime, request_id: int) -> InformationCase:
+        return await information.case_info(runtime.db(), request_id)
+
+    async def transition(
+        self, runtime: Runtime, request_id: int, data: InformationTransition, key: str | None
+    ) -> InformationCase:
+        return await information.record_transition(
+            runtime.db(), outbox_of(runtime), request_id, data, key
+        )
+
+    async def notice(
+        self, runtime: Runtime, request_id: int, notice: TaskNotice, key: str | None
+    ) -> None:
+        await information.task_notice(runtime.db(), outbox_of(runtime), request_id, notice, key)
+
+
+workflow_router = case_router(
+    prefix="/information-requests/{request_id}",
+    ref=_request,
+    side=_InformationCases(),
+    case=InformationCase,
+    transition=InformationTransition,
+    answer=InformationCase,
+    summaries={
+        "case": "What the information request workflow needs to run",
+        "transitions": "Record the request's outcome",
+        "notices": "A reminder or escalation",
+    },
 )
-
-
-@workflow_router.get("/case", summary="What the information request workflow needs to run")
-async def case(request_id: Id, _: System, runtime: RuntimeDep) -> InformationCase:
-    return await information.case_info(runtime.db(), request_id)
-
-
-@workflow_router.post("/transitions", summary="Record the request's outcome")
-async def record_transition(
-    request_id: Id,
-    data: InformationTransition,
-    _: System,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None,
-) -> InformationCase:
-    return await information.record_transition(
-        runtime.db(), outbox_of(runtime), request_id, data, idempotency_key
-    )
-
-
-@workflow_router.post(
-    "/task-notices", status_code=status.HTTP_204_NO_CONTENT, summary="A reminder or escalation"
-)
-async def task_notice(
-    request_id: Id,
-    data: TaskNotice,
-    _: System,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None,
-) -> None:
-    await information.task_notice(
-        runtime.db(), outbox_of(runtime), request_id, data, idempotency_key
-    )
 
 
 ROUTERS = [router, workflow_router]

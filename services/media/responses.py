@@ -20,6 +20,19 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 
 from meria.auth import User
 from meria.bus import Outbox
+from meria.cases import TaskNotice
+from meria.cases.media import (
+    CANCEL_RESPONSE,
+    MEDIA_RESPONSE,
+    RESPONSE_STATUS,
+    Cancellation,
+    ResponseCase,
+    ResponseInput,
+    ResponseTransition,
+    ResponseWorkflowStatus,
+    StatementDraft,
+)
+from meria.cases.tasks import DECIDE, TaskDecision, TaskResult
 from meria.contracts import (
     ResponseApproved,
     ResponseCancelled,
@@ -38,27 +51,13 @@ from meria.temporal import KIND, REF, STAGE, SUBJECT, query_status, send_update
 from services.media import distribution
 from services.media.contacts import already_done, note, now
 from services.media.models import Enquiry, Journalist, Mailing, MediaResponse, MonitoringItem
-from services.media.schemas import (
-    DraftWrite,
-    ResponseCase,
-    ResponseDecision,
-    ResponseTransition,
-    StatementDraft,
-    TaskNotice,
-)
+from services.media.schemas import DraftWrite, ResponseDecision
 from services.media.settings import MediaSettings
 from services.media.states import (
     RESPONSE_FINISHED,
     ResponseAction,
     ResponseStatus,
     next_response,
-)
-from workflows.human_task import HumanTaskWorkflow, TaskClaim, TaskDecision, TaskResult, TaskState
-from workflows.media_response import (
-    Cancellation,
-    MediaResponseWorkflow,
-    ResponseInput,
-    ResponseWorkflowStatus,
 )
 
 
@@ -112,7 +111,7 @@ def _journalist_of(response: MediaResponse, enquiry: Enquiry | None) -> int | No
 
 async def start_workflow(temporal: Client, task_queue: str, response: MediaResponse) -> None:
     await temporal.start_workflow(
-        MediaResponseWorkflow.run,
+        MEDIA_RESPONSE,
         ResponseInput(response_id=response.id),
         id=response.workflow_id,
         task_queue=task_queue,
@@ -236,7 +235,7 @@ async def submit_draft(
     result: TaskResult = await send_update(
         temporal,
         task_id,
-        HumanTaskWorkflow.decide,
+        DECIDE,
         TaskDecision(user=user.id, roles=sorted(user.roles), outcome="submitted"),
     )
     return result
@@ -250,7 +249,7 @@ async def decide(
     result: TaskResult = await send_update(
         temporal,
         task_id,
-        HumanTaskWorkflow.decide,
+        DECIDE,
         TaskDecision(
             user=user.id, roles=sorted(user.roles), outcome=data.outcome, comment=data.comment
         ),
@@ -267,28 +266,17 @@ async def cancel(
     status: ResponseWorkflowStatus = await send_update(
         temporal,
         response.workflow_id,
-        MediaResponseWorkflow.cancel,
+        CANCEL_RESPONSE,
         Cancellation(user=user.id, roles=sorted(user.roles), reason=reason),
     )
     return status
-
-
-async def claim(temporal: Client, task_id: str, user: User, *, release: bool = False) -> TaskState:
-    """Take a response's step (or give it back): it is then that person's in the inbox."""
-    if not task_id.startswith(("media-response-", "information-request-")):
-        raise Problem(404, "No such task", f"{task_id} is not a media response's step.")
-    update = HumanTaskWorkflow.unclaim if release else HumanTaskWorkflow.claim
-    state: TaskState = await send_update(
-        temporal, task_id, update, TaskClaim(user=user.id, roles=sorted(user.roles))
-    )
-    return state
 
 
 async def workflow_status(
     temporal: Client, response: MediaResponse
 ) -> ResponseWorkflowStatus | None:
     status: ResponseWorkflowStatus | None = await query_status(
-        temporal, response.workflow_id, MediaResponseWorkflow.status
+        temporal, response.workflow_id, RESPONSE_STATUS
     )
     return status
 

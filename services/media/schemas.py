@@ -514,55 +514,8 @@ class ResponsePublic(Public):
     on_time: bool | None = None
 
 
-class ResponseCase(BaseModel):
-    """What the media response workflow needs to run."""
-
-    response_id: int
-    subject: str
-    status: str
-    owner: str | None
-    created_by: str
-    due_at: datetime
-    approval_required: bool
-    approval_hours: float
-    channel: str | None
-    drafted_by: str | None
-    document_id: int | None
-    mailing_id: int | None
-
-
-class ResponseTransition(BaseModel):
-    action: Literal[
-        "draft_submitted", "changes_requested", "approved", "published", "sent", "cancelled"
-    ]
-    actor: str
-    comment: str | None = None
-    details: dict[str, Any] = Field(default_factory=dict)
-    at: Moment | None = Field(None, description="When it happened, by the workflow's clock")
-
-
-class StatementDraft(BaseModel):
-    """The statement to create in the publishing service, in its author's name."""
-
-    title_ka: str
-    title_en: str | None
-    summary_ka: str | None
-    body_ka: str
-    body_en: str | None
-    author: str
-    document_id: int | None
-
-
 class StatementRecord(BaseModel):
     document_id: Id
-
-
-class TaskNotice(BaseModel):
-    kind: Literal["reminder", "escalation"]
-    task_id: str
-    step: str
-    awaiting: list[str]
-    due_at: Moment
 
 
 # Monitoring.
@@ -799,21 +752,3 @@ class InformationRequestPublic(Public):
 class InformationPage(BaseModel):
     items: list[InformationRequestPublic]
     total: int
-
-
-class InformationCase(BaseModel):
-    """What the information request workflow needs to run."""
-
-    request_id: int
-    title: str
-    status: str
-    owner: str | None
-    requester: str
-    needed_by: datetime
-
-
-class InformationTransition(BaseModel):
-    action: Literal["answered", "declined", "withdrawn"]
-    actor: str
-    comment: str | None = None
-    at: Moment | None = None

@@ -19,13 +19,12 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from meria.cases.digest import SCHEDULE_ID, SECTIONS, start_digest
 from services.portal.accounts import Signed
 from services.portal.forms import text
 from services.portal.i18n import N_, TBILISI, _
 from services.portal.labels import labels
 from services.portal.web import Staff, redirect, render, runtime_of
-from workflows.digest import SCHEDULE_ID, start_digest
-from workflows.digest_content import SECTIONS
 
 router = APIRouter(include_in_schema=False)
 

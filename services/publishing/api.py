@@ -18,6 +18,16 @@ from sqlalchemy import select
 from meria import uploads
 from meria.auth import OptionalUser, User, require_role, require_service
 from meria.bus import Outbox
+from meria.case_api import case_router, claim_router
+from meria.cases import TaskNotice
+from meria.cases.documents import (
+    CaseInfo,
+    PublicationStatus,
+    PublishedEdition,
+    TransitionRequest,
+    TransitionResult,
+)
+from meria.cases.tasks import TaskResult
 from meria.inputs import Id, Moment, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -28,7 +38,6 @@ from services.publishing.routes import current_route, route_refusal
 from services.publishing.schemas import (
     AttachmentPublic,
     AuditEntryPublic,
-    CaseInfo,
     DecisionRequest,
     DigestRecord,
     DocumentCreate,
@@ -39,7 +48,6 @@ from services.publishing.schemas import (
     IssuerPublic,
     IssuerUpdate,
     PreviewLink,
-    PublishedEdition,
     ReasonRequest,
     RegisterEntry,
     RetrospectiveApproval,
@@ -47,16 +55,11 @@ from services.publishing.schemas import (
     RoutePublic,
     RouteUpdate,
     SubmitRequest,
-    TaskNotice,
-    TransitionRequest,
-    TransitionResult,
     UnpublishRequest,
     WithdrawRequest,
 )
 from services.publishing.settings import PublishingSettings
 from services.publishing.views import document_view, edition_view
-from workflows.human_task import TaskResult, TaskState
-from workflows.publication import PublicationStatus
 
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 Editor = Annotated[User, require_role("editor")]
@@ -433,23 +436,49 @@ async def preview_link(document_id: Id, user: Staff, runtime: RuntimeDep) -> Pre
     return PreviewLink(url=f"{settings.publishing_url}/preview/{token}", expires_at=expires)
 
 
-tasks_router = APIRouter(prefix="/tasks", tags=["tasks"])
+tasks_router = claim_router(
+    tag="tasks",
+    gate=Staff,
+    temporal=lambda runtime: runtime.temporal,
+    summaries=("Claim a review step", "Release a claimed review step"),
+)
 
 
-@tasks_router.post("/{task_id}/claim", summary="Claim a review step")
-async def claim_task(task_id: str, user: Staff, runtime: RuntimeDep) -> TaskState:
-    state: TaskState = await review.claim(runtime.temporal, task_id, user)
-    return state
+def _edition(document_id: Id, number: Id) -> tuple[int, int]:
+    return document_id, number
 
 
-@tasks_router.post("/{task_id}/unclaim", summary="Release a claimed review step")
-async def unclaim_task(task_id: str, user: Staff, runtime: RuntimeDep) -> TaskState:
-    state: TaskState = await review.claim(runtime.temporal, task_id, user, release=True)
-    return state
+class _EditionCases:
+    """What the publishing service does when an edition's publication workflow calls it."""
+
+    async def case(self, runtime: Runtime, edition: tuple[int, int]) -> CaseInfo:
+        return await lifecycle.case_info(runtime.db(), settings_of(runtime), *edition)
+
+    async def transition(
+        self, runtime: Runtime, edition: tuple[int, int], data: TransitionRequest, key: str | None
+    ) -> TransitionResult:
+        return await lifecycle.record_transition(
+            runtime.db(), outbox_of(runtime), settings_of(runtime), *edition, data, key
+        )
+
+    async def notice(
+        self, runtime: Runtime, edition: tuple[int, int], notice: TaskNotice, key: str | None
+    ) -> None:
+        await lifecycle.task_notice(runtime.db(), outbox_of(runtime), *edition, notice, key)
 
 
-workflow_router = APIRouter(
-    prefix="/documents/{document_id}/editions/{number}", tags=["workflow (internal)"]
+workflow_router = case_router(
+    prefix="/documents/{document_id}/editions/{number}",
+    ref=_edition,
+    side=_EditionCases(),
+    case=CaseInfo,
+    transition=TransitionRequest,
+    answer=TransitionResult,
+    summaries={
+        "case": "What the publication workflow needs to run",
+        "transitions": "Record a transition of the route",
+        "notices": "A step's reminder or escalation",
+    },
 )
 
 
@@ -471,31 +500,6 @@ async def digest_compiled(
     )
 
 
-@workflow_router.get("/case", summary="What the publication workflow needs to run")
-async def case(document_id: Id, number: Id, _: System, runtime: RuntimeDep) -> CaseInfo:
-    return await lifecycle.case_info(runtime.db(), settings_of(runtime), document_id, number)
-
-
-@workflow_router.post("/transitions", summary="Record a transition of the route")
-async def record_transition(
-    document_id: Id,
-    number: Id,
-    data: TransitionRequest,
-    _: System,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None,
-) -> TransitionResult:
-    return await lifecycle.record_transition(
-        runtime.db(),
-        outbox_of(runtime),
-        settings_of(runtime),
-        document_id,
-        number,
-        data,
-        idempotency_key,
-    )
-
-
 @workflow_router.post("/publication", summary="Publish the approved edition (idempotent)")
 async def publication(
     document_id: Id, number: Id, _: System, runtime: RuntimeDep, request: Request
@@ -507,24 +511,6 @@ async def publication(
         signing_key(request),
         document_id,
         number,
-    )
-
-
-@workflow_router.post(
-    "/task-notices",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="A step's reminder or escalation",
-)
-async def task_notice(
-    document_id: Id,
-    number: Id,
-    data: TaskNotice,
-    _: System,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None,
-) -> None:
-    await lifecycle.task_notice(
-        runtime.db(), outbox_of(runtime), document_id, number, data, idempotency_key
     )
 
 

@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from meria.auth import InvalidToken, verify_receipt
 from meria.bus import Outbox
+from meria.cases import TaskNotice
+from meria.cases.documents import CaseInfo, PublishedEdition, TransitionRequest, TransitionResult
 from meria.contracts import (
     AttachmentRef,
     DigestCompiled,
@@ -55,14 +57,7 @@ from services.publishing.documents import (
 )
 from services.publishing.models import AuditEntry, Document, Edition, RegisterCounter
 from services.publishing.routes import current_route
-from services.publishing.schemas import (
-    CaseInfo,
-    DigestRecord,
-    PublishedEdition,
-    TaskNotice,
-    TransitionRequest,
-    TransitionResult,
-)
+from services.publishing.schemas import DigestRecord
 from services.publishing.settings import PublishingSettings
 from services.publishing.states import Action, State
 

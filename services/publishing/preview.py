@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 import jwt
 
 from meria.auth import User
+from meria.cases.documents import RouteStep
 from meria.problems import Problem
 from services.publishing.models import Document, Edition
-from services.publishing.schemas import LEGAL_ACT_TYPES, RouteStep
+from services.publishing.schemas import LEGAL_ACT_TYPES
 from services.publishing.settings import PublishingSettings
 
 AUDIENCE = "meria-preview"

@@ -16,6 +16,21 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 
 from meria.auth import User, sign_receipt
 from meria.bus import Outbox
+from meria.cases.documents import (
+    FORCE_PUBLISH,
+    PUBLICATION,
+    RESTART_REVIEW,
+    RESUBMIT,
+    RETRY,
+    STATUS,
+    WITHDRAW,
+    Actor,
+    PublicationInput,
+    PublicationStatus,
+    Reasoned,
+    Restart,
+)
+from meria.cases.tasks import DECIDE, TaskDecision, TaskResult
 from meria.config import Settings
 from meria.contracts import (
     DocumentStepApproved,
@@ -45,15 +60,6 @@ from services.publishing.schemas import (
     WithdrawRequest,
 )
 from services.publishing.states import Action, State
-from workflows.human_task import HumanTaskWorkflow, TaskClaim, TaskDecision, TaskResult
-from workflows.publication import (
-    Actor,
-    DocumentPublicationWorkflow,
-    PublicationInput,
-    PublicationStatus,
-    Reasoned,
-    Restart,
-)
 
 ON_ITS_WAY = {
     State.SUBMITTED,
@@ -78,9 +84,7 @@ def reasoned(settings: Settings, user: User, edition: Edition, act: str, reason:
 
 
 async def workflow_status(temporal: Client, edition: Edition) -> PublicationStatus | None:
-    status: PublicationStatus | None = await query_status(
-        temporal, edition.workflow_id, DocumentPublicationWorkflow.status
-    )
+    status: PublicationStatus | None = await query_status(temporal, edition.workflow_id, STATUS)
     return status
 
 
@@ -104,7 +108,7 @@ async def submit(
         # The workflow starts inside the transaction: if it cannot start, nothing is
         # submitted; if the commit then fails, the next submit finds the running workflow.
         await temporal.start_workflow(
-            DocumentPublicationWorkflow.run,
+            PUBLICATION,
             PublicationInput(document_id=document.id, edition=edition.number),
             id=edition.workflow_id,
             task_queue=task_queue,
@@ -183,7 +187,7 @@ async def edit(
             await send_update(
                 temporal,
                 edition.workflow_id,
-                DocumentPublicationWorkflow.restart_review,
+                RESTART_REVIEW,
                 Restart(
                     user=user.id,
                     roles=sorted(user.roles),
@@ -232,17 +236,8 @@ async def decide(
         revision=request.revision or edition.revision,
         receipt=sign_receipt(settings, user, edition.workflow_id, request.outcome, step=task.step),
     )
-    result: TaskResult = await send_update(
-        temporal, task.task_id, HumanTaskWorkflow.decide, decision
-    )
+    result: TaskResult = await send_update(temporal, task.task_id, DECIDE, decision)
     return result
-
-
-async def claim(temporal: Client, task_id: str, user: User, *, release: bool = False) -> Any:
-    update = HumanTaskWorkflow.unclaim if release else HumanTaskWorkflow.claim
-    return await send_update(
-        temporal, task_id, update, TaskClaim(user=user.id, roles=sorted(user.roles))
-    )
 
 
 async def _working_on_its_way(database: Database, document_id: int) -> Edition | None:
@@ -261,7 +256,7 @@ async def resubmit(
     return await send_update(
         temporal,
         edition.workflow_id,
-        DocumentPublicationWorkflow.resubmit,
+        RESUBMIT,
         actor(settings, user, edition, "resubmit"),
     )
 
@@ -280,7 +275,7 @@ async def force_publish(
     return await send_update(
         temporal,
         edition.workflow_id,
-        DocumentPublicationWorkflow.force_publish,
+        FORCE_PUBLISH,
         reasoned(settings, user, edition, "force", reason),
     )
 
@@ -294,7 +289,7 @@ async def retry(
     return await send_update(
         temporal,
         edition.workflow_id,
-        DocumentPublicationWorkflow.retry,
+        RETRY,
         actor(settings, user, edition, "retry"),
     )
 
@@ -315,7 +310,7 @@ async def withdraw(
         return await send_update(
             temporal,
             on_its_way.workflow_id,
-            DocumentPublicationWorkflow.withdraw,
+            WITHDRAW,
             reasoned(settings, user, on_its_way, "withdraw", request.reason),
         )
     if not user.has_any("editor", "head_of_department", "admin"):

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from meria.cases.documents import RouteStep
 from services.publishing.models import ApprovalRoute
-from services.publishing.schemas import LEGAL_ACT_TYPES, RouteStep
+from services.publishing.schemas import LEGAL_ACT_TYPES
 
 _PRESS_ROUTE = [
     RouteStep(

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
+from meria.cases.documents import RouteStep
 from meria.inputs import Count, Id, Moment, Month, NotNull
 
 DocumentType = Literal[
@@ -24,7 +25,6 @@ DocumentType = Literal[
 ]
 LEGAL_ACT_TYPES: frozenset[str] = frozenset({"mayor_order", "mayor_ordinance", "official_document"})
 NavSection = Literal["about", "structure", "contacts", "services"]
-DecisionRole = Literal["legal_reviewer", "head_of_department", "mayor", "media_officer", "editor"]
 Outcome = Literal["approve", "reject", "request_changes"]
 
 Title = Field(min_length=1, max_length=500)
@@ -132,34 +132,6 @@ class UnpublishRequest(Strict):
 
 class RetrospectiveApproval(Strict):
     comment: str | None = Field(None, max_length=5000)
-
-
-class RouteStep(Strict):
-    """One step of an approval route."""
-
-    key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
-    role: DecisionRole
-    mode: Literal["any", "all", "quorum"] = "any"
-    people: list[str] = Field(default_factory=list, max_length=50)
-    quorum: int | None = Field(None, ge=1, le=20)
-    # Finite and positive here; the bounds a route may set are the service's settings
-    # (1 hour to 90 days unless set otherwise), checked when an administrator sets it.
-    deadline_hours: float = Field(gt=0, le=24 * 365, allow_inf_nan=False)
-    escalate_to: DecisionRole | None = None
-    label_ka: str | None = None
-    label_en: str | None = None
-
-    @model_validator(mode="after")
-    def _people_fit_the_mode(self) -> RouteStep:
-        if self.mode in ("all", "quorum") and not self.people:
-            raise ValueError(f"mode {self.mode!r} needs the people who decide")
-        if self.mode == "quorum" and not (self.quorum and self.quorum <= len(self.people)):
-            raise ValueError("quorum must be between 1 and the number of people")
-        if self.mode == "any" and self.people:
-            raise ValueError("mode 'any' takes no named people: anyone with the role decides")
-        if len(set(self.people)) != len(self.people):
-            raise ValueError("a person appears twice in the step")
-        return self
 
 
 class RouteUpdate(Strict):
@@ -314,57 +286,6 @@ class PreviewLink(BaseModel):
 
 
 # What the publication workflow's activities exchange with the service.
-
-
-class CaseInfo(BaseModel):
-    """Everything the workflow needs to run one edition's route, read once at its start."""
-
-    document_id: int
-    edition: int
-    document_type: str
-    subject: str
-    author: str
-    revision: int
-    state: str
-    steps: list[RouteStep]
-    is_legal_act: bool
-    publish_at: datetime | None
-    publish_attempts: int
-    publish_retry_seconds: float
-
-
-class TransitionRequest(Strict):
-    """A transition the publication workflow records. Who acted is never said here: for
-    what a person did, `receipt` is the service's own signed record of it, which the
-    person's Update carried into the workflow; everything else the workflow did itself."""
-
-    action: str
-    receipt: str | None = Field(None, max_length=4000)
-    step: str | None = None
-    comment: str | None = Field(None, max_length=5000)
-    details: dict[str, Any] = Field(default_factory=dict)
-
-
-class TransitionResult(BaseModel):
-    state: str
-    revision: int
-    publish_at: datetime | None
-    register_number: str | None = None
-
-
-class PublishedEdition(BaseModel):
-    document_id: int
-    edition: int
-    published_at: datetime
-    content_sha256: str
-
-
-class TaskNotice(Strict):
-    kind: Literal["reminder", "escalation"]
-    task_id: str
-    step: str
-    awaiting: list[str]
-    due_at: Moment
 
 
 DocumentPublic.model_rebuild()

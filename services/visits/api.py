@@ -11,6 +11,10 @@ from fastapi.responses import Response
 
 from meria.auth import User, require_role, require_service
 from meria.bus import Outbox
+from meria.case_api import case_router
+from meria.cases import TaskNotice, TransitionRequest
+from meria.cases.tasks import TaskResult, TaskState
+from meria.cases.visits import PressReleaseDraft, TaskOutcome, VisitCase, VisitWorkflowStatus
 from meria.inputs import Day, Id, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -40,7 +44,6 @@ from services.visits.schemas import (
     PartnerPublic,
     PartnerUpdate,
     Postponement,
-    PressReleaseDraft,
     PressReleaseRecord,
     ProgrammeItemCreate,
     ProgrammeItemPublic,
@@ -54,13 +57,9 @@ from services.visits.schemas import (
     SweepResult,
     TaskCompletion,
     TaskCreate,
-    TaskNotice,
-    TaskOutcome,
     TaskPublic,
     TaskUpdate,
     TaskWaiver,
-    TransitionRequest,
-    VisitCase,
     VisitCreate,
     VisitPage,
     VisitPublic,
@@ -74,8 +73,6 @@ from services.visits.views import (
     visit_summary,
     visit_view,
 )
-from workflows.human_task import TaskResult, TaskState
-from workflows.visit import VisitWorkflowStatus
 
 RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 STAFF_ROLES = (
@@ -614,56 +611,50 @@ async def run_sweep(_: Admin, runtime: RuntimeDep) -> SweepResult:
 
 # The workflow's own endpoints.
 
-workflow_router = APIRouter(prefix="/visits/{visit_id}", tags=["workflow (internal)"])
+
+def _visit(visit_id: Id) -> int:
+    return visit_id
 
 
-@workflow_router.get("/case", summary="What the visit workflow needs to run")
-async def case(visit_id: Id, _: System, runtime: RuntimeDep) -> VisitCase:
-    return await lifecycle.case_info(runtime.db(), settings_of(runtime), visit_id)
+class _VisitCases:
+    """What the visits service does when a visit's workflow calls it."""
+
+    async def case(self, runtime: Runtime, visit_id: int) -> VisitCase:
+        return await lifecycle.case_info(runtime.db(), settings_of(runtime), visit_id)
+
+    async def transition(
+        self, runtime: Runtime, visit_id: int, data: TransitionRequest, key: str | None
+    ) -> VisitCase:
+        return await lifecycle.record_transition(
+            runtime.db(), outbox_of(runtime), settings_of(runtime), visit_id, data, key
+        )
+
+    async def outcome(
+        self, runtime: Runtime, visit_id: int, task: str, data: TaskOutcome, key: str | None
+    ) -> None:
+        await lifecycle.record_task_outcome(runtime.db(), visit_id, task, data, key)
+
+    async def notice(
+        self, runtime: Runtime, visit_id: int, notice: TaskNotice, key: str | None
+    ) -> None:
+        await lifecycle.task_notice(runtime.db(), outbox_of(runtime), visit_id, notice, key)
 
 
-@workflow_router.post("/transitions", summary="Record a transition of the visit")
-async def record_transition(
-    visit_id: Id,
-    data: TransitionRequest,
-    _: System,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None,
-) -> VisitCase:
-    return await lifecycle.record_transition(
-        runtime.db(), outbox_of(runtime), settings_of(runtime), visit_id, data, idempotency_key
-    )
-
-
-@workflow_router.post(
-    "/tasks/{key}/outcome",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Record a task's outcome",
+workflow_router = case_router(
+    prefix="/visits/{visit_id}",
+    ref=_visit,
+    side=_VisitCases(),
+    case=VisitCase,
+    transition=TransitionRequest,
+    answer=VisitCase,
+    outcome=TaskOutcome,
+    summaries={
+        "case": "What the visit workflow needs to run",
+        "transitions": "Record a transition of the visit",
+        "outcome": "Record a task's outcome",
+        "notices": "A task's reminder or escalation",
+    },
 )
-async def record_task_outcome(
-    visit_id: Id,
-    key: str,
-    data: TaskOutcome,
-    _: System,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None,
-) -> None:
-    await lifecycle.record_task_outcome(runtime.db(), visit_id, key, data, idempotency_key)
-
-
-@workflow_router.post(
-    "/task-notices",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="A task's reminder or escalation",
-)
-async def task_notice(
-    visit_id: Id,
-    data: TaskNotice,
-    _: System,
-    runtime: RuntimeDep,
-    idempotency_key: IdempotencyKey = None,
-) -> None:
-    await lifecycle.task_notice(runtime.db(), outbox_of(runtime), visit_id, data, idempotency_key)
 
 
 @workflow_router.post(

@@ -16,6 +16,17 @@ from temporalio.client import Client
 
 from meria.auth import User
 from meria.bus import Outbox
+from meria.case_api import claim
+from meria.cases import Reasoned
+from meria.cases.tasks import DECIDE, TaskDecision, TaskResult
+from meria.cases.visits import (
+    CANCEL,
+    CHANGE_DATES,
+    POSTPONE,
+    STATUS,
+    DatesMoved,
+    VisitWorkflowStatus,
+)
 from meria.contracts import VisitPostponed, VisitRescheduled
 from meria.db import Database
 from meria.problems import Problem
@@ -41,19 +52,10 @@ from services.visits.visits import (
     task_of,
     visit_facts,
 )
-from workflows.human_task import HumanTaskWorkflow, TaskClaim, TaskDecision, TaskResult
-from workflows.visit import (
-    DatesMoved,
-    DelegationVisitWorkflow,
-    Reasoned,
-    VisitWorkflowStatus,
-)
 
 
 async def workflow_status(temporal: Client, visit: Visit) -> VisitWorkflowStatus | None:
-    status: VisitWorkflowStatus | None = await query_status(
-        temporal, visit.workflow_id, DelegationVisitWorkflow.status
-    )
+    status: VisitWorkflowStatus | None = await query_status(temporal, visit.workflow_id, STATUS)
     return status
 
 
@@ -96,7 +98,7 @@ async def decide_approval(
     result: TaskResult = await send_update(
         temporal,
         await _task_workflow_id(database, visit, "approval"),
-        HumanTaskWorkflow.decide,
+        DECIDE,
         TaskDecision(
             user=user.id, roles=sorted(user.roles), outcome=data.outcome, comment=data.comment
         ),
@@ -143,7 +145,7 @@ async def close_task(
     result: TaskResult = await send_update(
         temporal,
         await _task_workflow_id(database, visit, key),
-        HumanTaskWorkflow.decide,
+        DECIDE,
         decision,
         not_found=_not_open(visit, key),
     )
@@ -154,12 +156,11 @@ async def claim_task(
     database: Database, temporal: Client, visit_id: int, key: str, user: User, *, release: bool
 ) -> Any:
     visit = await _read(database, visit_id)
-    update = HumanTaskWorkflow.unclaim if release else HumanTaskWorkflow.claim
-    return await send_update(
+    return await claim(
         temporal,
         await _task_workflow_id(database, visit, key),
-        update,
-        TaskClaim(user=user.id, roles=sorted(user.roles)),
+        user,
+        release=release,
         not_found=_not_open(visit, key),
     )
 
@@ -211,7 +212,7 @@ async def change_dates(
         await send_update(
             temporal,
             visit.workflow_id,
-            DelegationVisitWorkflow.change_dates,
+            CHANGE_DATES,
             DatesMoved(
                 user=user.id,
                 roles=sorted(user.roles),
@@ -260,7 +261,7 @@ async def postpone(
     status: VisitWorkflowStatus = await send_update(
         temporal,
         visit.workflow_id,
-        DelegationVisitWorkflow.postpone,
+        POSTPONE,
         Reasoned(user=user.id, roles=sorted(user.roles), reason=postponement.reason),
     )
     return status
@@ -273,7 +274,7 @@ async def cancel(
     status: VisitWorkflowStatus = await send_update(
         temporal,
         visit.workflow_id,
-        DelegationVisitWorkflow.cancel,
+        CANCEL,
         Reasoned(user=user.id, roles=sorted(user.roles), reason=cancellation.reason),
     )
     return status

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from meria.bus import Outbox
+from meria.cases import TaskNotice, TransitionRequest
+from meria.cases.visits import PressReleaseDraft, TaskOutcome, VisitCase
 from meria.contracts import (
     Event,
     LocalizedText,
@@ -30,14 +32,7 @@ from meria.contracts import (
 from meria.db import Database
 from meria.problems import Problem
 from services.visits.models import LogisticsTask, Visit, VisitHistoryEntry
-from services.visits.schemas import (
-    PressReleaseDraft,
-    ReadinessNotice,
-    TaskNotice,
-    TaskOutcome,
-    TransitionRequest,
-    VisitCase,
-)
+from services.visits.schemas import ReadinessNotice
 from services.visits.settings import VisitsSettings
 from services.visits.states import TaskStatus, VisitAction
 from services.visits.visits import (

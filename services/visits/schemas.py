@@ -751,77 +751,8 @@ class SweepResult(BaseModel):
 # What the visit workflow reads and records (internal endpoints).
 
 
-class TaskSpec(BaseModel):
-    """A logistics task as the visit workflow runs it."""
-
-    key: str
-    title_ka: str
-    owner: str | None
-    owner_role: str
-    due_at: datetime
-    required: bool
-    status: str = "open"
-
-
-class VisitCase(BaseModel):
-    visit_id: int
-    subject: str
-    status: str
-    kind: str
-    arrival_on: date
-    departure_on: date
-    arrival_at: datetime = Field(description="Midnight of the arrival day, Tbilisi time")
-    end_at: datetime = Field(description="Midnight after the departure day, Tbilisi time")
-    created_by: str
-    responsible: str | None
-    tasks: list[TaskSpec]
-    approval_hours: float
-    readiness_gate_days: float
-    report_due_days: float
-    report_written: bool
-    press_release_document_id: int | None
-    history_limit: int
-
-
-class TransitionRequest(BaseModel):
-    action: str
-    actor: str = "meria-worker"
-    reason: str | None = None
-    details: dict[str, Any] = Field(default_factory=dict)
-
-
-class TaskOutcome(BaseModel):
-    outcome: Literal["done", "waived", "cancelled"]
-    actor: str
-    comment: str | None = None
-    at: Moment
-
-
-class TaskNotice(BaseModel):
-    """A reminder or an escalation from a task's HumanTaskWorkflow."""
-
-    kind: Literal["reminder", "escalation"]
-    task_id: str
-    step: str
-    awaiting: list[str]
-    due_at: Moment
-
-
 class ReadinessNotice(BaseModel):
     open_keys: list[str]
-
-
-class PressReleaseDraft(BaseModel):
-    """What the press release about a visit's results says, from its report."""
-
-    title_ka: str
-    title_en: str | None
-    summary_ka: str
-    summary_en: str | None
-    body_ka: str
-    body_en: str | None
-    author: str
-    document_id: int | None
 
 
 class PressReleaseRecord(BaseModel):

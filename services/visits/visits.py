@@ -20,6 +20,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 
 from meria.auth import User
 from meria.bus import Outbox
+from meria.cases.visits import AMEND_TASK, VISIT, TaskAmendment, TaskSpec, VisitInput
 from meria.contracts import (
     LocalizedText,
     ProgrammeEntry,
@@ -49,7 +50,6 @@ from services.visits.schemas import (
     ProgrammeItemUpdate,
     ReportWrite,
     TaskCreate,
-    TaskSpec,
     TaskUpdate,
     VisitCreate,
     VisitUpdate,
@@ -63,7 +63,6 @@ from services.visits.states import (
     VisitStatus,
     next_status,
 )
-from workflows.visit import DelegationVisitWorkflow, TaskAmendment, VisitInput
 
 # While the workflow runs a visit's tasks, a change to one is sent to it as an Update.
 TASKS_RUNNING = frozenset(
@@ -439,7 +438,7 @@ async def create_visit(
 
 async def start_workflow(temporal: Client, task_queue: str, visit: Visit) -> None:
     await temporal.start_workflow(
-        DelegationVisitWorkflow.run,
+        VISIT,
         VisitInput(visit_id=visit.id),
         id=visit.workflow_id,
         task_queue=task_queue,
@@ -648,7 +647,7 @@ async def _tell_workflow(temporal: Client, visit: Visit, task: LogisticsTask, us
         await send_update(
             temporal,
             visit.workflow_id,
-            DelegationVisitWorkflow.amend_task,
+            AMEND_TASK,
             TaskAmendment(user=user.id, roles=sorted(user.roles), task=task_spec(task)),
         )
 

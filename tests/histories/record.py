@@ -24,36 +24,31 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from meria.servers import binary
-from meria.temporal import register_search_attributes
-from services.events.schemas import ActionSpec
-from tests.support import workflow_stubs as stubs
-from workflows.digest import (
-    DigestInput,
-    DigestScheduleWorkflow,
-    MonthlyDigestWorkflow,
-    ScheduledRun,
-    digest_id,
-    start_digest,
-)
-from workflows.digest_calendar import TBILISI, previous_month
-from workflows.event_changes import Moved, Reasoned
-from workflows.human_task import HumanTaskWorkflow, TaskDecision, TaskInput
-from workflows.information_request import (
+from meria.cases import Reasoned
+from meria.cases.digest import DigestInput, digest_id, start_digest
+from meria.cases.documents import Actor, PublicationInput
+from meria.cases.events import ActionSpec, MeetingInput, Moved, NewAction, PressConferenceInput
+from meria.cases.media import (
+    Cancellation,
     InformationRequestInput,
-    InformationRequestWorkflow,
     InformationWorkflowStatus,
+    ResponseInput,
     Withdrawal,
 )
-from workflows.media_response import Cancellation, MediaResponseWorkflow, ResponseInput
-from workflows.meeting import MeetingInput, MeetingWorkflow, NewAction
-from workflows.press_conference import PressConferenceInput, PressConferenceWorkflow
-from workflows.publication import (
-    Actor,
-    DocumentPublicationWorkflow,
-    PublicationInput,
-)
-from workflows.visit import DatesMoved, DelegationVisitWorkflow, VisitInput
+from meria.cases.tasks import TaskDecision, TaskInput
+from meria.cases.visits import DatesMoved, VisitInput
+from meria.servers import binary
+from meria.temporal import register_search_attributes
+from tests.support import workflow_stubs as stubs
+from workflows.digest import DigestScheduleWorkflow, MonthlyDigestWorkflow, ScheduledRun
+from workflows.digest_calendar import TBILISI, previous_month
+from workflows.human_task import HumanTaskWorkflow
+from workflows.information_request import InformationRequestWorkflow
+from workflows.media_response import MediaResponseWorkflow
+from workflows.meeting import MeetingWorkflow
+from workflows.press_conference import PressConferenceWorkflow
+from workflows.publication import DocumentPublicationWorkflow
+from workflows.visit import DelegationVisitWorkflow
 from workflows.worker import WORKFLOWS, sandbox_runner
 
 HERE = Path(__file__).parent

@@ -24,6 +24,7 @@ from pypdf import PdfReader
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from meria.cases.digest import SCHEDULE_ID, start_digest
 from meria.temporal import connect
 from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.conftest import DatabaseFactory
@@ -32,7 +33,7 @@ from tests.support.media import MediaDesk
 from tests.support.publishing import LEGAL_ACT, PRESS_RELEASE, Desk, published_events
 from tests.support.stack import Stack, running_stack
 from tests.support.visits import TBILISI, VisitsDesk, delegation, study_trip
-from workflows.digest import SCHEDULE_ID, DigestStatus, ensure_schedule, start_digest
+from workflows.digest import DigestStatus, ensure_schedule
 
 pytestmark = pytest.mark.database
 

@@ -15,11 +15,9 @@ from typing import Any
 
 import httpx
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from meria.servers import binary
-from meria.temporal import register_search_attributes
+from meria.cases.tasks import TaskState
 from meria.testing.servers import NatsServer
 from tests.conftest import DatabaseFactory
 from tests.support.events import (
@@ -35,7 +33,7 @@ from tests.support.events import (
 )
 from tests.support.media import IMEDI, Mailbox, MediaDesk, smtp_server
 from tests.support.stack import Stack, running_stack
-from workflows.human_task import HumanTaskWorkflow, TaskState
+from workflows.human_task import HumanTaskWorkflow
 from workflows.worker import build_worker
 
 pytestmark = pytest.mark.database
@@ -84,18 +82,6 @@ class Office:
         response = await self.press_office.call("GET", f"/accreditation-windows/{case_id}")
         found: dict[str, Any] = response.json() if response.status_code == 200 else {}
         return found
-
-
-@pytest.fixture
-async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
-    """A server of the test's own: event ids, and so workflow ids, start at 1 each test."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=binary("temporal-test-server"),
-    )
-    await register_search_attributes(env.client, env.client.namespace)
-    yield env
-    await env.shutdown()
 
 
 @pytest.fixture

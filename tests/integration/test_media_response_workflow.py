@@ -16,11 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from meria.servers import binary
-from meria.temporal import register_search_attributes
+from meria.cases.tasks import TaskState
 from meria.testing.servers import NatsServer
 from tests.conftest import DatabaseFactory
 from tests.support.media import (
@@ -34,7 +32,7 @@ from tests.support.media import (
     wait_for_events,
 )
 from tests.support.stack import Stack, running_stack
-from workflows.human_task import HumanTaskWorkflow, TaskState
+from workflows.human_task import HumanTaskWorkflow
 from workflows.worker import build_worker
 
 pytestmark = pytest.mark.database
@@ -75,18 +73,6 @@ class Office:
             lambda s: s["stage"] == stage and (s["task"] is not None) == task,
             f"reached {stage}",
         )
-
-
-@pytest.fixture
-async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
-    """A server of the test's own: response ids start at 1 in every test's database."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=binary("temporal-test-server"),
-    )
-    await register_search_attributes(env.client, env.client.namespace)
-    yield env
-    await env.shutdown()
 
 
 @pytest.fixture

@@ -14,11 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from meria.servers import binary
-from meria.temporal import register_search_attributes
+from meria.cases.tasks import TaskState
 from meria.testing.servers import NatsServer
 from tests.conftest import DatabaseFactory
 from tests.support.stack import Stack, running_stack
@@ -31,7 +29,7 @@ from tests.support.visits import (
     study_trip,
     wait_for_events,
 )
-from workflows.human_task import HumanTaskWorkflow, TaskState
+from workflows.human_task import HumanTaskWorkflow
 from workflows.worker import build_worker
 
 pytestmark = pytest.mark.database
@@ -78,19 +76,6 @@ class Office:
             HumanTaskWorkflow.state
         )
         return state
-
-
-@pytest.fixture
-async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server of the test's own: visit ids start at 1 in every test's
-    fresh database, and so do the workflow ids made from them."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=binary("temporal-test-server"),
-    )
-    await register_search_attributes(env.client, env.client.namespace)
-    yield env
-    await env.shutdown()
 
 
 def office_fixture(**settings: Any) -> Any:

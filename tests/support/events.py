@@ -9,8 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
-
+from tests.support.desk import ServiceDesk
 from tests.support.stack import Stack
 
 TBILISI = ZoneInfo("Asia/Tbilisi")
@@ -140,25 +139,10 @@ def next_weekday(start: date, weekday: int) -> date:
     return start + timedelta(days=(weekday - start.weekday()) % 7 or 7)
 
 
-class EventsDesk:
+class EventsDesk(ServiceDesk):
     """One person's HTTP session with the events service."""
 
-    def __init__(self, stack: Stack, http: httpx.AsyncClient, user: str, *roles: str) -> None:
-        self.stack = stack
-        self.http = http
-        self.user = user
-        self.headers = stack.headers(*roles, user=user)
-        self.base = stack.urls["events"]
-
-    async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.http.request(method, f"{self.base}{path}", headers=self.headers, **kwargs)
-
-    async def ok(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = await self.call(method, path, **kwargs)
-        assert response.status_code < 300, (
-            f"{method} {path}: {response.status_code} {response.text}"
-        )
-        return response.json() if response.content else None
+    service = "events"
 
     async def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """The first (or only) event created."""
@@ -173,20 +157,10 @@ class EventsDesk:
         self, event_id: int, check: Any, what: str, timeout: float = 30
     ) -> dict[str, Any]:
         """Poll the workflow's status until `check(status)` holds."""
-        status: dict[str, Any] = {}
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    response = await self.call("GET", f"/events/{event_id}/status")
-                    if response.status_code == 200:
-                        status = response.json()
-                        if check(status):
-                            return status
-                    await asyncio.sleep(0.1)
-        except TimeoutError:
-            raise AssertionError(
-                f"event {event_id} never {what}: {json.dumps(status)[:1500]}"
-            ) from None
+        status: dict[str, Any] = await self.poll(
+            f"/events/{event_id}/status", check, what, timeout, name=f"event {event_id}"
+        )
+        return status
 
     async def wait_for_stage(
         self, event_id: int, stage: str, *, tasks: int = 0, timeout: float = 30

@@ -15,10 +15,10 @@ from email.message import EmailMessage
 from email.policy import default
 from typing import Any
 
-import httpx
 from aiosmtpd.controller import Controller
 
 from meria.testing.servers import free_port
+from tests.support.desk import ServiceDesk
 from tests.support.stack import Stack, publish_event
 
 INTERPRESSNEWS = {
@@ -82,57 +82,13 @@ def journalist(full_name: str, email: str, outlet_id: int | None, **fields: Any)
     }
 
 
-class MediaDesk:
-    """One person's HTTP session with the media service."""
+class MediaDesk(ServiceDesk):
+    """One person's HTTP session with the media service (a journalist's without a token)."""
 
-    def __init__(
-        self,
-        stack: Stack,
-        http: httpx.AsyncClient,
-        user: str,
-        *roles: str,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        self.stack = stack
-        self.http = http
-        self.user = user
-        self.headers = headers or (stack.headers(*roles, user=user) if roles else {})
-        self.base = stack.urls["media"]
-
-    async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.http.request(method, f"{self.base}{path}", headers=self.headers, **kwargs)
-
-    async def ok(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = await self.call(method, path, **kwargs)
-        assert response.status_code < 300, (
-            f"{method} {path}: {response.status_code} {response.text}"
-        )
-        if response.headers.get("content-type", "").startswith("application/json"):
-            return response.json()
-        return response.content
-
-    async def refused(self, status: int, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        response = await self.call(method, path, **kwargs)
-        assert response.status_code == status, (
-            f"{method} {path}: expected {status}, got {response.status_code} {response.text}"
-        )
-        assert response.headers["content-type"].startswith("application/problem+json")
-        found: dict[str, Any] = response.json()
-        return found
+    service = "media"
 
     async def wait_for(self, path: str, check: Any, what: str, timeout: float = 30) -> Any:
-        found: Any = None
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    response = await self.call("GET", path)
-                    if response.status_code == 200:
-                        found = response.json()
-                        if check(found):
-                            return found
-                    await asyncio.sleep(0.1)
-        except TimeoutError:
-            raise AssertionError(f"{path} never {what}: {json.dumps(found)[:1500]}") from None
+        return await self.poll(path, check, what, timeout)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from tests.support.desk import ServiceDesk
 from tests.support.stack import Stack
 
 LEGAL_ACT = {
@@ -27,25 +28,10 @@ PRESS_RELEASE = {
 }
 
 
-class Desk:
+class Desk(ServiceDesk):
     """One person's HTTP session with the publishing service."""
 
-    def __init__(self, stack: Stack, http: httpx.AsyncClient, user: str, *roles: str) -> None:
-        self.stack = stack
-        self.http = http
-        self.user = user
-        self.headers = stack.headers(*roles, user=user)
-        self.base = stack.urls["publishing"]
-
-    async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.http.request(method, f"{self.base}{path}", headers=self.headers, **kwargs)
-
-    async def ok(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = await self.call(method, path, **kwargs)
-        assert response.status_code < 300, (
-            f"{method} {path}: {response.status_code} {response.text}"
-        )
-        return response.json() if response.content else None
+    service = "publishing"
 
     async def create(self, document: dict[str, Any]) -> dict[str, Any]:
         created: dict[str, Any] = await self.ok("POST", "/documents", json=document)
@@ -80,15 +66,14 @@ class Desk:
         self, document_id: int, stage: str, timeout: float = 30
     ) -> dict[str, Any]:
         """Poll the workflow until it reaches `stage` (its open tasks exist by then)."""
-        status: dict[str, Any] = {}
-        async with asyncio.timeout(timeout):
-            while True:
-                response = await self.call("GET", f"/documents/{document_id}/status")
-                if response.status_code == 200:
-                    status = response.json()
-                    if status["stage"] == stage and (stage in NOT_STEPS or status["tasks"]):
-                        return status
-                await asyncio.sleep(0.1)
+        status: dict[str, Any] = await self.poll(
+            f"/documents/{document_id}/status",
+            lambda s: s["stage"] == stage and (stage in NOT_STEPS or s["tasks"]),
+            f"reached {stage}",
+            timeout,
+            name=f"document {document_id}",
+        )
+        return status
 
     async def wait_for_state(
         self, document_id: int, state: str, timeout: float = 30

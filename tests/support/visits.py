@@ -9,8 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
-
+from tests.support.desk import ServiceDesk
 from tests.support.stack import Stack
 
 TBILISI = ZoneInfo("Asia/Tbilisi")
@@ -78,25 +77,10 @@ def tbilisi_time(day: date, hour: int, minute: int = 0) -> str:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=TBILISI).isoformat()
 
 
-class VisitsDesk:
+class VisitsDesk(ServiceDesk):
     """One person's HTTP session with the visits service."""
 
-    def __init__(self, stack: Stack, http: httpx.AsyncClient, user: str, *roles: str) -> None:
-        self.stack = stack
-        self.http = http
-        self.user = user
-        self.headers = stack.headers(*roles, user=user)
-        self.base = stack.urls["visits"]
-
-    async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.http.request(method, f"{self.base}{path}", headers=self.headers, **kwargs)
-
-    async def ok(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = await self.call(method, path, **kwargs)
-        assert response.status_code < 300, (
-            f"{method} {path}: {response.status_code} {response.text}"
-        )
-        return response.json() if response.content else None
+    service = "visits"
 
     async def visit(self, visit_id: int) -> dict[str, Any]:
         found: dict[str, Any] = await self.ok("GET", f"/visits/{visit_id}")
@@ -114,20 +98,10 @@ class VisitsDesk:
         self, visit_id: int, check: Any, what: str, timeout: float = 30
     ) -> dict[str, Any]:
         """Poll the workflow's status until `check(status)` holds."""
-        status: dict[str, Any] = {}
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    response = await self.call("GET", f"/visits/{visit_id}/status")
-                    if response.status_code == 200:
-                        status = response.json()
-                        if check(status):
-                            return status
-                    await asyncio.sleep(0.1)
-        except TimeoutError:
-            raise AssertionError(
-                f"visit {visit_id} never {what}: {json.dumps(status)[:1500]}"
-            ) from None
+        status: dict[str, Any] = await self.poll(
+            f"/visits/{visit_id}/status", check, what, timeout, name=f"visit {visit_id}"
+        )
+        return status
 
     async def wait_for_stage(
         self, visit_id: int, stage: str, *, tasks: int = 0, timeout: float = 30
@@ -142,18 +116,14 @@ class VisitsDesk:
     async def wait_for_status(
         self, visit_id: int, status: str, timeout: float = 30
     ) -> dict[str, Any]:
-        visit: dict[str, Any] = {}
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    visit = await self.visit(visit_id)
-                    if visit["status"] == status:
-                        return visit
-                    await asyncio.sleep(0.1)
-        except TimeoutError:
-            raise AssertionError(
-                f"visit {visit_id} never became {status}: {json.dumps(visit)[:1500]}"
-            ) from None
+        visit: dict[str, Any] = await self.poll(
+            f"/visits/{visit_id}",
+            lambda found: found["status"] == status,
+            f"became {status}",
+            timeout,
+            name=f"visit {visit_id}",
+        )
+        return visit
 
 
 async def visit_events(stack: Stack, subject: str = "visits.>") -> list[dict[str, Any]]:

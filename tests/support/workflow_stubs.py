@@ -11,15 +11,11 @@ from typing import Any
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 
-from services.events.schemas import EventCase
-from services.media.schemas import InformationCase, InformationTransition, ResponseCase
+from meria.cases.documents import CaseInfo, PublicationStatus, PublishedEdition, TransitionResult
+from meria.cases.events import EventCase
+from meria.cases.media import InformationCase, InformationTransition, ResponseCase
+from meria.cases.visits import TaskSpec, VisitCase
 from services.publishing.routes import default_route
-from services.publishing.schemas import (
-    CaseInfo,
-    PublishedEdition,
-    TransitionResult,
-)
-from services.visits.schemas import TaskSpec, VisitCase
 from workflows.activities.digest import DigestRequest, DigestResult
 from workflows.activities.events import (
     AnnouncementRequest,
@@ -43,7 +39,7 @@ from workflows.activities.visits import (
 )
 from workflows.digest_content import DigestContent, DigestEntry, DigestSection
 from workflows.human_task import HumanTaskWorkflow, TaskDecision
-from workflows.publication import DocumentPublicationWorkflow, PublicationStatus
+from workflows.publication import DocumentPublicationWorkflow
 
 NOTICES: list[dict[str, Any]] = []
 TRANSITIONS: list[RecordTransition] = []

@@ -6,10 +6,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
+from meria.cases.documents import RouteStep
 from services.publishing import signing
 from services.publishing.documents import sanitize
 from services.publishing.routes import default_route
-from services.publishing.schemas import RouteStep
 from services.publishing.states import (
     EDITABLE_STATES,
     TRANSITIONS,

@@ -9,7 +9,8 @@ from typing import Literal
 from pydantic import BaseModel
 from temporalio import activity
 
-from services.events.schemas import AnnouncementDraft, EventCase, TaskOutcome, TransitionRequest
+from meria.cases import TaskOutcome
+from meria.cases.events import AnnouncementDraft, EventCase, TransitionRequest
 from workflows.activities.clients import ServiceClient, activity_key
 from workflows.activities.publishing import submit_in_publishing
 

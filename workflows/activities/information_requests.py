@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 from temporalio import activity
 
-from services.media.schemas import InformationCase, InformationTransition
+from meria.cases.media import InformationCase, InformationTransition
 from workflows.activities.clients import ServiceClient, activity_key
 
 

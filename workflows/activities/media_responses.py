@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 from temporalio import activity
 
-from services.media.schemas import ResponseCase, ResponseTransition, StatementDraft
+from meria.cases.media import ResponseCase, ResponseTransition, StatementDraft
 from workflows.activities.clients import ServiceClient, activity_key
 from workflows.activities.publishing import submit_in_publishing
 

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from temporalio import activity
 
-from services.publishing.schemas import (
+from meria.cases.documents import (
     CaseInfo,
     PublishedEdition,
     TransitionRequest,

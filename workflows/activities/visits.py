@@ -6,12 +6,8 @@ from __future__ import annotations
 from pydantic import BaseModel
 from temporalio import activity
 
-from services.visits.schemas import (
-    PressReleaseDraft,
-    TaskOutcome,
-    TransitionRequest,
-    VisitCase,
-)
+from meria.cases import TransitionRequest
+from meria.cases.visits import PressReleaseDraft, TaskOutcome, VisitCase
 from workflows.activities.clients import ServiceClient, activity_key
 from workflows.activities.publishing import submit_in_publishing
 
