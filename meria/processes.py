@@ -82,11 +82,12 @@ SERVERS = ("nats", "temporal")
 
 @functools.cache
 def bus_users() -> tuple[BusUser, ...]:
-    """Every NATS user of the stack: one per process that uses the bus, and the reader."""
-    from meria.bus import reader_user
+    """Every NATS user of the stack: one per process that uses the bus, the reader, and
+    backup and restore."""
+    from meria.bus import backup_user, reader_user
 
     parts = [spec.parts() for spec in PROCESSES.values()]
-    return (*(each.bus_user() for each in parts if each.uses_bus), reader_user())
+    return (*(each.bus_user() for each in parts if each.uses_bus), reader_user(), backup_user())
 
 
 def bus_accounts() -> list[tuple[BusUser, BusCredentials]]:
