@@ -47,7 +47,7 @@ def quiet_logging(settings: Settings) -> None:
     """Commands print their results on stdout; only warnings go to the log, on stderr."""
     from meria.logging import configure_logging
 
-    configure_logging(settings.model_copy(update={"log_level": "WARNING"}), "cli")
+    configure_logging(settings.model_copy(update={"log_level": "WARNING"}), "cli", sys.stderr)
 
 
 def _check_process(name: str) -> str:
