@@ -156,10 +156,9 @@ def users_fingerprint() -> str:
     """A digest of everything the NATS users are made from."""
     import hashlib
 
-    digest = hashlib.sha256()
-    for folder in ("meria", "services", "workflows"):
-        for source in sorted((ROOT / folder).rglob("*.py")):
-            digest.update(str(source.relative_to(ROOT)).encode() + b"\0" + source.read_bytes())
+    from meria.processes import source_digest
+
+    digest = hashlib.sha256(source_digest().encode())
     for name, value in sorted(os.environ.items()):
         if name.upper().startswith("MERIA_"):
             digest.update(f"{name}={value}\0".encode())

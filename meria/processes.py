@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -78,6 +80,18 @@ PROCESSES: dict[str, ProcessSpec] = {
 }
 
 SERVERS = ("nats", "temporal")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@functools.cache
+def source_digest() -> str:
+    """A digest of Meria's source, read rather than compiled: which code runs (the worker's
+    build id; what the NATS users were made from)."""
+    digest = hashlib.sha256()
+    for folder in ("meria", "services", "workflows"):
+        for source in sorted((ROOT / folder).rglob("*.py")):
+            digest.update(str(source.relative_to(ROOT)).encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
 
 
 @functools.cache

@@ -18,6 +18,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from meria.config import Settings
 from meria.logging import get_logger
 from meria.metrics import TASKS_OVERDUE, WORKFLOW_EXECUTIONS
+from meria.processes import source_digest
 from meria.runtime import Runtime, ServiceParts
 from meria.web import build_app
 from workflows.activities.clients import service_clients
@@ -102,6 +103,9 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
         activities=activities(settings),
         workflow_runner=sandbox_runner(),
         interceptors=[TruthfulFailures()],
+        # Temporal's default build id compiles every loaded module to hash it: seconds of
+        # the worker's start. A digest of the source files says the same.
+        build_id=f"meria-{source_digest()[:16]}",
     )
 
 
