@@ -355,6 +355,53 @@ def _already_current(spec: ProcessSpec, versions: Path) -> str | None:
     return str(url) if row is not None and row[0] == head else None
 
 
+@app.command()
+def backup(
+    folder: Annotated[
+        Path | None, typer.Option("--to", help="Where the archive goes (MERIA_BACKUP_DIR).")
+    ] = None,
+) -> None:
+    """Take every database, the bus's streams, the stored files and Temporal's state into
+    one dated archive with a manifest of checksums (while the stack runs)."""
+    from meria.backup import BackupError, plan_from_settings, take_backup
+
+    try:
+        plan = plan_from_settings()
+        quiet_logging(plan.settings)
+        archive, manifest = asyncio.run(take_backup(plan, folder))
+    except BackupError as error:
+        raise fail(str(error), 1) from None
+    size = archive.stat().st_size
+    streams = ", ".join(
+        f"{name} ({each['messages']})" for name, each in manifest["streams"].items()
+    )
+    typer.echo(f"databases: {', '.join(manifest['databases']) or 'none'}")
+    typer.echo(f"streams: {streams or 'none'}")
+    typer.echo(f"files: {sum(each['count'] for each in manifest['file_areas'].values())}")
+    typer.echo(f"temporal: {manifest['temporal']['engine']}")
+    typer.echo(f"wrote {archive} ({size / 1e6:.1f} MB)")
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive `meria backup` wrote.")],
+) -> None:
+    """Put a backup back, replacing every database, stream, stored file and Temporal's
+    state. The archive is checked first; the stack must be stopped, NATS alone running."""
+    from meria.backup import BackupError, plan_from_settings, restore_backup
+
+    try:
+        plan = plan_from_settings()
+        quiet_logging(plan.settings)
+        done = asyncio.run(restore_backup(plan, archive))
+    except BackupError as error:
+        raise fail(str(error), 1) from None
+    typer.echo(f"restored the backup of {done.created_at}")
+    typer.echo(f"databases: {', '.join(done.databases)}; streams: {', '.join(done.streams)}")
+    typer.echo(f"files: {', '.join(done.file_areas)}; temporal: {done.temporal}")
+    typer.echo("now run `meria migrate`, then start the stack")
+
+
 @db_app.command("revision")
 def revision(
     process: Annotated[str, typer.Argument(help="The service whose schema changed.")],
