@@ -19,6 +19,8 @@ import sys
 import tarfile
 import time
 import uuid
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,192 +100,206 @@ def verifies(edition: dict[str, Any], public_key: str) -> bool:
     )
 
 
+@dataclass
+class Server:
+    """The server the drill loses: its NATS, Temporal and databases, each service's."""
+
+    tmp_path: Path
+    nats: NatsServer
+    temporal: TemporalDevServer
+    databases: dict[str, str] = field(default_factory=dict)
+    task_queue: str = field(default_factory=lambda: f"drill-{uuid.uuid4().hex[:8]}")
+
+    async def set_up(self, new_database: DatabaseFactory) -> None:
+        """Every service's database: three serve, the rest are migrated and wait, as on a
+        server where the drill concerns publishing."""
+        for name, spec in PROCESSES.items():
+            parts = spec.parts()
+            if parts.metadata is None or parts.migrations is None:
+                continue
+            self.databases[name] = await new_database(name)
+            if name not in RUNNING:
+                database = Database(self.databases[name])
+                await migrate(database, parts.migrations, parts.metadata)
+                await database.dispose()
+
+    def stack(self) -> AbstractAsyncContextManager[Stack]:
+        async def existing(name: str) -> str:
+            return self.databases[name]
+
+        return running_stack(
+            RUNNING,
+            tmp_path=self.tmp_path,
+            nats_url=self.nats.url,
+            temporal_address=self.temporal.address,
+            new_database=existing,
+            temporal_task_queue=self.task_queue,
+        )
+
+    async def lose_everything(self) -> None:
+        self.nats.stop()
+        self.temporal.stop()
+        shutil.rmtree(self.tmp_path / "var")
+        shutil.rmtree(self.tmp_path / "nats" / "jetstream")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.temporal.folder / 'temporal.db'}{suffix}").unlink(missing_ok=True)
+        for url in self.databases.values():
+            await wipe_database(url)
+
+
+@dataclass(frozen=True)
+class Cases:
+    released: int
+    act: int
+    news: int
+    publish_at: datetime
+    signing_key: str
+
+
 async def test_a_wiped_stack_comes_back_from_its_backup_with_its_cases_running(
     tmp_path: Path, new_database: DatabaseFactory
 ) -> None:
-    nats_server = NatsServer(tmp_path / "nats").start()
-    temporal = TemporalDevServer(tmp_path / "temporal").start()
-    try:
-        await drill(tmp_path, new_database, nats_server, temporal)
-    finally:
-        nats_server.stop()
-        temporal.stop()
-
-
-async def drill(
-    tmp_path: Path,
-    new_database: DatabaseFactory,
-    nats_server: NatsServer,
-    temporal: TemporalDevServer,
-) -> None:
-    # Every service's database, migrated: three of them serve, the rest wait, as on a
-    # server where the drill concerns publishing.
-    databases: dict[str, str] = {}
-    for name, spec in PROCESSES.items():
-        parts = spec.parts()
-        if parts.metadata is None or parts.migrations is None:
-            continue
-        databases[name] = await new_database(name)
-        if name not in RUNNING:
-            database = Database(databases[name])
-            await migrate(database, parts.migrations, parts.metadata)
-            await database.dispose()
-
-    async def existing(name: str) -> str:
-        return databases[name]
-
-    shared = {"temporal_task_queue": f"drill-{uuid.uuid4().hex[:8]}"}
-    backups = tmp_path / "backups"
-
-    async with (
-        running_stack(
-            RUNNING,
-            tmp_path=tmp_path,
-            nats_url=nats_server.url,
-            temporal_address=temporal.address,
-            new_database=existing,
-            **shared,
-        ) as stack,
-        httpx.AsyncClient(timeout=20) as http,
-    ):
-        editor = Desk(stack, http, "nino.beridze", "editor")
-        lawyer = Desk(stack, http, "levan.kapanadze", "legal_reviewer")
-        head = Desk(stack, http, "tamar.gelashvili", "head_of_department")
-        admin = Desk(stack, http, "admin", "admin")
-        await admin.ok(
-            "PUT",
-            "/issuers/mayor",
-            json={"name_ka": "ახმეტის მუნიციპალიტეტის მერი", "name_en": "Mayor of Akhmeta"},
-        )
-
-        # A press release, published and on the website.
-        released = (await editor.create(PRESS_RELEASE))["id"]
-        await editor.submit(released)
-        await head.wait_for_stage(released, "department_review")
-        assert (await head.decide(released)).status_code == 200
-        await editor.wait_for_state(released, "published")
-
-        # A legal act, past its legal review, waiting on the head of department.
-        act = (await editor.create(LEGAL_ACT))["id"]
-        await editor.submit(act)
-        await lawyer.wait_for_stage(act, "legal_review")
-        assert (await lawyer.decide(act, comment="კანონიერია")).status_code == 200
-        await head.wait_for_stage(act, "department_review")
-
-        # News approved for publication in half a minute: a durable timer running.
-        news = (await editor.create(NEWS))["id"]
-        publish_at = datetime.now(UTC) + timedelta(seconds=30)
-        await editor.submit(news, publish_at=publish_at.isoformat())
-        await head.wait_for_stage(news, "department_review")
-        assert (await head.decide(news)).status_code == 200
-        await editor.wait_for_state(news, "scheduled")
-
-        # The website has the press release from the bus.
-        website = stack.urls["website"]
-        shown = await wait_for_website(http, website, 1)
-        before_key = (await editor.call("GET", "/signing-key")).text
-
-        # The nightly backup, while everything runs.
-        env = operator_env(stack, databases, temporal)
-        started = time.monotonic()
-        taken = meria(env, "backup", "--to", str(backups))
-        backup_seconds = time.monotonic() - started
-        assert taken.returncode == 0, taken.stderr
-        archives = sorted(backups.glob("meria-backup-*.tar.gz"))
-        assert len(archives) == 1, taken.stdout
-        archive = archives[0]
-        with tarfile.open(archive) as opened:
-            manifest = json.loads(opened.extractfile("manifest.json").read())  # type: ignore[union-attr]
-        assert set(manifest["databases"]) == set(databases)
-        assert manifest["streams"]["PUBLISHING"]["messages"] >= 1
-        assert manifest["temporal"]["engine"] == "sqlite"
-        assert manifest["file_areas"]["publishing/signing-key"]["count"] == 1
-        note = json.loads((backups / "latest.json").read_text())
-        assert note["archive"] == archive.name
-
-    # The server is lost: the stack stops, and every store is wiped.
-    nats_server.stop()
-    temporal.stop()
-    shutil.rmtree(tmp_path / "var")
-    shutil.rmtree(tmp_path / "nats" / "jetstream")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{temporal.folder / 'temporal.db'}{suffix}").unlink(missing_ok=True)
-    for url in databases.values():
-        await wipe_database(url)
-
-    # A damaged archive is refused with one line, and nothing is touched.
-    damaged = tmp_path / "damaged.tar.gz"
-    tamper(archive, damaged, "databases/publishing")
-    nats_server.start()
-    refused = meria(env, "restore", str(damaged))
-    assert refused.returncode == 1
-    assert (
-        refused.stderr.strip()
-        .splitlines()[-1]
-        .startswith("meria: damaged.tar.gz fails its checksums")
+    server = Server(
+        tmp_path, NatsServer(tmp_path / "nats").start(), TemporalDevServer(tmp_path / "temporal")
     )
-    assert not (tmp_path / "var" / "publishing").exists()
+    server.temporal.start()
+    try:
+        await server.set_up(new_database)
+        async with server.stack() as stack, httpx.AsyncClient(timeout=20) as http:
+            cases = await cases_in_flight(stack, http)
+            # The nightly backup, while everything runs.
+            env = operator_env(stack, server.databases, server.temporal)
+            started = time.monotonic()
+            archive = take_backup(env, tmp_path / "backups", server.databases)
+            backup_seconds = time.monotonic() - started
 
-    # The restore, with NATS alone running; then Temporal and the services start again.
-    started = time.monotonic()
-    restored = meria(env, "restore", str(archive))
-    restore_seconds = time.monotonic() - started
-    assert restored.returncode == 0, restored.stderr
-    temporal.start()
-    size = archive.stat().st_size
-    print(f"backup {backup_seconds:.1f} s, {size} bytes; restore {restore_seconds:.1f} s")
+        # The server is lost: the stack stops, and every store is wiped.
+        await server.lose_everything()
 
-    async with (
-        running_stack(
-            RUNNING,
-            tmp_path=tmp_path,
-            nats_url=nats_server.url,
-            temporal_address=temporal.address,
-            new_database=existing,
-            **shared,
-        ) as stack,
-        httpx.AsyncClient(timeout=20) as http,
-    ):
-        editor = Desk(stack, http, "nino.beridze", "editor")
-        head = Desk(stack, http, "tamar.gelashvili", "head_of_department")
-        mayor = Desk(stack, http, "mayor.akhmeta", "mayor")
-        public_key = (await editor.call("GET", "/signing-key")).text
-        assert public_key == before_key
+        # A damaged archive is refused with one line, and nothing is touched.
+        damaged = tmp_path / "damaged.tar.gz"
+        tamper(archive, damaged, "databases/publishing")
+        server.nats.start()
+        refused = meria(env, "restore", str(damaged))
+        assert refused.returncode == 1
+        last_line = refused.stderr.strip().splitlines()[-1]
+        assert last_line.startswith("meria: damaged.tar.gz fails its checksums")
+        assert not (tmp_path / "var" / "publishing").exists()
 
-        # What was published still verifies against the same key.
-        assert verifies((await editor.document(released))["current"], public_key)
+        # The restore, with NATS alone running; then Temporal and the services start again.
+        started = time.monotonic()
+        restored = meria(env, "restore", str(archive))
+        restore_seconds = time.monotonic() - started
+        assert restored.returncode == 0, restored.stderr
+        server.temporal.start()
+        size = archive.stat().st_size
+        print(f"backup {backup_seconds:.1f} s, {size} bytes; restore {restore_seconds:.1f} s")
 
-        # The legal act goes on where it waited: the head of department, then the mayor.
-        await head.wait_for_stage(act, "department_review")
-        assert (await head.decide(act)).status_code == 200
-        await mayor.wait_for_stage(act, "signature")
-        assert (await mayor.decide(act)).status_code == 200
-        done = await editor.wait_for_state(act, "published")
-        assert verifies(done["current"], public_key)
-        assert done["register_number"] == f"1/{done['current']['date_signed'][:4]}"
+        async with server.stack() as stack, httpx.AsyncClient(timeout=20) as http:
+            await cases_go_on(stack, http, cases)
+    finally:
+        server.nats.stop()
+        server.temporal.stop()
 
-        # The news is published at its time, by the timer the backup kept.
-        news_done = await editor.wait_for_state(news, "published", timeout=120)
-        assert datetime.fromisoformat(news_done["current"]["published_at"]) >= publish_at
-        assert verifies(news_done["current"], public_key)
 
-        # Nothing was published twice: one event per document on the bus, one entry each
-        # on the website, and the website vouches for each.
-        events = await published_events(stack)
-        published = [
-            event["data"]["document_id"]
-            for event in events
-            if event["type"].endswith("document.published.v1")
-        ]
-        assert sorted(published) == sorted([released, act, news])
-        shown = await wait_for_website(http, stack.urls["website"], 3)
-        assert sorted(item["document_id"] for item in shown) == sorted([released, act, news])
-        for document_id in published:
-            edition = (await editor.document(document_id))["current"]
-            page = await http.post(
-                f"{stack.urls['website']}/verify", data={"sha256": edition["content_sha256"]}
-            )
-            assert "ავთენტურია" in page.text, document_id
+async def cases_in_flight(stack: Stack, http: httpx.AsyncClient) -> Cases:
+    """A press release published, a legal act waiting on a decision, news on a timer."""
+    editor = Desk(stack, http, "nino.beridze", "editor")
+    lawyer = Desk(stack, http, "levan.kapanadze", "legal_reviewer")
+    head = Desk(stack, http, "tamar.gelashvili", "head_of_department")
+    admin = Desk(stack, http, "admin", "admin")
+    await admin.ok(
+        "PUT",
+        "/issuers/mayor",
+        json={"name_ka": "ახმეტის მუნიციპალიტეტის მერი", "name_en": "Mayor of Akhmeta"},
+    )
+
+    # A press release, published and on the website.
+    released = (await editor.create(PRESS_RELEASE))["id"]
+    await editor.submit(released)
+    await head.wait_for_stage(released, "department_review")
+    assert (await head.decide(released)).status_code == 200
+    await editor.wait_for_state(released, "published")
+
+    # A legal act, past its legal review, waiting on the head of department.
+    act = (await editor.create(LEGAL_ACT))["id"]
+    await editor.submit(act)
+    await lawyer.wait_for_stage(act, "legal_review")
+    assert (await lawyer.decide(act, comment="კანონიერია")).status_code == 200
+    await head.wait_for_stage(act, "department_review")
+
+    # News approved for publication in half a minute: a durable timer running.
+    news = (await editor.create(NEWS))["id"]
+    publish_at = datetime.now(UTC) + timedelta(seconds=30)
+    await editor.submit(news, publish_at=publish_at.isoformat())
+    await head.wait_for_stage(news, "department_review")
+    assert (await head.decide(news)).status_code == 200
+    await editor.wait_for_state(news, "scheduled")
+
+    # The website has the press release from the bus.
+    await wait_for_website(http, stack.urls["website"], 1)
+    key = (await editor.call("GET", "/signing-key")).text
+    return Cases(released, act, news, publish_at, key)
+
+
+def take_backup(env: dict[str, str], folder: Path, databases: dict[str, str]) -> Path:
+    """`meria backup`, as the nightly timer runs it; the archive it wrote."""
+    taken = meria(env, "backup", "--to", str(folder))
+    assert taken.returncode == 0, taken.stderr
+    archives = sorted(folder.glob("meria-backup-*.tar.gz"))
+    assert len(archives) == 1, taken.stdout
+    with tarfile.open(archives[0]) as opened:
+        manifest = json.loads(opened.extractfile("manifest.json").read())  # type: ignore[union-attr]
+    assert set(manifest["databases"]) == set(databases)
+    assert manifest["streams"]["PUBLISHING"]["messages"] >= 1
+    assert manifest["temporal"]["engine"] == "sqlite"
+    assert manifest["file_areas"]["publishing/signing-key"]["count"] == 1
+    assert json.loads((folder / "latest.json").read_text())["archive"] == archives[0].name
+    return archives[0]
+
+
+async def cases_go_on(stack: Stack, http: httpx.AsyncClient, cases: Cases) -> None:
+    editor = Desk(stack, http, "nino.beridze", "editor")
+    head = Desk(stack, http, "tamar.gelashvili", "head_of_department")
+    mayor = Desk(stack, http, "mayor.akhmeta", "mayor")
+    public_key = (await editor.call("GET", "/signing-key")).text
+    assert public_key == cases.signing_key
+
+    # What was published still verifies against the same key.
+    assert verifies((await editor.document(cases.released))["current"], public_key)
+
+    # The legal act goes on where it waited: the head of department, then the mayor.
+    await head.wait_for_stage(cases.act, "department_review")
+    assert (await head.decide(cases.act)).status_code == 200
+    await mayor.wait_for_stage(cases.act, "signature")
+    assert (await mayor.decide(cases.act)).status_code == 200
+    done = await editor.wait_for_state(cases.act, "published")
+    assert verifies(done["current"], public_key)
+    assert done["register_number"] == f"1/{done['current']['date_signed'][:4]}"
+
+    # The news is published at its time, by the timer the backup kept.
+    news = await editor.wait_for_state(cases.news, "published", timeout=120)
+    assert datetime.fromisoformat(news["current"]["published_at"]) >= cases.publish_at
+    assert verifies(news["current"], public_key)
+
+    # Nothing was published twice: one event per document on the bus, one entry each on
+    # the website, and the website vouches for each.
+    everything = sorted([cases.released, cases.act, cases.news])
+    events = await published_events(stack)
+    published = [
+        event["data"]["document_id"]
+        for event in events
+        if event["type"].endswith("document.published.v1")
+    ]
+    assert sorted(published) == everything
+    shown = await wait_for_website(http, stack.urls["website"], 3)
+    assert sorted(item["document_id"] for item in shown) == everything
+    for document_id in published:
+        edition = (await editor.document(document_id))["current"]
+        page = await http.post(
+            f"{stack.urls['website']}/verify", data={"sha256": edition["content_sha256"]}
+        )
+        assert "ავთენტურია" in page.text, document_id
 
 
 def tamper(archive: Path, target: Path, prefix: str) -> None:
