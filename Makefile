@@ -8,7 +8,7 @@ PYTEST := $(VENV)/bin/pytest
 export UV_PYTHON := python3
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run up migrate seed status test test-sqlite test-postgres fuzz lint format bench reset asyncapi histories messages image deploy-check
+.PHONY: install chromium run up migrate seed status test test-sqlite test-postgres fuzz lint format bench reset asyncapi histories messages image deploy-check
 
 $(UV):
 	python3 -m venv .tools
@@ -17,6 +17,23 @@ $(UV):
 # The virtual environment, exactly as uv.lock pins it.
 install: $(UV)
 	$(UV) sync --frozen --quiet
+
+# The browser tests drive Debian's Chromium (Playwright cannot download a browser here):
+# root with apt installs it; anyone else is told the command, before any test runs.
+CHROMIUM := /usr/bin/chromium
+BROWSER_PACKAGES := chromium fonts-noto-core
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "make: installing Debian's Chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; \
+	  else \
+	    echo "make: the browser tests need Chromium at $(CHROMIUM); install it with:" >&2; \
+	    echo "  sudo apt-get install -y --no-install-recommends $(BROWSER_PACKAGES)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
 
 run: install migrate
 	$(MERIA) up
@@ -35,7 +52,7 @@ status: install
 
 # The whole suite on SQLite; then, when MERIA_TEST_DATABASE_URL names a PostgreSQL
 # server, every test that touches a database again on PostgreSQL.
-test: install
+test: install chromium
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$MERIA_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "MERIA_TEST_DATABASE_URL is not set: PostgreSQL pass skipped (CI runs it)"; fi

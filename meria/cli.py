@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from meria.config import ReaderSettings, Settings, SettingsError, env_name, load_settings
-from meria.processes import PROCESSES, SERVERS
+from meria.processes import PROCESSES, SERVERS, ProcessSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCFILE = ROOT / "deploy" / "Procfile"
@@ -49,7 +49,7 @@ def quiet_logging(settings: Settings) -> None:
     """Commands print their results on stdout; only warnings go to the log, on stderr."""
     from meria.logging import configure_logging
 
-    configure_logging(settings.model_copy(update={"log_level": "WARNING"}), "cli")
+    configure_logging(settings.model_copy(update={"log_level": "WARNING"}), "cli", sys.stderr)
 
 
 def _check_process(name: str) -> str:
@@ -137,12 +137,47 @@ def _exec_server(name: str, listen: str | None) -> None:
 
 def write_nats_config(path: Path) -> Path:
     """deploy/nats.conf and a user per process, written afresh at each start (readable by
-    its owner only), so the users follow the code and the processes' settings."""
-    text = f"{NATS_CONFIG.read_text()}\n{nats_authorization()}"
+    its owner only), so the users follow the code and the processes' settings.
+
+    Making the users means importing every process's code (their permissions come from
+    their subscriptions) and a bcrypt hash per password: seconds that every other process
+    waits for. So the users are kept beside the config with a fingerprint of what they
+    are made from (Meria's source, the MERIA_* variables, the .env file) and made again
+    only when that changes."""
+    fingerprint = users_fingerprint()
+    kept = path.with_name("users.json")
+    users = None
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        note = json.loads(kept.read_text(encoding="utf-8"))
+        if note["fingerprint"] == fingerprint:
+            users = str(note["users"])
+    if users is None:
+        users = nats_authorization()
+        _write_private(kept, json.dumps({"fingerprint": fingerprint, "users": users}))
+    _write_private(path, f"{NATS_CONFIG.read_text()}\n{users}")
+    return path
+
+
+def _write_private(path: Path, text: str) -> None:
     path.touch(mode=0o600)
     path.chmod(0o600)
-    path.write_text(text)
-    return path
+    path.write_text(text, encoding="utf-8")
+
+
+def users_fingerprint() -> str:
+    """A digest of everything the NATS users are made from."""
+    import hashlib
+
+    from meria.processes import source_digest
+
+    digest = hashlib.sha256(source_digest().encode())
+    for name, value in sorted(os.environ.items()):
+        if name.upper().startswith("MERIA_"):
+            digest.update(f"{name}={value}\0".encode())
+    env_file = Path(".env")
+    if env_file.is_file():
+        digest.update(env_file.read_bytes())
+    return digest.hexdigest()
 
 
 def nats_authorization() -> str:
@@ -169,7 +204,6 @@ def up(
 ) -> None:
     """Start the whole stack under one supervisor; Ctrl-C stops it all."""
     from honcho.environ import parse_procfile
-    from honcho.manager import Manager
     from honcho.printer import Printer
 
     settings = load_settings(Settings)
@@ -181,9 +215,6 @@ def up(
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
         "PYTHONUNBUFFERED": "1",
     }
-    manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
-    for name, command in procfile.processes.items():
-        manager.add_process(name, command, env=env, cwd=str(ROOT))
 
     def announce() -> None:
         from meria.status import wait_until_ready
@@ -201,7 +232,17 @@ def up(
                 print(f"meria: seeding failed: {error}", flush=True)
         print(urls_text(settings), flush=True)
 
-    threading.Thread(target=announce, name="announce", daemon=True).start()
+    from meria.preload import PreloadedManager, preload
+
+    # The processes are forks of this one, with what they all import imported once; the
+    # announcement starts once all are forked.
+    preload()
+    manager = PreloadedManager(
+        Printer(sys.stdout, colour=sys.stdout.isatty()),
+        then=threading.Thread(target=announce, name="announce", daemon=True).start,
+    )
+    for name, command in procfile.processes.items():
+        manager.add_process(name, command, env=env, cwd=str(ROOT))
     manager.loop()
     sys.exit(manager.returncode)
 
@@ -304,6 +345,13 @@ def migrate(
     async def run_all() -> None:
         for name in processes or list(PROCESSES):
             spec = PROCESSES[_check_process(name)]
+            versions = _migrations_of(spec)
+            if versions is None:
+                continue  # a process without a database (the worker)
+            current = _already_current(spec, versions)
+            if current is not None:
+                typer.echo(f"{name}: migrated ({current}, already at the newest revision)")
+                continue
             parts = spec.parts()
             if parts.metadata is None or parts.migrations is None:
                 continue
@@ -356,6 +404,90 @@ def provision(
         asyncio.run(run_all())
     except provisioning.ProvisionError as error:
         raise fail(str(error), 1) from None
+
+
+def _migrations_of(spec: ProcessSpec) -> Path | None:
+    """The migrations beside a process's module (as its ServiceParts name them), found
+    without importing the process's code, which is most of what `meria migrate` would
+    cost on a second `make run`; None for a process without a database."""
+    import importlib.util
+
+    found = importlib.util.find_spec(spec.module)
+    if found is None or found.origin is None:
+        return None
+    versions = Path(found.origin).parent / "migrations"
+    return versions if versions.is_dir() else None
+
+
+def _already_current(spec: ProcessSpec, versions: Path) -> str | None:
+    """The database's URL when it is a SQLite file already at the newest revision, None
+    when it may need migrating."""
+    import sqlite3
+
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import make_url
+
+    from meria.db import alembic_config
+
+    url = make_url(load_settings(spec.settings_class()).database_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return None
+    if not Path(url.database).is_file():
+        return None
+    head = ScriptDirectory.from_config(alembic_config(versions, "")).get_current_head()
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
+        return None
+    return str(url) if row is not None and row[0] == head else None
+
+
+@app.command()
+def backup(
+    folder: Annotated[
+        Path | None, typer.Option("--to", help="Where the archive goes (MERIA_BACKUP_DIR).")
+    ] = None,
+) -> None:
+    """Take every database, the bus's streams, the stored files and Temporal's state into
+    one dated archive with a manifest of checksums (while the stack runs)."""
+    from meria.backup import BackupError, plan_from_settings, take_backup
+
+    try:
+        plan = plan_from_settings()
+        quiet_logging(plan.settings)
+        archive, manifest = asyncio.run(take_backup(plan, folder))
+    except BackupError as error:
+        raise fail(str(error), 1) from None
+    size = archive.stat().st_size
+    streams = ", ".join(
+        f"{name} ({each['messages']})" for name, each in manifest["streams"].items()
+    )
+    typer.echo(f"databases: {', '.join(manifest['databases']) or 'none'}")
+    typer.echo(f"streams: {streams or 'none'}")
+    typer.echo(f"files: {sum(each['count'] for each in manifest['file_areas'].values())}")
+    typer.echo(f"temporal: {manifest['temporal']['engine']}")
+    typer.echo(f"wrote {archive} ({size / 1e6:.1f} MB)")
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive `meria backup` wrote.")],
+) -> None:
+    """Put a backup back, replacing every database, stream, stored file and Temporal's
+    state. The archive is checked first; the stack must be stopped, NATS alone running."""
+    from meria.backup import BackupError, plan_from_settings, restore_backup
+
+    try:
+        plan = plan_from_settings()
+        quiet_logging(plan.settings)
+        done = asyncio.run(restore_backup(plan, archive))
+    except BackupError as error:
+        raise fail(str(error), 1) from None
+    typer.echo(f"restored the backup of {done.created_at}")
+    typer.echo(f"databases: {', '.join(done.databases)}; streams: {', '.join(done.streams)}")
+    typer.echo(f"files: {', '.join(done.file_areas)}; temporal: {done.temporal}")
+    typer.echo("now run `meria migrate`, then start the stack")
 
 
 @db_app.command("revision")

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = shared("development", "environment")
     secret_key: SecretStr = shared(SecretStr(DEVELOPMENT_SECRET), "secret_key")
     var_dir: Path = shared(Path("var"), "var_dir")
+    # Where `meria backup` writes its archives and the note of the last one, which every
+    # process reads for `meria_backup_last_success_timestamp_seconds`; default var/backups.
+    backup_dir: Path | None = shared(None, "backup_dir")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = shared("INFO", "log_level")
     log_format: Literal["console", "json"] | None = shared(None, "log_format")
 
@@ -109,6 +112,10 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = shared(
         None, "metrics_token", description="The bearer token /metrics requires, if any"
     )
+
+    @property
+    def backups(self) -> Path:
+        return self.backup_dir or self.var_dir / "backups"
 
     @property
     def serves_api_docs(self) -> bool:
@@ -214,6 +221,24 @@ class ReaderSettings(BusClientSettings):
     process = "reader"
 
 
+class BackupSettings(BusClientSettings):
+    """`meria backup` and `meria restore`: NATS user `backup` (snapshots and restores of
+    the streams), and where Temporal keeps its state."""
+
+    model_config = SettingsConfigDict(env_prefix="MERIA_BACKUP_")
+    process = "backup"
+
+    # The Temporal dev server's SQLite file (default var/temporal.db), taken when it exists.
+    temporal_sqlite: Path | None = None
+    # A Temporal server on PostgreSQL: its databases (the default store and visibility),
+    # as postgresql:// URLs, each taken with pg_dump.
+    temporal_database_urls: list[str] = Field(default_factory=list)
+
+    @property
+    def temporal_file(self) -> Path:
+        return self.temporal_sqlite or self.var_dir / "temporal.db"
+
+
 def bus_credentials_of(user: str) -> BusCredentials:
     """NATS user `user`'s credentials, read as its own process reads them (the same
     variable, the same derivation), without that process's other settings: what the
@@ -294,8 +319,8 @@ def known_variables() -> frozenset[str]:
     # Imported here: the list of processes imports this module for its settings classes.
     from meria.processes import PROCESSES
 
-    # The command line's own: the read-only bus tools.
-    classes: list[type[Settings]] = [Settings, ReaderSettings]
+    # The command line's own: the read-only bus tools, backup and restore.
+    classes: list[type[Settings]] = [Settings, ReaderSettings, BackupSettings]
     classes += [spec.settings_class() for spec in PROCESSES.values()]
     return frozenset(name for settings_class in classes for name in variables_of(settings_class))
 

@@ -1,4 +1,5 @@
-"""Structured logging: readable lines in development, JSON lines in production.
+"""Structured logging: readable lines on stderr in development, JSON lines on stdout in
+production (where the container runtime or journald collects them).
 
 Every line carries the process (`service`), the request id bound by the web middleware
 or the bus consumer, and the current OpenTelemetry trace and span ids, so a line in the
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 from opentelemetry import trace
@@ -26,8 +27,9 @@ def _add_trace_ids(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def configure_logging(settings: Settings, service: str) -> None:
-    """Set up structlog and route the standard library's loggers through it."""
+def configure_logging(settings: Settings, service: str, stream: TextIO | None = None) -> None:
+    """Set up structlog and route the standard library's loggers through it, to `stream`
+    (default: stdout for JSON lines, stderr for the console's)."""
 
     def add_service(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
         event.setdefault("service", service)
@@ -62,7 +64,8 @@ def configure_logging(settings: Settings, service: str) -> None:
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    json_lines = settings.effective_log_format == "json"
+    handler = logging.StreamHandler(stream or (sys.stdout if json_lines else sys.stderr))
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -75,6 +78,8 @@ def configure_logging(settings: Settings, service: str) -> None:
     logging.getLogger("nats").setLevel(logging.WARNING)
     # httpx logs every request at INFO; the receiving service already logs it with more.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # fontTools tells every table of every font it subsets (a badge, a digest's PDF).
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

@@ -55,3 +55,40 @@ LOOP_HELD = Histogram(
     "How long the event loop was held, measured every 50 ms (above 0.1 s: a stall)",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
 )
+BACKUP_LAST_SUCCESS = Gauge(
+    "meria_backup_last_success_timestamp_seconds",
+    "When `meria backup` last finished an archive (0: never, as far as this process sees)",
+)
+BACKUP_SIZE = Gauge("meria_backup_size_bytes", "The size of the last backup archive")
+DISK_FREE = Gauge(
+    "meria_disk_free_bytes", "Free space on the filesystem of a data folder", ["folder"]
+)
+DISK_SIZE = Gauge("meria_disk_size_bytes", "Size of the filesystem of a data folder", ["folder"])
+DEAD_LETTERS_OPEN = Gauge(
+    "meria_dead_letters_open",
+    "Dead letters waiting for a person to re-drive or discard them",
+    ["service"],
+)
+TASKS_OVERDUE = Gauge(
+    "meria_tasks_overdue", "Human tasks still open past their due time (Temporal visibility)"
+)
+WORKFLOW_EXECUTIONS = Gauge(
+    "meria_workflows",
+    "Workflow executions in the namespace by status (Temporal visibility)",
+    ["status"],
+)
+ACTIVITY_FAILURES = Counter(
+    "meria_activity_failures_total",
+    "Activity attempts that failed (Temporal retries them unless not retryable)",
+    ["activity"],
+)
+ACTIVITY_RETRIES = Counter(
+    "meria_activity_retries_total",
+    "Activity attempts that were retries of a failed one",
+    ["activity"],
+)
+READY = Gauge(
+    "meria_ready",
+    "Each readiness check of the process at scrape time (1 ok, 0 not), as /healthz/ready",
+    ["check"],
+)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -78,15 +80,28 @@ PROCESSES: dict[str, ProcessSpec] = {
 }
 
 SERVERS = ("nats", "temporal")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@functools.cache
+def source_digest() -> str:
+    """A digest of Meria's source, read rather than compiled: which code runs (the worker's
+    build id; what the NATS users were made from)."""
+    digest = hashlib.sha256()
+    for folder in ("meria", "services", "workflows"):
+        for source in sorted((ROOT / folder).rglob("*.py")):
+            digest.update(str(source.relative_to(ROOT)).encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
 
 
 @functools.cache
 def bus_users() -> tuple[BusUser, ...]:
-    """Every NATS user of the stack: one per process that uses the bus, and the reader."""
-    from meria.bus import reader_user
+    """Every NATS user of the stack: one per process that uses the bus, the reader, and
+    backup and restore."""
+    from meria.bus import backup_user, reader_user
 
     parts = [spec.parts() for spec in PROCESSES.values()]
-    return (*(each.bus_user() for each in parts if each.uses_bus), reader_user())
+    return (*(each.bus_user() for each in parts if each.uses_bus), reader_user(), backup_user())
 
 
 def bus_accounts() -> list[tuple[BusUser, BusCredentials]]:

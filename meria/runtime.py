@@ -41,6 +41,16 @@ from meria.temporal import connect_with_retry
 log = get_logger(__name__)
 
 
+@dataclass(frozen=True)
+class FileArea:
+    """Files a service keeps outside its database: a folder (or one file) on an fsspec
+    filesystem, local or S3."""
+
+    name: str
+    fs: Any
+    root: str
+
+
 @dataclass
 class ServiceParts:
     """What one service is made of, as far as the runtime is concerned."""
@@ -54,6 +64,11 @@ class ServiceParts:
     uses_temporal: bool = False
     uses_bus: bool = True
     background: list[Callable[[Runtime], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    # The files it keeps outside its database (attachments, a library, a key), which a
+    # backup takes and a restore puts back (meria/backup.py).
+    file_areas: Callable[[Any], list[FileArea]] | None = None
+    # What it adds to /metrics just before a scrape (a count from its database…).
+    scrape: list[Callable[[Runtime], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
     def bus_user(self) -> BusUser:
         """This service's NATS user: its own events, and its subscriptions' consumers."""
@@ -225,4 +240,4 @@ async def wait_ready(runtime: Runtime) -> None:
         await asyncio.sleep(0.1)
 
 
-__all__ = ["Runtime", "ServiceParts", "wait_ready"]
+__all__ = ["FileArea", "Runtime", "ServiceParts", "wait_ready"]

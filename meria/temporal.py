@@ -95,7 +95,7 @@ async def connect(address: str, namespace: str) -> Client:
     )
 
 
-async def connect_with_retry(settings: Settings, *, max_backoff: float = 5.0) -> Client:
+async def connect_with_retry(settings: Settings, *, max_backoff: float = 1.0) -> Client:
     """Connect, waiting with backoff for the server to come up."""
     delay = 0.2
     while True:

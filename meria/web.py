@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from meria import dead_letters
 from meria.config import ServiceSettings, Settings, load_settings
+from meria.gauges import refresh as refresh_gauges
 from meria.keys import published_keyset
 from meria.logging import configure_logging, get_logger
 from meria.loop import requests as loop_requests
@@ -243,7 +244,7 @@ def create_app(
         return published_keyset(settings)
 
     app.include_router(health)
-    add_metrics(app, settings)
+    add_metrics(app, settings, runtime)
     if api_docs:
         add_docs(app, title)
     if runtime.parts.subscriptions is not None:
@@ -265,9 +266,9 @@ def create_app(
     return app
 
 
-def add_metrics(app: FastAPI, settings: Settings) -> None:
+def add_metrics(app: FastAPI, settings: Settings, runtime: Runtime) -> None:
     """`/metrics`, behind the bearer token when one is set; production serves it only
-    with one."""
+    with one. The gauges read at scrape time are brought up to date first."""
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     if token is None and settings.production:
         log.info("metrics.off", reason="MERIA_METRICS_TOKEN is not set")
@@ -284,6 +285,7 @@ def add_metrics(app: FastAPI, settings: Settings) -> None:
                 "Metrics need the scraper's bearer token.",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        await refresh_gauges(runtime)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

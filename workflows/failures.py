@@ -23,6 +23,7 @@ from temporalio.worker import (
 )
 
 from meria.logging import get_logger
+from meria.metrics import ACTIVITY_FAILURES, ACTIVITY_RETRIES
 from workflows.activities.clients import short
 
 log = get_logger(__name__)
@@ -43,12 +44,16 @@ def truthful(error: BaseException) -> ApplicationError:
 
 class _Inbound(ActivityInboundInterceptor):
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        started = activity.info()
+        if started.attempt > 1:
+            ACTIVITY_RETRIES.labels(started.activity_type).inc()
         try:
             return await super().execute_activity(input)
         except (asyncio.CancelledError, CancelledError):
             raise
         except Exception as error:
             info = activity.info()
+            ACTIVITY_FAILURES.labels(info.activity_type).inc()
             log.warning(
                 "activity.failed",
                 activity=info.activity_type,

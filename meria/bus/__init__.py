@@ -13,9 +13,18 @@ from meria.bus.consumer import (
 from meria.bus.outbox import Outbox, OutboxRelay
 from meria.bus.streams import ensure_streams, stream_for_subject
 from meria.bus.tables import BusTables, define_bus_tables
-from meria.bus.users import READER, BusUser, authorization, reader_user, service_user
+from meria.bus.users import (
+    BACKUP,
+    READER,
+    BusUser,
+    authorization,
+    backup_user,
+    reader_user,
+    service_user,
+)
 
 __all__ = [
+    "BACKUP",
     "READER",
     "Bus",
     "BusTables",
@@ -29,6 +38,7 @@ __all__ = [
     "Subscription",
     "Subscriptions",
     "authorization",
+    "backup_user",
     "define_bus_tables",
     "durable_name",
     "ensure_streams",

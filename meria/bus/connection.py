@@ -63,7 +63,7 @@ class Bus:
     async def wait_connected(self) -> None:
         await self._connected.wait()
 
-    async def connect(self, *, max_backoff: float = 5.0) -> None:
+    async def connect(self, *, max_backoff: float = 1.0) -> None:
         """Connect, retrying with backoff until the server answers; then declare streams."""
         delay = 0.2
         while True:

@@ -31,6 +31,7 @@ from meria.bus.streams import (
 from meria.config import BusCredentials
 
 READER = "reader"
+BACKUP = "backup"
 API = "$JS.API"
 
 
@@ -99,6 +100,26 @@ def reader_user() -> BusUser:
             "$JS.FC.>",
         ),
         (f"{inbox_prefix(READER)}.>",),
+    )
+
+
+def backup_user() -> BusUser:
+    """`meria backup` and `meria restore`: snapshots of every stream (with its consumers'
+    state), and restoring them, which replaces a stream of the same name. It reads no
+    message and publishes no event."""
+    return BusUser(
+        BACKUP,
+        (
+            f"{API}.STREAM.NAMES",
+            f"{API}.STREAM.INFO.*",
+            f"{API}.STREAM.SNAPSHOT.*",
+            f"{API}.STREAM.RESTORE.*",
+            f"{API}.STREAM.DELETE.*",
+            # Flow control of a snapshot's chunks, and the chunks of a restore.
+            "$JS.SNAPSHOT.ACK.>",
+            "$JS.SNAPSHOT.RESTORE.>",
+        ),
+        (f"{inbox_prefix(BACKUP)}.>",),
     )
 
 

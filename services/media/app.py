@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from meria.idempotency import IdempotencyMiddleware
-from meria.runtime import ServiceParts
+from meria.runtime import FileArea, ServiceParts
 from meria.web import build_app
 from services.media import information_api
 from services.media.api import ROUTERS
@@ -16,8 +16,16 @@ from services.media.monitoring import keep_reading_feeds
 from services.media.settings import MediaSettings
 from services.media.storage import Storage
 
+
+def file_areas(settings: MediaSettings) -> list[FileArea]:
+    """The media library's files, on local disk or in the S3 bucket."""
+    storage = Storage(settings)
+    return [FileArea("library", storage.fs, storage.root)]
+
+
 PARTS = ServiceParts(
     name="media",
+    file_areas=file_areas,
     metadata=Base.metadata,
     tables=bus_tables,
     migrations=Path(__file__).parent / "migrations",

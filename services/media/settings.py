@@ -11,7 +11,6 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from meria.throttle import parse_limits
 from meria.uploads import UploadSettings, UploadType
 
 LIBRARY_TYPES: tuple[UploadType, ...] = (
@@ -126,6 +125,10 @@ class MediaSettings(UploadSettings):
     @field_validator("public_form_limits")
     @classmethod
     def _limits(cls, value: str) -> str:
+        # Here, not at the top: reading settings stays light for the command line and
+        # `meria run nats`, and the throttle brings SQLAlchemy.
+        from meria.throttle import parse_limits
+
         return parse_limits(value)
 
     @model_validator(mode="after")

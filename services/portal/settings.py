@@ -6,7 +6,6 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from meria.config import ServiceSettings
-from meria.throttle import parse_limits
 
 # The demo accounts' password in development, printed by `make run`; refused in production.
 DEMO_PASSWORD = "akhmeta-demo-2026"
@@ -68,6 +67,10 @@ class PortalSettings(ServiceSettings):
     @field_validator("sign_in_pair_limits", "sign_in_account_limits", "sign_in_address_limits")
     @classmethod
     def _limits(cls, value: str) -> str:
+        # Here, not at the top: reading settings stays light for the command line and
+        # `meria run nats`, and the throttle brings SQLAlchemy.
+        from meria.throttle import parse_limits
+
         return parse_limits(value)
 
     @model_validator(mode="after")

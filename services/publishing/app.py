@@ -7,15 +7,29 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from meria.idempotency import IdempotencyMiddleware
-from meria.runtime import ServiceParts
+from meria.runtime import FileArea, ServiceParts
 from meria.web import build_app
 from services.publishing.api import ROUTERS
 from services.publishing.models import Base, bus_tables, idempotency_keys
 from services.publishing.settings import PublishingSettings
 from services.publishing.signing import load_signing_key
 
+
+def file_areas(settings: PublishingSettings) -> list[FileArea]:
+    """The attachments, and the signing key when it is kept on disk (development): without
+    it a restored register could not be verified against the key it was signed with."""
+    import fsspec
+
+    local = fsspec.filesystem("file")
+    areas = [FileArea("attachments", local, str(settings.attachments_dir))]
+    if settings.signing_key is None:
+        areas.append(FileArea("signing-key", local, str(settings.signing_key_file)))
+    return areas
+
+
 PARTS = ServiceParts(
     name="publishing",
+    file_areas=file_areas,
     metadata=Base.metadata,
     tables=bus_tables,
     migrations=Path(__file__).parent / "migrations",

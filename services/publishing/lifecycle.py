@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from prometheus_client import Histogram
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -62,6 +63,16 @@ from services.publishing.settings import PublishingSettings
 from services.publishing.states import Action, State
 
 TBILISI = ZoneInfo("Asia/Tbilisi")
+
+# From the moment an edition may be published (its approval, or its publication time if
+# later) to its publication: what the public waits beyond what the department decided.
+PUBLICATION_LATENCY = Histogram(
+    "meria_publication_latency_seconds",
+    "From an edition's approval or publication time, whichever is later, to its publication",
+    buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600),
+)
+
+
 RECORD_FIELDS = ("document_id", "edition", "document_type", "issuer", "register_number",
                  "date_signed")  # fmt: skip
 MUNICIPALITY = "Akhmeta Municipality City Hall"
@@ -332,6 +343,7 @@ async def publish(
             return _published(edition)
         previous = public_edition(document)
         edition.published_at = datetime.now(UTC)
+        due = max(filter(None, (edition.approved_at, edition.publish_at)), default=None)
         content = rendering(document, edition)
         content_sha256 = signing.sha256_hex(signing.canonical_json(content))
         # The record names the act as its register does, and the hash binds it to its text.
@@ -351,6 +363,8 @@ async def publish(
             published_event(document, edition, settings, previous, signing.public_key_pem(key)),
             about=f"document:{document.id}",
         )
+    if due is not None:
+        PUBLICATION_LATENCY.observe(max(0.0, (edition.published_at - due).total_seconds()))
     return _published(edition)
 
 

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from meria.problems import Problem, problem_response, validation_problem
-from meria.runtime import Runtime, ServiceParts
+from meria.runtime import FileArea, Runtime, ServiceParts
 from meria.web import build_app
 from services.website.caching import CSP, HEADERS, CachingMiddleware
 from services.website.feeds import router as feeds_router
@@ -32,8 +32,17 @@ async def fetch_files(runtime: Runtime) -> None:
     await keep_fetching(runtime.db(), settings.files_dir, settings.file_poll_seconds)
 
 
+def file_areas(settings: WebsiteSettings) -> list[FileArea]:
+    """The copies of published attachments the site serves (fetched again if lost, but a
+    restored site serves them at once)."""
+    import fsspec
+
+    return [FileArea("files", fsspec.filesystem("file"), str(settings.files_dir))]
+
+
 PARTS = ServiceParts(
     name="website",
+    file_areas=file_areas,
     metadata=Base.metadata,
     tables=bus_tables,
     migrations=Path(__file__).parent / "migrations",
