@@ -25,6 +25,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionDescription, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -438,6 +439,18 @@ async def _read_document(request: Request, signed: Signed, case: DocumentCase) -
         case.unavailable = True
 
 
+CLOSING_EVENTS = frozenset(
+    {
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+    }
+)
+
+
 async def _describe(request: Request, workflow_id: str, run: str) -> WorkflowExecutionDescription:
     temporal = runtime_of(request).temporal
     try:
@@ -495,7 +508,6 @@ async def case_page(
     status_code: int = 200,
 ) -> Response:
     description = await _describe(request, workflow_id, run)
-    row = case_row(description)
     temporal = runtime_of(request).temporal
     try:
         history = await temporal.get_workflow_handle(
@@ -503,6 +515,14 @@ async def case_page(
         ).fetch_history()
     except RPCError as error:
         raise ServiceUnavailable("temporal") from error
+    if (
+        description.status == WorkflowExecutionStatus.RUNNING
+        and history.events
+        and history.events[-1].event_type in CLOSING_EVENTS
+    ):
+        # The case closed between the two reads: the page tells one moment, the later.
+        description = await _describe(request, workflow_id, description.run_id or "")
+    row = case_row(description)
     case = document_case_of(row)
     if case is not None:
         await _read_document(request, signed, case)
