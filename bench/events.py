@@ -47,9 +47,7 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
-import sqlite3
 import statistics
 import subprocess
 import tempfile
@@ -62,6 +60,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from reporting import context, percentile
 
 from meria.auth import User, issue_token
 from meria.config import Settings
@@ -77,35 +76,6 @@ TBILISI = ZoneInfo("Asia/Tbilisi")
 
 def emit(**fields: Any) -> None:
     print(json.dumps(fields, ensure_ascii=False), flush=True)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def code_version() -> str:
-    try:
-        return subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=ROOT, capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-CODE_VERSION = code_version()
-
-
-def context() -> dict[str, Any]:
-    return {
-        "code": CODE_VERSION,
-        "cpus": os.cpu_count(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-    }
 
 
 def cpus() -> tuple[set[int], set[int]] | None:

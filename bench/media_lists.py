@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from reporting import CODE_VERSION, percentile
 
 from meria.auth import User, issue_token
 from meria.config import Settings
@@ -57,28 +58,13 @@ ROOT = Path(__file__).resolve().parents[1]
 MERIA = str(ROOT / ".venv" / "bin" / "meria")
 
 
-def code_version() -> str:
-    try:
-        return subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=ROOT, capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def emit(**fields: Any) -> None:
     fields |= {
-        "code": code_version(),
+        "code": CODE_VERSION,
         "cpus": os.cpu_count(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     print(json.dumps(fields, ensure_ascii=False), flush=True)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def described(latencies: list[float]) -> dict[str, Any]:

@@ -51,10 +51,8 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -70,6 +68,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 import scale_data
+from reporting import CODE_VERSION, context, percentile
 
 from meria.auth import User, issue_token, service_token
 from meria.config import Settings
@@ -113,41 +112,8 @@ NOT_PAGES = re.compile(
 # Lines.
 
 
-def code_version() -> str:
-    """The commit measured, `-dirty` when the work tree differs; BENCH_CODE_VERSION names
-    it for a tree that is not a checkout (an export of another commit)."""
-    if os.environ.get("BENCH_CODE_VERSION"):
-        return os.environ["BENCH_CODE_VERSION"]
-    try:
-        return subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=ROOT, capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-CODE_VERSION = code_version()
-
-
-def context() -> dict[str, Any]:
-    return {
-        "code": CODE_VERSION,
-        "cpus": os.cpu_count(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-    }
-
-
 def emit(**fields: Any) -> None:
     print(json.dumps(fields | context(), ensure_ascii=False, default=str), flush=True)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 # ---------------------------------------------------------------------------------------

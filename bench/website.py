@@ -73,9 +73,7 @@ import asyncio
 import http.client
 import json
 import os
-import platform
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -88,6 +86,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reporting import context, percentile
 from sqlalchemy import event as sa_event
 
 from meria.db import Database
@@ -426,36 +425,6 @@ class Load:
 
 def emit(**fields: Any) -> None:
     print(json.dumps(fields, ensure_ascii=False), flush=True)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def code_version() -> str:
-    """The commit the measured code is at, `-dirty` if the work tree differs from it."""
-    try:
-        return subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=ROOT, capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-CODE_VERSION = code_version()
-
-
-def context() -> dict[str, Any]:
-    return {
-        "code": CODE_VERSION,
-        "cpus": os.cpu_count(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-    }
 
 
 def described(result: LoadResult) -> dict[str, Any]:

@@ -234,6 +234,10 @@ def require_service(*services: str) -> object:
     return require_role(services=services)
 
 
+System = Annotated[User, require_service("worker")]
+"""Only the workflow worker's own identity, which no person's role implies."""
+
+
 # Receipts: what a person did, as the service that verified them signed it.
 
 RECEIPT_AUDIENCE = "meria-receipt"

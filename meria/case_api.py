@@ -14,21 +14,17 @@ own while the routes are declared here. The module names no service.
 from collections.abc import Callable
 from typing import Annotated, Any, Protocol, TypeVar, cast
 
-from fastapi import APIRouter, Depends, Header, status
+from fastapi import APIRouter, Depends, status
 from temporalio.client import Client
 
-from meria.auth import User, require_service
+from meria.auth import System, User
 from meria.cases import TaskNotice
 from meria.cases.tasks import CLAIM, UNCLAIM, TaskClaim, TaskState
+from meria.idempotency import IdempotencyKey
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.temporal import send_update
-from meria.web import request_runtime
-
-RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
-System = Annotated[User, require_service("worker")]
-"""Only the workflow worker's own identity, which no person's role implies."""
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
+from meria.web import RuntimeDep
 
 Ref = TypeVar("Ref", contravariant=True)
 

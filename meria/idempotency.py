@@ -29,8 +29,9 @@ import json
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Header
 from sqlalchemy import (
     Column,
     Index,
@@ -62,6 +63,10 @@ MAX_KEY = 300
 LEASE = timedelta(minutes=5)
 KEEP = timedelta(hours=24)
 METHODS = frozenset({"POST"})
+
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
+"""The key a creating call carries so that the same call twice does it once."""
 
 
 def define_idempotency_table(metadata: MetaData) -> Table:

@@ -64,7 +64,7 @@ class CaseTasks(Generic[OpenT]):
         self.stage = stage
         self.open: dict[str, OpenT] = {}
         self.finished: list[tuple[str, TaskResult]] = []
-        self._case_ref = case_ref
+        self.case_ref = case_ref
         self._service = service
         self._notice_path = notice_path
         # A case with one task at a time shows its roles in the task's own order.
@@ -127,7 +127,7 @@ class CaseTasks(Generic[OpenT]):
             TaskInput(
                 task_id=task_id,
                 case_workflow_id=workflow.info().workflow_id,
-                case_ref=self._case_ref,
+                case_ref=self.case_ref,
                 service=self._service,
                 notice_path=self._notice_path,
                 **fields,

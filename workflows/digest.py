@@ -35,6 +35,7 @@ from temporalio.common import RetryPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
+    from meria.cases import case_ref
     from meria.cases.digest import SCHEDULE_ID, DigestInput, digest_id
     from meria.temporal import KIND, REF, STAGE, SUBJECT
     from workflows.activities.digest import DigestActivities, DigestRequest, DigestResult
@@ -63,7 +64,7 @@ class MonthlyDigestWorkflow:
         workflow.upsert_search_attributes(
             [
                 KIND.value_set("digest"),
-                REF.value_set(f"digest:{request.month}"),
+                REF.value_set(case_ref("digest", request.month)),
                 SUBJECT.value_set(f"პრესდაიჯესტი {request.month}"),
                 STAGE.value_set("gathering"),
             ]

@@ -18,6 +18,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError, CancelledError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    from meria.cases import case_ref
     from meria.cases.media import (
         InformationCase,
         InformationRequestInput,
@@ -47,7 +48,7 @@ class InformationRequestWorkflow:
         self._case: InformationCase | None = None
         self._tasks: CaseTasks[OpenAnswer] = CaseTasks(
             stage="open",
-            case_ref=f"information_request:{request.request_id}",
+            case_ref=case_ref("information_request", request.request_id),
             service="media",
             notice_path=f"{self._request.path}/task-notices",
             one_at_a_time=True,
@@ -70,7 +71,7 @@ class InformationRequestWorkflow:
         workflow.upsert_search_attributes(
             [
                 KIND.value_set("information_request"),
-                REF.value_set(f"information_request:{request.request_id}"),
+                REF.value_set(self._tasks.case_ref),
                 SUBJECT.value_set(self.case.title),
             ]
         )

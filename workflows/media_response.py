@@ -20,6 +20,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError, CancelledError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    from meria.cases import case_ref
     from meria.cases.media import (
         Cancellation,
         OpenStep,
@@ -49,7 +50,7 @@ class MediaResponseWorkflow:
         self._case: ResponseCase | None = None
         self._tasks: CaseTasks[OpenStep] = CaseTasks(
             stage="drafting",
-            case_ref=f"media_response:{request.response_id}",
+            case_ref=case_ref("media_response", request.response_id),
             service="media",
             notice_path=f"{self._response.path}/task-notices",
             one_at_a_time=True,
@@ -75,7 +76,7 @@ class MediaResponseWorkflow:
         workflow.upsert_search_attributes(
             [
                 KIND.value_set("media_response"),
-                REF.value_set(f"media_response:{request.response_id}"),
+                REF.value_set(self._tasks.case_ref),
                 SUBJECT.value_set(self.case.subject),
             ]
         )

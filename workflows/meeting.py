@@ -25,12 +25,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from meria.cases import Actor, Reasoned, TaskOutcome
+    from meria.cases import Actor, DecisionRecord, Reasoned, TaskOutcome, case_ref
     from meria.cases.events import (
         PLANNERS,
         ActionSpec,
         CaseStatus,
-        DecisionRecord,
         EventCase,
         MeetingInput,
         Moved,
@@ -64,7 +63,7 @@ class MeetingWorkflow:
         self._case: EventCase | None = None
         self._tasks: CaseTasks[OpenTask] = CaseTasks(
             stage="scheduled",
-            case_ref=f"event:{request.case_id}",
+            case_ref=case_ref("event", request.case_id),
             service="events",
             notice_path=f"/events/{request.case_id}/task-notices",
         )
@@ -92,7 +91,7 @@ class MeetingWorkflow:
         workflow.upsert_search_attributes(
             [
                 KIND.value_set("meeting"),
-                REF.value_set(f"event:{request.case_id}"),
+                REF.value_set(self._tasks.case_ref),
                 SUBJECT.value_set(self.case.subject),
             ]
         )

@@ -25,11 +25,10 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from meria.cases import Actor, Reasoned, TaskOutcome
+    from meria.cases import Actor, DecisionRecord, Reasoned, TaskOutcome, case_ref
     from meria.cases.events import (
         PLANNERS,
         CaseStatus,
-        DecisionRecord,
         EventCase,
         Moved,
         OpenTask,
@@ -67,7 +66,7 @@ class PressConferenceWorkflow:
         self._case: EventCase | None = None
         self._tasks: CaseTasks[OpenTask] = CaseTasks(
             stage="scheduled",
-            case_ref=f"event:{request.case_id}",
+            case_ref=case_ref("event", request.case_id),
             service="events",
             notice_path=f"/events/{request.case_id}/task-notices",
             one_at_a_time=True,
@@ -97,7 +96,7 @@ class PressConferenceWorkflow:
         workflow.upsert_search_attributes(
             [
                 KIND.value_set("press_conference"),
-                REF.value_set(f"event:{request.case_id}"),
+                REF.value_set(self._tasks.case_ref),
                 SUBJECT.value_set(self.case.subject),
             ]
         )

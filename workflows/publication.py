@@ -21,6 +21,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    from meria.cases import case_ref
     from meria.cases.documents import (
         Actor,
         CaseInfo,
@@ -50,7 +51,7 @@ class DocumentPublicationWorkflow:
         self._case: CaseInfo | None = None
         self._tasks: CaseTasks[OpenTask] = CaseTasks(
             stage="submitted",
-            case_ref=f"document:{request.document_id}",
+            case_ref=case_ref("document", request.document_id),
             service="publishing",
             notice_path=f"{_path(self._edition)}/task-notices",
         )
@@ -81,7 +82,7 @@ class DocumentPublicationWorkflow:
         workflow.upsert_search_attributes(
             [
                 KIND.value_set("document"),
-                REF.value_set(f"document:{request.document_id}"),
+                REF.value_set(self._tasks.case_ref),
                 SUBJECT.value_set(self.case.subject),
             ]
         )

@@ -28,12 +28,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from meria.cases import Actor, Reasoned, TransitionRequest
+    from meria.cases import Actor, DecisionRecord, Reasoned, TransitionRequest, case_ref
     from meria.cases.tasks import TaskChange, TaskEscalation, TaskResult
     from meria.cases.visits import (
         Carried,
         DatesMoved,
-        DecisionRecord,
         OpenTask,
         TaskAmendment,
         TaskOutcome,
@@ -71,7 +70,7 @@ class DelegationVisitWorkflow:
         carried = request.carried
         self._tasks: CaseTasks[OpenTask] = CaseTasks(
             stage=carried.stage if carried else "requested",
-            case_ref=f"visit:{request.visit_id}",
+            case_ref=case_ref("visit", request.visit_id),
             service="visits",
             notice_path=f"/visits/{request.visit_id}/task-notices",
             index_changes_only=True,
@@ -113,7 +112,7 @@ class DelegationVisitWorkflow:
         workflow.upsert_search_attributes(
             [
                 KIND.value_set("visit"),
-                REF.value_set(f"visit:{request.visit_id}"),
+                REF.value_set(self._tasks.case_ref),
                 SUBJECT.value_set(self.case.subject),
             ]
         )

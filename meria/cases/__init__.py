@@ -15,6 +15,7 @@ a module per kind of case its own inputs, answers and transitions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,8 +37,9 @@ class Handler(Generic[Answer]):
     answer: type[Answer]
 
 
-def case_ref(kind: str, case_id: int) -> str:
-    """The case a task or a search belongs to, e.g. `event:42` (`MeriaRef`)."""
+def case_ref(kind: str, case_id: int | str) -> str:
+    """The case a task or a search belongs to, e.g. `event:42` or `digest:2026-11`
+    (`MeriaRef`): the service that starts the workflow and the workflow say it alike."""
     return f"{kind}:{case_id}"
 
 
@@ -46,6 +48,17 @@ class Actor(BaseModel):
 
     user: str
     roles: list[str]
+
+
+class DecisionRecord(BaseModel):
+    """A decision on one of a case's tasks, known by the task's key (an event's or a
+    visit's checklist)."""
+
+    key: str
+    outcome: str
+    decided_by: str
+    decided_at: datetime
+    comment: str | None = None
 
 
 class Reasoned(Actor):

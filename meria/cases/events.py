@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from meria import cases
-from meria.cases import Actor, Handler, Reasoned
+from meria.cases import Actor, DecisionRecord, Handler, Reasoned
 
 PRESS_CONFERENCE = "PressConferenceWorkflow"
 MEETING = "MeetingWorkflow"
@@ -101,14 +101,6 @@ class OpenTask(BaseModel):
     assignee: str | None
     due_at: datetime
     escalated: bool = False
-
-
-class DecisionRecord(BaseModel):
-    key: str
-    outcome: str
-    decided_by: str
-    decided_at: datetime
-    comment: str | None = None
 
 
 class CaseStatus(BaseModel):

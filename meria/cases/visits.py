@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from meria import cases
-from meria.cases import Actor, Handler, Reasoned
+from meria.cases import Actor, DecisionRecord, Handler, Reasoned
 from meria.cases.tasks import TaskResult
 
 VISIT = "DelegationVisitWorkflow"
@@ -88,14 +88,6 @@ class OpenTask(BaseModel):
     due_at: datetime
     required: bool
     escalated: bool = False
-
-
-class DecisionRecord(BaseModel):
-    key: str
-    outcome: str
-    decided_by: str
-    decided_at: datetime
-    comment: str | None = None
 
 
 class Carried(BaseModel):

@@ -8,23 +8,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from sqlalchemy import select
 from temporalio.client import Client
 
 from meria.access import ACCESS_NOTE
-from meria.auth import InvalidToken, User, require_role, require_service, verify_token
+from meria.auth import InvalidToken, System, User, require_role, verify_token
 from meria.bus import Outbox
 from meria.case_api import case_router, claim_router
 from meria.cases import TaskNotice, TaskOutcome
 from meria.cases.events import AnnouncementDraft, CaseStatus, EventCase, TransitionRequest
 from meria.cases.tasks import TaskResult
+from meria.idempotency import IdempotencyKey
 from meria.inputs import Id, Moment, Month, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
-from meria.web import request_runtime
+from meria.web import RuntimeDep
 from services.events import calendars, events, lifecycle, meetings
 from services.events.conflicts import Booking, find_conflicts
 from services.events.models import Event, Official, Venue
@@ -69,7 +70,6 @@ from services.events.settings import EventsSettings
 from services.events.texts import CALENDARS, TBILISI
 from services.events.views import event_view
 
-RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 STAFF_ROLES = (
     "editor",
     "legal_reviewer",
@@ -85,8 +85,6 @@ Planner = Annotated[
     User, require_role("protocol_officer", "media_officer", "head_of_department", "editor")
 ]
 Head = Annotated[User, require_role("head_of_department")]
-System = Annotated[User, require_service("worker")]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
 Language = Literal["ka", "en"]
 
 

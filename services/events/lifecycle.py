@@ -23,7 +23,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 
 from meria.auth import User
 from meria.bus import Outbox
-from meria.cases import Handler, TaskNotice, TaskOutcome
+from meria.cases import Handler, TaskNotice, TaskOutcome, case_ref
 from meria.cases import Reasoned as ReasonedChange
 from meria.cases.events import (
     MEETING,
@@ -105,7 +105,7 @@ async def start_workflow(temporal: Client | None, task_queue: str, event: Event)
     case = event.case
     attributes = [
         SearchAttributePair(STAGE, "scheduled"),
-        SearchAttributePair(REF, f"event:{case}"),
+        SearchAttributePair(REF, case_ref("event", case)),
         SearchAttributePair(SUBJECT, event.title_ka),
     ]
     options: dict[str, Any] = {

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import httpx
-from fastapi import APIRouter, Depends, Form, Header, Query, Request, UploadFile, status
+from fastapi import APIRouter, Form, Query, Request, UploadFile, status
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
@@ -19,7 +19,7 @@ from pydantic import AwareDatetime, ValidationError
 from sqlalchemy import func, select
 
 from meria import uploads
-from meria.auth import User, require_role, require_service
+from meria.auth import System, User, require_role
 from meria.bodies import json_items, openapi_body
 from meria.bus import Outbox
 from meria.case_api import case_router, claim_router
@@ -31,11 +31,12 @@ from meria.cases.media import (
     StatementDraft,
 )
 from meria.cases.tasks import TaskResult
+from meria.idempotency import IdempotencyKey
 from meria.inputs import Day, Id, Month
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.throttle import Rule, Throttle, client_address
-from meria.web import FILE_RESPONSE, request_runtime
+from meria.web import FILE_RESPONSE, RuntimeDep
 from services.media import (
     accreditation,
     badges,
@@ -114,7 +115,6 @@ from services.media.views import (
     window_view,
 )
 
-RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 STAFF_ROLES = (
     "editor",
     "legal_reviewer",
@@ -132,8 +132,6 @@ LibraryKeeper = Annotated[
 WindowKeeper = Annotated[
     User, require_role("media_officer", "head_of_department", services=("worker",))
 ]
-System = Annotated[User, require_service("worker")]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
 EventId = Annotated[Id, PathParam(description="The event's id in the events service")]
 # Every list is a page: what one answer carries never grows with a table.
 Limit = Annotated[int, Query(ge=1, le=500, description="At most this many")]

@@ -25,7 +25,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from meria import uploads
 from meria.auth import User
 from meria.bus import Outbox
-from meria.cases import TaskNotice
+from meria.cases import TaskNotice, case_ref
 from meria.cases.media import (
     INFORMATION_REQUEST,
     INFORMATION_STATUS,
@@ -165,7 +165,7 @@ async def start_workflow(temporal: Client, task_queue: str, request: Information
             [
                 SearchAttributePair(KIND, "information_request"),
                 SearchAttributePair(STAGE, OPEN),
-                SearchAttributePair(REF, f"information_request:{request.id}"),
+                SearchAttributePair(REF, case_ref("information_request", request.id)),
                 SearchAttributePair(SUBJECT, request.title),
             ]
         ),

@@ -18,11 +18,10 @@ from meria.cases.tasks import TaskResult
 from meria.inputs import Id, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
-from meria.web import FILE_RESPONSE
+from meria.web import FILE_RESPONSE, RuntimeDep
 from services.media import information
 from services.media.api import (
     STAFF_ROLES,
-    RuntimeDep,
     _stream,
     outbox_of,
     settings_of,

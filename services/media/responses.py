@@ -20,7 +20,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 
 from meria.auth import User
 from meria.bus import Outbox
-from meria.cases import TaskNotice
+from meria.cases import TaskNotice, case_ref
 from meria.cases.media import (
     CANCEL_RESPONSE,
     MEDIA_RESPONSE,
@@ -120,7 +120,7 @@ async def start_workflow(temporal: Client, task_queue: str, response: MediaRespo
             [
                 SearchAttributePair(KIND, "media_response"),
                 SearchAttributePair(STAGE, response.status),
-                SearchAttributePair(REF, f"media_response:{response.id}"),
+                SearchAttributePair(REF, case_ref("media_response", response.id)),
                 SearchAttributePair(SUBJECT, response.subject),
             ]
         ),

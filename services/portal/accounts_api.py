@@ -6,21 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from meria.auth import User, require_role
 from meria.problems import Problem
-from meria.runtime import Runtime
-from meria.web import request_runtime
+from meria.web import RuntimeDep
 from services.portal import accounts
 from services.portal.models import Account
 from services.portal.settings import PortalSettings
 
 router = APIRouter(tags=["accounts"])
 AdminUser = Annotated[User, require_role("admin")]
-RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 USERNAME = r"^[a-z0-9][a-z0-9._-]{1,99}$"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, get_args
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import APIRouter, Depends, Header, Query, Request, UploadFile, status
+from fastapi import APIRouter, Query, Request, UploadFile, status
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from meria import uploads
-from meria.auth import OptionalUser, User, require_role, require_service
+from meria.auth import OptionalUser, System, User, require_role
 from meria.bus import Outbox
 from meria.case_api import case_router, claim_router
 from meria.cases import TaskNotice
@@ -28,10 +28,11 @@ from meria.cases.documents import (
     TransitionResult,
 )
 from meria.cases.tasks import TaskResult
+from meria.idempotency import IdempotencyKey
 from meria.inputs import Id, Moment, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
-from meria.web import FILE_RESPONSE, request_runtime, sent_as
+from meria.web import FILE_RESPONSE, RuntimeDep, sent_as
 from services.publishing import documents, lifecycle, preview, review, signing
 from services.publishing.models import ApprovalRoute, Document, Issuer, RouteChange
 from services.publishing.routes import current_route, route_refusal
@@ -61,7 +62,6 @@ from services.publishing.schemas import (
 from services.publishing.settings import PublishingSettings
 from services.publishing.views import document_view, edition_view
 
-RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 Editor = Annotated[User, require_role("editor")]
 STAFF_ROLES = (
     "editor",
@@ -78,9 +78,7 @@ EditorOrWorker = Annotated[User, require_role("editor", services=("worker",))]
 Head = Annotated[User, require_role("head_of_department")]
 Admin = Annotated[User, require_role("admin")]
 # What only the publication workflow does: no person's role, an administrator's included.
-System = Annotated[User, require_service("worker")]
 PEM = "application/x-pem-file"
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 

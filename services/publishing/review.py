@@ -16,6 +16,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 
 from meria.auth import User, sign_receipt
 from meria.bus import Outbox
+from meria.cases import case_ref
 from meria.cases.documents import (
     FORCE_PUBLISH,
     PUBLICATION,
@@ -117,7 +118,7 @@ async def submit(
                 [
                     SearchAttributePair(KIND, "document"),
                     SearchAttributePair(STAGE, "submitted"),
-                    SearchAttributePair(REF, f"document:{document.id}"),
+                    SearchAttributePair(REF, case_ref("document", document.id)),
                     SearchAttributePair(SUBJECT, edition.title_ka),
                 ]
             ),

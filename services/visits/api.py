@@ -6,19 +6,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, status
+from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
-from meria.auth import User, require_role, require_service
+from meria.auth import System, User, require_role
 from meria.bus import Outbox
 from meria.case_api import case_router
 from meria.cases import TaskNotice, TransitionRequest
 from meria.cases.tasks import TaskResult, TaskState
 from meria.cases.visits import PressReleaseDraft, TaskOutcome, VisitCase, VisitWorkflowStatus
+from meria.idempotency import IdempotencyKey
 from meria.inputs import Day, Id, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
-from meria.web import request_runtime
+from meria.web import RuntimeDep
 from services.visits import coordination, lifecycle, partners, visits
 from services.visits.calendar import programme_calendar
 from services.visits.checklists import TEMPLATES, VISIT_KINDS
@@ -74,7 +75,6 @@ from services.visits.views import (
     visit_view,
 )
 
-RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 STAFF_ROLES = (
     "editor",
     "legal_reviewer",
@@ -88,8 +88,6 @@ Staff = Annotated[User, require_role(*STAFF_ROLES)]
 StaffOrWorker = Annotated[User, require_role(*STAFF_ROLES, services=("worker",))]
 Protocol = Annotated[User, require_role("protocol_officer", "head_of_department")]
 Admin = Annotated[User, require_role("admin")]
-System = Annotated[User, require_service("worker")]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)]
 
 
 def settings_of(runtime: Runtime) -> VisitsSettings:

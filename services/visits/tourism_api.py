@@ -12,8 +12,9 @@ from fastapi.responses import Response
 
 from meria.inputs import Id
 from meria.problems import Problem
+from meria.web import RuntimeDep
 from services.visits import tourism
-from services.visits.api import Protocol, RuntimeDep, Staff, outbox_of, settings_of
+from services.visits.api import Protocol, Staff, outbox_of, settings_of
 from services.visits.tourism import (
     FigureIn,
     FigurePublic,

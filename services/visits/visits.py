@@ -20,6 +20,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 
 from meria.auth import User
 from meria.bus import Outbox
+from meria.cases import case_ref
 from meria.cases.visits import AMEND_TASK, VISIT, TaskAmendment, TaskSpec, VisitInput
 from meria.contracts import (
     LocalizedText,
@@ -447,7 +448,7 @@ async def start_workflow(temporal: Client, task_queue: str, visit: Visit) -> Non
             [
                 SearchAttributePair(KIND, "visit"),
                 SearchAttributePair(STAGE, visit.status),
-                SearchAttributePair(REF, f"visit:{visit.id}"),
+                SearchAttributePair(REF, case_ref("visit", visit.id)),
                 SearchAttributePair(SUBJECT, visit.title_ka),
             ]
         ),

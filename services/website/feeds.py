@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from xml.etree import ElementTree
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse, Response
 from feedgen.feed import FeedGenerator
 from icalendar import Calendar
@@ -25,8 +25,7 @@ from sqlalchemy import func, select
 from meria.db import rows_in_pages
 from meria.inputs import Id
 from meria.problems import Problem
-from meria.runtime import Runtime
-from meria.web import request_runtime, sent_as
+from meria.web import RuntimeDep, sent_as
 from services.website.models import PublicDocument, PublicEvent
 from services.website.pages import (
     LEGAL_ACTS,
@@ -43,7 +42,6 @@ from services.website.texts import SECTIONS, TEXT, type_label
 
 # Every answer here has an ETag (services/website/caching.py).
 router = APIRouter(responses={304: {"description": "Not modified since the ETag sent"}})
-RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 Language = Literal["ka", "en"]
 SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 # The sitemap's namespace is the default one (no prefix), for the whole process.

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -29,7 +29,7 @@ from meria.inputs import Id, Month, whole_number
 from meria.markup import clean_html
 from meria.problems import Problem
 from meria.runtime import Runtime
-from meria.web import request_runtime
+from meria.web import RuntimeDep
 from services.website.files import served, stored_path
 from services.website.freshness import Remembered
 from services.website.models import PublicAttachment, PublicDocument, PublicEdition, PublicEvent
@@ -43,7 +43,6 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # holds (a row stored before the website cleaned on arrival, or written behind its back).
 templates.env.filters["clean_html"] = lambda html: Markup(clean_html(html or ""))
 router = APIRouter(include_in_schema=False)
-RuntimeDep = Annotated[Runtime, Depends(request_runtime)]
 LEGAL_ACTS = SECTIONS["acts"]
 NAV_SECTIONS = ("about", "structure", "contacts", "services")
 
