@@ -123,11 +123,14 @@ def _exec_server(name: str, listen: str | None) -> None:
         ]  # fmt: skip
     else:
         port = settings.temporal_address.rpartition(":")[2]
-        ui_port = urlsplit(settings.temporal_ui_url).port or 8233
+        # The UI's address may carry a path (http://temporal:8233/ops/temporal): the UI is
+        # served under it, as Caddy passes it on.
+        ui = urlsplit(settings.temporal_ui_url)
         command = temporal_dev_server_command(
             settings.var_dir / "temporal.db",
             port=int(port),
-            ui_port=ui_port,
+            ui_port=ui.port or 8233,
+            ui_public_path=ui.path,
             ip=listen or "127.0.0.1",
             namespace=settings.temporal_namespace,
         )

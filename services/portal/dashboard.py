@@ -171,7 +171,7 @@ def decode_page(value: str) -> bytes | None:
 
 def history_url(settings: PortalSettings, workflow_id: str, run_id: str | None) -> str:
     """The raw history in Temporal's own UI, for what the portal does not tell."""
-    base = settings.temporal_ui_url.rstrip("/")
+    base = settings.temporal_ui_link
     namespace = quote(settings.temporal_namespace, safe="")
     path = f"{base}/namespaces/{namespace}/workflows/{quote(workflow_id, safe='')}"
     return f"{path}/{quote(run_id, safe='')}/history" if run_id else f"{path}/history"

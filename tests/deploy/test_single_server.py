@@ -192,7 +192,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         f"WEBSITE_HOST={WEBSITE_HOST}\nPORTAL_HOST={PORTAL_HOST}\nACME_EMAIL=it@akhmeta.test\n"
         f"CADDY_OPTIONS=local_certs\nIMAGE={IMAGE}\nPOSTGRES_IMAGE={postgres}\n"
         f"CADDY_IMAGE={caddy}\nHTTP_BIND=127.0.0.1:{free_port()}\n"
-        f"HTTPS_BIND=127.0.0.1:{https_port}\nTEMPORAL_UI_BIND=127.0.0.1:{free_port()}\n",
+        f"HTTPS_BIND=127.0.0.1:{https_port}\n",
         encoding="utf-8",
     )
     # The README's first step: the installation's secrets, made by the image itself.
