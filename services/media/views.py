@@ -99,7 +99,8 @@ def accreditation_view(
         refusal_reason=accreditation.refusal_reason,
         checked_in_at=accreditation.checked_in_at,
         checked_in_by=accreditation.checked_in_by,
-        badge_url=f"{settings.public_base}/accreditations/{accreditation.id}/badge.pdf"
+        # The staff API's own address (a call with a token), not the journalists' host.
+        badge_url=f"{settings.media_url.rstrip('/')}/accreditations/{accreditation.id}/badge.pdf"
         if accreditation.status == "approved"
         else None,
         badge_code=badge_code(accreditation) if accreditation.status == "approved" else None,

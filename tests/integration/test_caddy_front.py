@@ -304,9 +304,21 @@ async def test_a_journalist_applies_for_accreditation_on_the_website_host(
             data={"full_name": "ეკა ხოშტარია", "outlet": "კახეთის ხმა",
                   "email": "eka@kakheti.example", "consent": "yes"},
         )  # fmt: skip
-        assert sent.status_code == 200 and "A-" in sent.text, sent.text[:500]
+        assert sent.status_code == 200, sent.text[:500]
+        reference = re.search(r"\(A-(\d+)\)", sent.text)
+        assert reference, sent.text[:500]
         # The website's own pages are still the website's.
         home = await journalist.page(WEBSITE_HOST, "/")
         assert home.status_code == 200 and "ალაზნის ხიდზე" not in home.text
     finally:
         await journalist.close()
+
+    # The press officer approves it; the badge's address in the API is media's own (a
+    # staff call with a token), not the journalists' host name.
+    accreditation_id = reference.group(1)
+    async with httpx.AsyncClient(timeout=20) as http:
+        officer = MediaDesk(stack, http, "giorgi.media", "media_officer")
+        approved = await officer.ok("POST", f"/accreditations/{accreditation_id}/approve")
+    assert approved["status"] == "approved"
+    badge = f"{stack.urls['media']}/accreditations/{accreditation_id}/badge.pdf"
+    assert approved["badge_url"] == badge
