@@ -14,8 +14,6 @@ import io
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tarfile
 import time
 import uuid
@@ -25,19 +23,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
-from sqlalchemy.engine import make_url
 
 from meria.db import Database, migrate
 from meria.processes import PROCESSES
 from meria.testing.servers import NatsServer, TemporalDevServer, free_port
 from services.publishing import signing
 from tests.conftest import DatabaseFactory
+from tests.support.backup import manifest_of, meria, wipe_database
 from tests.support.publishing import LEGAL_ACT, PRESS_RELEASE, Desk, published_events
 from tests.support.stack import Stack, running_stack
 
-MERIA = str(Path(sys.executable).parent / "meria")
 RUNNING = ["publishing", "worker", "website"]
 NEWS = {
     "document_type": "news",
@@ -45,12 +41,6 @@ NEWS = {
     "title_en": "A new kindergarten opens in Akhmeta",
     "body_ka": "<p>ბაღი ასოცდაათ ბავშვს მიიღებს.</p>",
 }
-
-
-def meria(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [MERIA, *args], env=env, capture_output=True, text=True, check=False, timeout=300
-    )
 
 
 def operator_env(
@@ -70,25 +60,6 @@ def operator_env(
         if name in databases:
             env[f"MERIA_{name.upper()}_DATABASE_URL"] = databases[name]
     return env
-
-
-async def wipe_database(url: str) -> None:
-    """What a lost server leaves: no file, or an empty database of the same name."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
-        return
-    admin = await asyncpg.connect(
-        parsed.set(drivername="postgresql", database="postgres").render_as_string(
-            hide_password=False
-        )
-    )
-    try:
-        await admin.execute(f'DROP DATABASE "{parsed.database}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{parsed.database}"')
-    finally:
-        await admin.close()
 
 
 def verifies(edition: dict[str, Any], public_key: str) -> bool:
@@ -248,8 +219,7 @@ def take_backup(env: dict[str, str], folder: Path, databases: dict[str, str]) ->
     assert taken.returncode == 0, taken.stderr
     archives = sorted(folder.glob("meria-backup-*.tar.gz"))
     assert len(archives) == 1, taken.stdout
-    with tarfile.open(archives[0]) as opened:
-        manifest = json.loads(opened.extractfile("manifest.json").read())  # type: ignore[union-attr]
+    manifest = manifest_of(archives[0])
     assert set(manifest["databases"]) == set(databases)
     assert manifest["streams"]["PUBLISHING"]["messages"] >= 1
     assert manifest["temporal"]["engine"] == "sqlite"
