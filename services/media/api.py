@@ -5,7 +5,6 @@ media library; and what is public (the accreditation form, unsubscribe links).""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -47,7 +46,7 @@ from services.media import (
     monitoring,
     responses,
 )
-from services.media.models import Delivery, Enquiry, Mailing, MediaResponse
+from services.media.models import Accreditation, Delivery, Enquiry, Mailing, MediaResponse
 from services.media.schemas import (
     AccreditationCreate,
     AccreditationPublic,
@@ -543,15 +542,20 @@ async def refuse_accreditation(
         409: {"description": "The accreditation is not approved"},
     },
 )
-async def badge(accreditation_id: Id, _: Staff, runtime: RuntimeDep) -> Response:
+async def badge(accreditation_id: Id, _: Staff, request: Request, runtime: RuntimeDep) -> Response:
     found = await accreditation.get_accreditation(runtime.db(), accreditation_id)
-    # Written in a thread (the PDF and QR libraries, and their first import, take a while).
-    pdf = await asyncio.to_thread(badges.badge_pdf, found, settings_of(runtime))
-    return Response(
-        pdf,
+    return await _badge(request, runtime, found)
+
+
+async def _badge(request: Request, runtime: Runtime, found: Accreditation) -> Response:
+    """Made in a thread (the PDF and QR libraries take a while), and kept a while."""
+    badges.check_badge(found)
+    settings = settings_of(runtime)
+    return await badges.BADGES.response(
+        request, badges.badge_inputs(found, settings), found, settings,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="badge-{accreditation_id}.pdf"'},
-    )
+        headers={"Content-Disposition": f'inline; filename="badge-{found.id}.pdf"'},
+    )  # fmt: skip
 
 
 check_in_router = APIRouter(tags=["accreditation"])
@@ -1141,15 +1145,9 @@ async def public_request(
         409: {"description": "The accreditation is not approved"},
     },
 )
-async def public_badge(token: str, runtime: RuntimeDep) -> Response:
+async def public_badge(token: str, request: Request, runtime: RuntimeDep) -> Response:
     found = await accreditation.badge_by_link(runtime.db(), settings_of(runtime), token)
-    # Written in a thread (the PDF and QR libraries, and their first import, take a while).
-    pdf = await asyncio.to_thread(badges.badge_pdf, found, settings_of(runtime))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="badge-{found.id}.pdf"'},
-    )
+    return await _badge(request, runtime, found)
 
 
 @public_router.get(

@@ -436,6 +436,9 @@ class InformationRequest(Base):
     starts from it. `InformationRequestWorkflow` (`information-request-<id>`) runs it."""
 
     __tablename__ = "information_requests"
+    # Similar earlier answers are sought among the newest answered first, and the search
+    # stops after a bounded number of candidates, however many years are kept.
+    __table_args__ = (Index("ix_information_requests_answered", "status", "answered_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     requester: Mapped[str] = mapped_column(String(200), index=True)

@@ -9,6 +9,7 @@ place to give the reason for booking anyway. Times are typed and shown in Tbilis
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -17,7 +18,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from meria.inputs import Id
+from meria.inputs import Id, Page
 from services.portal.accounts import display_names
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, local_input, tbilisi, text, values_of
@@ -169,14 +170,11 @@ class EventForm(KeptForm):
 
 async def _choices(request: Request, signed: Any, panels: Panels) -> dict[str, Any]:
     services = services_of(runtime_of(request))
-    return {
-        "venues": await panels.read(
-            "venues", _("Venues"), services.get(signed.user, "events", "/venues"), []
-        ),
-        "officials": await panels.read(
-            "officials", _("Officials"), services.get(signed.user, "events", "/officials"), []
-        ),
-    }
+    venues, officials = await panels.read_all(
+        ("venues", _("Venues"), services.get(signed.user, "events", "/venues"), []),
+        ("officials", _("Officials"), services.get(signed.user, "events", "/officials"), []),
+    )
+    return {"venues": venues, "officials": officials}
 
 
 async def form_page(
@@ -216,40 +214,82 @@ def _month(value: str) -> date:
         return today.replace(day=1)
 
 
+# A day of the month shows its first few events and a link to the rest; the list is a
+# page at a time. A busy March holds close to a thousand: shown whole they are a wall, and
+# the page would cost what no one reads.
+DAY_SHOWN = 4
+LIST_PER_PAGE = 50
+
+
+def _day_bounds(first: date, day: int) -> tuple[datetime, datetime] | None:
+    try:
+        chosen = first.replace(day=day)
+    except ValueError:
+        return None
+    start = datetime(chosen.year, chosen.month, chosen.day, tzinfo=TBILISI)
+    return start, start + timedelta(days=1)
+
+
 @router.get("/events")
 async def calendar_page(
-    request: Request, signed: Staff, month: str = "", view: str = "month", kind: str = ""
+    request: Request,
+    signed: Staff,
+    month: str = "",
+    view: str = "month",
+    kind: str = "",
+    day: str = "",
+    page: Page = 1,
 ) -> Response:
     first = _month(month)
+    listing = view == "list"
+    bounds = _day_bounds(first, int(day)) if listing and day.isdigit() else None
     params: dict[str, Any] = {"month": f"{first:%Y-%m}", "limit": 2000}
+    if listing:
+        params = {"month": f"{first:%Y-%m}", "limit": LIST_PER_PAGE,
+                  "offset": (page - 1) * LIST_PER_PAGE}  # fmt: skip
+        if bounds:
+            params = {k: v for k, v in params.items() if k != "month"}
+            params |= {"from": bounds[0].isoformat(), "to": bounds[1].isoformat()}
     if kind in KINDS:
         params["kind"] = kind
     found = await services_of(runtime_of(request)).get(
         signed.user, "events", "/events", params=params
     )
     by_day: dict[int, list[dict[str, Any]]] = {}
+    more: dict[int, int] = {}
     for event in found["items"]:
         start = datetime.fromisoformat(event["starts_at"]).astimezone(TBILISI)
         end = datetime.fromisoformat(event["ends_at"]).astimezone(TBILISI)
         event["local_start"], event["local_end"] = start, end
+        if listing:
+            continue
         # A festival of several days is shown on each of its days within the month.
-        day = max(start.date(), first)
-        while day <= end.date() and day.month == first.month:
-            by_day.setdefault(day.day, []).append(event)
-            day += timedelta(days=1)
+        shown = max(start.date(), first)
+        while shown <= end.date() and shown.month == first.month:
+            events_of_day = by_day.setdefault(shown.day, [])
+            if len(events_of_day) < DAY_SHOWN:
+                events_of_day.append(event)
+            else:
+                more[shown.day] = more.get(shown.day, 0) + 1
+            shown += timedelta(days=1)
     previous = first - timedelta(days=1)
     following = first + timedelta(days=32)
     return await render(
         request,
         "events/calendar.html",
-        events=found["items"],
+        events=found["items"] if listing else [],
+        total=found["total"],
         by_day=by_day,
+        more=more,
         weeks=calendar.Calendar().monthdayscalendar(first.year, first.month),
         month=f"{first:%Y-%m}",
         first=first,
         previous=f"{previous:%Y-%m}",
         following=f"{following:%Y-%m}",
-        view="list" if view == "list" else "month",
+        view="list" if listing else "month",
+        day=bounds[0] if bounds else None,
+        page=page,
+        pages=max(1, -(-found["total"] // LIST_PER_PAGE)) if listing else 1,
         chosen_kind=kind if kind in KINDS else "",
         kinds=labels(KINDS),
         event_states=labels(EVENT_STATES),
@@ -317,32 +357,51 @@ async def event_page(
     user = signed.user
     panels = Panels()
     event = await services.get(user, "events", f"/events/{event_id}")
-    history = await panels.read(
-        "history", _("History"), services.get(user, "events", f"/events/{event_id}/history"), []
-    )
-    status = None
-    if event["workflow_id"]:
+    kind, workflow_id = event["kind"], event["workflow_id"]
+
+    async def where_it_stands() -> dict[str, Any] | None:
+        if not workflow_id:
+            return None
         try:
-            status = await services.get(user, "events", f"/events/{event_id}/status")
+            found: dict[str, Any] = await services.get(user, "events", f"/events/{event_id}/status")
+            return found
         except ServiceRefused:
-            status = None
+            return None
         except ServiceUnavailable as error:
             panels.mark("status", _("Where it stands"), error)
-    briefing = actions = window = None
-    if event["kind"] == "foundation_meeting":
-        briefing = await services.get(user, "events", f"/events/{event_id}/briefing-note")
-    if event["kind"] in ("foundation_meeting", "official_meeting"):
-        actions = await services.get(user, "events", f"/events/{event_id}/actions")
-    if event["kind"] == "press_conference" and event["workflow_id"]:
+            return None
+
+    async def part(path: str, wanted: bool) -> Any:
+        return await services.get(user, "events", f"/events/{event_id}/{path}") if wanted else None
+
+    async def accreditation() -> dict[str, Any] | None:
+        if kind != "press_conference" or not workflow_id:
+            return None
+        path = f"/accreditation-windows/{event['case_id']}"
         try:
-            path = f"/accreditation-windows/{event['case_id']}"
-            window = await panels.read(
+            found: dict[str, Any] | None = await panels.read(
                 "window", _("Accreditation"), services.get(user, "media", path), None
             )
+            return found
         except ServiceRefused:
-            window = None  # not opened yet
-    minutes = await services.get(user, "events", f"/events/{event_id}/minutes")
-    pending = await pending_work(runtime, event["workflow_id"])
+            return None  # not opened yet
+
+    # The parts come from three services and Temporal at once: the page waits for the
+    # slowest of them, not for their sum.
+    history, status, briefing, actions, window, minutes, pending = await asyncio.gather(
+        panels.read(
+            "history",
+            _("History"),
+            services.get(user, "events", f"/events/{event_id}/history"),
+            [],
+        ),
+        where_it_stands(),
+        part("briefing-note", kind == "foundation_meeting"),
+        part("actions", kind in ("foundation_meeting", "official_meeting")),
+        accreditation(),
+        part("minutes", True),
+        pending_work(runtime, workflow_id),
+    )
     async with runtime_of(request).db().session() as session:
         people = await display_names(
             session,
