@@ -157,7 +157,7 @@ async def list_events(
     case_id: Id | None = None,
     visit_id: Id | None = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=2000)] = 500,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 100,
     offset: Offset = 0,
 ) -> Response:
     if month:
