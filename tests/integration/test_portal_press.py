@@ -243,6 +243,12 @@ async def test_decisions_the_badge_and_the_door(portal: Portal) -> None:
 async def test_erasing_a_journalist_needs_a_reason_and_a_confirmation(portal: Portal) -> None:
     officer = await person(portal.stack, OFFICER[0])
     teona = portal.office.people["teona"]
+    kakheti = await portal.api.ok(
+        "POST",
+        "/distribution-lists",
+        json={"name_ka": "კახეთის მედია", "kind": "static", "member_ids": [teona["id"]]},
+    )
+    assert kakheti["member_count"] == 1
     path = f"/media/journalists/{teona['id']}/erase"
     await officer.get(path)
 
@@ -259,3 +265,20 @@ async def test_erasing_a_journalist_needs_a_reason_and_a_confirmation(portal: Po
     assert "წერილით მოითხოვა 3 დეკემბერს." in card.text
     found = await officer.get("/media/journalists", params={"text": "თეონა"})
     assert "No journalists match." in found.text
+
+    # She has left every list; her consents are withdrawn, and stay on record with dates.
+    kakheti = await portal.api.ok("GET", f"/distribution-lists/{kakheti['id']}")
+    assert kakheti["member_count"] == 0
+    erased = await portal.api.ok("GET", f"/journalists/{teona['id']}")
+    assert erased["email"] is None and erased["consented_purposes"] == []
+    assert all(consent["withdrawn_at"] for consent in erased["consents"])
+
+    # Erasing again changes nothing; her details cannot be written back.
+    again = await officer.post(path, {"reason": "მეორედ.", "confirm": "yes"})
+    assert again.status_code == 303
+    record = await portal.api.ok("GET", f"/journalists/{teona['id']}/record")
+    assert [entry["note"] for entry in record if entry["action"] == "erased"] == [
+        "წერილით მოითხოვა 3 დეკემბერს."
+    ]
+    assert "This journalist is already erased." in (await officer.get(path)).text
+    await portal.api.refused(409, "PATCH", f"/journalists/{teona['id']}", json={"position": "x"})
