@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from meria.inputs import Id, Page
+from meria.problems import Problem
 from services.portal import press_import
 from services.portal.accounts import Signed
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
@@ -148,8 +149,6 @@ async def read_one(request: Request, signed: Signed, path: str) -> Any:
     try:
         return await services_of(runtime_of(request)).get(signed.user, "media", path)
     except ServiceRefused as refused:
-        from meria.problems import Problem
-
         raise Problem(refused.status, refused.title, refused.detail or refused.title) from None
 
 
