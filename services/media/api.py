@@ -63,6 +63,7 @@ from services.media.schemas import (
     DraftWrite,
     EnquiryCreate,
     EnquiryPublic,
+    Erasure,
     FeedCreate,
     FeedPublic,
     FeedReading,
@@ -288,14 +289,25 @@ async def withdraw_consent(
     return await fresh_journalist(runtime, journalist_id, user)
 
 
+@journalists_router.post(
+    "/{journalist_id}/erase",
+    summary="Erase a journalist at their request: name, contacts and list places go",
+)
+async def erase_journalist(
+    journalist_id: Id, data: Erasure, user: MediaOfficer, runtime: RuntimeDep
+) -> JournalistPublic:
+    await contacts.erase_journalist(runtime.db(), journalist_id, data.reason, user)
+    return await fresh_journalist(runtime, journalist_id, user)
+
+
 @journalists_router.get(
     "/{journalist_id}/record",
     summary="The journalist's record: consents, accreditations, check-ins, enquiries, mail",
 )
 async def journalist_record(
-    journalist_id: Id, _: Staff, runtime: RuntimeDep
+    journalist_id: Id, _: Staff, runtime: RuntimeDep, limit: Limit = 500, offset: Offset = 0
 ) -> list[RecordEntryPublic]:
-    entries = await contacts.record_of(runtime.db(), journalist_id)
+    entries = await contacts.record_of(runtime.db(), journalist_id, limit=limit, offset=offset)
     return [RecordEntryPublic.model_validate(entry) for entry in entries]
 
 

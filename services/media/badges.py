@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from meria.made import MadeFiles
 from meria.problems import Problem
-from services.media.accreditation import badge_code
+from services.media.accreditation import badge_code, typed_code
 from services.media.models import Accreditation
 from services.media.settings import MediaSettings
 
@@ -116,7 +116,14 @@ def badge_pdf(accreditation: Accreditation, settings: MediaSettings) -> bytes:
     image.seek(0)
     size = 38
     pdf.image(image, x=(pdf.w - size) / 2, w=size, h=size)
-    pdf.ln(2)
+    # The code again in letters, for a door without a camera: the check-in form takes it
+    # typed, with or without the spaces.
+    pdf.set_font("latin", "", 7)
+    pdf.multi_cell(
+        width, 3.5, typed_code(accreditation.badge_token), align="C", new_x="LMARGIN",
+        new_y="NEXT",
+    )  # fmt: skip
+    pdf.ln(1)
 
     pdf.set_font("georgian", "B", 8)
     pdf.multi_cell(width, 4, window.title_ka, align="C", new_x="LMARGIN", new_y="NEXT")

@@ -58,6 +58,12 @@ class Outlet(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# An erased journalist's name: one character, so no journalist can be given it (a name has
+# two at least), and the row can stay where accreditations, deliveries and the record
+# point to it, saying nothing of the person.
+ERASED_NAME = "—"
+
+
 class Journalist(Base):
     """A journalist, camera operator or editor the department is in touch with.
 

@@ -16,6 +16,7 @@ from meria.runtime import ServiceParts
 from meria.web import build_app
 from services.portal import (
     accounts_api,
+    accreditation_pages,
     changes_pages,
     dashboard,
     dead_letter_pages,
@@ -25,6 +26,7 @@ from services.portal import (
     media_pages,
     notifications,
     oidc,
+    press_pages,
     requests_pages,
     signin,
     tasks,
@@ -86,6 +88,8 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             notifications.router,
             dashboard.router,
             media_pages.router,
+            press_pages.router,
+            accreditation_pages.router,
             events_pages.router,
             visits_pages.router,
             requests_pages.router,
