@@ -26,7 +26,7 @@ from meria.inputs import Id, Moment, Month, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import RuntimeDep
-from services.events import calendars, events, lifecycle, meetings
+from services.events import calendars, events, invitations, lifecycle, meetings, rsvp_pages
 from services.events.conflicts import Booking, find_conflicts
 from services.events.models import Event, Official, Venue
 from services.events.schemas import (
@@ -343,7 +343,10 @@ async def invite(
     )
     assert participant.invited_at is not None
     return Invitation(
-        participant_id=participant.id, invited_at=participant.invited_at, rsvp_url=url
+        participant_id=participant.id,
+        invited_at=participant.invited_at,
+        rsvp_url=url,
+        invitation_status=participant.invitation_status or "none",
     )
 
 
@@ -662,11 +665,20 @@ async def official_calendar(
 rsvp_router = APIRouter(prefix="/rsvp", tags=["invitations"])
 
 
-@rsvp_router.post("/{token}", summary="Answer an invitation")
+@rsvp_router.post(
+    "/{token}",
+    summary="Answer an invitation",
+    description="The personal link is the credential. 404: not a link this service made; "
+    "410: expired or replaced by a newer invitation; 409: the event has begun or is closed.",
+)
 async def answer_invitation(token: str, data: RsvpAnswer, runtime: RuntimeDep) -> dict[str, str]:
-    event_id, participant_id = meetings.read_rsvp_token(settings_of(runtime), token)
+    async with runtime.db().session() as session:
+        event, found = await invitations.invitation_of(session, settings_of(runtime), token)
+        closed = invitations.answers_closed(event, events.now())
+    if closed:
+        raise Problem(409, "Answers are closed", rsvp_pages.CLOSED[closed])
     participant = await meetings.record_rsvp(
-        runtime.db(), event_id, participant_id, data, f"participant:{participant_id}"
+        runtime.db(), event.id, found.id, data, f"participant:{found.id}"
     )
     return {"response": participant.rsvp}
 
@@ -754,6 +766,8 @@ ROUTERS = [
     planning_router,
     tasks_router,
     calendars_router,
+    # The invitee's page first: its stylesheet's address is not a token.
+    rsvp_pages.router,
     rsvp_router,
     workflow_router,
 ]
