@@ -293,7 +293,13 @@ async def workflow_status(event_id: Id, _: Staff, runtime: RuntimeDep) -> CaseSt
 @events_router.get("/{event_id}/participants", summary="Who is invited, and their answers")
 async def list_participants(event_id: Id, _: Staff, runtime: RuntimeDep) -> list[ParticipantPublic]:
     found = await meetings.list_participants(runtime.db(), event_id)
-    return [ParticipantPublic.model_validate(p) for p in found]
+    settings = settings_of(runtime)
+    return [
+        ParticipantPublic.model_validate(p).model_copy(
+            update={"rsvp_url": invitations.rsvp_url(settings, p) if p.invited_at else None}
+        )
+        for p in found
+    ]
 
 
 @events_router.post(

@@ -384,6 +384,7 @@ class ParticipantPublic(BaseModel):
     )
     invitation_error: str | None = None
     invitation_sent_at: datetime | None = None
+    rsvp_url: str | None = Field(None, description="The invitee's personal link, once invited")
     rsvp: str
     rsvp_at: datetime | None
     rsvp_note: str | None
