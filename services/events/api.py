@@ -499,11 +499,27 @@ async def check_conflicts(data: ConflictCheck, _: Staff, runtime: RuntimeDep) ->
         )
 
 
-@planning_router.get("/venues", summary="Venues with their capacity", tags=["venues"])
-async def list_venues(_: Staff, runtime: RuntimeDep) -> list[VenuePublic]:
+@planning_router.get("/venues", summary="Venues with their capacity, by name", tags=["venues"])
+async def list_venues(
+    _: Staff,
+    runtime: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    offset: Offset = 0,
+) -> list[VenuePublic]:
     async with runtime.db().session() as session:
-        found = await session.scalars(select(Venue).order_by(Venue.name_ka))
+        found = await session.scalars(
+            select(Venue).order_by(Venue.name_ka, Venue.id).limit(limit).offset(offset)
+        )
         return [VenuePublic.model_validate(venue) for venue in found]
+
+
+@planning_router.get("/venues/{venue_id}", summary="A venue", tags=["venues"])
+async def get_venue(venue_id: Id, _: Staff, runtime: RuntimeDep) -> VenuePublic:
+    async with runtime.db().session() as session:
+        venue = await session.get(Venue, venue_id)
+    if venue is None:
+        raise Problem(404, "No such venue", f"There is no venue {venue_id}.")
+    return VenuePublic.model_validate(venue)
 
 
 @planning_router.post(
@@ -532,11 +548,17 @@ async def update_venue(
 
 
 @planning_router.get("/officials", summary="Officials whose time events book", tags=["officials"])
-async def list_officials(_: Staff, runtime: RuntimeDep) -> list[OfficialPublic]:
-    return [
-        OfficialPublic.model_validate(o)
-        for o in await calendars.officials_with_events(runtime.db())
-    ]
+async def list_officials(
+    _: Staff,
+    runtime: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    offset: Offset = 0,
+) -> list[OfficialPublic]:
+    async with runtime.db().session() as session:
+        found = await session.scalars(
+            select(Official).order_by(Official.code).limit(limit).offset(offset)
+        )
+        return [OfficialPublic.model_validate(official) for official in found]
 
 
 @planning_router.put("/officials/{code}", summary="Add or rename an official", tags=["officials"])

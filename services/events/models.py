@@ -38,7 +38,8 @@ class Venue(Base):
     __tablename__ = "venues"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name_ka: Mapped[str] = mapped_column(String(300))
+    # Listed by name, a page at a time.
+    name_ka: Mapped[str] = mapped_column(String(300), index=True)
     name_en: Mapped[str | None] = mapped_column(String(300))
     address_ka: Mapped[str | None] = mapped_column(String(500))
     address_en: Mapped[str | None] = mapped_column(String(500))
