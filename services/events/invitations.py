@@ -66,7 +66,9 @@ def _serializer(settings: EventsSettings) -> URLSafeSerializer:
 
 
 def _stamp(moment: datetime) -> int:
-    return int(moment.timestamp())
+    """The invitation's moment in milliseconds: an invitation sent again a moment later
+    is another invitation, with another link."""
+    return int(moment.timestamp() * 1000)
 
 
 def rsvp_token(settings: EventsSettings, participant: Participant) -> str:
@@ -96,7 +98,7 @@ def read_token(settings: EventsSettings, token: str) -> Claim:
         claim = Claim(int(value["e"]), int(value["p"]), int(value["i"]))
     except (BadSignature, KeyError, TypeError, ValueError):
         raise Problem(404, "No such invitation", "The link is not valid.") from None
-    if now().timestamp() - claim.invited > settings.rsvp_valid_days * 86400:
+    if now().timestamp() - claim.invited / 1000 > settings.rsvp_valid_days * 86400:
         raise Problem(
             410, "The invitation has expired", "This link has expired; ask the city hall."
         )

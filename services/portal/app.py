@@ -25,10 +25,12 @@ from services.portal import (
     media_pages,
     notifications,
     oidc,
+    partners_pages,
     requests_pages,
     signin,
     tasks,
     tourism_pages,
+    venues_pages,
     visits_pages,
 )
 from services.portal.clients import (
@@ -86,8 +88,11 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             notifications.router,
             dashboard.router,
             media_pages.router,
+            # Before the events' pages: `/events/venues` is not an event's number.
+            venues_pages.router,
             events_pages.router,
             visits_pages.router,
+            partners_pages.router,
             requests_pages.router,
             digest_pages.router,
             tourism_pages.router,

@@ -21,7 +21,9 @@ def test_every_string_of_the_invitees_page_has_its_georgian_translation() -> Non
     keywords = {"_": None, "N_": None, "gettext": None}
     found = {
         message
-        for _f, _l, message, _c, _x in extract_from_dir(ROOT, method_map, options, keywords=keywords)
+        for _f, _l, message, _c, _x in extract_from_dir(
+            ROOT, method_map, options, keywords=keywords
+        )
     }
     with (rsvp_pages.LOCALE_DIR / "ka" / "LC_MESSAGES" / "messages.po").open("rb") as source:
         catalog = read_po(source, locale="ka")
