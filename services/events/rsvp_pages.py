@@ -170,12 +170,16 @@ def form_key_holds(settings: EventsSettings, token: str, key: str) -> bool:
 
 
 def from_this_site(request: Request, settings: EventsSettings) -> bool:
-    """Refuse a form another site's page sends (the browser says where it comes from)."""
-    if request.headers.get("sec-fetch-site") == "cross-site":
-        return False
+    """Refuse a form another site's page sends. Browsers say where a request comes from
+    (`Sec-Fetch-Site`); the page sends no referrer, so their `Origin` is "null" and only
+    an older browser's real `Origin` is compared with this service's addresses. The
+    page's own key is needed besides, whatever the headers say."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
-        return origin is None
+        return True
     ours = {
         f"{parts.scheme}://{parts.netloc}"
         for parts in (urlsplit(url) for url in (settings.public_url, settings.events_url) if url)

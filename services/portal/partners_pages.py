@@ -167,7 +167,7 @@ def _paged(found: list[Any], page: int) -> dict[str, Any]:
     return {"items": found[:PER_PAGE], "page": page, "more": len(found) > PER_PAGE}
 
 
-def _window(page: int) -> dict[str, int]:
+def _window(page: int) -> dict[str, Any]:
     return {"limit": PER_PAGE + 1, "offset": (page - 1) * PER_PAGE}
 
 

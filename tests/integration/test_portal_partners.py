@@ -232,6 +232,11 @@ async def test_an_invitation_is_mailed_and_its_link_answers_only_from_its_own_pa
             headers={"Origin": "https://evil.example"},
         )  # fmt: skip
         assert elsewhere.status_code == 403
+        cross_site = await browser.post(
+            answer_url, data={"response": "accepted", "form_key": key.group(1)},
+            headers={"Sec-Fetch-Site": "cross-site", "Origin": "null"},
+        )  # fmt: skip
+        assert cross_site.status_code == 403
         other_link_key = await browser.post(
             answer_url, data={"response": "accepted", "form_key": key.group(1) + "x"}
         )
