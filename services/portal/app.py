@@ -26,11 +26,13 @@ from services.portal import (
     media_pages,
     notifications,
     oidc,
+    partners_pages,
     press_pages,
     requests_pages,
     signin,
     tasks,
     tourism_pages,
+    venues_pages,
     visits_pages,
 )
 from services.portal.clients import (
@@ -90,8 +92,11 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             media_pages.router,
             press_pages.router,
             accreditation_pages.router,
+            # Before the events' pages: `/events/venues` is not an event's number.
+            venues_pages.router,
             events_pages.router,
             visits_pages.router,
+            partners_pages.router,
             requests_pages.router,
             digest_pages.router,
             tourism_pages.router,

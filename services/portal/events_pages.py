@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from services.portal.forms import KeptForm, local_input, tbilisi, text, values_o
 from services.portal.i18n import N_, TBILISI, _
 from services.portal.labels import ROLES, labels
 from services.portal.panels import Panels, pending_work
+from services.portal.partners_pages import READERS as PARTNER_READERS
 from services.portal.web import Staff, redirect, render, runtime_of
 
 router = APIRouter(include_in_schema=False)
@@ -64,6 +66,27 @@ TASKS = {
     "action": N_("Follow-up action"),
 }
 FOLLOW_UPS = {"press_release": N_("Press release"), "transcript": N_("Transcript")}
+PARTICIPANT_KINDS = {
+    "guest": N_("Guest"),
+    "partner": N_("Partner's representative"),
+    "official": N_("Official"),
+    "journalist": N_("Journalist"),
+    "staff": N_("Staff"),
+}
+RSVPS = {
+    "pending": N_("No answer yet"),
+    "accepted": N_("Will attend"),
+    "tentative": N_("May attend"),
+    "declined": N_("Cannot attend"),
+}
+INVITATION_STATES = {
+    "pending": N_("Email being sent"),
+    "sent": N_("Email sent"),
+    "failed": N_("Email not delivered"),
+}
+# Who the events service lets invite.
+PLANNERS = ("protocol_officer", "media_officer", "head_of_department", "editor")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ACTION_ROLES = ("protocol_officer", "media_officer", "editor", "head_of_department")
 FIELDS = (
     "kind",
@@ -76,6 +99,7 @@ FIELDS = (
     "place_en",
     "starts_at",
     "ends_at",
+    "partner_id",
     "partner_ka",
     "partner_en",
     "responsible",
@@ -111,13 +135,28 @@ class EventForm(KeptForm):
         times_read = not self.errors.get("starts_at") and not self.errors.get("ends_at")
         if times_read and tbilisi(self.get("ends_at")) <= tbilisi(self.get("starts_at")):
             self.errors["ends_at"] = _("The event ends after it starts.")
-        if self.get("kind") == "foundation_meeting" and not self.get("partner_ka"):
+        if self.get("partner_id") and not self.get("partner_id").isdigit():
+            self.errors["partner_id"] = _("Choose the partner from the list.")
+        if (
+            self.get("kind") == "foundation_meeting"
+            and not self.get("partner_ka")
+            and not self.get("partner_id")
+        ):
             self.errors["partner_ka"] = _("Name the foundation or NGO.")
         if not self.get("venue_id") and not self.get("place_ka"):
             self.errors["venue_id"] = _("Choose a venue, or say where it takes place.")
         attendance = self.get("expected_attendance")
         if attendance and not attendance.isdigit():
             self.errors["expected_attendance"] = _("The number of people is a whole number.")
+
+    def pick_partner(self, partners: list[dict[str, Any]]) -> None:
+        """A partner picked from the register gives the meeting its names, unless typed."""
+        chosen = next((p for p in partners if str(p["id"]) == self.get("partner_id")), None)
+        if self.get("partner_id") and chosen is None:
+            self.errors["partner_id"] = _("This partner is no longer in the register.")
+        if chosen is not None:
+            self.values["partner_ka"] = self.get("partner_ka") or chosen["name_ka"]
+            self.values["partner_en"] = self.get("partner_en") or (chosen.get("name_en") or "")
 
     def creation(self, schedule: bool) -> dict[str, Any]:
         kind = self.get("kind")
@@ -150,6 +189,8 @@ class EventForm(KeptForm):
             for name in ("partner_ka", "partner_en"):
                 if self.get(name):
                     body[name] = self.get(name)
+            if self.get("partner_id").isdigit():
+                body["partner_id"] = int(self.get("partner_id"))
         if kind == "press_conference" and self.get("follow_up_kind") in FOLLOW_UPS:
             body["follow_up_kind"] = self.get("follow_up_kind")
         if self.get("rrule"):
@@ -170,11 +211,16 @@ class EventForm(KeptForm):
 
 async def _choices(request: Request, signed: Any, panels: Panels) -> dict[str, Any]:
     services = services_of(runtime_of(request))
-    venues, officials = await panels.read_all(
+    parts: list[tuple[str, str, Any, Any]] = [
         ("venues", _("Venues"), services.get(signed.user, "events", "/venues"), []),
         ("officials", _("Officials"), services.get(signed.user, "events", "/officials"), []),
-    )
-    return {"venues": venues, "officials": officials}
+    ]
+    if signed.user.has_any(*PARTNER_READERS):
+        partners = services.get(signed.user, "visits", "/partners", params={"limit": 1000})
+        parts.append(("partners", _("Partners"), partners, []))
+    venues, officials, *rest = await panels.read_all(*parts)
+    partners = rest[0] if rest else []
+    return {"partners": partners, "venues": venues, "officials": officials}
 
 
 async def form_page(
@@ -321,6 +367,11 @@ async def create_event(request: Request, signed: Staff) -> Response:
     submitted = await request.form()
     form = EventForm.from_form(submitted)
     form.check()
+    if form.get("partner_id") and not form.errors:
+        partners = await services_of(runtime_of(request)).get(
+            signed.user, "visits", "/partners", params={"limit": 1000}
+        )
+        form.pick_partner(partners)
     if form.errors:
         return await form_page(
             request, signed, form, message=_("Some fields need attention."), status_code=422
@@ -388,11 +439,11 @@ async def event_page(
 
     # The parts come from three services and Temporal at once: the page waits for the
     # slowest of them, not for their sum.
-    history, status, briefing, actions, window, minutes, pending = await asyncio.gather(
+    (
+        history, status, briefing, actions, window, minutes, participants, pending
+    ) = await asyncio.gather(
         panels.read(
-            "history",
-            _("History"),
-            services.get(user, "events", f"/events/{event_id}/history"),
+            "history", _("History"), services.get(user, "events", f"/events/{event_id}/history"),
             [],
         ),
         where_it_stands(),
@@ -400,8 +451,12 @@ async def event_page(
         part("actions", kind in ("foundation_meeting", "official_meeting")),
         accreditation(),
         part("minutes", True),
+        panels.read(
+            "participants", _("Invitations"),
+            services.get(user, "events", f"/events/{event_id}/participants"), [],
+        ),
         pending_work(runtime, workflow_id),
-    )
+    )  # fmt: skip
     async with runtime_of(request).db().session() as session:
         people = await display_names(
             session,
@@ -422,6 +477,11 @@ async def event_page(
         briefing=briefing,
         actions=actions,
         minutes=minutes,
+        participants=participants,
+        participant_kinds=labels(PARTICIPANT_KINDS),
+        rsvps=labels(RSVPS),
+        invitation_states=labels(INVITATION_STATES),
+        may_invite=user.has_any(*PLANNERS),
         window=window,
         panels=panels,
         pending=pending,
@@ -616,3 +676,36 @@ async def press_follow_up(request: Request, signed: Staff, event_id: Id) -> Resp
     return await _act(
         request, signed, event_id, "POST", f"/events/{event_id}/press-follow-up", body, "follow_up"
     )
+
+
+# Participants and their invitations.
+
+
+@router.post("/events/{event_id}/participants")
+async def add_participant(request: Request, signed: Staff, event_id: Id) -> Response:
+    form = values_of(await request.form(), ("kind", "full_name", "organisation", "email"))
+    if not form["full_name"]:
+        return await event_page(
+            request, signed, event_id, status_code=422,
+            form_error=_("Give the full name of the person invited."),
+        )  # fmt: skip
+    if form["email"] and not EMAIL.match(form["email"]):
+        return await event_page(
+            request, signed, event_id, status_code=422,
+            form_error=_("This is not an email address."),
+        )  # fmt: skip
+    body = {
+        "kind": form["kind"] if form["kind"] in PARTICIPANT_KINDS else "guest",
+        "full_name": form["full_name"],
+        "organisation": form["organisation"] or None,
+        "email": form["email"] or None,
+    }
+    path = f"/events/{event_id}/participants"
+    return await _act(request, signed, event_id, "POST", path, body, "participant_added")
+
+
+@router.post("/events/{event_id}/participants/{participant_id}/invitation")
+async def invite(request: Request, signed: Staff, event_id: Id, participant_id: Id) -> Response:
+    """The invitation goes out by email with the personal link (or the link is shown)."""
+    path = f"/events/{event_id}/participants/{participant_id}/invitation"
+    return await _act(request, signed, event_id, "POST", path, None, "invited")
