@@ -96,13 +96,18 @@ bench: install
 	$(VENV)/bin/python bench/media_lists.py
 	$(VENV)/bin/python bench/scale.py --data var/bench-scale --markdown var/bench-scale/table.md
 
-# Extracts the portal's strings and updates its catalogs; translate the new ones in
-# services/portal/locale/ka/LC_MESSAGES/messages.po (a test fails while any is missing).
+# Extracts the portal's strings (and the events service's invitee page's) and updates
+# their catalogs; translate the new ones in services/portal/locale/ka/LC_MESSAGES/
+# messages.po and services/events/locale/ka/… (a test fails while any is missing).
 messages: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location \
 		--sort-output --omit-header -o services/portal/locale/messages.pot .
 	$(VENV)/bin/pybabel update -i services/portal/locale/messages.pot \
 		-d services/portal/locale --no-fuzzy-matching --omit-header
+	$(VENV)/bin/pybabel extract -F babel-events.cfg -k _ -k N_ -k gettext -k ngettext:1,2 \
+		--no-location --sort-output --omit-header -o services/events/locale/messages.pot .
+	$(VENV)/bin/pybabel update -i services/events/locale/messages.pot -l ka \
+		-d services/events/locale --no-fuzzy-matching --omit-header
 
 asyncapi: install
 	$(MERIA) asyncapi

@@ -15,11 +15,21 @@ from collections.abc import Callable
 from typing import Annotated, Any, Protocol, TypeVar, cast
 
 from fastapi import APIRouter, Depends, status
+from pydantic import AwareDatetime, BaseModel, Field
 from temporalio.client import Client
 
 from meria.auth import System, User
 from meria.cases import TaskNotice
-from meria.cases.tasks import CLAIM, UNCLAIM, TaskClaim, TaskState
+from meria.cases.tasks import (
+    CLAIM,
+    FOLLOW_UP,
+    REASSIGN,
+    UNCLAIM,
+    TaskClaim,
+    TaskFollowUp,
+    TaskReassignment,
+    TaskState,
+)
 from meria.idempotency import IdempotencyKey
 from meria.problems import Problem
 from meria.runtime import Runtime
@@ -160,6 +170,44 @@ async def claim(
     return state
 
 
+class Reassignment(BaseModel):
+    """Whom the task goes to, and the note they read on it."""
+
+    to: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class FollowUp(BaseModel):
+    """When to look at the task again (before its deadline); null takes it away."""
+
+    at: AwareDatetime | None
+
+
+async def reassign(
+    temporal: Client, task_id: str, user: User, data: Reassignment, *,
+    not_found: Problem | None = None,
+) -> TaskState:  # fmt: skip
+    """Hand a task to a named person with a note; its validator says who may."""
+    state: TaskState = await send_update(
+        temporal, task_id, REASSIGN,
+        TaskReassignment(user=user.id, roles=sorted(user.roles), to=data.to, note=data.note),
+        not_found=not_found,
+    )  # fmt: skip
+    return state
+
+
+async def follow_up(
+    temporal: Client, task_id: str, user: User, data: FollowUp, *,
+    not_found: Problem | None = None,
+) -> TaskState:  # fmt: skip
+    state: TaskState = await send_update(
+        temporal, task_id, FOLLOW_UP,
+        TaskFollowUp(user=user.id, roles=sorted(user.roles), at=data.at),
+        not_found=not_found,
+    )  # fmt: skip
+    return state
+
+
 def claim_router(
     *,
     tag: str,
@@ -186,6 +234,31 @@ def claim_router(
     async def unclaim_task(task_id: str, user: Gate, runtime: RuntimeDep) -> TaskState:  # type: ignore[valid-type]
         return await claim(temporal(runtime), owned(task_id), user, release=True)
 
+    async def reassign_task(
+        task_id: str,
+        data: Reassignment,
+        user: Gate,  # type: ignore[valid-type]
+        runtime: RuntimeDep,
+    ) -> TaskState:
+        return await reassign(temporal(runtime), owned(task_id), user, data)
+
+    async def follow_up_task(
+        task_id: str,
+        data: FollowUp,
+        user: Gate,  # type: ignore[valid-type]
+        runtime: RuntimeDep,
+    ) -> TaskState:
+        return await follow_up(temporal(runtime), owned(task_id), user, data)
+
     router.add_api_route("/{task_id}/claim", claim_task, methods=["POST"], summary=summaries[0])
     router.add_api_route("/{task_id}/unclaim", unclaim_task, methods=["POST"], summary=summaries[1])
+    router.add_api_route(
+        "/{task_id}/reassign", reassign_task, methods=["POST"],
+        summary="Hand a task to a named person, with a note (its holder or the head of "
+        "department)",
+    )  # fmt: skip
+    router.add_api_route(
+        "/{task_id}/follow-up", follow_up_task, methods=["PUT"],
+        summary="Set or clear when the task's holder looks at it again",
+    )  # fmt: skip
     return router

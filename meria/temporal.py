@@ -40,6 +40,8 @@ ASSIGNEE = SearchAttributeKey.for_keyword("MeriaAssignee")
 DUE_AT = SearchAttributeKey.for_datetime("MeriaDueAt")
 SUBJECT = SearchAttributeKey.for_text("MeriaSubject")
 REF = SearchAttributeKey.for_keyword("MeriaRef")
+# When a task's holder means to look at it again (a follow-up date); unset when none.
+FOLLOW_UP_AT = SearchAttributeKey.for_datetime("MeriaFollowUpAt")
 
 SEARCH_ATTRIBUTES: dict[str, str] = {
     KIND.name: "Keyword",
@@ -49,6 +51,7 @@ SEARCH_ATTRIBUTES: dict[str, str] = {
     DUE_AT.name: "Datetime",
     SUBJECT.name: "Text",
     REF.name: "Keyword",
+    FOLLOW_UP_AT.name: "Datetime",
 }
 
 KINDS = (
@@ -73,6 +76,7 @@ __all__ = [
     "ASSIGNEE",
     "AWAITING",
     "DUE_AT",
+    "FOLLOW_UP_AT",
     "KIND",
     "REF",
     "SEARCH_ATTRIBUTES",

@@ -11,8 +11,10 @@ whole product; the case's own service turns them into events.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -21,11 +23,23 @@ with workflow.unsafe.imports_passed_through():
         TaskClaim,
         TaskDecision,
         TaskEscalation,
+        TaskFollowUp,
         TaskInput,
+        TaskNote,
+        TaskReassignment,
         TaskResult,
         TaskState,
     )
-    from meria.temporal import ASSIGNEE, AWAITING, DUE_AT, KIND, REF, STAGE, SUBJECT
+    from meria.temporal import (
+        ASSIGNEE,
+        AWAITING,
+        DUE_AT,
+        FOLLOW_UP_AT,
+        KIND,
+        REF,
+        STAGE,
+        SUBJECT,
+    )
     from workflows.activities.tasks import TaskActivities, TaskNoticeRequest
 
 
@@ -61,6 +75,9 @@ class HumanTaskWorkflow:
             result=None,
         )
         self._changed: TaskChange | None = None
+        # Whether a follow-up date was ever indexed: only then is it written (or unset),
+        # so the histories of tasks that never had one keep their commands.
+        self._follow_up_indexed = False
 
     @workflow.run
     async def run(self, task: TaskInput) -> TaskResult:
@@ -157,17 +174,22 @@ class HumanTaskWorkflow:
 
     def _index(self) -> None:
         assignee = self._state.assignee or self._state.claimed_by
-        workflow.upsert_search_attributes(
-            [
-                KIND.value_set("task"),
-                STAGE.value_set(self._task.step),
-                AWAITING.value_set(list(self._state.awaiting)),
-                ASSIGNEE.value_set(assignee) if assignee else ASSIGNEE.value_unset(),
-                DUE_AT.value_set(self._state.due_at),
-                SUBJECT.value_set(self._task.subject),
-                REF.value_set(self._task.case_ref),
-            ]
-        )
+        updates: list[SearchAttributeUpdate[Any]] = [
+            KIND.value_set("task"),
+            STAGE.value_set(self._task.step),
+            AWAITING.value_set(list(self._state.awaiting)),
+            ASSIGNEE.value_set(assignee) if assignee else ASSIGNEE.value_unset(),
+            DUE_AT.value_set(self._state.due_at),
+            SUBJECT.value_set(self._task.subject),
+            REF.value_set(self._task.case_ref),
+        ]
+        follow_up = self._state.follow_up_at
+        if follow_up is not None or self._follow_up_indexed:
+            updates.append(
+                FOLLOW_UP_AT.value_set(follow_up) if follow_up else FOLLOW_UP_AT.value_unset()
+            )
+            self._follow_up_indexed = True
+        workflow.upsert_search_attributes(updates)
 
     @workflow.update
     async def decide(self, decision: TaskDecision) -> TaskResult:
@@ -261,6 +283,60 @@ class HumanTaskWorkflow:
     def _may_unclaim(self, claim: TaskClaim) -> None:
         if self._state.claimed_by != claim.user and "head_of_department" not in claim.roles:
             raise ApplicationError("Only who claimed the step may release it.", type="NotYours")
+
+    @workflow.update
+    async def reassign(self, handing: TaskReassignment) -> TaskState:
+        """The task is the named person's now (only they decide it, and the escalation
+        role past the deadline); the note tells them why, on the task's own story."""
+        state = self._state
+        state.notes.append(
+            TaskNote(at=workflow.now(), by=handing.user, text=handing.note, assigned_to=handing.to)
+        )
+        state.assignee, state.claimed_by, state.follow_up_at = handing.to, None, None
+        self._index()
+        return state
+
+    @reassign.validator
+    def _may_reassign(self, handing: TaskReassignment) -> None:
+        state = self._state
+        if state.result is not None:
+            raise ApplicationError("This step has already been decided.", type="TaskFinished")
+        holder = state.assignee or state.claimed_by
+        if handing.user != holder and "head_of_department" not in handing.roles:
+            raise ApplicationError(
+                "Only who holds the step, or the head of department, may hand it on.",
+                type="NotYours",
+            )
+        if handing.to == holder:
+            raise ApplicationError(f"The step is {handing.to}'s already.", type="Unchanged")
+        if not handing.note.strip():
+            raise ApplicationError("Say why in a note for the person.", type="NoteRequired")
+
+    @workflow.update
+    async def follow_up(self, follow_up: TaskFollowUp) -> TaskState:
+        self._state.follow_up_at = follow_up.at
+        self._index()
+        return self._state
+
+    @follow_up.validator
+    def _may_follow_up(self, follow_up: TaskFollowUp) -> None:
+        state = self._state
+        if state.result is not None:
+            raise ApplicationError("This step has already been decided.", type="TaskFinished")
+        holder = state.assignee or state.claimed_by
+        may = (
+            follow_up.user == holder
+            or "head_of_department" in follow_up.roles
+            or (holder is None and set(follow_up.roles) & set(state.awaiting))
+        )
+        if not may:
+            raise ApplicationError(
+                "Only who holds the step may set when to look at it again.", type="NotYours"
+            )
+        if follow_up.at is not None and follow_up.at >= state.due_at:
+            raise ApplicationError(
+                "The follow-up date must come before the step's deadline.", type="TooLate"
+            )
 
     @workflow.signal
     def amend(self, change: TaskChange) -> None:

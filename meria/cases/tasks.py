@@ -85,6 +85,33 @@ class TaskClaim(BaseModel):
     roles: list[str]
 
 
+class TaskReassignment(BaseModel):
+    """A task handed to a named person, with a note for them (who may: its validator)."""
+
+    user: str
+    roles: list[str]
+    to: str = Field(min_length=1, max_length=100)
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class TaskFollowUp(BaseModel):
+    """When the task's holder means to look at it again; until then it waits outside
+    their inbox's first list. None takes the date away."""
+
+    user: str
+    roles: list[str]
+    at: datetime | None
+
+
+class TaskNote(BaseModel):
+    """A line of the task's own story: who handed it to whom, and why."""
+
+    at: datetime
+    by: str
+    text: str
+    assigned_to: str | None = None
+
+
 class TaskState(BaseModel):
     task_id: str
     case_ref: str
@@ -98,9 +125,13 @@ class TaskState(BaseModel):
     escalated: bool
     revision: int
     result: TaskResult | None
+    follow_up_at: datetime | None = None
+    notes: list[TaskNote] = []
 
 
 DECIDE = Handler("decide", TaskResult)
 CLAIM = Handler("claim", TaskState)
 UNCLAIM = Handler("unclaim", TaskState)
+REASSIGN = Handler("reassign", TaskState)
+FOLLOW_UP = Handler("follow_up", TaskState)
 STATE = Handler("state", TaskState)

@@ -77,31 +77,48 @@ class NatsServer:
         from meria.processes import bus_accounts
 
         self.folder = folder
+        self.chosen_port = port is not None
+        self.started = False  # a restart keeps its port: its clients reconnect to it
         self.port = port or free_port()
         self.monitor_port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.config = folder / "nats.conf"
         folder.mkdir(parents=True, exist_ok=True)
-        config = NATS_CONFIG.format(
-            port=self.port, monitor_port=self.monitor_port, store=folder / "jetstream"
-        )
         # The cheapest bcrypt cost: the passwords are long and random, and tests connect
         # hundreds of times (the server checks the hash at every connection).
-        users = authorization([*bus_accounts(), *extra_users], cost=4)
-        self.config.write_text(config + users)
+        self.users = authorization([*bus_accounts(), *extra_users], cost=4)
+        self._write_config()
+
+    def _write_config(self) -> None:
+        config = NATS_CONFIG.format(
+            port=self.port, monitor_port=self.monitor_port, store=self.folder / "jetstream"
+        )
+        self.config.write_text(config + self.users)
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self) -> NatsServer:
-        with (self.folder / "nats.log").open("ab") as log:
-            self.process = subprocess.Popen(
-                [binary("nats-server"), "-c", str(self.config)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        wait_for_port(self.port, process=self.process)
+        # A free port may be taken by another process between asking and listening (on a
+        # shared machine): a first start on ports of our own choosing tries other ones.
+        attempts = 1 if self.chosen_port or self.started else 3
+        self.started = True
+        for attempt in range(attempts):
+            with (self.folder / "nats.log").open("ab") as log:
+                self.process = subprocess.Popen(
+                    [binary("nats-server"), "-c", str(self.config)],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            try:
+                wait_for_port(self.port, process=self.process)
+                return self
+            except RuntimeError:
+                if attempt == attempts - 1:
+                    raise
+                self.port, self.monitor_port = free_port(), free_port()
+                self._write_config()
         return self
 
     def kill(self) -> None:

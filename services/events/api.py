@@ -26,7 +26,7 @@ from meria.inputs import Id, Moment, Month, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import RuntimeDep
-from services.events import calendars, events, lifecycle, meetings
+from services.events import calendars, events, invitations, lifecycle, meetings, rsvp_pages
 from services.events.conflicts import Booking, find_conflicts
 from services.events.models import Event, Official, Venue
 from services.events.schemas import (
@@ -156,8 +156,9 @@ async def list_events(
     series_id: Id | None = None,
     case_id: Id | None = None,
     visit_id: Id | None = None,
+    partner_id: Annotated[Id | None, Query(description="Met with this partner")] = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=2000)] = 500,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 100,
     offset: Offset = 0,
 ) -> Response:
     if month:
@@ -178,6 +179,7 @@ async def list_events(
         series_id=series_id,
         case_id=case_id,
         visit_id=visit_id,
+        partner_id=partner_id,
         text=text,
         limit=limit,
         offset=offset,
@@ -291,7 +293,13 @@ async def workflow_status(event_id: Id, _: Staff, runtime: RuntimeDep) -> CaseSt
 @events_router.get("/{event_id}/participants", summary="Who is invited, and their answers")
 async def list_participants(event_id: Id, _: Staff, runtime: RuntimeDep) -> list[ParticipantPublic]:
     found = await meetings.list_participants(runtime.db(), event_id)
-    return [ParticipantPublic.model_validate(p) for p in found]
+    settings = settings_of(runtime)
+    return [
+        ParticipantPublic.model_validate(p).model_copy(
+            update={"rsvp_url": invitations.rsvp_url(settings, p) if p.invited_at else None}
+        )
+        for p in found
+    ]
 
 
 @events_router.post(
@@ -341,7 +349,10 @@ async def invite(
     )
     assert participant.invited_at is not None
     return Invitation(
-        participant_id=participant.id, invited_at=participant.invited_at, rsvp_url=url
+        participant_id=participant.id,
+        invited_at=participant.invited_at,
+        rsvp_url=url,
+        invitation_status=participant.invitation_status or "none",
     )
 
 
@@ -488,11 +499,27 @@ async def check_conflicts(data: ConflictCheck, _: Staff, runtime: RuntimeDep) ->
         )
 
 
-@planning_router.get("/venues", summary="Venues with their capacity", tags=["venues"])
-async def list_venues(_: Staff, runtime: RuntimeDep) -> list[VenuePublic]:
+@planning_router.get("/venues", summary="Venues with their capacity, by name", tags=["venues"])
+async def list_venues(
+    _: Staff,
+    runtime: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    offset: Offset = 0,
+) -> list[VenuePublic]:
     async with runtime.db().session() as session:
-        found = await session.scalars(select(Venue).order_by(Venue.name_ka))
+        found = await session.scalars(
+            select(Venue).order_by(Venue.name_ka, Venue.id).limit(limit).offset(offset)
+        )
         return [VenuePublic.model_validate(venue) for venue in found]
+
+
+@planning_router.get("/venues/{venue_id}", summary="A venue", tags=["venues"])
+async def get_venue(venue_id: Id, _: Staff, runtime: RuntimeDep) -> VenuePublic:
+    async with runtime.db().session() as session:
+        venue = await session.get(Venue, venue_id)
+    if venue is None:
+        raise Problem(404, "No such venue", f"There is no venue {venue_id}.")
+    return VenuePublic.model_validate(venue)
 
 
 @planning_router.post(
@@ -521,11 +548,17 @@ async def update_venue(
 
 
 @planning_router.get("/officials", summary="Officials whose time events book", tags=["officials"])
-async def list_officials(_: Staff, runtime: RuntimeDep) -> list[OfficialPublic]:
-    return [
-        OfficialPublic.model_validate(o)
-        for o in await calendars.officials_with_events(runtime.db())
-    ]
+async def list_officials(
+    _: Staff,
+    runtime: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    offset: Offset = 0,
+) -> list[OfficialPublic]:
+    async with runtime.db().session() as session:
+        found = await session.scalars(
+            select(Official).order_by(Official.code).limit(limit).offset(offset)
+        )
+        return [OfficialPublic.model_validate(official) for official in found]
 
 
 @planning_router.put("/officials/{code}", summary="Add or rename an official", tags=["officials"])
@@ -660,11 +693,20 @@ async def official_calendar(
 rsvp_router = APIRouter(prefix="/rsvp", tags=["invitations"])
 
 
-@rsvp_router.post("/{token}", summary="Answer an invitation")
+@rsvp_router.post(
+    "/{token}",
+    summary="Answer an invitation",
+    description="The personal link is the credential. 404: not a link this service made; "
+    "410: expired or replaced by a newer invitation; 409: the event has begun or is closed.",
+)
 async def answer_invitation(token: str, data: RsvpAnswer, runtime: RuntimeDep) -> dict[str, str]:
-    event_id, participant_id = meetings.read_rsvp_token(settings_of(runtime), token)
+    async with runtime.db().session() as session:
+        event, found = await invitations.invitation_of(session, settings_of(runtime), token)
+        closed = invitations.answers_closed(event, events.now())
+    if closed:
+        raise Problem(409, "Answers are closed", rsvp_pages.CLOSED[closed])
     participant = await meetings.record_rsvp(
-        runtime.db(), event_id, participant_id, data, f"participant:{participant_id}"
+        runtime.db(), event.id, found.id, data, f"participant:{found.id}"
     )
     return {"response": participant.rsvp}
 
@@ -752,6 +794,8 @@ ROUTERS = [
     planning_router,
     tasks_router,
     calendars_router,
+    # The invitee's page first: its stylesheet's address is not a token.
+    rsvp_pages.router,
     rsvp_router,
     workflow_router,
 ]

@@ -14,6 +14,7 @@ from meria.runtime import Runtime, ServiceParts
 from meria.web import build_app
 from services.events.api import ROUTERS
 from services.events.handlers import subscriptions
+from services.events.invitations import keep_sending
 from services.events.lifecycle import complete_past
 from services.events.models import Base, bus_tables, idempotency_keys
 from services.events.settings import EventsSettings
@@ -47,7 +48,7 @@ PARTS = ServiceParts(
     subscriptions=subscriptions,
     produces_events=True,
     uses_temporal=True,
-    background=[complete_past_events],
+    background=[complete_past_events, keep_sending],
 )
 
 

@@ -69,8 +69,8 @@ ANNOUNCED_FIELDS = {
 }
 SERIES_FIELDS = frozenset(
     {"title_ka", "title_en", "description_ka", "description_en", "organiser_ka", "organiser_en",
-     "partner_ka", "partner_en", "responsible", "follow_up_kind", "venue_id", "place_ka",
-     "place_en", "public", "expected_attendance"}
+     "partner_ka", "partner_en", "partner_id", "responsible", "follow_up_kind", "venue_id",
+     "place_ka", "place_en", "public", "expected_attendance"}
 )  # fmt: skip
 
 
@@ -124,6 +124,7 @@ def filtered(
     series_id: int | None = None,
     case_id: int | None = None,
     visit_id: int | None = None,
+    partner_id: int | None = None,
     text: str | None = None,
 ) -> Select[tuple[Event]]:
     """Events overlapping [starts_from, starts_to), in order of their start."""
@@ -156,6 +157,8 @@ def filtered(
         query = query.where(Event.case_id == case_id)
     if visit_id is not None:
         query = query.where(Event.visit_id == visit_id)
+    if partner_id is not None:
+        query = query.where(Event.partner_id == partner_id)
     if text:
         pattern = f"%{text}%"
         query = query.where(
@@ -713,9 +716,9 @@ def briefing_for(settings: EventsSettings, event: Event) -> BriefingNote | None:
 
 CARRIED_TO_NEW_DATE = (
     "title_ka", "title_en", "description_ka", "description_en", "organiser_ka", "organiser_en",
-    "partner_ka", "partner_en", "responsible", "follow_up_kind", "venue_id", "place_ka",
-    "place_en", "public", "expected_attendance", "series_id", "recurrence_id", "source",
-    "visit_id", "visit_item_id",
+    "partner_ka", "partner_en", "partner_id", "responsible", "follow_up_kind", "venue_id",
+    "place_ka", "place_en", "public", "expected_attendance", "series_id", "recurrence_id",
+    "source", "visit_id", "visit_item_id",
 )  # fmt: skip
 
 

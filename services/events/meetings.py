@@ -11,7 +11,6 @@ write does not happen either.
 
 from __future__ import annotations
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
@@ -23,6 +22,7 @@ from meria.db import Database
 from meria.problems import Problem
 from meria.temporal import send_update
 from services.events.events import load, note, now, workflow_id
+from services.events.invitations import rsvp_url
 from services.events.lifecycle import (
     action_spec,
     current,
@@ -47,22 +47,7 @@ from services.events.schemas import (
 from services.events.settings import EventsSettings
 from services.events.states import EventState
 
-RSVP_SALT = "meria-events-rsvp"
-
-
 # Participants and invitations.
-
-
-def _serializer(settings: EventsSettings) -> URLSafeSerializer:
-    return URLSafeSerializer(settings.secret_key.get_secret_value(), salt=RSVP_SALT)
-
-
-def rsvp_token(settings: EventsSettings, participant: Participant) -> str:
-    return str(_serializer(settings).dumps({"p": participant.id, "e": participant.event_id}))
-
-
-def rsvp_url(settings: EventsSettings, participant: Participant) -> str:
-    return f"{settings.events_url}/rsvp/{rsvp_token(settings, participant)}"
 
 
 async def participant_of(session: AsyncSession, event_id: int, participant_id: int) -> Participant:
@@ -152,12 +137,18 @@ async def list_participants(database: Database, event_id: int) -> list[Participa
 async def invite(
     database: Database, settings: EventsSettings, event_id: int, participant_id: int, user: User
 ) -> tuple[Participant, str]:
-    """Mark the invitation sent; the answer comes through the returned link."""
+    """Invite (again): the email with the personal link goes out when the participant has
+    an address; the answer comes through the returned link, which replaces any earlier."""
     async with database.transaction() as session:
         event = await load(session, event_id, lock=True)
         _require_open(event)
         participant = await participant_of(session, event_id, participant_id)
         participant.invited_at = now()
+        participant.invitation_status = "pending" if participant.email else None
+        participant.invitation_attempts = 0
+        participant.invitation_error = None
+        participant.invitation_sent_at = None
+        participant.invitation_not_before = None
         note(session, event, "invited", user.id, details={"participant": participant.id})
     return participant, rsvp_url(settings, participant)
 
@@ -179,14 +170,6 @@ async def record_rsvp(
             details={"participant": participant.id, "response": answer.response},
         )  # fmt: skip
     return participant
-
-
-def read_rsvp_token(settings: EventsSettings, token: str) -> tuple[int, int]:
-    try:
-        value = _serializer(settings).loads(token)
-        return int(value["e"]), int(value["p"])
-    except (BadSignature, KeyError, TypeError, ValueError):
-        raise Problem(404, "No such invitation", "The link is not valid.") from None
 
 
 # Agenda and minutes.

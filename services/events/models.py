@@ -38,7 +38,8 @@ class Venue(Base):
     __tablename__ = "venues"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name_ka: Mapped[str] = mapped_column(String(300))
+    # Listed by name, a page at a time.
+    name_ka: Mapped[str] = mapped_column(String(300), index=True)
     name_en: Mapped[str | None] = mapped_column(String(300))
     address_ka: Mapped[str | None] = mapped_column(String(500))
     address_en: Mapped[str | None] = mapped_column(String(500))
@@ -99,6 +100,9 @@ class Event(Base):
     # For a meeting: the foundation or NGO met.
     partner_ka: Mapped[str | None] = mapped_column(String(300))
     partner_en: Mapped[str | None] = mapped_column(String(300))
+    # The partner in the visits service's register, when picked from it (its names above
+    # are copied at the time, so the event reads without asking that service).
+    partner_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # The staff member who carries it: the press officer of a press conference (advisory,
     # release), the author of a meeting's briefing note and minutes.
     responsible: Mapped[str | None] = mapped_column(String(200))
@@ -212,6 +216,13 @@ class Participant(Base):
     position: Mapped[str | None] = mapped_column(String(300))
     email: Mapped[str | None] = mapped_column(String(300))
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The invitation's email: "pending" until the SMTP server accepts it ("sent"), or
+    # "failed" with the server's answer; the sender reads pending ones by this index.
+    invitation_status: Mapped[str | None] = mapped_column(String(20), index=True)
+    invitation_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    invitation_error: Mapped[str | None] = mapped_column(String(2000))
+    invitation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    invitation_not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rsvp: Mapped[str] = mapped_column(String(20), default="pending")
     rsvp_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rsvp_note: Mapped[str | None] = mapped_column(String(1000))

@@ -121,6 +121,9 @@ class EventDetails(Strict):
         None, max_length=300, description="The foundation or NGO met (meetings)"
     )
     partner_en: str | None = Field(None, max_length=300)
+    partner_id: Id | None = Field(
+        None, description="The partner in the visits service's register (GET /partners)"
+    )
     responsible: str | None = Field(
         None,
         min_length=1,
@@ -179,6 +182,7 @@ class EventUpdate(Strict):
     organiser_en: str | None = Field(None, max_length=300)
     partner_ka: str | None = Field(None, max_length=300)
     partner_en: str | None = Field(None, max_length=300)
+    partner_id: Id | None = None
     responsible: str | None = Field(None, min_length=1, max_length=200)
     follow_up_kind: FollowUpKind | None = None
     venue_id: Id | None = None
@@ -242,6 +246,7 @@ class EventPublic(BaseModel):
     organiser_en: str | None
     partner_ka: str | None
     partner_en: str | None
+    partner_id: int | None = None
     responsible: str | None
     follow_up_kind: str | None
     venue: VenuePublic | None
@@ -374,6 +379,12 @@ class ParticipantPublic(BaseModel):
     position: str | None
     email: str | None
     invited_at: datetime | None
+    invitation_status: str | None = Field(
+        None, description="The invitation's email: pending, sent or failed"
+    )
+    invitation_error: str | None = None
+    invitation_sent_at: datetime | None = None
+    rsvp_url: str | None = Field(None, description="The invitee's personal link, once invited")
     rsvp: str
     rsvp_at: datetime | None
     rsvp_note: str | None
@@ -383,6 +394,10 @@ class Invitation(BaseModel):
     participant_id: int
     invited_at: datetime
     rsvp_url: str = Field(description="The invitee answers here, without an account")
+    invitation_status: str = Field(
+        description="The email: pending until the SMTP server accepts it; none without an "
+        "address (the link is then handed over some other way)"
+    )
 
 
 class RsvpAnswer(Strict):

@@ -4,7 +4,7 @@ Every wait of the press-conference and meeting workflows comes from here, so tes
 run them at the department's real lengths on the time-skipping server, or in seconds.
 """
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from meria.config import ServiceSettings
@@ -35,3 +35,21 @@ class EventsSettings(ServiceSettings):
     # What the iCalendar feeds cover around today.
     feed_past_days: int = Field(180, ge=0)
     feed_future_days: int = Field(730, ge=1)
+
+    # Invitations: the invitee answers at `<public_url>/rsvp/<token>` (the events service's
+    # public address; its own address by default), for this many days after the
+    # invitation is sent, and never once the event has begun.
+    public_url: str | None = None
+    rsvp_valid_days: float = Field(60.0, gt=0, le=730)
+    # Invitations go out through this SMTP server; none is sent while no host is set (the
+    # link is still shown to staff, to hand over some other way).
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, gt=0, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "ახმეტის მერია — ოქმის სამსახური <protocol@akhmeta.gov.ge>"
+    # A temporary refusal (4xx) is tried again after this long, doubled each time.
+    mail_retry_seconds: float = Field(60.0, gt=0)
+    mail_max_attempts: int = Field(8, ge=1)
+    mail_poll_seconds: float = Field(1.0, gt=0)

@@ -28,6 +28,7 @@ def event_view(event: Event) -> EventPublic:
         organiser_en=event.organiser_en,
         partner_ka=event.partner_ka,
         partner_en=event.partner_en,
+        partner_id=event.partner_id,
         responsible=event.responsible,
         follow_up_kind=event.follow_up_kind,
         venue=VenuePublic.model_validate(event.venue) if event.venue else None,

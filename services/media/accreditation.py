@@ -69,6 +69,11 @@ def badge_code(accreditation: Accreditation) -> str:
     return f"{CODE_PREFIX}{accreditation.badge_token}"
 
 
+def typed_code(token: str) -> str:
+    """The badge's token as printed under its QR code: in groups of four, to type at the door."""
+    return " ".join(token[at : at + 4] for at in range(0, len(token), 4))
+
+
 def accepting(window: AccreditationWindow) -> bool:
     return window.status == "open" and now() < window.closes_at
 
@@ -445,8 +450,9 @@ def token_of(code: str) -> str:
     code = code.strip()
     if code.startswith(CODE_PREFIX):
         return code[len(CODE_PREFIX) :]
-    # A scanner that opened the code as a link, or a person typing the token.
-    return code.rsplit("/", 1)[-1]
+    # A scanner that opened the code as a link, or a person typing the printed token (its
+    # groups of four with or without their spaces).
+    return "".join(code.rsplit("/", 1)[-1].split())
 
 
 async def check_in(database: Database, code: str, user: User) -> tuple[Accreditation, bool]:

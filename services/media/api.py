@@ -5,7 +5,6 @@ media library; and what is public (the accreditation form, unsubscribe links).""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -47,7 +46,7 @@ from services.media import (
     monitoring,
     responses,
 )
-from services.media.models import Delivery, Enquiry, Mailing, MediaResponse
+from services.media.models import Accreditation, Delivery, Enquiry, Mailing, MediaResponse
 from services.media.schemas import (
     AccreditationCreate,
     AccreditationPublic,
@@ -64,6 +63,7 @@ from services.media.schemas import (
     DraftWrite,
     EnquiryCreate,
     EnquiryPublic,
+    Erasure,
     FeedCreate,
     FeedPublic,
     FeedReading,
@@ -289,14 +289,25 @@ async def withdraw_consent(
     return await fresh_journalist(runtime, journalist_id, user)
 
 
+@journalists_router.post(
+    "/{journalist_id}/erase",
+    summary="Erase a journalist at their request: name, contacts and list places go",
+)
+async def erase_journalist(
+    journalist_id: Id, data: Erasure, user: MediaOfficer, runtime: RuntimeDep
+) -> JournalistPublic:
+    await contacts.erase_journalist(runtime.db(), journalist_id, data.reason, user)
+    return await fresh_journalist(runtime, journalist_id, user)
+
+
 @journalists_router.get(
     "/{journalist_id}/record",
     summary="The journalist's record: consents, accreditations, check-ins, enquiries, mail",
 )
 async def journalist_record(
-    journalist_id: Id, _: Staff, runtime: RuntimeDep
+    journalist_id: Id, _: Staff, runtime: RuntimeDep, limit: Limit = 500, offset: Offset = 0
 ) -> list[RecordEntryPublic]:
-    entries = await contacts.record_of(runtime.db(), journalist_id)
+    entries = await contacts.record_of(runtime.db(), journalist_id, limit=limit, offset=offset)
     return [RecordEntryPublic.model_validate(entry) for entry in entries]
 
 
@@ -543,15 +554,20 @@ async def refuse_accreditation(
         409: {"description": "The accreditation is not approved"},
     },
 )
-async def badge(accreditation_id: Id, _: Staff, runtime: RuntimeDep) -> Response:
+async def badge(accreditation_id: Id, _: Staff, request: Request, runtime: RuntimeDep) -> Response:
     found = await accreditation.get_accreditation(runtime.db(), accreditation_id)
-    # Written in a thread (the PDF and QR libraries, and their first import, take a while).
-    pdf = await asyncio.to_thread(badges.badge_pdf, found, settings_of(runtime))
-    return Response(
-        pdf,
+    return await _badge(request, runtime, found)
+
+
+async def _badge(request: Request, runtime: Runtime, found: Accreditation) -> Response:
+    """Made in a thread (the PDF and QR libraries take a while), and kept a while."""
+    badges.check_badge(found)
+    settings = settings_of(runtime)
+    return await badges.BADGES.response(
+        request, badges.badge_inputs(found, settings), found, settings,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="badge-{accreditation_id}.pdf"'},
-    )
+        headers={"Content-Disposition": f'inline; filename="badge-{found.id}.pdf"'},
+    )  # fmt: skip
 
 
 check_in_router = APIRouter(tags=["accreditation"])
@@ -1141,15 +1157,9 @@ async def public_request(
         409: {"description": "The accreditation is not approved"},
     },
 )
-async def public_badge(token: str, runtime: RuntimeDep) -> Response:
+async def public_badge(token: str, request: Request, runtime: RuntimeDep) -> Response:
     found = await accreditation.badge_by_link(runtime.db(), settings_of(runtime), token)
-    # Written in a thread (the PDF and QR libraries, and their first import, take a while).
-    pdf = await asyncio.to_thread(badges.badge_pdf, found, settings_of(runtime))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="badge-{found.id}.pdf"'},
-    )
+    return await _badge(request, runtime, found)
 
 
 @public_router.get(

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from meria.made import MadeFiles
 from meria.problems import Problem
-from services.media.accreditation import badge_code
+from services.media.accreditation import badge_code, typed_code
 from services.media.models import Accreditation
 from services.media.settings import MediaSettings
 
@@ -35,11 +37,7 @@ def _font(path: Path) -> Path:
     return path
 
 
-def badge_pdf(accreditation: Accreditation, settings: MediaSettings) -> bytes:
-    # Imported here: they take a second or two to import, and few requests need them.
-    import segno
-    from fpdf import FPDF
-
+def check_badge(accreditation: Accreditation) -> None:
     if accreditation.status != "approved":
         raise Problem(
             409,
@@ -48,6 +46,31 @@ def badge_pdf(accreditation: Accreditation, settings: MediaSettings) -> bytes:
             "one has a badge.",
             status_now=accreditation.status,
         )
+
+
+# Raised when the layout below changes, so no badge made before is served again.
+LAYOUT = 1
+
+
+def badge_inputs(accreditation: Accreditation, settings: MediaSettings) -> dict[str, Any]:
+    """Everything `badge_pdf` reads: the badge's name (`meria.made`)."""
+    window, outlet = accreditation.window, accreditation.outlet
+    return {
+        "layout": LAYOUT, "id": accreditation.id, "status": accreditation.status,
+        "name": accreditation.journalist.full_name,
+        "outlet": outlet.name_ka if outlet else (accreditation.outlet_name or ""),
+        "role": accreditation.role, "code": badge_code(accreditation),
+        "title_ka": window.title_ka, "title_en": window.title_en,
+        "starts_at": window.starts_at.isoformat(), "fonts": str(settings.badge_fonts),
+    }  # fmt: skip
+
+
+def badge_pdf(accreditation: Accreditation, settings: MediaSettings) -> bytes:
+    # Imported here: they take a second or two to import, and few requests need them.
+    import segno
+    from fpdf import FPDF
+
+    check_badge(accreditation)
     window = accreditation.window
     journalist = accreditation.journalist
     outlet = accreditation.outlet
@@ -93,7 +116,14 @@ def badge_pdf(accreditation: Accreditation, settings: MediaSettings) -> bytes:
     image.seek(0)
     size = 38
     pdf.image(image, x=(pdf.w - size) / 2, w=size, h=size)
-    pdf.ln(2)
+    # The code again in letters, for a door without a camera: the check-in form takes it
+    # typed, with or without the spaces.
+    pdf.set_font("latin", "", 7)
+    pdf.multi_cell(
+        width, 3.5, typed_code(accreditation.badge_token), align="C", new_x="LMARGIN",
+        new_y="NEXT",
+    )  # fmt: skip
+    pdf.ln(1)
 
     pdf.set_font("georgian", "B", 8)
     pdf.multi_cell(width, 4, window.title_ka, align="C", new_x="LMARGIN", new_y="NEXT")
@@ -113,3 +143,7 @@ def badge_pdf(accreditation: Accreditation, settings: MediaSettings) -> bytes:
     pdf.set_font("georgian", "", 6)
     pdf.multi_cell(width, 3, f"№ A-{accreditation.id}", align="C", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+# The badges asked for lately: the door and the journalist open the same one again.
+BADGES = MadeFiles(badge_pdf, size=128)

@@ -16,15 +16,23 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, String, Table, func, insert, or_, select
+from sqlalchemy import ColumnElement, String, Table, delete, func, insert, or_, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from meria.auth import User
 from meria.db import Database
 from meria.problems import Problem
-from services.media.lists import batches, breathe, refresh_journalists, refresh_outlet
-from services.media.models import Consent, Journalist, Outlet, RecordEntry
+from services.media.lists import batches, breathe, recount, refresh_journalists, refresh_outlet
+from services.media.models import (
+    ERASED_NAME,
+    Consent,
+    Delivery,
+    Journalist,
+    ListMember,
+    Outlet,
+    RecordEntry,
+)
 from services.media.schemas import (
     ConsentCreate,
     JournalistCreate,
@@ -288,11 +296,23 @@ async def import_journalists(
     return len(journalists)
 
 
+def erased(journalist: Journalist) -> bool:
+    return journalist.full_name == ERASED_NAME
+
+
+def _not_erased(journalist: Journalist) -> None:
+    if erased(journalist):
+        raise Problem(
+            409, "Erased", f"Journalist {journalist.id} is erased: nothing of them is kept."
+        )
+
+
 async def update_journalist(
     database: Database, journalist_id: int, data: JournalistUpdate, user: User
 ) -> Journalist:
     async with database.transaction() as session:
         journalist = await load_journalist(session, journalist_id)
+        _not_erased(journalist)
         changes = data.model_dump(mode="json", exclude_unset=True)
         if "full_name" in changes and changes["full_name"] is None:
             raise Problem(422, "Required", "full_name cannot be emptied.")
@@ -322,6 +342,7 @@ async def record_consent(
 ) -> Journalist:
     async with database.transaction() as session:
         journalist = await load_journalist(session, journalist_id)
+        _not_erased(journalist)
         add_consents(session, journalist, [data], user.id)
         journalist.updated_at = now()
         await refresh_journalists(session, [journalist.id])
@@ -358,6 +379,61 @@ async def withdraw_consent(
     return journalist
 
 
+async def erase_journalist(
+    database: Database, journalist_id: int, reason: str, user: User
+) -> Journalist:
+    """The journalist asked to be forgotten (the law's right to erasure): their name,
+    details and contacts go, every consent is withdrawn, they leave every list, mail not
+    yet sent to them is not sent, and the addresses on past deliveries and on the record
+    go too. The row stays, nameless, where accreditations and deliveries point to it; the
+    record keeps who erased it, when and why. Erasing again changes nothing."""
+    async with database.transaction() as session:
+        journalist = await load_journalist(session, journalist_id)
+        if erased(journalist):
+            return journalist
+        moment = now()
+        for consent in journalist.consents:
+            consent.withdrawn_at = consent.withdrawn_at or moment
+        for field in ("outlet_id", "position", "email", "phone", "notes"):
+            setattr(journalist, field, None)
+        journalist.full_name, journalist.beats, journalist.languages = ERASED_NAME, [], []
+        journalist.updated_at = moment
+        await _forget_elsewhere(session, journalist_id)
+        note(session, journalist.id, "erased", user.id, note=reason)
+        await refresh_journalists(session, [journalist.id])
+    return journalist
+
+
+async def _forget_elsewhere(session: AsyncSession, journalist_id: int) -> None:
+    """The erased journalist's list rows, pending mail, past addresses and record details."""
+    lists_of = list(
+        await session.scalars(
+            select(ListMember.list_id).where(ListMember.journalist_id == journalist_id)
+        )
+    )
+    await session.execute(delete(ListMember).where(ListMember.journalist_id == journalist_id))
+    await recount(session, lists_of)
+    mine = Delivery.journalist_id == journalist_id
+    await session.execute(
+        update(Delivery)
+        .where(mine, Delivery.status.in_(("pending", "deferred")))
+        .values(status="suppressed", smtp_answer="erased at the journalist's request")
+    )
+    # One delivery per address and mailing: a placeholder of its own keeps that true.
+    await session.execute(
+        update(Delivery)
+        .where(mine)
+        .values(name=ERASED_NAME, email=f"erased-{journalist_id}", updated_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    entries = await session.scalars(
+        select(RecordEntry).where(RecordEntry.journalist_id == journalist_id)
+    )
+    for entry in entries:
+        if "email" in (entry.details or {}):
+            entry.details = {k: v for k, v in entry.details.items() if k != "email"}
+
+
 def holds(column: Any, value: str) -> ColumnElement[bool]:
     """A JSON list of strings holds `value`: its stored text holds the value's JSON, quotes
     and all (the same text on SQLite and PostgreSQL, whose `json` keeps what was written)."""
@@ -377,7 +453,8 @@ async def list_journalists(
 ) -> tuple[list[Journalist], int]:
     """Journalists by name (and by address, for those who may see addresses: a search by
     address would tell the others whether one is on record)."""
-    query = select(Journalist)
+    # The erased are no one to look for.
+    query = select(Journalist).where(Journalist.full_name != ERASED_NAME)
     if outlet_id:
         query = query.where(Journalist.outlet_id == outlet_id)
     if beat:
@@ -395,13 +472,17 @@ async def list_journalists(
     return found, int(total or 0)
 
 
-async def record_of(database: Database, journalist_id: int) -> list[RecordEntry]:
+async def record_of(
+    database: Database, journalist_id: int, *, limit: int = 500, offset: int = 0
+) -> list[RecordEntry]:
     async with database.session() as session:
         await load_journalist(session, journalist_id)
         entries = await session.scalars(
             select(RecordEntry)
             .where(RecordEntry.journalist_id == journalist_id)
             .order_by(RecordEntry.id)
+            .limit(limit)
+            .offset(offset)
         )
         return list(entries)
 

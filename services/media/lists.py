@@ -40,7 +40,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from meria.auth import User
 from meria.db import Database
 from meria.problems import Problem
-from services.media.models import Consent, DistributionList, Journalist, ListMember, Outlet
+from services.media.models import (
+    ERASED_NAME,
+    Consent,
+    DistributionList,
+    Journalist,
+    ListMember,
+    Outlet,
+)
 from services.media.schemas import DistributionListCreate, DistributionListUpdate, ListRule
 
 # Journalists read, and member rows written, per statement: each batch holds the loop for
@@ -104,7 +111,8 @@ async def facts(session: AsyncSession, *where: ColumnElement[bool], limit: int =
             reached_clause().label("reached"),
         )
         .outerjoin(Outlet, Outlet.id == Journalist.outlet_id)
-        .where(*where)
+        # An erased journalist is on no list.
+        .where(Journalist.full_name != ERASED_NAME, *where)
         .order_by(Journalist.id)
     )
     if limit:

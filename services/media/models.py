@@ -58,6 +58,12 @@ class Outlet(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# An erased journalist's name: one character, so no journalist can be given it (a name has
+# two at least), and the row can stay where accreditations, deliveries and the record
+# point to it, saying nothing of the person.
+ERASED_NAME = "—"
+
+
 class Journalist(Base):
     """A journalist, camera operator or editor the department is in touch with.
 
@@ -436,6 +442,9 @@ class InformationRequest(Base):
     starts from it. `InformationRequestWorkflow` (`information-request-<id>`) runs it."""
 
     __tablename__ = "information_requests"
+    # Similar earlier answers are sought among the newest answered first, and the search
+    # stops after a bounded number of candidates, however many years are kept.
+    __table_args__ = (Index("ix_information_requests_answered", "status", "answered_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     requester: Mapped[str] = mapped_column(String(200), index=True)

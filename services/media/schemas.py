@@ -178,6 +178,10 @@ class JournalistUpdate(Strict):
     notes: str | None = Field(None, max_length=20_000)
 
 
+class Erasure(Strict):
+    reason: Reason = Field(examples=["The journalist asked by letter of 3 December."])
+
+
 class JournalistImport(Strict):
     MAX_ENTRIES: ClassVar[int] = 10_000
 
@@ -201,6 +205,7 @@ class JournalistPublic(Public):
     unsubscribed_at: datetime | None
     consents: list[ConsentPublic]
     consented_purposes: list[str]
+    erased: bool = Field(False, description="Erased at their request: nothing of them is kept")
     created_at: datetime
     updated_at: datetime
 

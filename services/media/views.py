@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from meria.auth import User
 from services.media.accreditation import accepting, badge_code
-from services.media.contacts import consented_purposes, may_see_contacts
+from services.media.contacts import consented_purposes, erased, may_see_contacts
 from services.media.models import (
     Accreditation,
     AccreditationWindow,
@@ -47,6 +47,7 @@ def journalist_view(journalist: Journalist, user: User) -> JournalistPublic:
         unsubscribed_at=journalist.unsubscribed_at,
         consents=[ConsentPublic.model_validate(c) for c in journalist.consents],
         consented_purposes=consented_purposes(journalist),
+        erased=erased(journalist),
         created_at=journalist.created_at,
         updated_at=journalist.updated_at,
     )

@@ -139,6 +139,15 @@ async def signed_in(
     return Signed(account, sign_in)
 
 
+# How stale a sign-in's last-seen time may be before a page writes it again: far below
+# the idle timeout (minutes), far above the time between one person's pages.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def seen_long_ago(sign_in: SignIn) -> bool:
+    return now() - sign_in.last_seen_at >= TOUCH_EVERY
+
+
 async def touch(session: AsyncSession, sign_in_id: str) -> None:
     await session.execute(update(SignIn).where(SignIn.id == sign_in_id).values(last_seen_at=now()))
 

@@ -16,6 +16,7 @@ from meria.runtime import ServiceParts
 from meria.web import build_app
 from services.portal import (
     accounts_api,
+    accreditation_pages,
     changes_pages,
     dashboard,
     dead_letter_pages,
@@ -26,10 +27,13 @@ from services.portal import (
     notifications,
     oidc,
     ops,
+    partners_pages,
+    press_pages,
     requests_pages,
     signin,
     tasks,
     tourism_pages,
+    venues_pages,
     visits_pages,
 )
 from services.portal.clients import (
@@ -88,8 +92,13 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             notifications.router,
             dashboard.router,
             media_pages.router,
+            press_pages.router,
+            accreditation_pages.router,
+            # Before the events' pages: `/events/venues` is not an event's number.
+            venues_pages.router,
             events_pages.router,
             visits_pages.router,
+            partners_pages.router,
             requests_pages.router,
             digest_pages.router,
             tourism_pages.router,

@@ -10,6 +10,7 @@ field.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -250,16 +251,28 @@ async def after_save(
 
 @router.get("/documents/{document_id}")
 async def show_document(request: Request, signed: Staff, document_id: Id) -> Response:
-    services = services_of(runtime_of(request))
-    document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
-    try:
-        status = await services.get(signed.user, "publishing", f"/documents/{document_id}/status")
-    except ServiceRefused:
-        status = None
-    audit = await services.get(signed.user, "publishing", f"/documents/{document_id}/audit")
-    async with runtime_of(request).db().session() as session:
+    runtime = runtime_of(request)
+    services = services_of(runtime)
+    path = f"/documents/{document_id}"
+
+    async def with_pending() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        document: dict[str, Any] = await services.get(signed.user, "publishing", path)
+        case = f"document-{document_id}-edition-{document['current']['number']}"
+        return document, await pending_work(runtime, case)
+
+    async def status_of() -> dict[str, Any] | None:
+        try:
+            found: dict[str, Any] = await services.get(signed.user, "publishing", f"{path}/status")
+            return found
+        except ServiceRefused:
+            return None
+
+    # The document, where its case stands and its audit trail, asked at once.
+    (document, pending), status, audit = await asyncio.gather(
+        with_pending(), status_of(), services.get(signed.user, "publishing", f"{path}/audit")
+    )
+    async with runtime.db().session() as session:
         people = await display_names(session, {entry["actor"] for entry in audit})
-    case = f"document-{document_id}-edition-{document['current']['number']}"
     return await render(
         request,
         "document.html",
@@ -268,7 +281,7 @@ async def show_document(request: Request, signed: Staff, document_id: Id) -> Res
         status=status,
         audit=audit,
         people=people,
-        pending=await pending_work(runtime_of(request), case),
+        pending=pending,
         done=request.query_params.get("done", ""),
     )
 

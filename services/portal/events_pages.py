@@ -9,7 +9,9 @@ place to give the reason for booking anyway. Times are typed and shown in Tbilis
 
 from __future__ import annotations
 
+import asyncio
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,13 +19,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from meria.inputs import Id
+from meria.inputs import Id, Page
 from services.portal.accounts import display_names
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, local_input, tbilisi, text, values_of
 from services.portal.i18n import N_, TBILISI, _
 from services.portal.labels import ROLES, labels
 from services.portal.panels import Panels, pending_work
+from services.portal.partners_pages import READERS as PARTNER_READERS
 from services.portal.web import Staff, redirect, render, runtime_of
 
 router = APIRouter(include_in_schema=False)
@@ -63,6 +66,27 @@ TASKS = {
     "action": N_("Follow-up action"),
 }
 FOLLOW_UPS = {"press_release": N_("Press release"), "transcript": N_("Transcript")}
+PARTICIPANT_KINDS = {
+    "guest": N_("Guest"),
+    "partner": N_("Partner's representative"),
+    "official": N_("Official"),
+    "journalist": N_("Journalist"),
+    "staff": N_("Staff"),
+}
+RSVPS = {
+    "pending": N_("No answer yet"),
+    "accepted": N_("Will attend"),
+    "tentative": N_("May attend"),
+    "declined": N_("Cannot attend"),
+}
+INVITATION_STATES = {
+    "pending": N_("Email being sent"),
+    "sent": N_("Email sent"),
+    "failed": N_("Email not delivered"),
+}
+# Who the events service lets invite.
+PLANNERS = ("protocol_officer", "media_officer", "head_of_department", "editor")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ACTION_ROLES = ("protocol_officer", "media_officer", "editor", "head_of_department")
 FIELDS = (
     "kind",
@@ -75,6 +99,7 @@ FIELDS = (
     "place_en",
     "starts_at",
     "ends_at",
+    "partner_id",
     "partner_ka",
     "partner_en",
     "responsible",
@@ -110,13 +135,28 @@ class EventForm(KeptForm):
         times_read = not self.errors.get("starts_at") and not self.errors.get("ends_at")
         if times_read and tbilisi(self.get("ends_at")) <= tbilisi(self.get("starts_at")):
             self.errors["ends_at"] = _("The event ends after it starts.")
-        if self.get("kind") == "foundation_meeting" and not self.get("partner_ka"):
+        if self.get("partner_id") and not self.get("partner_id").isdigit():
+            self.errors["partner_id"] = _("Choose the partner from the list.")
+        if (
+            self.get("kind") == "foundation_meeting"
+            and not self.get("partner_ka")
+            and not self.get("partner_id")
+        ):
             self.errors["partner_ka"] = _("Name the foundation or NGO.")
         if not self.get("venue_id") and not self.get("place_ka"):
             self.errors["venue_id"] = _("Choose a venue, or say where it takes place.")
         attendance = self.get("expected_attendance")
         if attendance and not attendance.isdigit():
             self.errors["expected_attendance"] = _("The number of people is a whole number.")
+
+    def pick_partner(self, partners: list[dict[str, Any]]) -> None:
+        """A partner picked from the register gives the meeting its names, unless typed."""
+        chosen = next((p for p in partners if str(p["id"]) == self.get("partner_id")), None)
+        if self.get("partner_id") and chosen is None:
+            self.errors["partner_id"] = _("This partner is no longer in the register.")
+        if chosen is not None:
+            self.values["partner_ka"] = self.get("partner_ka") or chosen["name_ka"]
+            self.values["partner_en"] = self.get("partner_en") or (chosen.get("name_en") or "")
 
     def creation(self, schedule: bool) -> dict[str, Any]:
         kind = self.get("kind")
@@ -149,6 +189,8 @@ class EventForm(KeptForm):
             for name in ("partner_ka", "partner_en"):
                 if self.get(name):
                     body[name] = self.get(name)
+            if self.get("partner_id").isdigit():
+                body["partner_id"] = int(self.get("partner_id"))
         if kind == "press_conference" and self.get("follow_up_kind") in FOLLOW_UPS:
             body["follow_up_kind"] = self.get("follow_up_kind")
         if self.get("rrule"):
@@ -169,14 +211,16 @@ class EventForm(KeptForm):
 
 async def _choices(request: Request, signed: Any, panels: Panels) -> dict[str, Any]:
     services = services_of(runtime_of(request))
-    return {
-        "venues": await panels.read(
-            "venues", _("Venues"), services.get(signed.user, "events", "/venues"), []
-        ),
-        "officials": await panels.read(
-            "officials", _("Officials"), services.get(signed.user, "events", "/officials"), []
-        ),
-    }
+    parts: list[tuple[str, str, Any, Any]] = [
+        ("venues", _("Venues"), services.get(signed.user, "events", "/venues"), []),
+        ("officials", _("Officials"), services.get(signed.user, "events", "/officials"), []),
+    ]
+    if signed.user.has_any(*PARTNER_READERS):
+        partners = services.get(signed.user, "visits", "/partners", params={"limit": 1000})
+        parts.append(("partners", _("Partners"), partners, []))
+    venues, officials, *rest = await panels.read_all(*parts)
+    partners = rest[0] if rest else []
+    return {"partners": partners, "venues": venues, "officials": officials}
 
 
 async def form_page(
@@ -216,40 +260,82 @@ def _month(value: str) -> date:
         return today.replace(day=1)
 
 
+# A day of the month shows its first few events and a link to the rest; the list is a
+# page at a time. A busy March holds close to a thousand: shown whole they are a wall, and
+# the page would cost what no one reads.
+DAY_SHOWN = 4
+LIST_PER_PAGE = 50
+
+
+def _day_bounds(first: date, day: int) -> tuple[datetime, datetime] | None:
+    try:
+        chosen = first.replace(day=day)
+    except ValueError:
+        return None
+    start = datetime(chosen.year, chosen.month, chosen.day, tzinfo=TBILISI)
+    return start, start + timedelta(days=1)
+
+
 @router.get("/events")
 async def calendar_page(
-    request: Request, signed: Staff, month: str = "", view: str = "month", kind: str = ""
+    request: Request,
+    signed: Staff,
+    month: str = "",
+    view: str = "month",
+    kind: str = "",
+    day: str = "",
+    page: Page = 1,
 ) -> Response:
     first = _month(month)
+    listing = view == "list"
+    bounds = _day_bounds(first, int(day)) if listing and day.isdigit() else None
     params: dict[str, Any] = {"month": f"{first:%Y-%m}", "limit": 2000}
+    if listing:
+        params = {"month": f"{first:%Y-%m}", "limit": LIST_PER_PAGE,
+                  "offset": (page - 1) * LIST_PER_PAGE}  # fmt: skip
+        if bounds:
+            params = {k: v for k, v in params.items() if k != "month"}
+            params |= {"from": bounds[0].isoformat(), "to": bounds[1].isoformat()}
     if kind in KINDS:
         params["kind"] = kind
     found = await services_of(runtime_of(request)).get(
         signed.user, "events", "/events", params=params
     )
     by_day: dict[int, list[dict[str, Any]]] = {}
+    more: dict[int, int] = {}
     for event in found["items"]:
         start = datetime.fromisoformat(event["starts_at"]).astimezone(TBILISI)
         end = datetime.fromisoformat(event["ends_at"]).astimezone(TBILISI)
         event["local_start"], event["local_end"] = start, end
+        if listing:
+            continue
         # A festival of several days is shown on each of its days within the month.
-        day = max(start.date(), first)
-        while day <= end.date() and day.month == first.month:
-            by_day.setdefault(day.day, []).append(event)
-            day += timedelta(days=1)
+        shown = max(start.date(), first)
+        while shown <= end.date() and shown.month == first.month:
+            events_of_day = by_day.setdefault(shown.day, [])
+            if len(events_of_day) < DAY_SHOWN:
+                events_of_day.append(event)
+            else:
+                more[shown.day] = more.get(shown.day, 0) + 1
+            shown += timedelta(days=1)
     previous = first - timedelta(days=1)
     following = first + timedelta(days=32)
     return await render(
         request,
         "events/calendar.html",
-        events=found["items"],
+        events=found["items"] if listing else [],
+        total=found["total"],
         by_day=by_day,
+        more=more,
         weeks=calendar.Calendar().monthdayscalendar(first.year, first.month),
         month=f"{first:%Y-%m}",
         first=first,
         previous=f"{previous:%Y-%m}",
         following=f"{following:%Y-%m}",
-        view="list" if view == "list" else "month",
+        view="list" if listing else "month",
+        day=bounds[0] if bounds else None,
+        page=page,
+        pages=max(1, -(-found["total"] // LIST_PER_PAGE)) if listing else 1,
         chosen_kind=kind if kind in KINDS else "",
         kinds=labels(KINDS),
         event_states=labels(EVENT_STATES),
@@ -281,6 +367,11 @@ async def create_event(request: Request, signed: Staff) -> Response:
     submitted = await request.form()
     form = EventForm.from_form(submitted)
     form.check()
+    if form.get("partner_id") and not form.errors:
+        partners = await services_of(runtime_of(request)).get(
+            signed.user, "visits", "/partners", params={"limit": 1000}
+        )
+        form.pick_partner(partners)
     if form.errors:
         return await form_page(
             request, signed, form, message=_("Some fields need attention."), status_code=422
@@ -317,32 +408,55 @@ async def event_page(
     user = signed.user
     panels = Panels()
     event = await services.get(user, "events", f"/events/{event_id}")
-    history = await panels.read(
-        "history", _("History"), services.get(user, "events", f"/events/{event_id}/history"), []
-    )
-    status = None
-    if event["workflow_id"]:
+    kind, workflow_id = event["kind"], event["workflow_id"]
+
+    async def where_it_stands() -> dict[str, Any] | None:
+        if not workflow_id:
+            return None
         try:
-            status = await services.get(user, "events", f"/events/{event_id}/status")
+            found: dict[str, Any] = await services.get(user, "events", f"/events/{event_id}/status")
+            return found
         except ServiceRefused:
-            status = None
+            return None
         except ServiceUnavailable as error:
             panels.mark("status", _("Where it stands"), error)
-    briefing = actions = window = None
-    if event["kind"] == "foundation_meeting":
-        briefing = await services.get(user, "events", f"/events/{event_id}/briefing-note")
-    if event["kind"] in ("foundation_meeting", "official_meeting"):
-        actions = await services.get(user, "events", f"/events/{event_id}/actions")
-    if event["kind"] == "press_conference" and event["workflow_id"]:
+            return None
+
+    async def part(path: str, wanted: bool) -> Any:
+        return await services.get(user, "events", f"/events/{event_id}/{path}") if wanted else None
+
+    async def accreditation() -> dict[str, Any] | None:
+        if kind != "press_conference" or not workflow_id:
+            return None
+        path = f"/accreditation-windows/{event['case_id']}"
         try:
-            path = f"/accreditation-windows/{event['case_id']}"
-            window = await panels.read(
+            found: dict[str, Any] | None = await panels.read(
                 "window", _("Accreditation"), services.get(user, "media", path), None
             )
+            return found
         except ServiceRefused:
-            window = None  # not opened yet
-    minutes = await services.get(user, "events", f"/events/{event_id}/minutes")
-    pending = await pending_work(runtime, event["workflow_id"])
+            return None  # not opened yet
+
+    # The parts come from three services and Temporal at once: the page waits for the
+    # slowest of them, not for their sum.
+    (
+        history, status, briefing, actions, window, minutes, participants, pending
+    ) = await asyncio.gather(
+        panels.read(
+            "history", _("History"), services.get(user, "events", f"/events/{event_id}/history"),
+            [],
+        ),
+        where_it_stands(),
+        part("briefing-note", kind == "foundation_meeting"),
+        part("actions", kind in ("foundation_meeting", "official_meeting")),
+        accreditation(),
+        part("minutes", True),
+        panels.read(
+            "participants", _("Invitations"),
+            services.get(user, "events", f"/events/{event_id}/participants"), [],
+        ),
+        pending_work(runtime, workflow_id),
+    )  # fmt: skip
     async with runtime_of(request).db().session() as session:
         people = await display_names(
             session,
@@ -363,6 +477,11 @@ async def event_page(
         briefing=briefing,
         actions=actions,
         minutes=minutes,
+        participants=participants,
+        participant_kinds=labels(PARTICIPANT_KINDS),
+        rsvps=labels(RSVPS),
+        invitation_states=labels(INVITATION_STATES),
+        may_invite=user.has_any(*PLANNERS),
         window=window,
         panels=panels,
         pending=pending,
@@ -557,3 +676,36 @@ async def press_follow_up(request: Request, signed: Staff, event_id: Id) -> Resp
     return await _act(
         request, signed, event_id, "POST", f"/events/{event_id}/press-follow-up", body, "follow_up"
     )
+
+
+# Participants and their invitations.
+
+
+@router.post("/events/{event_id}/participants")
+async def add_participant(request: Request, signed: Staff, event_id: Id) -> Response:
+    form = values_of(await request.form(), ("kind", "full_name", "organisation", "email"))
+    if not form["full_name"]:
+        return await event_page(
+            request, signed, event_id, status_code=422,
+            form_error=_("Give the full name of the person invited."),
+        )  # fmt: skip
+    if form["email"] and not EMAIL.match(form["email"]):
+        return await event_page(
+            request, signed, event_id, status_code=422,
+            form_error=_("This is not an email address."),
+        )  # fmt: skip
+    body = {
+        "kind": form["kind"] if form["kind"] in PARTICIPANT_KINDS else "guest",
+        "full_name": form["full_name"],
+        "organisation": form["organisation"] or None,
+        "email": form["email"] or None,
+    }
+    path = f"/events/{event_id}/participants"
+    return await _act(request, signed, event_id, "POST", path, body, "participant_added")
+
+
+@router.post("/events/{event_id}/participants/{participant_id}/invitation")
+async def invite(request: Request, signed: Staff, event_id: Id, participant_id: Id) -> Response:
+    """The invitation goes out by email with the personal link (or the link is shown)."""
+    path = f"/events/{event_id}/participants/{participant_id}/invitation"
+    return await _act(request, signed, event_id, "POST", path, None, "invited")

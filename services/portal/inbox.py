@@ -15,7 +15,16 @@ from typing import Any
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 
 from meria.auth import User
-from meria.temporal import ASSIGNEE, AWAITING, DUE_AT, KIND, REF, STAGE, SUBJECT
+from meria.temporal import (
+    ASSIGNEE,
+    AWAITING,
+    DUE_AT,
+    FOLLOW_UP_AT,
+    KIND,
+    REF,
+    STAGE,
+    SUBJECT,
+)
 
 MAX_LISTED = 500
 DUE_SOON = timedelta(hours=24)
@@ -38,6 +47,7 @@ class TaskRow:
     assignee: str | None
     due_at: datetime | None
     started_at: datetime | None
+    follow_up_at: datetime | None = None
 
     @property
     def case_kind(self) -> str:
@@ -70,6 +80,9 @@ class InboxFilter:
     due: str | None = None  # overdue | soon | later
     sort: str = "due"  # due | priority | newest
     mine_only: bool = False
+    # Tasks whose holder set a follow-up date wait outside the list until it comes;
+    # `waiting` lists those instead.
+    waiting: bool = False
 
 
 def _attributes(execution: WorkflowExecution) -> dict[str, Any]:
@@ -82,10 +95,16 @@ def _attributes(execution: WorkflowExecution) -> dict[str, Any]:
         "due_at": found.get(DUE_AT),
         "subject": found.get(SUBJECT) or "",
         "ref": found.get(REF) or "",
+        "follow_up_at": found.get(FOLLOW_UP_AT),
     }
 
 
-def task_query(user: User, chosen: InboxFilter) -> str:
+def _moment(moment: datetime) -> str:
+    return quoted(moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def task_query(user: User, chosen: InboxFilter, moment: datetime | None = None) -> str:
+    moment = moment or datetime.now(UTC)
     roles = sorted(user.roles)
     waiting_on_me = [f"{ASSIGNEE.name} = {quoted(user.id)}"]
     if roles and not chosen.mine_only:
@@ -99,6 +118,10 @@ def task_query(user: User, chosen: InboxFilter) -> str:
         clauses.append(f"{STAGE.name} = {quoted(chosen.stage)}")
     if chosen.role:
         clauses.append(f"{AWAITING.name} = {quoted(chosen.role)}")
+    if chosen.waiting:
+        clauses.append(f"{FOLLOW_UP_AT.name} > {_moment(moment)}")
+    else:
+        clauses.append(f"({FOLLOW_UP_AT.name} IS NULL OR {FOLLOW_UP_AT.name} <= {_moment(moment)})")
     return " AND ".join(clauses)
 
 
@@ -108,7 +131,7 @@ async def my_tasks(
     moment = moment or datetime.now(UTC)
     rows: list[TaskRow] = []
     listed = temporal.list_workflows(
-        task_query(user, chosen), limit=MAX_LISTED, rpc_timeout=VISIBILITY_TIMEOUT
+        task_query(user, chosen, moment), limit=MAX_LISTED, rpc_timeout=VISIBILITY_TIMEOUT
     )
     async for execution in listed:
         found = _attributes(execution)
@@ -122,6 +145,7 @@ async def my_tasks(
                 assignee=found["assignee"],
                 due_at=found["due_at"],
                 started_at=execution.start_time,
+                follow_up_at=found["follow_up_at"],
             )
         )
     if chosen.kind:

@@ -9,6 +9,7 @@ was typed and the service's message beside its field.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -321,18 +322,28 @@ async def _response_page(
     panels = Panels()
     if unavailable is not None:
         panels.mark("saving", _("Your change"), unavailable)
-    response = await services.get(user, "media", f"/responses/{response_id}")
-    item = None
-    if response["item_id"]:
+
+    async def with_item() -> tuple[dict[str, Any], dict[str, Any] | None]:
+        response: dict[str, Any] = await services.get(user, "media", f"/responses/{response_id}")
+        if not response["item_id"]:
+            return response, None
         path = f"/monitoring-items/{response['item_id']}"
         item = await panels.read("item", _("The story"), services.get(user, "media", path), None)
-    try:
-        status = await panels.read(
-            "status", _("Where it stands"),
-            services.get(user, "media", f"/responses/{response_id}/status"), None,
-        )  # fmt: skip
-    except ServiceRefused:
-        status = None
+        return response, item
+
+    async def where_it_stands() -> dict[str, Any] | None:
+        try:
+            found: dict[str, Any] | None = await panels.read(
+                "status", _("Where it stands"),
+                services.get(user, "media", f"/responses/{response_id}/status"), None,
+            )  # fmt: skip
+            return found
+        except ServiceRefused:
+            return None
+
+    (response, item), status, pending = await asyncio.gather(
+        with_item(), where_it_stands(), pending_work(runtime, f"media-response-{response_id}")
+    )
     task = status["task"] if status else None
     may_draft = (
         task is not None
@@ -364,7 +375,7 @@ async def _response_page(
         flashes=flashes or [],
         form_error=form_error,
         panels=panels,
-        pending=await pending_work(runtime, f"media-response-{response_id}"),
+        pending=pending,
         now=datetime.now(UTC),
         **_context(),
     )

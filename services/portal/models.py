@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from meria.bus import define_bus_tables
@@ -80,11 +80,17 @@ class Notification(Base):
     escalation, a decision. Made from a bus event, at most once per event and person."""
 
     __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("event_id", "username"),)
+    # A person's list, newest first, and the unread count on every page, read through
+    # indexes that start with the person: years of notifications are not scanned.
+    __table_args__ = (
+        UniqueConstraint("event_id", "username"),
+        Index("ix_notifications_person_newest", "username", "created_at", "id"),
+        Index("ix_notifications_person_unread", "username", "read_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64))
-    username: Mapped[str] = mapped_column(String(100), index=True)
+    username: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(40))
     # Words in both languages, so the list follows the reader's language switch.
     text_ka: Mapped[str] = mapped_column(Text)

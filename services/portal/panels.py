@@ -9,6 +9,7 @@ their next attempt (`pending_work`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from datetime import UTC, timedelta
 from typing import Any, TypeVar
@@ -62,6 +63,11 @@ class Panels:
         except ServiceUnavailable as error:
             self.mark(name, what, error)
             return default
+
+    async def read_all(self, *parts: tuple[str, str, Awaitable[Any], Any]) -> list[Any]:
+        """Several parts at once, each as `read` takes it: the page waits for the slowest
+        service, not for the sum of them."""
+        return list(await asyncio.gather(*(self.read(*part) for part in parts)))
 
     def mark(self, name: str, what: str, error: ServiceUnavailable) -> None:
         self.missing[name] = error

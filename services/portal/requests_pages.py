@@ -11,6 +11,7 @@ it, or declines with the reason. Every page is the media service's API with a fa
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -176,7 +177,10 @@ async def request_page(
     panels = Panels()
     if unavailable is not None:
         panels.mark("saving", _("Your change"), unavailable)
-    found = await services.get(signed.user, "media", f"/information-requests/{request_id}")
+    found, pending = await asyncio.gather(
+        services.get(signed.user, "media", f"/information-requests/{request_id}"),
+        pending_work(runtime, f"information-request-{request_id}"),
+    )
     async with runtime_of(request).db().session() as session:
         people = await display_names(
             session,
@@ -194,7 +198,7 @@ async def request_page(
         mine=found["requester"] == signed.user.id,
         form_error=form_error,
         panels=panels,
-        pending=await pending_work(runtime, f"information-request-{request_id}"),
+        pending=pending,
         done=request.query_params.get("done", ""),
         request_states=labels(REQUEST_STATES),
         history_words=labels(HISTORY),

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 from temporalio.service import RPCError
 
 from meria.inputs import Id
@@ -16,10 +17,11 @@ from meria.problems import Problem
 from services.portal import diffs
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
+from services.portal.forms import local_input, tbilisi
 from services.portal.i18n import _
 from services.portal.inbox import InboxFilter, TaskRow, my_tasks
 from services.portal.labels import CASE_KINDS, ROLES, STEPS, labels
-from services.portal.models import SeenVersion
+from services.portal.models import Account, SeenVersion
 from services.portal.panels import Panels
 from services.portal.visits_pages import task_of_workflow
 from services.portal.web import Staff, redirect, render, runtime_of, safe_next
@@ -48,6 +50,7 @@ async def inbox(
     due: str = "",
     sort: str = "due",
     mine: str = "",
+    waiting: str = "",
 ) -> Response:
     chosen = InboxFilter(
         kind=kind if kind in CASE_KINDS else None,
@@ -56,6 +59,7 @@ async def inbox(
         due=due if due in DUES else None,
         sort=sort if sort in SORTS else "due",
         mine_only=mine == "1",
+        waiting=waiting == "1",
     )
     runtime = runtime_of(request)
     panels = Panels()
@@ -99,6 +103,7 @@ async def task_page(
     comment: str = "",
     chosen_outcome: str = "",
     status_code: int = 200,
+    handing_error: str = "",
 ) -> Response:
     state = await task_state(request, task_id)
     kind, _sep, case_id = str(state["case_ref"]).partition(":")
@@ -161,6 +166,7 @@ async def task_page(
     may_decide = state["result"] is None and (
         signed.user.has_any(*state["awaiting"]) or state.get("assignee") == user.id
     )
+    handing = await _handing(runtime_of(request), signed, state)
     is_author = user.id in (current.get("submitted_by"), current.get("created_by"))
     return await render(
         request,
@@ -182,8 +188,112 @@ async def task_page(
         comment=comment,
         chosen_outcome=chosen_outcome,
         now=datetime.now(UTC),
-        people=people,
+        people=people | handing["names"],
+        handing=handing,
+        handing_error=handing_error,
+        local_input=local_input,
     )
+
+
+async def _handing(runtime: Any, signed: Signed, state: dict[str, Any]) -> dict[str, Any]:
+    """Whether this person may hand the task on or set its follow-up date, and to whom it
+    may go: active staff holding a role the step awaits (its validator has the last word)."""
+    holder = state.get("assignee") or state.get("claimed_by")
+    open_ = state["result"] is None
+    head = signed.user.has_any("head_of_department")
+    may_hand = open_ and (holder == signed.user.id or head)
+    may_follow = open_ and (
+        holder == signed.user.id or head or (not holder and signed.user.has_any(*state["awaiting"]))
+    )
+    async with runtime.db().session() as session:
+        accounts = list(await session.scalars(select(Account).where(Account.active.is_(True))))
+    awaited = set(state["awaiting"])
+    candidates = sorted(
+        (a for a in accounts if awaited & set(a.roles) and a.username != holder),
+        key=lambda a: a.display_name,
+    )
+    names = {a.username: a.display_name for a in accounts}
+    return {
+        "may_hand": may_hand, "may_follow": may_follow, "candidates": candidates,
+        "names": names, "notes": state.get("notes") or [],
+        "follow_up_at": state.get("follow_up_at"),
+    }  # fmt: skip
+
+
+async def _task_call(
+    request: Request, signed: Signed, task_id: str, method: str, verb: str, body: dict[str, Any]
+) -> Response | None:
+    """Send a change of a task to its case's service; the task page again on a refusal."""
+    service, path = _service_of(task_id), f"/tasks/{task_id}/{verb}"
+    try:
+        await services_of(runtime_of(request)).call(signed.user, method, service, path, json=body)
+    except ServiceRefused as refused:
+        return await task_page(
+            request, signed, task_id, handing_error=refused.detail or refused.title,
+            status_code=refused.status if 400 <= refused.status < 500 else 409,
+        )  # fmt: skip
+    return None
+
+
+@router.post("/tasks/{task_id}/reassign")
+async def reassign(
+    request: Request,
+    signed: Staff,
+    task_id: str,
+    to: Annotated[str, Form(max_length=100)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    state = await task_state(request, task_id)
+    handing = await _handing(runtime_of(request), signed, state)
+    if not handing["may_hand"]:
+        return await task_page(
+            request, signed, task_id, status_code=403,
+            handing_error=_("Only who holds the step, or the head of department, may hand it on."),
+        )  # fmt: skip
+    if not to or to not in {a.username for a in handing["candidates"]}:
+        return await task_page(
+            request, signed, task_id, status_code=422,
+            handing_error=_("Choose a person who holds a role this step awaits."),
+        )  # fmt: skip
+    if not note.strip():
+        return await task_page(
+            request, signed, task_id, status_code=422,
+            handing_error=_("Write a note for the person: why it is theirs now."),
+        )  # fmt: skip
+    refused = await _task_call(
+        request, signed, task_id, "POST", "reassign", {"to": to, "note": note.strip()}
+    )
+    return refused or redirect(f"/tasks/{task_id}?handed=1")
+
+
+@router.post("/tasks/{task_id}/follow-up")
+async def set_follow_up(
+    request: Request,
+    signed: Staff,
+    task_id: str,
+    at: Annotated[str, Form(max_length=40)] = "",
+    clear: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    moment = None
+    if not clear:
+        try:
+            moment = tbilisi(at) if at else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            return await task_page(
+                request, signed, task_id, status_code=422,
+                handing_error=_("Give the day and time to look at the task again."),
+            )  # fmt: skip
+        state = await task_state(request, task_id)
+        if moment >= datetime.fromisoformat(str(state["due_at"])):
+            return await task_page(
+                request, signed, task_id, status_code=422,
+                handing_error=_("The follow-up date must come before the step's deadline."),
+            )  # fmt: skip
+    body = {"at": moment.isoformat() if moment else None}
+    refused = await _task_call(request, signed, task_id, "PUT", "follow-up", body)
+    return refused or redirect(f"/tasks/{task_id}?follow_up=1")
 
 
 @router.get("/tasks/{task_id}")

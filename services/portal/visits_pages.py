@@ -11,6 +11,7 @@ decide what. Dates are the city hall's (Tbilisi) calendar.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -329,17 +330,29 @@ async def visit_page(
     panels = Panels()
     if unavailable is not None:
         panels.mark("saving", _("Your change"), unavailable)
-    visit = await services.get(user, "visits", f"/visits/{visit_id}")
-    history = await panels.read(
-        "history", _("History"), services.get(user, "visits", f"/visits/{visit_id}/history"), []
+
+    async def where_it_stands() -> dict[str, Any] | None:
+        try:
+            found: dict[str, Any] | None = await panels.read(
+                "status", _("Where it stands"),
+                services.get(user, "visits", f"/visits/{visit_id}/status"), None,
+            )  # fmt: skip
+            return found
+        except ServiceRefused:
+            return None
+
+    # The visit, its history, where its case stands and what its workflow retries, at once.
+    visit, history, status, pending = await asyncio.gather(
+        services.get(user, "visits", f"/visits/{visit_id}"),
+        panels.read(
+            "history",
+            _("History"),
+            services.get(user, "visits", f"/visits/{visit_id}/history"),
+            [],
+        ),
+        where_it_stands(),
+        pending_work(runtime, f"visit-{visit_id}"),
     )
-    try:
-        status = await panels.read(
-            "status", _("Where it stands"),
-            services.get(user, "visits", f"/visits/{visit_id}/status"), None,
-        )  # fmt: skip
-    except ServiceRefused:
-        status = None
     running = {task["key"]: task for task in (status or {}).get("tasks", [])}
     async with runtime_of(request).db().session() as session:
         people = await display_names(
@@ -366,7 +379,7 @@ async def visit_page(
         people=people,
         form_error=form_error,
         panels=panels,
-        pending=await pending_work(runtime, f"visit-{visit_id}"),
+        pending=pending,
         done=request.query_params.get("done", ""),
         kinds=labels(KINDS),
         visit_states=labels(VISIT_STATES),

@@ -127,11 +127,15 @@ async def signed_in(request: Request) -> Signed | None:
     sign_in_id = request.session.get("sign_in")
     signed = None
     if isinstance(sign_in_id, str):
-        async with runtime_of(request).db().transaction() as session:
+        database = runtime_of(request).db()
+        async with database.session() as session:
             signed = await accounts.signed_in(session, settings_of(request), sign_in_id)
-            if signed is not None:
+            session.expunge_all()
+        # The idle clock is kept to the minute: a page is not a write, only the first
+        # page of each minute is.
+        if signed is not None and accounts.seen_long_ago(signed.sign_in):
+            async with database.transaction() as session:
                 await accounts.touch(session, sign_in_id)
-                session.expunge_all()
         if signed is None:
             request.session.pop("sign_in", None)
     request.state.signed = signed

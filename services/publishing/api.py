@@ -439,6 +439,9 @@ tasks_router = claim_router(
     gate=Staff,
     temporal=lambda runtime: runtime.temporal,
     summaries=("Claim a review step", "Release a claimed review step"),
+    # Only a document's steps: another case's tasks are changed through their own service.
+    owns=("document-",),
+    not_ours="is not a step of a document's review",
 )
 
 

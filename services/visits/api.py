@@ -35,6 +35,7 @@ from services.visits.schemas import (
     ChecklistItemPublic,
     DatesChange,
     DeadlineCreate,
+    DocumentCreate,
     HistoryEntryPublic,
     MemberCreate,
     MemberPublic,
@@ -61,6 +62,7 @@ from services.visits.schemas import (
     TaskPublic,
     TaskUpdate,
     TaskWaiver,
+    TrancheCreate,
     VisitCreate,
     VisitPage,
     VisitPublic,
@@ -594,6 +596,37 @@ async def meet_deadline(
     project_id: Id, deadline_id: Id, user: Protocol, runtime: RuntimeDep
 ) -> ProjectPublic:
     return project_view(await partners.meet_deadline(runtime.db(), project_id, deadline_id, user))
+
+
+@projects_router.post(
+    "/{project_id}/tranches",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a tranche of the grant, with the date it is expected",
+)
+async def add_tranche(
+    project_id: Id, data: TrancheCreate, user: Protocol, runtime: RuntimeDep
+) -> ProjectPublic:
+    return project_view(await partners.add_tranche(runtime.db(), project_id, data, user))
+
+
+@projects_router.post(
+    "/{project_id}/tranches/{tranche_id}/received", summary="A tranche was received"
+)
+async def receive_tranche(
+    project_id: Id, tranche_id: Id, user: Protocol, runtime: RuntimeDep
+) -> ProjectPublic:
+    return project_view(await partners.receive_tranche(runtime.db(), project_id, tranche_id, user))
+
+
+@projects_router.post(
+    "/{project_id}/documents",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a document of the project (where it is kept)",
+)
+async def add_document(
+    project_id: Id, data: DocumentCreate, user: Protocol, runtime: RuntimeDep
+) -> ProjectPublic:
+    return project_view(await partners.add_document(runtime.db(), project_id, data, user))
 
 
 admin_router = APIRouter(tags=["administration"])

@@ -44,7 +44,8 @@ class Partner(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40), index=True)
-    name_ka: Mapped[str] = mapped_column(String(300))
+    # The register is read by name, a page at a time.
+    name_ka: Mapped[str] = mapped_column(String(300), index=True)
     name_en: Mapped[str | None] = mapped_column(String(300))
     country: Mapped[str] = mapped_column(String(2), index=True)
     city: Mapped[str | None] = mapped_column(String(200))
@@ -298,6 +299,10 @@ class Project(Base):
     summary_en: Mapped[str | None] = mapped_column(Text)
     responsible: Mapped[str | None] = mapped_column(String(200))
     partner_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # What the municipality (or another source it names) puts in beside the donor's grant,
+    # in the project's currency.
+    cofinancing: Mapped[Decimal | None] = mapped_column(Money)
+    cofinancing_source: Mapped[str | None] = mapped_column(String(300))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -306,6 +311,18 @@ class Project(Base):
     deadlines: Mapped[list[ProjectDeadline]] = relationship(
         back_populates="project",
         order_by="(ProjectDeadline.due_on, ProjectDeadline.id)",
+        lazy="selectin",
+        cascade="all, delete-orphan",
+    )
+    tranches: Mapped[list[ProjectTranche]] = relationship(
+        back_populates="project",
+        order_by="(ProjectTranche.expected_on, ProjectTranche.id)",
+        lazy="selectin",
+        cascade="all, delete-orphan",
+    )
+    documents: Mapped[list[ProjectDocument]] = relationship(
+        back_populates="project",
+        order_by="ProjectDocument.id",
         lazy="selectin",
         cascade="all, delete-orphan",
     )
@@ -327,6 +344,40 @@ class ProjectDeadline(Base):
     reminded_days: Mapped[list[int]] = mapped_column(JSON, default=list)
 
     project: Mapped[Project] = relationship(back_populates="deadlines", lazy="selectin")
+
+
+class ProjectTranche(Base):
+    """A part of the grant the donor pays on a date (or on a report's approval), in the
+    project's currency; received once the money is in the municipality's account."""
+
+    __tablename__ = "project_tranches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    title_ka: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    expected_on: Mapped[date] = mapped_column(Date)
+    received_on: Mapped[date | None] = mapped_column(Date)
+
+    project: Mapped[Project] = relationship(back_populates="tranches")
+
+
+class ProjectDocument(Base):
+    """A document of a project kept where the department keeps files (the concept note,
+    the application, the budget, the contract, a report): its title and its address."""
+
+    __tablename__ = "project_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(500))
+    url: Mapped[str] = mapped_column(String(1000))
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    project: Mapped[Project] = relationship(back_populates="documents")
 
 
 class TourismFigure(Base):

@@ -18,18 +18,28 @@ from meria.logging import get_logger
 from meria.problems import Problem
 from meria.runtime import Runtime
 from services.visits.checklists import TBILISI
-from services.visits.models import Agreement, Partner, Project, ProjectDeadline, Visit
+from services.visits.models import (
+    Agreement,
+    Partner,
+    Project,
+    ProjectDeadline,
+    ProjectDocument,
+    ProjectTranche,
+    Visit,
+)
 from services.visits.schemas import (
     PROJECT_STAGES,
     AgreementCreate,
     AgreementUpdate,
     DeadlineCreate,
+    DocumentCreate,
     PartnerCreate,
     PartnerUpdate,
     ProjectCreate,
     ProjectUpdate,
     StageChange,
     SweepResult,
+    TrancheCreate,
 )
 from services.visits.settings import VisitsSettings
 from services.visits.visits import now, purge_members
@@ -312,6 +322,48 @@ async def meet_deadline(
             )
         if deadline.met_on is None:
             deadline.met_on = today()
+    return await load_project(database, project_id)
+
+
+async def add_tranche(
+    database: Database, project_id: int, data: TrancheCreate, user: User
+) -> Project:
+    async with database.transaction() as session:
+        project = await _lock_project(session, project_id)
+        project.tranches.append(ProjectTranche(**data.model_dump()))
+        project.updated_at = now()
+    return await load_project(database, project_id)
+
+
+async def receive_tranche(
+    database: Database, project_id: int, tranche_id: int, user: User
+) -> Project:
+    """The tranche is in the account; received again, it keeps its first date."""
+    async with database.transaction() as session:
+        project = await _lock_project(session, project_id)
+        tranche = next((t for t in project.tranches if t.id == tranche_id), None)
+        if tranche is None:
+            raise Problem(
+                404, "No such tranche", f"Project {project_id} has no tranche {tranche_id}."
+            )
+        if tranche.received_on is None:
+            tranche.received_on = today()
+            project.updated_at = now()
+    return await load_project(database, project_id)
+
+
+async def add_document(
+    database: Database, project_id: int, data: DocumentCreate, user: User
+) -> Project:
+    async with database.transaction() as session:
+        project = await _lock_project(session, project_id)
+        project.documents.append(
+            ProjectDocument(
+                kind=data.kind, title=data.title, url=str(data.url),
+                added_by=user.id, added_at=now(),
+            )
+        )  # fmt: skip
+        project.updated_at = now()
     return await load_project(database, project_id)
 
 

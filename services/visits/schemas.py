@@ -65,6 +65,9 @@ ProjectStage = Literal[
     "withdrawn",
 ]
 DeadlineKind = Literal["concept_note", "application", "interim_report", "final_report", "other"]
+DocumentKind = Literal[
+    "call", "concept_note", "application", "budget", "contract", "report", "letter", "other"
+]
 OwnerRole = Literal["protocol_officer", "head_of_department", "media_officer", "editor"]
 
 # Where a project may go from each stage: an application is awarded or rejected, and only
@@ -122,6 +125,7 @@ MAX_GEL = Decimal("9999999999.99")
 MAX_AMOUNT = Decimal("999999999999.99")
 Gel = Annotated[Decimal, Field(ge=0, le=MAX_GEL, max_digits=12, decimal_places=2)]
 Email = Annotated[str, Field(max_length=300, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Amount = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, max_digits=14, decimal_places=2)]
 
 
 class Strict(BaseModel):
@@ -682,6 +686,8 @@ class ProjectCreate(Strict):
     responsible: Account | None = None
     partner_ids: list[Id] = Field(default_factory=list, max_length=50)
     deadlines: list[DeadlineCreate] = Field(default_factory=list, max_length=50)
+    cofinancing: Amount | None = None
+    cofinancing_source: str | None = Field(None, max_length=300)
 
 
 class ProjectUpdate(Strict):
@@ -695,6 +701,39 @@ class ProjectUpdate(Strict):
     summary_en: str | None = Field(None, max_length=20_000)
     responsible: Account | None = None
     partner_ids: NotNull[list[Id]] = Field(None, max_length=50)
+    cofinancing: Amount | None = None
+    cofinancing_source: str | None = Field(None, max_length=300)
+
+
+class TrancheCreate(Strict):
+    title_ka: str = Field(min_length=1, max_length=300)
+    title_en: str | None = Field(None, max_length=300)
+    amount: Amount = Field(gt=0)
+    expected_on: Day
+
+
+class TranchePublic(Public):
+    id: int
+    title_ka: str
+    title_en: str | None
+    amount: Decimal
+    expected_on: date
+    received_on: date | None
+
+
+class DocumentCreate(Strict):
+    kind: DocumentKind
+    title: str = Field(min_length=1, max_length=500)
+    url: HttpUrl = Field(description="Where the document is kept (https://…)")
+
+
+class DocumentPublic(Public):
+    id: int
+    kind: str
+    title: str
+    url: str
+    added_by: str
+    added_at: datetime
 
 
 class StageChange(Strict):
@@ -718,6 +757,11 @@ class ProjectPublic(Public):
     responsible: str | None
     partner_ids: list[int]
     deadlines: list[DeadlinePublic]
+    cofinancing: Decimal | None = None
+    cofinancing_source: str | None = None
+    tranches: list[TranchePublic] = Field(default_factory=list)
+    documents: list[DocumentPublic] = Field(default_factory=list)
+    received: Decimal = Field(Decimal(0), description="The tranches received so far")
     created_by: str
     created_at: datetime
     updated_at: datetime

@@ -58,7 +58,18 @@ PARTNERS: list[dict[str, Any]] = [
         "country": "BE",
         "city": "Brussels",
     },
+    {
+        "kind": "foundation",
+        "name_ka": "ევრაზიის თანამშრომლობის ფონდი",
+        "name_en": "Eurasia Partnership Foundation",
+        "country": "GE",
+        "city": "თბილისი",
+        "website": "https://epfound.ge/",
+        "partnership_since": "2021-03-01",
+        "notes": "სამოქალაქო ჩართულობისა და ადგილობრივი განვითარების საგრანტო პროგრამები.",
+    },
 ]
+EPF = "Eurasia Partnership Foundation"
 
 
 class Desk:
@@ -94,6 +105,46 @@ def _at(day: date, hour: int, minute: int = 0) -> str:
     return datetime.combine(day, time(hour, minute), tzinfo=TBILISI).isoformat()
 
 
+async def _seed_awarded_project(desk: Desk, foundation: dict[str, Any], today: date) -> None:
+    """A grant under way: its tranches (one received), co-financing and documents."""
+    project = await desk.call(
+        "protocol", "POST", "/projects",
+        json={
+            "title_ka": "ახალგაზრდული საბჭო ახმეტის მუნიციპალიტეტში",
+            "title_en": "A youth council in Akhmeta Municipality",
+            "donor": "Eurasia Partnership Foundation", "donor_partner_id": foundation["id"],
+            "call": "Local Democracy Grants 2026", "amount": "42000.00", "currency": "GEL",
+            "stage": "application", "cofinancing": "8000.00",
+            "cofinancing_source": "ახმეტის მუნიციპალიტეტის ბიუჯეტი",
+            "summary_ka": "ახალგაზრდული საბჭოს შექმნა და სწავლება ახმეტაში, მატანსა და ალვანში.",
+            "responsible": "demo.protocol", "partner_ids": [foundation["id"]],
+            "deadlines": [{"kind": "interim_report", "title_ka": "შუალედური ანგარიში",
+                           "title_en": "Interim report",
+                           "due_on": (today + timedelta(days=30)).isoformat()}],
+        },
+    )  # fmt: skip
+    path = f"/projects/{project['id']}"
+    for stage in ("awarded", "implementation"):
+        await desk.call("protocol", "POST", f"{path}/stage", json={"stage": stage})
+    first = await desk.call(
+        "protocol", "POST", f"{path}/tranches",
+        json={"title_ka": "პირველი ტრანში", "title_en": "First tranche", "amount": "25000.00",
+              "expected_on": (today - timedelta(days=20)).isoformat()},
+    )  # fmt: skip
+    await desk.call("protocol", "POST", f"{path}/tranches/{first['tranches'][0]['id']}/received")
+    await desk.call(
+        "protocol", "POST", f"{path}/tranches",
+        json={"title_ka": "მეორე ტრანში შუალედური ანგარიშის შემდეგ", "title_en": "Second "
+              "tranche, after the interim report", "amount": "17000.00",
+              "expected_on": (today + timedelta(days=60)).isoformat()},
+    )  # fmt: skip
+    await desk.call(
+        "protocol", "POST", f"{path}/documents",
+        json={"kind": "contract", "title": "საგრანტო ხელშეკრულება EPF-2026-117",
+              "url": "https://docs.akhmeta.gov.ge/projects/epf-2026-117-contract.pdf"},
+    )  # fmt: skip
+
+
 async def seed(context: SeedContext) -> int:
     return await _seed_visits(context) + await _seed_tourism(context)
 
@@ -108,7 +159,8 @@ async def _seed_visits(context: SeedContext) -> int:
         if found is None:
             found = await desk.call("protocol", "POST", "/partners", json=partner)
             created += 1
-        partners[partner["country"]] = found
+        partners.setdefault(partner["country"], found)
+        partners[partner["name_en"]] = found
     existing = await desk.call("protocol", "GET", "/visits", params={"limit": 500})
     if existing["total"]:
         return created
@@ -177,7 +229,8 @@ async def _seed_visits(context: SeedContext) -> int:
             ],
         },
     )
-    created += 3
+    await _seed_awarded_project(desk, partners[EPF], today)
+    created += 4
 
     # The Birštonas delegation: approved by the mayor, its tasks with their owners.
     arrival = today + timedelta(days=45)

@@ -390,6 +390,10 @@ def chart(found: Summary, kind: str) -> str:
     return str(graph.render(is_unicode=True))
 
 
+# Raised when the summary's layout changes, so no summary made before is served again.
+SUMMARY_LAYOUT = 1
+
+
 def yearly_pdf(summaries: list[Summary], fonts: Path) -> bytes:
     """The year's figures on a page, for the department to attach to its proposals."""
     from fpdf import FPDF

@@ -6,11 +6,12 @@ import asyncio
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, UploadFile, status
+from fastapi import APIRouter, Query, Request, UploadFile, status
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 
 from meria.inputs import Id
+from meria.made import MadeFiles
 from meria.problems import Problem
 from meria.web import RuntimeDep
 from services.visits import tourism
@@ -29,6 +30,7 @@ from services.visits.tourism import (
 router = APIRouter(prefix="/tourism", tags=["tourism statistics and proposals"])
 Year = Annotated[int, Query(ge=1990, le=2200)]
 FONTS = Path("/usr/share/fonts/truetype/noto")
+SUMMARIES = MadeFiles(tourism.yearly_pdf, size=16)
 
 
 @router.get("/metrics", summary="The statistics' fields (from the settings): key → name")
@@ -124,15 +126,20 @@ async def chart(
     responses={200: {"content": {"application/pdf": {}}}},
 )
 async def yearly_summary(
-    year: Annotated[int, PathParam(ge=1990, le=2200)], _: Staff, runtime: RuntimeDep
+    year: Annotated[int, PathParam(ge=1990, le=2200)],
+    _: Staff,
+    request: Request,
+    runtime: RuntimeDep,
 ) -> Response:
     metrics = settings_of(runtime).tourism_metrics
     summaries = [await tourism.summary(runtime.db(), year, key, metrics) for key in metrics]
-    return Response(
-        await asyncio.to_thread(tourism.yearly_pdf, summaries, FONTS),
-        media_type="application/pdf",
+    # Made in a thread, and made again only when a figure (or the layout) changes.
+    inputs = {"layout": tourism.SUMMARY_LAYOUT, "year": year, "fonts": str(FONTS),
+              "summaries": [item.model_dump(mode="json") for item in summaries]}  # fmt: skip
+    return await SUMMARIES.response(
+        request, inputs, summaries, FONTS, media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="tourism-{year}.pdf"'},
-    )
+    )  # fmt: skip
 
 
 @router.post("/priorities", status_code=status.HTTP_201_CREATED, summary="Set a priority")

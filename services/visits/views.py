@@ -4,6 +4,7 @@ models out, with delegation members shown only to those who may see them."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from meria.auth import User
 from services.visits.models import Agreement, LogisticsTask, Project, Visit
@@ -14,12 +15,14 @@ from services.visits.schemas import (
     BudgetLinePublic,
     BudgetPublic,
     DeadlinePublic,
+    DocumentPublic,
     MemberPublic,
     PartnerRef,
     ProgrammeItemPublic,
     ProjectPublic,
     ReportPublic,
     TaskPublic,
+    TranchePublic,
     VisitPublic,
     VisitSummary,
 )
@@ -121,6 +124,11 @@ def project_view(project: Project) -> ProjectPublic:
         responsible=project.responsible,
         partner_ids=list(project.partner_ids),
         deadlines=[DeadlinePublic.model_validate(d) for d in project.deadlines],
+        cofinancing=project.cofinancing,
+        cofinancing_source=project.cofinancing_source,
+        tranches=[TranchePublic.model_validate(t) for t in project.tranches],
+        documents=[DocumentPublic.model_validate(d) for d in project.documents],
+        received=sum((t.amount for t in project.tranches if t.received_on), Decimal(0)),
         created_by=project.created_by,
         created_at=project.created_at,
         updated_at=project.updated_at,

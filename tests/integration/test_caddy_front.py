@@ -1,12 +1,13 @@
-"""deploy/single-server/Caddyfile, as it is, in front of a running portal, media and
-website, a Temporal dev server serving its UI under `/ops/temporal` and a nats-server with
-its monitoring: over HTTPS (Caddy's local CA), by host name, without DNS.
+"""deploy/single-server/Caddyfile, as it is, in front of a running portal, media, events
+and website, a Temporal dev server serving its UI under `/ops/temporal` and a nats-server
+with its monitoring: over HTTPS (Caddy's local CA), by host name, without DNS.
 
 The administrators' tools open only for a signed-in administrator (Caddy asks the
 portal's gate before every request); the media service's public accreditation form is
-on the website's host name. The only change to the file is where its upstreams are: the
-stack's service names become ports on the loopback. Caddy is Debian's (`apt-get install
-caddy`), the same that stands in for the official image in `make deploy-check`.
+on the website's host name, beside the events service's invitation pages. The only
+change to the file is where its upstreams are: the stack's service names become ports on
+the loopback. Caddy is Debian's (`apt-get install caddy`), the same that stands in for
+the official image in `make deploy-check`.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ async def stack(
 ) -> AsyncIterator[Stack]:
     async with (
         running_stack(
-            ["portal", "media", "website"],
+            ["portal", "media", "events", "website"],
             tmp_path=tmp_path,
             nats_url=nats_server.url,
             temporal_address=temporal_with_ui.address,
@@ -139,6 +140,7 @@ async def caddy(
                 "portal:8000": port["portal"],
                 "website:8080": port["website"],
                 "media:8104": port["media"],
+                "events:8102": port["events"],
                 "temporal:8233": temporal_with_ui.ui_port,
                 "nats:8222": nats_server.monitor_port,
             },
@@ -307,9 +309,14 @@ async def test_a_journalist_applies_for_accreditation_on_the_website_host(
         assert sent.status_code == 200, sent.text[:500]
         reference = re.search(r"\(A-(\d+)\)", sent.text)
         assert reference, sent.text[:500]
-        # The website's own pages are still the website's.
+        # The website's own pages are still the website's, an invitation's page is the
+        # events service's, and the website's metrics stay inside (the website serves
+        # them openly in development: the 404 is Caddy's).
         home = await journalist.page(WEBSITE_HOST, "/")
         assert home.status_code == 200 and "ალაზნის ხიდზე" not in home.text
+        css = await journalist.request("GET", WEBSITE_HOST, "/rsvp/page.css")
+        assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+        assert (await journalist.request("GET", WEBSITE_HOST, "/metrics")).status_code == 404
     finally:
         await journalist.close()
 

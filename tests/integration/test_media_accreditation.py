@@ -263,6 +263,11 @@ async def test_from_the_public_form_to_the_door(office: PressOffice) -> None:
     async with httpx.AsyncClient() as journalist_phone:
         own = await journalist_phone.get(link[0])
         assert own.status_code == 200 and own.content.startswith(b"%PDF")
+        # The same badge is made once and kept: the very bytes the office saw, and a phone
+        # that holds it is told so.
+        assert own.content == badge.content and own.headers["etag"] == badge.headers["etag"]
+        held = await journalist_phone.get(link[0], headers={"If-None-Match": own.headers["etag"]})
+        assert held.status_code == 304 and not held.content
         forged = await journalist_phone.get(link[0][:-4] + "abcd")
         assert forged.status_code == 404
     [refusal] = office.mailbox.to("giorgi@kakhetiskhma.ge")

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from meria.testing.servers import NatsServer, TemporalDevServer
+from services.portal.i18n import TBILISI
 from tests.conftest import DatabaseFactory
-from tests.support.portal import STAFF, Person, create_staff
+from tests.support.portal import STAFF, Person, add_account, create_staff
 from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.database
 
 TITLE = "ახმეტის მუნიციპალიტეტის მერის ბრძანება ზამთრის გზების მოვლის შესახებ"
+COLLEAGUE = ("nana.iuristi", "ნანა ხუციშვილი", ["legal_reviewer"])
+NOTE = "შვებულებაში მივდივარ: გთხოვთ, ხვალამდე გადახედოთ."
 BODY = "1. ახმეტის, ზემო ალვანისა და დუისის გზები ზამთარში გაიწმინდოს ყოველდღე.\n\n" \
        "2. ბრძანება ძალაშია გამოქვეყნებისთანავე."  # fmt: skip
 
@@ -170,11 +174,57 @@ async def test_a_legal_act_from_the_form_through_its_route(portal: Stack) -> Non
     refused_decision = await protocol.post(f"{second}/decision", {"outcome": "approve"})
     assert refused_decision.status_code == 409 and 'role="alert"' in refused_decision.text
 
-    # Claim, then approve; then the head of department and the mayor in their sessions.
+    # Claimed, the step is the reviewer's. They mean to look at it again in an hour: until
+    # then it waits under "follow up later", and a date past its deadline is refused.
     claimed = await lawyer.post(f"{second}/claim", {"back": "/inbox"})
     assert claimed.status_code == 303
     assert "ჩემ მიერ აღებული" in (await lawyer.get("/inbox")).text
-    assert (await lawyer.post(f"{second}/decision", {"outcome": "approve"})).status_code == 303
+    in_an_hour = (datetime.now(TBILISI) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    too_late = (datetime.now(TBILISI) + timedelta(days=60)).strftime("%Y-%m-%dT%H:%M")
+    refused_date = await lawyer.post(f"{second}/follow-up", {"at": too_late})
+    assert refused_date.status_code == 422 and "ვადამდე" in refused_date.text
+    assert (await lawyer.post(f"{second}/follow-up", {"at": in_an_hour})).status_code == 303
+    await lawyer.until("/inbox", lambda page: TITLE not in page.text)
+    waiting = await lawyer.get("/inbox?waiting=1")
+    assert TITLE in waiting.text and "კვლავ ნახვა" in waiting.text
+    assert (await lawyer.post(f"{second}/follow-up", {"clear": "1"})).status_code == 303
+    await lawyer.until("/inbox", lambda page: TITLE in page.text)
+
+    # They hand it to a colleague with a note: only the colleague decides it now, and reads
+    # why it is theirs. Another member of staff may not hand it on.
+    async with httpx.AsyncClient(timeout=20) as http:
+        await add_account(portal, http, *COLLEAGUE)
+    page = await lawyer.get(second)
+    assert f'<option value="{COLLEAGUE[0]}">{COLLEAGUE[1]}</option>' in page.text
+    no_note = await lawyer.post(f"{second}/reassign", {"to": COLLEAGUE[0], "note": " "})
+    assert no_note.status_code == 422 and 'id="handing-error"' in no_note.text
+    handed = await lawyer.post(f"{second}/reassign", {"to": COLLEAGUE[0], "note": NOTE})
+    assert handed.status_code == 303
+    not_theirs = await lawyer.post(f"{second}/decision", {"outcome": "approve"})
+    assert not_theirs.status_code == 409
+    stranger = await protocol.post(f"{second}/reassign", {"to": STAFF["lawyer"][0], "note": NOTE})
+    assert stranger.status_code == 403
+    task_id = second.rsplit("/", 1)[1]
+    async with httpx.AsyncClient(timeout=20) as http:
+        # The service's own gate says the same to a direct call, whatever the portal shows.
+        direct = await http.post(
+            f"{portal.urls['publishing']}/tasks/{task_id}/reassign",
+            headers=portal.headers("protocol_officer", user=STAFF["protocol"][0]),
+            json={"to": STAFF["lawyer"][0], "note": NOTE},
+        )
+        assert direct.status_code == 409 and "head of department" in direct.text
+        elsewhere = await http.post(
+            f"{portal.urls['publishing']}/tasks/visit-1-task-transport/reassign",
+            headers=portal.headers("head_of_department", user=STAFF["head"][0]),
+            json={"to": STAFF["lawyer"][0], "note": NOTE},
+        )
+        assert elsewhere.status_code == 404
+    colleague = Person(portal, COLLEAGUE[0])
+    assert (await colleague.sign_in()).status_code == 303
+    theirs = await colleague.get(second)
+    assert NOTE in theirs.text and 'name="outcome"' in theirs.text
+    assert (await colleague.post(f"{second}/decision", {"outcome": "approve"})).status_code == 303
+    await colleague.close()
     for who in ("head", "mayor"):
         desk = await person(portal, who)
         inbox = await desk.until("/inbox", lambda page: TITLE in page.text)

@@ -111,6 +111,27 @@ async def test_a_press_conference_from_the_form_to_the_calendar_and_the_inbox(
     listed = await officer.get(f"/events?month={day:%Y-%m}&view=list")
     assert "<table>" in listed.text and TITLE_EN in listed.text
 
+    # A crowded day shows its first four and a link to the rest, which lists that day
+    # alone, a page at a time.
+    async with httpx.AsyncClient(timeout=20) as http:
+        planner = EventsDesk(portal, http, "ana.protocol", "protocol_officer")
+        for hour in range(13, 18):
+            await planner.create({
+                "kind": "ceremony", "title_ka": f"ჯილდოების გადაცემა, ნაკადი {hour}",
+                "title_en": f"Award ceremony, round {hour}", "venue_id": 2, "public": False,
+                "starts_at": day.replace(hour=hour).isoformat(),
+                "ends_at": day.replace(hour=hour, minute=45).isoformat(),
+            })  # fmt: skip
+    month = await officer.get(f"/events?month={day:%Y-%m}")
+    cell = month.text.split(f'<span class="day">{day.day}</span>', 1)[1].split("</td>", 1)[0]
+    assert cell.count('class="event') == 4 and "2 more" in cell
+    more = re.search(r'href="(/events\?month=[^"]*day=\d+)"', cell)
+    assert more is not None
+    that_day = await officer.get(more.group(1).replace("&amp;", "&"))
+    assert that_day.status_code == 200 and "6 events on" in that_day.text
+    assert that_day.text.count('<a href="/events/') == 6
+    assert "Award ceremony, round 17" in that_day.text and TITLE_EN in that_day.text
+
     # The same hall at the same hour: refused, naming the conference, until a reason is given.
     clash = conference(
         day, title_ka="ბრიფინგი ზამთრის სეზონზე", ends_at=local(day.replace(hour=13))

@@ -152,7 +152,18 @@ async def test_figures_are_imported_whole_or_not_at_all_and_summed_year_over_yea
     pdf = await editor.call("GET", "/tourism/summary/2026.pdf")
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "ტურიზმის სტატისტიკა, 2026" in " ".join(text.split())
-    assert "ვიზიტორები" in text
+    assert "ვიზიტორები" in text and "19600" in text.replace(" ", "")
+    # Asked again it is the very same file; once a figure changes, it is made again.
+    same = await editor.call("GET", "/tourism/summary/2026.pdf")
+    assert same.content == pdf.content and same.headers["etag"] == pdf.headers["etag"]
+    await officer.ok(
+        "PUT", "/tourism/figures",
+        json={"month": "2026-08", "place": "ალავერდი", "metric": "visitors", "value": 4400},
+    )  # fmt: skip
+    changed = await editor.call("GET", "/tourism/summary/2026.pdf")
+    assert changed.headers["etag"] != pdf.headers["etag"]
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(changed.content)).pages)
+    assert "19700" in text.replace(" ", "")
 
 
 async def test_a_proposal_cites_the_statistics_and_starts_its_project(

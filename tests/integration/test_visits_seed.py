@@ -35,7 +35,7 @@ async def test_the_demo_visits_are_seeded_once_through_the_api(
         httpx.AsyncClient(timeout=30) as http,
     ):
         context = SeedContext(stack.operator_settings(), http)
-        assert await seed.seed(context) == 14
+        assert await seed.seed(context) == 16
         assert await seed.seed(context) == 0
 
         desk = VisitsDesk(stack, http, "demo.head", "head_of_department")
@@ -53,7 +53,11 @@ async def test_the_demo_visits_are_seeded_once_through_the_api(
         tasks = {t["key"]: t for t in (await desk.visit(incoming["id"]))["tasks"]}
         assert tasks["invitation_letter"]["status"] == "done"
         projects = await desk.ok("GET", "/projects")
-        assert sorted(p["stage"] for p in projects) == ["concept_note", "idea"]
+        assert sorted(p["stage"] for p in projects) == ["concept_note", "idea", "implementation"]
+        (grant,) = [p for p in projects if p["stage"] == "implementation"]
+        assert [t["received_on"] is not None for t in grant["tranches"]] == [True, False]
+        assert grant["received"] == "25000.00" and grant["cofinancing"] == "8000.00"
+        assert grant["documents"][0]["kind"] == "contract"
         # Tourism: two years of summer figures, two priorities, a proposal with its project.
         year = datetime.now(TBILISI).year
         summary = await desk.ok(

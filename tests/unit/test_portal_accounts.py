@@ -142,6 +142,10 @@ async def test_a_session_ends_on_sign_out_and_after_idling(database: Database) -
     async with database.session() as session:
         signed = await accounts.signed_in(session, settings, sign_in)
         assert signed is not None and signed.user.name == "ნინო ბერიძე"
+    # A page within the minute does not write the last-seen time; the first after it does.
+    assert not accounts.seen_long_ago(signed.sign_in)
+    signed.sign_in.last_seen_at = accounts.now() - timedelta(seconds=61)
+    assert accounts.seen_long_ago(signed.sign_in)
     async with database.transaction() as session:
         from services.portal.models import SignIn
 

@@ -50,6 +50,40 @@
     }, seconds * 1000);
   }
 
+  // The door's check-in: where the browser reads QR codes (BarcodeDetector) and has a
+  // camera, a button reads the badge and sends the same form a typed code would.
+  var scan = document.getElementById("scan");
+  if (scan && "BarcodeDetector" in window && navigator.mediaDevices &&
+      navigator.mediaDevices.getUserMedia) {
+    scan.hidden = false;
+    scan.addEventListener("click", function () {
+      var video = document.getElementById("scanner");
+      var status = document.getElementById("scan-status");
+      var form = document.getElementById("check-in");
+      var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } })
+        .then(function (stream) {
+          video.srcObject = stream;
+          video.hidden = false;
+          status.textContent = scan.dataset.scanning;
+          return video.play().then(function () { look(stream); });
+        })
+        .catch(function () { status.textContent = scan.dataset.unavailable; });
+
+      function look(stream) {
+        detector.detect(video).then(function (codes) {
+          if (codes.length) {
+            stream.getTracks().forEach(function (track) { track.stop(); });
+            form.elements.code.value = codes[0].rawValue;
+            form.submit();
+          } else {
+            setTimeout(function () { look(stream); }, 250);
+          }
+        }).catch(function () { setTimeout(function () { look(stream); }, 500); });
+      }
+    });
+  }
+
   // Move focus to a refused form's summary so a screen reader hears it first.
   var summary = document.getElementById("form-errors");
   if (summary) summary.focus();
