@@ -8,9 +8,10 @@ through Caddy over HTTPS (Caddy's local CA), publishes a news item through the A
 reads it on the website through Caddy, then SIGKILLs publishing and the website in the
 middle of a second publication and sees podman bring them back, with both items on the
 website once each. Through Caddy, the Temporal UI and NATS monitoring open for the
-signed-in administrator alone, and media's accreditation pages answer on the website's
-host name. Where no registry of container images is reachable, PostgreSQL and Caddy run
-from stand-ins built on Debian's packages (images/*.Containerfile).
+signed-in administrator alone, and media's accreditation pages and the events service's
+invitation pages answer on the website's host name. Where no registry of container images
+is reachable, PostgreSQL and Caddy run from stand-ins built on Debian's packages
+(images/*.Containerfile).
 """
 
 from __future__ import annotations
@@ -285,6 +286,9 @@ def test_the_single_server_stack_serves_publishes_and_survives_killed_services(
     # opened for accreditation is media's own answer, not the website's.
     form = browser.request("GET", WEBSITE_HOST, "/accreditation/404404")
     assert form.status_code == 404 and form.json()["title"] == "No accreditation window"
+    # So are the events service's invitation pages.
+    css = browser.request("GET", WEBSITE_HOST, "/rsvp/page.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
 
     # A news item through the API: written, approved, published by its workflow…
     first = "ახმეტის მერიამ ალვანში ახალი ბიბლიოთეკა გახსნა"
