@@ -16,6 +16,7 @@ import asyncio
 import os
 import re
 import shutil
+import socket
 import ssl
 import subprocess
 import time
@@ -159,8 +160,8 @@ async def caddy(
 
 
 def start_caddy(binary: str, config: Path, https_port: int, home: Path) -> Caddy:
-    """Caddy on the test's ports, its certificates and state under `home`; ready once it
-    listens and its local CA has a root."""
+    """Caddy on the test's ports, its certificates and state under `home`; ready once its
+    local CA has a root and it shows each host name's certificate."""
     environment = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(home),
@@ -179,14 +180,30 @@ def start_caddy(binary: str, config: Path, https_port: int, home: Path) -> Caddy
     authority = home / "data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
     try:
         wait_for_port(https_port, 30.0, process)
-        for _ in range(100):
-            if authority.is_file():
-                break
-            time.sleep(0.1)
+        deadline = time.monotonic() + 60
+        while not all(serves(https_port, authority, host) for host in (WEBSITE_HOST, PORTAL_HOST)):
+            assert time.monotonic() < deadline, (home / "caddy.log").read_text()[-2000:]
+            time.sleep(0.2)
     except BaseException:
         stop(process)
         raise
     return Caddy(process, https_port, authority)
+
+
+def serves(port: int, authority: Path, host: str) -> bool:
+    """A TLS handshake for `host` succeeds against the local CA: its certificate is made
+    (Caddy makes them in the background after it starts listening)."""
+    if not authority.is_file():
+        return False
+    context = ssl.create_default_context(cafile=str(authority))
+    try:
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=2) as raw,
+            context.wrap_socket(raw, server_hostname=host),
+        ):
+            return True
+    except (OSError, ssl.SSLError):
+        return False
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -25,9 +25,9 @@ import hashlib
 import json
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from meria.processes import PROCESSES
 from meria.servers import binary
 from meria.testing.servers import NatsServer, TemporalDevServer, free_port, wait_for_port
 from tests.conftest import DatabaseFactory
-from tests.support.backup import manifest_of, meria, wipe_database
+from tests.support.backup import SilentPorts, manifest_of, meria, wipe_database
 from tests.support.files import photo_with_gps
 from tests.support.media import MediaDesk
 from tests.support.stack import Stack, running_stack
@@ -122,6 +122,7 @@ class Server:
     nats: NatsServer
     temporal: TemporalDevServer
     databases: dict[str, str]
+    silent: SilentPorts = field(default_factory=SilentPorts)
 
     def environment(self, **settings: str) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if not key.startswith("MERIA_")}
@@ -129,10 +130,10 @@ class Server:
             "MERIA_VAR_DIR": str(self.tmp_path / "var"),
             "MERIA_NATS_URL": self.nats.url,
             # No Temporal dev server's file here, and nobody answering at its address.
-            "MERIA_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+            "MERIA_TEMPORAL_ADDRESS": f"127.0.0.1:{self.silent.take()}",
         }
         for name in PROCESSES:
-            env[f"MERIA_{name.upper()}_URL"] = f"http://127.0.0.1:{free_port()}"
+            env[f"MERIA_{name.upper()}_URL"] = f"http://127.0.0.1:{self.silent.take()}"
             if name in self.databases:
                 env[f"MERIA_{name.upper()}_DATABASE_URL"] = self.databases[name]
         return env | {f"MERIA_{key.upper()}": value for key, value in settings.items()}
@@ -157,7 +158,7 @@ async def server(
     nats_server: NatsServer,
     temporal_server: TemporalDevServer,
     new_database: DatabaseFactory,
-) -> Server:
+) -> AsyncIterator[Server]:
     databases: dict[str, str] = {}
     for name, spec in PROCESSES.items():
         parts = spec.parts()
@@ -167,7 +168,9 @@ async def server(
         database = Database(databases[name])
         await migrate(database, parts.migrations, parts.metadata)
         await database.dispose()
-    return Server(tmp_path, nats_server, temporal_server, databases)
+    server = Server(tmp_path, nats_server, temporal_server, databases)
+    yield server
+    server.silent.close()
 
 
 def take_backup(server: Server, env: dict[str, str]) -> Path:

@@ -27,10 +27,10 @@ import httpx
 
 from meria.db import Database, migrate
 from meria.processes import PROCESSES
-from meria.testing.servers import NatsServer, TemporalDevServer, free_port
+from meria.testing.servers import NatsServer, TemporalDevServer
 from services.publishing import signing
 from tests.conftest import DatabaseFactory
-from tests.support.backup import manifest_of, meria, wipe_database
+from tests.support.backup import SilentPorts, manifest_of, meria, wipe_database
 from tests.support.publishing import LEGAL_ACT, PRESS_RELEASE, Desk, published_events
 from tests.support.stack import Stack, running_stack
 
@@ -44,7 +44,7 @@ NEWS = {
 
 
 def operator_env(
-    stack: Stack, databases: dict[str, str], temporal: TemporalDevServer
+    stack: Stack, databases: dict[str, str], temporal: TemporalDevServer, silent: SilentPorts
 ) -> dict[str, str]:
     """The environment an operator's `meria backup` has: the stack's own settings."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("MERIA_")}
@@ -55,7 +55,7 @@ def operator_env(
         "MERIA_BACKUP_TEMPORAL_SQLITE": str(temporal.folder / "temporal.db"),
     }
     for name in PROCESSES:
-        url = stack.urls.get(name, f"http://127.0.0.1:{free_port()}")
+        url = stack.urls.get(name, f"http://127.0.0.1:{silent.take()}")
         env[f"MERIA_{name.upper()}_URL"] = url
         if name in databases:
             env[f"MERIA_{name.upper()}_DATABASE_URL"] = databases[name]
@@ -80,6 +80,7 @@ class Server:
     temporal: TemporalDevServer
     databases: dict[str, str] = field(default_factory=dict)
     task_queue: str = field(default_factory=lambda: f"drill-{uuid.uuid4().hex[:8]}")
+    silent: SilentPorts = field(default_factory=SilentPorts)
 
     async def set_up(self, new_database: DatabaseFactory) -> None:
         """Every service's database: three serve, the rest are migrated and wait, as on a
@@ -139,7 +140,7 @@ async def test_a_wiped_stack_comes_back_from_its_backup_with_its_cases_running(
         async with server.stack() as stack, httpx.AsyncClient(timeout=20) as http:
             cases = await cases_in_flight(stack, http)
             # The nightly backup, while everything runs.
-            env = operator_env(stack, server.databases, server.temporal)
+            env = operator_env(stack, server.databases, server.temporal, server.silent)
             started = time.monotonic()
             archive = take_backup(env, tmp_path / "backups", server.databases)
             backup_seconds = time.monotonic() - started
@@ -169,6 +170,7 @@ async def test_a_wiped_stack_comes_back_from_its_backup_with_its_cases_running(
         async with server.stack() as stack, httpx.AsyncClient(timeout=20) as http:
             await cases_go_on(stack, http, cases)
     finally:
+        server.silent.close()
         server.nats.stop()
         server.temporal.stop()
 

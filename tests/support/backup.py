@@ -4,6 +4,7 @@ stack's settings in their environment; and what a lost server leaves of a databa
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import tarfile
@@ -47,3 +48,22 @@ async def wipe_database(url: str) -> None:
         await admin.execute(f'CREATE DATABASE "{parsed.database}"')
     finally:
         await admin.close()
+
+
+class SilentPorts:
+    """Ports bound and never listened on, held until closed: nobody answers there, which
+    a restore checks of every process's address (a port that was merely free may be taken
+    by another test's server meanwhile, and the restore then refuses)."""
+
+    def __init__(self) -> None:
+        self.held: list[socket.socket] = []
+
+    def take(self) -> int:
+        held = socket.socket()
+        held.bind(("127.0.0.1", 0))
+        self.held.append(held)
+        return int(held.getsockname()[1])
+
+    def close(self) -> None:
+        for held in self.held:
+            held.close()
