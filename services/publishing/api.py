@@ -173,11 +173,16 @@ async def list_documents(
     published_to: Annotated[
         Moment | None, Query(description="… and before this time (a month: its bounds)")
     ] = None,
+    author: Annotated[
+        str | None,
+        Query(max_length=200, description="Whose editions: who submitted (or drafted) them"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> DocumentPage:
     found = await documents.list_documents(
         runtime.db(),
+        author=author,
         document_type=document_type,
         state=state,
         issuer=issuer,
