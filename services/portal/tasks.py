@@ -233,8 +233,17 @@ async def _handing(runtime: Any, signed: Signed, state: dict[str, Any]) -> dict[
         key=lambda a: a.display_name,
     )
     names = {a.username: a.display_name for a in accounts}
+    # The head of department may release a claim someone else holds (its holder has the
+    # button beside the decision).
+    may_release = (
+        open_
+        and head
+        and bool(state.get("claimed_by"))
+        and state.get("claimed_by") != signed.user.id
+    )
     return {
-        "may_hand": may_hand, "may_follow": may_follow, "candidates": candidates,
+        "may_hand": may_hand, "may_follow": may_follow, "may_release": may_release,
+        "candidates": candidates,
         "names": names, "notes": state.get("notes") or [],
         "follow_up_at": state.get("follow_up_at"),
     }  # fmt: skip

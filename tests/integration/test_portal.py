@@ -184,6 +184,16 @@ async def test_a_legal_act_from_the_form_through_its_route(portal: Stack) -> Non
     claimed = await lawyer.post(f"{second}/claim", {"back": "/inbox"})
     assert claimed.status_code == 303
     assert "ჩემ მიერ აღებული" in (await lawyer.get("/inbox")).text
+    # Only the holder or the head of department releases a claim: the head does, here,
+    # and the reviewer takes it again.
+    head = await person(portal, "head")
+    seen_by_head = await head.get(second)
+    assert f"/tasks/{second.rsplit('/', 1)[1]}/unclaim" in seen_by_head.text
+    assert (await protocol.post(f"{second}/unclaim", {"back": second})).status_code == 409
+    assert (await head.post(f"{second}/unclaim", {"back": second})).status_code == 303
+    assert "ჩემ მიერ აღებული" not in (await lawyer.get("/inbox")).text
+    assert (await lawyer.post(f"{second}/claim", {"back": "/inbox"})).status_code == 303
+    await head.close()
     in_an_hour = (datetime.now(TBILISI) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     too_late = (datetime.now(TBILISI) + timedelta(days=60)).strftime("%Y-%m-%dT%H:%M")
     refused_date = await lawyer.post(f"{second}/follow-up", {"at": too_late})
