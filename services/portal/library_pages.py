@@ -69,6 +69,7 @@ REFUSALS = {
     415: N_("Not a type the library takes, or its content is not what its name says."),
     422: N_("Its content is not what its name says, or it cannot be read."),
 }
+REFUSED = N_("The library refused it.")
 DONE = {
     "saved": N_("The changes are saved."),
 }
@@ -224,7 +225,7 @@ class DetailsForm(KeptForm):
 
 
 def result_of(filename: str, refused: ServiceRefused) -> dict[str, Any]:
-    reason = _(REFUSALS.get(refused.status, N_("The library refused it.")))
+    reason = _(REFUSALS.get(refused.status, REFUSED))
     if current_language.get() == "en" and refused.detail:
         reason = f"{reason} {refused.detail}"
     return {"filename": filename, "stored": False, "reason": reason}
