@@ -23,6 +23,7 @@ from services.portal import (
     digest_pages,
     documents,
     events_pages,
+    library_pages,
     media_pages,
     notifications,
     oidc,
@@ -91,6 +92,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             dashboard.router,
             media_pages.router,
             press_pages.router,
+            library_pages.router,
             accreditation_pages.router,
             # Before the events' pages: `/events/venues` is not an event's number.
             venues_pages.router,

@@ -125,6 +125,7 @@ async def form_page(
     document: dict[str, Any] | None = None,
     message: str = "",
     status_code: int = 200,
+    flashes: list[str] | None = None,
 ) -> Response:
     return await render(
         request,
@@ -133,6 +134,7 @@ async def form_page(
         form=form,
         document=document,
         message=message,
+        flashes=flashes or [],
         issuers=await issuers(request, signed),
         document_types=labels(DOCUMENT_TYPES),
         nav_sections=labels(NAV_SECTIONS),
@@ -246,6 +248,8 @@ async def after_save(
             message=_("The draft is saved, but: %(reason)s") % {
                 "reason": refused.detail or refused.title},
         )  # fmt: skip
+    if action == "library":  # saved first, so nothing typed is lost on the way
+        return redirect(f"/documents/{document_id}/photos")
     flash = "submitted" if action == "submit" else "saved"
     return redirect(f"/documents/{document_id}?done={flash}")
 
@@ -292,7 +296,11 @@ async def show_document(request: Request, signed: Staff, document_id: Id) -> Res
 async def edit_document(request: Request, signed: Staff, document_id: Id) -> Response:
     services = services_of(runtime_of(request))
     document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
-    return await form_page(request, signed, DocumentForm.from_document(document), document=document)
+    picked = request.query_params.get("picked", "")
+    flashes = [_("The photo from the library is attached to the document.")] if picked else []
+    return await form_page(
+        request, signed, DocumentForm.from_document(document), document=document, flashes=flashes
+    )
 
 
 def rejection_of(document: dict[str, Any], audit: list[dict[str, Any]]) -> dict[str, Any] | None:
