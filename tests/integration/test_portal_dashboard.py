@@ -378,7 +378,9 @@ async def test_a_case_with_two_open_tasks_is_one_row_with_both(office: Office) -
     assert "Overdue" not in row
     # In Georgian the route's own step is named by its Georgian label.
     georgian = await signed_in(office.stack, "admin", english=False)
+    await georgian.get("/language", params={"to": "ka", "next": "/"})
     page = await georgian.get(f"/dashboard?text=document:{document['id']}")
+    assert 'lang="ka"' in page.text
     assert "სარედაქციო საბჭო" in row_of(page, f'data-case="{case_id}"')
     assert "Editorial board" not in page.text
     await georgian.close()
