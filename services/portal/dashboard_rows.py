@@ -12,6 +12,7 @@ cases it scans, a few at a time, each with a timeout, a bounded number per page.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -115,6 +116,24 @@ async def open_tasks(
     return found, seen > MAX_OPEN_TASKS
 
 
+SHORT_ERROR = 300
+
+
+def short_error(message: str) -> str:
+    """An activity's last error in a line: a service's problem document (what the
+    activity quotes of the service's answer) is told by its detail, the rest as it is."""
+    start = message.find("{")
+    if start >= 0:
+        try:
+            problem = json.loads(message[start:])
+        except ValueError:
+            problem = None
+        if isinstance(problem, dict) and (problem.get("detail") or problem.get("title")):
+            message = str(problem.get("detail") or problem.get("title"))
+    message = " ".join(message.split())
+    return message if len(message) <= SHORT_ERROR else message[: SHORT_ERROR - 1] + "…"
+
+
 def failing_of(pending: list[dict[str, Any]]) -> list[Failing]:
     """The pending activities that have failed at least once and are being retried."""
     return [
@@ -124,7 +143,7 @@ def failing_of(pending: list[dict[str, Any]]) -> list[Failing]:
             activity_type=activity["type"],
             attempt=activity["attempt"],
             maximum=activity["maximum"],
-            message=activity["failure"],
+            message=short_error(activity["failure"]),
             next_attempt=activity["next_attempt"],
         )
         for activity in pending
