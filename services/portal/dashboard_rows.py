@@ -34,8 +34,10 @@ MAX_OPEN_TASKS = 2000
 DESCRIBES_AT_ONCE = 8
 DESCRIBE_TIMEOUT = timedelta(seconds=3)
 # The failing filter scans running cases a page at a time until a page of failing ones
-# is found, and no more than this many pages for one page of the dashboard.
+# is found: pages of at most FAILING_SCAN_SIZE, and no more than FAILING_SCAN_PAGES of
+# them (so at most 200 describes) for one page of the dashboard.
 FAILING_SCAN_PAGES = 4
+FAILING_SCAN_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,7 @@ async def failing_cases(
     result = FailingPage()
     token = page
     for _ in range(FAILING_SCAN_PAGES):
-        rows, token = await list_cases(temporal, running_query, size, token)
+        rows, token = await list_cases(temporal, running_query, min(size, FAILING_SCAN_SIZE), token)
         result.scanned += len(rows)
         described = await describe_failing(temporal, [row.workflow_id for row in rows])
         for row in rows:
