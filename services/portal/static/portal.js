@@ -40,12 +40,24 @@
     var seconds = Math.max(2, parseInt(refreshing.dataset.refresh, 10) || 15);
     setInterval(function () {
       if (document.hidden || live.contains(document.activeElement)) return;
+      // Chosen rows and a reason being written are the administrator's: not replaced.
+      if (live.querySelector("input[name=case]:checked")) return;
+      var typed = live.querySelector("textarea");
+      if (typed && typed.value) return;
       fetch(window.location.href, { credentials: "same-origin" }).then(function (response) {
         return response.ok ? response.text() : null;
       }).then(function (html) {
         if (html === null) return;
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
-        if (fresh && fresh.innerHTML !== live.innerHTML) live.innerHTML = fresh.innerHTML;
+        if (!fresh || fresh.innerHTML === live.innerHTML) return;
+        // A part the reader opened stays open.
+        var opened = Array.prototype.map.call(live.querySelectorAll("details[open][id]"),
+          function (part) { return part.id; });
+        live.innerHTML = fresh.innerHTML;
+        opened.forEach(function (id) {
+          var part = document.getElementById(id);
+          if (part) part.open = true;
+        });
       }).catch(function () {});
     }, seconds * 1000);
   }
