@@ -52,7 +52,8 @@ DELIVERY_STATES = {
     "sent": N_("Sent"),
     "bounced": N_("Bounced"),
     "failed": N_("Failed"),
-    "suppressed": N_("Not sent: unsubscribed or address bounced"),
+    "suppressed": N_("Not sent: the address bounced before, or the journalist was erased"),
+    "unsubscribed": N_("Not sent: unsubscribed"),
 }
 MAILING_KINDS = {
     "release": N_("Press release"),
