@@ -51,14 +51,18 @@ def _write_private(path: Path, data: bytes) -> None:
         file.write(data)
 
 
+def _fit(text: str) -> str:
+    """X.509 keeps a name to 64 bytes of UTF-8: 21 Georgian letters."""
+    return text.encode()[:64].decode(errors="ignore")
+
+
 def _name(common_name: str, organisation: str) -> x509.Name:
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "GE"),
-            # X.509 keeps names to 64 characters.
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(organisation)),
             x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, DEVELOPMENT_MARK),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
+            x509.NameAttribute(NameOID.COMMON_NAME, _fit(common_name)),
         ]
     )
 

@@ -100,7 +100,7 @@ class Officials:
         self.settings = settings
         assert settings.signing_ca_dir is not None
         self.development_ca = pades.DevelopmentCA(
-            settings.signing_ca_dir, settings.municipality_name_ka
+            settings.signing_ca_dir, settings.municipality_name_en
         )
 
     def refusal(self, user_id: str) -> str | None:
