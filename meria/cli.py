@@ -538,16 +538,16 @@ def init(
             "officials' own (MERIA_PUBLISHING_SIGNERS)"
         )
     ca = Officials(settings).development_ca
-    for path in ca.ensure():
-        typer.echo(f"made {path}")
+    for made in ca.ensure():
+        typer.echo(f"made {made}")
     mayor = PEOPLE["mayor"]
     for entry in official or [f"{mayor.id}={mayor.name}"]:
         user, _, name = entry.partition("=")
         if not user:
             raise fail(f"--official {entry!r}: give USER_ID=NAME")
         existed = ca.signer_path(user).exists()
-        path = ca.signer(user, name or user)
-        typer.echo(f"{'kept' if existed else 'made'} {path} ({user})")
+        certificate = ca.signer(user, name or user)
+        typer.echo(f"{'kept' if existed else 'made'} {certificate} ({user})")
     typer.echo(f"trust root (published by the website at /ca.pem): {ca.root_path}")
 
 

@@ -21,6 +21,7 @@ import asyncio
 import io
 import os
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +35,9 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 DEVELOPMENT_MARK = "Meria development test CA, not for production"
+# The test CA's files are made by one thread at a time: fifty acts signed at once would
+# otherwise each make a root of their own.
+_CA_LOCK = threading.RLock()
 PEM_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
 
 
@@ -150,6 +154,10 @@ class DevelopmentCA:
 
     def ensure(self) -> list[str]:
         """Make the root and the intermediate if they are not there; returns what was made."""
+        with _CA_LOCK:
+            return self._ensure()
+
+    def _ensure(self) -> list[str]:
         made: list[str] = []
         if not self.root_path.exists():
             root_key = _new_key()
@@ -180,7 +188,11 @@ class DevelopmentCA:
 
     def signer(self, user_id: str, common_name: str) -> Path:
         """The official's PKCS#12 file, issued by the intermediate on first use."""
-        self.ensure()
+        with _CA_LOCK:
+            return self._signer(user_id, common_name)
+
+    def _signer(self, user_id: str, common_name: str) -> Path:
+        self._ensure()
         path = self.signer_path(user_id)
         if path.exists():
             return path
