@@ -448,7 +448,8 @@ async def create_edition(
             updated_at=moment,
             review_pending_roles=[],
         )
-        for attachment in base.attachments:
+        # The signed original is the old edition's: the new one is signed when approved.
+        for attachment in [a for a in base.attachments if not a.is_signed_original]:
             edition.attachments.append(
                 Attachment(
                     filename=attachment.filename,
