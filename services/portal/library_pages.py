@@ -104,12 +104,14 @@ def _day(value: str) -> str:
 
 
 async def _events(request: Request, signed: Signed, panels: Panels) -> list[dict[str, Any]]:
-    """The events of the last year and the next, to name a photo's event by its title."""
+    """The events of the last half year and the coming week, to name a photo's event by
+    its title: photos are taken at events just held, and a choice of thousands helps no
+    one (an older event's photos are found by its words or dates)."""
     today = datetime.now(TBILISI).date()
     params = {
-        "from": f"{today - timedelta(days=366)}T00:00:00+04:00",
-        "to": f"{today + timedelta(days=366)}T00:00:00+04:00",
-        "limit": 500,
+        "from": f"{today - timedelta(days=183)}T00:00:00+04:00",
+        "to": f"{today + timedelta(days=8)}T00:00:00+04:00",
+        "limit": 200,
     }
     services = services_of(runtime_of(request))
     try:
@@ -156,6 +158,8 @@ async def library(
     query = {key: value for key, value in chosen.items() if value}
     panels = Panels()
     found, errors, error = [], {}, None
+    # The photos and the events' names for the filter, asked at once.
+    events_call = asyncio.ensure_future(_events(request, signed, panels))
     try:
         found = pager.take(
             await services.get(signed.user, "media", "/library", params={**query, **pager.query})
@@ -166,7 +170,7 @@ async def library(
         errors = kept.errors
     except ServiceUnavailable as unavailable:
         panels.mark("library", _("The library"), unavailable)
-    events = await _events(request, signed, panels)
+    events = await events_call
     return await render(
         request, "media/library.html", found=found, chosen=chosen, pager=pager, error=error,
         errors=errors, events=events, panels=panels, **context(),
