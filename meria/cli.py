@@ -520,6 +520,41 @@ def revision(
 
 
 @app.command()
+def init(
+    official: Annotated[
+        list[str] | None,
+        typer.Option(help="A signing official as USER_ID=NAME; repeat for several."),
+    ] = None,
+) -> None:
+    """Make the development secrets for signing legal acts under var/: a local test CA (a
+    root, the municipality's intermediate) and a certificate for each signing official
+    (the demo mayor unless named). Kept if already there. Production refuses it: there the
+    officials' own certificates are set (MERIA_PUBLISHING_SIGNERS)."""
+    from services.publishing.seed import PEOPLE
+    from services.publishing.settings import PublishingSettings
+    from services.publishing.signed_originals import Officials
+
+    settings = load_settings(PublishingSettings)
+    if settings.production:
+        raise fail(
+            "meria init makes development test certificates; production signs with the "
+            "officials' own (MERIA_PUBLISHING_SIGNERS)"
+        )
+    ca = Officials(settings).development_ca
+    for made in ca.ensure():
+        typer.echo(f"made {made}")
+    mayor = PEOPLE["mayor"]
+    for entry in official or [f"{mayor.id}={mayor.name}"]:
+        user, _, name = entry.partition("=")
+        if not user:
+            raise fail(f"--official {entry!r}: give USER_ID=NAME")
+        existed = ca.signer_path(user).exists()
+        certificate = ca.signer(user, name or user)
+        typer.echo(f"{'kept' if existed else 'made'} {certificate} ({user})")
+    typer.echo(f"trust root (published by the website at /ca.pem): {ca.root_path}")
+
+
+@app.command()
 def seed() -> None:
     """Fill the running stack with demo data in Georgian and English (harmless to repeat)."""
     from meria.seed import seed_all
