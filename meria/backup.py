@@ -403,7 +403,7 @@ def unpack_and_check(archive: Path, folder: Path) -> dict[str, Any]:
     missing, added or changed refuses the archive."""
     try:
         with tarfile.open(archive, "r:*") as tar:
-            tar.extractall(folder, filter="data")
+            _extract(tar, folder)
         manifest: dict[str, Any] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (tarfile.TarError, OSError, EOFError, ValueError) as error:
         raise BackupError(f"{archive.name} is not a readable Meria backup ({error})") from None
@@ -421,6 +421,21 @@ def unpack_and_check(archive: Path, folder: Path) -> dict[str, Any]:
     return manifest
 
 
+def _extract(tar: tarfile.TarFile, folder: Path) -> None:
+    """Unpack only plain files and folders inside `folder`, as the "data" filter does where
+    Python has it (3.11.4 and later; the image's Debian bookworm has 3.11.2)."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(folder, filter="data")
+        return
+    root = folder.resolve()
+    for member in tar.getmembers():
+        target = (folder / member.name).resolve()
+        if not (member.isfile() or member.isdir()) or not target.is_relative_to(root):
+            raise tarfile.TarError(f"{member.name} is not a plain file inside the archive")
+    # Every member was checked above.
+    tar.extractall(folder)
+
+
 def _refuse_running(plan: Plan) -> None:
     """A restore replaces what running processes hold open: they must be stopped."""
     for name, url in plan.process_urls.items():
@@ -432,10 +447,15 @@ def _refuse_running(plan: Plan) -> None:
 
 
 def _answers(url: str) -> bool:
+    """Whether something listens at `url`. A name that no longer resolves answers nothing:
+    in a compose stack, a stopped container's name leaves the network's DNS with it."""
     parts = urlsplit(url)
     with socket.socket() as sock:
         sock.settimeout(0.5)
-        return sock.connect_ex((parts.hostname or "127.0.0.1", parts.port or 80)) == 0
+        try:
+            return sock.connect_ex((parts.hostname or "127.0.0.1", parts.port or 80)) == 0
+        except OSError:
+            return False
 
 
 def _restore_database(plan: Plan, service: str, taken: dict[str, Any], folder: Path) -> None:

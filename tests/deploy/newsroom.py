@@ -2,8 +2,10 @@
 the stack's operator console (`cli`), which alone reaches the APIs: an editor writes and
 submits a news item, the head of department approves it, and its workflow publishes it.
 
-    python newsroom.py submit <title>    creates and submits; prints the id once the head
-                                         of department's task waits
+    python newsroom.py submit <title> [attach]
+                                         creates (with a PDF attached, if asked) and
+                                         submits; prints the id (and the attachment's
+                                         SHA-256) once the head of department's task waits
     python newsroom.py approve <id>      the head of department approves
     python newsroom.py published <id>    waits until the document is published
     python newsroom.py documents         prints every document's id, title and state
@@ -52,11 +54,17 @@ def until(seconds: float, check: Any) -> Any:
     sys.exit(f"gave up after {seconds} s")
 
 
-def submit(http: httpx.Client, title: str) -> None:
+def submit(http: httpx.Client, title: str, attach: bool = False) -> None:
     document = call(http, EDITOR, "POST", "/documents", json={
         "document_type": "news", "title_ka": title, "title_en": f"{title} (English)",
         "summary_ka": "ახმეტის მუნიციპალიტეტის სიახლე.",
     })  # fmt: skip
+    made: dict[str, Any] = {"id": document["id"]}
+    if attach:
+        pdf = f"%PDF-1.4\n% {title}\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".encode()
+        attached = call(http, EDITOR, "POST", f"/documents/{document['id']}/attachments",
+                        files={"file": ("პროგრამა.pdf", pdf, "application/pdf")})  # fmt: skip
+        made["attachment_sha256"] = attached["sha256"]
     call(http, EDITOR, "POST", f"/documents/{document['id']}/submit", json={})
 
     def waiting_for_head() -> bool:
@@ -64,7 +72,7 @@ def submit(http: httpx.Client, title: str) -> None:
         return bool(status["stage"] == "department_review" and status["tasks"])
 
     until(120, waiting_for_head)
-    print(json.dumps({"id": document["id"]}))
+    print(json.dumps(made))
 
 
 def approve(http: httpx.Client, document_id: int) -> None:
@@ -90,7 +98,7 @@ if __name__ == "__main__":
     with httpx.Client(timeout=30) as client:
         command = sys.argv[1]
         if command == "submit":
-            submit(client, sys.argv[2])
+            submit(client, sys.argv[2], attach=sys.argv[3:] == ["attach"])
         elif command == "approve":
             approve(client, int(sys.argv[2]))
         elif command == "published":

@@ -5,9 +5,13 @@ the image, PostgreSQL, NATS, Temporal, every Meria process and Caddy in front.
 the installation's secrets with the image's own command, starts the stack as the README
 says, waits until every service is ready, makes the first administrator and signs in
 through Caddy over HTTPS (Caddy's local CA), publishes a news item through the API and
-reads it on the website through Caddy, then SIGKILLs publishing and the website in the
-middle of a second publication and sees podman bring them back, with both items on the
-website once each. Through Caddy, the Temporal UI and NATS monitoring open for the
+reads it on the website through Caddy, takes a backup with the stack's `backup` service
+(every database, stream, file area and Temporal's state in the archive, each file as its
+manifest says), then SIGKILLs publishing and the website in the middle of a second
+publication and sees podman bring them back, with both items on the website once each.
+Last, with the stack stopped but for PostgreSQL and NATS, the `restore` service puts the
+backup back, and the stack started again holds the first item, its attachment and
+nothing of the second. Through Caddy, the Temporal UI and NATS monitoring open for the
 signed-in administrator alone, and media's accreditation pages and the events service's
 invitation pages answer on the website's host name. Where no registry of container images
 is reachable, PostgreSQL and Caddy run from stand-ins built on Debian's packages
@@ -24,6 +28,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +38,8 @@ from typing import Any
 import httpx
 import pytest
 
+from meria.backup import unpack_and_check
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy" / "single-server"
 IMAGE = os.environ.get("MERIA_TEST_IMAGE", "localhost/meria:latest")
@@ -40,6 +47,11 @@ LOCAL_BASE = "localhost/meria-base:bookworm"
 WEBSITE_HOST = "www.akhmeta.test"
 PORTAL_HOST = "portal.akhmeta.test"
 MERIA_PROCESSES = ("publishing", "events", "visits", "media", "website", "portal", "worker")
+# What a backup of the stack holds: each service's database, each producer's stream and
+# the dead letters, each service's stored files.
+DATABASES = {"portal", "website", "publishing", "events", "visits", "media"}
+STREAMS = {"PUBLISHING", "EVENTS", "VISITS", "MEDIA", "PORTAL", "DEADLETTER"}
+FILE_AREAS = {"publishing/attachments", "website/files", "media/library"}
 CSRF_FIELD = re.compile(r'name="csrftoken" value="([^"]+)"')
 
 pytestmark = [pytest.mark.deploy, pytest.mark.timeout(1800)]
@@ -290,14 +302,21 @@ def test_the_single_server_stack_serves_publishes_and_survives_killed_services(
     css = browser.request("GET", WEBSITE_HOST, "/rsvp/page.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
 
-    # A news item through the API: written, approved, published by its workflow…
+    # A news item through the API, with a PDF attached: written, approved, published by
+    # its workflow…
     first = "ახმეტის მერიამ ალვანში ახალი ბიბლიოთეკა გახსნა"
-    document = stack.newsroom("submit", first)
+    document = stack.newsroom("submit", first, "attach")
     stack.newsroom("approve", str(document["id"]))
     stack.newsroom("published", str(document["id"]))
     # …and read on the website through Caddy, over HTTPS.
     home = until_shown(browser, first)
     assert home.status_code == 200
+
+    # A backup while the stack runs, as the README takes it.
+    taken = time.monotonic()
+    archive = backed_up(stack, document["attachment_sha256"])
+    figures["backup_s"] = round(time.monotonic() - taken, 1)
+    figures["backup_bytes"] = archive.stat().st_size
 
     figures["memory_idle"] = stack.memory()
 
@@ -332,8 +351,84 @@ def test_the_single_server_stack_serves_publishes_and_survives_killed_services(
     ids = stack.newsroom("documents")
     assert sorted(ids) == sorted([document["id"], document2["id"]])
 
+    # The backup put back: the stack as it was when it was taken.
+    taken = time.monotonic()
+    restored(stack, archive, document["attachment_sha256"])
+    figures["restore_and_ready_s"] = round(time.monotonic() - taken, 1)
+    listed = browser.request("GET", WEBSITE_HOST, "/api/documents")
+    assert [item["title_ka"] for item in listed.json()] == [first]
+    assert stack.newsroom("documents") == [document["id"]]
+    page = until_shown(browser, first)
+    assert second not in page.text
+
     figures["check_s"] = round(time.monotonic() - started, 1)
     print("deploy-check figures:", json.dumps(figures, ensure_ascii=False))
+
+
+def backed_up(stack: Stack, attachment_sha256: str) -> Path:
+    """`podman-compose --profile tools run --rm backup`, once the website holds its copy of
+    the published attachment: one archive in ./backups whose manifest names every
+    database, stream and file area and Temporal's state, each file as its checksum says."""
+    website_files = ["podman", "exec", stack.container("website"), "find",
+                     "/var/lib/meria/website/files", "-type", "f"]  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not run(*website_files, check=False).strip():
+        assert time.monotonic() < deadline, "the website never copied the attachment"
+        time.sleep(1)
+    output = stack.compose("--profile", "tools", "run", "--rm", "-T", "backup")
+    folder = stack.directory / "backups"
+    archives = sorted(folder.glob("meria-backup-*.tar.gz"))
+    assert len(archives) == 1, f"{archives}\n{output}"
+    archive = archives[0]
+    assert f"wrote /backups/{archive.name}" in output
+    assert json.loads((folder / "latest.json").read_text())["archive"] == archive.name
+    with tempfile.TemporaryDirectory() as unpacked:
+        # Every file is there as the manifest's checksums say, nothing more.
+        manifest = unpack_and_check(archive, Path(unpacked))
+    assert set(manifest["databases"]) == DATABASES
+    assert {taken["engine"] for taken in manifest["databases"].values()} == {"postgresql"}
+    assert set(manifest["streams"]) == STREAMS
+    assert manifest["streams"]["PUBLISHING"]["messages"] >= 1
+    assert set(manifest["file_areas"]) == FILE_AREAS
+    # Each file area read from its service's volume: the attachment as publishing keeps
+    # it and as the website serves it.
+    assert manifest["file_areas"]["publishing/attachments"]["count"] == 1
+    assert manifest["file_areas"]["website/files"]["count"] >= 1
+    kept = {
+        path.split("/", 2)[1]: entry["sha256"]
+        for path, entry in manifest["files"].items()
+        if path.startswith(("files/publishing/attachments/", "files/website/files/"))
+    }
+    assert kept == {"publishing": attachment_sha256, "website": attachment_sha256}, kept
+    # The Temporal dev server's state, from its volume.
+    assert manifest["temporal"] == {"engine": "sqlite", "file": "temporal/temporal.sqlite"}
+    assert manifest["files"]["temporal/temporal.sqlite"]["size"] > 0
+    return archive
+
+
+def restored(stack: Stack, archive: Path, attachment_sha256: str) -> None:
+    """The README's restore: refused while the stack runs; with every Meria process and
+    Temporal stopped (PostgreSQL and NATS running), the `restore` service puts the archive
+    back, and ./podman-up starts the stack again."""
+    restore = ["podman-compose", "-p", stack.project, "--profile", "tools", "run", "--rm", "-T",
+               "restore", archive.name]  # fmt: skip
+    refused = subprocess.run(
+        restore, cwd=stack.directory, env=podman_environment(), capture_output=True, text=True,
+        timeout=600, check=False,
+    )  # fmt: skip
+    assert refused.returncode != 0 and "is running" in refused.stdout + refused.stderr, (
+        refused.stdout + refused.stderr
+    )[-2000:]
+    stack.compose("stop", *MERIA_PROCESSES, "temporal")
+    output = run(*restore, cwd=stack.directory, timeout=900)
+    assert "restored the backup of" in output, output
+    run(str(stack.directory / "podman-up"), "-p", stack.project, cwd=stack.directory, timeout=900)
+    stack.wait_until_ready(("nats", "temporal", *MERIA_PROCESSES), seconds=420)
+    # The attachment is back where publishing keeps it.
+    stored = run("podman", "exec", stack.container("publishing"), "find",
+                 "/var/lib/meria/publishing/attachments", "-type", "f", "-exec", "sha256sum",
+                 "{}", "+")  # fmt: skip
+    assert attachment_sha256 in stored, stored
 
 
 def administrators_tools(stack: Stack, admin: Https, token: str) -> None:

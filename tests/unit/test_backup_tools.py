@@ -6,7 +6,10 @@ here (see there), so its databases' dump commands are checked as built."""
 from __future__ import annotations
 
 import itertools
+import json
+import socket
 import subprocess
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +79,64 @@ def test_a_file_not_yet_made_at_the_backup_is_not_restored_as_a_folder(tmp_path:
     key.write_text("a key made after the backup")
     backup._restore_files(plan, "publishing/signing-key", taken, tmp_path / "staging")
     assert not key.exists()
+
+
+def test_a_process_whose_name_no_longer_resolves_counts_as_stopped_for_a_restore() -> None:
+    """In a compose stack a stopped service's name leaves the network's DNS: no answer,
+    where the restore once failed on the name itself."""
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    with listening:
+        port = listening.getsockname()[1]
+        assert backup._answers(f"http://127.0.0.1:{port}")
+        plan = backup.Plan(
+            BackupSettings(temporal_address="temporal.invalid:7233"),
+            process_urls={"publishing": "http://publishing.invalid:8101"},
+        )
+        backup._refuse_running(plan)
+        plan.process_urls["portal"] = f"http://127.0.0.1:{port}"
+        with pytest.raises(backup.BackupError, match="portal is running"):
+            backup._refuse_running(plan)
+
+
+@pytest.mark.parametrize("filters", [True, False], ids=["data filter", "no filters"])
+def test_an_archive_reaching_outside_its_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filters: bool
+) -> None:
+    """With Python's "data" filter, or without it (the image's Python, 3.11.2), a member
+    outside the folder is refused and nothing is written there."""
+    if not filters:
+        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    archive = tmp_path / "meria-backup-bad.tar.gz"
+    outside = tmp_path / "outside.txt"
+    payload = tmp_path / "payload.txt"
+    payload.write_text("written where no archive may write")
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(payload, arcname="../outside.txt")
+    folder = tmp_path / "unpacked"
+    folder.mkdir()
+    with pytest.raises(backup.BackupError, match="is not a readable Meria backup"):
+        backup.unpack_and_check(archive, folder)
+    assert not outside.exists()
+
+
+def test_a_good_archive_unpacks_without_python_s_filters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    staging = tmp_path / "staging"
+    (staging / "databases").mkdir(parents=True)
+    (staging / "databases" / "portal.sqlite").write_bytes(b"portal")
+    manifest = {"format": backup.FORMAT, "files": {"databases/portal.sqlite": {
+        "size": 6, "sha256": backup._sha256(staging / "databases" / "portal.sqlite")}}}  # fmt: skip
+    (staging / backup.MANIFEST).write_text(json.dumps(manifest))
+    archive = tmp_path / "meria-backup-good.tar.gz"
+    backup._write_tar(staging, archive)
+    folder = tmp_path / "unpacked"
+    folder.mkdir()
+    assert backup.unpack_and_check(archive, folder)["files"] == manifest["files"]
+    assert (folder / "databases" / "portal.sqlite").read_bytes() == b"portal"
 
 
 def test_a_tool_that_hangs_is_given_up_in_one_line() -> None:
