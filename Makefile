@@ -126,7 +126,8 @@ image:
 
 # The single-server stack (deploy/single-server/) from the image up, on podman: every
 # service ready, a news item published through the API and read on the website through
-# Caddy over HTTPS, two services killed and back on their own with nothing lost.
+# Caddy over HTTPS, a backup taken by the stack's backup service, two services killed and
+# back on their own with nothing lost, then the backup restored by its restore service.
 deploy-check: install image
 	$(PYTEST) -q -s -m deploy -p no:cacheprovider tests/deploy
 
