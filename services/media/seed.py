@@ -17,14 +17,14 @@ OFFICER = User(id="demo.media", name="გიორგი ხიზანიშ�
 
 OUTLETS: list[dict[str, Any]] = [
     {"name_ka": "ინტერპრესნიუსი", "name_en": "Interpressnews", "medium": "agency",
-     "region": "national", "website": "https://www.interpressnews.ge/",
+     "region": "ეროვნული", "website": "https://www.interpressnews.ge/",
      "newsroom_email": "info@interpressnews.ge"},
-    {"name_ka": "იმედი", "name_en": "Imedi TV", "medium": "tv", "region": "national",
+    {"name_ka": "იმედი", "name_en": "Imedi TV", "medium": "tv", "region": "ეროვნული",
      "website": "https://imedinews.ge/"},
     {"name_ka": "საზოგადოებრივი მაუწყებელი", "name_en": "Georgian Public Broadcaster",
-     "medium": "tv", "region": "national", "website": "https://1tv.ge/"},
+     "medium": "tv", "region": "ეროვნული", "website": "https://1tv.ge/"},
     {"name_ka": "რადიო თავისუფლება", "name_en": "Radio Tavisupleba (RFE/RL)", "medium": "radio",
-     "region": "national", "website": "https://www.radiotavisupleba.ge/"},
+     "region": "ეროვნული", "website": "https://www.radiotavisupleba.ge/"},
     {"name_ka": "რადიო ჰერეთი", "name_en": "Radio Hereti", "medium": "radio",
      "region": "კახეთი", "website": "https://hereti.ge/"},
     {"name_ka": "ახმეტის მოამბე", "name_en": "Akhmeta Herald", "medium": "print",
@@ -55,7 +55,7 @@ JOURNALISTS: list[tuple[str, dict[str, Any]]] = [
      "beats": ["local_government", "infrastructure"], "languages": ["ka"],
      "email": "m.lomidze@example.ge",
      "consents": _consents("press_distribution", "accreditation")}),
-    ("Georgian Public Broadcaster", {"full_name": "Eka Gigauri", "position": "English service",
+    ("Georgian Public Broadcaster", {"full_name": "Eka Gigauri", "position": "ინგლისურენოვანი სამსახური",
      "beats": ["tourism", "culture"], "languages": ["en", "ka"], "email": "e.gigauri@example.ge",
      "consents": _consents("press_distribution")}),
     ("Radio Tavisupleba (RFE/RL)", {"full_name": "ლევან ხოსიტაშვილი",
@@ -98,8 +98,8 @@ ITEMS: list[tuple[str, int, dict[str, Any]]] = [
     ("Radio Hereti", 8, {"title": "ზემო ალვანში საირიგაციო არხის რეაბილიტაცია დაიწყო",
      "topic": "agriculture", "sentiment": "neutral",
      "officials_mentioned": ["ახმეტის მერის მოადგილე"]}),
-    ("Georgian Public Broadcaster", 10, {"title": "Tushetoba festival draws record crowds to "
-     "Omalo", "link": "https://1tv.ge/en/news/tushetoba-omalo", "topic": "culture",
+    ("Georgian Public Broadcaster", 10, {"title": "თუშეთობამ ომალოში რეკორდული რაოდენობის "
+     "სტუმარი მიიღო", "link": "https://1tv.ge/news/tushetoba-omalo", "topic": "culture",
      "sentiment": "positive"}),
     ("Akhmeta Herald", 12, {"title": "მატანში წყალმომარაგების პრობლემა კვლავ მოუგვარებელია",
      "topic": "infrastructure", "sentiment": "negative"}),

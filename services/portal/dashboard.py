@@ -37,7 +37,7 @@ from services.portal.accounts import Signed
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.i18n import N_, TBILISI, _
 from services.portal.inbox import STATUS_QUERY, CaseRow, case_row, quoted
-from services.portal.labels import CASE_KINDS, ROLES, STEPS, label, labels
+from services.portal.labels import CASE_KINDS, ROLES, STEPS, SYSTEM_ACTORS, label, labels
 from services.portal.models import Account
 from services.portal.panels import Panels, pending_activities
 from services.portal.settings import PortalSettings
@@ -530,7 +530,7 @@ async def case_page(
 
     def name_of(username: str) -> str:
         if username in timeline.SYSTEM_ACTORS:
-            return _("Meria")
+            return label(SYSTEM_ACTORS, username)
         return accounts.get(username, username)
 
     audited = case is not None and case.audit is not None

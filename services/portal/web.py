@@ -28,6 +28,7 @@ from meria.auth import User
 from meria.runtime import Runtime
 from services.portal import accounts, i18n
 from services.portal.accounts import Signed
+from services.portal.clients import read_form
 from services.portal.i18n import Language, current_language, parse_language
 from services.portal.settings import PortalSettings
 
@@ -68,10 +69,13 @@ def _install_labels() -> None:
         "NAV_SECTIONS": "nav_sections",
         "ACTIONS": "actions",
         "FIELDS": "field_name",
+        "HISTORY": "history_action",
     }
     for table_name, global_name in names.items():
         table = getattr(labels, table_name)
         environment.globals[global_name] = lambda key, table=table: labels.label(table, key)
+    environment.globals["beat_name"] = labels.beat_name
+    environment.globals["language_name"] = labels.language_name
     environment.filters["todatetime"] = _to_datetime
     from services.portal.clients import current_submission, new_submission
     from services.portal.panels import service_name
@@ -258,7 +262,7 @@ def _is_multipart(scope: Scope) -> bool:
 
 async def multipart_csrf(request: Request) -> FormData:
     """The form of a multipart POST, once its CSRF token matches the signed cookie's."""
-    form = await request.form()
+    form = await read_form(request)
     expected = request.scope.get("csrftoken")
     sent = form.get("csrftoken")
     if (
