@@ -113,6 +113,10 @@ OUTCOMES = {
     "approve": N_("Approve"),
     "reject": N_("Reject"),
     "request_changes": N_("Request changes"),
+    # A logistics task's outcomes.
+    "done": N_("Done"),
+    "waived": N_("Waived"),
+    "waive": N_("Waived"),
 }
 CASE_KINDS = {
     "document": N_("Document"),

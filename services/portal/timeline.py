@@ -21,8 +21,8 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.converter import PayloadConverter
 
 from meria.temporal import STAGE
-from services.portal.i18n import N_, _, when
 from services.portal import labels
+from services.portal.i18n import N_, _, when
 from services.portal.labels import ACTIONS, OUTCOMES, ROLES, STEPS, label
 
 Names = Callable[[str], str]

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from meria.inputs import Id, Month, whole_number
-from meria.markup import clean_html
+from meria.markup import clean_html, under_heading
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import RuntimeDep
@@ -42,6 +42,8 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # A document's body is cleaned again as the page is rendered, whatever the read model
 # holds (a row stored before the website cleaned on arrival, or written behind its back).
 templates.env.filters["clean_html"] = lambda html: Markup(clean_html(html or ""))
+# A document's text under the page's title: its headings start at <h2>.
+templates.env.filters["body_html"] = lambda html: Markup(under_heading(clean_html(html or "")))
 router = APIRouter(include_in_schema=False)
 LEGAL_ACTS = SECTIONS["acts"]
 NAV_SECTIONS = ("about", "structure", "contacts", "services")

@@ -23,20 +23,17 @@ from urllib.parse import parse_qsl, urlsplit
 ALLOWED = {
     # Codes and formats: the same in every language.
     "PDF", "CSV", "ICS", "SVG", "XML", "HTML", "JSON", "RSS", "Atom", "QR", "ID", "SHA",
-    "URL", "HTTP", "HTTPS", "API", "iCalendar", "Markdown", "UTC", "GMT", "OIDC", "PNG",
-    "JPEG", "JPG", "MB", "KB", "GB", "px", "ELI", "JetStream", "NATS", "Temporal", "TV",
-    "FM", "ISO", "GE", "CET", "UNESCO",
-    # Organisations and programmes known by their Latin names (seed data and the site's
-    # partners): the United Nations' agencies, the EU's programmes, foundations.
-    "UNDP", "USAID", "EU", "GIZ", "UNICEF", "OSCE", "NGO", "LEADER", "ENPARD", "Erasmus",
-    "Horizon", "Europe", "Interreg",
-    # The language switch names the other language in that language.
-    "English",
-    # Media outlets in the seed data keep the names they broadcast under.
-    "Imedi", "Rustavi", "Formula", "Interpressnews", "IPN", "Kakheti", "Info",
+    "DOCX", "ODT", "URL", "HTTP", "HTTPS", "API", "iCalendar", "Markdown", "UTC", "GMT",
+    "OIDC", "PNG", "JPEG", "JPG", "MB", "KB", "GB", "px", "ELI", "TV", "FM", "ISO", "GE",
+    # Currencies by their ISO codes.
+    "EUR", "GEL", "USD", "PLN",
+    # Products by their own names: the office's file formats, the workflow engine.
+    "Word", "Excel", "OpenDocument", "Temporal", "JetStream", "NATS",
+    # Organisations known by their Latin abbreviations.
+    "UNDP", "USAID", "EU", "GIZ", "UNICEF", "OSCE", "NGO",
 }  # fmt: skip
 # Lower-case Latin word of two or more letters, or a capitalised one.
-LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
+LATIN_WORD = re.compile(r"[A-Za-zÀ-ɏ][A-Za-zÀ-ɏ'’-]*[A-Za-zÀ-ɏ]|[A-Za-zÀ-ɏ]")
 SKIPPED_ELEMENTS = {"script", "style", "code", "kbd", "samp", "pre", "template", "noscript"}
 VOID = {
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
