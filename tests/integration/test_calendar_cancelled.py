@@ -73,7 +73,7 @@ async def test_a_cancelled_occurrence_is_struck_through_on_both_calendars(
     assert (await protocol.sign_in()).status_code == 303
     page = await protocol.get(f"/events?month={month}&view=month&lang=ka")
     shown = entries(page.text)
-    cancelled = [entry for entry in shown if f"/events/{ids[1]}\"" in entry]
+    cancelled = [entry for entry in shown if f'/events/{ids[1]}"' in entry]
     assert len(cancelled) == 1 and "state-cancelled" in cancelled[0]
     assert f"<s>{TITLE}</s>" in cancelled[0] and "(გაუქმებული)" in cancelled[0]
     others = [entry for entry in shown if entry not in cancelled]
