@@ -27,8 +27,10 @@ ALLOWED = {
     "OIDC", "PNG", "JPEG", "JPG", "MB", "KB", "GB", "px", "ELI", "TV", "FM", "ISO", "GE",
     # Currencies by their ISO codes.
     "EUR", "GEL", "USD", "PLN",
-    # Products by their own names: the office's file formats, the workflow engine.
+    # Products and standards by their own names: office formats, the workflow engine.
     "Word", "Excel", "OpenDocument", "Temporal", "JetStream", "NATS",
+    # The legal XML standard acts are offered in.
+    "Akoma", "Ntoso",
     # Organisations known by their Latin abbreviations.
     "UNDP", "USAID", "EU", "GIZ", "UNICEF", "OSCE", "NGO",
 }  # fmt: skip
