@@ -42,6 +42,7 @@ ACTIVITIES = {
     "events.load_case": N_("Reading the case from the events service"),
     "events.record_transition": N_("Recording a step in the events service"),
     "events.record_task_outcome": N_("Recording a task's outcome in the events service"),
+    "events.withdraw_announcement": N_("Withdrawing the old date's media advisory"),
     "visits.load_case": N_("Reading the case from the visits service"),
     "visits.record_transition": N_("Recording a step in the visits service"),
     "visits.record_task_outcome": N_("Recording a task's outcome in the visits service"),
