@@ -204,14 +204,14 @@ async def render(
         navigation=navigation,
         path=request.url.path,
         query=request.url.query,
-        person=lambda username: names.get(username, username) if username else "",
+        staff_name=lambda username: names.get(username, username) if username else "",
         **context,
     )
     return HTMLResponse(body, status_code=status_code)
 
 
 async def _everyone(request: Request) -> dict[str, str]:
-    """Every account's name to show, and Meria's own processes', for `person(username)`
+    """Every account's name to show, and Meria's own processes', for `staff_name(username)`
     in a page: a department's staff are a few dozen rows."""
     async with runtime_of(request).db().session() as session:
         found = await session.execute(select(Account.username, Account.display_name))
