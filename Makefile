@@ -21,7 +21,8 @@ install: $(UV)
 # The browser tests drive Debian's Chromium (Playwright cannot download a browser here):
 # root with apt installs it; anyone else is told the command, before any test runs.
 CHROMIUM := /usr/bin/chromium
-BROWSER_PACKAGES := chromium fonts-noto-core
+# poppler-utils and libnss3-tools: pdfsig checks signed legal acts beside pyHanko.
+BROWSER_PACKAGES := chromium fonts-noto-core poppler-utils libnss3-tools
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

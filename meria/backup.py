@@ -59,6 +59,10 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 LATEST = "latest.json"
 CHUNK = 128 * 1024
+# The longest a pg_dump or pg_restore may take: a department's databases take seconds;
+# one that hangs (a lock never released, a server that stopped answering) must not hold
+# the nightly backup, and the alert on the backup's age, forever.
+PG_TOOL_TIMEOUT_SECONDS = 3600
 
 
 class BackupError(Exception):
@@ -219,8 +223,23 @@ def _pg_tool(name: str) -> str:
     return found
 
 
-def _run(command: list[str], environment: dict[str, str], what: str) -> None:
-    done = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+def _run(
+    command: list[str],
+    environment: dict[str, str],
+    what: str,
+    timeout: float = PG_TOOL_TIMEOUT_SECONDS,
+) -> None:
+    try:
+        done = subprocess.run(
+            command,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise BackupError(f"{what} did not finish in {timeout:g} s") from None
     if done.returncode != 0:
         first = next((line for line in done.stderr.splitlines() if line.strip()), "")
         raise BackupError(f"{what} failed: {first[:300]}")
@@ -464,9 +483,12 @@ def _restore_files(plan: Plan, key: str, taken: dict[str, Any], folder: Path) ->
         return
     if fs.exists(root):
         fs.rm(root, recursive=True)
-    fs.makedirs(root, exist_ok=True)
     if taken["kind"] == "empty":
+        # Nothing was there, so nothing is made: the root may name a file not made yet (a
+        # signing key), which a folder in its place would block; services make their
+        # folders as they write.
         return
+    fs.makedirs(root, exist_ok=True)
     for local in sorted(source.rglob("*")):
         if local.is_file():
             remote = f"{root}/{local.relative_to(source).as_posix()}"

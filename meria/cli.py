@@ -123,11 +123,14 @@ def _exec_server(name: str, listen: str | None) -> None:
         ]  # fmt: skip
     else:
         port = settings.temporal_address.rpartition(":")[2]
-        ui_port = urlsplit(settings.temporal_ui_url).port or 8233
+        # The UI's address may carry a path (http://temporal:8233/ops/temporal): the UI is
+        # served under it, as Caddy passes it on.
+        ui = urlsplit(settings.temporal_ui_url)
         command = temporal_dev_server_command(
             settings.var_dir / "temporal.db",
             port=int(port),
-            ui_port=ui_port,
+            ui_port=ui.port or 8233,
+            ui_public_path=ui.path,
             ip=listen or "127.0.0.1",
             namespace=settings.temporal_namespace,
         )
@@ -514,6 +517,41 @@ def revision(
             await database.dispose()
 
     asyncio.run(revise())
+
+
+@app.command()
+def init(
+    official: Annotated[
+        list[str] | None,
+        typer.Option(help="A signing official as USER_ID=NAME; repeat for several."),
+    ] = None,
+) -> None:
+    """Make the development secrets for signing legal acts under var/: a local test CA (a
+    root, the municipality's intermediate) and a certificate for each signing official
+    (the demo mayor unless named). Kept if already there. Production refuses it: there the
+    officials' own certificates are set (MERIA_PUBLISHING_SIGNERS)."""
+    from services.publishing.seed import PEOPLE
+    from services.publishing.settings import PublishingSettings
+    from services.publishing.signed_originals import Officials
+
+    settings = load_settings(PublishingSettings)
+    if settings.production:
+        raise fail(
+            "meria init makes development test certificates; production signs with the "
+            "officials' own (MERIA_PUBLISHING_SIGNERS)"
+        )
+    ca = Officials(settings).development_ca
+    for made in ca.ensure():
+        typer.echo(f"made {made}")
+    mayor = PEOPLE["mayor"]
+    for entry in official or [f"{mayor.id}={mayor.name}"]:
+        user, _, name = entry.partition("=")
+        if not user:
+            raise fail(f"--official {entry!r}: give USER_ID=NAME")
+        existed = ca.signer_path(user).exists()
+        certificate = ca.signer(user, name or user)
+        typer.echo(f"{'kept' if existed else 'made'} {certificate} ({user})")
+    typer.echo(f"trust root (published by the website at /ca.pem): {ca.root_path}")
 
 
 @app.command()

@@ -32,11 +32,15 @@ def temporal_dev_server_command(
     *,
     port: int,
     ui_port: int | None,
+    ui_public_path: str = "",
     ip: str = "127.0.0.1",
     namespace: str = "meria",
     log_level: str = "warn",
 ) -> list[str]:
-    """`temporal server start-dev` with Meria's namespace, search attributes and pragmas."""
+    """`temporal server start-dev` with Meria's namespace, search attributes and pragmas.
+
+    `ui_public_path` serves the UI under a path (`/ops/temporal`), as a proxy in front
+    shows it: its pages and their API calls then all begin with that path."""
     command = [
         binary("temporal"),
         "server",
@@ -65,6 +69,8 @@ def temporal_dev_server_command(
         f"frontend.namespaceRPS.visibility={VISIBILITY_QUERIES_PER_SECOND}",
     ]
     command += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
+    if ui_port and ui_public_path.strip("/"):
+        command += ["--ui-public-path", "/" + ui_public_path.strip("/")]
     for name, kind in SEARCH_ATTRIBUTES.items():
         command += ["--search-attribute", f"{name}={kind}"]
     return command

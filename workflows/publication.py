@@ -41,6 +41,9 @@ with workflow.unsafe.imports_passed_through():
 
 
 Interrupt = Literal["restart", "withdraw", "force"]
+SIGNED_ORIGINAL = "signed-original"
+# Rendering and signing take a second or two; a timestamp server may take its timeout.
+SIGNING_TIMEOUT = timedelta(minutes=3)
 
 
 @workflow.defn
@@ -65,6 +68,7 @@ class DocumentPublicationWorkflow:
         self._publish_at: datetime | None = None
         self._outcome: str | None = None
         self._approved_steps: list[str] = []
+        self._forced = False
 
     @property
     def case(self) -> CaseInfo:
@@ -90,6 +94,11 @@ class DocumentPublicationWorkflow:
         outcome = await self._review()
         if outcome != "approved":
             return self._finish(outcome)
+        # The mayor's approval of a legal act is their signature: the act becomes the PDF
+        # they sign, before anything is published. (Histories from before it replay as
+        # they ran, without it.)
+        if self.case.is_legal_act and not self._forced and workflow.patched(SIGNED_ORIGINAL):
+            await record(PublishingActivities.sign_edition, self._edition, timeout=SIGNING_TIMEOUT)
         published = await self._publish()
         return self._finish(published)
 
@@ -138,6 +147,7 @@ class DocumentPublicationWorkflow:
     async def _approve_forced(self, actor: Reasoned) -> str:
         """The head of department publishes without the remaining steps; the skipped roles
         may approve afterwards, and until then the document says it lacks full review."""
+        self._forced = True
         self._tasks.set_stage("approved")
         approved = await self._record(
             "force_publish",
@@ -408,6 +418,12 @@ class DocumentPublicationWorkflow:
             raise ApplicationError("The author cannot force their own document through.")
         if not (self._in_route() or self._tasks.stage == "changes_requested"):
             raise ApplicationError(f"Nothing to force: the document is {self._stage}.")
+        if self._case is not None and self._case.is_legal_act:
+            # A validator gives no command, so refusing here changes no recorded history.
+            raise ApplicationError(
+                "A legal act is published only once the mayor has signed it; publication "
+                "without full review is for other documents."
+            )
         if self._interrupt is not None:
             raise ApplicationError("Another change to this case is under way; try again.")
 

@@ -70,6 +70,7 @@ def activities(settings: Settings) -> list[Any]:
     return [
         publishing.load_case,
         publishing.record_transition,
+        publishing.sign_edition,
         publishing.publish_edition,
         tasks.send_notice,
         visits.load_case,

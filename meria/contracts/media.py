@@ -164,7 +164,9 @@ class ResponseEscalated(ResponseEvent):
 
 
 class DistributionSent(Event):
-    """Every recipient of a mailing has its outcome: sent, bounced or failed."""
+    """Every recipient of a mailing has its outcome: sent, bounced, failed, unsubscribed
+    (not sent: the journalist unsubscribed after the mailing was made) or suppressed (not
+    sent: the address bounced before, or the journalist was erased)."""
 
     subject = "media.distribution.sent"
 
@@ -179,6 +181,7 @@ class DistributionSent(Event):
     bounced: int = Field(ge=0)
     failed: int = Field(ge=0)
     suppressed: int = Field(0, ge=0)
+    unsubscribed: int = Field(0, ge=0)
 
 
 class InformationRequestEvent(Event):

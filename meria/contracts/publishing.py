@@ -110,6 +110,11 @@ class AttachmentRef(BaseModel):
     size: int = Field(ge=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     url: str
+    signer_name: str | None = Field(
+        None,
+        description="The act's signed original (PAdES): its signer, as the certificate names them",
+    )
+    signed_at: datetime | None = Field(None, description="When the signed original was signed")
 
 
 class DocumentPublished(CaseEvent):
@@ -140,6 +145,10 @@ class DocumentPublished(CaseEvent):
     signature: str | None = None
     signing_key_pem: str | None = Field(
         None, description="The municipality's Ed25519 public key that verifies `signature`"
+    )
+    signing_ca_pem: str | None = Field(
+        None,
+        description="The root certificates (PEM) that validate the signed original's chain",
     )
     force_published: bool = False
     review_pending_roles: list[str] = Field(default_factory=list)

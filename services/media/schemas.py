@@ -634,13 +634,21 @@ class CoverageReport(BaseModel):
 # The media library.
 
 
+PersonShown = Annotated[str, Field(min_length=1, max_length=200)]
+MAX_PEOPLE = 100
+
+
 class LibraryItemPublic(BaseModel):
     id: int
     kind: str
+    title_ka: str | None
+    title_en: str | None
     caption_ka: str
     caption_en: str | None
     author: str
     taken_on: date | None
+    place: str | None
+    people: list[str]
     event_id: int | None
     visit_id: int | None
     licence: str
@@ -660,10 +668,16 @@ class LibraryItemPublic(BaseModel):
 
 
 class LibraryItemUpdate(Strict):
+    title_ka: str | None = Field(None, max_length=300)
+    title_en: str | None = Field(None, max_length=300)
     caption_ka: NotNull[str] = Field(None, min_length=1, max_length=1000)
     caption_en: str | None = Field(None, max_length=1000)
-    author: NotNull[str] = Field(None, min_length=1, max_length=200)
+    author: NotNull[str] = Field(None, min_length=1, max_length=200, description="Who took it")
     taken_on: Day | None = None
+    place: str | None = Field(None, max_length=300, examples=["ალავერდის მონასტერი"])
+    people: NotNull[list[PersonShown]] = Field(
+        None, max_length=MAX_PEOPLE, description="The people shown, as they are named"
+    )
     event_id: Id | None = None
     visit_id: Id | None = None
     licence: NotNull[Licence] = None

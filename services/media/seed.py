@@ -135,7 +135,78 @@ async def _open_window(desk: Desk) -> dict[str, Any] | None:
 
 
 async def seed(context: SeedContext) -> int:
-    return await _seed_relations(context) + await _seed_information_desk(context)
+    return (
+        await _seed_relations(context)
+        + await _seed_information_desk(context)
+        + await _seed_library(context)
+    )
+
+
+# (file name, colours of sky, hills and ground, details)
+PHOTOS: list[tuple[str, tuple[str, str, str], dict[str, Any]]] = [
+    ("ghvinis-festivali.jpg", ("#f2b705", "#6b8e23", "#7b3f00"), {
+     "title_ka": "ახმეტის ღვინის ფესტივალი", "title_en": "Akhmeta Wine Festival",
+     "caption_ka": "ღვინის ფესტივალის გახსნა ახმეტის ცენტრალურ პარკში",
+     "caption_en": "The opening of the wine festival in Akhmeta's central park",
+     "author": "ლევან ბერიძე", "place": "ახმეტა, ცენტრალური პარკი", "days_ago": 40,
+     "people": ["ნინო ბერიძე", "გიორგი ხიზანიშვილი"], "licence": "cc_by_4.0",
+     "consent": "public_event"}),
+    ("alaverdi-delegacia.jpg", ("#87ceeb", "#556b2f", "#a0522d"), {
+     "title_ka": "დელეგაცია ალავერდში", "title_en": "The delegation at Alaverdi",
+     "caption_ka": "ბავარიელი პარტნიორების დელეგაცია ალავერდის მონასტერთან",
+     "caption_en": "The Bavarian partners' delegation at Alaverdi monastery",
+     "author": "მერიის პრესსამსახური", "place": "ალავერდის მონასტერი", "days_ago": 25,
+     "people": ["Hans Müller", "ნინო ბერიძე"], "licence": "press_use_only",
+     "consent": "obtained", "consent_note": "წერილობითი თანხმობა, 2026 წლის ოქტომბერი"}),
+    ("skola-matani.jpg", ("#b0c4de", "#2e8b57", "#d2b48c"), {
+     "title_ka": "ახალი სკოლა მატანში", "title_en": "A new school in Matani",
+     "caption_ka": "მატნის საჯარო სკოლის ახალი შენობის გახსნა",
+     "caption_en": "The new building of Matani public school opens",
+     "author": "თამარ კაპანაძე", "place": "სოფელი მატანი", "days_ago": 12,
+     "people": ["მატნის სკოლის მოსწავლეები"], "licence": "all_rights_reserved",
+     "consent": "not_obtained",
+     "consent_note": "მშობლების თანხმობა ჯერ არ არის მიღებული: არ გამოქვეყნდეს."}),
+    ("omalos-gza.jpg", ("#dcdcdc", "#708090", "#8b7d6b"), {
+     "title_ka": "ომალოს გზა ზამთრის წინ", "title_en": "The Omalo road before winter",
+     "caption_ka": "აბანოს უღელტეხილი, გზის სარემონტო სამუშაოები",
+     "caption_en": "Abano pass, repairs of the road", "author": "ლევან ბერიძე",
+     "place": "თუშეთი, აბანოს უღელტეხილი", "days_ago": 5, "licence": "cc_by_sa_4.0",
+     "consent": "not_needed"}),
+]  # fmt: skip
+
+
+def _landscape(colours: tuple[str, str, str]) -> bytes:
+    """A picture of sky, hills and ground, drawn here (the demo carries no photographs)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    sky, hills, ground = colours
+    picture = Image.new("RGB", (1200, 800), sky)
+    draw = ImageDraw.Draw(picture)
+    draw.polygon([(0, 520), (260, 300), (520, 480), (820, 260), (1200, 500), (1200, 800),
+                  (0, 800)], fill=hills)  # fmt: skip
+    draw.rectangle([(0, 640), (1200, 800)], fill=ground)
+    output = io.BytesIO()
+    picture.save(output, "JPEG", quality=85)
+    return output.getvalue()
+
+
+async def _seed_library(context: SeedContext) -> int:
+    """A season's photos: a festival, a delegation, a school (whose pupils' parents have
+    not consented yet, so it cannot be published) and the mountain road."""
+    desk = Desk(context)
+    if await desk.call("GET", "/library", params={"limit": 1}):
+        return 0
+    for filename, colours, details in PHOTOS:
+        fields = {k: v for k, v in details.items() if k not in ("days_ago", "people")}
+        fields["taken_on"] = (date.today() - timedelta(days=details["days_ago"])).isoformat()
+        fields["people"] = details.get("people", [])
+        picture = await asyncio.to_thread(_landscape, colours)
+        await desk.call(
+            "POST", "/library", data=fields, files={"file": (filename, picture, "image/jpeg")}
+        )
+    return len(PHOTOS)
 
 
 async def _seed_relations(context: SeedContext) -> int:

@@ -100,7 +100,8 @@ def accreditation_view(
         refusal_reason=accreditation.refusal_reason,
         checked_in_at=accreditation.checked_in_at,
         checked_in_by=accreditation.checked_in_by,
-        badge_url=f"{settings.public_base}/accreditations/{accreditation.id}/badge.pdf"
+        # The staff API's own address (a call with a token), not the journalists' host.
+        badge_url=f"{settings.media_url.rstrip('/')}/accreditations/{accreditation.id}/badge.pdf"
         if accreditation.status == "approved"
         else None,
         badge_code=badge_code(accreditation) if accreditation.status == "approved" else None,
@@ -153,10 +154,14 @@ def library_view(item: LibraryItem, settings: MediaSettings) -> LibraryItemPubli
     return LibraryItemPublic(
         id=item.id,
         kind=item.kind,
+        title_ka=item.title_ka,
+        title_en=item.title_en,
         caption_ka=item.caption_ka,
         caption_en=item.caption_en,
         author=item.author,
         taken_on=item.taken_on,
+        place=item.place,
+        people=list(item.people or []),
         event_id=item.event_id,
         visit_id=item.visit_id,
         licence=item.licence,

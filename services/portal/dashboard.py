@@ -1,7 +1,8 @@
-"""The administrators' workflow dashboard: every case and task in the namespace, filtered
-and counted, and a case page telling the case's story with what it waits on, what is
-failing, and the two things an administrator may do: retry a failed publication and
-cancel a case, each with a reason that is kept.
+"""The administrators' workflow dashboard: every case in the namespace, one row each with
+its open tasks inside, filtered and counted (the failing ones with their last error and
+next retry), and a case page telling the case's story with what it waits on, what is
+failing, and the two things an administrator may do: retry what failed and cancel a
+case, each with a reason that is kept (several cases at once: `dashboard_actions`).
 
 The list and the counts are Temporal visibility queries over the search attributes
 (DESIGN.md); the story comes from the workflow's history and, for documents, from the
@@ -25,7 +26,9 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.workflowservice.v1 import ResetActivityRequest
 from temporalio.client import Client, WorkflowExecutionDescription, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -35,9 +38,27 @@ from meria.temporal import KIND, KINDS, REF, STAGE, SUBJECT
 from services.portal import timeline
 from services.portal.accounts import Signed
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
-from services.portal.i18n import N_, TBILISI, _
-from services.portal.inbox import STATUS_QUERY, CaseRow, case_row, quoted
-from services.portal.labels import CASE_KINDS, ROLES, STEPS, SYSTEM_ACTORS, label, labels
+from services.portal.dashboard_rows import (
+    TASK_WORKFLOW,
+    Failing,
+    failing_cases,
+    failing_of,
+    list_cases,
+    open_tasks,
+    route_step_labels,
+)
+from services.portal.i18n import N_, TBILISI, _, current_language
+from services.portal.inbox import STATUS_QUERY, CaseRow, TaskRow, case_row, quoted
+from services.portal.labels import (
+    CASE_KINDS,
+    CASE_STAGES,
+    ROLES,
+    SYSTEM_ACTORS,
+    label,
+    labels,
+    stage_label,
+    task_step_label,
+)
 from services.portal.models import Account
 from services.portal.panels import Panels, pending_activities
 from services.portal.settings import PortalSettings
@@ -54,6 +75,8 @@ MAX_REASON = 5000
 MIN_REASON = 3  # what the publishing service takes as a reason
 # A visibility query that cannot be answered at once is not retried for minutes.
 VISIBILITY_TIMEOUT = timedelta(seconds=10)
+# An administrator's action is not waited for long: the page says what did not answer.
+ACTION_TIMEOUT = timedelta(seconds=10)
 DOCUMENT_CASE = re.compile(r"^document-(\d+)-edition-(\d+)$")
 STAGE_VALUE = re.compile(r"^[a-z][a-z0-9_]{0,60}$")
 AN_ID = re.compile(r"^[\w:.\-]+$")
@@ -82,6 +105,7 @@ class CaseFilter:
     started_from: date | None = None
     started_to: date | None = None
     text: str = ""
+    failing: bool = False
     size: int = DEFAULT_PAGE_SIZE
 
     def link(self, **changes: Any) -> str:
@@ -95,6 +119,7 @@ class CaseFilter:
             "started_from": chosen.started_from.isoformat() if chosen.started_from else "",
             "started_to": chosen.started_to.isoformat() if chosen.started_to else "",
             "text": chosen.text,
+            "failing": "1" if chosen.failing else "",
             "size": str(chosen.size) if chosen.size != DEFAULT_PAGE_SIZE else "",
         }
         query = urlencode({key: value for key, value in fields.items() if value})
@@ -119,6 +144,8 @@ def text_clause(text: str) -> str | None:
     if words:
         options.append(f"{SUBJECT.name} = {quoted(' '.join(words))}")
     token = text.strip()
+    # A task's id finds its case: tasks are shown inside their case's row.
+    token = token.split("-task-", 1)[0] if "-task-" in token else token
     if token and AN_ID.match(token):
         options.append(f"{REF.name} = {quoted(token)}")
         options.append(f"WorkflowId STARTS_WITH {quoted(token)}")
@@ -129,8 +156,9 @@ def case_query(
     chosen: CaseFilter, moment: datetime, *, stage: bool = True, status: bool = True
 ) -> str:
     """The visibility query of a filter; `stage=False` or `status=False` leaves that
-    choice out, for the counts that break the list down by it."""
-    clauses = []
+    choice out, for the counts that break the list down by it. Cases only: a task is
+    shown inside its case's row."""
+    clauses = [f"WorkflowType != {quoted(TASK_WORKFLOW)}"]
     if chosen.kind:
         clauses.append(f"{KIND.name} = {quoted(chosen.kind)}")
     if status and chosen.status:
@@ -148,6 +176,8 @@ def case_query(
         found = text_clause(chosen.text)
         if found:
             clauses.append(found)
+    if chosen.failing:
+        clauses.append("ExecutionStatus = 'Running'")
     return " AND ".join(clauses)
 
 
@@ -171,7 +201,7 @@ def decode_page(value: str) -> bytes | None:
 
 def history_url(settings: PortalSettings, workflow_id: str, run_id: str | None) -> str:
     """The raw history in Temporal's own UI, for what the portal does not tell."""
-    base = settings.temporal_ui_url.rstrip("/")
+    base = settings.temporal_ui_link
     namespace = quote(settings.temporal_namespace, safe="")
     path = f"{base}/namespaces/{namespace}/workflows/{quote(workflow_id, safe='')}"
     return f"{path}/{quote(run_id, safe='')}/history" if run_id else f"{path}/history"
@@ -234,20 +264,12 @@ async def count_stages(
         async with limit:
             return await _count(temporal, _and(without_stage, f"{STAGE.name} = {quoted(key)}"))
 
-    stages = list(dict.fromkeys([*STEPS, *seen]))
+    known = CASE_STAGES.get(chosen.kind or "") or {
+        key: name for table in CASE_STAGES.values() for key, name in table.items()
+    }
+    stages = list(dict.fromkeys([*known, *seen]))
     numbers = await asyncio.gather(*(one(key) for key in stages))
     return [(key, number) for key, number in zip(stages, numbers, strict=True) if number]
-
-
-async def list_cases(
-    temporal: Client, query: str, size: int, page: bytes | None
-) -> tuple[list[CaseRow], bytes | None]:
-    """One page of the list, newest first (Temporal's order), and the next page's token."""
-    found = temporal.list_workflows(
-        query, page_size=size, next_page_token=page, rpc_timeout=VISIBILITY_TIMEOUT
-    )
-    await found.fetch_next_page()
-    return [case_row(execution) for execution in found.current_page or []], found.next_page_token
 
 
 def _date(value: str, field: str, errors: dict[str, str]) -> date | None:
@@ -260,25 +282,9 @@ def _date(value: str, field: str, errors: dict[str, str]) -> date | None:
         return None
 
 
-@router.get("/dashboard")
-async def dashboard(
-    request: Request,
-    signed: Admin,
-    kind: str = "",
-    status: str = "",
-    stage: str = "",
-    overdue: str = "",
-    started_from: str = "",
-    started_to: str = "",
-    text: str = "",
-    size: str = "",
-    page: str = "",
-    stages: str = "",
-) -> Response:
-    """The list and its counts; `stages=1` adds how many are at each stage (a query per
-    stage, so only when asked)."""
+def _filter_errors(kind: str, status: str, stage: str, text: str) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if kind and kind not in KINDS:
+    if kind and (kind not in KINDS or kind == "task"):
         errors["kind"] = _("Choose a kind from the list.")
     if status and status not in STATUS_QUERY:
         errors["status"] = _("Choose a status from the list.")
@@ -290,6 +296,81 @@ async def dashboard(
         errors["text"] = _(
             "Search for words of the title, a case such as document:42, or a workflow id."
         )
+    return errors
+
+
+def stage_choices(kind: str | None) -> dict[str, str]:
+    """The stages a filter can choose from: its kind's, or every kind's."""
+    tables = [CASE_STAGES[kind]] if kind in CASE_STAGES else list(CASE_STAGES.values())
+    found: dict[str, str] = {}
+    for table in tables:
+        for key in table:
+            found.setdefault(key, stage_label(kind, key))
+    return found
+
+
+@dataclass
+class Listing:
+    """What the list shows: the page's cases, their open tasks and, under the failing
+    filter, what each is retrying."""
+
+    rows: list[CaseRow]
+    next_page: bytes | None = None
+    tasks: dict[str, list[TaskRow]] | None = None
+    tasks_cut: bool = False
+    failing: dict[str, list[Failing]] | None = None
+    scanned: int = 0
+    unchecked: int = 0
+
+
+async def _listing(
+    temporal: Client, chosen: CaseFilter, moment: datetime, token: bytes | None
+) -> Listing:
+    query = case_query(chosen, moment)
+    if chosen.failing:
+        found = await failing_cases(temporal, query, chosen.size, token)
+        listing = Listing(
+            found.rows, found.next_page, failing=found.failing,
+            scanned=found.scanned, unchecked=found.unchecked,
+        )  # fmt: skip
+    else:
+        rows, next_page = await list_cases(temporal, query, chosen.size, token)
+        listing = Listing(rows, next_page)
+    listing.tasks, listing.tasks_cut = await open_tasks(temporal, listing.rows)
+    return listing
+
+
+async def _route_steps(request: Request, signed: Signed, rows: list[CaseRow]) -> dict[str, str]:
+    """The labels of routes' own steps, when the page shows a document: one call."""
+    if not any(row.kind == "document" for row in rows):
+        return {}
+    try:
+        routes = await services_of(runtime_of(request)).get(signed.user, "publishing", "/routes")
+    except (ServiceUnavailable, ServiceRefused):
+        return {}  # the steps are named by their keys meanwhile
+    return route_step_labels(routes, current_language.get())
+
+
+@router.get("/dashboard")
+async def dashboard(
+    request: Request,
+    signed: Admin,
+    kind: str = "",
+    status: str = "",
+    stage: str = "",
+    overdue: str = "",
+    failing: str = "",
+    started_from: str = "",
+    started_to: str = "",
+    text: str = "",
+    size: str = "",
+    page: str = "",
+    stages: str = "",
+) -> Response:
+    """One row per case with its open tasks, and the counts; `failing=1` lists only the
+    cases retrying a failed activity; `stages=1` adds how many are at each stage (a
+    query per stage, so only when asked)."""
+    errors = _filter_errors(kind, status, stage, text)
     page_size = (
         int(size) if size.isdigit() and 1 <= int(size) <= MAX_PAGE_SIZE else DEFAULT_PAGE_SIZE
     )
@@ -298,6 +379,7 @@ async def dashboard(
         status=status if "status" not in errors and status else None,
         stage=stage if "stage" not in errors and stage else None,
         overdue=overdue == "1",
+        failing=failing == "1",
         started_from=_date(started_from, "started_from", errors),
         started_to=_date(started_to, "started_to", errors),
         text=text.strip() if "text" not in errors else "",
@@ -317,31 +399,31 @@ async def dashboard(
         token = None
     runtime = runtime_of(request)
     moment = datetime.now(UTC)
-    rows: list[CaseRow] = []
-    next_page: bytes | None = None
+    listing = Listing(rows=[])
     counts = None
     panels = Panels()
     if not errors:
         try:
-            rows, next_page = await list_cases(
-                runtime.temporal, case_query(chosen, moment), chosen.size, token
-            )
+            listing = await _listing(runtime.temporal, chosen, moment, token)
             counts = await _counts(runtime.temporal, chosen, moment, panels)
             if counts is not None and stages == "1":
-                seen = [row.stage for row in rows if row.stage]
+                seen = [row.stage for row in listing.rows if row.stage]
                 by_stage = await count_stages(runtime.temporal, chosen, moment, seen)
         except RPCError as error:
             if error.status != RPCStatusCode.INVALID_ARGUMENT:
                 raise ServiceUnavailable("temporal") from error
             message = _("Temporal could not run this search: %(message)s")
             errors["page" if token else "text"] = message % {"message": error.message}
+    route_steps = await _route_steps(request, signed, listing.rows)
+    names = await _names(request) if listing.tasks else {}
     settings = settings_of(request)
     return await render(
         request,
         "dashboard.html",
         status_code=422 if errors else 200,
         panels=panels,
-        rows=rows,
+        rows=listing.rows,
+        listing=listing,
         counts=counts,
         by_stage=by_stage,
         stages_link=_with(chosen.link(), "stages=1"),
@@ -349,16 +431,22 @@ async def dashboard(
         typed={"started_from": started_from, "started_to": started_to, "text": text},
         errors=errors,
         now=moment,
-        kinds=labels(CASE_KINDS),
+        kinds={
+            key: name for key, name in labels(CASE_KINDS).items() if key in KINDS and key != "task"
+        },
         statuses={key: _(value) for key, value in STATUS_LABELS.items() if key in STATUS_QUERY},
         status_names={key: _(value) for key, value in STATUS_LABELS.items()},
-        stages=labels(STEPS),
+        stages=stage_choices(chosen.kind),
+        stage_name=lambda row_kind, key: stage_label(row_kind, key, route_steps),
+        step_name=lambda task: task_step_label(task.step, task.subject, route_steps),
+        person=lambda username: names.get(username, username),
         roles=labels(ROLES),
         page_sizes=sorted({*PAGE_SIZES, chosen.size}),
-        next_link=_with_page(chosen.link(), next_page),
+        next_link=_with_page(chosen.link(), listing.next_page),
         first_link=chosen.link() if token else None,
         history=lambda row: history_url(settings, row.workflow_id, row.run_id),
         refresh=settings.refresh_seconds,
+        here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     )
 
 
@@ -454,7 +542,8 @@ CLOSING_EVENTS = frozenset(
 async def _describe(request: Request, workflow_id: str, run: str) -> WorkflowExecutionDescription:
     temporal = runtime_of(request).temporal
     try:
-        return await temporal.get_workflow_handle(workflow_id, run_id=run or None).describe()
+        handle = temporal.get_workflow_handle(workflow_id, run_id=run or None)
+        return await handle.describe(rpc_timeout=ACTION_TIMEOUT)
     except RPCError as error:
         if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
             raise Problem(404, "No such case", _("There is no workflow with this id.")) from None
@@ -596,6 +685,67 @@ def _reason_error(reason: str) -> str | None:
     return None
 
 
+async def _ask_publication_retry(request: Request, signed: Signed, document_id: int) -> str | None:
+    """The publishing service tries the publication again (its audit keeps who); None
+    when it took the request, else its refusal."""
+    try:
+        await services_of(runtime_of(request)).post(
+            signed.user, "publishing", f"/documents/{document_id}/retry-publication"
+        )
+    except ServiceRefused as refusal:
+        return refusal.detail or refusal.title
+    return None
+
+
+async def retry_now(
+    request: Request, signed: Signed, workflow_id: str, run_id: str, activity_ids: list[str]
+) -> None:
+    """Let a case's failing activities run again now instead of at their next attempt:
+    Temporal's activity reset starts the attempts over and schedules the next at once."""
+    settings = settings_of(request)
+    service = runtime_of(request).temporal.workflow_service
+    for activity_id in activity_ids:
+        await service.reset_activity(
+            ResetActivityRequest(
+                namespace=settings.temporal_namespace,
+                execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id),
+                id=activity_id,
+                identity=f"portal:{signed.user.id}",
+            ),
+            timeout=ACTION_TIMEOUT,
+        )
+
+
+async def retry_one(request: Request, signed: Signed, workflow_id: str, reason: str) -> str | None:
+    """Retry what failed in one case: a document's failed publication through the
+    publishing service, or any activity being retried at once. None when done, else why
+    not; a refusal changes nothing."""
+    description = await _describe(request, workflow_id, "")
+    row = case_row(description)
+    if description.status != WorkflowExecutionStatus.RUNNING:
+        return _("This case has already ended.")
+    if row.kind == "task":
+        return _("A task belongs to its case: retry the case instead.")
+    case = document_case_of(row)
+    if case is not None and row.stage == "failed_to_publish":
+        refusal = await _ask_publication_retry(request, signed, case.document_id)
+    else:
+        failing = failing_of(pending_activities(description))
+        if not failing:
+            return _("Nothing in this case is failing: there is nothing to retry.")
+        try:
+            ids = [activity.activity_id for activity in failing]
+            await retry_now(request, signed, workflow_id, description.run_id or "", ids)
+        except RPCError as error:
+            return error.message
+        refusal = None
+    if refusal is None:
+        # Neither Temporal's reset nor the publishing service's retry takes a reason: the
+        # portal's log keeps it.
+        log.info("case.retried", workflow_id=workflow_id, by=signed.user.id, reason=reason)
+    return refusal
+
+
 @router.post("/cases/{workflow_id}/retry")
 async def retry_publication(
     request: Request,
@@ -617,18 +767,53 @@ async def retry_publication(
             request, signed, workflow_id, typed={"retry_reason": reason}, status_code=409,
             refused={"retry": _("Only a document's publication can be retried.")},
         )  # fmt: skip
-    try:
-        await services_of(runtime_of(request)).post(
-            signed.user, "publishing", f"/documents/{case.document_id}/retry-publication"
-        )
-    except ServiceRefused as refusal:
+    refusal = await _ask_publication_retry(request, signed, case.document_id)
+    if refusal is not None:
         return await case_page(
             request, signed, workflow_id, typed={"retry_reason": reason}, status_code=409,
-            refused={"retry": refusal.detail or refusal.title},
+            refused={"retry": refusal},
         )  # fmt: skip
     # The publishing service's retry takes no reason: the portal's log keeps it.
     log.info("case.publication_retried", workflow_id=workflow_id, by=signed.user.id, reason=reason)
     return redirect(f"/cases/{quote(workflow_id, safe='')}?done=retried")
+
+
+async def cancel_one(request: Request, signed: Signed, workflow_id: str, reason: str) -> str | None:
+    """Cancel one case with `reason`: None when asked, else why not (nothing changed). A
+    document is withdrawn, the publishing service's audit keeping who and why; any other
+    case through Temporal's cancellation, whose request carries the reason."""
+    description = await _describe(request, workflow_id, "")
+    row = case_row(description)
+    if description.status != WorkflowExecutionStatus.RUNNING:
+        return _("This case has already ended.")
+    if row.kind == "task":
+        return _("A task belongs to its case: cancel the case instead.")
+    case = document_case_of(row)
+    try:
+        if case is not None:
+            await _read_document(request, signed, case)
+            if case.unavailable:
+                raise ServiceUnavailable("publishing")
+            if not case.in_progress:
+                return _("This edition is no longer the one in progress.")
+            # Withdrawal is how a document leaves its route: the workflow records it with
+            # the reason, the author gets the draft back, and the bus tells the others.
+            await services_of(runtime_of(request)).post(
+                signed.user, "publishing", f"/documents/{case.document_id}/withdraw",
+                json={"reason": reason},
+            )  # fmt: skip
+        else:
+            handle = runtime_of(request).temporal.get_workflow_handle(
+                workflow_id, run_id=description.run_id
+            )
+            # The request's reason stays in the workflow's history.
+            await handle.cancel(reason=f"{signed.user.id}: {reason}", rpc_timeout=ACTION_TIMEOUT)
+    except ServiceRefused as refusal:
+        return refusal.detail or refusal.title
+    except RPCError as error:
+        return error.message
+    log.info("case.cancelled", workflow_id=workflow_id, by=signed.user.id, reason=reason)
+    return None
 
 
 @router.post("/cases/{workflow_id}/cancel")
@@ -645,42 +830,10 @@ async def cancel_case(
             request, signed, workflow_id, errors={"cancel_reason": problem},
             typed={"cancel_reason": reason}, status_code=422,
         )  # fmt: skip
-    description = await _describe(request, workflow_id, "")
-    row = case_row(description)
-
-    async def refuse(message: str) -> Response:
+    refusal = await cancel_one(request, signed, workflow_id, reason)
+    if refusal is not None:
         return await case_page(
             request, signed, workflow_id, typed={"cancel_reason": reason}, status_code=409,
-            refused={"cancel": message},
+            refused={"cancel": refusal},
         )  # fmt: skip
-
-    if description.status != WorkflowExecutionStatus.RUNNING:
-        return await refuse(_("This case has already ended."))
-    if row.kind == "task":
-        return await refuse(_("A task belongs to its case: cancel the case instead."))
-    case = document_case_of(row)
-    try:
-        if case is not None:
-            await _read_document(request, signed, case)
-            if case.unavailable:
-                raise ServiceUnavailable("publishing")
-            if not case.in_progress:
-                return await refuse(_("This edition is no longer the one in progress."))
-            # Withdrawal is how a document leaves its route: the workflow records it with
-            # the reason, the author gets the draft back, and the bus tells the others.
-            await services_of(runtime_of(request)).post(
-                signed.user, "publishing", f"/documents/{case.document_id}/withdraw",
-                json={"reason": reason},
-            )  # fmt: skip
-        else:
-            handle = runtime_of(request).temporal.get_workflow_handle(
-                workflow_id, run_id=description.run_id
-            )
-            # The request's reason stays in the workflow's history.
-            await handle.cancel(reason=f"{signed.user.id}: {reason}")
-    except ServiceRefused as refusal:
-        return await refuse(refusal.detail or refusal.title)
-    except RPCError as error:
-        return await refuse(error.message)
-    log.info("case.cancelled", workflow_id=workflow_id, by=signed.user.id, reason=reason)
     return redirect(f"/cases/{quote(workflow_id, safe='')}?done=cancelled")

@@ -126,6 +126,7 @@ async def form_page(
     document: dict[str, Any] | None = None,
     message: str = "",
     status_code: int = 200,
+    flashes: list[str] | None = None,
 ) -> Response:
     return await render(
         request,
@@ -134,10 +135,12 @@ async def form_page(
         form=form,
         document=document,
         message=message,
+        flashes=flashes or [],
         issuers=await issuers(request, signed),
         document_types=labels(DOCUMENT_TYPES),
         nav_sections=labels(NAV_SECTIONS),
         preview=under_heading(to_html(form.get("body_ka"))) if request.method == "POST" else "",
+        review=await review_warning(request, signed, document),
     )
 
 
@@ -246,6 +249,8 @@ async def after_save(
             message=_("The draft is saved, but: %(reason)s") % {
                 "reason": refused.detail or refused.title},
         )  # fmt: skip
+    if action == "library":  # saved first, so nothing typed is lost on the way
+        return redirect(f"/documents/{document_id}/photos")
     flash = "submitted" if action == "submit" else "saved"
     return redirect(f"/documents/{document_id}?done={flash}")
 
@@ -279,6 +284,7 @@ async def show_document(request: Request, signed: Staff, document_id: Id) -> Res
         "document.html",
         document=document,
         edition=document["current"],
+        rejection=rejection_of(document, audit),
         status=status,
         audit=audit,
         people=people,
@@ -291,7 +297,54 @@ async def show_document(request: Request, signed: Staff, document_id: Id) -> Res
 async def edit_document(request: Request, signed: Staff, document_id: Id) -> Response:
     services = services_of(runtime_of(request))
     document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
-    return await form_page(request, signed, DocumentForm.from_document(document), document=document)
+    picked = request.query_params.get("picked", "")
+    flashes = [_("The photo from the library is attached to the document.")] if picked else []
+    return await form_page(
+        request, signed, DocumentForm.from_document(document), document=document, flashes=flashes
+    )
+
+
+def rejection_of(document: dict[str, Any], audit: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The rejection that ended the current edition's route, while it is a draft again:
+    the page then says "rejected", once, with the reason, not "draft" beside a stage."""
+    current = document["current"]
+    mine = [entry for entry in audit if entry["edition_number"] == current["number"]]
+    if current["state"] == "draft" and mine and mine[-1]["action"] == "reject":
+        return mine[-1]
+    return None
+
+
+# What starts a review round over: approvals recorded before it no longer count.
+ROUND_STARTS = ("submit", "resubmit", "restart_review", "start_review")
+
+
+def approvals_this_round(audit: list[dict[str, Any]], edition: int) -> list[dict[str, Any]]:
+    """The current edition's step approvals since its review round began: the ones an
+    edit during review dismisses."""
+    found: list[dict[str, Any]] = []
+    for entry in audit:
+        if entry["edition_number"] != edition:
+            continue
+        if entry["action"] in ROUND_STARTS:
+            found = []
+        elif entry["action"] == "approve_step":
+            found.append(entry)
+    return found
+
+
+async def review_warning(
+    request: Request, signed: Signed, document: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """For a document in review, what saving an edit does: the route starts again, and
+    whose approvals are dismissed (said before saving, not after)."""
+    if document is None or document["current"]["state"] not in ("submitted", "in_review"):
+        return None
+    services = services_of(runtime_of(request))
+    audit = await services.get(signed.user, "publishing", f"/documents/{document['id']}/audit")
+    approvals = approvals_this_round(audit, document["current"]["number"])
+    async with runtime_of(request).db().session() as session:
+        people = await display_names(session, {entry["actor"] for entry in approvals})
+    return {"approvals": approvals, "people": people}
 
 
 @router.post("/documents/{document_id}/edit")

@@ -103,6 +103,21 @@ def _moment(moment: datetime) -> str:
     return quoted(moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
+def task_row(execution: WorkflowExecution) -> TaskRow:
+    found = _attributes(execution)
+    return TaskRow(
+        task_id=execution.id,
+        case_ref=found["ref"],
+        step=found["stage"] or "",
+        subject=found["subject"],
+        awaiting=found["awaiting"],
+        assignee=found["assignee"],
+        due_at=found["due_at"],
+        started_at=execution.start_time,
+        follow_up_at=found["follow_up_at"],
+    )
+
+
 def task_query(user: User, chosen: InboxFilter, moment: datetime | None = None) -> str:
     moment = moment or datetime.now(UTC)
     roles = sorted(user.roles)
@@ -134,20 +149,7 @@ async def my_tasks(
         task_query(user, chosen, moment), limit=MAX_LISTED, rpc_timeout=VISIBILITY_TIMEOUT
     )
     async for execution in listed:
-        found = _attributes(execution)
-        rows.append(
-            TaskRow(
-                task_id=execution.id,
-                case_ref=found["ref"],
-                step=found["stage"] or "",
-                subject=found["subject"],
-                awaiting=found["awaiting"],
-                assignee=found["assignee"],
-                due_at=found["due_at"],
-                started_at=execution.start_time,
-                follow_up_at=found["follow_up_at"],
-            )
-        )
+        rows.append(task_row(execution))
     if chosen.kind:
         rows = [row for row in rows if row.case_kind == chosen.kind]
     if chosen.due == "overdue":

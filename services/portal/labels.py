@@ -129,6 +129,97 @@ CASE_KINDS = {
     "digest": N_("Digest"),
     "event": N_("Event"),
 }
+# Where a case stands, by its kind: the stages each kind's workflow indexes (MeriaStage).
+# A word can mean one thing for a document and another for an event ("scheduled" is a
+# dated publication, or an event being prepared), so each kind has its own names; a
+# document's route steps are STEPS, and a route's own steps carry their labels.
+CASE_STAGES: dict[str, dict[str, str]] = {
+    "document": STEPS,
+    "visit": {
+        "requested": N_("Waiting for the mayor's approval"),
+        "approved": N_("Approved"),
+        "in_preparation": N_("In preparation"),
+        "ready": N_("Ready"),
+        "under_way": N_("Under way"),
+        "report_due": N_("Report due"),
+        "closed": N_("Closed"),
+        "postponed": N_("Postponed"),
+        "cancelled": N_("Cancelled"),
+    },
+    "press_conference": {
+        "draft": N_("Draft"),
+        "scheduled": N_("Preparing"),
+        "postponed": N_("Postponed"),
+        "held": N_("Held"),
+        "follow_up": N_("Follow-up"),
+        "done": N_("Done"),
+        "closed": N_("Closed"),
+        "cancelled": N_("Cancelled"),
+    },
+    "media_response": {
+        "drafting": N_("Being drafted"),
+        "awaiting_approval": N_("Waiting for approval"),
+        "approved": N_("Approved"),
+        # Handed to publishing, whose own route approves and publishes the statement.
+        "published": N_("Statement submitted for publication"),
+        "sent": N_("Sent to the outlet"),
+        "cancelled": N_("Cancelled"),
+    },
+    "information_request": {
+        "open": N_("Waiting for the answer"),
+        "answered": N_("Answered"),
+        "declined": N_("Declined"),
+        "withdrawn": N_("Withdrawn"),
+    },
+    "digest": {
+        "gathering": N_("Gathering the month"),
+        "composing": N_("Composing"),
+        "submitted": N_("Submitted for approval"),
+    },
+}
+CASE_STAGES["meeting"] = CASE_STAGES["press_conference"]
+# The steps of tasks beyond a document's route: a media response's, an event's, a visit's
+# approval. A visit's logistics tasks are named by their title, which their subject
+# carries ("<visit> — <task>"): their keys are the visit's own.
+TASK_STEPS = {
+    **STEPS,
+    "response_draft": N_("Drafting the response"),
+    "response_approval": N_("Approving the response"),
+}
+
+
+def stage_label(
+    kind: str | None, key: str | None, route_steps: dict[str, str] | None = None
+) -> str:
+    """A case's stage in the reader's language: its kind's name for it, a route step's
+    own label, or the name of the step."""
+    if not key:
+        return ""
+    known = CASE_STAGES.get(kind or "", {}).get(key) or STEPS.get(key)
+    if known:
+        return _(known)
+    if route_steps and key in route_steps:
+        return route_steps[key]
+    return label(STEPS, key)
+
+
+def task_step_label(
+    key: str | None, subject: str = "", route_steps: dict[str, str] | None = None
+) -> str:
+    """A task's step in the reader's language; a visit's own task is named by its title
+    (the part of the subject after the dash) when its key has no name here."""
+    if not key:
+        return ""
+    known = TASK_STEPS.get(key)
+    if known:
+        return _(known)
+    if route_steps and key in route_steps:
+        return route_steps[key]
+    if " — " in subject:
+        return subject.rsplit(" — ", 1)[1]
+    return label(TASK_STEPS, key)
+
+
 NAV_SECTIONS = {
     "about": N_("About the municipality"),
     "structure": N_("Structure"),

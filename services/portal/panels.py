@@ -90,6 +90,7 @@ def pending_activities(description: WorkflowExecutionDescription) -> list[dict[s
             {
                 "name": timeline._activity_name(activity.activity_type.name),
                 "type": activity.activity_type.name,
+                "activity_id": activity.activity_id,
                 "state": _(PENDING_STATES.get(activity.state, N_("Running"))),
                 "attempt": activity.attempt,
                 "maximum": activity.maximum_attempts,

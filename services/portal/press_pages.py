@@ -52,7 +52,8 @@ DELIVERY_STATES = {
     "sent": N_("Sent"),
     "bounced": N_("Bounced"),
     "failed": N_("Failed"),
-    "suppressed": N_("Not sent: unsubscribed or address bounced"),
+    "suppressed": N_("Not sent: the address bounced before, or the journalist was erased"),
+    "unsubscribed": N_("Not sent: unsubscribed"),
 }
 MAILING_KINDS = {
     "release": N_("Press release"),
@@ -106,17 +107,20 @@ class Pager:
     """A page of a list the service gives without its total: one more row than shown is
     asked for, so the page knows whether there is a next one."""
 
-    def __init__(self, path: str, params: dict[str, Any], page: int) -> None:
+    def __init__(
+        self, path: str, params: dict[str, Any], page: int, per_page: int = PER_PAGE
+    ) -> None:
         self.path, self.params, self.page = path, params, max(page, 1)
+        self.per_page = per_page
         self.more = False
 
     @property
     def query(self) -> dict[str, int]:
-        return {"limit": PER_PAGE + 1, "offset": (self.page - 1) * PER_PAGE}
+        return {"limit": self.per_page + 1, "offset": (self.page - 1) * self.per_page}
 
     def take(self, found: list[Any]) -> list[Any]:
-        self.more = len(found) > PER_PAGE
-        return found[:PER_PAGE]
+        self.more = len(found) > self.per_page
+        return found[: self.per_page]
 
     def href(self, page: int) -> str:
         kept = {key: value for key, value in self.params.items() if value not in ("", None)}

@@ -31,6 +31,12 @@ class PortalSettings(ServiceSettings):
     device_days: int = Field(180, gt=0)
     # Inbox and dashboard refresh themselves this often (seconds).
     refresh_seconds: int = Field(15, ge=2)
+    # Where an administrator's browser opens the Temporal UI and NATS monitoring: on one
+    # server, paths of the portal's own host that Caddy serves behind the admin gate
+    # (ops.py); by default the tools' own addresses, MERIA_TEMPORAL_UI_URL and
+    # MERIA_NATS_MONITOR_URL.
+    temporal_ui_link: str = ""
+    nats_monitor_link: str = ""
 
     # How long a page waits for a service (seconds): reads briefly, writes longer, a
     # connection hardly at all; and after how many failures in a row a service's circuit
@@ -72,6 +78,12 @@ class PortalSettings(ServiceSettings):
         from meria.throttle import parse_limits
 
         return parse_limits(value)
+
+    @model_validator(mode="after")
+    def _tool_links(self) -> PortalSettings:
+        self.temporal_ui_link = (self.temporal_ui_link or self.temporal_ui_url).rstrip("/")
+        self.nats_monitor_link = (self.nats_monitor_link or self.nats_monitor_url).rstrip("/")
+        return self
 
     @model_validator(mode="after")
     def _oidc_complete(self) -> PortalSettings:

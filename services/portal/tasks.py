@@ -4,6 +4,7 @@ validators have the last word; their refusal is shown in the form."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -63,18 +64,37 @@ async def inbox(
     )
     runtime = runtime_of(request)
     panels = Panels()
-    rows: list[TaskRow] = []
-    try:
-        rows = await my_tasks(runtime.temporal, signed.user, chosen)
-    except (RPCError, Problem) as error:
-        # The page, its filters and navigation still come; the list says why it is missing.
-        reason = error.message if isinstance(error, RPCError) else str(error)
-        panels.mark("tasks", _("My tasks"), ServiceUnavailable("temporal", reason[:200]))
+
+    async def tasks() -> list[TaskRow]:
+        try:
+            return await my_tasks(runtime.temporal, signed.user, chosen)
+        except (RPCError, Problem) as error:
+            # The page, its filters and navigation still come; the list says why it is
+            # missing.
+            reason = error.message if isinstance(error, RPCError) else str(error)
+            panels.mark("tasks", _("My tasks"), ServiceUnavailable("temporal", reason[:200]))
+            return []
+
+    async def returned() -> list[dict[str, Any]]:
+        """My documents sent back for changes: mine to edit and send again."""
+        if not signed.user.has_any("editor"):
+            return []
+        params = {"state": "changes_requested", "author": signed.user.id, "limit": 50}
+        found = await panels.read(
+            "returned", _("Returned to me"),
+            services_of(runtime).get(signed.user, "publishing", "/documents", params=params),
+            {"items": []},
+        )  # fmt: skip
+        items: list[dict[str, Any]] = found["items"]
+        return items
+
+    rows, returned_documents = await asyncio.gather(tasks(), returned())
     return await render(
         request,
         "inbox.html",
         panels=panels,
         rows=rows,
+        returned=returned_documents,
         chosen=chosen,
         now=datetime.now(UTC),
         kinds=labels(CASE_KINDS),
@@ -213,8 +233,17 @@ async def _handing(runtime: Any, signed: Signed, state: dict[str, Any]) -> dict[
         key=lambda a: a.display_name,
     )
     names = {a.username: a.display_name for a in accounts}
+    # The head of department may release a claim someone else holds (its holder has the
+    # button beside the decision).
+    may_release = (
+        open_
+        and head
+        and bool(state.get("claimed_by"))
+        and state.get("claimed_by") != signed.user.id
+    )
     return {
-        "may_hand": may_hand, "may_follow": may_follow, "candidates": candidates,
+        "may_hand": may_hand, "may_follow": may_follow, "may_release": may_release,
+        "candidates": candidates,
         "names": names, "notes": state.get("notes") or [],
         "follow_up_at": state.get("follow_up_at"),
     }  # fmt: skip

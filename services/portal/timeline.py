@@ -34,6 +34,7 @@ ACTIVITIES = {
     "publishing.load_case": N_("Reading the case from the publishing service"),
     "publishing.record_transition": N_("Recording a step in the publishing service"),
     "publishing.publish_edition": N_("Publication"),
+    "publishing.sign_edition": N_("Signing the act electronically"),
     "tasks.send_notice": N_("Sending a reminder or an escalation"),
     "events.publish_announcement": N_("Creating the media advisory or the notice"),
     "media.open_accreditation": N_("Opening the accreditation window"),

@@ -33,7 +33,7 @@ from meria.inputs import Id, Moment, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import FILE_RESPONSE, RuntimeDep, sent_as
-from services.publishing import documents, lifecycle, preview, review, signing
+from services.publishing import documents, lifecycle, preview, review, signed_originals, signing
 from services.publishing.models import ApprovalRoute, Document, Issuer, RouteChange
 from services.publishing.routes import current_route, route_refusal
 from services.publishing.schemas import (
@@ -97,6 +97,11 @@ def outbox_of(runtime: Runtime) -> Outbox:
 def signing_key(request: Request) -> Ed25519PrivateKey:
     key: Ed25519PrivateKey = request.app.state.signing_key
     return key
+
+
+def officials(request: Request) -> signed_originals.Officials:
+    found: signed_originals.Officials = request.app.state.officials
+    return found
 
 
 def view(runtime: Runtime, document: Document) -> DocumentPublic:
@@ -173,11 +178,16 @@ async def list_documents(
     published_to: Annotated[
         Moment | None, Query(description="… and before this time (a month: its bounds)")
     ] = None,
+    author: Annotated[
+        str | None,
+        Query(max_length=200, description="Whose editions: who submitted (or drafted) them"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> DocumentPage:
     found = await documents.list_documents(
         runtime.db(),
+        author=author,
         document_type=document_type,
         state=state,
         issuer=issuer,
@@ -330,10 +340,16 @@ async def submit_document(
 
 @documents_router.post("/{document_id}/decisions", summary="Approve, reject or request changes")
 async def decide(
-    document_id: Id, data: DecisionRequest, user: Staff, runtime: RuntimeDep
+    document_id: Id, data: DecisionRequest, user: Staff, runtime: RuntimeDep, request: Request
 ) -> TaskResult:
     return await review.decide(
-        runtime.settings, runtime.db(), runtime.temporal, document_id, data, user
+        runtime.settings,
+        runtime.db(),
+        runtime.temporal,
+        document_id,
+        data,
+        user,
+        officials(request),
     )
 
 
@@ -506,6 +522,29 @@ async def digest_compiled(
     )
 
 
+@workflow_router.post(
+    "/signed-original", summary="Sign the approved legal act as a PDF (PAdES), once"
+)
+async def signed_original(
+    document_id: Id,
+    number: Id,
+    _: System,
+    runtime: RuntimeDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> AttachmentPublic:
+    settings = settings_of(runtime)
+    attachment = await signed_originals.sign_edition(
+        runtime.db(), settings, officials(request), document_id, number, idempotency_key
+    )
+    document = await documents.get_document(runtime.db(), document_id)
+    edition = documents.edition_of(document, number)
+    fields = next(
+        f for f in lifecycle.attachment_fields(settings, edition) if f["id"] == attachment.id
+    )
+    return AttachmentPublic(**fields)
+
+
 @workflow_router.post("/publication", summary="Publish the approved edition (idempotent)")
 async def publication(
     document_id: Id, number: Id, _: System, runtime: RuntimeDep, request: Request
@@ -517,6 +556,7 @@ async def publication(
         signing_key(request),
         document_id,
         number,
+        await asyncio.to_thread(officials(request).trust_roots_pem),
     )
 
 
@@ -682,6 +722,19 @@ async def register(
 )
 async def public_signing_key(request: Request) -> Response:
     return Response(signing.public_key_pem(signing_key(request)), media_type=PEM)
+
+
+@public_router.get(
+    "/signing-ca",
+    summary="The root certificates that validate the signed originals of legal acts",
+    response_class=Response,
+    responses=sent_as(PEM),
+)
+async def signing_ca(request: Request) -> Response:
+    pem = await asyncio.to_thread(officials(request).trust_roots_pem)
+    if not pem:
+        raise Problem(404, "No signing CA", "No signing certificates are set here.")
+    return Response(pem, media_type=PEM)
 
 
 @public_router.get("/preview/{token}", response_class=HTMLResponse, include_in_schema=False)

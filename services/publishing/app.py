@@ -6,12 +6,15 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from meria.config import SettingsError
 from meria.idempotency import IdempotencyMiddleware
+from meria.pades import SigningError
 from meria.runtime import FileArea, ServiceParts
 from meria.web import build_app
 from services.publishing.api import ROUTERS
 from services.publishing.models import Base, bus_tables, idempotency_keys
 from services.publishing.settings import PublishingSettings
+from services.publishing.signed_originals import Officials
 from services.publishing.signing import load_signing_key
 
 
@@ -50,4 +53,11 @@ def create_app(settings: PublishingSettings | None = None) -> FastAPI:
     )
     app.add_middleware(IdempotencyMiddleware, table=idempotency_keys)
     app.state.signing_key = load_signing_key(app.state.settings)
+    app.state.officials = Officials(app.state.settings)
+    # A signer's key that cannot be read, or a test certificate in production, stops the
+    # service at its start, not at the mayor's signature.
+    try:
+        app.state.officials.check()
+    except SigningError as error:
+        raise SettingsError(str(error)) from None
     return app

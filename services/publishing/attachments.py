@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import UploadFile
 
@@ -54,19 +57,33 @@ async def store(upload: UploadFile, folder: Path, settings: PublishingSettings) 
 
 
 def _write(checked: uploads.Checked, folder: Path) -> None:
+    checked.content.seek(0)
+    _write_stream(checked.content, folder, checked.stored_name)
+
+
+def _write_stream(content: Any, folder: Path, stored_name: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / checked.stored_name
-    partial = folder / f".{checked.stored_name}.partial"
+    target = folder / stored_name
+    partial = folder / f".{stored_name}.partial"
     try:
         with partial.open("wb") as output:
-            checked.content.seek(0)
-            while chunk := checked.content.read(CHUNK):
+            while chunk := content.read(CHUNK):
                 output.write(chunk)
             output.flush()
             os.fsync(output.fileno())
         partial.rename(target)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def write_made(data: bytes, folder: Path, filename: str, media_type: str) -> StoredFile:
+    """Keep a file the service made itself (a signed act), as an upload is kept: under a
+    generated name, whole or not at all. Blocking: call it in a thread."""
+    stored_name = f"{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1]}"
+    _write_stream(io.BytesIO(data), folder, stored_name)
+    return StoredFile(
+        filename, stored_name, media_type, len(data), hashlib.sha256(data).hexdigest()
+    )
 
 
 def file_digest(path: Path) -> str:

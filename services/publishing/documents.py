@@ -14,7 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import UploadFile
-from sqlalchemy import ColumnElement, Integer, Select, TextClause, column, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    TextClause,
+    and_,
+    column,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -135,6 +145,7 @@ def filtered(
     text: str | None = None,
     published_from: datetime | None = None,
     published_to: datetime | None = None,
+    author: str | None = None,
     text_index: bool = False,
 ) -> Select[tuple[Document]]:
     """Documents, newest first, by the filters. `text` is found anywhere in an edition's
@@ -150,8 +161,16 @@ def filtered(
         query = query.where(
             or_(Document.register_number == number, Document.register_sequence == _int(number))
         )
-    if state or text or published_from or published_to:
+    if state or text or published_from or published_to or author:
         editions = select(Edition.document_id)
+        if author:
+            # Whose edition it is: who submitted it, or who wrote a draft not yet sent.
+            editions = editions.where(
+                or_(
+                    Edition.submitted_by == author,
+                    and_(Edition.submitted_by.is_(None), Edition.created_by == author),
+                )
+            )
         if published_from:
             editions = editions.where(Edition.published_at >= published_from)
         if published_to:
@@ -429,7 +448,8 @@ async def create_edition(
             updated_at=moment,
             review_pending_roles=[],
         )
-        for attachment in base.attachments:
+        # The signed original is the old edition's: the new one is signed when approved.
+        for attachment in [a for a in base.attachments if not a.is_signed_original]:
             edition.attachments.append(
                 Attachment(
                     filename=attachment.filename,

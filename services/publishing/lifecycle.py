@@ -45,7 +45,7 @@ from meria.db import Database
 from meria.keys import service_subject
 from meria.problems import Problem
 from meria.signatures import edition_content
-from services.publishing import signing
+from services.publishing import signed_originals, signing
 from services.publishing.attachments import file_digest
 from services.publishing.documents import (
     apply,
@@ -190,6 +190,8 @@ async def record_transition(
             if action in (Action.APPROVE, Action.FORCE_PUBLISH):
                 await _number(session, document, edition)
                 entry.details = {**entry.details, "register_number": document.register_number}
+            if action in (Action.WITHDRAW, Action.REJECT):
+                await signed_originals.discard(session, edition)
             event = _consequences(document, edition, action, request, actor)
             if event is not None:
                 await outbox.add(session, event, about=f"document:{document.id}")
@@ -330,6 +332,7 @@ async def publish(
     key: Ed25519PrivateKey,
     document_id: int,
     number: int,
+    trust_roots_pem: str | None = None,
 ) -> PublishedEdition:
     """Publish an approved edition: hash, sign, supersede the previous one, announce."""
     async with database.session() as session:
@@ -360,7 +363,14 @@ async def publish(
         apply(session, document, edition, Action.PUBLISH, "meria-worker")
         await outbox.add(
             session,
-            published_event(document, edition, settings, previous, signing.public_key_pem(key)),
+            published_event(
+                document,
+                edition,
+                settings,
+                previous,
+                signing.public_key_pem(key),
+                trust_roots_pem if signed_originals.signed_original(edition) else None,
+            ),
             about=f"document:{document.id}",
         )
     if due is not None:
@@ -394,6 +404,8 @@ def attachment_fields(settings: PublishingSettings, edition: Edition) -> list[di
             "size": a.size,
             "sha256": a.sha256,
             "url": attachment_url(settings, edition, a.id),
+            "signer_name": a.signer_name,
+            "signed_at": a.signed_at,
         }
         for a in edition.attachments
     ]
@@ -405,6 +417,7 @@ def published_event(
     settings: PublishingSettings,
     previous: Edition | None,
     signing_key_pem: str,
+    signing_ca_pem: str | None = None,
 ) -> DocumentPublished:
     assert edition.published_at is not None
     issuer = document.issuer
@@ -439,6 +452,7 @@ def published_event(
         publication_record=edition.publication_record,
         signature=edition.signature,
         signing_key_pem=signing_key_pem,
+        signing_ca_pem=signing_ca_pem or None,
         force_published=edition.force_published,
         review_pending_roles=list(edition.review_pending_roles),
     )

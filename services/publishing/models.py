@@ -169,8 +169,17 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The act's signed original (PAdES): who signed it, the name their certificate gives,
+    # and when. A new edition is signed anew, so it never carries the old one's.
+    signed_by: Mapped[str | None] = mapped_column(String(200))
+    signer_name: Mapped[str | None] = mapped_column(String(300))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     edition: Mapped[Edition] = relationship(back_populates="attachments")
+
+    @property
+    def is_signed_original(self) -> bool:
+        return self.signed_by is not None
 
 
 class AuditEntry(Base):

@@ -9,6 +9,7 @@ retrospectively) change the service's own records directly.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from temporalio.client import Client
@@ -47,6 +48,7 @@ from services.publishing.documents import (
     apply,
     apply_edit,
     case_facts,
+    is_legal_act,
     load,
     now,
     public_edition,
@@ -60,6 +62,7 @@ from services.publishing.schemas import (
     UnpublishRequest,
     WithdrawRequest,
 )
+from services.publishing.signed_originals import SIGNATURE_STEP, Officials
 from services.publishing.states import Action, State
 
 ON_ITS_WAY = {
@@ -207,6 +210,7 @@ async def decide(
     document_id: int,
     request: DecisionRequest,
     user: User,
+    officials: Officials | None = None,
 ) -> TaskResult:
     async with database.session() as session:
         document = await load(session, document_id)
@@ -229,6 +233,8 @@ async def decide(
         mine = [t for t in status.tasks if t.assignee == user.id]
         mine += [t for t in status.tasks if not t.assignee and set(t.awaiting) & user.roles]
         task = mine[0] if mine else status.tasks[0]
+    if officials is not None and request.outcome == "approve" and task.step == SIGNATURE_STEP:
+        await _ready_to_sign(officials, document, user)
     decision = TaskDecision(
         user=user.id,
         roles=sorted(user.roles),
@@ -239,6 +245,19 @@ async def decide(
     )
     result: TaskResult = await send_update(temporal, task.task_id, DECIDE, decision)
     return result
+
+
+async def _ready_to_sign(officials: Officials, document: Document, user: User) -> None:
+    """The mayor's approval of a legal act is their signature: refused before it is given
+    when they have no key to sign with; in development their test certificate is made now,
+    in their name."""
+    if not is_legal_act(document):
+        return
+    refusal = officials.refusal(user.id)
+    if refusal is not None:
+        raise Problem(409, "Cannot sign", refusal)
+    if user.id not in officials.settings.signers:
+        await asyncio.to_thread(officials.source, user.id, user.name or user.id)
 
 
 async def _working_on_its_way(database: Database, document_id: int) -> Edition | None:
@@ -270,6 +289,16 @@ async def force_publish(
     reason: str,
     user: User,
 ) -> Any:
+    async with database.session() as session:
+        document = await load(session, document_id)
+    if is_legal_act(document):
+        raise Problem(
+            409,
+            "A legal act needs the mayor's signature",
+            "A legal act is published only once the mayor has signed it; publication "
+            "without full review is for press material, news and pages.",
+            document_type=document.document_type,
+        )
     edition = await _working_on_its_way(database, document_id)
     if edition is None:
         raise Problem(409, "Nothing to publish", "No edition of this document is in review.")

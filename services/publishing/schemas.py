@@ -188,6 +188,10 @@ class AttachmentPublic(BaseModel):
     size: int
     sha256: str
     url: str
+    signer_name: str | None = Field(
+        None, description="Set on an act's signed original: who signed it (PAdES)"
+    )
+    signed_at: datetime | None = None
 
 
 class EditionPublic(BaseModel):

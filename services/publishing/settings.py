@@ -4,12 +4,38 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from meria.uploads import UploadSettings, UploadType
 
 ATTACHMENT_TYPES: tuple[UploadType, ...] = ("pdf", "docx", "odt", "jpeg", "png", "webp", "gif")
+
+
+class SignerKey(BaseModel):
+    """Where one signing official's key is: a PKCS#12 file (with the file of its password),
+    or a key on a PKCS#11 token (the token's library, its label, the key's label, and the
+    file of the user PIN)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pkcs12: Path | None = None
+    pkcs12_password_file: Path | None = None
+    pkcs11_module: Path | None = None
+    pkcs11_token_label: str | None = None
+    pkcs11_key_label: str | None = None
+    pkcs11_cert_label: str | None = None
+    pkcs11_pin_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SignerKey:
+        if (self.pkcs12 is None) == (self.pkcs11_module is None):
+            raise ValueError("a signer has either pkcs12 or pkcs11_module")
+        if self.pkcs11_module is not None and not (
+            self.pkcs11_token_label and self.pkcs11_key_label
+        ):
+            raise ValueError("a PKCS#11 signer names pkcs11_token_label and pkcs11_key_label")
+        return self
 
 
 class PublishingSettings(UploadSettings):
@@ -35,6 +61,30 @@ class PublishingSettings(UploadSettings):
     publish_attempts: int = Field(5, ge=1)
     publish_retry_seconds: float = Field(5.0, gt=0)
 
+    # The municipality as a signed act shows it (PDF/A): its name, the place acts are
+    # signed, and its coat of arms (a PNG or JPEG), if any.
+    municipality_name_ka: str = "ახმეტის მუნიციპალიტეტის მერია"
+    municipality_name_en: str = "Akhmeta Municipality City Hall"
+    signing_place_ka: str = "ახმეტა"
+    coat_of_arms: Path | None = None
+    act_fonts: Path = Path("/usr/share/fonts/truetype/noto")
+    # The officials who sign legal acts (PAdES), by user id: JSON such as
+    # {"giorgi.mayor": {"pkcs12": "/run/secrets/mayor.p12",
+    #                   "pkcs12_password_file": "/run/secrets/mayor.p12.password"}}
+    # or a token: {"pkcs11_module": "/usr/lib/…/opensc-pkcs11.so", "pkcs11_token_label": …,
+    # "pkcs11_key_label": …, "pkcs11_pin_file": …}. In development an official without an
+    # entry signs with a certificate of the local test CA (`meria init`), which production
+    # refuses.
+    signers: dict[str, SignerKey] = Field(default_factory=dict)
+    # The root certificates (PEM) the signers' chains end in, which the website publishes
+    # for anyone to validate a signed act; in development the test CA's root.
+    signing_trust_roots: Path | None = None
+    # Where the development test CA lives (default var/publishing/signing-ca).
+    signing_ca_dir: Path | None = None
+    # An RFC 3161 timestamp server that dates each signature, if any, and how long to wait.
+    timestamp_url: str | None = None
+    timestamp_timeout_seconds: float = Field(10.0, gt=0, le=120)
+
     @model_validator(mode="after")
     def _paths_and_keys(self) -> PublishingSettings:
         if self.route_deadline_min_hours > self.route_deadline_max_hours:
@@ -43,6 +93,13 @@ class PublishingSettings(UploadSettings):
             )
         if self.attachments_dir is None:
             self.attachments_dir = self.var_dir / "publishing" / "attachments"
+        if self.signing_ca_dir is None:
+            self.signing_ca_dir = self.var_dir / "publishing" / "signing-ca"
+        if self.production and self.signers and self.signing_trust_roots is None:
+            raise ValueError(
+                "MERIA_PUBLISHING_SIGNING_TRUST_ROOTS is not set; production names the root "
+                "certificates its signers' chains end in"
+            )
         if self.production and self.signing_key is None:
             raise ValueError(
                 "MERIA_PUBLISHING_SIGNING_KEY is not set; production signs with the "

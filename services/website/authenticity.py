@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from meria import pades
 from meria.signatures import canonical_json, edition_content, sha256_hex, verify
 from services.website.models import PublicAttachment, PublicDocument, PublicEdition
 
@@ -93,3 +94,26 @@ def shown_content_hash(
         ],
     )
     return sha256_hex(canonical_json(content))
+
+
+async def trust_anchors(session: AsyncSession) -> list[str]:
+    """Every set of root certificates an act's signed original was published with."""
+    found = await session.scalars(
+        select(PublicEdition.signing_ca_pem)
+        .where(PublicEdition.signing_ca_pem.is_not(None))
+        .group_by(PublicEdition.signing_ca_pem)
+        .order_by(func.max(PublicEdition.id).desc())
+    )
+    return [pem for pem in found if pem]
+
+
+async def check_signed_pdf(session: AsyncSession, data: bytes) -> pades.PdfCheck | None:
+    """A PDF's signatures against the published roots, or None for a file that is no PDF
+    or carries no signature."""
+    if b"%PDF-" not in data[:1024]:
+        return None
+    anchors = await trust_anchors(session)
+    report = await pades.check_pdf_off_loop(data, anchors)
+    if report.signed or (report.unreadable and b"/ByteRange" in data):
+        return report
+    return None

@@ -106,6 +106,7 @@ async def _record_edition(delivery: Delivery, event: DocumentPublished) -> None:
             publication_record=event.publication_record,
             signature=event.signature,
             signing_key_pem=event.signing_key_pem,
+            signing_ca_pem=event.signing_ca_pem,
         )
     )
     for attachment in event.attachments:
@@ -119,6 +120,8 @@ async def _record_edition(delivery: Delivery, event: DocumentPublished) -> None:
                 size=attachment.size,
                 sha256=attachment.sha256,
                 source_url=attachment.url,
+                signer_name=attachment.signer_name,
+                signed_at=attachment.signed_at,
                 fetch_attempts=0,
             )
         )

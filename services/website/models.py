@@ -107,6 +107,9 @@ class PublicEdition(Base):
     publication_record: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     signature: Mapped[str | None] = mapped_column(String(200))
     signing_key_pem: Mapped[str | None] = mapped_column(Text)
+    # The roots that validate the signed original's certificate chain (PEM), as published
+    # with the edition; the site serves them at /ca.pem and checks uploads against them.
+    signing_ca_pem: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("document_id", "edition", name="uq_public_editions"),)
 
@@ -128,6 +131,9 @@ class PublicAttachment(Base):
     fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     fetch_error: Mapped[str | None] = mapped_column(String(500))
     fetch_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Set on a legal act's signed original (PAdES): its signer and when they signed.
+    signer_name: Mapped[str | None] = mapped_column(String(300))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         UniqueConstraint("document_id", "edition", "attachment_id", name="uq_public_attachments"),

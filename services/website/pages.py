@@ -18,7 +18,13 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy import Select, func, select
@@ -27,7 +33,7 @@ from starlette.datastructures import UploadFile
 
 from meria.inputs import Id, Month, whole_number
 from meria.markup import clean_html, under_heading
-from meria.problems import Problem
+from meria.problems import Problem, problem_response
 from meria.runtime import Runtime
 from meria.web import RuntimeDep
 from services.website.files import served, stored_path
@@ -501,24 +507,116 @@ async def verify_form(request: Request, runtime: RuntimeDep) -> HTMLResponse:
     return await render(request, runtime, "verify.html", result=None)
 
 
+# What /verify reads of an uploaded file at most: a signed act is a few hundred kilobytes.
+MAX_VERIFIED_BYTES = 30 * 1024 * 1024
+
+
 @router.post("/verify", response_class=HTMLResponse)
 @router.post("/en/verify", response_class=HTMLResponse)
-async def verify(request: Request, runtime: RuntimeDep) -> HTMLResponse:
-    from services.website.authenticity import check
+async def verify(request: Request, runtime: RuntimeDep) -> Response:
+    """A copy checked by its SHA-256 against what was published; a signed PDF also by its
+    signatures, against the certificate authorities published with the acts (/ca.pem): who
+    signed it, when, and whether the chain holds. A signed copy changed after signing is
+    refused (422)."""
+    from services.website.authenticity import check, check_signed_pdf
 
     form = await request.form()
     upload = form.get("file")
     given = str(form.get("sha256") or "").strip().lower()
+    data: bytes | None = None
     if isinstance(upload, UploadFile) and upload.filename:
-        digest = hashlib.sha256()
-        while chunk := await upload.read(1024 * 1024):
-            digest.update(chunk)
-        given = digest.hexdigest()
+        data = await _read_at_most(upload, MAX_VERIFIED_BYTES)
+        given = hashlib.sha256(data).hexdigest()
     if not (len(given) == 64 and all(char in "0123456789abcdef" for char in given)):
         raise refusal(language_of(request), 400, "nothing_to_check")
     async with runtime.db().session() as session:
         result = await check(session, given)
-    return await render(request, runtime, "verify.html", result=result, sha256=given)
+        signed = await check_signed_pdf(session, data) if data is not None else None
+    # A copy whose hash is published is the published file, whatever a validator thinks.
+    refused = result is None and signed is not None and signed.tampered
+    status_code = 422 if refused else 200
+    if "application/json" in request.headers.get("accept", ""):
+        verdict = _verdict(given, result, signed)
+        if refused:
+            # Asked for as data: the refusal as a problem document, not the people's page.
+            problem = Problem(
+                422,
+                "Changed after signing",
+                "This copy of a signed document was changed after it was signed, or can no "
+                "longer be read; it is not the published act.",
+                **verdict,
+            )
+            return problem_response(problem, request)
+        return JSONResponse(verdict)
+    return await render(
+        request,
+        runtime,
+        "verify.html",
+        status_code=status_code,
+        result=result,
+        sha256=given,
+        signed=signed,
+        refused=refused,
+    )
+
+
+async def _read_at_most(upload: UploadFile, limit: int) -> bytes:
+    data = bytearray()
+    while chunk := await upload.read(1024 * 1024):
+        data += chunk
+        if len(data) > limit:
+            raise Problem(
+                413, "Too large", f"A file checked here is at most {limit // (1024 * 1024)} MB."
+            )
+    return bytes(data)
+
+
+def _verdict(sha256: str, result: Any, signed: Any) -> dict[str, Any]:
+    verdict: dict[str, Any] = {"sha256": sha256, "published": result is not None}
+    if result is not None:
+        verdict |= {
+            "document_id": result.document.document_id,
+            "edition": result.edition.edition,
+            "register_number": result.document.register_number,
+            "record_signature_valid": result.signature_valid,
+        }
+    if signed is not None:
+        verdict["signatures"] = [
+            {
+                "signer": item.signer,
+                "certificate": item.signer_subject,
+                "issuer": item.issuer,
+                "signed_at": item.signed_at.isoformat() if item.signed_at else None,
+                "timestamped": item.timestamped,
+                "intact": item.intact,
+                "valid": item.valid,
+                "chain_valid": item.trusted,
+                "covers_document": item.covers_document,
+            }
+            for item in signed.signatures
+        ]
+        verdict["signature_sound"] = signed.sound
+        verdict["tampered"] = signed.tampered
+        if signed.unreadable:
+            verdict["unreadable"] = signed.unreadable
+    return verdict
+
+
+@router.get("/ca.pem")
+async def signing_ca(runtime: RuntimeDep) -> Response:
+    """The root certificates that validate the signed originals of legal acts, as their
+    publications carried them: import them into a PDF reader to see the acts as trusted."""
+    from services.website.authenticity import trust_anchors
+
+    async with runtime.db().session() as session:
+        anchors = await trust_anchors(session)
+    if not anchors:
+        raise Problem(404, "Not found", "No signed act has been published yet.")
+    return Response(
+        "".join(anchors),
+        media_type="application/x-pem-file",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
 
 
 @router.get("/files/{row_id}/{filename}")

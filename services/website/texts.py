@@ -78,6 +78,20 @@ TEXT: dict[Language, dict[str, str]] = {
         "verify_button": "შემოწმება",
         "verified": "ავთენტურია: ემთხვევა გამოქვეყნებულ დოკუმენტს.",
         "signature_ok": "გამოქვეყნების ჩანაწერის ხელმოწერა დადასტურდა მერიის საჯარო გასაღებით.",
+        "signed_original": "ხელმოწერილი დედანი (PDF)",
+        "signed_by": "ხელი მოაწერა",
+        "signed_on": "ხელმოწერის დრო",
+        "ca_link": "სერტიფიკატების ძირეული ცენტრი",
+        "pdf_signatures": "PDF-ის ელექტრონული ხელმოწერა",
+        "pdf_sound": "ხელმოწერა ნამდვილია: დოკუმენტი ხელმოწერის შემდეგ არ შეცვლილა და "
+        "სერტიფიკატის ჯაჭვი მერიის სერტიფიკატების ცენტრამდე მიდის.",
+        "pdf_tampered": "უარყოფილია: ეს ასლი ხელმოწერის შემდეგ შეიცვალა, ან ვეღარ იკითხება.",
+        "pdf_untrusted": "ხელმოწერა ხელუხლებელია, მაგრამ სერტიფიკატი მერიის სერტიფიკატების "
+        "ცენტრს არ ეკუთვნის.",
+        "chain_valid": "სერტიფიკატის ჯაჭვი",
+        "yes": "დადასტურდა",
+        "no": "ვერ დადასტურდა",
+        "timestamped": "დროის ნიშნული",
         "signature_bad": "გამოქვეყნების ჩანაწერის ხელმოწერა ვერ დადასტურდა!",
         "not_verified": "არ ემთხვევა არცერთ გამოქვეყნებულ დოკუმენტს ან დანართს.",
         "public_key": "მერიის საჯარო გასაღები",
@@ -174,6 +188,21 @@ TEXT: dict[Language, dict[str, str]] = {
         "signature_ok": "The publication record's signature is valid under the City Hall's "
         "public key.",
         "signature_bad": "The publication record's signature does NOT verify!",
+        "signed_original": "Signed original (PDF)",
+        "signed_by": "Signed by",
+        "signed_on": "Signed at",
+        "ca_link": "Root certificate authority",
+        "pdf_signatures": "The PDF's electronic signature",
+        "pdf_sound": "The signature is valid: the document has not changed since it was "
+        "signed, and the certificate chain leads to the City Hall's certificate authority.",
+        "pdf_tampered": "Refused: this copy was changed after it was signed, or can no longer "
+        "be read.",
+        "pdf_untrusted": "The signature is intact, but its certificate is not the City Hall's "
+        "certificate authority's.",
+        "chain_valid": "Certificate chain",
+        "yes": "valid",
+        "no": "not valid",
+        "timestamped": "Timestamp",
         "not_verified": "It matches no published document or attachment.",
         "public_key": "The City Hall's public key",
         "feeds": "Feeds",

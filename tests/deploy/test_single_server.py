@@ -7,8 +7,11 @@ says, waits until every service is ready, makes the first administrator and sign
 through Caddy over HTTPS (Caddy's local CA), publishes a news item through the API and
 reads it on the website through Caddy, then SIGKILLs publishing and the website in the
 middle of a second publication and sees podman bring them back, with both items on the
-website once each. Where no registry of container images is reachable, PostgreSQL and
-Caddy run from stand-ins built on Debian's packages (images/*.Containerfile).
+website once each. Through Caddy, the Temporal UI and NATS monitoring open for the
+signed-in administrator alone, and media's accreditation pages and the events service's
+invitation pages answer on the website's host name. Where no registry of container images
+is reachable, PostgreSQL and Caddy run from stand-ins built on Debian's packages
+(images/*.Containerfile).
 """
 
 from __future__ import annotations
@@ -155,6 +158,7 @@ class Https:
 
     def __init__(self, port: int, authority: Path) -> None:
         self.port = port
+        self.authority = authority
         self.context = ssl.create_default_context(cafile=str(authority))
         self.client = httpx.Client(verify=self.context, timeout=30, follow_redirects=False)
         self.csrf = ""
@@ -192,7 +196,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         f"WEBSITE_HOST={WEBSITE_HOST}\nPORTAL_HOST={PORTAL_HOST}\nACME_EMAIL=it@akhmeta.test\n"
         f"CADDY_OPTIONS=local_certs\nIMAGE={IMAGE}\nPOSTGRES_IMAGE={postgres}\n"
         f"CADDY_IMAGE={caddy}\nHTTP_BIND=127.0.0.1:{free_port()}\n"
-        f"HTTPS_BIND=127.0.0.1:{https_port}\nTEMPORAL_UI_BIND=127.0.0.1:{free_port()}\n",
+        f"HTTPS_BIND=127.0.0.1:{https_port}\n",
         encoding="utf-8",
     )
     # The README's first step: the installation's secrets, made by the image itself.
@@ -276,6 +280,16 @@ def test_the_single_server_stack_serves_publishes_and_survives_killed_services(
     assert browser.request("GET", WEBSITE_HOST, "/metrics").status_code == 404
     assert browser.request("GET", PORTAL_HOST, "/docs").status_code == 404
 
+    # The Temporal UI and NATS monitoring, through Caddy, for the administrator only.
+    administrators_tools(stack, browser, token)
+    # Media's public accreditation pages are on the website's host name: an event never
+    # opened for accreditation is media's own answer, not the website's.
+    form = browser.request("GET", WEBSITE_HOST, "/accreditation/404404")
+    assert form.status_code == 404 and form.json()["title"] == "No accreditation window"
+    # So are the events service's invitation pages.
+    css = browser.request("GET", WEBSITE_HOST, "/rsvp/page.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+
     # A news item through the API: written, approved, published by its workflow…
     first = "ახმეტის მერიამ ალვანში ახალი ბიბლიოთეკა გახსნა"
     document = stack.newsroom("submit", first)
@@ -320,6 +334,42 @@ def test_the_single_server_stack_serves_publishes_and_survives_killed_services(
 
     figures["check_s"] = round(time.monotonic() - started, 1)
     print("deploy-check figures:", json.dumps(figures, ensure_ascii=False))
+
+
+def administrators_tools(stack: Stack, admin: Https, token: str) -> None:
+    """The Temporal UI and NATS monitoring on the portal's host name: refused to a stranger
+    and to a signed-in editor, served to the signed-in administrator (`admin`)."""
+    stranger = Https(stack.https_port, admin.authority)
+    page = {"Accept": "text/html"}
+    sent = stranger.request("GET", PORTAL_HOST, "/ops/temporal/", headers=page)
+    assert sent.status_code == 303 and sent.headers["location"].startswith("/sign-in?next=")
+    assert stranger.request("GET", PORTAL_HOST, "/ops/nats/varz").status_code == 401
+    refused = stranger.request("GET", PORTAL_HOST, "/ops/temporal/api/v1/namespaces")
+    assert refused.status_code == 401 and "namespaceInfo" not in refused.text
+
+    editor = Https(stack.https_port, admin.authority)
+    made = editor.request(
+        "PUT", PORTAL_HOST, "/api/accounts/nino.editor",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"display_name": "ნინო რედაქტორი", "roles": ["editor"],
+              "password": "ახმეტის-რედაქტორის-პაროლი", "language": "ka"},
+    )  # fmt: skip
+    assert made.status_code == 200, made.text
+    editor.request("GET", PORTAL_HOST, "/sign-in")
+    editor.request(
+        "POST", PORTAL_HOST, "/sign-in",
+        data={"csrftoken": editor.csrf, "username": "nino.editor",
+              "password": "ახმეტის-რედაქტორის-პაროლი", "next": "/"},
+    )  # fmt: skip
+    assert editor.request("GET", PORTAL_HOST, "/ops/temporal/", headers=page).status_code == 403
+
+    ui = admin.request("GET", PORTAL_HOST, "/ops/temporal/", headers=page)
+    assert ui.status_code == 200 and '"/ops/temporal/_app/' in ui.text
+    namespaces = admin.request("GET", PORTAL_HOST, "/ops/temporal/api/v1/namespaces").json()
+    assert "meria" in [item["namespaceInfo"]["name"] for item in namespaces["namespaces"]]
+    varz = admin.request("GET", PORTAL_HOST, "/ops/nats/varz")
+    # JetStream as deploy/nats.conf sets it: every acknowledged message on disk.
+    assert varz.status_code == 200 and varz.json()["jetstream"]["config"]["sync_always"]
 
 
 def _pid_or_zero(stack: Stack, service: str) -> int:

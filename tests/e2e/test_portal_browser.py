@@ -184,6 +184,28 @@ async def test_a_legal_act_goes_from_the_editor_to_the_website_in_real_browsers(
         )
     assert refused.status_code in (403, 409), refused.text
 
+    # The administrator sees the case as one row with its open task inside and the counts
+    # by stage folded away; choosing it to cancel asks first, and going back cancels nothing.
+    admin = await signed_in(browser, stack, "admin")
+    await admin.goto("/dashboard?status=running")
+    row = admin.locator(f'tr[data-case="document-{document_id}-edition-1"]')
+    task = row.locator("li[data-task]")
+    await expect(task).to_have_count(1)
+    await expect(task).to_contain_text("იურიდიული ექსპერტიზა")
+    await expect(task).to_contain_text("იურისტი")
+    await expect(admin.locator("details#by-stage")).not_to_have_attribute("open", "")
+    await assert_accessible(admin, "dashboard with a running case")
+    await shoot(admin, "portal-06a-dashboard-running")
+    await row.get_by_role("checkbox").check()
+    await admin.locator("#batch-reason").fill("შემოწმება: გაუქმება არ დადასტურდება")
+    await admin.get_by_role("button", name="საქმეების გაუქმება…").click()
+    await expect(admin.get_by_role("heading", level=1)).to_have_text("საქმეების გაუქმება")
+    await expect(admin.get_by_role("button", name="დიახ, ეს საქმე გააუქმეთ")).to_be_visible()
+    await assert_accessible(admin, "confirming a cancellation")
+    await shoot(admin, "portal-06b-confirm-cancel")
+    await admin.get_by_role("link", name="სამართავ დაფაზე დაბრუნება").click()
+    await expect(row.locator("li[data-task]")).to_have_count(1)
+
     # The reviewer sees what changed since they looked, and approves; then the head of
     # department and the mayor, each in their own session.
     await expect(lawyer.locator("mark.chg").filter(has_text="პასუხისმგებელია")).to_be_visible()
@@ -222,7 +244,6 @@ async def test_a_legal_act_goes_from_the_editor_to_the_website_in_real_browsers(
     await assert_accessible(editor, "notifications")
 
     # The administrator follows the case on the dashboard and reads its timeline.
-    admin = await signed_in(browser, stack, "admin")
     await admin.get_by_role("link", name=re.compile("^სამართავი დაფა")).click()
     await expect(admin.get_by_role("link", name=TITLE).first).to_be_visible()
     await shoot(admin, "portal-11-dashboard")

@@ -168,7 +168,7 @@ async def test_a_published_release_reaches_each_recipient_once(newsroom: Newsroo
     assert sent == [
         {"mailing_id": mailing["id"], "kind": "release", "document_id": 7, "edition": 1,
          "document_type": "press_release", "event_id": None, "recipients": 5, "sent": 4,
-         "bounced": 1, "failed": 0, "suppressed": 0},
+         "bounced": 1, "failed": 0, "suppressed": 0, "unsubscribed": 0},
     ]  # fmt: skip
     assert len(await newsroom.officer.ok("GET", "/mailings")) == 1
     assert len(newsroom.mailbox.messages) == 4
@@ -208,6 +208,30 @@ async def test_one_click_unsubscribe_stops_the_next_releases(newsroom: Newsroom)
     assert {d["email"] for d in deliveries} == {
         "mariam@imedi.ge", "eka@1tv.ge", "busy@kakhetiskhma.ge"
     }  # fmt: skip
+
+    # Eka's server asks to try later; she unsubscribes meanwhile. Her line says so: not
+    # sent because she unsubscribed, not bounced, not sent.
+    [eka_advisory] = newsroom.mailbox.to("eka@1tv.ge")[-1:]
+    eka_link = re.fullmatch(r"<(.+)>", eka_advisory["List-Unsubscribe"])
+    assert eka_link is not None
+    newsroom.mailbox.refusals["eka@1tv.ge"] = ["451 4.3.2 Try again later"] * 7
+    await publish_release(newsroom.nats_url, 10, title_ka="ალვანში ახალი ამბულატორია გაიხსნა")
+    waiting = await newsroom.officer.wait_for(
+        "/mailings?document_id=10", lambda mailings: bool(mailings), "made"
+    )
+    await newsroom.officer.wait_for(
+        f"/mailings/{waiting[0]['id']}/deliveries?status=deferred",
+        lambda found: [d["email"] for d in found] == ["eka@1tv.ge"], "deferred",
+    )  # fmt: skip
+    async with httpx.AsyncClient() as browser:
+        clicked = await browser.post(eka_link[1], data={"List-Unsubscribe": "One-Click"})
+        assert clicked.status_code == 200
+    later = await completed_mailing(newsroom, 10)
+    assert later["counts"] == {"sent": 2, "unsubscribed": 1}
+    [eka] = await newsroom.officer.ok(
+        "GET", f"/mailings/{later['id']}/deliveries", params={"status": "unsubscribed"}
+    )
+    assert eka["email"] == "eka@1tv.ge" and eka["smtp_answer"].startswith("unsubscribed on")
 
 
 async def test_a_journalists_email_and_phone_are_for_the_press_service_and_the_head(

@@ -21,7 +21,7 @@ from PIL import ExifTags, Image
 
 from meria.testing.servers import NatsServer, TemporalDevServer, free_port
 from tests.conftest import DatabaseFactory
-from tests.support.files import photo_with_gps
+from tests.support.files import photo_with_gps, small_photo
 from tests.support.media import MediaDesk
 from tests.support.stack import Stack, running_stack
 
@@ -194,3 +194,80 @@ async def test_content_decides_and_refused_uploads_leave_nothing(media_library: 
     )
     assert changed["author"] == "მერიის პრესსამსახური"
     await officer.refused(422, "PATCH", f"/library/{item['id']}", json={"licence": "whatever"})
+
+
+async def test_the_library_is_found_by_words_dates_events_places_and_people(
+    media_library: Library,
+) -> None:
+    officer, editor = media_library.officer, media_library.editor
+    # Three photos of a season: a festival, a school opening, a delegation in Alaverdi.
+    festival = await media_library.upload(
+        small_photo(), "festival.jpg", title_ka="ახმეტის ღვინის ფესტივალი",
+        caption_ka="ღვინის ფესტივალი ახმეტის ცენტრალურ პარკში", place="ახმეტა",
+        people=["ნინო ბერიძე", "გიორგი ხიზანიშვილი"], taken_on="2026-09-20", event_id="31",
+    )  # fmt: skip
+    school = await media_library.upload(
+        small_photo((20, 90, 200)), "school.jpg", caption_ka="ახალი სკოლის გახსნა მატანში",
+        place="სოფელი მატანი", people=["ნინო ბერიძე"], taken_on="2026-10-01", event_id="32",
+    )  # fmt: skip
+    visit = await media_library.upload(
+        small_photo((90, 200, 90)), "visit.jpg", caption_ka="დელეგაცია ალავერდის მონასტერში",
+        place="ალავერდი", people=["Hans Müller"], taken_on="2026-11-20", visit_id="7",
+    )  # fmt: skip
+    ids = {}
+    for name, response in (("festival", festival), ("school", school), ("visit", visit)):
+        assert response.status_code == 201, response.text
+        ids[name] = response.json()["id"]
+    assert festival.json()["people"] == ["ნინო ბერიძე", "გიორგი ხიზანიშვილი"]
+    assert festival.json()["place"] == "ახმეტა"
+
+    async def found(**params: Any) -> list[int]:
+        return [item["id"] for item in await editor.ok("GET", "/library", params=params)]
+
+    # Words in another case find their stems; newest first.
+    assert await found(text="ახმეტაში") == [ids["festival"]]
+    assert await found(text="ფესტივალზე") == [ids["festival"]]
+    assert await found(text="ნინო") == [ids["school"], ids["festival"]]
+    assert await found(text="ბერიძე") == [
+        ids["visit"],
+        ids["school"],
+        ids["festival"],
+    ]  # the author too
+    assert await found(place="მატანში") == [ids["school"]]
+    assert await found(person="ნინო ბერიძის") == [ids["school"], ids["festival"]]
+    assert await found(person="hans müller") == [ids["visit"]]
+    assert await found(person="ნინო", place="ახმეტა") == [ids["festival"]]
+    assert await found(event_id=32) == [ids["school"]]
+    assert await found(taken_from="2026-09-21", taken_to="2026-11-20") == [
+        ids["visit"], ids["school"]
+    ]  # fmt: skip
+    # A page at a time: two, then the third.
+    assert await found(limit=2) == [ids["visit"], ids["school"]]
+    assert await found(limit=2, offset=2) == [ids["festival"]]
+
+    # A period that ends before it starts is named; so is a list of people too long.
+    wrong = await editor.refused(
+        422, "GET", "/library", params={"taken_from": "2026-10-02", "taken_to": "2026-10-01"}
+    )
+    assert wrong["errors"][0]["field"] == "taken_to"
+    crowd = await media_library.upload(
+        small_photo(), "crowd.jpg", people=[f"მოქალაქე {n}" for n in range(101)]
+    )
+    assert crowd.status_code == 422 and "people" in crowd.text
+    assert len(await found()) == 3
+
+    # Who is shown, and where, can change; the keys follow the change.
+    path = f"/library/{ids['school']}"
+    changed = await officer.ok(
+        "PATCH", path, json={"people": ["თამარ კაპანაძე"], "place": "ზემო ხოდაშენი",
+                             "title_en": "A new school in Matani"},
+    )  # fmt: skip
+    assert (
+        changed["people"] == ["თამარ კაპანაძე"] and changed["title_en"] == "A new school in Matani"
+    )
+    assert await found(person="ნინო ბერიძე") == [ids["festival"]]
+    assert await found(place="ხოდაშენში") == [ids["school"]]
+    assert await found(text="matani") == [ids["school"]]
+    await officer.refused(422, "PATCH", path, json={"people": None})
+    await officer.refused(422, "PATCH", path, json={"caption_ka": "   "})
+    assert (await editor.ok("GET", path))["caption_ka"] == "ახალი სკოლის გახსნა მატანში"

@@ -152,6 +152,10 @@ async def test_a_legal_act_from_the_form_through_its_route(portal: Stack) -> Non
     )
     assert asked.status_code == 303
 
+    # It is back in the editor's tasks, returned to them, until they send it again.
+    returned = await editor.until("/inbox", lambda page: "ჩემთვის დაბრუნებული" in page.text)
+    assert f'<a href="{document_path}/edit">{TITLE}</a>' in returned.text
+
     # The editor edits and resubmits; the reviewer sees what changed since they looked.
     edit = await editor.until(f"{document_path}/edit", lambda page: "ხელახლა გაგზავნა" in page.text)
     assert "ზემო ალვანისა" in edit.text
@@ -161,6 +165,7 @@ async def test_a_legal_act_from_the_form_through_its_route(portal: Stack) -> Non
         {"title_ka": TITLE, "title_en": "Winter roads", "body_ka": changed, "action": "submit"},
     )
     assert resubmitted.status_code == 303, resubmitted.text
+    await editor.until("/inbox", lambda page: "ჩემთვის დაბრუნებული" not in page.text)
     inbox = await lawyer.until("/inbox", lambda page: TITLE in page.text and task not in page.text)
     second = task_link(inbox, TITLE)
     review = await lawyer.get(second)
@@ -179,6 +184,16 @@ async def test_a_legal_act_from_the_form_through_its_route(portal: Stack) -> Non
     claimed = await lawyer.post(f"{second}/claim", {"back": "/inbox"})
     assert claimed.status_code == 303
     assert "ჩემ მიერ აღებული" in (await lawyer.get("/inbox")).text
+    # Only the holder or the head of department releases a claim: the head does, here,
+    # and the reviewer takes it again.
+    head = await person(portal, "head")
+    seen_by_head = await head.get(second)
+    assert f"/tasks/{second.rsplit('/', 1)[1]}/unclaim" in seen_by_head.text
+    assert (await protocol.post(f"{second}/unclaim", {"back": second})).status_code == 409
+    assert (await head.post(f"{second}/unclaim", {"back": second})).status_code == 303
+    assert "ჩემ მიერ აღებული" not in (await lawyer.get("/inbox")).text
+    assert (await lawyer.post(f"{second}/claim", {"back": "/inbox"})).status_code == 303
+    await head.close()
     in_an_hour = (datetime.now(TBILISI) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     too_late = (datetime.now(TBILISI) + timedelta(days=60)).strftime("%Y-%m-%dT%H:%M")
     refused_date = await lawyer.post(f"{second}/follow-up", {"at": too_late})
@@ -196,6 +211,9 @@ async def test_a_legal_act_from_the_form_through_its_route(portal: Stack) -> Non
         await add_account(portal, http, *COLLEAGUE)
     page = await lawyer.get(second)
     assert f'<option value="{COLLEAGUE[0]}">{COLLEAGUE[1]}</option>' in page.text
+    # Seen before and unchanged: the page says so, not that this is the first look.
+    assert "ბოლოს ნახვის შემდეგ არაფერი შეცვლილა." in page.text
+    assert "ამ დოკუმენტს პირველად ხედავთ." not in page.text
     no_note = await lawyer.post(f"{second}/reassign", {"to": COLLEAGUE[0], "note": " "})
     assert no_note.status_code == 422 and 'id="handing-error"' in no_note.text
     handed = await lawyer.post(f"{second}/reassign", {"to": COLLEAGUE[0], "note": NOTE})
@@ -225,6 +243,11 @@ async def test_a_legal_act_from_the_form_through_its_route(portal: Stack) -> Non
     assert NOTE in theirs.text and 'name="outcome"' in theirs.text
     assert (await colleague.post(f"{second}/decision", {"outcome": "approve"})).status_code == 303
     await colleague.close()
+
+    # Before saving an edit in review, the form says the route starts again and whose
+    # approval is dismissed.
+    warned = await editor.until(f"{document_path}/edit", lambda page: COLLEAGUE[1] in page.text)
+    assert "ცვლილების შენახვა განხილვის მარშრუტს პირველი ეტაპიდან" in warned.text
     for who in ("head", "mayor"):
         desk = await person(portal, who)
         inbox = await desk.until("/inbox", lambda page: TITLE in page.text)
@@ -237,4 +260,30 @@ async def test_a_legal_act_from_the_form_through_its_route(portal: Stack) -> Non
     assert re.search(r"\d+/20\d\d", published.text), "the register number is shown"
     assert document_id
     for someone in (editor, lawyer, protocol):
+        await someone.close()
+
+
+async def test_a_rejected_document_says_so_once(portal: Stack) -> None:
+    editor = await person(portal, "editor")
+    lawyer = await person(portal, "lawyer")
+    title = "ახმეტის მერის ბრძანება საბავშვო ბაღების სარემონტო სამუშაოების შესახებ"
+    created = await editor.post(
+        "/documents/new",
+        {"document_type": "mayor_order", "issuer_code": "mayor", "title_ka": title,
+         "body_ka": "1. შეკეთდეს ქალაქ ახმეტის საბავშვო ბაღი N2.", "action": "submit"},
+    )  # fmt: skip
+    assert created.status_code == 303, created.text
+    document_path = created.headers["location"].split("?")[0]
+    inbox = await lawyer.until("/inbox", lambda page: title in page.text)
+    reason = "ბრძანება ბიუჯეტით არ არის უზრუნველყოფილი."
+    refused = await lawyer.post(
+        f"{task_link(inbox, title)}/decision", {"outcome": "reject", "comment": reason}
+    )
+    assert refused.status_code == 303
+    page = await editor.until(document_path, lambda page: reason in page.text)
+    facts = page.text.split('<dl class="facts">', 1)[1].split("</dl>", 1)[0]
+    # One state, with who and why, and no stage beside it that says otherwise.
+    assert "უარყოფილი" in facts and STAFF["lawyer"][1] in facts
+    assert "<dt>ეტაპი</dt>" not in facts and "<dd>პროექტი</dd>" not in facts
+    for someone in (editor, lawyer):
         await someone.close()

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree
 
 import feedparser
@@ -174,8 +174,11 @@ async def test_the_public_reads_finds_and_checks_what_was_published(site: Site) 
     file_url = None
     for _ in range(100):
         page = await site.get(f"/acts/{act_id}")
-        if "/files/" in page.text:
-            file_url = page.text.split('href="/files/')[1].split('"')[0]
+        # The act's own file, beside the signed original the mayor's approval made.
+        links = [link.split('"')[0] for link in page.text.split('href="/files/')[1:]]
+        mine = [link for link in links if unquote(link).endswith("/განკარგულება.pdf")]
+        if mine:
+            file_url = mine[0]
             break
         await asyncio.sleep(0.1)
     assert file_url is not None, "the attachment never arrived"

@@ -14,8 +14,6 @@ import io
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tarfile
 import time
 import uuid
@@ -25,19 +23,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
-from sqlalchemy.engine import make_url
 
 from meria.db import Database, migrate
 from meria.processes import PROCESSES
-from meria.testing.servers import NatsServer, TemporalDevServer, free_port
+from meria.testing.servers import NatsServer, TemporalDevServer
 from services.publishing import signing
 from tests.conftest import DatabaseFactory
+from tests.support.backup import SilentPorts, manifest_of, meria, wipe_database
 from tests.support.publishing import LEGAL_ACT, PRESS_RELEASE, Desk, published_events
 from tests.support.stack import Stack, running_stack
 
-MERIA = str(Path(sys.executable).parent / "meria")
 RUNNING = ["publishing", "worker", "website"]
 NEWS = {
     "document_type": "news",
@@ -47,14 +43,8 @@ NEWS = {
 }
 
 
-def meria(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [MERIA, *args], env=env, capture_output=True, text=True, check=False, timeout=300
-    )
-
-
 def operator_env(
-    stack: Stack, databases: dict[str, str], temporal: TemporalDevServer
+    stack: Stack, databases: dict[str, str], temporal: TemporalDevServer, silent: SilentPorts
 ) -> dict[str, str]:
     """The environment an operator's `meria backup` has: the stack's own settings."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("MERIA_")}
@@ -65,30 +55,11 @@ def operator_env(
         "MERIA_BACKUP_TEMPORAL_SQLITE": str(temporal.folder / "temporal.db"),
     }
     for name in PROCESSES:
-        url = stack.urls.get(name, f"http://127.0.0.1:{free_port()}")
+        url = stack.urls.get(name, f"http://127.0.0.1:{silent.take()}")
         env[f"MERIA_{name.upper()}_URL"] = url
         if name in databases:
             env[f"MERIA_{name.upper()}_DATABASE_URL"] = databases[name]
     return env
-
-
-async def wipe_database(url: str) -> None:
-    """What a lost server leaves: no file, or an empty database of the same name."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
-        return
-    admin = await asyncpg.connect(
-        parsed.set(drivername="postgresql", database="postgres").render_as_string(
-            hide_password=False
-        )
-    )
-    try:
-        await admin.execute(f'DROP DATABASE "{parsed.database}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{parsed.database}"')
-    finally:
-        await admin.close()
 
 
 def verifies(edition: dict[str, Any], public_key: str) -> bool:
@@ -109,6 +80,7 @@ class Server:
     temporal: TemporalDevServer
     databases: dict[str, str] = field(default_factory=dict)
     task_queue: str = field(default_factory=lambda: f"drill-{uuid.uuid4().hex[:8]}")
+    silent: SilentPorts = field(default_factory=SilentPorts)
 
     async def set_up(self, new_database: DatabaseFactory) -> None:
         """Every service's database: three serve, the rest are migrated and wait, as on a
@@ -168,7 +140,7 @@ async def test_a_wiped_stack_comes_back_from_its_backup_with_its_cases_running(
         async with server.stack() as stack, httpx.AsyncClient(timeout=20) as http:
             cases = await cases_in_flight(stack, http)
             # The nightly backup, while everything runs.
-            env = operator_env(stack, server.databases, server.temporal)
+            env = operator_env(stack, server.databases, server.temporal, server.silent)
             started = time.monotonic()
             archive = take_backup(env, tmp_path / "backups", server.databases)
             backup_seconds = time.monotonic() - started
@@ -198,6 +170,7 @@ async def test_a_wiped_stack_comes_back_from_its_backup_with_its_cases_running(
         async with server.stack() as stack, httpx.AsyncClient(timeout=20) as http:
             await cases_go_on(stack, http, cases)
     finally:
+        server.silent.close()
         server.nats.stop()
         server.temporal.stop()
 
@@ -248,8 +221,7 @@ def take_backup(env: dict[str, str], folder: Path, databases: dict[str, str]) ->
     assert taken.returncode == 0, taken.stderr
     archives = sorted(folder.glob("meria-backup-*.tar.gz"))
     assert len(archives) == 1, taken.stdout
-    with tarfile.open(archives[0]) as opened:
-        manifest = json.loads(opened.extractfile("manifest.json").read())  # type: ignore[union-attr]
+    manifest = manifest_of(archives[0])
     assert set(manifest["databases"]) == set(databases)
     assert manifest["streams"]["PUBLISHING"]["messages"] >= 1
     assert manifest["temporal"]["engine"] == "sqlite"

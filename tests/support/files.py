@@ -160,3 +160,14 @@ def pdf_with_hidden_script() -> bytes:
     )
     content += b"startxref\n%d\n%%%%EOF\n" % table_at
     return content
+
+
+def small_photo(
+    colour: tuple[int, int, int] = (180, 120, 60), size: tuple[int, int] = (64, 48)
+) -> bytes:
+    """A small JPEG of one colour: a photo as the library takes it, quick to make."""
+    from PIL import Image
+
+    output = io.BytesIO()
+    Image.new("RGB", size, colour).save(output, "JPEG", quality=80)
+    return output.getvalue()

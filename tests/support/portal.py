@@ -72,10 +72,12 @@ class Person:
     ) -> httpx.Response:  # fmt: skip
         if not self.csrf and csrf:
             await self.get("/sign-in")
-        fields: list[tuple[str, str]] = [("csrftoken", self.csrf)] if csrf else []
-        fields += [(key, str(value)) for key, value in (data or {}).items()]
-        # The token first: the CSRF check reads it before any file.
-        page = await self.http.post(path, data=dict(fields), files=files)
+        # The token first: the CSRF check reads it before any file. A list is a field
+        # sent once per value (checkboxes of one name).
+        fields: dict[str, list[str]] = {"csrftoken": [self.csrf]} if csrf else {}
+        for key, value in (data or {}).items():
+            fields[key] = [str(item) for item in value] if isinstance(value, list) else [str(value)]
+        page = await self.http.post(path, data=fields, files=files)
         self.remember_csrf(page)
         return page
 

@@ -30,7 +30,7 @@ from workflows.activities.information_requests import (
 )
 from workflows.activities.media import AccreditationWindow, AccreditedReminder, WindowClosing
 from workflows.activities.media_responses import RecordResponseTransition, ResponseRef
-from workflows.activities.publishing import EditionRef, RecordTransition
+from workflows.activities.publishing import EditionRef, RecordTransition, SignedOriginal
 from workflows.activities.tasks import TaskNoticeRequest
 from workflows.activities.visits import (
     ReadinessReport,
@@ -45,6 +45,7 @@ from workflows.publication import DocumentPublicationWorkflow
 NOTICES: list[dict[str, Any]] = []
 TRANSITIONS: list[RecordTransition] = []
 PUBLISHED: list[tuple[EditionRef, datetime]] = []
+SIGNED: list[EditionRef] = []
 PUBLISH_AT: dict[int, datetime | None] = {}
 
 
@@ -77,6 +78,12 @@ async def record_transition(request: RecordTransition) -> TransitionResult:
         publish_at=PUBLISH_AT.get(request.edition.document_id),
         register_number="7/2026" if approving else None,
     )
+
+
+@activity.defn(name="publishing.sign_edition")
+async def sign_edition(edition: EditionRef) -> SignedOriginal:
+    SIGNED.append(edition)
+    return SignedOriginal(id=edition.document_id, sha256="1" * 64, signer_name="ახმეტის მერი")
 
 
 @activity.defn(name="publishing.publish_edition")
@@ -439,6 +446,7 @@ async def publish_digest(content: DigestContent) -> DigestResult:
 ACTIVITIES = [
     load_case,
     record_transition,
+    sign_edition,
     publish_edition,
     send_notice,
     load_visit_case,

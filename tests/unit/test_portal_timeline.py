@@ -82,7 +82,9 @@ def test_a_filter_becomes_one_visibility_query() -> None:
     )
     query = case_query(chosen, MOMENT)
     assert query == (
-        "MeriaKind = 'document' AND ExecutionStatus = 'Running' AND MeriaStage = 'legal_review'"
+        # Cases only: a task is shown inside its case's row.
+        "WorkflowType != 'HumanTaskWorkflow' AND MeriaKind = 'document'"
+        " AND ExecutionStatus = 'Running' AND MeriaStage = 'legal_review'"
         " AND MeriaDueAt < '2026-11-12T10:03:00Z' AND ExecutionStatus = 'Running'"
         # Days are Tbilisi's: midnight there is 20:00 UTC the day before.
         " AND StartTime >= '2026-10-31T20:00:00Z' AND StartTime < '2026-11-12T20:00:00Z'"
@@ -91,7 +93,7 @@ def test_a_filter_becomes_one_visibility_query() -> None:
     # The counts by stage and by status leave out their own choice.
     without = case_query(chosen, MOMENT, stage=False, status=False)
     assert "MeriaStage" not in without and "ExecutionStatus = 'Running'" in without
-    assert case_query(CaseFilter(), MOMENT) == ""
+    assert case_query(CaseFilter(), MOMENT) == "WorkflowType != 'HumanTaskWorkflow'"
 
 
 def test_text_matches_title_words_references_and_ids_never_query_syntax() -> None:
@@ -103,6 +105,11 @@ def test_text_matches_title_words_references_and_ids_never_query_syntax() -> Non
     assert text_clause('ახმეტის "სკოლა" OR x*') == "(MeriaSubject = 'ახმეტის სკოლა OR x')"
     assert text_clause("o'neil") == "(MeriaSubject = 'o neil')"
     assert text_clause('"*"') is None
+    # A task's id finds its case.
+    assert text_clause("document-42-edition-1-task-legal_review-r1") == (
+        "(MeriaSubject = 'document 42 edition 1 task legal_review r1'"
+        " OR MeriaRef = 'document-42-edition-1' OR WorkflowId STARTS_WITH 'document-42-edition-1')"
+    )
 
 
 def test_page_tokens_and_history_links() -> None:
@@ -115,8 +122,8 @@ def test_page_tokens_and_history_links() -> None:
     assert history_url(settings, "document-5-edition-1", "run-1") == (
         "http://127.0.0.1:8233/namespaces/meria/workflows/document-5-edition-1/run-1/history"
     )
-    assert CaseFilter(kind="task", overdue=True).link(stage="signature") == (
-        "/dashboard?kind=task&stage=signature&overdue=1"
+    assert CaseFilter(kind="visit", overdue=True).link(stage="report_due") == (
+        "/dashboard?kind=visit&stage=report_due&overdue=1"
     )
 
 

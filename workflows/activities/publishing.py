@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from temporalio import activity
 
 from meria.cases.documents import (
@@ -31,6 +31,16 @@ class RecordTransition(BaseModel):
     transition: TransitionRequest
 
 
+class SignedOriginal(BaseModel):
+    """The signed PDF of an act, as the publishing service keeps it with the edition."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    sha256: str
+    signer_name: str | None = None
+
+
 class PublishingActivities:
     def __init__(self, client: ServiceClient) -> None:
         self.client = client
@@ -49,6 +59,14 @@ class PublishingActivities:
             json=request.transition.model_dump(mode="json"),
         )
         return TransitionResult.model_validate(response.json())
+
+    @activity.defn(name="publishing.sign_edition")
+    async def sign_edition(self, edition: EditionRef) -> SignedOriginal:
+        """The approved legal act, signed as a PDF with its signer's certificate."""
+        response = await self.client.request(
+            "POST", f"{edition.path}/signed-original", idempotency_key=activity_key()
+        )
+        return SignedOriginal.model_validate(response.json(), from_attributes=False)
 
     @activity.defn(name="publishing.publish_edition")
     async def publish_edition(self, edition: EditionRef) -> PublishedEdition:

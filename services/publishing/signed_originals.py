@@ -1,0 +1,333 @@
+"""The signed original of a legal act: the PDF/A its signer signed (PAdES), the act as
+published.
+
+When the mayor approves the signature step, the publication workflow asks for the
+edition's signed original: the act is rendered in the municipality's layout with its
+number and date, signed with the certificate of the official who approved the step, dated
+by a timestamp server when one is set, checked against the trust roots, and kept as the
+edition's attachment marked with its signer. From then on it is published with the edition
+(its SHA-256 in the signed publication record too), and a withdrawal before publication
+discards it: what is approved again is signed again.
+
+Who signs with what (`Officials`): in production, the keys MERIA_PUBLISHING_SIGNERS names;
+in development, a certificate of the local test CA (`meria init`), made for an official on
+first need. The rendering, the signing and the check run in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from meria import pades
+from meria.db import Database
+from meria.keys import service_subject
+from meria.problems import Problem
+from services.publishing import act_pdf
+from services.publishing import attachments as files
+from services.publishing.documents import edition_of, is_legal_act, load, now
+from services.publishing.models import Attachment, AuditEntry, Document, Edition
+from services.publishing.settings import PublishingSettings, SignerKey
+from services.publishing.states import State
+
+SIGNATURE_STEP = "signature"
+PDF = "application/pdf"
+SIGNABLE = (State.APPROVED.value, State.SCHEDULED.value)
+
+
+# Who signs with what.
+
+
+@dataclass(frozen=True)
+class Pkcs12Source:
+    path: Path
+    password_file: Path | None
+    production: bool
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[Any]:
+        password = None
+        if self.password_file is not None:
+            password = self.password_file.read_bytes().rstrip(b"\r\n")
+        yield pades.load_pkcs12_signer(self.path.read_bytes(), password, production=self.production)
+
+
+@dataclass(frozen=True)
+class Pkcs11Source:
+    key: SignerKey
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[Any]:
+        # pyHanko's PKCS#11 signer needs the python-pkcs11 package (`pyhanko[pkcs11]`).
+        try:
+            from pyhanko.sign import pkcs11
+        except ImportError as error:  # pragma: no cover - depends on what is installed
+            raise pades.SigningError(
+                f"a PKCS#11 signer needs python-pkcs11 installed: {error}"
+            ) from None
+        pin = self.key.pkcs11_pin_file.read_text().strip() if self.key.pkcs11_pin_file else None
+        from pyhanko.config.pkcs11 import TokenCriteria
+
+        session = pkcs11.open_pkcs11_session(
+            str(self.key.pkcs11_module),
+            token_criteria=TokenCriteria(label=self.key.pkcs11_token_label),
+            user_pin=pin,
+        )
+        try:
+            yield pkcs11.PKCS11Signer(
+                session,
+                key_label=self.key.pkcs11_key_label,
+                cert_label=self.key.pkcs11_cert_label or self.key.pkcs11_key_label,
+            )
+        finally:
+            session.close()
+
+
+Source = Pkcs12Source | Pkcs11Source
+
+
+class Officials:
+    """The officials who sign legal acts, each with their key."""
+
+    def __init__(self, settings: PublishingSettings) -> None:
+        self.settings = settings
+        assert settings.signing_ca_dir is not None
+        self.development_ca = pades.DevelopmentCA(
+            settings.signing_ca_dir, settings.municipality_name_en
+        )
+
+    def refusal(self, user_id: str) -> str | None:
+        """Why `user_id` cannot sign an act here, or None when they can."""
+        if user_id in self.settings.signers or not self.settings.production:
+            return None
+        return (
+            f"No signing certificate is set for {user_id} (MERIA_PUBLISHING_SIGNERS), so the "
+            "act cannot be signed; an administrator sets it first."
+        )
+
+    def source(self, user_id: str, name: str) -> Source:
+        """Where `user_id`'s key is; in development, made on first need. Blocking."""
+        key = self.settings.signers.get(user_id)
+        if key is not None and key.pkcs12 is not None:
+            return Pkcs12Source(key.pkcs12, key.pkcs12_password_file, self.settings.production)
+        if key is not None:
+            return Pkcs11Source(key)
+        refusal = self.refusal(user_id)
+        if refusal is not None:
+            # Server-side trouble: the workflow retries until an administrator sets it.
+            raise Problem(503, "No signing certificate", refusal)
+        path = self.development_ca.signer(user_id, name)
+        return Pkcs12Source(path, None, production=False)
+
+    def trust_roots_pem(self) -> str:
+        """The roots the signers' chains end in (PEM), which anyone validates acts with.
+        Blocking."""
+        if self.settings.signing_trust_roots is not None:
+            return self.settings.signing_trust_roots.read_text(encoding="ascii")
+        if self.settings.production:
+            return ""
+        return self.development_ca.trust_roots_pem()
+
+    def check(self) -> None:
+        """At start: every configured PKCS#12 key opens, and production holds none of the
+        development CA's. Raises SigningError naming the official."""
+        for user_id, key in self.settings.signers.items():
+            if key.pkcs12 is None:
+                continue
+            try:
+                source = Pkcs12Source(
+                    key.pkcs12, key.pkcs12_password_file, self.settings.production
+                )
+                with source.open():
+                    pass
+            except (OSError, pades.SigningError) as error:
+                raise pades.SigningError(
+                    f"MERIA_PUBLISHING_SIGNERS: the key of {user_id}: {error}"
+                ) from None
+
+
+# Making the signed original.
+
+
+@dataclass(frozen=True)
+class Made:
+    pdf: bytes
+    check: pades.PdfCheck
+
+
+def layout_of(settings: PublishingSettings) -> act_pdf.Layout:
+    return act_pdf.Layout(
+        municipality_ka=settings.municipality_name_ka,
+        municipality_en=settings.municipality_name_en,
+        place_ka=settings.signing_place_ka,
+        coat_of_arms=settings.coat_of_arms,
+        fonts=settings.act_fonts,
+    )
+
+
+def make_signed(
+    officials: Officials, signer_id: str, sheet: act_pdf.ActSheet, settings: PublishingSettings
+) -> Made:
+    """Render, sign and check the act (blocking: CPU and, with a timestamp server, a call)."""
+    source = officials.source(signer_id, sheet.signer_name)
+    signing = pades.Signing(
+        reason=f"{act_pdf.TYPES.get(sheet.document_type, ('',))[0]} "
+        f"№ {sheet.register_number or ''}".strip(),
+        location=settings.signing_place_ka,
+        timestamp_url=settings.timestamp_url,
+        timestamp_timeout=settings.timestamp_timeout_seconds,
+    )
+    try:
+        with source.open() as signer:
+            sheet = replace(sheet, signer_name=pades.signer_name(signer))
+            pdf = act_pdf.render(sheet, layout_of(settings))
+            signed = pades.sign_pdf(pdf, signer, signing)
+    except (OSError, pades.SigningError) as error:
+        raise Problem(503, "Cannot sign", f"The act cannot be signed: {error}") from None
+    except Exception as error:  # pyHanko's and the timestamp server's many kinds
+        raise Problem(503, "Cannot sign", f"The act cannot be signed: {error}") from None
+    # What is published must validate: a chain that ends nowhere trusted stops here.
+    check = pades.check_pdf(signed, [officials.trust_roots_pem()])
+    if not check.sound:
+        summary = "; ".join(item.summary for item in check.signatures) or check.unreadable
+        raise Problem(503, "Signature does not validate", f"The signed act fails: {summary}")
+    return Made(signed, check)
+
+
+async def signer_of(session: Any, document: Document, edition: Edition) -> str | None:
+    """Who approved the signature step of this edition, latest first."""
+    found: str | None = await session.scalar(
+        select(AuditEntry.actor)
+        .where(
+            AuditEntry.document_id == document.id,
+            AuditEntry.edition_number == edition.number,
+            AuditEntry.action == "approve_step",
+            AuditEntry.step == SIGNATURE_STEP,
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    return found
+
+
+def signed_original(edition: Edition) -> Attachment | None:
+    return next((a for a in edition.attachments if a.is_signed_original), None)
+
+
+def filename_of(document: Document) -> str:
+    number = (document.register_number or str(document.id)).replace("/", "-")
+    return f"{document.document_type}-{number}-signed.pdf"
+
+
+def _sheet(document: Document, edition: Edition, signer_name: str) -> act_pdf.ActSheet:
+    return act_pdf.ActSheet(
+        document_type=document.document_type,
+        register_number=document.register_number,
+        date_signed=edition.date_signed,
+        issuer_ka=document.issuer.name_ka if document.issuer else None,
+        title_ka=edition.title_ka,
+        title_en=edition.title_en,
+        body_html_ka=edition.body_ka,
+        signer_name=signer_name,
+    )
+
+
+async def sign_edition(
+    database: Database,
+    settings: PublishingSettings,
+    officials: Officials,
+    document_id: int,
+    number: int,
+    idempotency_key: str | None,
+) -> Attachment:
+    """Make and keep the approved edition's signed original, once."""
+    async with database.session() as session:
+        document = await load(session, document_id)
+        edition = edition_of(document, number)
+        _require_signable(document, edition)
+        existing = signed_original(edition)
+        if existing is not None:
+            return existing
+        signer_id = await signer_of(session, document, edition)
+        if signer_id is None:
+            raise Problem(
+                409,
+                "Not signed by the mayor",
+                f"Edition {number} of document {document_id} has no approved signature step.",
+            )
+        sheet = _sheet(document, edition, signer_id)
+    made = await asyncio.to_thread(make_signed, officials, signer_id, sheet, settings)
+    folder: Path = settings.attachments_dir  # type: ignore[assignment]
+    stored = await asyncio.to_thread(files.write_made, made.pdf, folder, filename_of(document), PDF)
+    signature = made.check.signatures[0]
+    async with database.transaction() as session:
+        document = await load(session, document_id, lock=True)
+        edition = edition_of(document, number)
+        _require_signable(document, edition)
+        existing = signed_original(edition)
+        if existing is not None:  # another attempt got there first
+            await asyncio.to_thread((folder / stored.stored_name).unlink, missing_ok=True)
+            return existing
+        attachment = Attachment(
+            filename=stored.filename,
+            stored_name=stored.stored_name,
+            media_type=stored.media_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            created_by=service_subject("worker"),
+            created_at=now(),
+            signed_by=signer_id,
+            signer_name=signature.signer,
+            signed_at=signature.signed_at or datetime.now(UTC),
+        )
+        edition.attachments.append(attachment)
+        session.add(
+            AuditEntry(
+                document_id=document.id,
+                edition_number=edition.number,
+                at=now(),
+                actor=service_subject("worker"),
+                action="sign",
+                from_state=edition.state,
+                to_state=edition.state,
+                step=SIGNATURE_STEP,
+                details={
+                    "signer": signer_id,
+                    "certificate": signature.signer_subject,
+                    "issuer": signature.issuer,
+                    "timestamped": signature.timestamped,
+                    "sha256": stored.sha256,
+                },
+                idempotency_key=idempotency_key,
+            )
+        )
+    return attachment
+
+
+def _require_signable(document: Document, edition: Edition) -> None:
+    if not is_legal_act(document):
+        raise Problem(
+            409, "Not a legal act", f"Document {document.id} is a {document.document_type}."
+        )
+    if edition.state not in SIGNABLE:
+        raise Problem(
+            409,
+            "Not approved",
+            f"Edition {edition.number} is {edition.state}; an act is signed once approved.",
+            state=edition.state,
+        )
+
+
+async def discard(session: Any, edition: Edition) -> None:
+    """A withdrawn or rejected edition loses its signature: what is approved again is
+    signed again. (The file stays: editions share files, and files never change.)"""
+    for attachment in [a for a in edition.attachments if a.is_signed_original]:
+        edition.attachments.remove(attachment)
+        await session.delete(attachment)
