@@ -57,6 +57,7 @@ STEPS = {
     "awaiting_approval": N_("Waiting for approval"),
     "sent": N_("Sent"),
     "answered": N_("Answered"),
+    "declined": N_("Declined"),
     "gathering": N_("Gathering the month's material"),
     "composing": N_("Composing the digest"),
     # Tasks, by their key: a media response's and an information request's steps…

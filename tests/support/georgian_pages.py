@@ -24,13 +24,14 @@ ALLOWED = {
     # Codes and formats: the same in every language.
     "PDF", "CSV", "ICS", "SVG", "XML", "HTML", "JSON", "RSS", "Atom", "QR", "ID", "SHA",
     "DOCX", "ODT", "URL", "HTTP", "HTTPS", "API", "iCalendar", "Markdown", "UTC", "GMT",
-    "OIDC", "PNG", "JPEG", "JPG", "MB", "KB", "GB", "px", "ELI", "TV", "FM", "ISO", "GE",
+    "OIDC", "PNG", "JPEG", "JPG", "WebP", "TIFF", "MB", "KB", "GB", "px", "ELI", "TV", "FM",
+    "ISO", "GE",
     # Currencies by their ISO codes.
     "EUR", "GEL", "USD", "PLN",
     # Products and standards by their own names: office formats, the workflow engine.
     "Word", "Excel", "OpenDocument", "Temporal", "JetStream", "NATS",
-    # The legal XML standard acts are offered in.
-    "Akoma", "Ntoso",
+    # The legal XML standard acts are offered in; the photos' licence.
+    "Akoma", "Ntoso", "Creative", "Commons",
     # Organisations known by their Latin abbreviations.
     "UNDP", "USAID", "EU", "GIZ", "UNICEF", "OSCE", "NGO",
 }  # fmt: skip
@@ -149,6 +150,7 @@ HREF = re.compile(r'href="([^"#]*)')
 NOT_PAGES = re.compile(
     r"(/sign-in|/oidc/|/language$|\.(?:pdf|ics|svg|csv|xml|atom|pem)$|/files/|/attachments/"
     r"|^/static|^/healthz|^/metrics|^/docs|^/openapi|^/\.well-known|^/api/|^/dead-letters"
+    r"|^/auth/|/file$|/thumbnail$"
     r"|^/en(?:/|$)|^/notifications/\d)"
 )
 # Links that differ only in these parameters show the same page.
@@ -201,8 +203,10 @@ async def walk(
             continue
         taken[shape] = taken.get(shape, 0) + 1
         answer = await http.get(url)
-        visits[url] = Visit(url, route, answer.status_code, answer.text)
-        if answer.headers.get("content-type", "").startswith("text/html"):
+        # A file (a photo, a PDF) has no words to read: its visit keeps no text.
+        page = answer.headers.get("content-type", "").startswith("text/html")
+        visits[url] = Visit(url, route, answer.status_code, answer.text if page else "")
+        if page:
             queue += [href.replace("&amp;", "&") for href in HREF.findall(answer.text)]
     return visits
 
