@@ -55,6 +55,8 @@ async def stack(
 
 
 async def fits(page: Page, width: int) -> None:
+    # Measured once the stylesheet is in: the heading may be in the page before it is.
+    await page.wait_for_load_state("load")
     scrolled = await page.evaluate("document.scrollingElement.scrollWidth")
     assert scrolled <= width, (
         f"{page.url} is {scrolled}px wide on a {width}px screen: {await too_wide(page, width)}"
