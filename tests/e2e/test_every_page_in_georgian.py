@@ -10,6 +10,7 @@ among them), and every page's words in Latin script must be names or codes
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,6 +57,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         running.wait_for("Meria is up.")
         yield running
     finally:
+        # Ctrl-C, as `make run` is stopped: the supervisor stops every process it started
+        # (each runs in a session of its own, which a kill of the supervisor leaves behind).
+        with contextlib.suppress(Exception):
+            running.interrupt()
         running.kill()
 
 
