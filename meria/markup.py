@@ -5,8 +5,26 @@ text cleaned by publishing hashes the same after the website cleans it again."""
 
 from __future__ import annotations
 
+import re
+
 import nh3
+
+_HEADING = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
 
 
 def clean_html(html: str) -> str:
     return nh3.clean(html, link_rel="noopener noreferrer")
+
+
+def under_heading(html: str, top: int = 2) -> str:
+    """A text's headings moved down so its highest is `top`: shown on a page under that
+    page's own `<h1>` (the document's title), a `#` of Markdown is a section, not a
+    second title. Relative levels stay; nothing goes below `<h6>`. Shown, not stored:
+    the published text and its fingerprint stay as written."""
+    levels = [int(level) for _slash, level in _HEADING.findall(html)]
+    if not levels or min(levels) >= top:
+        return html
+    shift = top - min(levels)
+    return _HEADING.sub(
+        lambda found: f"<{found.group(1)}h{min(int(found.group(2)) + shift, 6)}", html
+    )

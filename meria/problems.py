@@ -75,10 +75,26 @@ def validation_problem(error: RequestValidationError) -> Problem:
     """A 422 naming each field that is wrong and why."""
     errors = [
         {"field": _field(item["loc"]), "message": item["msg"], "type": item["type"]}
+        | _limits(item.get("ctx"))
         for item in error.errors()
     ]
     detail = "; ".join(f"{item['field']}: {item['message']}" for item in errors)
     return Problem(422, "The request is not valid", detail, errors=errors)
+
+
+LIMITS = ("max_length", "min_length", "ge", "gt", "le", "lt")
+
+
+def _limits(context: Any) -> dict[str, Any]:
+    """The limits a refusal names (`max_length: 500`), so a form can say them in its own
+    words and language."""
+    if not isinstance(context, dict):
+        return {}
+    return {
+        name: value
+        for name, value in context.items()
+        if name in LIMITS and isinstance(value, int | float | str)
+    }
 
 
 UNEXPECTED = Problem(500, "Internal error", "Something went wrong on our side; it is logged.")

@@ -10,8 +10,9 @@ before, the conference is held, and the press release or transcript falls due �
 `HumanTaskWorkflow` for the press officer with a deadline, a reminder and escalation.
 
 Postponement, a new date and cancellation arrive as Updates from the events service
-with the verified user: postponed, every timer stops; a new date moves them (a new
-advisory for it, the window and the reminder at the new time); cancelled, the window
+with the verified user: postponed, every timer stops; a new date moves them (the old
+date's advisory withdrawn from publishing's route if it is still on it, a new advisory
+for the new date, the window and the reminder at the new time); cancelled, the window
 closes and a notice of cancellation goes to publishing.
 """
 
@@ -39,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from meria.temporal import KIND, REF, SUBJECT
     from workflows.activities.events import (
         AnnouncementRequest,
+        AnnouncementWithdrawal,
         EventRef,
         EventsActivities,
         RecordEventTaskOutcome,
@@ -55,6 +57,9 @@ with workflow.unsafe.imports_passed_through():
 PRESS = ("media_officer", "editor")
 
 Change = tuple[Literal["postpone", "reschedule", "cancel"], Reasoned]
+# The patch that withdraws a moved conference's advisory (histories before it replay
+# without the activity).
+WITHDRAW_MOVED_ADVISORY = "withdraw-moved-advisory"
 
 
 @workflow.defn
@@ -234,6 +239,7 @@ class PressConferenceWorkflow:
             return False
         if kind == "reschedule":
             assert isinstance(change, Moved)
+            await self._withdraw_advisory(change)
             self._event_id = change.event_id
             self._take(await record(EventsActivities.load_case, self._ref()))
             self._tasks.set_stage("scheduled")
@@ -252,6 +258,22 @@ class PressConferenceWorkflow:
         )
         self._tasks.set_stage("cancelled")
         return True
+
+    async def _withdraw_advisory(self, moved: Moved) -> None:
+        """The old date's advisory leaves publishing's route before the new one is made:
+        approved later, it would be published and mailed with a day that is no more.
+        Cases started before this rule replay as they ran."""
+        advisory = self._advisories.get(self._event_id)
+        if advisory is None or not workflow.patched(WITHDRAW_MOVED_ADVISORY):
+            return
+        await record(
+            EventsActivities.withdraw_announcement,
+            AnnouncementWithdrawal(
+                document_id=advisory,
+                # In the department's language: the document's history shows it.
+                reason=f"პრესკონფერენცია ახალ თარიღზე გადავიდა: {moved.reason}",
+            ),
+        )
 
     # Helpers.
 

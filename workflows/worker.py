@@ -82,6 +82,7 @@ def activities(settings: Settings) -> list[Any]:
         events.record_transition,
         events.record_task_outcome,
         events.publish_announcement,
+        events.withdraw_announcement,
         media.open_accreditation,
         media.close_accreditation,
         media.remind_accredited,

@@ -19,6 +19,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from meria.auth import ROLES, Role, User
+from services.portal.i18n import _
+from services.portal.labels import SYSTEM_ACTORS
 from services.portal.models import Account, AccountChange, SignIn
 from services.portal.settings import DEMO_PASSWORD, PortalSettings
 
@@ -288,10 +290,13 @@ async def account_changes(
 
 
 async def display_names(session: AsyncSession, usernames: set[str]) -> dict[str, str]:
-    """Names to show for the user names in a history; unknown ones stay as they are."""
-    if not usernames:
-        return {}
+    """Names to show for the user names in a history; Meria's own processes by what they
+    are; unknown ones stay as they are."""
+    system = {name: _(text) for name, text in SYSTEM_ACTORS.items() if name in usernames}
+    people = usernames - system.keys()
+    if not people:
+        return system
     found = await session.execute(
-        select(Account.username, Account.display_name).where(Account.username.in_(usernames))
+        select(Account.username, Account.display_name).where(Account.username.in_(people))
     )
-    return {username: name for username, name in found.tuples()}
+    return system | {username: name for username, name in found.tuples()}

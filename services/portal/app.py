@@ -39,7 +39,10 @@ from services.portal import (
     visits_pages,
 )
 from services.portal.clients import (
+    FORM_FIELD_BYTES,
+    FormTooLarge,
     PageScope,
+    ServiceRefused,
     ServiceUnavailable,
     keep_http_client,
     remember_submission,
@@ -167,6 +170,33 @@ def install_error_pages(app: FastAPI) -> None:
             message=_("A service the portal needs is not answering. Try again in a minute."),
             unavailable=error, retry=request.url.path if request.method == "GET" else None,
         )  # fmt: skip
+
+    @app.exception_handler(FormTooLarge)
+    async def on_form_too_large(request: Request, _error: FormTooLarge) -> Response:
+        return await page(
+            request, 413, _("The form is too large"),
+            _("A field of the form holds more than %(size)s MB, more than any field may "
+              "hold, so nothing was saved. Go back, shorten it and send the form again.")
+            % {"size": FORM_FIELD_BYTES // (1024 * 1024)},
+        )  # fmt: skip
+
+    @app.exception_handler(ServiceRefused)
+    async def on_refused(request: Request, error: ServiceRefused) -> Response:
+        """A page asked a service for what is not there (an old link, a mistyped number)
+        or not theirs to see; a form shows its refusals itself and never comes here."""
+        if not for_people(request):
+            return problem_response(Problem(error.status, error.title, error.detail), request)
+        if error.status in (404, 410):
+            return await page(
+                request, 404, _("Not found"),
+                _("There is nothing under this number: it may have been deleted, or the "
+                  "address is mistyped."),
+            )  # fmt: skip
+        if error.status == 403:
+            return await page(
+                request, 403, _("Not allowed"), _("Your roles do not give access to this page.")
+            )
+        raise error
 
     @app.exception_handler(Problem)
     async def on_problem(request: Request, problem: Problem) -> Response:

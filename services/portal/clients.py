@@ -21,6 +21,8 @@ from typing import Any
 
 import httpx
 from fastapi import Request
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from meria.auth import User, issue_token
@@ -49,8 +51,34 @@ class ServiceRefused(Exception):
         errors: dict[str, str] = {}
         for item in self.body.get("errors") or []:
             if isinstance(item, dict) and item.get("field"):
-                errors.setdefault(str(item["field"]).split(".")[0], str(item.get("message", "")))
+                errors.setdefault(str(item["field"]).split(".")[0], field_message(item))
         return errors
+
+
+def field_message(item: dict[str, Any]) -> str:
+    """A service's word on one field in the reader's language: pydantic's common refusals
+    by their type and limit; a service's own sentence (a validator's) as it said it."""
+    limit = item.get("max_length")
+    kind = item.get("type")
+    if kind == "string_too_long" and limit is not None:
+        return _("At most %(limit)s characters; this is longer.") % {"limit": f"{limit:,}"}
+    if kind == "too_long" and limit is not None:
+        return _("At most %(limit)s entries.") % {"limit": limit}
+    if kind == "missing" or (kind == "string_too_short" and item.get("min_length") == 1):
+        return _("Required.")
+    if kind == "string_too_short":
+        return _("At least %(limit)s characters.") % {"limit": item.get("min_length")}
+    if kind == "string_pattern_mismatch":
+        return _("Not in the expected form.")
+    if kind in ("greater_than_equal", "greater_than"):
+        return _("At least %(limit)s.") % {"limit": item.get("ge", item.get("gt"))}
+    if kind in ("less_than_equal", "less_than"):
+        return _("At most %(limit)s.") % {"limit": item.get("le", item.get("lt"))}
+    if kind in ("int_parsing", "float_parsing", "decimal_parsing"):
+        return _("A number is expected.")
+    if kind in ("datetime_parsing", "datetime_from_date_parsing", "date_parsing"):
+        return _("Give the date as the calendar shows it.")
+    return str(item.get("message", ""))
 
 
 class ServiceUnavailable(Exception):
@@ -111,6 +139,27 @@ def submission_key(method: str, path: str) -> str | None:
     return f"portal-{submission}-{digest}"
 
 
+# A field of a form is read whole up to this size (Starlette's own limit is 1 MiB): a
+# document's text may hold two million characters, three bytes each in Georgian, nine in
+# a form sent URL-encoded. A field within it reaches its form, which says beside it what
+# is too long and keeps the rest.
+FORM_FIELD_BYTES = 20 * 1024 * 1024
+
+
+class FormTooLarge(Exception):
+    """A field of the form is beyond what the portal reads at all."""
+
+
+async def read_form(request: Request) -> FormData:
+    """The request's form, read once (later `request.form()` calls get the same)."""
+    try:
+        return await request.form(max_part_size=FORM_FIELD_BYTES)
+    except HTTPException as error:
+        if error.status_code == 400 and "maximum size" in str(error.detail):
+            raise FormTooLarge() from error
+        raise
+
+
 async def remember_submission(request: Request) -> None:
     """A dependency of every portal route: a POSTed form's submission key, for the calls
     its route makes. Files' forms (multipart) carry it in the address instead, so that
@@ -120,7 +169,7 @@ async def remember_submission(request: Request) -> None:
     value: Any = request.query_params.get(SUBMISSION_FIELD)
     content_type = request.headers.get("content-type", "")
     if value is None and content_type.startswith("application/x-www-form-urlencoded"):
-        value = (await request.form()).get(SUBMISSION_FIELD)
+        value = (await read_form(request)).get(SUBMISSION_FIELD)
     if isinstance(value, str) and SUBMISSION.match(value):
         _submission.set((value, {}))
 

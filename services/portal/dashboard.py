@@ -53,6 +53,7 @@ from services.portal.labels import (
     CASE_KINDS,
     CASE_STAGES,
     ROLES,
+    SYSTEM_ACTORS,
     label,
     labels,
     stage_label,
@@ -618,7 +619,7 @@ async def case_page(
 
     def name_of(username: str) -> str:
         if username in timeline.SYSTEM_ACTORS:
-            return _("Meria")
+            return label(SYSTEM_ACTORS, username)
         return accounts.get(username, username)
 
     audited = case is not None and case.audit is not None

@@ -20,6 +20,7 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 
 from meria.inputs import Id, Page
+from meria.markup import under_heading
 from meria.problems import Problem
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, services_of
@@ -138,7 +139,7 @@ async def form_page(
         issuers=await issuers(request, signed),
         document_types=labels(DOCUMENT_TYPES),
         nav_sections=labels(NAV_SECTIONS),
-        preview=to_html(form.get("body_ka")) if request.method == "POST" else "",
+        preview=under_heading(to_html(form.get("body_ka"))) if request.method == "POST" else "",
         review=await review_warning(request, signed, document),
     )
 
@@ -418,7 +419,7 @@ async def preview(request: Request, signed: Staff) -> Response:
     text = str(submitted.get("text") or "")
     if len(text) > 2_000_000:
         raise Problem(413, "Too long", "The text is longer than a document may be.")
-    return HTMLResponse(to_html(text))
+    return HTMLResponse(under_heading(to_html(text)))
 
 
 @router.get("/documents/{document_id}/attachments/{attachment_id}")

@@ -206,7 +206,12 @@ class EventForm(KeptForm):
             self.errors[name if name in FIELDS else "rrule" if name == "recurrence" else name] = (
                 message
             )
-        return "" if named and not self.conflicts else (refused.detail or refused.title)
+        self.keep_what_fits(refused)
+        if self.conflicts:
+            # The service's sentence names its API's field; the form lists the clashes
+            # and offers the reason field itself.
+            return _("The venue or an official is already booked at that time.")
+        return "" if named else (refused.detail or refused.title)
 
 
 async def _choices(request: Request, signed: Any, panels: Panels) -> dict[str, Any]:

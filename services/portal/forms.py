@@ -55,4 +55,15 @@ class KeptForm:
         named = refused.field_errors
         for name, message in named.items():
             self.errors[name] = message
+        self.keep_what_fits(refused)
         return "" if named else (refused.detail or refused.title)
+
+    def keep_what_fits(self, refused: ServiceRefused) -> None:
+        """A field longer than the service takes comes back cut to what it takes (a title
+        of megabytes would make a page of megabytes); its message says how long it may be."""
+        for item in refused.body.get("errors") or []:
+            if not isinstance(item, dict) or item.get("type") != "string_too_long":
+                continue
+            name, limit = str(item.get("field", "")).split(".")[0], item.get("max_length")
+            if isinstance(limit, int) and len(self.values.get(name, "")) > limit:
+                self.values[name] = self.values[name][:limit]

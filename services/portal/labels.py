@@ -3,7 +3,10 @@ marked for the message catalogs and translated where shown."""
 
 from __future__ import annotations
 
-from services.portal.i18n import N_, _
+from babel import Locale
+from markupsafe import Markup
+
+from services.portal.i18n import N_, _, current_language
 
 ROLES = {
     "editor": N_("Editor"),
@@ -37,6 +40,51 @@ STEPS = {
     "visit_approval": N_("Visit approval"),
     "report": N_("The visit's report"),
     "information_answer": N_("Answer to an information request"),
+    # The stages of every case kind's workflow, as the dashboard and a case page show them.
+    "open": N_("Open"),
+    "idea": N_("Idea"),
+    "requested": N_("Waiting for the mayor's approval"),
+    "in_preparation": N_("In preparation"),
+    "ready": N_("Ready"),
+    "under_way": N_("Under way"),
+    "report_due": N_("Report due"),
+    "held": N_("Held"),
+    "follow_up": N_("Follow-up"),
+    "postponed": N_("Postponed"),
+    "closed": N_("Closed"),
+    "done": N_("Done"),
+    "drafting": N_("Being drafted"),
+    "awaiting_approval": N_("Waiting for approval"),
+    "sent": N_("Sent"),
+    "answered": N_("Answered"),
+    "declined": N_("Declined"),
+    "gathering": N_("Gathering the month's material"),
+    "composing": N_("Composing the digest"),
+    # Tasks, by their key: a media response's and an information request's steps…
+    "response_draft": N_("Drafting the response"),
+    "response_approval": N_("Approving the response"),
+    "draft": N_("Drafting the response"),
+    "answer": N_("Answer to an information request"),
+    "approval": N_("Visit approval"),
+    # …and a visit's logistics, as the visits service's checklists name them.
+    "budget_approval": N_("Budget approval"),
+    "invitation_letter": N_("Invitation or visa-support letter"),
+    "accommodation": N_("Accommodation"),
+    "programme": N_("Programme and meetings"),
+    "transport": N_("Transport"),
+    "interpretation": N_("Interpretation"),
+    "catering": N_("Catering"),
+    "security": N_("Security"),
+    "gifts": N_("Gifts"),
+    "media_coverage": N_("Media coverage"),
+    "welcome_pack": N_("Welcome pack for the guests"),
+    "thank_you_letters": N_("Thank-you letters"),
+    "participation_confirmed": N_("Participation confirmed to the hosts"),
+    "visas": N_("Visas"),
+    "tickets": N_("Tickets"),
+    "per_diem": N_("Per diem and travel advance"),
+    "travel_insurance": N_("Travel insurance"),
+    "briefing_materials": N_("Briefing materials"),
 }
 DOCUMENT_TYPES = {
     "mayor_order": N_("Mayor's order"),
@@ -66,6 +114,10 @@ OUTCOMES = {
     "approve": N_("Approve"),
     "reject": N_("Reject"),
     "request_changes": N_("Request changes"),
+    # A logistics task's outcomes.
+    "done": N_("Done"),
+    "waived": N_("Waived"),
+    "waive": N_("Waived"),
 }
 CASE_KINDS = {
     "document": N_("Document"),
@@ -109,7 +161,8 @@ CASE_STAGES: dict[str, dict[str, str]] = {
         "drafting": N_("Being drafted"),
         "awaiting_approval": N_("Waiting for approval"),
         "approved": N_("Approved"),
-        "published": N_("Published as a statement"),
+        # Handed to publishing, whose own route approves and publishes the statement.
+        "published": N_("Statement submitted for publication"),
         "sent": N_("Sent to the outlet"),
         "cancelled": N_("Cancelled"),
     },
@@ -176,6 +229,39 @@ NAV_SECTIONS = {
 }
 
 
+# A journalist's beats are keywords in Latin letters (the CSV import takes them so); the
+# known ones are the monitoring's topics and a few more.
+BEATS = {
+    "governance": N_("Governance"),
+    "local_government": N_("Local government"),
+    "infrastructure": N_("Infrastructure"),
+    "tourism": N_("Tourism"),
+    "agriculture": N_("Agriculture"),
+    "education": N_("Education"),
+    "health": N_("Health"),
+    "culture": N_("Culture"),
+    "social": N_("Social affairs"),
+    "environment": N_("Environment"),
+    "emergencies": N_("Emergencies"),
+    "international": N_("International relations"),
+    "sport": N_("Sport"),
+    "economy": N_("Economy"),
+    "politics": N_("Politics"),
+}
+
+
+def beat_name(key: str) -> Markup:
+    """A known beat by its name; another keyword as the code it is."""
+    known = BEATS.get(key)
+    return Markup.escape(_(known)) if known else Markup("<code>%s</code>") % key
+
+
+def language_name(code: str) -> Markup:
+    """A language code by the language's name in the reader's language (Babel's CLDR)."""
+    name = Locale.parse(current_language.get()).languages.get(code)
+    return Markup.escape(name) if name else Markup("<code>%s</code>") % code
+
+
 def label(table: dict[str, str], key: str | None) -> str:
     if not key:
         return ""
@@ -207,6 +293,87 @@ ACTIONS = {
     "withdraw": N_("withdrawn"),
     "unpublish": N_("unpublished"),
     "supersede": N_("superseded by a newer edition"),
+    "new_edition": N_("a new edition opened"),
+    "reminder_due": N_("reminder sent"),
+    "digest_compiled": N_("compiled as the month's digest"),
+    "approve_retrospectively": N_("approved after publication"),
+}
+# What the histories of visits, events, media responses and requests record, in the
+# words of their pages ("— Mariam Chokheli: approved").
+HISTORY = {
+    "create": N_("created"),
+    "edit": N_("edited"),
+    "request": N_("requested"),
+    "approve": N_("approved"),
+    "decline": N_("declined"),
+    "start_preparation": N_("started the preparation"),
+    "become_ready": N_("marked ready"),
+    "reopen_preparation": N_("reopened the preparation"),
+    "begin": N_("began"),
+    "end": N_("ended"),
+    "close": N_("closed"),
+    "postpone": N_("postponed"),
+    "resume": N_("resumed"),
+    "resume_request": N_("asked for approval again"),
+    "change_dates": N_("changed the dates"),
+    "cancel": N_("cancelled"),
+    "schedule": N_("scheduled"),
+    "reschedule": N_("rescheduled"),
+    "complete": N_("marked held"),
+    "done": N_("done"),
+    "waive": N_("waived"),
+    "waived": N_("waived"),
+    "claim": N_("claimed"),
+    "unclaim": N_("released"),
+    "task_added": N_("added a task"),
+    "task_removed": N_("removed a task"),
+    "task_changed": N_("changed a task"),
+    # A task's outcome as the case records it (`task_<outcome>`).
+    "task_done": N_("completed a task"),
+    "task_waived": N_("waived a task"),
+    "task_cancelled": N_("a task was cancelled"),
+    "task_approve": N_("approved"),
+    "task_reject": N_("rejected"),
+    "task_request_changes": N_("asked for changes"),
+    "advisory_created": N_("the media advisory was created"),
+    "notice_created": N_("the notice of the cancellation was created"),
+    "conflicts_overridden": N_("booked despite a clash"),
+    "member_added": N_("added a member of the delegation"),
+    "member_changed": N_("changed a member of the delegation"),
+    "member_removed": N_("removed a member of the delegation"),
+    "members_purged": N_("erased the delegation's personal data"),
+    "programme_item_added": N_("added a programme item"),
+    "programme_item_changed": N_("changed a programme item"),
+    "programme_item_removed": N_("removed a programme item"),
+    "budget_line_added": N_("added a budget line"),
+    "budget_line_changed": N_("changed a budget line"),
+    "budget_line_removed": N_("removed a budget line"),
+    "report_written": N_("wrote the report"),
+    "agenda": N_("changed the agenda"),
+    "minutes": N_("recorded the minutes"),
+    "briefing_written": N_("wrote the briefing note"),
+    "briefing_submitted": N_("submitted the briefing note"),
+    "action_added": N_("added a follow-up action"),
+    "participant_added": N_("added a participant"),
+    "invited": N_("sent invitations"),
+    "mirror": N_("updated from the visit"),
+    "write_draft": N_("wrote the draft"),
+    "draft_submitted": N_("submitted the draft"),
+    "changes_requested": N_("asked for changes"),
+    "approved": N_("approved"),
+    "published": N_("published"),
+    "sent": N_("sent"),
+    "cancelled": N_("cancelled"),
+    "response_drafted": N_("drafted the response"),
+    "recorded": N_("recorded"),
+    "updated": N_("updated"),
+}
+# Meria's own processes and the demo data's author, where a history names its actor.
+SYSTEM_ACTORS = {
+    "meria-worker": N_("Meria"),
+    "system": N_("Meria"),
+    "meria-digest": N_("Meria (the monthly digest)"),
+    "demo-seed": N_("Demo data"),
 }
 FIELDS = {
     "title_ka": N_("Title (Georgian)"),

@@ -386,13 +386,11 @@ async def _picker_page(
     chosen = {"text": text.strip()[:200]}
     pager = Pager(f"/documents/{document_id}/photos", chosen, page, PER_PAGE)
     params = {"kind": "photo", **{k: v for k, v in chosen.items() if v}, **pager.query}
-    try:
-        document, found = await asyncio.gather(
-            services.get(signed.user, "publishing", f"/documents/{document_id}"),
-            services.get(signed.user, "media", "/library", params=params),
-        )
-    except ServiceRefused as refused:
-        raise Problem(refused.status, refused.title, refused.detail or refused.title) from None
+    # A refusal (no such document) is the portal's Georgian "not found" page (app.py).
+    document, found = await asyncio.gather(
+        services.get(signed.user, "publishing", f"/documents/{document_id}"),
+        services.get(signed.user, "media", "/library", params=params),
+    )
     return await render(
         request, "media/library_pick.html", status_code=status_code, document=document,
         found=pager.take(found), chosen=chosen, pager=pager, not_publishable=not_publishable,

@@ -58,7 +58,9 @@ RESPONSE_STATES = {
     "drafting": N_("Being drafted"),
     "awaiting_approval": N_("Waiting for approval"),
     "approved": N_("Approved"),
-    "published": N_("Published as a statement"),
+    # The media service's "published": the statement is handed to publishing, whose own
+    # route approves and publishes it; the response's page tells which of the two it is.
+    "published": N_("Statement submitted for publication"),
     "sent": N_("Sent to the outlet"),
     "cancelled": N_("Cancelled"),
 }
@@ -344,6 +346,7 @@ async def _response_page(
     (response, item), status, pending = await asyncio.gather(
         with_item(), where_it_stands(), pending_work(runtime, f"media-response-{response_id}")
     )
+    statement = await statement_state(request, signed, panels, response)
     task = status["task"] if status else None
     may_draft = (
         task is not None
@@ -362,6 +365,7 @@ async def _response_page(
         "media/response.html",
         status_code=status_code,
         response=response,
+        statement=statement,
         item=item,
         task=task,
         may_draft=may_draft,
@@ -379,6 +383,39 @@ async def _response_page(
         now=datetime.now(UTC),
         **_context(),
     )
+
+
+# Where a response's statement stands in publishing, as its page says it.
+STATEMENT_STATES = {
+    "published": N_("Published as a statement"),
+    "approved": N_("The statement is approved and waits for its publication time"),
+    "scheduled": N_("The statement is approved and waits for its publication time"),
+    "failed_to_publish": N_("The statement failed to publish"),
+    "withdrawn": N_("The statement was withdrawn"),
+    "unpublished": N_("The statement was unpublished"),
+    "deleted": N_("The statement was deleted"),
+}
+STATEMENT_WAITS = N_("The statement waits for approval in publishing")
+
+
+async def statement_state(
+    request: Request, signed: Staff, panels: Panels, response: dict[str, Any]
+) -> str | None:
+    """What the response's page says of its statement: published only once publishing
+    has published it; until then, that it waits for approval."""
+    if response["status"] != "published" or not response.get("document_id"):
+        return None
+    services = services_of(runtime_of(request))
+    path = f"/documents/{response['document_id']}"
+    try:
+        document = await panels.read(
+            "statement", _("Statement"), services.get(signed.user, "publishing", path), None
+        )
+    except ServiceRefused:
+        document = None
+    if document is None:
+        return None
+    return _(STATEMENT_STATES.get(document["state"], STATEMENT_WAITS))
 
 
 DONE = {

@@ -199,11 +199,29 @@ async def request_page(
         form_error=form_error,
         panels=panels,
         pending=pending,
-        done=request.query_params.get("done", ""),
+        done=still_true(request.query_params.get("done", ""), found["status"]),
         request_states=labels(REQUEST_STATES),
         history_words=labels(HISTORY),
         now=datetime.now(UTC),
     )
+
+
+# What a page's "done" message says holds only in these states: the address of "the request
+# is sent" stays in the requester's browser after the department has answered it.
+STILL_TRUE = {
+    "asked": {"open"},
+    "saved": {"open"},
+    "attached": {"open"},
+    "removed": {"open"},
+    "sent": {"answered"},
+    "declined": {"declined"},
+    "withdrawn": {"withdrawn"},
+}
+
+
+def still_true(done: str, status: str) -> str:
+    """The message of what was just done, while the request is still where it left it."""
+    return done if status in STILL_TRUE.get(done, ()) else ""
 
 
 @router.get("/requests/{request_id}")

@@ -17,7 +17,7 @@ DEMO_ACCOUNTS: list[tuple[str, str, list[str], str]] = [
     ("demo.protocol", "მარიამ ჩოხელი", ["protocol_officer"], "ka"),
     ("demo.media", "გიორგი ხიზანიშვილი", ["media_officer"], "ka"),
     ("demo.requester", "ეკა ბუჩუკური", ["requester"], "ka"),
-    ("demo.admin", "Administrator", ["admin"], "en"),
+    ("demo.admin", "ადმინისტრატორი", ["admin"], "en"),
 ]
 
 

@@ -21,23 +21,42 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.converter import PayloadConverter
 
 from meria.temporal import STAGE
+from services.portal import labels
 from services.portal.i18n import N_, _, when
 from services.portal.labels import ACTIONS, OUTCOMES, ROLES, STEPS, label
 
 Names = Callable[[str], str]
 
 # The worker acts for the system; its entries name no person.
-SYSTEM_ACTORS = {"meria-worker", "system"}
+SYSTEM_ACTORS = set(labels.SYSTEM_ACTORS)
 
 ACTIVITIES = {
     "publishing.load_case": N_("Reading the case from the publishing service"),
     "publishing.record_transition": N_("Recording a step in the publishing service"),
     "publishing.publish_edition": N_("Publication"),
+    "publishing.sign_edition": N_("Signing the act electronically"),
     "tasks.send_notice": N_("Sending a reminder or an escalation"),
     "events.publish_announcement": N_("Creating the media advisory or the notice"),
     "media.open_accreditation": N_("Opening the accreditation window"),
     "media.close_accreditation": N_("Closing the accreditation window"),
     "media.remind_accredited": N_("Reminding the accredited journalists"),
+    "events.load_case": N_("Reading the case from the events service"),
+    "events.record_transition": N_("Recording a step in the events service"),
+    "events.record_task_outcome": N_("Recording a task's outcome in the events service"),
+    "events.withdraw_announcement": N_("Withdrawing the old date's media advisory"),
+    "visits.load_case": N_("Reading the case from the visits service"),
+    "visits.record_transition": N_("Recording a step in the visits service"),
+    "visits.record_task_outcome": N_("Recording a task's outcome in the visits service"),
+    "visits.report_not_ready": N_("Telling what is not ready before the visit"),
+    "visits.publish_results": N_("Creating the press release about the visit's results"),
+    "media.load_case": N_("Reading the case from the media service"),
+    "media.record_transition": N_("Recording a step in the media service"),
+    "media.publish_statement": N_("Publishing the statement"),
+    "media.send_to_outlet": N_("Sending the response to the outlet"),
+    "media.information.load_case": N_("Reading the information request"),
+    "media.information.record_transition": N_("Recording a step of the information request"),
+    "digest.gather": N_("Gathering the month's material"),
+    "digest.publish": N_("Submitting the digest for publication"),
 }
 # What the audit trail already tells, by activity, update and signal name.
 _AUDITED_ACTIVITIES = {"publishing.record_transition", "publishing.publish_edition"}
@@ -293,7 +312,7 @@ class _HistoryReader:
             roles = _roles(argument.get("awaiting") or [])
             self.add(at, _("Escalated: now waiting on %(roles)s") % {"roles": roles})
         else:
-            self.add(at, _("Signal received: %(name)s") % {"name": signal.signal_name})
+            self.add(at, _signal(signal.signal_name))
 
     def workflow_execution_update_accepted(self, at: datetime, accepted: Any, _id: int) -> None:
         request = accepted.accepted_request
@@ -406,7 +425,7 @@ def _activity_name(name: str) -> str:
 
 
 def _activity_done(name: str, argument: Any, names: Names) -> str | None:
-    if name == "publishing.load_case":
+    if name.endswith(".load_case"):
         return None  # reading what the case is: the start already says so
     if name == "tasks.send_notice" and isinstance(argument, dict):
         notice = argument.get("notice") or {}
@@ -426,6 +445,12 @@ def _activity_done(name: str, argument: Any, names: Names) -> str | None:
     return _("Done: %(activity)s") % {"activity": _activity_name(name)}
 
 
+def _signal(name: str) -> str:
+    if name == "task_finished":
+        return _("A task finished")
+    return _("A message reached the case")
+
+
 def _update(name: str, argument: dict[str, Any], names: Names) -> tuple[str, str | None]:
     who = names(str(argument.get("user", "")))
     reason = argument.get("reason") or argument.get("comment")
@@ -440,11 +465,20 @@ def _update(name: str, argument: dict[str, Any], names: Names) -> tuple[str, str
         "resubmit": N_("Resubmitted by %(who)s"),
         "restart_review": N_("Review restarted by %(who)s after an edit"),
         "force_publish": N_("Publication without full review asked by %(who)s"),
+        "reassign": N_("Handed on by %(who)s"),
+        "follow_up": N_("Follow-up date set by %(who)s"),
+        "cancel": N_("Cancellation asked by %(who)s"),
+        "postpone": N_("Postponement asked by %(who)s"),
+        "reschedule": N_("New date set by %(who)s"),
+        "change_dates": N_("New dates set by %(who)s"),
+        "amend": N_("Changed by %(who)s"),
+        "amend_task": N_("A task changed by %(who)s"),
+        "add_action": N_("A follow-up action added by %(who)s"),
     }
     phrase = phrases.get(name)
     if phrase:
         return _(phrase) % {"who": who}, reason
-    return _("%(request)s asked by %(who)s") % {"request": name, "who": who}, reason
+    return _("A change asked by %(who)s") % {"who": who}, reason
 
 
 def _error_of(record: dict[str, Any]) -> str | None:

@@ -21,14 +21,20 @@ from asgi_csrf import asgi_csrf
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from sqlalchemy import select
 from starlette.datastructures import FormData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from meria.auth import User
+from meria.markup import clean_html, under_heading
 from meria.runtime import Runtime
 from services.portal import accounts, i18n
 from services.portal.accounts import Signed
-from services.portal.i18n import Language, current_language, parse_language
+from services.portal.clients import read_form
+from services.portal.i18n import Language, _, current_language, parse_language
+from services.portal.labels import SYSTEM_ACTORS
+from services.portal.models import Account
 from services.portal.settings import PortalSettings
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -68,10 +74,15 @@ def _install_labels() -> None:
         "NAV_SECTIONS": "nav_sections",
         "ACTIONS": "actions",
         "FIELDS": "field_name",
+        "HISTORY": "history_action",
     }
     for table_name, global_name in names.items():
         table = getattr(labels, table_name)
         environment.globals[global_name] = lambda key, table=table: labels.label(table, key)
+    # A document's text under its page's title: its headings start at <h2>.
+    environment.filters["body_html"] = lambda html: Markup(under_heading(clean_html(html or "")))
+    environment.globals["beat_name"] = labels.beat_name
+    environment.globals["language_name"] = labels.language_name
     environment.filters["todatetime"] = _to_datetime
     from services.portal.clients import current_submission, new_submission
     from services.portal.panels import service_name
@@ -176,10 +187,12 @@ async def render(
     signed = await signed_in(request)
     user: User | None = signed.user if signed else None
     navigation: dict[str, int] = {}
+    names: dict[str, str] = {}
     if signed is not None:
         from services.portal.navigation import counts
 
         navigation = await counts(request, signed)
+        names = await _everyone(request)
     csrf = request.scope.get("csrftoken")
     body = environment.get_template(template).render(
         request=request,
@@ -191,9 +204,19 @@ async def render(
         navigation=navigation,
         path=request.url.path,
         query=request.url.query,
+        staff_name=lambda username: names.get(username, username) if username else "",
         **context,
     )
     return HTMLResponse(body, status_code=status_code)
+
+
+async def _everyone(request: Request) -> dict[str, str]:
+    """Every account's name to show, and Meria's own processes', for `staff_name(username)`
+    in a page: a department's staff are a few dozen rows."""
+    async with runtime_of(request).db().session() as session:
+        found = await session.execute(select(Account.username, Account.display_name))
+        names = {username: name for username, name in found.tuples()}
+    return {name: _(text) for name, text in SYSTEM_ACTORS.items()} | names
 
 
 class LanguageMiddleware:
@@ -258,7 +281,7 @@ def _is_multipart(scope: Scope) -> bool:
 
 async def multipart_csrf(request: Request) -> FormData:
     """The form of a multipart POST, once its CSRF token matches the signed cookie's."""
-    form = await request.form()
+    form = await read_form(request)
     expected = request.scope.get("csrftoken")
     sent = form.get("csrftoken")
     if (

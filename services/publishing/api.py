@@ -365,8 +365,12 @@ async def resubmit(document_id: Id, user: Editor, runtime: RuntimeDep) -> Public
     "/{document_id}/withdraw", summary="Withdraw: from its route, or from publication"
 )
 async def withdraw(
-    document_id: Id, data: WithdrawRequest, user: Staff, runtime: RuntimeDep
+    document_id: Id, data: WithdrawRequest, user: StaffOrWorker, runtime: RuntimeDep
 ) -> DocumentPublic:
+    # A case withdraws what it wrote (a moved conference's advisory), in its author's
+    # name, and only from its route: taking down a publication is a person's decision.
+    route_only = user.service is not None
+    user = await as_its_author(runtime, user, document_id)
     await review.withdraw(
         runtime.settings,
         runtime.db(),
@@ -375,6 +379,7 @@ async def withdraw(
         document_id,
         data,
         user,
+        route_only=route_only,
     )
     return await fresh(runtime, document_id)
 

@@ -332,9 +332,11 @@ async def withdraw(
     document_id: int,
     request: WithdrawRequest,
     user: User,
+    *,
+    route_only: bool = False,
 ) -> Any:
     """Before publication: off the route, back to its author. After: out of currency, the
-    page staying with the public explanation on top."""
+    page staying with the public explanation on top (never for `route_only`, a case)."""
     on_its_way = await _working_on_its_way(database, document_id)
     if on_its_way is not None:
         return await send_update(
@@ -343,6 +345,8 @@ async def withdraw(
             WITHDRAW,
             reasoned(settings, user, on_its_way, "withdraw", request.reason),
         )
+    if route_only:
+        raise Problem(409, "Not on its way", "This document is not on its way to publication.")
     if not user.has_any("editor", "head_of_department", "admin"):
         raise Problem(
             403, "Not allowed", "This needs one of the roles: editor, head_of_department."

@@ -120,5 +120,6 @@ def install_error_pages(app: FastAPI) -> None:
     async def on_invalid(request: Request, error: RequestValidationError) -> Response:
         problem = validation_problem(error)
         if for_people(request):
-            return await page(request, 400, problem.detail or problem.title)
+            # Pydantic's messages are English and name parameters: the reader gets words.
+            return await page(request, 400, TEXT[language_of(request)]["bad_request_text"])
         return problem_response(problem, request)

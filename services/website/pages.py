@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from meria.inputs import Id, Month, whole_number
-from meria.markup import clean_html
+from meria.markup import clean_html, under_heading
 from meria.problems import Problem, problem_response
 from meria.runtime import Runtime
 from meria.web import RuntimeDep
@@ -48,6 +48,8 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # A document's body is cleaned again as the page is rendered, whatever the read model
 # holds (a row stored before the website cleaned on arrival, or written behind its back).
 templates.env.filters["clean_html"] = lambda html: Markup(clean_html(html or ""))
+# A document's text under the page's title: its headings start at <h2>.
+templates.env.filters["body_html"] = lambda html: Markup(under_heading(clean_html(html or "")))
 router = APIRouter(include_in_schema=False)
 LEGAL_ACTS = SECTIONS["acts"]
 NAV_SECTIONS = ("about", "structure", "contacts", "services")
@@ -55,6 +57,13 @@ NAV_SECTIONS = ("about", "structure", "contacts", "services")
 
 def language_of(request: Request) -> Language:
     return "en" if request.url.path == "/en" or request.url.path.startswith("/en/") else "ka"
+
+
+def refusal(language: Language, status: int, key: str, **values: Any) -> Problem:
+    """A refusal in the reader's language (a program reading the problem document gets the
+    same words: the website's pages are for people)."""
+    title = TEXT[language]["not_found" if status in (404, 410) else "bad_request"]
+    return Problem(status, title, TEXT[language][key].format(**values))
 
 
 def settings_of(runtime: Runtime) -> WebsiteSettings:
@@ -209,14 +218,14 @@ async def count(session: AsyncSession, query: Select[tuple[PublicDocument]]) -> 
 
 
 async def paged(
-    runtime: Runtime, query: Select[tuple[PublicDocument]], page: int
+    runtime: Runtime, query: Select[tuple[PublicDocument]], page: int, language: Language
 ) -> tuple[list[PublicDocument], Page]:
     size = settings_of(runtime).page_size
     async with runtime.db().session() as session:
         total = await count(session, query)
         pages = max(1, math.ceil(total / size))
         if page > pages:
-            raise Problem(404, "No such page", f"There are {pages} pages.")
+            raise refusal(language, 404, "no_page_number", page=page, pages=pages)
         rows = await in_order(session, query.limit(size).offset((page - 1) * size))
     return rows, Page(page, pages, total)
 
@@ -271,9 +280,9 @@ async def acts_registry(
     page: PageNumber = 1,
 ) -> HTMLResponse:
     if type and type not in LEGAL_ACTS:
-        raise Problem(400, "Unknown type", f"{type!r} is not a type of legal act.")
+        raise refusal(language_of(request), 400, "unknown_act_type", value=type)
     if year and not 1990 <= (whole_number(year) or 0) <= 2200:
-        raise Problem(400, "Not a year", f"{year!r} is not a year.")
+        raise refusal(language_of(request), 400, "not_a_year", value=year)
     query = visible().where(PublicDocument.document_type.in_(LEGAL_ACTS))
     if type:
         query = query.where(PublicDocument.document_type == type)
@@ -290,7 +299,7 @@ async def acts_registry(
     query = query.order_by(
         PublicDocument.date_signed.desc(), PublicDocument.register_sequence.desc()
     )
-    rows, pages = await paged(runtime, query, page)
+    rows, pages = await paged(runtime, query, page, language_of(request))
     async with runtime.db().session() as session:
         # Each issuer once, named as in its latest document: found on the issuer index,
         # one row read per issuer.
@@ -342,7 +351,7 @@ async def show_document(
     async with runtime.db().session() as session:
         document = await session.get(PublicDocument, document_id)
         if document is None or SECTION_OF_TYPE.get(document.document_type) != section:
-            raise Problem(404, "Not found", f"There is no document {document_id} here.")
+            raise refusal(language_of(request), 404, "no_document", number=document_id)
         editions = list(
             await session.scalars(
                 select(PublicEdition)
@@ -388,7 +397,7 @@ def section_list(section: str) -> Any:
             .where(PublicDocument.document_type.in_(SECTIONS[section]))
             .order_by(PublicDocument.published_at.desc())
         )
-        rows, pages = await paged(runtime, query, page)
+        rows, pages = await paged(runtime, query, page, language_of(request))
         return await render(
             request, runtime, "list.html", section=section, documents=rows, pages=pages
         )
@@ -418,7 +427,7 @@ async def standing_page(request: Request, runtime: RuntimeDep, slug: str) -> Res
             )
         )
     if document is None:
-        raise Problem(404, "Not found", f"There is no page {slug!r}.")
+        raise refusal(language_of(request), 404, "no_standing_page", slug=slug)
     if document.status == "unpublished":
         if document.redirect_url:
             return RedirectResponse(document.redirect_url, status_code=301)
@@ -519,7 +528,7 @@ async def verify(request: Request, runtime: RuntimeDep) -> Response:
         data = await _read_at_most(upload, MAX_VERIFIED_BYTES)
         given = hashlib.sha256(data).hexdigest()
     if not (len(given) == 64 and all(char in "0123456789abcdef" for char in given)):
-        raise Problem(400, "Nothing to check", "Upload a file or give a 64-digit SHA-256.")
+        raise refusal(language_of(request), 400, "nothing_to_check")
     async with runtime.db().session() as session:
         result = await check(session, given)
         signed = await check_signed_pdf(session, data) if data is not None else None

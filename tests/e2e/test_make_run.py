@@ -6,11 +6,8 @@ ports and with its data in a temporary `var/`.
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,69 +16,15 @@ import httpx
 import pytest
 
 from meria.processes import PROCESSES
-from meria.testing.servers import free_port
 from services.portal.settings import DEMO_PASSWORD
 from services.publishing.seed import DOCUMENTS
 from tests.support.portal import CSRF_FIELD
-
-MERIA = str(Path(sys.executable).parent / "meria")
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.up import MERIA, ROOT, Stack, up_env
 
 
 @pytest.fixture
 def stack_env(tmp_path: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MERIA_")}
-    env |= {
-        "MERIA_VAR_DIR": str(tmp_path / "var"),
-        "MERIA_NATS_URL": f"nats://127.0.0.1:{free_port()}",
-        "MERIA_NATS_MONITOR_URL": f"http://127.0.0.1:{free_port()}",
-        "MERIA_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "MERIA_TEMPORAL_UI_URL": f"http://127.0.0.1:{free_port()}",
-    }
-    for name in PROCESSES:
-        port = free_port()
-        env[f"MERIA_{name.upper()}_PORT"] = str(port)
-        env[f"MERIA_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
-    return env
-
-
-class Stack:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env = env
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.log.write_text("")
-        self.process = subprocess.Popen(
-            [MERIA, "up"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def wait_for(self, text: str, timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.output():
-            assert self.process is not None and self.process.poll() is None, self.output()[-3000:]
-            assert time.monotonic() < deadline, f"no {text!r} in time:\n{self.output()[-3000:]}"
-            time.sleep(0.25)
-
-    def interrupt(self) -> int:
-        """Ctrl-C, as a person at the terminal would press it."""
-        assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGINT)
-        return self.process.wait(timeout=60)
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+    return up_env(tmp_path)
 
 
 @pytest.fixture

@@ -423,6 +423,8 @@ SCENARIOS: dict[str, Scenario] = {
     "delegation_visit-incoming": delegation_visit,
     "press_conference-held": press_conference_held,
     "press_conference-moved_and_cancelled": press_conference_moved_and_cancelled,
+    # The same story since a move withdraws the old date's advisory (the patch's branch).
+    "press_conference-moved_advisory_withdrawn": press_conference_moved_and_cancelled,
     "meeting-foundation": meeting_with_a_foundation,
     "media_response-statement": media_response_statement,
     "media_response-cancelled": media_response_cancelled,

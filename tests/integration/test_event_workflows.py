@@ -303,6 +303,23 @@ async def test_postponed_moved_and_cancelled_its_timers_follow_and_a_notice_goes
     assert status["stage"] == "scheduled"
     new_advisory = await office.document(status["advisory_document_id"])
     assert f"{new_day.day} " in new_advisory["current"]["body_ka"]
+    # The old date's advisory is off publishing's route, back with its author, with the
+    # reason: no one can approve it any more, so it is never published nor mailed.
+    on_its_way = ("submitted", "in_review", "approved", "scheduled", "published")
+    old_id = first["advisory_document_id"]
+    await _until_async(
+        lambda: office.document(old_id), lambda d: d["state"] not in on_its_way, "withdrew it"
+    )
+    trail = (
+        await office.http.get(
+            f"{office.stack.urls['publishing']}/documents/{old_id}/audit",
+            headers=office.stack.headers("editor", user="giorgi.media"),
+        )
+    ).json()
+    assert any(
+        entry["action"] == "withdraw" and "ახალი თარიღი შეთანხმდა" in (entry["comment"] or "")
+        for entry in trail
+    ), trail
     # The case's window (its first event's id) moves with it.
     window = await office.press_office.wait_for(
         f"/accreditation-windows/{event_id}",
@@ -341,6 +358,17 @@ async def _reminders(office: Office, event_id: int) -> int:
     """How many reminders the media service made for the case's window."""
     mailings = await office.press_office.ok("GET", "/mailings?kind=accreditation_reminder")
     return len([m for m in mailings if m["event_id"] == event_id])
+
+
+async def _until_async(read: Any, check: Any, what: str, timeout: float = 20) -> Any:
+    found = None
+    try:
+        async with asyncio.timeout(timeout):
+            while not check(found := await read()):
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError(f"never: {what}: {found}") from None
+    return found
 
 
 async def _until(check: Any, what: str, timeout: float = 20) -> None:

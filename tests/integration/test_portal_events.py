@@ -141,6 +141,9 @@ async def test_a_press_conference_from_the_form_to_the_calendar_and_the_inbox(
     assert (
         f'href="{event_path}"' in refused.text and 'id="conflict_override_reason"' in refused.text
     )
+    # In the form's own words: the service's sentence names its API's field, the form not.
+    assert "The venue or an official is already booked at that time." in refused.text
+    assert "give conflict_override_reason" not in refused.text
     booked = await officer.post(
         "/events/new", {**clash, "conflict_override_reason": "დარბაზის ორივე ნაწილი გვაქვს"}
     )

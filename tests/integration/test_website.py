@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -348,3 +349,29 @@ async def test_withdrawn_and_unpublished_documents_and_a_rebuild_from_the_stream
 
 def PAGES(document_id: int) -> list[str]:
     return ["/", "/en/", "/news", f"/news/{document_id}", "/search?q=ახმეტა", "/acts"]
+
+
+async def test_an_act_s_headings_sit_under_its_title_and_its_english_page_says_untranslated(
+    site: Site,
+) -> None:
+    # An order written in Markdown with `#` and `##` headings, in Georgian only.
+    act_id = await site.publish(
+        {
+            **LEGAL_ACT,
+            "title_en": None,
+            "body_ka": "<h1>ზოგადი დებულებები</h1><p>1. გათბობა ჩაირთოს.</p>"
+            "<h2>აღსრულება</h2><p>2. კონტროლი ეკისრება მერის მოადგილეს.</p>",
+        }
+    )
+    page = (await site.get(f"/acts/{act_id}")).text
+    # One <h1>, the act's title; the body's headings start at <h2>, in their order.
+    assert page.count("<h1") == 1
+    assert "<h2>ზოგადი დებულებები</h2>" in page and "<h3>აღსრულება</h3>" in page
+    # The English page: the Georgian text in Georgian, and a note that says so.
+    english = (await site.get(f"/en/acts/{act_id}")).text
+    assert english.count("<h1") == 1
+    assert "This text is not translated into English yet; it is shown in Georgian." in english
+    assert '<div class="body" lang="ka">' in english
+    assert re.search(r'<h1 lang="ka">\s*' + re.escape(LEGAL_ACT["title_ka"]), english)
+    # The Georgian page has no such note.
+    assert "not translated" not in page

@@ -19,6 +19,7 @@ from services.publishing.routes import default_route
 from workflows.activities.digest import DigestRequest, DigestResult
 from workflows.activities.events import (
     AnnouncementRequest,
+    AnnouncementWithdrawal,
     EventRef,
     RecordEventTaskOutcome,
     RecordEventTransition,
@@ -303,6 +304,12 @@ async def publish_announcement(request: AnnouncementRequest) -> int:
     return (700 if request.purpose == "advisory" else 800) + request.event.event_id
 
 
+@activity.defn(name="events.withdraw_announcement")
+async def withdraw_announcement(request: AnnouncementWithdrawal) -> bool:
+    EVENT_RECORDS.append(f"withdrawn:{request.document_id}")
+    return True
+
+
 @activity.defn(name="media.open_accreditation")
 async def open_accreditation(window: AccreditationWindow) -> None:
     MEDIA_CALLS.append(f"open:{window.event_id}:{window.closes_at.isoformat()}")
@@ -451,6 +458,7 @@ ACTIVITIES = [
     record_event_transition,
     record_event_task_outcome,
     publish_announcement,
+    withdraw_announcement,
     open_accreditation,
     close_accreditation,
     remind_accredited,

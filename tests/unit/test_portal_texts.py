@@ -69,3 +69,16 @@ def test_the_diff_marks_the_words_that_changed() -> None:
     body = compared["body_ka"]
     assert [s.text for s in body.old if s.changed] == ["ყოველდღე."]
     assert "".join(s.text for s in body.new if s.changed) == "ორ დღეში ერთხელ."
+
+
+def test_a_text_s_headings_start_under_the_page_s_title_and_keep_their_order() -> None:
+    from meria.markup import under_heading
+
+    html = to_html("# ზოგადი დებულებები\n\nტექსტი.\n\n## აღსრულება\n\n###### ბოლო")
+    shown = under_heading(html)
+    assert "<h1>" not in shown
+    assert "<h2>ზოგადი დებულებები</h2>" in shown and "<h3>აღსრულება</h3>" in shown
+    assert "<h6>ბოლო</h6>" in shown  # nothing below <h6>
+    # A text that starts at <h2> already, or has no headings, is left as it is.
+    assert under_heading("<h2>ა</h2><h3>ბ</h3>") == "<h2>ა</h2><h3>ბ</h3>"
+    assert under_heading("<p>ტექსტი</p>") == "<p>ტექსტი</p>"

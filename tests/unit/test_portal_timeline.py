@@ -406,3 +406,28 @@ def test_the_publishing_audit_trail_in_plain_words() -> None:
         "Case started",
         "Review started",
     ]
+
+
+def test_every_activity_of_the_worker_and_every_step_a_stage_names_has_a_georgian_name() -> None:
+    from temporalio.activity import _Definition
+
+    from meria.config import Settings
+    from services.portal.labels import ACTIONS, HISTORY, STEPS
+    from services.portal.timeline import ACTIVITIES
+    from workflows.worker import activities
+
+    names = {_Definition.must_from_callable(task).name for task in activities(Settings())}
+    assert names and names <= set(ACTIVITIES), sorted(names - set(ACTIVITIES))
+    token = current_language.set("ka")
+    try:
+        from services.portal.labels import label
+
+        # The stages and task keys the seeded cases show, and a visit's logistics.
+        for key in ("open", "drafting", "requested", "welcome_pack", "response_draft",
+                    "in_preparation", "gathering", "composing", "awaiting_approval"):  # fmt: skip
+            assert label(STEPS, key).isascii() is False, key
+        assert label(ACTIONS, "new_edition").isascii() is False
+        for key in ("request", "approve", "start_preparation", "task_done", "advisory_created"):
+            assert label(HISTORY, key).isascii() is False, key
+    finally:
+        current_language.reset(token)

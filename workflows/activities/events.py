@@ -39,6 +39,17 @@ class AnnouncementRequest(BaseModel):
     purpose: Literal["advisory", "notice"]
 
 
+class AnnouncementWithdrawal(BaseModel):
+    """A media advisory that announces a date the conference no longer has."""
+
+    document_id: int
+    reason: str
+
+
+# A document in these states is not on its way to publication: nothing to withdraw.
+NOT_ON_ITS_WAY = {"draft", "published", "withdrawn", "unpublished", "superseded", "deleted"}
+
+
 class EventsActivities:
     def __init__(self, events: ServiceClient, publishing: ServiceClient) -> None:
         self.events = events
@@ -108,3 +119,22 @@ class EventsActivities:
                 "translation_pending": draft.body_en is None,
             },
         )
+
+    @activity.defn(name="events.withdraw_announcement")
+    async def withdraw_announcement(self, request: AnnouncementWithdrawal) -> bool:
+        """Take a media advisory off its route in publishing, in its author's name: its
+        conference moved to a new date, so once approved it would be published, and mailed
+        to the journalists, with the wrong day. Withdrawn before publication, it never is.
+
+        An advisory already published stays (the new date's advisory follows it), and one
+        off its route already is left as it is, so a repeated attempt changes nothing.
+        True when this attempt withdrew it."""
+        path = f"/documents/{request.document_id}"
+        document = (await self.publishing.request("GET", path)).json()
+        if document["state"] in NOT_ON_ITS_WAY:
+            return False
+        await self.publishing.request(
+            "POST", f"{path}/withdraw", json={"reason": request.reason},
+            idempotency_key=activity_key(),
+        )  # fmt: skip
+        return True
