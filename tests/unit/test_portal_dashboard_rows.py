@@ -37,7 +37,13 @@ def test_a_word_is_named_by_the_kind_of_case_it_belongs_to() -> None:
         assert stage_label("media_response", "drafting") == "Being drafted"
         # A route's own step by its label; a visit's own task by the title in its subject.
         assert stage_label("document", "board", {"board": "Editorial board"}) == "Editorial board"
-        assert task_step_label("welcome_pack", "ვიზიტი — სტუმრების პაკეტი") == "სტუმრების პაკეტი"
+        assert task_step_label("welcome_pack", "ვიზიტი — სტუმრების პაკეტი") == (
+            "Welcome pack for the guests"
+        )
+        # A task of the visit's own checklist, which has no name here.
+        assert task_step_label("wine_tour", "ვიზიტი — ღვინის ტური ალავერდში") == (
+            "ღვინის ტური ალავერდში"
+        )
     finally:
         i18n.current_language.reset(token)
 
