@@ -317,6 +317,15 @@ def test_the_single_server_stack_serves_publishes_and_survives_killed_services(
     archive = backed_up(stack, document["attachment_sha256"])
     figures["backup_s"] = round(time.monotonic() - taken, 1)
     figures["backup_bytes"] = archive.stat().st_size
+    # The worker's /metrics sees it, so the backup-age alert has something to read.
+    scraped = run(
+        "podman", "exec", stack.container("worker"), "python3", "-c",
+        "import urllib.request as u; t=open('/run/secrets/metrics_token').read().strip(); "
+        "r=u.Request('http://127.0.0.1:8105/metrics', headers={'Authorization': 'Bearer '+t}); "
+        "print(u.urlopen(r, timeout=10).read().decode())",
+    )  # fmt: skip
+    stamp = re.search(r"^meria_backup_last_success_timestamp_seconds (\S+)$", scraped, re.M)
+    assert stamp is not None and float(stamp.group(1)) > time.time() - 600, scraped[-2000:]
 
     figures["memory_idle"] = stack.memory()
 
