@@ -535,7 +535,13 @@ async def signed_original(
 ) -> AttachmentPublic:
     settings = settings_of(runtime)
     attachment = await signed_originals.sign_edition(
-        runtime.db(), settings, officials(request), document_id, number, idempotency_key
+        runtime.db(),
+        settings,
+        officials(request),
+        request.app.state.signing_queue,
+        document_id,
+        number,
+        idempotency_key,
     )
     document = await documents.get_document(runtime.db(), document_id)
     edition = documents.edition_of(document, number)

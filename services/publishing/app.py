@@ -14,7 +14,7 @@ from meria.web import build_app
 from services.publishing.api import ROUTERS
 from services.publishing.models import Base, bus_tables, idempotency_keys
 from services.publishing.settings import PublishingSettings
-from services.publishing.signed_originals import Officials
+from services.publishing.signed_originals import Officials, SigningQueue
 from services.publishing.signing import load_signing_key
 
 
@@ -54,6 +54,7 @@ def create_app(settings: PublishingSettings | None = None) -> FastAPI:
     app.add_middleware(IdempotencyMiddleware, table=idempotency_keys)
     app.state.signing_key = load_signing_key(app.state.settings)
     app.state.officials = Officials(app.state.settings)
+    app.state.signing_queue = SigningQueue(app.state.settings.signing_concurrency)
     # A signer's key that cannot be read, or a test certificate in production, stops the
     # service at its start, not at the mayor's signature.
     try:

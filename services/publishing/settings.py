@@ -84,6 +84,8 @@ class PublishingSettings(UploadSettings):
     # An RFC 3161 timestamp server that dates each signature, if any, and how long to wait.
     timestamp_url: str | None = None
     timestamp_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    # How many acts are rendered and signed at once; the others wait their turn.
+    signing_concurrency: int = Field(1, ge=1, le=16)
 
     @model_validator(mode="after")
     def _paths_and_keys(self) -> PublishingSettings:

@@ -11,14 +11,16 @@ discards it: what is approved again is signed again.
 
 Who signs with what (`Officials`): in production, the keys MERIA_PUBLISHING_SIGNERS names;
 in development, a certificate of the local test CA (`meria init`), made for an official on
-first need. The rendering, the signing and the check run in a thread.
+first need. The rendering, the signing and the check run in a thread, a few at a time
+(`SigningQueue`): fifty acts signed in one minute are signed one after another, each once,
+while the service goes on answering.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -239,10 +241,43 @@ def _sheet(document: Document, edition: Edition, signer_name: str) -> act_pdf.Ac
     )
 
 
+class SigningQueue:
+    """Signings of this service: at most `concurrency` at a time, and one per edition.
+
+    Rendering and signing are CPU work (about half a second an act here), so many at once
+    would only slow each other and the service's other answers. An edition's signing runs
+    once: a second request for it (the worker asking again after its own timeout) waits
+    for the first, and a request that goes away leaves the signing to finish and be kept.
+    """
+
+    def __init__(self, concurrency: int) -> None:
+        self._slots = asyncio.Semaphore(concurrency)
+        self._running: dict[tuple[int, int], asyncio.Task[Attachment]] = {}
+
+    @property
+    def waiting(self) -> int:
+        return len(self._running)
+
+    async def once(
+        self, edition: tuple[int, int], sign: Callable[[], Awaitable[Attachment]]
+    ) -> Attachment:
+        task = self._running.get(edition)
+        if task is None:
+            task = asyncio.create_task(self._in_turn(sign))
+            self._running[edition] = task
+            task.add_done_callback(lambda _: self._running.pop(edition, None))
+        return await asyncio.shield(task)
+
+    async def _in_turn(self, sign: Callable[[], Awaitable[Attachment]]) -> Attachment:
+        async with self._slots:
+            return await sign()
+
+
 async def sign_edition(
     database: Database,
     settings: PublishingSettings,
     officials: Officials,
+    queue: SigningQueue,
     document_id: int,
     number: int,
     idempotency_key: str | None,
@@ -254,6 +289,28 @@ async def sign_edition(
         _require_signable(document, edition)
         existing = signed_original(edition)
         if existing is not None:
+            return existing
+
+    async def sign() -> Attachment:
+        return await _sign(database, settings, officials, document_id, number, idempotency_key)
+
+    return await queue.once((document_id, number), sign)
+
+
+async def _sign(
+    database: Database,
+    settings: PublishingSettings,
+    officials: Officials,
+    document_id: int,
+    number: int,
+    idempotency_key: str | None,
+) -> Attachment:
+    async with database.session() as session:
+        document = await load(session, document_id)
+        edition = edition_of(document, number)
+        _require_signable(document, edition)
+        existing = signed_original(edition)
+        if existing is not None:  # signed while this request waited its turn
             return existing
         signer_id = await signer_of(session, document, edition)
         if signer_id is None:

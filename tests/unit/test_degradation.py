@@ -193,3 +193,31 @@ async def test_a_form_sent_again_with_other_values_is_told_so_and_gets_a_new_key
         assert clients.current_submission() is None
     finally:
         clients._submission.reset(token)
+
+
+async def test_an_earlier_attempt_still_answering_is_waited_for_and_a_long_call_waits_longer() -> None:
+    timeouts: list[float | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        timeouts.append(request.extensions["timeout"]["read"])
+        if request.url.path.endswith("in-progress"):
+            body = {"title": "The first request with this Idempotency-Key is still being handled",
+                    "code": "idempotency_in_progress"}  # fmt: skip
+            return httpx.Response(409, json=body, headers={"Retry-After": "3"})
+        return httpx.Response(409, json={"title": "Not approved", "code": "conflict"})
+
+    settings = WorkerSettings(service_read_timeout_seconds=20)
+    client = ServiceClient(settings, "http://publishing", "publishing")
+    client.http = httpx.AsyncClient(
+        base_url="http://publishing", transport=httpx.MockTransport(handler), auth=client.http.auth
+    )
+    with pytest.raises(ApplicationError) as waiting:
+        await client.request("POST", "/in-progress", idempotency_key="k", read_timeout=150)
+    # Retried, after the service's Retry-After: the first attempt's answer comes then.
+    assert not waiting.value.non_retryable and waiting.value.type == "ServiceBusy"
+    assert waiting.value.next_retry_delay is not None
+    assert waiting.value.next_retry_delay.total_seconds() == 3
+    with pytest.raises(ApplicationError) as refused:
+        await client.request("POST", "/signed-original")
+    assert refused.value.non_retryable  # any other conflict is the service's answer
+    assert timeouts == [150, 20]

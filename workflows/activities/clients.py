@@ -102,16 +102,26 @@ class ServiceClient:
         params: dict[str, Any] | None = None,
         files: Any = None,
         retry_on: tuple[int, ...] = (),
+        read_timeout: float | None = None,
     ) -> httpx.Response:
         """Call the service as the worker. Statuses in `retry_on` are retried like a
-        server's trouble (a case whose creation is still committing). A failure says in a
-        line what was asked and what happened ("PUT /accreditation-windows/4: media: read
-        timeout after 20 s")."""
+        server's trouble (a case whose creation is still committing). `read_timeout`
+        gives a call known to take long (an act's signing waits its turn) more than the
+        usual wait for the answer. A failure says in a line what was asked and what
+        happened ("PUT /accreditation-windows/4: media: read timeout after 20 s")."""
         where = f"{method} {path}"
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        timeout = self.timeout
+        if read_timeout is not None:
+            timeout = httpx.Timeout(
+                read_timeout,
+                connect=timeout.connect,
+                write=timeout.write,
+                pool=timeout.pool,
+            )
         try:
             async with self.breakers.guard(self.name):
-                response = await self._send(method, path, headers, json, params, files)
+                response = await self._send(method, path, headers, json, params, files, timeout)
         except ServiceTrouble as trouble:
             raise await self._unavailable(where, trouble) from None
         status = response.status_code
@@ -120,6 +130,14 @@ class ServiceClient:
             # trusted (yet). Retried, in case the service's key set is being rolled out.
             raise ApplicationError(
                 short(f"{where}: {self.name} answered 401: {response.text}"), type="Unauthorized"
+            )
+        if status == 409 and still_answering(response):
+            # An earlier attempt timed out here but goes on there: its answer is kept for
+            # this key and given to the attempt that asks once it is ready.
+            raise ApplicationError(
+                short(f"{where}: {self.name} is still answering an earlier attempt"),
+                type="ServiceBusy",
+                next_retry_delay=timedelta(seconds=retry_after(response)),
             )
         if 400 <= status < 500 and status not in (408, 429) and status not in retry_on:
             # The service refused the request itself; asking again will not change its mind.
@@ -143,13 +161,20 @@ class ServiceClient:
         json: Any,
         params: dict[str, Any] | None,
         files: Any,
+        timeout: httpx.Timeout,
     ) -> httpx.Response:
         try:
             response = await self.http.request(
-                method, path, json=json, params=params, files=files, headers=headers
+                method,
+                path,
+                json=json,
+                params=params,
+                files=files,
+                headers=headers,
+                timeout=timeout,
             )
         except httpx.TransportError as error:
-            raise trouble_of(self.name, error, self.timeout) from None
+            raise trouble_of(self.name, error, timeout) from None
         if response.status_code >= 500:
             raise ServiceTrouble(
                 self.name, short(f"answered {response.status_code}: {response.text}", 200)
@@ -168,6 +193,25 @@ class ServiceClient:
 
     async def close(self) -> None:
         await self.http.aclose()
+
+
+def still_answering(response: httpx.Response) -> bool:
+    """Whether a 409 says the first request with the same Idempotency-Key is still being
+    answered (meria.idempotency), rather than refusing the request."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("code") == "idempotency_in_progress"
+
+
+def retry_after(response: httpx.Response, longest: float = 30.0) -> float:
+    """The seconds a `Retry-After` asks for, between one and `longest`."""
+    try:
+        seconds = float(response.headers.get("retry-after", "1"))
+    except ValueError:
+        seconds = 1.0
+    return min(max(seconds, 1.0), longest)
 
 
 @dataclass(frozen=True)

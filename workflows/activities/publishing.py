@@ -16,6 +16,10 @@ from meria.cases.documents import (
 )
 from workflows.activities.clients import ServiceClient, activity_key
 
+# An act's signing waits its turn behind the others approved at the same moment (half a
+# second each): the call waits that long for its answer, within the activity's 3 minutes.
+SIGNING_WAIT = 150.0
+
 
 class EditionRef(BaseModel):
     document_id: int
@@ -64,7 +68,10 @@ class PublishingActivities:
     async def sign_edition(self, edition: EditionRef) -> SignedOriginal:
         """The approved legal act, signed as a PDF with its signer's certificate."""
         response = await self.client.request(
-            "POST", f"{edition.path}/signed-original", idempotency_key=activity_key()
+            "POST",
+            f"{edition.path}/signed-original",
+            idempotency_key=activity_key(),
+            read_timeout=SIGNING_WAIT,
         )
         return SignedOriginal.model_validate(response.json(), from_attributes=False)
 
