@@ -195,7 +195,7 @@ async def test_a_form_sent_again_with_other_values_is_told_so_and_gets_a_new_key
         clients._submission.reset(token)
 
 
-async def test_an_earlier_attempt_still_answering_is_waited_for_and_a_long_call_waits_longer() -> None:
+async def test_an_earlier_attempt_still_answering_is_awaited_and_a_long_call_waits_longer() -> None:
     timeouts: list[float | None] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
