@@ -10,6 +10,7 @@ everything that runs against it runs under its permissions.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -21,11 +22,27 @@ from meria.bus import BusUser, authorization
 from meria.config import BusCredentials, bus_credentials_of
 from meria.servers import binary, temporal_dev_server_command
 
+# Listening ports come from below the kernel's ephemeral range (32768 and up on Linux),
+# where no outgoing connection takes them between the asking and the listening, and at
+# random, so that test runs side by side (pytest-xdist workers) rarely ask for the same.
+PORTS = range(12000, 32000)
+_given: set[int] = set()
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port nothing listens on, not handed out before by this process."""
+    for _ in range(200):
+        port = random.choice(PORTS)
+        if port in _given:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given.add(port)
+        return port
+    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1} after 200 tries")
 
 
 def wait_for_port(

@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import tempfile
@@ -39,6 +38,7 @@ import httpx
 import pytest
 
 from meria.backup import unpack_and_check
+from meria.testing.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy" / "single-server"
@@ -74,12 +74,6 @@ def run(*command: str, cwd: Path | None = None, check: bool = True, timeout: flo
             f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-3000:]}"
         )
     return done.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def image_or_stand_in(public: str, stand_in: str, containerfile: str) -> str:
