@@ -42,10 +42,12 @@ from meria.contracts.media import (
     ResponseSubmitted,
 )
 from meria.contracts.publishing import (
+    ActChange,
     AttachmentRef,
     DigestCompiled,
     DocumentApproved,
     DocumentChangesRequested,
+    DocumentEnteredIntoForce,
     DocumentEscalated,
     DocumentPublicationFailed,
     DocumentPublished,
@@ -56,6 +58,7 @@ from meria.contracts.publishing import (
     DocumentSubmitted,
     DocumentUnpublished,
     DocumentWithdrawn,
+    EntryIntoForce,
     Issuer,
 )
 from meria.contracts.visits import (
@@ -84,6 +87,7 @@ __all__ = [
     "AccreditationApproved",
     "AccreditationRefused",
     "AccreditationRequested",
+    "ActChange",
     "ActionOverdue",
     "ActionReminderDue",
     "AgreementRenewalDue",
@@ -93,6 +97,7 @@ __all__ = [
     "DistributionSent",
     "DocumentApproved",
     "DocumentChangesRequested",
+    "DocumentEnteredIntoForce",
     "DocumentEscalated",
     "DocumentPublicationFailed",
     "DocumentPublished",
@@ -103,6 +108,7 @@ __all__ = [
     "DocumentSubmitted",
     "DocumentUnpublished",
     "DocumentWithdrawn",
+    "EntryIntoForce",
     "Event",
     "EventCancelled",
     "EventCompleted",

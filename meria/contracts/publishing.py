@@ -9,7 +9,7 @@ website builds its pages from these events alone.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -117,6 +117,36 @@ class AttachmentRef(BaseModel):
     signed_at: datetime | None = Field(None, description="When the signed original was signed")
 
 
+class EntryIntoForce(BaseModel):
+    """When a legal act takes effect: on its publication, on a date, or on a condition
+    (its text; the day the condition was met comes later, in `DocumentEnteredIntoForce`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["publication", "date", "condition"]
+    on: date | None = Field(None, description="The day, when `kind` is date")
+    condition: LocalizedText | None = Field(
+        None, description="The condition, when `kind` is condition"
+    )
+
+
+class ActChange(BaseModel):
+    """What a legal act does to an earlier act: amends, repeals or suspends it, whole or
+    the named articles, from a day (or, when none is named, from the day the changing act
+    itself enters into force)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["amends", "repeals", "suspends"]
+    target_document_id: int = Field(gt=0)
+    target_register_number: str
+    target_document_type: str
+    articles: list[str] = Field(
+        default_factory=list, description='The articles changed ("2", "3.1"); none: the whole act'
+    )
+    effective_on: date | None = None
+
+
 class DocumentPublished(CaseEvent):
     """An edition became public; the website shows it and media distribute it."""
 
@@ -152,6 +182,31 @@ class DocumentPublished(CaseEvent):
     )
     force_published: bool = False
     review_pending_roles: list[str] = Field(default_factory=list)
+    entry_into_force: EntryIntoForce | None = Field(
+        None, description="A legal act's entry into force; none: on its publication"
+    )
+    changes: list[ActChange] = Field(
+        default_factory=list, description="What this legal act does to earlier acts"
+    )
+    consolidated_as_of: date | None = Field(
+        None,
+        description="This edition is the act's consolidated text as it stands on this day, "
+        "with the amendments in `incorporates` applied",
+    )
+    incorporates: list[int] = Field(
+        default_factory=list,
+        description="The amending acts (document ids) a consolidated text applies",
+    )
+
+
+class DocumentEnteredIntoForce(EditionEvent):
+    """A legal act whose entry into force waited on a condition: the condition was met."""
+
+    subject = "publishing.document.entered_into_force"
+    summary = "A legal act that waited on a condition entered into force."
+
+    in_force_on: date
+    recorded_by: str
 
 
 class DocumentPublicationFailed(CaseEvent):
