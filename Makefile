@@ -61,10 +61,11 @@ test: install chromium
 test-sqlite:
 	MERIA_TEST_DATABASE_URL= $(PYTEST) -q tests
 
-# The browser stories ran on SQLite already; what they add on PostgreSQL is covered by the
-# integration tests beneath them, so the second pass leaves them out.
+# The browser stories and the portal's screens ran on SQLite already; what they add on
+# PostgreSQL is covered by the services' integration tests beneath them, so the second
+# pass leaves them out (tests/conftest.py says which are screens).
 test-postgres:
-	$(PYTEST) -q -m "database and not e2e and not fuzz" tests
+	$(PYTEST) -q -m "database and not e2e and not fuzz and not screens" tests
 
 # Schema fuzzing of every API as an administrator and as a requester, thoroughly: every
 # boundary case of each schema (thousands of requests per service), then FUZZ_EXAMPLES

@@ -114,11 +114,33 @@ async def database_url(new_database: DatabaseFactory) -> str:
     return await new_database("test")
 
 
+# The portal's screens over the services' APIs: what they add on PostgreSQL is covered by
+# the services' own API tests beneath them, which run on both. The portal's own tables
+# (accounts, sign-in throttling, notifications) keep their tests in the second pass.
+SCREENS_OVER_APIS = {
+    "test_portal.py",
+    "test_portal_dashboard.py",
+    "test_portal_dead_letters.py",
+    "test_portal_events.py",
+    "test_portal_form_limits.py",
+    "test_portal_library.py",
+    "test_portal_media_response.py",
+    "test_portal_ops_gate.py",
+    "test_portal_partners.py",
+    "test_portal_press.py",
+    "test_portal_request_page.py",
+    "test_portal_visits.py",
+}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Any test that uses a database runs again on PostgreSQL in CI (`-m database`)."""
+    """Any test that uses a database runs again on PostgreSQL in CI (`-m database`),
+    except the portal's screens over the services' APIs (`screens`)."""
     for item in items:
         if "new_database" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.database)
+        if item.path.name in SCREENS_OVER_APIS:
+            item.add_marker(pytest.mark.screens)
 
 
 @pytest.fixture
