@@ -21,12 +21,13 @@ install: $(UV)
 # The browser tests drive Debian's Chromium (Playwright cannot download a browser here):
 # root with apt installs it; anyone else is told the command, before any test runs.
 CHROMIUM := /usr/bin/chromium
-# poppler-utils and libnss3-tools: pdfsig checks signed legal acts beside pyHanko.
-BROWSER_PACKAGES := chromium fonts-noto-core poppler-utils libnss3-tools
+# poppler-utils and libnss3-tools: pdfsig checks signed legal acts beside pyHanko;
+# softhsm2: a real PKCS#11 token holds an official's key (test_signing_devices.py).
+BROWSER_PACKAGES := chromium fonts-noto-core poppler-utils libnss3-tools softhsm2
 chromium:
-	@if [ ! -x "$(CHROMIUM)" ]; then \
+	@if [ ! -x "$(CHROMIUM)" ] || ! command -v pdfsig >/dev/null || ! command -v softhsm2-util >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "make: installing Debian's Chromium for the browser tests"; \
+	    echo "make: installing Debian's Chromium and the signing tools for the tests"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	      apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; \
 	  else \

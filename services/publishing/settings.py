@@ -26,6 +26,9 @@ class SignerKey(BaseModel):
     pkcs11_key_label: str | None = None
     pkcs11_cert_label: str | None = None
     pkcs11_pin_file: Path | None = None
+    # The certificates between the official's and the root (PEM), when the token holds
+    # only the official's own: they travel in the signature so anyone can build the chain.
+    pkcs11_chain: Path | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> SignerKey:

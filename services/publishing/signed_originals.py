@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from meria import pades
@@ -64,32 +66,65 @@ class Pkcs12Source:
 @dataclass(frozen=True)
 class Pkcs11Source:
     key: SignerKey
+    production: bool
 
     @contextlib.contextmanager
     def open(self) -> Iterator[Any]:
+        """pyHanko's signer on the official's token (a smart card, an HSM): the key never
+        leaves it. A token that cannot be opened, a wrong PIN or a missing key or
+        certificate is a SigningError; production refuses a development certificate."""
         # pyHanko's PKCS#11 signer needs the python-pkcs11 package (`pyhanko[pkcs11]`).
-        try:
-            from pyhanko.sign import pkcs11
-        except ImportError as error:  # pragma: no cover - depends on what is installed
-            raise pades.SigningError(
-                f"a PKCS#11 signer needs python-pkcs11 installed: {error}"
-            ) from None
-        pin = self.key.pkcs11_pin_file.read_text().strip() if self.key.pkcs11_pin_file else None
+        from pkcs11 import PKCS11Error
         from pyhanko.config.pkcs11 import TokenCriteria
+        from pyhanko.sign import pkcs11
 
-        session = pkcs11.open_pkcs11_session(
-            str(self.key.pkcs11_module),
-            token_criteria=TokenCriteria(label=self.key.pkcs11_token_label),
-            user_pin=pin,
-        )
+        pin = self.key.pkcs11_pin_file.read_text().strip() if self.key.pkcs11_pin_file else None
         try:
-            yield pkcs11.PKCS11Signer(
+            session = pkcs11.open_pkcs11_session(
+                str(self.key.pkcs11_module),
+                token_criteria=TokenCriteria(label=self.key.pkcs11_token_label),
+                user_pin=pin,
+            )
+        except (PKCS11Error, RuntimeError, OSError) as error:
+            raise pades.SigningError(
+                f"cannot open the token {self.key.pkcs11_token_label!r}: "
+                f"{type(error).__name__} {error}".strip()
+            ) from None
+        try:
+            # Every certificate on the token travels with the signature (a card carries
+            # its issuer's), and those of `pkcs11_chain` beside them.
+            signer = pkcs11.PKCS11Signer(
                 session,
                 key_label=self.key.pkcs11_key_label,
                 cert_label=self.key.pkcs11_cert_label or self.key.pkcs11_key_label,
+                other_certs_to_pull=None,
+                ca_chain=self._chain(),
             )
+            try:
+                certificate = x509.load_der_x509_certificate(signer.signing_cert.dump())
+            except (PKCS11Error, RuntimeError) as error:
+                raise pades.SigningError(
+                    f"no certificate {signer.cert_label!r} on the token: "
+                    f"{type(error).__name__} {error}".strip()
+                ) from None
+            if self.production and pades.is_development(certificate):
+                raise pades.SigningError(
+                    "the certificate is the development test CA's; production signs with "
+                    "the official's own certificate"
+                )
+            yield signer
         finally:
             session.close()
+
+    def _chain(self) -> list[Any] | None:
+        if self.key.pkcs11_chain is None:
+            return None
+        from asn1crypto import x509 as asn1_x509  # type: ignore[import-untyped]
+
+        return [
+            asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+            for c in pades.certificates_in(self.key.pkcs11_chain.read_bytes())
+        ]
 
 
 Source = Pkcs12Source | Pkcs11Source
@@ -120,7 +155,7 @@ class Officials:
         if key is not None and key.pkcs12 is not None:
             return Pkcs12Source(key.pkcs12, key.pkcs12_password_file, self.settings.production)
         if key is not None:
-            return Pkcs11Source(key)
+            return Pkcs11Source(key, self.settings.production)
         refusal = self.refusal(user_id)
         if refusal is not None:
             # Server-side trouble: the workflow retries until an administrator sets it.
@@ -138,15 +173,16 @@ class Officials:
         return self.development_ca.trust_roots_pem()
 
     def check(self) -> None:
-        """At start: every configured PKCS#12 key opens, and production holds none of the
-        development CA's. Raises SigningError naming the official."""
+        """At start: every configured key opens (a PKCS#12 file, or the token with its key
+        and certificate), and production holds none of the development CA's. Raises
+        SigningError naming the official."""
         for user_id, key in self.settings.signers.items():
-            if key.pkcs12 is None:
-                continue
+            source: Source = (
+                Pkcs12Source(key.pkcs12, key.pkcs12_password_file, self.settings.production)
+                if key.pkcs12 is not None
+                else Pkcs11Source(key, self.settings.production)
+            )
             try:
-                source = Pkcs12Source(
-                    key.pkcs12, key.pkcs12_password_file, self.settings.production
-                )
                 with source.open():
                     pass
             except (OSError, pades.SigningError) as error:
