@@ -25,7 +25,6 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-import aiosmtplib
 from itsdangerous import BadSignature, URLSafeSerializer
 from prometheus_client import Counter
 from sqlalchemy import select, update
@@ -33,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from meria.db import Database
 from meria.logging import get_logger
-from meria.mail import SMTP_TROUBLE, Refusal, refusal_of
+from meria.mail import deliver
 from meria.problems import Problem
 from meria.runtime import Runtime
 from services.events.models import Event, Participant
@@ -180,24 +179,6 @@ def compose(event: Event, participant: Participant, settings: EventsSettings) ->
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(f"{georgian}\n—\n\n{english}", charset="utf-8")
     return message
-
-
-async def deliver(message: EmailMessage, settings: EventsSettings) -> Refusal | None:
-    """Hand a message to the SMTP server; None once the server has accepted it."""
-    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-    try:
-        await aiosmtplib.send(
-            message,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_username,
-            password=password,
-            start_tls=settings.smtp_starttls,
-            timeout=30,
-        )
-    except SMTP_TROUBLE as trouble:
-        return refusal_of(trouble)
-    return None
 
 
 class Sender:

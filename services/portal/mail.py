@@ -19,13 +19,12 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-import aiosmtplib
 from prometheus_client import Counter
 from sqlalchemy import select
 
 from meria.db import Database
 from meria.logging import get_logger
-from meria.mail import SMTP_TROUBLE, Refusal, refusal_of
+from meria.mail import deliver
 from meria.runtime import Runtime
 from services.portal.models import Account, Notification
 from services.portal.settings import PortalSettings
@@ -79,24 +78,6 @@ def compose(
     link = f"{settings.portal_url.rstrip('/')}/notifications/{notification.id}"
     message.set_content(f"{first}\n\n{link}\n\n{second}\n\n{SIGNATURE}", charset="utf-8")
     return message
-
-
-async def deliver(message: EmailMessage, settings: PortalSettings) -> Refusal | None:
-    """Hand a message to the SMTP server; None once the server has accepted it."""
-    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-    try:
-        await aiosmtplib.send(
-            message,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_username,
-            password=password,
-            start_tls=settings.smtp_starttls,
-            timeout=30,
-        )
-    except SMTP_TROUBLE as trouble:
-        return refusal_of(trouble)
-    return None
 
 
 class Mailer:
