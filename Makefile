@@ -65,8 +65,12 @@ test-sqlite:
 # The browser stories and the portal's screens ran on SQLite already; what they add on
 # PostgreSQL is covered by the services' integration tests beneath them, so the second
 # pass leaves them out (tests/conftest.py says which are screens).
+# Two at a time (pytest-xdist, a file to a worker): each worker starts its own NATS and
+# Temporal on ports of its own; PYTEST_WORKERS=0 runs them one after another.
+PYTEST_WORKERS ?= 2
 test-postgres:
-	$(PYTEST) -q -m "database and not e2e and not fuzz and not screens" tests
+	$(PYTEST) -q -n $(PYTEST_WORKERS) --dist loadfile \
+		-m "database and not e2e and not fuzz and not screens" tests
 
 # Schema fuzzing of every API as an administrator and as a requester, thoroughly: every
 # boundary case of each schema (thousands of requests per service), then FUZZ_EXAMPLES

@@ -119,7 +119,14 @@ class Served:
             # A distinct parameter: the website's page cache must not answer.
             answer = await self.http.get(path, params=params | {"n": request_id}, headers=header)
         assert answer.status_code == 200, f"{path}: {answer.status_code} {answer.text[:300]}"
-        return statements.of(request_id), rows_of(answer)
+        ran = [s for s in statements.of(request_id) if not any(p in s for p in PERIODIC)]
+        return ran, rows_of(answer)
+
+
+# The website reads its read model's version row at most once a second, in whichever
+# request comes then: one row whatever the tables' size, so a slow machine's timing does
+# not count as growth.
+PERIODIC = ("read_model_version",)
 
 
 def rows_of(answer: httpx.Response) -> int:

@@ -28,7 +28,9 @@ class InformationActivities:
 
     @activity.defn(name="media.information.load_case")
     async def load_case(self, request: InformationRef) -> InformationCase:
-        found = await self.media.request("GET", f"{request.path}/case")
+        # The service starts the workflow inside the transaction that records the case:
+        # a first look may come before the commit, and is retried.
+        found = await self.media.request("GET", f"{request.path}/case", retry_on=(404,))
         return InformationCase.model_validate(found.json())
 
     @activity.defn(name="media.information.record_transition")

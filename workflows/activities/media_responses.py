@@ -31,7 +31,9 @@ class MediaResponseActivities:
 
     @activity.defn(name="media.load_case")
     async def load_case(self, response: ResponseRef) -> ResponseCase:
-        found = await self.media.request("GET", f"{response.path}/case")
+        # The service starts the workflow inside the transaction that records the case:
+        # a first look may come before the commit, and is retried.
+        found = await self.media.request("GET", f"{response.path}/case", retry_on=(404,))
         return ResponseCase.model_validate(found.json())
 
     @activity.defn(name="media.record_transition")
