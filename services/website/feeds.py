@@ -26,10 +26,10 @@ from meria.db import rows_in_pages
 from meria.inputs import Id
 from meria.problems import Problem
 from meria.web import RuntimeDep, sent_as
+from services.website.lifecycle import TBILISI
 from services.website.models import PublicDocument, PublicEvent
 from services.website.pages import (
     LEGAL_ACTS,
-    TBILISI,
     count,
     document_path,
     in_order,
