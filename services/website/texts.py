@@ -169,6 +169,11 @@ TEXT: dict[Language, dict[str, str]] = {
         "current_text": "აქტის მიმდინარე ტექსტი",
         "not_yet_published": "აქტი {number} {day}-ის მდგომარეობით ჯერ არ იყო გამოქვეყნებული.",
         "not_a_date": "„{value}“ თარიღი არ არის; მიუთითეთ წელი-თვე-დღე, მაგალითად 2027-01-15.",
+        "event_signature": "ხელმოწერა",
+        "event_publication": "გამოქვეყნება",
+        "event_amendment": "ცვლილების ამოქმედება",
+        "event_repeal": "ძალადაკარგულად გამოცხადება",
+        "event_suspension": "მოქმედების შეჩერება",
     },
     "en": {
         "site": "Akhmeta Municipality City Hall",
@@ -324,6 +329,11 @@ TEXT: dict[Language, dict[str, str]] = {
         "current_text": "The current text of the act",
         "not_yet_published": "Act {number} had not yet been published on {day}.",
         "not_a_date": "“{value}” is not a date; give year-month-day, for example 2027-01-15.",
+        "event_signature": "Signature",
+        "event_publication": "Publication",
+        "event_amendment": "An amendment takes effect",
+        "event_repeal": "Repeal",
+        "event_suspension": "Suspension",
     },
 }
 
