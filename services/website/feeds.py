@@ -19,15 +19,23 @@ from fastapi.responses import PlainTextResponse, Response
 from feedgen.feed import FeedGenerator
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from meria.db import rows_in_pages
 from meria.inputs import Id
+from meria.legal_acts import Standing
 from meria.problems import Problem
 from meria.web import RuntimeDep, sent_as
-from services.website.lifecycle import TBILISI, ActFacts, act_facts
+from services.website.lifecycle import (
+    TBILISI,
+    ActFacts,
+    act_facts,
+    standing_sql,
+    standings,
+    today,
+)
 from services.website.models import PublicDocument, PublicEvent
 from services.website.pages import (
     LEGAL_ACTS,
@@ -318,6 +326,10 @@ class ActRecord(BaseModel):
     title_ka: str
     title_en: str | None
     status: str
+    standing: str = Field(
+        description="Its standing today (Tbilisi): in_force, amended, suspended, repealed "
+        "or not_yet_in_force"
+    )
     edition: int
     content_sha256: str | None
     url: str
@@ -424,11 +436,15 @@ async def acts_api(
     issuer: Annotated[str | None, Query(max_length=40)] = None,
     year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
     number: Annotated[str | None, Query(max_length=40)] = None,
+    standing: Standing | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ActPage:
     base = settings_of(runtime).public_url.rstrip("/")
+    day = today()
     query = visible().where(PublicDocument.document_type.in_(LEGAL_ACTS))
+    if standing:
+        query = query.where(standing_sql(day) == standing.value)
     if type:
         query = query.where(PublicDocument.document_type == type)
     if issuer:
@@ -445,6 +461,7 @@ async def acts_api(
             .limit(per_page)
             .offset((page - 1) * per_page),
         )
+        standings_today = await standings(session, [row.document_id for row in rows], day)
         items = [
             ActRecord(
                 document_id=row.document_id,
@@ -457,6 +474,7 @@ async def acts_api(
                 title_ka=row.title_ka,
                 title_en=row.title_en,
                 status=row.status,
+                standing=standings_today[row.document_id],
                 edition=row.edition,
                 content_sha256=row.content_sha256,
                 url=f"{base}/acts/{row.document_id}",

@@ -226,6 +226,9 @@ async def test_an_amended_order_reads_as_the_law_treats_it(site: Site) -> None:
         page = (await site.get("/acts", params={"status": status, "issuer": "mayor"})).text
         assert listed(page) == [shown], status
         assert f'<option value="{status}" selected>' in page
+    # The open data says the same.
+    data = (await site.get("/api/acts", params={"standing": "amended"})).json()
+    assert [(item["document_id"], item["standing"]) for item in data["items"]] == [(A, "amended")]
     repealed = await site.get("/acts", params={"status": "repealed"})
     assert repealed.status_code == 200 and "ვერაფერი მოიძებნა." in repealed.text
     unknown = await site.get("/acts", params={"status": "გაუქმებული"})
