@@ -152,13 +152,15 @@ async def withdraw_document(event: DocumentWithdrawn, delivery: Delivery) -> Non
     current = await delivery.session.get(PublicDocument, event.document_id)
     if current is None or current.edition != event.edition:
         return
+    # Counted first, as every handler does: the version's row is the one lock they all
+    # take, so they take the others in its shadow and never wait on each other in a ring.
+    await read_model_changed(delivery.session)
     current.status = "withdrawn"
     current.public_explanation = event.public_explanation
     current.updated_at = datetime.now(UTC)
     if current.document_type in LEGAL_ACTS:
         # A legal act withdrawn from currency no longer changes the acts it amended.
         await drop_changes_of(delivery.session, event.document_id)
-    await read_model_changed(delivery.session)
 
 
 @subscriptions.handler
@@ -169,6 +171,7 @@ async def unpublish_document(event: DocumentUnpublished, delivery: Delivery) -> 
     current = await delivery.session.get(PublicDocument, event.document_id)
     if current is None or current.edition != event.edition:
         return
+    await read_model_changed(delivery.session)  # first: see withdraw_document
     current.status = "unpublished"
     current.public_explanation = event.explanation
     current.redirect_url = event.redirect_url
@@ -176,7 +179,6 @@ async def unpublish_document(event: DocumentUnpublished, delivery: Delivery) -> 
     if current.document_type in LEGAL_ACTS:
         await drop_changes_of(delivery.session, event.document_id)
     await unindex_document(delivery.session, event.document_id)
-    await read_model_changed(delivery.session)
 
 
 @subscriptions.handler
@@ -187,8 +189,8 @@ async def record_entry_into_force(event: DocumentEnteredIntoForce, delivery: Del
     one that comes before the act's publication is kept for it."""
     if event.document_type not in LEGAL_ACTS:
         return
-    if await record_condition_met(delivery.session, event):
-        await read_model_changed(delivery.session)
+    await read_model_changed(delivery.session)  # first: see withdraw_document
+    await record_condition_met(delivery.session, event)
 
 
 # The calendar: public events from the events service.

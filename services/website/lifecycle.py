@@ -130,24 +130,20 @@ async def _keep_version(session: AsyncSession, event: DocumentPublished) -> None
     )
 
 
-async def record_condition_met(session: AsyncSession, event: DocumentEnteredIntoForce) -> bool:
+async def record_condition_met(session: AsyncSession, event: DocumentEnteredIntoForce) -> None:
     """The day the act's condition was met; the earliest recorded stands (a condition met
-    stays met), so a repeated or late event changes nothing. Says whether it changed."""
+    stays met), so a repeated or late event changes nothing."""
     entry = await claim_entry(session, event.document_id)
     if entry.condition_met_on is not None and entry.condition_met_on <= event.in_force_on:
-        return False
+        return
     entry.condition_met_on = event.in_force_on
     await _resolve(session, entry, set())
-    return True
 
 
-async def drop_changes_of(session: AsyncSession, document_id: int) -> bool:
-    """The act was withdrawn or unpublished: what it did to other acts is undone. Says
-    whether there was anything to undo."""
+async def drop_changes_of(session: AsyncSession, document_id: int) -> None:
+    """The act was withdrawn or unpublished: what it did to other acts is undone."""
     await claim_entry(session, document_id)
-    targets = await _drop_changes(session, document_id)
-    await _touch(session, targets)
-    return bool(targets)
+    await _touch(session, await _drop_changes(session, document_id))
 
 
 async def _drop_changes(session: AsyncSession, document_id: int) -> set[int]:
