@@ -337,7 +337,7 @@ async def test_a_withdrawn_amendment_is_undone_a_repeat_changes_nothing_and_a_re
     # The suspension waits on its order's condition, and says so on both pages.
     assert change_rows(page, "changes-to")[-1].endswith("მთლიანად აქტის ძალაში შესვლისას")
     c_page = (await site.get(f"/acts/{C}")).text
-    assert f"ძალაში შედის პირობის შესრულებისას: {BRIDGE_CONDITION} პირობა ჯერ არ შესრულებულა." in (
+    assert f"ძალაში შედის პირობის შესრულებისას: {BRIDGE_CONDITION}. პირობა ჯერ არ შესრულებულა." in (
         c_page
     )
     assert "ჯერ არ შესულა ძალაში" in c_page
