@@ -21,11 +21,21 @@ The URIs follow the Akoma Ntoso Naming Convention 1.0:
 
     work           /akn/ge-akhmeta/act/{order|ordinance|document}/{issuer}/{year}/{sequence}
                    e.g. /akn/ge-akhmeta/act/order/mayor/2026/45 for the mayor's order 45/2026
-    expression     {work}/{kat|eng}@{date the edition was published, Tbilisi time}
+    expression     {work}/{kat|eng}@{date the edition was published, Tbilisi time}, or for a
+                   consolidated text {work}/{kat|eng}@{the day it is consolidated as of}
     manifestation  {expression}/main.xml (FRBRthis; FRBRuri is {expression}.xml)
 
-Each edition is its own expression, dated by the day it was published (FRBRversionNumber
-carries the edition); two editions published the same day would share the URI.
+Each edition is its own expression (FRBRversionNumber carries the edition); two editions
+published the same day would share the URI. The expression's FRBRdate is the version's
+own day: the day a consolidated text speaks for, else the day the act was signed.
+
+The act's life, as the website knows it, is in the metadata too:
+
+    <lifecycle>       eventRefs: its signing (the generation), publication and entry
+                      into force, and each amendment, repeal or suspension by a later act
+                      on the day it takes effect, its source that act (a passiveRef)
+    <analysis>        passiveModifications: what each later act changed (the articles, or
+                      the whole act), from when (a period of <temporalData>)
 
 The issuer is in the work URI because register numbers run per issuer, type and year: the
 mayor and the first deputy mayor can both sign an order 45/2026. An act without a register
@@ -45,7 +55,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
-from typing import Final
+from typing import Final, Protocol
 from zoneinfo import ZoneInfo
 
 from lxml import etree
@@ -74,6 +84,48 @@ MUNICIPALITY: Final[dict[Language, str]] = {
 }
 
 
+class Work(Protocol):
+    """What names a legal act (its work): enough to write its URI."""
+
+    @property
+    def document_id(self) -> int: ...
+    @property
+    def document_type(self) -> str: ...
+    @property
+    def issuer_code(self) -> str: ...
+    @property
+    def register_number(self) -> str | None: ...
+    @property
+    def date_signed(self) -> date | None: ...
+    @property
+    def published_at(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class WorkName:
+    """A legal act named by its work alone, such as the act that amends another."""
+
+    document_id: int
+    document_type: str
+    issuer_code: str
+    register_number: str | None
+    date_signed: date | None
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class Modification:
+    """What a later act does to this one: `kind` amends, repeals or suspends; `articles`
+    empty for the whole act; `effective_on` None while the changing act waits on its
+    condition. `source` names that act; `source_name` is how it is shown."""
+
+    kind: str
+    articles: tuple[str, ...]
+    effective_on: date | None
+    source: Work
+    source_name: str
+
+
 @dataclass(frozen=True)
 class Act:
     """What the website knows of a published legal act (one edition of it)."""
@@ -93,6 +145,13 @@ class Act:
     body_html_en: str | None
     content_sha256: str
     page_url: str
+    # The act's life: the day its first edition was published (Tbilisi; that edition's
+    # day when not given), the day it entered into force when known, the day this edition
+    # is the consolidated text as of, and what later acts did to it.
+    first_published_on: date | None = None
+    in_force_on: date | None = None
+    consolidated_as_of: date | None = None
+    modifications: tuple[Modification, ...] = ()
 
 
 @cache
@@ -110,7 +169,7 @@ def schema() -> etree.XMLSchema:
 # Naming.
 
 
-def work_uri(act: Act) -> str:
+def work_uri(act: Work) -> str:
     date_part, number, _ = _work_date_and_number(act)
     subtype = _act_name(act)
     return f"/akn/{COUNTRY}-{LOCALITY}/act/{subtype}/{_issuer_slug(act)}/{date_part}/{number}"
@@ -118,14 +177,19 @@ def work_uri(act: Act) -> str:
 
 def expression_uri(act: Act, language: str = "ka") -> str:
     code = LANGUAGE_CODES[_language(language)]
-    return f"{work_uri(act)}/{code}@{_published_on(act).isoformat()}"
+    return f"{work_uri(act)}/{code}@{_version_day(act).isoformat()}"
+
+
+def _version_day(act: Act) -> date:
+    """The day in the expression's URI: a consolidated text's, else the publication's."""
+    return act.consolidated_as_of or _published_on(act)
 
 
 def manifestation_uri(act: Act, language: str = "ka") -> str:
     return f"{expression_uri(act, language)}/main.xml"
 
 
-def _act_name(act: Act) -> str:
+def _act_name(act: Work) -> str:
     try:
         return ACT_NAMES[act.document_type]
     except KeyError:
@@ -138,7 +202,7 @@ def _language(language: str) -> Language:
     return language
 
 
-def _published_on(act: Act) -> date:
+def _published_on(act: Work) -> date:
     """The publication day as it was in Akhmeta, which names the expression."""
     offset = act.published_at.utcoffset()
     if offset is None:
@@ -146,7 +210,7 @@ def _published_on(act: Act) -> date:
     return act.published_at.astimezone(TBILISI).date()
 
 
-def _issuer_slug(act: Act) -> str:
+def _issuer_slug(act: Work) -> str:
     # A path segment; the convention also wants it not to start with a digit (it would be
     # read as the date).
     slug = re.sub(r"[^a-z0-9]+", "-", act.issuer_code.lower()).strip("-") or "issuer"
@@ -156,7 +220,7 @@ def _issuer_slug(act: Act) -> str:
 REGISTER_NUMBER = re.compile(r"\s*(\d+)\s*/\s*(\d{4})\s*")
 
 
-def _work_date_and_number(act: Act) -> tuple[str, str, str | None]:
+def _work_date_and_number(act: Work) -> tuple[str, str, str | None]:
     """The work's date and number components, and its FRBRnumber (None without one)."""
     if act.register_number and (match := REGISTER_NUMBER.fullmatch(act.register_number)):
         # The register runs per year, so the year and the sequence name the act.
@@ -201,7 +265,15 @@ def render(act: Act, language: str = "ka") -> bytes:
         showAs=TEXT[language]["site"],
     )
     issuer_name = act.issuer_name_ka if language == "ka" else act.issuer_name_en
+    _preface(document, act, language, title, issuer_name or act.issuer_name_ka)
+    blocks = _blocks(_parse_html(body_html))
+    _body(document, blocks, ids)
+
+    # The act's life names the provisions the body has numbered, so it comes after it.
+    life = _Life(act, language, ids, title)
+    meta.extend(life.metadata(city_hall))
     references = _sub(meta, "references", source=f"#{municipality}")
+    references.extend(life.documents)
     for eid, name in (
         (municipality, MUNICIPALITY[language]),
         (city_hall, TEXT[language]["site"]),
@@ -209,11 +281,8 @@ def render(act: Act, language: str = "ka") -> bytes:
     ):
         href = f"/akn/ontology/organization/{COUNTRY}-{LOCALITY}/{eid}"
         _sub(references, "TLCOrganization", eId=eid, href=href, showAs=_xml_safe(name))
+    references.extend(life.events)
     _proprietary(meta, act, city_hall)
-
-    _preface(document, act, language, title, issuer_name or act.issuer_name_ka)
-    blocks = _blocks(_parse_html(body_html))
-    _body(document, blocks, ids)
 
     _indent(root)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
@@ -252,7 +321,18 @@ def _identification(
     frbr_expression = _sub(identification, "FRBRExpression")
     _sub(frbr_expression, "FRBRthis", value=f"{expression}/main")
     _sub(frbr_expression, "FRBRuri", value=expression)
-    _sub(frbr_expression, "FRBRdate", date=published_on, name="publication")
+    # The version's own day: the day a consolidated text speaks for, else the signing.
+    if act.consolidated_as_of is not None:
+        _sub(
+            frbr_expression,
+            "FRBRdate",
+            date=act.consolidated_as_of.isoformat(),
+            name="consolidation",
+        )
+    elif act.date_signed is not None:
+        _sub(frbr_expression, "FRBRdate", date=act.date_signed.isoformat(), name="signature")
+    else:
+        _sub(frbr_expression, "FRBRdate", date=published_on, name="publication")
     # The issuer wrote the Georgian text; the City Hall translates it.
     _sub(frbr_expression, "FRBRauthor", href=f"#{issuer if language == 'ka' else city_hall}")
     _sub(frbr_expression, "FRBRversionNumber", value=str(act.edition))
@@ -328,6 +408,138 @@ def _long_date(day: date, language: Language) -> str:
     if language == "ka":
         return f"{day.year} წლის {day.day} {month}"
     return f"{day.day} {month} {day.year}"
+
+
+# The act's life: lifecycle, passive modifications and their periods.
+
+# What a later act does, as Akoma Ntoso says it: the modification's element and type, and
+# the type of its lifecycle event (the schema has none for a suspension).
+MODIFICATIONS: Final = {
+    "amends": ("textualMod", "substitution", "amendment"),
+    "repeals": ("textualMod", "repeal", "repeal"),
+    "suspends": ("efficacyMod", "inapplication", None),
+}
+EVENTS: Final = {
+    "signature": "event_signature",
+    "publication": "event_publication",
+    "entryIntoForce": "entry_into_force",
+    "amendment": "event_amendment",
+    "repeal": "event_repeal",
+    "suspension": "event_suspension",
+}
+CHANGE_EVENTS: Final = {"amends": "amendment", "repeals": "repeal", "suspends": "suspension"}
+
+
+class _Life:
+    """The metadata of an act's life, built once its body has handed out its eIds: the
+    lifecycle's events in date order, the passive modifications and their periods, and
+    what they refer to (the original expression, the changing acts, the kinds of event)."""
+
+    def __init__(self, act: Act, language: Language, ids: _Ids, title: str) -> None:
+        self.act, self.language, self.ids = act, language, ids
+        self.numbered = ids.taken()
+        self.work = work_uri(act)
+        self._events: list[tuple[date, int, etree._Element]] = []
+        self._kinds: dict[str, str] = {}  # TLCEvent eIds by kind of event
+        self._sources: dict[str, str] = {}  # passiveRef eIds by the changing act's work
+        self.documents: list[etree._Element] = []
+        self.original = ids.unique("original")
+        first = act.first_published_on or _published_on(act)
+        code = LANGUAGE_CODES[language]
+        self._reference("original", self.original, f"{self.work}/{code}@{first.isoformat()}", title)
+        if act.date_signed is not None:
+            self._event(act.date_signed, self.original, "signature", "generation")
+        self._event(first, self.original, "publication", None if act.date_signed else "generation")
+        if act.in_force_on is not None:
+            self._event(act.in_force_on, self.original, "entryIntoForce", None)
+        self._modifications = [
+            self._modification(number, modification)
+            for number, modification in enumerate(act.modifications, start=1)
+        ]
+
+    def metadata(self, city_hall: str) -> list[etree._Element]:
+        """<lifecycle>, and <analysis> and <temporalData> when later acts changed this one."""
+        source = f"#{city_hall}"
+        lifecycle = _new("lifecycle", source=source)
+        lifecycle.extend(element for _, _, element in sorted(self._events, key=lambda e: e[:2]))
+        parts = [lifecycle]
+        if self._modifications:
+            analysis = _new("analysis", source=source)
+            passive = _sub(analysis, "passiveModifications")
+            passive.extend(modification for modification, _ in self._modifications)
+            parts.append(analysis)
+        groups = [group for _, group in self._modifications if group is not None]
+        if groups:
+            temporal = _new("temporalData", source=source)
+            temporal.extend(groups)
+            parts.append(temporal)
+        return parts
+
+    @property
+    def events(self) -> list[etree._Element]:
+        """The TLCEvents the lifecycle refers to."""
+        words = TEXT[self.language]
+        found = []
+        for kind, eid in self._kinds.items():
+            href = f"/akn/ontology/event/{kind}"
+            found.append(_new("TLCEvent", eId=eid, href=href, showAs=words[EVENTS[kind]]))
+        return found
+
+    def _reference(self, tag: str, eid: str, href: str, shown: str) -> None:
+        self.documents.append(_new(tag, eId=eid, href=href, showAs=_xml_safe(shown)))
+
+    def _event(self, day: date, source: str, kind: str, event_type: str | None) -> str:
+        if kind not in self._kinds:
+            self._kinds[kind] = self.ids.unique(kind)
+        eid = self.ids.unique(f"e_{kind}_{day.isoformat()}")
+        element = _new("eventRef", eId=eid, date=day.isoformat(), source=f"#{source}")
+        if event_type is not None:
+            element.set("type", event_type)
+        element.set("refersTo", f"#{self._kinds[kind]}")
+        self._events.append((day, len(self._events), element))
+        return eid
+
+    def _modification(
+        self, number: int, modification: Modification
+    ) -> tuple[etree._Element, etree._Element | None]:
+        tag, mod_type, event_type = MODIFICATIONS[modification.kind]
+        source_work = work_uri(modification.source)
+        if source_work not in self._sources:
+            eid = self.ids.unique(f"passiveRef_{len(self._sources) + 1}")
+            self._sources[source_work] = eid
+            self._reference("passiveRef", eid, source_work, modification.source_name)
+        source = self._sources[source_work]
+        element = _new(tag, eId=self.ids.unique(f"pmod_{number}"), type=mod_type)
+        _sub(element, "source", href=f"#{source}")
+        for destination in self._destinations(modification):
+            _sub(element, "destination", href=destination)
+        if modification.effective_on is None:
+            return element, None  # its act waits on a condition: no day yet
+        kind = CHANGE_EVENTS[modification.kind]
+        start = self._event(modification.effective_on, source, kind, event_type)
+        period = self.ids.unique(f"period_{number}")
+        group = _new("temporalGroup", eId=period)
+        _sub(group, "timeInterval", start=f"#{start}", refersTo=f"#{self._kinds[kind]}")
+        _sub(
+            element, "efficacy" if modification.kind == "suspends" else "force", period=f"#{period}"
+        )
+        return element, group
+
+    def _destinations(self, modification: Modification) -> list[str]:
+        """The provisions changed: their eIds in this text ("2" is art_2, or para_2 in a
+        text of numbered paragraphs; "3.1" is art_3__para_1), else the work's portion of
+        that name; the work itself when the whole act is changed."""
+        if not modification.articles:
+            return [self.work]
+        found = []
+        for article in modification.articles:
+            numbers = re.findall(r"[0-9]+", article)
+            candidates = ["art_" + "__para_".join(numbers[:2])]
+            if len(numbers) == 1:
+                candidates.append(f"para_{numbers[0]}")
+            eid = next((c for c in candidates if c in self.numbered), None)
+            found.append(f"#{eid}" if eid else f"{self.work}/~{candidates[0]}")
+        return found
 
 
 # The body: numbered provisions, or plain text.
@@ -714,10 +926,10 @@ def _q(tag: str) -> str:
     return f"{{{AKN_NAMESPACE}}}{tag}"
 
 
-def _new(tag: str) -> etree._Element:
+def _new(tag: str, **attributes: str) -> etree._Element:
     """An element built apart before it goes into the act, declaring the same default
     namespace so that moving it in adds no prefix."""
-    return etree.Element(_q(tag), nsmap={None: AKN_NAMESPACE})
+    return etree.Element(_q(tag), attributes, nsmap={None: AKN_NAMESPACE})
 
 
 def _sub(
@@ -742,6 +954,9 @@ class _Ids:
         self._taken.add(candidate)
         return candidate
 
+    def taken(self) -> frozenset[str]:
+        return frozenset(self._taken)
+
 
 # Elements whose content is elements only, where indentation is insignificant whitespace.
 # Mixed content (p, heading, num, inlines) is never touched: there a space is text.
@@ -749,7 +964,9 @@ _ELEMENT_ONLY = frozenset(
     _q(tag)
     for tag in (
         "akomaNtoso", "act", "meta", "identification", "FRBRWork", "FRBRExpression",
-        "FRBRManifestation", "references", "proprietary", "preface", "longTitle", "preamble",
+        "FRBRManifestation", "lifecycle", "analysis", "passiveModifications", "textualMod",
+        "efficacyMod", "temporalData", "temporalGroup",
+        "references", "proprietary", "preface", "longTitle", "preamble",
         "body", "article", "paragraph", "hcontainer", "intro", "content", "blockList", "item",
         "table", "tr", "th", "td",
     )
@@ -770,6 +987,9 @@ __all__ = [
     "AKN_NAMESPACE",
     "MERIA_NAMESPACE",
     "Act",
+    "Modification",
+    "Work",
+    "WorkName",
     "expression_uri",
     "manifestation_uri",
     "render",

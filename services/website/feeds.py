@@ -11,7 +11,7 @@ import asyncio
 import threading
 from collections import OrderedDict
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from xml.etree import ElementTree
 
 from fastapi import APIRouter, Path, Query
@@ -19,17 +19,26 @@ from fastapi.responses import PlainTextResponse, Response
 from feedgen.feed import FeedGenerator
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from meria.db import rows_in_pages
 from meria.inputs import Id
+from meria.legal_acts import Standing
 from meria.problems import Problem
 from meria.web import RuntimeDep, sent_as
+from services.website.lifecycle import (
+    TBILISI,
+    ActFacts,
+    act_facts,
+    standing_sql,
+    standings,
+    today,
+)
 from services.website.models import PublicDocument, PublicEvent
 from services.website.pages import (
     LEGAL_ACTS,
-    TBILISI,
     count,
     document_path,
     in_order,
@@ -39,6 +48,9 @@ from services.website.pages import (
 )
 from services.website.search import plain_text
 from services.website.texts import SECTIONS, TEXT, type_label
+
+if TYPE_CHECKING:
+    from services.website.akoma_ntoso import Modification
 
 # Every answer here has an ETag (services/website/caching.py).
 router = APIRouter(responses={304: {"description": "Not modified since the ETag sent"}})
@@ -314,6 +326,10 @@ class ActRecord(BaseModel):
     title_ka: str
     title_en: str | None
     status: str
+    standing: str = Field(
+        description="Its standing today (Tbilisi): in_force, amended, suspended, repealed "
+        "or not_yet_in_force"
+    )
     edition: int
     content_sha256: str | None
     url: str
@@ -341,6 +357,8 @@ async def act_akoma_ntoso(
 
     async with runtime.db().session() as session:
         document = await session.get(PublicDocument, document_id)
+        facts = await act_facts(session, document_id)
+        modifications = await _modifications(session, facts, lang)
     if (
         document is None
         or document.document_type not in LEGAL_ACTS
@@ -367,9 +385,48 @@ async def act_akoma_ntoso(
         body_html_en=document.body_html_en,
         content_sha256=document.content_sha256 or "",
         page_url=f"{settings_of(runtime).public_url.rstrip('/')}/acts/{document.document_id}",
+        first_published_on=facts.entry.first_published_on if facts.entry else None,
+        in_force_on=facts.entry.in_force_on if facts.entry else None,
+        consolidated_as_of=facts.entry.consolidated_as_of if facts.entry else None,
+        modifications=modifications,
     )
     # Written in a thread: a long act's XML takes the library a while.
     return Response(await asyncio.to_thread(render, act, lang), media_type="application/akn+xml")
+
+
+async def _modifications(
+    session: AsyncSession, facts: ActFacts, language: Language
+) -> tuple[Modification, ...]:
+    """What later acts did to the act, each named by its work (read from the read model)."""
+    from services.website.akoma_ntoso import Modification, WorkName
+
+    ids = sorted({change.changing_document_id for change in facts.received})
+    sources = {
+        source.document_id: source
+        for source in await session.scalars(
+            select(PublicDocument).where(PublicDocument.document_id.in_(ids))
+        )
+    }
+    found = []
+    for change in facts.received:
+        source = sources.get(change.changing_document_id)
+        if source is None:  # its publication is not here: nothing to name it by
+            continue
+        work = WorkName(
+            document_id=source.document_id,
+            document_type=source.document_type,
+            issuer_code=source.issuer_code or "",
+            register_number=source.register_number,
+            date_signed=source.date_signed,
+            published_at=source.published_at,
+        )
+        name = type_label(language, source.document_type)
+        if source.register_number:
+            name += f" № {source.register_number}"
+        found.append(
+            Modification(change.kind, tuple(change.articles), change.effective_on, work, name)
+        )
+    return tuple(found)
 
 
 @router.get("/api/acts", tags=["open data"], summary="The registry of legal acts, as data")
@@ -379,11 +436,15 @@ async def acts_api(
     issuer: Annotated[str | None, Query(max_length=40)] = None,
     year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
     number: Annotated[str | None, Query(max_length=40)] = None,
+    standing: Standing | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ActPage:
     base = settings_of(runtime).public_url.rstrip("/")
+    day = today()
     query = visible().where(PublicDocument.document_type.in_(LEGAL_ACTS))
+    if standing:
+        query = query.where(standing_sql(day) == standing.value)
     if type:
         query = query.where(PublicDocument.document_type == type)
     if issuer:
@@ -400,6 +461,7 @@ async def acts_api(
             .limit(per_page)
             .offset((page - 1) * per_page),
         )
+        standings_today = await standings(session, [row.document_id for row in rows], day)
         items = [
             ActRecord(
                 document_id=row.document_id,
@@ -412,6 +474,7 @@ async def acts_api(
                 title_ka=row.title_ka,
                 title_en=row.title_en,
                 status=row.status,
+                standing=standings_today[row.document_id],
                 edition=row.edition,
                 content_sha256=row.content_sha256,
                 url=f"{base}/acts/{row.document_id}",

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from meria.bus import Delivery, Subscriptions
 from meria.contracts import (
+    DocumentEnteredIntoForce,
     DocumentPublished,
     DocumentUnpublished,
     DocumentWithdrawn,
@@ -23,21 +24,35 @@ from meria.contracts import (
 )
 from meria.markup import clean_html
 from services.website.freshness import read_model_changed
+from services.website.lifecycle import drop_changes_of, record_condition_met, record_publication
 from services.website.models import PublicAttachment, PublicDocument, PublicEdition, PublicEvent
 from services.website.search import index_document, unindex_document
+from services.website.texts import SECTIONS
 
 subscriptions = Subscriptions()
+LEGAL_ACTS = SECTIONS["acts"]
 
 
 @subscriptions.handler
 async def show_published_document(event: DocumentPublished, delivery: Delivery) -> None:
     """A newer edition replaces the page; an older one arriving late changes nothing
-    but the edition history."""
+    but the edition history, and a repeat of an edition since withdrawn or unpublished
+    changes nothing at all.
+
+    A legal act's edition keeps its own text (so the act can be shown as it stood on any
+    day); the current one also brings the act's entry into force, consolidation day and
+    what it does to earlier acts, replacing what the edition before said."""
     session = delivery.session
     await _record_edition(delivery, event)
     await read_model_changed(session)
     current = await session.get(PublicDocument, event.document_id)
-    if current is not None and current.edition > event.edition:
+    stale = current is not None and (
+        current.edition > event.edition
+        or (current.edition == event.edition and current.status != "published")
+    )
+    if event.document_type in LEGAL_ACTS:
+        await record_publication(session, event, current=not stale)
+    if stale:
         return
     if current is None:
         current = PublicDocument(
@@ -129,30 +144,53 @@ async def _record_edition(delivery: Delivery, event: DocumentPublished) -> None:
 
 @subscriptions.handler
 async def withdraw_document(event: DocumentWithdrawn, delivery: Delivery) -> None:
-    """A withdrawn document keeps its page, with the public explanation on top."""
+    """A withdrawn document keeps its page, with the public explanation on top; a
+    withdrawn legal act no longer amends, repeals or suspends anything. A withdrawal of
+    an edition no longer shown, or a repeated one, changes nothing."""
     if not event.was_published:
         return  # taken off its route before publication: the public never saw it
     current = await delivery.session.get(PublicDocument, event.document_id)
     if current is None or current.edition != event.edition:
         return
+    # Counted first, as every handler does: the version's row is the one lock they all
+    # take, so they take the others in its shadow and never wait on each other in a ring.
+    await read_model_changed(delivery.session)
     current.status = "withdrawn"
     current.public_explanation = event.public_explanation
     current.updated_at = datetime.now(UTC)
-    await read_model_changed(delivery.session)
+    if current.document_type in LEGAL_ACTS:
+        # A legal act withdrawn from currency no longer changes the acts it amended.
+        await drop_changes_of(delivery.session, event.document_id)
 
 
 @subscriptions.handler
 async def unpublish_document(event: DocumentUnpublished, delivery: Delivery) -> None:
-    """Published in error: the page answers 410 (or redirects) and leaves search."""
+    """Published in error: the page answers 410 (or redirects) and leaves search, and a
+    legal act's changes of other acts are undone. One for an edition no longer shown, or
+    a repeated one, changes nothing."""
     current = await delivery.session.get(PublicDocument, event.document_id)
     if current is None or current.edition != event.edition:
         return
+    await read_model_changed(delivery.session)  # first: see withdraw_document
     current.status = "unpublished"
     current.public_explanation = event.explanation
     current.redirect_url = event.redirect_url
     current.updated_at = datetime.now(UTC)
+    if current.document_type in LEGAL_ACTS:
+        await drop_changes_of(delivery.session, event.document_id)
     await unindex_document(delivery.session, event.document_id)
-    await read_model_changed(delivery.session)
+
+
+@subscriptions.handler
+async def record_entry_into_force(event: DocumentEnteredIntoForce, delivery: Delivery) -> None:
+    """A legal act waiting on a condition entered into force on `in_force_on`: from that
+    day it is in force, and so are its changes of other acts that name no day of their
+    own. The earliest day recorded stands, so a repeated or late event changes nothing;
+    one that comes before the act's publication is kept for it."""
+    if event.document_type not in LEGAL_ACTS:
+        return
+    await read_model_changed(delivery.session)  # first: see withdraw_document
+    await record_condition_met(delivery.session, event)
 
 
 # The calendar: public events from the events service.

@@ -187,3 +187,83 @@ class ReadModelVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# Legal acts as the law treats them (meria.legal_acts): when each entered into force,
+# what later acts did to it, and the text of every edition, so any day's text can be shown.
+
+
+class ActEntry(Base):
+    """When a legal act enters into force, as its current edition says, and the day it did
+    (or will): for `publication` the first day it was published (Tbilisi), for `date` the
+    named day, for `condition` the day the condition was recorded as met. The row is also
+    what every handler touching the act's changes locks first, so that a publication and
+    the news of its condition met, applied side by side, see each other."""
+
+    __tablename__ = "act_entries"
+
+    document_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # The edition whose facts these are; None while only `DocumentEnteredIntoForce` is known.
+    edition: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str | None] = mapped_column(String(12))  # publication, date or condition
+    named_on: Mapped[date | None] = mapped_column(Date)
+    condition_ka: Mapped[str | None] = mapped_column(Text)
+    condition_en: Mapped[str | None] = mapped_column(Text)
+    condition_met_on: Mapped[date | None] = mapped_column(Date)
+    first_published_on: Mapped[date | None] = mapped_column(Date)
+    in_force_on: Mapped[date | None] = mapped_column(Date)
+    # The current edition is the act's consolidated text as it stands on this day.
+    consolidated_as_of: Mapped[date | None] = mapped_column(Date)
+
+
+class ActVersion(Base):
+    """One published edition of a legal act, its own text kept: the text that stood from
+    `valid_from` (a consolidated text's day, else the act's entry into force, else the
+    edition's publication day)."""
+
+    __tablename__ = "act_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(Integer)
+    edition: Mapped[int] = mapped_column(Integer)
+    title_ka: Mapped[str] = mapped_column(String(500))
+    title_en: Mapped[str | None] = mapped_column(String(500))
+    body_html_ka: Mapped[str | None] = mapped_column(Text)
+    body_html_en: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    consolidated_as_of: Mapped[date | None] = mapped_column(Date)
+    # The amending acts (document ids) a consolidated text applies.
+    incorporates: Mapped[list[int]] = mapped_column(JSON, default=list)
+    valid_from: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (UniqueConstraint("document_id", "edition", name="uq_act_versions"),)
+
+
+class ActChange(Base):
+    """What one legal act (the changing act, as its current edition says) does to another:
+    amends, repeals or suspends it, whole or some articles, from the day it names or else
+    the day the changing act enters into force (`effective_on`, None while that waits)."""
+
+    __tablename__ = "act_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    changing_document_id: Mapped[int] = mapped_column(Integer)
+    changing_edition: Mapped[int] = mapped_column(Integer)
+    changing_document_type: Mapped[str] = mapped_column(String(40))
+    changing_register_number: Mapped[str | None] = mapped_column(String(40))
+    changing_title_ka: Mapped[str] = mapped_column(String(500))
+    changing_title_en: Mapped[str | None] = mapped_column(String(500))
+    target_document_id: Mapped[int] = mapped_column(Integer)
+    target_register_number: Mapped[str] = mapped_column(String(40))
+    target_document_type: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(10))  # amends, repeals or suspends
+    articles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    whole: Mapped[bool] = mapped_column(Boolean)  # no articles named: the whole act
+    named_on: Mapped[date | None] = mapped_column(Date)
+    effective_on: Mapped[date | None] = mapped_column(Date)
+
+    # "What changes act X (by a day)" and "what does act Y change".
+    __table_args__ = (
+        Index("ix_act_changes_target", "target_document_id", "effective_on", "kind", "whole"),
+        Index("ix_act_changes_changing", "changing_document_id"),
+    )

@@ -10,12 +10,12 @@ from __future__ import annotations
 import calendar
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import (
@@ -32,18 +32,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from meria.inputs import Id, Month, whole_number
+from meria.legal_acts import STANDINGS
 from meria.markup import clean_html, under_heading
 from meria.problems import Problem, problem_response
 from meria.runtime import Runtime
 from meria.web import RuntimeDep
 from services.website.files import served, stored_path
 from services.website.freshness import Remembered
-from services.website.models import PublicAttachment, PublicDocument, PublicEdition, PublicEvent
+from services.website.lifecycle import TBILISI, ActFacts, act_facts, standing_sql, standings, today
+from services.website.models import (
+    ActVersion,
+    PublicAttachment,
+    PublicDocument,
+    PublicEdition,
+    PublicEvent,
+)
 from services.website.search import Found, search
 from services.website.settings import WebsiteSettings
 from services.website.texts import SECTION_OF_TYPE, SECTIONS, TEXT, Language, type_label
 
-TBILISI = ZoneInfo("Asia/Tbilisi")
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # A document's body is cleaned again as the page is rendered, whatever the read model
 # holds (a row stored before the website cleaned on arrival, or written behind its back).
@@ -277,10 +284,13 @@ async def acts_registry(
     # A form's "any" sends an empty value: empty means no filter, not a bad request.
     year: Annotated[str | None, Query(max_length=4)] = None,
     number: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(max_length=40)] = None,
     page: PageNumber = 1,
 ) -> HTMLResponse:
     if type and type not in LEGAL_ACTS:
         raise refusal(language_of(request), 400, "unknown_act_type", value=type)
+    if status and status not in STANDINGS:
+        raise refusal(language_of(request), 400, "unknown_status", value=status)
     if year and not 1990 <= (whole_number(year) or 0) <= 2200:
         raise refusal(language_of(request), 400, "not_a_year", value=year)
     query = visible().where(PublicDocument.document_type.in_(LEGAL_ACTS))
@@ -296,11 +306,16 @@ async def acts_registry(
             (PublicDocument.register_number == number.strip())
             | (PublicDocument.register_sequence == (whole_number(head) or -1))
         )
+    # Each act's standing today (Tbilisi), in SQL: filtered before the page is cut.
+    day = today()
+    if status:
+        query = query.where(standing_sql(day) == status)
     query = query.order_by(
         PublicDocument.date_signed.desc(), PublicDocument.register_sequence.desc()
     )
     rows, pages = await paged(runtime, query, page, language_of(request))
     async with runtime.db().session() as session:
+        statuses = await standings(session, [row.document_id for row in rows], day)
         # Each issuer once, named as in its latest document: found on the issuer index,
         # one row read per issuer.
         latest = (
@@ -336,11 +351,14 @@ async def acts_registry(
         types=LEGAL_ACTS,
         issuers=issuers,
         years=years,
+        standings=STANDINGS,
+        statuses=statuses,
         chosen={
             "type": type,
             "issuer": issuer,
             "year": int(year) if year else None,
             "number": number,
+            "status": status,
         },
     )
 
@@ -369,10 +387,10 @@ async def show_document(
                 .order_by(PublicAttachment.attachment_id)
             )
         )
+        is_act = document.document_type in LEGAL_ACTS
+        life = await act_life(session, document_id, today()) if is_act else None
     if document.status == "unpublished":
-        if document.redirect_url:
-            return RedirectResponse(document.redirect_url, status_code=301)
-        return await render(request, runtime, "gone.html", status_code=410, document=document)
+        return await gone(request, runtime, document)
     return await render(
         request,
         runtime,
@@ -380,14 +398,115 @@ async def show_document(
         document=document,
         editions=editions,
         attachments=attachments,
-        is_act=document.document_type in LEGAL_ACTS,
+        is_act=is_act,
+        life=life,
     )
+
+
+async def gone(request: Request, runtime: Runtime, document: PublicDocument) -> Response:
+    """A document unpublished in error: where it went, or 410 with the reason."""
+    if document.redirect_url:
+        return RedirectResponse(document.redirect_url, status_code=301)
+    return await render(request, runtime, "gone.html", status_code=410, document=document)
+
+
+@dataclass(frozen=True)
+class ActLife:
+    """What a legal act's pages show of its life, seen on `day`: its standing, entry into
+    force, changes both ways and versions, and the other acts they name (those still on
+    the site, by id, for their titles and links)."""
+
+    facts: ActFacts
+    day: date
+    others: dict[int, PublicDocument]
+
+    @property
+    def standing(self) -> str:
+        return self.facts.standing_on(self.day).value
+
+    @property
+    def current_version(self) -> ActVersion | None:
+        return self.facts.version_on(self.day)
+
+
+async def act_life(session: AsyncSession, document_id: int, day: date) -> ActLife:
+    facts = await act_facts(session, document_id)
+    named = {change.target_document_id for change in facts.made}
+    named |= {change.changing_document_id for change in facts.received}
+    named |= {other for version in facts.versions for other in version.incorporates}
+    others = {}
+    if named:
+        others = {
+            other.document_id: other
+            for other in await session.scalars(
+                visible().where(PublicDocument.document_id.in_(sorted(named)))
+            )
+        }
+    return ActLife(facts, day, others)
 
 
 @router.get("/acts/{document_id}", response_class=HTMLResponse)
 @router.get("/en/acts/{document_id}", response_class=HTMLResponse)
 async def act_page(request: Request, runtime: RuntimeDep, document_id: Id) -> Response:
     return await show_document(request, runtime, "acts", document_id)
+
+
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_day(value: str, language: Language) -> date:
+    """A day written year-month-day, or a 400 that says how to write it."""
+    try:
+        if DAY.fullmatch(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise refusal(language, 400, "not_a_date", value=value[:40])
+
+
+@router.get("/acts/{document_id}/versions", response_class=HTMLResponse)
+@router.get("/en/acts/{document_id}/versions", response_class=HTMLResponse)
+async def act_version_asked(
+    request: Request,
+    runtime: RuntimeDep,
+    document_id: Id,
+    on: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    """The act page's form ("the act as it stood on [date]") lands on the version's own
+    address."""
+    language = language_of(request)
+    day = parse_day(on.strip(), language)
+    path = localized(f"/acts/{document_id}/versions/{day.isoformat()}", language)
+    return RedirectResponse(path, status_code=303)
+
+
+@router.get("/acts/{document_id}/versions/{day}", response_class=HTMLResponse)
+@router.get("/en/acts/{document_id}/versions/{day}", response_class=HTMLResponse)
+async def act_version(request: Request, runtime: RuntimeDep, document_id: Id, day: str) -> Response:
+    """The text of the act that stood on `day` (`meria.legal_acts.version_on`), its
+    standing that day, and the way to the current text."""
+    language = language_of(request)
+    on = parse_day(day, language)
+    async with runtime.db().session() as session:
+        document = await session.get(PublicDocument, document_id)
+        if document is None or document.document_type not in LEGAL_ACTS:
+            raise refusal(language, 404, "no_document", number=document_id)
+        life = await act_life(session, document_id, on)
+    if document.status == "unpublished":
+        return await gone(request, runtime, document)
+    version = life.current_version
+    if version is None:
+        number = document.register_number or document_id
+        raise refusal(language, 404, "not_yet_published", number=number, day=on.isoformat())
+    return await render(
+        request,
+        runtime,
+        "act_version.html",
+        document=document,
+        life=life,
+        version=version,
+        version_page=True,
+    )
 
 
 def section_list(section: str) -> Any:
@@ -446,8 +565,10 @@ async def calendar_page(
     month: Month | None = None,
     view: Annotated[str, Query(pattern="^(month|list)$")] = "month",
 ) -> HTMLResponse:
-    today = datetime.now(TBILISI).date()
-    year, number = (int(part) for part in month.split("-")) if month else (today.year, today.month)
+    this_day = today()
+    year, number = (
+        (int(part) for part in month.split("-")) if month else (this_day.year, this_day.month)
+    )
     first = date(year, number, 1)
     last = date(year, number, calendar.monthrange(year, number)[1])
     start = datetime.combine(first, datetime.min.time(), TBILISI)

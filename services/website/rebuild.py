@@ -29,6 +29,9 @@ from services.website.app import PARTS
 from services.website.freshness import read_model_changed
 from services.website.handlers import subscriptions
 from services.website.models import (
+    ActChange,
+    ActEntry,
+    ActVersion,
     PublicAttachment,
     PublicDocument,
     PublicEdition,
@@ -39,7 +42,16 @@ from services.website.models import (
 from services.website.settings import WebsiteSettings
 
 log = get_logger(__name__)
-READ_MODEL = (PublicAttachment, PublicEdition, SearchEntry, PublicDocument, PublicEvent)
+READ_MODEL = (
+    PublicAttachment,
+    PublicEdition,
+    SearchEntry,
+    PublicDocument,
+    PublicEvent,
+    ActChange,
+    ActVersion,
+    ActEntry,
+)
 
 
 async def empty(database: Database, consumers: list[Consumer]) -> None:

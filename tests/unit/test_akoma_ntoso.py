@@ -16,6 +16,8 @@ from services.website.akoma_ntoso import (
     AKN_NAMESPACE,
     MERIA_NAMESPACE,
     Act,
+    Modification,
+    WorkName,
     expression_uri,
     manifestation_uri,
     render,
@@ -173,6 +175,70 @@ def test_an_order_with_numbered_paragraphs(official_schema: etree.XMLSchema) -> 
     assert ALLOCATION.encode("utf-8") in xml
     assert b"&#" not in xml
     assert render(HEATING_ORDER) == xml  # the same edition always gives the same bytes
+
+
+def test_a_consolidated_text_carries_the_act_s_life(official_schema: etree.XMLSchema) -> None:
+    # Order 3/2027 amends paragraph 2 from 1 February and repeals paragraph 3 from 1 April;
+    # order 9/2027, waiting on its condition, would suspend the whole order.
+    amending = WorkName(
+        document_id=30,
+        document_type="mayor_order",
+        issuer_code="mayor",
+        register_number="3/2027",
+        date_signed=date(2027, 1, 10),
+        published_at=datetime(2027, 1, 11, 8, tzinfo=UTC),
+    )
+    waiting = dataclasses.replace(amending, document_id=31, register_number="9/2027")
+    consolidated = dataclasses.replace(
+        HEATING_ORDER,
+        edition=2,
+        published_at=datetime(2027, 1, 20, 9, tzinfo=UTC),
+        first_published_on=date(2026, 11, 27),
+        in_force_on=date(2026, 11, 27),
+        consolidated_as_of=date(2027, 2, 1),
+        modifications=(
+            Modification("amends", ("2",), date(2027, 2, 1), amending, "მერის ბრძანება № 3/2027"),
+            Modification("repeals", ("3",), date(2027, 4, 1), amending, "მერის ბრძანება № 3/2027"),
+            Modification("suspends", (), None, waiting, "მერის ბრძანება № 9/2027"),
+        ),
+    )
+    root = valid(render(consolidated), official_schema)
+    assert_local_references_resolve(root)
+
+    # The expression is the text as of the day it is consolidated for.
+    work = "/akn/ge-akhmeta/act/order/mayor/2026/45"
+    assert value(root, "//a:FRBRExpression/a:FRBRuri") == f"{work}/kat@2027-02-01"
+    assert value(root, "//a:FRBRExpression/a:FRBRdate", "date") == "2027-02-01"
+    assert value(root, "//a:FRBRExpression/a:FRBRdate", "name") == "consolidation"
+    assert value(root, "//a:references/a:original", "href") == f"{work}/kat@2026-11-27"
+
+    # Its lifecycle in date order: signed, published, in force, amended, partly repealed.
+    events = all_of(root, "//a:lifecycle/a:eventRef")
+    assert [(e.get("date"), e.get("type"), e.get("refersTo")) for e in events] == [
+        ("2026-11-26", "generation", "#signature"),
+        ("2026-11-27", None, "#publication"),
+        ("2026-11-27", None, "#entryIntoForce"),
+        ("2027-02-01", "amendment", "#amendment"),
+        ("2027-04-01", "repeal", "#repeal"),
+    ]
+    source = events[3].get("source")
+    assert source == events[4].get("source")
+    amending_ref = one(root, f"//a:references/a:passiveRef[@eId='{(source or '#')[1:]}']")
+    assert amending_ref.get("href") == "/akn/ge-akhmeta/act/order/mayor/2027/3"
+    assert amending_ref.get("showAs") == "მერის ბრძანება № 3/2027"
+
+    # What changed it, where, and from when (a period that starts with the event).
+    mods = all_of(root, "//a:passiveModifications/*")
+    assert [(etree.QName(m).localname, m.get("type")) for m in mods] == [
+        ("textualMod", "substitution"),
+        ("textualMod", "repeal"),
+        ("efficacyMod", "inapplication"),
+    ]
+    assert [value(m, "a:destination", "href") for m in mods] == ["#para_2", "#para_3", work]
+    period = value(mods[0], "a:force", "period")
+    interval = one(root, f"//a:temporalGroup[@eId='{(period or '#')[1:]}']/a:timeInterval")
+    assert interval.get("start") == f"#{events[3].get('eId')}"
+    assert not all_of(mods[2], "a:efficacy")  # its act still waits on its condition
 
 
 def test_an_ordinance_without_numbering(official_schema: etree.XMLSchema) -> None:
