@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from meria.problems import Problem, problem_response, validation_problem
 from meria.runtime import FileArea, Runtime, ServiceParts
 from meria.web import build_app
-from services.website.caching import CSP, HEADERS, CachingMiddleware
+from services.website.caching import CSP, HEADERS, CachingMiddleware, HeadLikeGet
 from services.website.feeds import router as feeds_router
 from services.website.files import keep_fetching
 from services.website.freshness import Freshness, Remembered
@@ -65,6 +65,7 @@ def create_app(settings: WebsiteSettings | None = None) -> FastAPI:
         headers=HEADERS,
     )
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.add_middleware(HeadLikeGet)
     app.add_middleware(CachingMiddleware)
     settings = app.state.settings
     assert isinstance(settings, WebsiteSettings)

@@ -80,3 +80,25 @@ async def _finish(scope: Scope, start: Message, body: bytes, send: Send) -> None
     headers.append((b"content-length", str(len(body)).encode()))
     await send({**start, "headers": headers})
     await send({"type": "http.response.body", "body": body if scope["method"] == "GET" else b""})
+
+
+class HeadLikeGet:
+    """A HEAD is answered as its GET would be, without the body (RFC 9110 9.3.2): the
+    routes are written for GET, and a page nobody has fetched yet is no exception."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)

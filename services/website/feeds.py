@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse, Response
 from feedgen.feed import FeedGenerator
-from icalendar import Calendar
+from icalendar import Calendar, Timezone
 from icalendar import Event as CalendarEvent
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -85,6 +85,8 @@ async def atom(name: str, runtime: RuntimeDep, lang: Literal["ka", "en"] = "ka")
     feed.id(f"{base}/feeds/{name}.atom?lang={lang}")
     feed.title(f"{words['site']} — {words[name]}")
     feed.language(lang)
+    # RFC 4287: a feed whose entries name no author names one itself.
+    feed.author({"name": words["site"], "uri": f"{base}/" if lang == "ka" else f"{base}/en/"})
     feed.link(href=f"{base}{document_list_path(name, lang)}", rel="alternate")
     feed.link(href=f"{base}/feeds/{name}.atom?lang={lang}", rel="self")
     feed.updated(documents[0].updated_at if documents else datetime(2026, 1, 1, tzinfo=UTC))
@@ -174,10 +176,14 @@ def _events_ics(rows: list[tuple[Any, ...]], lang: Language, base: str) -> bytes
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"{TEXT[lang]['site']} — {TEXT[lang]['calendar']}")
     calendar.add("x-wr-timezone", "Asia/Tbilisi")
+    # RFC 5545: every TZID the events name is defined in the calendar itself.
+    calendar.add_component(TBILISI_VTIMEZONE)
     head = bytes(calendar.to_ical())
     vevents = b"".join(_vevent(row, lang, base) for row in rows)
     return head[: head.rindex(b"END:VCALENDAR")] + vevents + b"END:VCALENDAR\r\n"
 
+
+TBILISI_VTIMEZONE = Timezone.from_tzid("Asia/Tbilisi")
 
 # Each event's VEVENT is written once per change and kept; the key is plain values, which
 # the garbage collector stops looking at. Feeds are written in threads: under a lock.

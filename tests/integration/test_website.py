@@ -213,12 +213,19 @@ async def test_the_public_reads_finds_and_checks_what_was_published(site: Site) 
     atom = feedparser.parse((await site.get("/feeds/news.atom")).content)
     assert not atom.bozo
     assert [entry.title for entry in atom.entries] == [AKHMETA_NEWS["title_ka"]]
+    assert atom.feed.author  # RFC 4287: the feed names its author, as no entry does
     acts_atom = feedparser.parse(
         (await site.get("/feeds/acts.atom", params={"lang": "en"})).content
     )
     assert acts_atom.entries[0].title == LEGAL_ACT["title_en"]
     calendar = Calendar.from_ical((await site.get("/feeds/events.ics")).content)
     assert calendar.get("x-wr-timezone") == "Asia/Tbilisi"
+    # RFC 5545: the time zone the events name is defined in the calendar.
+    assert [zone["tzid"] for zone in calendar.walk("VTIMEZONE")] == ["Asia/Tbilisi"]
+    # A HEAD is answered as the GET would be, without the body, on a page never fetched.
+    head = await site.http.head(f"{site.url}/en/acts", params={"type": "mayor_order"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"].startswith("text/html")
     # The sitemap is an index of sitemaps, each a few thousand documents at most.
     loc = "{http://www.sitemaps.org/schemas/sitemap/0.9}loc"
     index = ElementTree.fromstring((await site.get("/sitemap.xml")).content)
