@@ -336,11 +336,9 @@ async def seed_amended_order(desk: Desk, ids: dict[str, int]) -> int:
         created += 1
     repeal_day = first_of_next_month()
     if FEES_AMENDMENT["title_ka"] not in ids:
-        changes = [
-            {"kind": "amends", "target_document_id": fees_id, "articles": ["2"]},
-            {"kind": "repeals", "target_document_id": fees_id, "articles": ["3"],
-             "effective_on": repeal_day.isoformat()},
-        ]  # fmt: skip
+        amends = {"kind": "amends", "target_document_id": fees_id, "articles": ["2"]}
+        repeals = {**amends, "kind": "repeals", "articles": ["3"]}
+        changes = [amends, {**repeals, "effective_on": repeal_day.isoformat()}]
         await published(desk, {**FEES_AMENDMENT, "changes": changes})
         created += 1
     fees = await desk.call("editor", "GET", f"/documents/{fees_id}")
