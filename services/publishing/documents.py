@@ -285,6 +285,7 @@ def register_query(limit: int, offset: int) -> Select[tuple[Document]]:
                     Edition.published_at,
                 ),
                 noload(Edition.attachments),
+                noload(Edition.changes),
             ),
         )
         .limit(limit)

@@ -439,6 +439,7 @@ class EditionSummary(BaseModel):
     change_note: str | None
     change_kind: str | None
     published_at: datetime | None
+    consolidated_as_of: date | None = None
 
 
 class AuditEntryPublic(BaseModel):
