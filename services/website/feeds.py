@@ -8,6 +8,7 @@ readers and calendar applications take them as they are.
 from __future__ import annotations
 
 import asyncio
+import base64
 import threading
 from collections import OrderedDict
 from datetime import UTC, date, datetime, time, timedelta
@@ -27,6 +28,7 @@ from meria.db import rows_in_pages
 from meria.inputs import Id
 from meria.legal_acts import Standing
 from meria.problems import Problem
+from meria.signatures import canonical_json
 from meria.web import RuntimeDep, sent_as
 from services.website.lifecycle import (
     TBILISI,
@@ -36,7 +38,7 @@ from services.website.lifecycle import (
     standings,
     today,
 )
-from services.website.models import PublicDocument, PublicEvent
+from services.website.models import PublicDocument, PublicEdition, PublicEvent
 from services.website.pages import (
     LEGAL_ACTS,
     count,
@@ -549,3 +551,51 @@ async def signing_key(runtime: RuntimeDep) -> Response:
     if key is None:
         raise Problem(404, "No key yet", "Nothing signed has been published yet.")
     return PlainTextResponse(key, media_type="application/x-pem-file")
+
+
+RECORD_FORMATS = {
+    "json": "application/json",
+    "sig": "application/octet-stream",
+    "pem": "application/x-pem-file",
+}
+
+
+@router.get(
+    "/records/{document_id}/{edition}.{form}",
+    tags=["authenticity"],
+    summary="An edition's signed publication record (json), its Ed25519 signature (sig) "
+    "and the public key that made it (pem)",
+    response_class=Response,
+    responses=sent_as("application/json"),
+)
+async def publication_record(
+    runtime: RuntimeDep, document_id: Id, edition: Id, form: Literal["json", "sig", "pem"]
+) -> Response:
+    """Check an act without trusting this site: the record is the canonical JSON the
+    municipality's key signed, byte for byte; `openssl pkeyutl -verify -pubin -inkey
+    key.pem -rawin -in record.json -sigfile record.sig` says whether the signature holds,
+    and the record's `content_sha256` is the fingerprint the act's page shows."""
+    async with runtime.db().session() as session:
+        found = await session.scalar(
+            select(PublicEdition).where(
+                PublicEdition.document_id == document_id, PublicEdition.edition == edition
+            )
+        )
+    if found is None or not (found.publication_record and found.signature):
+        raise Problem(
+            404,
+            "No signed record",
+            f"Edition {edition} of document {document_id} has no signed publication record here.",
+        )
+    name = f"document-{document_id}-edition-{edition}"
+    if form == "json":
+        body = canonical_json(found.publication_record)
+    elif form == "sig":
+        body = base64.b64decode(found.signature)
+    else:
+        body = (found.signing_key_pem or "").encode()
+    return Response(
+        body,
+        media_type=RECORD_FORMATS[form],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{form}"'},
+    )

@@ -55,6 +55,12 @@ TEXT: dict[Language, dict[str, str]] = {
         "edition": "რედაქცია",
         "change_note": "ცვლილების შინაარსი",
         "fingerprint": "გამოქვეყნებული რედაქციის SHA-256",
+        "signed_record": (
+            "ხელმოწერილი ჩანაწერი, რომლითაც აქტის შემოწმება ამ საიტის გარეშეც შეიძლება"
+        ),
+        "record_json": "ჩანაწერი (JSON)",
+        "record_signature": "ხელმოწერა",
+        "record_key": "საჯარო გასაღები",
         "withdrawn": "დოკუმენტი გაუქმებულია",
         "gone": "დოკუმენტი მოხსნილია",
         "translation_pending": "ინგლისური თარგმანი მზადდება.",
@@ -215,6 +221,10 @@ TEXT: dict[Language, dict[str, str]] = {
         "edition": "Edition",
         "change_note": "What changed",
         "fingerprint": "SHA-256 of the published edition",
+        "signed_record": "The signed record, to check the act without trusting this site",
+        "record_json": "record (JSON)",
+        "record_signature": "signature",
+        "record_key": "public key",
         "withdrawn": "This document has been withdrawn",
         "gone": "This document has been removed",
         "translation_pending": "The English translation is being prepared.",

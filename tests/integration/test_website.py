@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import json
 import re
+import subprocess
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,7 +139,9 @@ async def site(
         )
 
 
-async def test_the_public_reads_finds_and_checks_what_was_published(site: Site) -> None:
+async def test_the_public_reads_finds_and_checks_what_was_published(
+    site: Site, tmp_path: Path
+) -> None:
     act_id = await site.publish(LEGAL_ACT, file=PDF)
     news_id = await site.publish(AKHMETA_NEWS)
     about_id = await site.publish(
@@ -205,6 +208,23 @@ async def test_the_public_reads_finds_and_checks_what_was_published(site: Site) 
         f"{site.url}/en/verify", data={"sha256": document["current"]["content_sha256"]}
     )
     assert "Authentic" in by_hash.text and "signature is valid" in by_hash.text
+    # The same, without trusting the site: the signed record, its signature and the key,
+    # checked by OpenSSL.
+    page = await site.get(f"/acts/{act_id}")
+    record_path = f"/records/{act_id}/{document['current']['number']}"
+    assert f'href="{record_path}.sig"' in page.text
+    for form in ("json", "sig", "pem"):
+        (tmp_path / f"record.{form}").write_bytes((await site.get(f"{record_path}.{form}")).content)
+    checked = await asyncio.to_thread(
+        subprocess.run,
+        ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "record.pem", "-rawin",
+         "-in", "record.json", "-sigfile", "record.sig"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0 and "Signature Verified Successfully" in checked.stdout
+    record = json.loads((tmp_path / "record.json").read_bytes())
+    assert record["content_sha256"] == document["current"]["content_sha256"]
+    assert (await site.get(f"/records/{act_id}/99.json")).status_code == 404
     forged = await site.http.post(f"{site.url}/en/verify", data={"sha256": "ab" * 32})
     assert "matches no published document" in forged.text
     assert (await site.http.post(f"{site.url}/verify", data={"sha256": "xyz"})).status_code == 400
