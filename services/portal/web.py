@@ -59,6 +59,7 @@ environment = Environment(
 )
 environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 environment.globals["when"] = i18n.when
+environment.globals["day"] = i18n.day
 
 
 def _install_labels() -> None:
@@ -75,6 +76,9 @@ def _install_labels() -> None:
         "ACTIONS": "actions",
         "FIELDS": "field_name",
         "HISTORY": "history_action",
+        "ACT_CHANGES": "act_change",
+        "ACT_CHANGED_BY": "act_changed_by",
+        "STANDINGS": "standing_name",
     }
     for table_name, global_name in names.items():
         table = getattr(labels, table_name)
