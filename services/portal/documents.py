@@ -251,9 +251,8 @@ async def create_document(request: Request, signed: Staff, submitted: CheckedFor
     kind = form.get("document_type")
     rows = form.check_act(kind, form.get("issuer_code"))
     services = services_of(runtime_of(request))
-    changes = []
-    if rows and not form.errors:
-        changes = await act_form.changes_of(services, signed.user, form, rows, None)
+    # Each act is looked up even when other fields need attention: all is said at once.
+    changes = await act_form.changes_of(services, signed.user, form, rows, None) if rows else []
     if form.errors:
         return await form_page(request, signed, form, status_code=422,
                                message=_("Some fields need attention."))  # fmt: skip
@@ -452,7 +451,7 @@ async def save_document(
         form.check_act(document["document_type"], document["issuer_code"] or "") if with_act else []
     )
     changes = []
-    if rows and not form.errors:
+    if rows:
         changes = await act_form.changes_of(services, signed.user, form, rows, document_id)
     if form.errors:
         return await form_page(request, signed, form, document=document, status_code=422,
