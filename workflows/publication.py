@@ -96,8 +96,14 @@ class DocumentPublicationWorkflow:
             return self._finish(outcome)
         # The mayor's approval of a legal act is their signature: the act becomes the PDF
         # they sign, before anything is published. (Histories from before it replay as
-        # they ran, without it.)
-        if self.case.is_legal_act and not self._forced and workflow.patched(SIGNED_ORIGINAL):
+        # they ran, without it.) A consolidated text is not signed again; the patch is
+        # asked last, so an edition that signs nothing records no marker, as before.
+        if (
+            self.case.is_legal_act
+            and not self._forced
+            and self.case.signed_by_official
+            and workflow.patched(SIGNED_ORIGINAL)
+        ):
             await record(PublishingActivities.sign_edition, self._edition, timeout=SIGNING_TIMEOUT)
         published = await self._publish()
         return self._finish(published)

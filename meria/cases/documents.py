@@ -57,6 +57,9 @@ class CaseInfo(BaseModel):
     state: str
     steps: list[RouteStep]
     is_legal_act: bool
+    # False for an edition no official signs again (a legal act's consolidated text).
+    # True when absent, so histories recorded before it replay as they ran.
+    signed_by_official: bool = True
     publish_at: datetime | None
     publish_attempts: int
     publish_retry_seconds: float

@@ -33,12 +33,22 @@ from meria.inputs import Id, Moment, Offset
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import FILE_RESPONSE, RuntimeDep, sent_as
-from services.publishing import documents, lifecycle, preview, review, signed_originals, signing
+from services.publishing import (
+    acts,
+    consolidation,
+    documents,
+    lifecycle,
+    preview,
+    review,
+    signed_originals,
+    signing,
+)
 from services.publishing.models import ApprovalRoute, Document, Issuer, RouteChange
-from services.publishing.routes import current_route, route_refusal
+from services.publishing.routes import current_route, route_key, route_refusal
 from services.publishing.schemas import (
     AttachmentPublic,
     AuditEntryPublic,
+    ConsolidationCreate,
     DecisionRequest,
     DigestRecord,
     DocumentCreate,
@@ -46,6 +56,8 @@ from services.publishing.schemas import (
     DocumentType,
     DocumentUpdate,
     EditionCreate,
+    EditionDiff,
+    EntryIntoForceRecord,
     IssuerPublic,
     IssuerUpdate,
     PreviewLink,
@@ -53,6 +65,7 @@ from services.publishing.schemas import (
     RegisterEntry,
     RetrospectiveApproval,
     RouteChangePublic,
+    RouteKey,
     RoutePublic,
     RouteUpdate,
     SubmitRequest,
@@ -76,6 +89,8 @@ Staff = Annotated[User, require_role(*STAFF_ROLES)]
 StaffOrWorker = Annotated[User, require_role(*STAFF_ROLES, services=("worker",))]
 EditorOrWorker = Annotated[User, require_role("editor", services=("worker",))]
 Head = Annotated[User, require_role("head_of_department")]
+Lawyer = Annotated[User, require_role("legal_reviewer")]
+EditorOrLawyer = Annotated[User, require_role("editor", "legal_reviewer")]
 Admin = Annotated[User, require_role("admin")]
 # What only the publication workflow does: no person's role, an administrator's included.
 PEM = "application/x-pem-file"
@@ -104,13 +119,21 @@ def officials(request: Request) -> signed_originals.Officials:
     return found
 
 
-def view(runtime: Runtime, document: Document) -> DocumentPublic:
-    return document_view(document, settings_of(runtime))
+async def views(runtime: Runtime, found: list[Document]) -> list[DocumentPublic]:
+    """Documents as the API shows them, with the published acts that change each (read
+    for them all at once)."""
+    if not found:
+        return []
+    async with runtime.db().session() as session:
+        changes = await acts.changed_by(session, [document.id for document in found])
+    settings = settings_of(runtime)
+    return [document_view(d, settings, changes.get(d.id)) for d in found]
 
 
 async def fresh(runtime: Runtime, document_id: int) -> DocumentPublic:
     """The document as it is now, read with everything it shows."""
-    return view(runtime, await documents.get_document(runtime.db(), document_id))
+    [shown] = await views(runtime, [await documents.get_document(runtime.db(), document_id)])
+    return shown
 
 
 class DocumentPage(BaseModel):
@@ -200,7 +223,7 @@ async def list_documents(
         offset=offset,
     )
     return DocumentPage(
-        items=[view(runtime, d) for d in found.documents],
+        items=await views(runtime, found.documents),
         total=found.total,
         limit=limit,
         offset=offset,
@@ -210,7 +233,7 @@ async def list_documents(
 
 @documents_router.get("/{document_id}", summary="A document with its editions")
 async def get_document(document_id: Id, _: StaffOrWorker, runtime: RuntimeDep) -> DocumentPublic:
-    return view(runtime, await documents.get_document(runtime.db(), document_id))
+    return await fresh(runtime, document_id)
 
 
 @documents_router.patch("/{document_id}", summary="Change the edition in progress")
@@ -230,7 +253,7 @@ async def delete_document(document_id: Id, user: Editor, runtime: RuntimeDep) ->
 @documents_router.get("/{document_id}/editions/{number}", summary="One edition")
 async def get_edition(document_id: Id, number: Id, _: Staff, runtime: RuntimeDep) -> Any:
     document = await documents.get_document(runtime.db(), document_id)
-    return edition_view(documents.edition_of(document, number), settings_of(runtime))
+    return edition_view(document, documents.edition_of(document, number), settings_of(runtime))
 
 
 @documents_router.post(
@@ -242,6 +265,37 @@ async def create_edition(
     document_id: Id, data: EditionCreate, user: Editor, runtime: RuntimeDep
 ) -> DocumentPublic:
     await documents.create_edition(runtime.db(), document_id, data, user)
+    return await fresh(runtime, document_id)
+
+
+@documents_router.get(
+    "/{document_id}/editions/{number}/diff",
+    summary="The edition's Georgian text against the published edition before it, word by word",
+)
+async def edition_diff(document_id: Id, number: Id, _: Staff, runtime: RuntimeDep) -> EditionDiff:
+    return await documents.edition_diff(runtime.db(), document_id, number)
+
+
+@documents_router.post(
+    "/{document_id}/consolidations",
+    status_code=status.HTTP_201_CREATED,
+    summary="Start a consolidated text of a legal act as of a day, with its amendments applied",
+)
+async def consolidate(
+    document_id: Id, data: ConsolidationCreate, user: EditorOrLawyer, runtime: RuntimeDep
+) -> DocumentPublic:
+    await consolidation.consolidate(runtime.db(), document_id, data, user)
+    return await fresh(runtime, document_id)
+
+
+@documents_router.post(
+    "/{document_id}/entry-into-force",
+    summary="Record the day the condition a published legal act waited on was met",
+)
+async def enter_into_force(
+    document_id: Id, data: EntryIntoForceRecord, user: Lawyer, runtime: RuntimeDep
+) -> DocumentPublic:
+    await review.record_entry_into_force(runtime.db(), outbox_of(runtime), document_id, data, user)
     return await fresh(runtime, document_id)
 
 
@@ -446,7 +500,7 @@ async def preview_link(document_id: Id, user: Staff, runtime: RuntimeDep) -> Pre
     document = await documents.get_document(runtime.db(), document_id)
     edition = documents.current_edition(document)
     async with runtime.db().session() as session:
-        route, _default = await current_route(session, document.document_type)
+        route, _default = await current_route(session, route_key(document, edition))
     refused = preview.refusal(user, document, edition, route)
     if refused is not None:
         raise Problem(403, "Not allowed", refused)
@@ -573,7 +627,7 @@ admin_router = APIRouter(tags=["administration"])
 async def list_routes(_: Staff, runtime: RuntimeDep) -> list[RoutePublic]:
     routes = []
     async with runtime.db().session() as session:
-        for document_type in DocumentType.__args__:  # type: ignore[attr-defined]
+        for document_type in RouteKey.__args__:  # type: ignore[attr-defined]
             steps, default = await current_route(session, document_type)
             stored = None if default else await session.get(ApprovalRoute, document_type)
             routes.append(
@@ -590,10 +644,11 @@ async def list_routes(_: Staff, runtime: RuntimeDep) -> list[RoutePublic]:
 
 @admin_router.put(
     "/routes/{document_type}",
-    summary="Set a document type's approval route (with the reason, kept on its audit trail)",
+    summary="Set a document type's approval route, or consolidated texts' (`consolidation`), "
+    "with the reason kept on its audit trail",
 )
 async def set_route(
-    document_type: DocumentType, data: RouteUpdate, user: Admin, runtime: RuntimeDep
+    document_type: RouteKey, data: RouteUpdate, user: Admin, runtime: RuntimeDep
 ) -> RoutePublic:
     settings = settings_of(runtime)
     refusal = route_refusal(
@@ -639,7 +694,7 @@ async def set_route(
 async def list_route_changes(
     _: Admin,
     runtime: RuntimeDep,
-    document_type: DocumentType | None = None,
+    document_type: RouteKey | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[RouteChangePublic]:
     query = select(RouteChange).order_by(RouteChange.id.desc()).limit(limit)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +36,18 @@ from meria.db import Database, count_of
 from meria.inputs import whole_number
 from meria.markup import clean_html
 from meria.problems import Problem
+from services.publishing import acts, text_diff
 from services.publishing import attachments as files
+from services.publishing.acts import TBILISI
 from services.publishing.models import Attachment, AuditEntry, Document, Edition, Issuer
 from services.publishing.schemas import (
     LEGAL_ACT_TYPES,
+    DiffSegment,
     DocumentCreate,
     DocumentUpdate,
     EditionCreate,
+    EditionDiff,
+    EntryIntoForceTerms,
 )
 from services.publishing.settings import PublishingSettings
 from services.publishing.states import (
@@ -57,6 +62,10 @@ from services.publishing.states import (
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def today_in_tbilisi() -> date:
+    return datetime.now(TBILISI).date()
 
 
 def sanitize(html: str | None) -> str | None:
@@ -283,6 +292,24 @@ def register_query(limit: int, offset: int) -> Select[tuple[Document]]:
     )
 
 
+async def edition_diff(database: Database, document_id: int, number: int) -> EditionDiff:
+    """The edition's Georgian text against the published edition before it, word by word
+    (against nothing for the first)."""
+    async with database.session() as session:
+        document = await load(session, document_id)
+        edition = edition_of(document, number)
+    previous = next((e for e in reversed(document.editions) if e.number < number
+                     and e.state in acts.WERE_PUBLIC), None)  # fmt: skip
+    segments, truncated = await asyncio.to_thread(
+        text_diff.diff, previous.body_ka if previous else "", edition.body_ka
+    )
+    return EditionDiff(
+        against=previous.number if previous else None,
+        changes=[DiffSegment(op=s.op, text=s.text) for s in segments],
+        truncated=truncated,
+    )
+
+
 async def audit_trail(database: Database, document_id: int) -> list[AuditEntry]:
     async with database.session() as session:
         await load(session, document_id)
@@ -344,6 +371,7 @@ async def create_document(database: Database, data: DocumentCreate, author: User
                 "Unknown issuer",
                 f"There is no issuer {data.issuer_code!r}; see GET /issuers.",
             )
+        changes = await acts.checked_changes(session, None, data.changes)
         document = Document(
             document_type=data.document_type,
             issuer_code=data.issuer_code,
@@ -365,6 +393,9 @@ async def create_document(database: Database, data: DocumentCreate, author: User
             updated_at=moment,
             review_pending_roles=[],
         )
+        if document.document_type in LEGAL_ACT_TYPES:
+            acts.set_terms(edition, data.entry_into_force or EntryIntoForceTerms())
+            edition.changes = changes
         document.editions.append(edition)
         session.add(document)
         try:
@@ -424,44 +455,10 @@ async def create_edition(
     moment = now()
     async with database.transaction() as session:
         document = await load(session, document_id, lock=True)
-        if working_edition(document) is not None:
-            raise Problem(
-                409,
-                "An edition is already in progress",
-                f"Document {document_id} already has an unpublished edition; finish or "
-                "withdraw it first.",
-            )
-        base = public_edition(document)
-        if base is None:
-            raise Problem(
-                409, "Nothing published yet", "A new edition starts from a published one."
-            )
-        edition = Edition(
-            number=document.editions[-1].number + 1,
-            state=State.DRAFT.value,
-            revision=1,
-            **{field: getattr(base, field) for field in CONTENT_FIELDS},
-            change_note=data.change_note,
-            change_kind=data.change_kind,
-            created_by=author.id,
-            created_at=moment,
-            updated_at=moment,
-            review_pending_roles=[],
-        )
-        # The signed original is the old edition's: the new one is signed when approved.
-        for attachment in [a for a in base.attachments if not a.is_signed_original]:
-            edition.attachments.append(
-                Attachment(
-                    filename=attachment.filename,
-                    stored_name=attachment.stored_name,
-                    media_type=attachment.media_type,
-                    size=attachment.size,
-                    sha256=attachment.sha256,
-                    created_by=attachment.created_by,
-                    created_at=attachment.created_at,
-                )
-            )
-        document.editions.append(edition)
+        base = _base_of_new_edition(document)
+        edition = next_edition(document, base, author, moment)
+        edition.change_note = data.change_note
+        edition.change_kind = data.change_kind
         await session.flush()
         session.add(
             AuditEntry(
@@ -477,6 +474,51 @@ async def create_edition(
             )
         )
     return document
+
+
+def _base_of_new_edition(document: Document) -> Edition:
+    if working_edition(document) is not None:
+        raise Problem(
+            409,
+            "An edition is already in progress",
+            f"Document {document.id} already has an unpublished edition; finish or "
+            "withdraw it first.",
+        )
+    base = public_edition(document)
+    if base is None:
+        raise Problem(409, "Nothing published yet", "A new edition starts from a published one.")
+    return base
+
+
+def next_edition(document: Document, base: Edition, author: User, moment: datetime) -> Edition:
+    """A draft after the document's last edition, with `base`'s text, files and, for a
+    legal act, its entry into force and what it changes."""
+    edition = Edition(
+        number=document.editions[-1].number + 1,
+        state=State.DRAFT.value,
+        revision=1,
+        **{field: getattr(base, field) for field in CONTENT_FIELDS},
+        created_by=author.id,
+        created_at=moment,
+        updated_at=moment,
+        review_pending_roles=[],
+    )
+    # The signed original is the old edition's: the new one is signed when approved.
+    for attachment in [a for a in base.attachments if not a.is_signed_original]:
+        edition.attachments.append(
+            Attachment(
+                filename=attachment.filename,
+                stored_name=attachment.stored_name,
+                media_type=attachment.media_type,
+                size=attachment.size,
+                sha256=attachment.sha256,
+                created_by=attachment.created_by,
+                created_at=attachment.created_at,
+            )
+        )
+    acts.carry_over(document, base, edition)
+    document.editions.append(edition)
+    return edition
 
 
 async def delete_draft(database: Database, document_id: int, user: User) -> Document:
@@ -574,7 +616,3 @@ async def attachment_file(
         )
     path = settings.attachments_dir / attachment.stored_name  # type: ignore[operator]
     return attachment, path
-
-
-def is_legal_act(document: Document) -> bool:
-    return document.document_type in LEGAL_ACT_TYPES

@@ -8,10 +8,9 @@ what its first attempt did instead of doing it twice.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client import Histogram
@@ -25,6 +24,7 @@ from meria.bus import Outbox
 from meria.cases import TaskNotice
 from meria.cases.documents import CaseInfo, PublishedEdition, TransitionRequest, TransitionResult
 from meria.contracts import (
+    ActChange,
     AttachmentRef,
     DigestCompiled,
     DocumentApproved,
@@ -37,6 +37,7 @@ from meria.contracts import (
     DocumentScheduled,
     DocumentStepApproved,
     DocumentWithdrawn,
+    EntryIntoForce,
     Event,
     Issuer,
     LocalizedText,
@@ -45,24 +46,23 @@ from meria.db import Database
 from meria.keys import service_subject
 from meria.problems import Problem
 from meria.signatures import edition_content
-from services.publishing import signed_originals, signing
+from services.publishing import acts, signed_originals, signing
+from services.publishing.acts import is_legal_act
 from services.publishing.attachments import file_digest
 from services.publishing.documents import (
     apply,
     case_facts,
     edition_of,
-    is_legal_act,
     load,
     now,
     public_edition,
+    today_in_tbilisi,
 )
 from services.publishing.models import AuditEntry, Document, Edition, RegisterCounter
-from services.publishing.routes import current_route
-from services.publishing.schemas import DigestRecord
+from services.publishing.routes import current_route, route_key
+from services.publishing.schemas import CONSOLIDATION, DigestRecord
 from services.publishing.settings import PublishingSettings
 from services.publishing.states import Action, State
-
-TBILISI = ZoneInfo("Asia/Tbilisi")
 
 # From the moment an edition may be published (its approval, or its publication time if
 # later) to its publication: what the public waits beyond what the department decided.
@@ -81,17 +81,13 @@ RECORDED_BY_WORKFLOW = set(Action) - {Action.PUBLISH, Action.SUPERSEDE, Action.E
                                       Action.SUBMIT, Action.DELETE, Action.UNPUBLISH}  # fmt: skip
 
 
-def today_in_tbilisi() -> date:
-    return datetime.now(TBILISI).date()
-
-
 async def case_info(
     database: Database, settings: PublishingSettings, document_id: int, number: int
 ) -> CaseInfo:
     async with database.session() as session:
         document = await load(session, document_id)
         edition = edition_of(document, number)
-        steps, _ = await current_route(session, document.document_type)
+        steps, _ = await current_route(session, route_key(document, edition))
     return CaseInfo(
         document_id=document.id,
         edition=edition.number,
@@ -102,6 +98,8 @@ async def case_info(
         state=edition.state,
         steps=steps,
         is_legal_act=is_legal_act(document),
+        # A consolidated text states the act its official signed; it is not signed again.
+        signed_by_official=edition.change_kind != CONSOLIDATION,
         publish_at=edition.publish_at,
         publish_attempts=settings.publish_attempts,
         publish_retry_seconds=settings.publish_retry_seconds,
@@ -455,7 +453,35 @@ def published_event(
         signing_ca_pem=signing_ca_pem or None,
         force_published=edition.force_published,
         review_pending_roles=list(edition.review_pending_roles),
+        **act_facts(document, edition),
     )
+
+
+def act_facts(document: Document, edition: Edition) -> dict[str, Any]:
+    """What a legal act's edition says of its force: when it enters into force, what it
+    does to earlier acts, and for a consolidated text its day and the acts it applies."""
+    terms = acts.terms_of(document, edition)
+    if terms is None:
+        return {}
+    condition = (
+        LocalizedText(ka=terms.condition_ka, en=terms.condition_en) if terms.condition_ka else None
+    )
+    return {
+        "entry_into_force": EntryIntoForce(kind=terms.kind, on=terms.on, condition=condition),
+        "changes": [
+            ActChange(
+                kind=change.kind,
+                target_document_id=change.target_document_id,
+                target_register_number=change.target_register_number or "",
+                target_document_type=change.target_document_type,
+                articles=list(change.articles),
+                effective_on=change.effective_on,
+            )
+            for change in edition.changes
+        ],
+        "consolidated_as_of": edition.consolidated_as_of,
+        "incorporates": list(edition.incorporates or []),
+    }
 
 
 async def task_notice(

@@ -65,6 +65,9 @@ class Document(Base):
     external_registration_code: Mapped[str | None] = mapped_column(String(100))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A legal act whose entry into force waits on a condition: the day the condition was
+    # met, recorded once by a legal reviewer (POST /documents/{id}/entry-into-force).
+    condition_met_on: Mapped[date | None] = mapped_column(Date)
 
     editions: Mapped[list[Edition]] = relationship(
         back_populates="document", order_by="Edition.number", lazy="selectin"
@@ -108,7 +111,7 @@ class Edition(Base):
     body_en: Mapped[str | None] = mapped_column(Text)
     translation_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     change_note: Mapped[str | None] = mapped_column(Text)
-    change_kind: Mapped[str | None] = mapped_column(String(10))
+    change_kind: Mapped[str | None] = mapped_column(String(20))
     publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -125,10 +128,31 @@ class Edition(Base):
     signature: Mapped[str | None] = mapped_column(String(200))
     public_explanation: Mapped[str | None] = mapped_column(Text)
     redirect_url: Mapped[str | None] = mapped_column(String(1000))
+    # A legal act's entry into force: on its publication, on a day, or on a condition (its
+    # text in Georgian and English). None for documents that are not legal acts.
+    entry_into_force: Mapped[str | None] = mapped_column(String(12))
+    entry_into_force_on: Mapped[date | None] = mapped_column(Date)
+    entry_condition_ka: Mapped[str | None] = mapped_column(Text)
+    entry_condition_en: Mapped[str | None] = mapped_column(Text)
+    # A consolidated text: the day it states the act as of, the amending acts (their
+    # document ids) it applies that no consolidated text before it applied, and exactly
+    # which of their changes ([document id, kind, [articles]]): an act may amend an
+    # article now and repeal another later, applied by two consolidated texts.
+    consolidated_as_of: Mapped[date | None] = mapped_column(Date)
+    incorporates: Mapped[list[int]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    incorporated_changes: Mapped[list[list[Any]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
 
     document: Mapped[Document] = relationship(back_populates="editions", lazy="selectin")
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="edition", order_by="Attachment.id", lazy="selectin"
+    )
+    changes: Mapped[list[ActChange]] = relationship(
+        back_populates="edition",
+        order_by="ActChange.position",
+        lazy="selectin",
+        cascade="all, delete-orphan",
     )
 
     __table_args__ = (
@@ -180,6 +204,31 @@ class Attachment(Base):
     @property
     def is_signed_original(self) -> bool:
         return self.signed_by is not None
+
+
+class ActChange(Base):
+    """What an edition of a legal act does to an earlier act: amends, repeals or suspends
+    it, whole (no articles) or the named articles, from a day or, with none, from the day
+    the changing act enters into force.
+
+    The target is cited as it stood when the change was written (its register number,
+    type and Georgian title), as an act cites the acts it changes.
+    """
+
+    __tablename__ = "act_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))
+    target_document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    target_register_number: Mapped[str | None] = mapped_column(String(40))
+    target_document_type: Mapped[str] = mapped_column(String(40))
+    target_title_ka: Mapped[str] = mapped_column(String(500))
+    articles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    effective_on: Mapped[date | None] = mapped_column(Date)
+
+    edition: Mapped[Edition] = relationship(back_populates="changes")
 
 
 class AuditEntry(Base):

@@ -35,6 +35,7 @@ from meria.cases.documents import (
 from meria.cases.tasks import DECIDE, TaskDecision, TaskResult
 from meria.config import Settings
 from meria.contracts import (
+    DocumentEnteredIntoForce,
     DocumentStepApproved,
     DocumentSubmitted,
     DocumentUnpublished,
@@ -44,20 +45,23 @@ from meria.contracts import (
 from meria.db import Database
 from meria.problems import Problem
 from meria.temporal import KIND, REF, STAGE, SUBJECT, query_status, send_update
+from services.publishing import acts
+from services.publishing.acts import is_legal_act
 from services.publishing.documents import (
     apply,
     apply_edit,
     case_facts,
-    is_legal_act,
     load,
     now,
     public_edition,
     require_working,
+    today_in_tbilisi,
 )
 from services.publishing.models import AuditEntry, Document, Edition
 from services.publishing.schemas import (
     DecisionRequest,
     DocumentUpdate,
+    EntryIntoForceRecord,
     SubmitRequest,
     UnpublishRequest,
     WithdrawRequest,
@@ -170,6 +174,7 @@ async def edit(
                 state=state.value,
             )
         changed = apply_edit(edition, data)
+        changed += await acts.edit_terms(session, document, edition, data)
         if not changed:
             return document
         edition.revision += 1
@@ -451,3 +456,82 @@ async def approve_retrospectively(
                 about=f"document:{document.id}",
             )
     return document
+
+
+async def record_entry_into_force(
+    database: Database, outbox: Outbox, document_id: int, data: EntryIntoForceRecord, user: User
+) -> Document:
+    """A legal reviewer records the day the condition a published act waited on was met:
+    once, kept on the act's trail, told on the bus."""
+    async with database.transaction() as session:
+        document = await load(session, document_id, lock=True)
+        edition = acts.in_currency(document) if is_legal_act(document) else None
+        if edition is None:
+            raise Problem(
+                409, "Not a published act", f"Document {document_id} is no legal act in force."
+            )
+        terms = acts.terms_of(document, edition)
+        if terms is None or terms.kind != "condition":
+            raise Problem(
+                409,
+                "Not waiting on a condition",
+                f"Document {document_id} enters into force on "
+                f"{'its publication' if terms is None or terms.kind == 'publication' else terms.on}"
+                "; only an act waiting on a condition has the day it was met recorded.",
+            )
+        if document.condition_met_on is not None:
+            raise Problem(
+                409,
+                "Already in force",
+                f"Document {document_id} entered into force on "
+                f"{document.condition_met_on.isoformat()}; that day is recorded once.",
+                in_force_on=document.condition_met_on.isoformat(),
+            )
+        _check_condition_day(document, data)
+        document.condition_met_on = data.on
+        session.add(
+            AuditEntry(
+                document_id=document.id,
+                edition_number=edition.number,
+                at=now(),
+                actor=user.id,
+                action="enter_into_force",
+                from_state=edition.state,
+                to_state=edition.state,
+                comment=data.note,
+                details={"in_force_on": data.on.isoformat()},
+            )
+        )
+        await outbox.add(
+            session,
+            DocumentEnteredIntoForce(
+                document_id=document.id,
+                edition=edition.number,
+                document_type=document.document_type,
+                in_force_on=data.on,
+                recorded_by=user.id,
+            ),
+            about=f"document:{document.id}",
+        )
+    return document
+
+
+def _check_condition_day(document: Document, data: EntryIntoForceRecord) -> None:
+    """An act enters into force no earlier than its publication, and a condition is
+    recorded as met once it has been."""
+    first = acts.first_publication(document)
+    published_on = first.astimezone(acts.TBILISI).date() if first else None
+    if published_on is not None and data.on < published_on:
+        raise Problem(
+            422,
+            "Before its publication",
+            f"An act enters into force no earlier than its publication "
+            f"({published_on.isoformat()}), not on {data.on.isoformat()}.",
+        )
+    if data.on > today_in_tbilisi():
+        raise Problem(
+            422,
+            "Not met yet",
+            f"{data.on.isoformat()} is still to come; record the day a condition was met once "
+            "it has been.",
+        )

@@ -5,13 +5,15 @@ The publication workflow's activities are this API's clients and use these same 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
 
 from meria.cases.documents import RouteStep
-from meria.inputs import Count, Id, Moment, Month, NotNull
+from meria.inputs import Count, Day, Id, Moment, Month, NotNull
+from meria.legal_acts import ARTICLE
 
 DocumentType = Literal[
     "mayor_order",
@@ -28,10 +30,104 @@ NavSection = Literal["about", "structure", "contacts", "services"]
 Outcome = Literal["approve", "reject", "request_changes"]
 
 Title = Field(min_length=1, max_length=500)
+ChangeKind = Literal["amends", "repeals", "suspends"]
+Article = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ARTICLE)]
+MAX_CHANGES = 50
+MAX_ARTICLES = 100
+# A consolidated text is an edition of its own kind, made only by
+# POST /documents/{id}/consolidations; it is approved along its own route.
+CONSOLIDATION = "consolidation"
+RouteKey = Literal[
+    "mayor_order",
+    "mayor_ordinance",
+    "official_document",
+    "press_release",
+    "news",
+    "announcement",
+    "press_digest",
+    "web_page",
+    "consolidation",
+]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class EntryIntoForceTerms(Strict):
+    """When a legal act enters into force: on its publication (the default), on a day
+    (`on`), or when a condition is met (`condition_ka`, and `condition_en`); the day a
+    condition was met is recorded later (POST /documents/{id}/entry-into-force)."""
+
+    kind: Literal["publication", "date", "condition"] = "publication"
+    on: Day | None = Field(None, description="The day, when `kind` is date")
+    condition_ka: str | None = Field(None, min_length=1, max_length=2000)
+    condition_en: str | None = Field(None, min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _fits_its_kind(self) -> EntryIntoForceTerms:
+        if self.kind == "date" and self.on is None:
+            raise ValueError("an act entering into force on a date needs the day (on)")
+        if self.kind != "date" and self.on is not None:
+            raise ValueError(f"a day (on) is for kind date, not {self.kind}")
+        if self.kind == "condition" and not self.condition_ka:
+            raise ValueError("an act entering into force on a condition needs it (condition_ka)")
+        if self.kind != "condition" and (self.condition_ka or self.condition_en):
+            raise ValueError(f"a condition is for kind condition, not {self.kind}")
+        return self
+
+
+class ActChangeCreate(Strict):
+    """What this legal act does to an earlier, published legal act."""
+
+    kind: ChangeKind
+    target_document_id: Id
+    articles: list[Article] = Field(
+        default_factory=list,
+        max_length=MAX_ARTICLES,
+        description='The articles changed ("2", "3.1", "5 ა"); none: the whole act',
+    )
+    effective_on: Day | None = Field(
+        None, description="From when; none: from the day this act enters into force"
+    )
+
+
+def _article_key(article: str) -> str:
+    return re.sub(r"\s+", "", article)
+
+
+def duplicate_change(changes: list[ActChangeCreate]) -> str | None:
+    """Why a list of changes says something twice, naming the row, or None."""
+    seen: dict[tuple[int, str, str | None], int] = {}
+    for index, change in enumerate(changes):
+        articles: list[str | None] = [_article_key(a) for a in change.articles] or [None]
+        for article in articles:
+            key = (change.target_document_id, change.kind, article)
+            whole = (change.target_document_id, change.kind, None)
+            what = f"article {article}" if article else "the whole act"
+            if key in seen:
+                return (
+                    f"changes[{index}]: {change.kind} {what} of document "
+                    f"{change.target_document_id} again (as changes[{seen[key]}] does)"
+                )
+            if article is not None and whole in seen:
+                return (
+                    f"changes[{index}]: {change.kind} article {article} of document "
+                    f"{change.target_document_id}, whose whole act changes[{seen[whole]}] "
+                    f"already {change.kind}"
+                )
+            seen.setdefault(key, index)
+        if not change.articles:
+            for (target, kind, article), earlier in seen.items():
+                if target == change.target_document_id and kind == change.kind and article:
+                    return (
+                        f"changes[{index}]: {change.kind} the whole of document {target}, "
+                        f"whose article {article} changes[{earlier}] already {kind}"
+                    )
+    return None
+
+
+ActChanges = Annotated[list[ActChangeCreate], Field(max_length=MAX_CHANGES)]
 
 
 class EditionContent(Strict):
@@ -63,6 +159,12 @@ class DocumentCreate(EditionContent):
         description="The editor in whose name Meria's workflows write the document (a "
         "visit's press release, the monthly digest); only the worker may name one",
     )
+    entry_into_force: EntryIntoForceTerms | None = Field(
+        None, description="A legal act's entry into force; on its publication when absent"
+    )
+    changes: ActChanges = Field(
+        default_factory=list, description="What this legal act amends, repeals or suspends"
+    )
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> DocumentCreate:
@@ -70,6 +172,14 @@ class DocumentCreate(EditionContent):
             raise ValueError("a legal act needs its issuer (issuer_code)")
         if self.document_type == "web_page" and not (self.slug and self.nav_section):
             raise ValueError("a web page needs its slug and its navigation section")
+        if self.document_type not in LEGAL_ACT_TYPES and (self.entry_into_force or self.changes):
+            raise ValueError(
+                f"only a legal act enters into force and changes other acts; a "
+                f"{self.document_type} takes no entry_into_force or changes"
+            )
+        duplicate = duplicate_change(self.changes)
+        if duplicate:
+            raise ValueError(duplicate)
         return self
 
 
@@ -87,11 +197,39 @@ class DocumentUpdate(Strict):
     reason: str | None = Field(
         None, max_length=2000, description="Why it changed; required while in review"
     )
+    entry_into_force: NotNull[EntryIntoForceTerms] = Field(
+        None, description="A legal act's entry into force"
+    )
+    changes: NotNull[ActChanges] = Field(
+        None, description="What this legal act amends, repeals or suspends: the whole list"
+    )
+
+    @model_validator(mode="after")
+    def _no_duplicate_change(self) -> DocumentUpdate:
+        duplicate = duplicate_change(self.changes or [])
+        if duplicate:
+            raise ValueError(duplicate)
+        return self
 
 
 class EditionCreate(Strict):
     change_note: str = Field(min_length=1, max_length=5000)
     change_kind: Literal["major", "minor"]
+
+
+class ConsolidationCreate(Strict):
+    """A consolidated text of a legal act as it stands on a day, with the amendments
+    effective by then applied."""
+
+    as_of: Day = Field(description="The day the consolidated text states the act as of")
+    change_note: str = Field(min_length=1, max_length=5000)
+
+
+class EntryIntoForceRecord(Strict):
+    """The day the condition an act's entry into force waited on was met."""
+
+    on: Day
+    note: str | None = Field(None, max_length=5000)
 
 
 class SubmitRequest(Strict):
@@ -149,7 +287,9 @@ class RouteUpdate(Strict):
 
 
 class RoutePublic(BaseModel):
-    document_type: str
+    document_type: str = Field(
+        description="The document type, or `consolidation`: the route of consolidated texts"
+    )
     steps: list[RouteStep]
     default: bool
     updated_by: str | None = None
@@ -194,6 +334,34 @@ class AttachmentPublic(BaseModel):
     signed_at: datetime | None = None
 
 
+class ActChangePublic(BaseModel):
+    """A change this act makes, with the act it changes as it cites it."""
+
+    kind: ChangeKind
+    target_document_id: int
+    target_register_number: str | None
+    target_document_type: str
+    target_title_ka: str
+    articles: list[str]
+    effective_on: date | None
+
+
+class ChangedBy(BaseModel):
+    """A published act whose published edition changes this act."""
+
+    document_id: int
+    register_number: str | None
+    document_type: str
+    title_ka: str
+    kind: ChangeKind
+    articles: list[str]
+    effective_on: date | None
+    takes_effect_on: date | None = Field(
+        description="`effective_on`, else the day the changing act entered (or enters) into "
+        "force; none while that act waits on its condition"
+    )
+
+
 class EditionPublic(BaseModel):
     number: int
     state: str
@@ -226,6 +394,16 @@ class EditionPublic(BaseModel):
     workflow_id: str
     attachments: list[AttachmentPublic]
     allowed_actions: list[str]
+    entry_into_force: EntryIntoForceTerms | None = Field(
+        description="A legal act's entry into force; none for other documents"
+    )
+    changes: list[ActChangePublic]
+    consolidated_as_of: date | None = Field(
+        description="A consolidated text: the day it states the act as of"
+    )
+    incorporates: list[int] = Field(
+        description="A consolidated text: the amending acts (document ids) it applies"
+    )
 
 
 class DocumentPublic(BaseModel):
@@ -247,6 +425,12 @@ class DocumentPublic(BaseModel):
     current: EditionPublic
     published_edition: int | None
     editions: list[EditionSummary]
+    changed_by: list[ChangedBy] = Field(
+        description="The published acts whose published edition changes this act"
+    )
+    in_force_on: date | None = Field(
+        description="A legal act: the day it entered (or enters) into force, when known"
+    )
 
 
 class EditionSummary(BaseModel):
@@ -282,6 +466,22 @@ class RegisterEntry(BaseModel):
     date_signed: date | None
     published_at: datetime | None
     state: str
+
+
+class DiffSegment(BaseModel):
+    op: Literal["equal", "insert", "delete"]
+    text: str
+
+
+class EditionDiff(BaseModel):
+    """An edition's Georgian text against the previous published edition, word by word;
+    paragraphs end in a line break."""
+
+    against: int | None = Field(description="The edition compared with; none: the first")
+    changes: list[DiffSegment]
+    truncated: bool = Field(
+        False, description="A text was longer than a comparison reads: only its start is compared"
+    )
 
 
 class PreviewLink(BaseModel):

@@ -34,7 +34,8 @@ from meria.keys import service_subject
 from meria.problems import Problem
 from services.publishing import act_pdf
 from services.publishing import attachments as files
-from services.publishing.documents import edition_of, is_legal_act, load, now
+from services.publishing.acts import is_legal_act
+from services.publishing.documents import edition_of, load, now
 from services.publishing.models import Attachment, AuditEntry, Document, Edition
 from services.publishing.settings import PublishingSettings, SignerKey
 from services.publishing.states import State

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from services.publishing import acts
 from services.publishing.documents import current_edition, public_edition
 from services.publishing.lifecycle import attachment_fields
 from services.publishing.models import Document, Edition
 from services.publishing.schemas import (
     AttachmentPublic,
+    ChangedBy,
     DocumentPublic,
     EditionPublic,
     EditionSummary,
@@ -16,7 +18,9 @@ from services.publishing.settings import PublishingSettings
 from services.publishing.states import State, allowed_actions
 
 
-def edition_view(edition: Edition, settings: PublishingSettings) -> EditionPublic:
+def edition_view(
+    document: Document, edition: Edition, settings: PublishingSettings
+) -> EditionPublic:
     return EditionPublic(
         number=edition.number,
         state=edition.state,
@@ -49,10 +53,18 @@ def edition_view(edition: Edition, settings: PublishingSettings) -> EditionPubli
         workflow_id=edition.workflow_id,
         attachments=[AttachmentPublic(**fields) for fields in attachment_fields(settings, edition)],
         allowed_actions=[action.value for action in allowed_actions(State(edition.state))],
+        entry_into_force=acts.terms_of(document, edition),
+        changes=acts.changes_view(edition),
+        consolidated_as_of=edition.consolidated_as_of,
+        incorporates=list(edition.incorporates or []),
     )
 
 
-def document_view(document: Document, settings: PublishingSettings) -> DocumentPublic:
+def document_view(
+    document: Document, settings: PublishingSettings, changed_by: list[ChangedBy] | None = None
+) -> DocumentPublic:
+    """The document; `changed_by`, the published acts that change it, read beside it
+    (`acts.changed_by`, for a page of documents at once)."""
     current = current_edition(document)
     published = public_edition(document)
     return DocumentPublic(
@@ -71,7 +83,7 @@ def document_view(document: Document, settings: PublishingSettings) -> DocumentP
         created_at=document.created_at,
         title_ka=current.title_ka,
         title_en=current.title_en,
-        current=edition_view(current, settings),
+        current=edition_view(document, current, settings),
         published_edition=published.number if published else None,
         editions=[
             EditionSummary(
@@ -83,4 +95,6 @@ def document_view(document: Document, settings: PublishingSettings) -> DocumentP
             )
             for e in document.editions
         ],
+        changed_by=changed_by or [],
+        in_force_on=acts.in_force_on(document),
     )
