@@ -23,6 +23,8 @@ from services.portal.i18n import TBILISI
 LEGAL_ACTS = ("mayor_order", "mayor_ordinance", "official_document")
 # Who prepares a consolidated text, and who records that a condition was met.
 CONSOLIDATORS = ("editor", "legal_reviewer")
+# Editions that were public once.
+WERE_PUBLIC = ("published", "superseded", "withdrawn")
 RECORDERS = ("legal_reviewer",)
 
 
@@ -53,6 +55,7 @@ class Version:
     change_note: str | None
     published_at: str | None
     consolidated_as_of: str | None = None
+    incorporates: list[int] = field(default_factory=list)
 
     @classmethod
     def of(cls, summary: dict[str, Any]) -> Version:
@@ -69,6 +72,19 @@ class Version:
     def original(self) -> bool:
         return self.number == 1
 
+    def wrote_in(self, change: dict[str, Any]) -> bool:
+        """Whether this published consolidated text applied the change: it names the
+        changing act and stands on the change's day or later (the service's rule)."""
+        day = change.get("takes_effect_on")
+        return (
+            self.change_kind == "consolidation"
+            and self.state in WERE_PUBLIC
+            and day is not None
+            and self.consolidated_as_of is not None
+            and change["document_id"] in self.incorporates
+            and self.consolidated_as_of >= day
+        )
+
 
 @dataclass
 class ActFacts:
@@ -78,6 +94,8 @@ class ActFacts:
     changes: list[dict[str, Any]]
     changed_by: list[dict[str, Any]]
     versions: list[Version] = field(default_factory=list)
+    # The day a new consolidated text would stand on, offered in its form.
+    as_of: str = ""
     may_consolidate: bool = False
     may_record_entry: bool = False
 
@@ -118,6 +136,7 @@ async def versions_of(services: Services, user: User, document: dict[str, Any]) 
     ))  # fmt: skip
     for version, edition in zip(asked, found, strict=True):
         version.consolidated_as_of = edition.get("consolidated_as_of")
+        version.incorporates = list(edition.get("incorporates") or [])
     return sorted(versions, key=lambda v: v.number, reverse=True)
 
 
@@ -136,10 +155,11 @@ async def act_facts(services: Services, user: User, document: dict[str, Any]) ->
     current = document["current"]
     entry = entry_of(current)
     versions = await versions_of(services, user, document)
-    changed_by = sorted(
-        document.get("changed_by") or [],
-        key=lambda item: (item.get("effective_on") or "9999", item.get("register_number") or ""),
-    )
+    changed_by = [
+        item | {"written_in": next((v for v in reversed(versions) if v.wrote_in(item)), None)}
+        for item in document.get("changed_by") or []
+    ]
+    changed_by.sort(key=lambda item: (item.get("takes_effect_on") or "9999", item["document_id"]))
     facts = ActFacts(
         entry=entry,
         in_force_on=document.get("in_force_on"),
@@ -148,26 +168,23 @@ async def act_facts(services: Services, user: User, document: dict[str, Any]) ->
         changed_by=changed_by,
         versions=versions,
     )
+    # What no published consolidated text has written in yet, from the day it takes effect.
+    pending = sorted(
+        item["takes_effect_on"]
+        for item in changed_by
+        if item.get("takes_effect_on") and item["written_in"] is None
+    )
+    if pending:
+        now = today().isoformat()
+        facts.as_of = max((d for d in pending if d <= now), default=pending[0])
     published = current["state"] == "published"
-    facts.may_consolidate = bool(changed_by) and published and user.has_any(*CONSOLIDATORS)
+    facts.may_consolidate = bool(pending) and published and user.has_any(*CONSOLIDATORS)
     facts.may_record_entry = (
         facts.waits_on_condition
         and document.get("published_edition") is not None
         and user.has_any(*RECORDERS)
     )
     return facts
-
-
-def applied_by(document: dict[str, Any], as_of: str | None) -> list[dict[str, Any]]:
-    """The changes a consolidated text as of `as_of` applies: those in effect by then
-    (a change whose day is not known yet is left for a later consolidation)."""
-    if not as_of:
-        return []
-    return [
-        item
-        for item in document.get("changed_by") or []
-        if item.get("effective_on") and item["effective_on"] <= as_of
-    ]
 
 
 async def diff_of(

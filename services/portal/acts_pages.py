@@ -89,6 +89,16 @@ REFUSALS = {
     ),
     "Nothing published": N_("The act has no published text in force to consolidate."),
     "Not a legal act": N_("Only a legal act has a consolidated text and an entry into force."),
+    "Not a published act": N_("The act is not published, or no longer in force."),
+    "Not waiting on a condition": N_(
+        "The act does not wait on a condition: it enters into force on its publication or on "
+        "its day."
+    ),
+    "Already in force": N_("The day this act entered into force is recorded already."),
+    "Before its publication": N_(
+        "An act enters into force no earlier than its publication: give that day or a later one."
+    ),
+    "Not met yet": N_("This day is still to come: record the day once the condition is met."),
 }
 EARLIER = N_(
     "The act's latest published consolidated text is as of %(day)s: a new one is as of that "

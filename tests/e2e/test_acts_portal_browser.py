@@ -1,6 +1,7 @@
 """Acts that change acts, in the staff portal in real browsers, person by person.
 
-An editor writes order A (four articles); it goes along its route and the mayor signs it.
+An editor writes order A (four articles), in force once a condition is met; it goes along
+its route and the mayor signs it; the legal reviewer records the day the condition was met.
 An editor writes order B, which amends A's article 2 and repeals its article 3 from a
 day: a number the register does not have comes back in Georgian beside its row with
 everything typed kept, "more rows" keeps it too, and B goes along the route and is
@@ -56,6 +57,7 @@ CONSOLIDATED = (
     "მუხლი 2. სიჩქარე არ უნდა აღემატებოდეს საათში 30 კილომეტრს.\n\n"
     "მუხლი 4. ბრძანება ძალაშია გამოქვეყნებისთანავე."
 )
+CONDITION = "ბრძანება ძალაში შედის სიჩქარის შემზღუდველი ნიშნების დამონტაჟების დღიდან."
 NUMBER = re.compile(r"^\d+/20\d\d$")
 
 
@@ -134,13 +136,26 @@ async def test_an_order_amends_another_and_its_consolidated_text_is_published(
     head = await signed_in(browser, stack, "head")
     mayor = await signed_in(browser, stack, "mayor")
 
-    # Order A, on its publication, changing nothing; the route, and the mayor signs it.
+    # Order A enters into force when a condition is met and changes nothing; it goes along
+    # its route, and the mayor signs it.
     await write_order(editor, TITLE_A, BODY_A)
     await expect(editor.get_by_label("გამოქვეყნებისთანავე")).to_be_checked()
+    await editor.get_by_label("პირობის შესრულებისას").check()
+    await editor.get_by_label("პირობა, ქართულად").fill(CONDITION)
     url_a = await send(editor)
     for person in (lawyer, head, mayor):
         await approve(person, TITLE_A)
     number_a = await published_number(editor, url_a)
+    await expect(editor.locator("[data-standing]")).to_have_text("ჯერ არ შესულა ძალაში")
+    await expect(editor.get_by_text("ელოდება პირობის შესრულებას")).to_be_visible()
+
+    # The signs are up: the legal reviewer records the day, and A is in force.
+    await lawyer.goto(url_a)
+    await lawyer.get_by_label("პირობის შესრულების დღე").fill(today.isoformat())
+    await lawyer.get_by_label("როგორ შესრულდა").fill("ნიშნები დამონტაჟდა, აქტი შედგენილია.")
+    await lawyer.get_by_role("button", name="ძალაში შესვლის აღრიცხვა").click()
+    await expect(lawyer.get_by_role("status")).to_have_text("ძალაში შესვლა აღრიცხულია.")
+    await expect(lawyer.locator("[data-standing]")).to_have_text("მოქმედი")
 
     # Order B names A by a number the register does not have: the form comes back with
     # the reason beside the row, in Georgian, and everything typed.
@@ -186,7 +201,7 @@ async def test_an_order_amends_another_and_its_consolidated_text_is_published(
     await expect(repealed.get_by_role("cell").nth(3)).to_have_text(
         format_date(today, "d MMM y", locale="ka")
     )
-    await expect(editor.locator("[data-standing]")).to_have_text("მოქმედებს, ცვლილებებით")
+    await expect(editor.locator("[data-standing]")).to_have_text("მოქმედი, ცვლილებებით")
     await shoot(editor, "acts-02-amended-by")
     await assert_accessible(editor, "an amended act's page")
 
@@ -228,6 +243,11 @@ async def test_an_order_amends_another_and_its_consolidated_text_is_published(
     )  # fmt: skip
     original = editor.locator("ol.versions li").filter(has_text="თავდაპირველი ტექსტი")
     await expect(original).to_be_visible()
+    # Both of B's changes are written in: there is nothing more to consolidate.
+    written = editor.locator("table.changed-by").get_by_role("link", name=consolidated)
+    await expect(written).to_have_count(2)
+    prepare = editor.get_by_role("button", name="კონსოლიდირებული ვერსიის მომზადება")
+    await expect(prepare).to_have_count(0)
     await expect(editor.get_by_text("30 კილომეტრს")).to_be_visible()
     await shoot(editor, "acts-04-consolidated")
     await version.get_by_role("link").click()
