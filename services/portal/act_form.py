@@ -229,7 +229,9 @@ async def changes_of(
     services: Services, user: User, form: KeptForm, rows: list[Row], own_id: int | None
 ) -> list[dict[str, Any]]:
     """The rows as the publishing service takes them, each act found in the register;
-    an act not found, found twice, or this act itself is said beside its row."""
+    an act not found, found twice, or this act itself is said beside its row. Without an
+    issuer (not chosen yet for this act, which the form says) a row names no act yet."""
+    rows = [row for row in rows if row.issuer]
     found = await asyncio.gather(*(register_entries(services, user, row) for row in rows))
     changes = []
     for row, entries in zip(rows, found, strict=True):

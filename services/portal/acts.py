@@ -93,7 +93,7 @@ class ActFacts:
     standing: str | None
     changes: list[dict[str, Any]]
     changed_by: list[dict[str, Any]]
-    versions: list[Version] = field(default_factory=list)
+    versions: list[Version]
     # The day a new consolidated text would stand on, offered in its form.
     as_of: str = ""
     may_consolidate: bool = False
@@ -151,10 +151,9 @@ async def edition_of(
     return found
 
 
-async def act_facts(services: Services, user: User, document: dict[str, Any]) -> ActFacts:
+def act_facts(user: User, document: dict[str, Any], versions: list[Version]) -> ActFacts:
     current = document["current"]
     entry = entry_of(current)
-    versions = await versions_of(services, user, document)
     changed_by = [
         item | {"written_in": next((v for v in reversed(versions) if v.wrote_in(item)), None)}
         for item in document.get("changed_by") or []

@@ -144,5 +144,6 @@ async def show_edition(request: Request, signed: Staff, document_id: Id, number:
         edition=edition,
         version=next((v for v in versions if v.number == number), None),
         diff=diff,
+        legal=acts.is_legal_act(document),
         entry=acts.entry_of(edition) if acts.is_legal_act(document) else None,
     )

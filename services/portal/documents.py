@@ -352,16 +352,14 @@ async def document_page(
     )
     async with runtime.db().session() as session:
         people = await display_names(session, {entry["actor"] for entry in audit})
-    act = (
-        await acts.act_facts(services, signed.user, document)
-        if acts.is_legal_act(document)
-        else None
-    )
+    versions = await acts.versions_of(services, signed.user, document)
+    act = acts.act_facts(signed.user, document, versions) if acts.is_legal_act(document) else None
     return await render(
         request,
         "document.html",
         status_code=status_code,
         act=act,
+        versions=versions,
         action_errors=action_errors or {},
         action_values=action_values or {},
         today=acts.today().isoformat(),
