@@ -214,6 +214,8 @@ async def test_an_order_amends_another_and_its_consolidated_text_is_published(
     await expect(editor).to_have_url(re.compile(r"/edit\?consolidating=1$"))
     await expect(editor.locator("#consolidation")).to_contain_text(f"№ {number_b}")
     await expect(editor.locator("#body_ka")).to_have_value(re.compile("40 კილომეტრს"))
+    await shoot(editor, "acts-03a-consolidation-form")
+    await assert_accessible(editor, "a consolidated text's form")
     await editor.locator("#body_ka").fill(CONSOLIDATED)
     await send(editor)
 
