@@ -71,10 +71,14 @@ def set_terms(edition: Edition, terms: EntryIntoForceTerms) -> None:
     edition.entry_condition_en = terms.condition_en
 
 
+def were_public(document: Document) -> list[Edition]:
+    """The editions that were public once, oldest first (not one unpublished as an error)."""
+    return [e for e in document.editions if e.state in WERE_PUBLIC]
+
+
 def first_publication(document: Document) -> datetime | None:
-    """When the act was first made public (an edition unpublished as an error never was)."""
-    return min((e.published_at for e in document.editions if e.state in WERE_PUBLIC
-                and e.published_at is not None), default=None)  # fmt: skip
+    """When the act was first made public."""
+    return min(filter(None, (e.published_at for e in were_public(document))), default=None)
 
 
 def entry_day(
@@ -90,12 +94,13 @@ def entry_day(
 
 
 def in_force_on(document: Document) -> date | None:
-    published = next((e for e in reversed(document.editions) if e.state in WERE_PUBLIC), None)
-    if not is_legal_act(document) or published is None:
+    published = were_public(document)
+    if not is_legal_act(document) or not published:
         return None
+    latest = published[-1]
     return entry_day(
-        published.entry_into_force,
-        published.entry_into_force_on,
+        latest.entry_into_force,
+        latest.entry_into_force_on,
         first_publication(document),
         document.condition_met_on,
     )
@@ -269,8 +274,8 @@ async def changed_by(
     )
     found: dict[int, list[ChangedBy]] = {}
     for row in await session.execute(query):
-        day = entry_day(row.entry_into_force or "publication", row.entry_into_force_on,
-                        row.first_published, row.condition_met_on)  # fmt: skip
+        kind = row.entry_into_force or "publication"
+        day = entry_day(kind, row.entry_into_force_on, row.first_published, row.condition_met_on)
         found.setdefault(row.target_document_id, []).append(
             ChangedBy(
                 document_id=row.id,
@@ -290,8 +295,7 @@ async def changed_by(
 
 
 def published_consolidations(document: Document) -> list[Edition]:
-    return [e for e in document.editions if e.change_kind == CONSOLIDATION
-            and e.state in WERE_PUBLIC]  # fmt: skip
+    return [e for e in were_public(document) if e.change_kind == CONSOLIDATION]
 
 
 ChangeKey = tuple[int, str, tuple[str, ...]]
@@ -303,8 +307,11 @@ def change_key(change: ChangedBy) -> ChangeKey:
 
 def applied_changes(consolidations: Iterable[Edition]) -> set[ChangeKey]:
     """The changes the published consolidated texts applied."""
-    return {(int(act), str(kind), tuple(articles)) for edition in consolidations
-            for act, kind, articles in edition.incorporated_changes or []}  # fmt: skip
+    applied: set[ChangeKey] = set()
+    for edition in consolidations:
+        for act, kind, articles in edition.incorporated_changes or []:
+            applied.add((int(act), str(kind), tuple(articles)))
+    return applied
 
 
 def to_incorporate(

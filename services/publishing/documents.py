@@ -285,6 +285,7 @@ def register_query(limit: int, offset: int) -> Select[tuple[Document]]:
                     Edition.published_at,
                 ),
                 noload(Edition.attachments),
+                noload(Edition.changes),
             ),
         )
         .limit(limit)
@@ -298,8 +299,8 @@ async def edition_diff(database: Database, document_id: int, number: int) -> Edi
     async with database.session() as session:
         document = await load(session, document_id)
         edition = edition_of(document, number)
-    previous = next((e for e in reversed(document.editions) if e.number < number
-                     and e.state in acts.WERE_PUBLIC), None)  # fmt: skip
+    earlier = [e for e in acts.were_public(document) if e.number < number]
+    previous = earlier[-1] if earlier else None
     segments, truncated = await asyncio.to_thread(
         text_diff.diff, previous.body_ka if previous else "", edition.body_ka
     )

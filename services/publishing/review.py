@@ -465,20 +465,7 @@ async def record_entry_into_force(
     once, kept on the act's trail, told on the bus."""
     async with database.transaction() as session:
         document = await load(session, document_id, lock=True)
-        edition = acts.in_currency(document) if is_legal_act(document) else None
-        if edition is None:
-            raise Problem(
-                409, "Not a published act", f"Document {document_id} is no legal act in force."
-            )
-        terms = acts.terms_of(document, edition)
-        if terms is None or terms.kind != "condition":
-            raise Problem(
-                409,
-                "Not waiting on a condition",
-                f"Document {document_id} enters into force on "
-                f"{'its publication' if terms is None or terms.kind == 'publication' else terms.on}"
-                "; only an act waiting on a condition has the day it was met recorded.",
-            )
+        edition = _waiting_on_its_condition(document)
         if document.condition_met_on is not None:
             raise Problem(
                 409,
@@ -514,6 +501,30 @@ async def record_entry_into_force(
             about=f"document:{document.id}",
         )
     return document
+
+
+def _waiting_on_its_condition(document: Document) -> Edition:
+    """The published edition of an act that enters into force on a condition."""
+    if not is_legal_act(document):
+        raise Problem(
+            409,
+            "Not a legal act",
+            f"Document {document.id} is a {document.document_type}; only a legal act enters "
+            "into force.",
+        )
+    edition = acts.in_currency(document)
+    if edition is None:
+        raise Problem(409, "Not published", f"Document {document.id} has no edition in force.")
+    terms = acts.terms_of(document, edition)
+    if terms is None or terms.kind != "condition":
+        when = terms.on.isoformat() if terms and terms.on else "its publication"
+        raise Problem(
+            409,
+            "Not waiting on a condition",
+            f"Document {document.id} enters into force on {when}; only the day an act's "
+            "condition was met is recorded.",
+        )
+    return edition
 
 
 def _check_condition_day(document: Document, data: EntryIntoForceRecord) -> None:

@@ -37,17 +37,8 @@ MAX_ARTICLES = 100
 # A consolidated text is an edition of its own kind, made only by
 # POST /documents/{id}/consolidations; it is approved along its own route.
 CONSOLIDATION = "consolidation"
-RouteKey = Literal[
-    "mayor_order",
-    "mayor_ordinance",
-    "official_document",
-    "press_release",
-    "news",
-    "announcement",
-    "press_digest",
-    "web_page",
-    "consolidation",
-]
+RouteKey = Literal[DocumentType, "consolidation"]
+"""Whose approval route: a document type's, or consolidated texts'."""
 
 
 class Strict(BaseModel):
@@ -439,6 +430,7 @@ class EditionSummary(BaseModel):
     change_note: str | None
     change_kind: str | None
     published_at: datetime | None
+    consolidated_as_of: date | None = None
 
 
 class AuditEntryPublic(BaseModel):

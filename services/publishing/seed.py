@@ -1,12 +1,14 @@
 """Demo publishing for a newcomer: Akhmeta's legal acts, press material and standing pages,
 each brought to its state through the real API and workflows — published, waiting in
-review, scheduled, and one still a draft."""
+review, scheduled, and one still a draft — and an order amended and partly repealed by a
+later one, with its consolidated text."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from meria.auth import User, issue_token
 from meria.seed import SeedContext
@@ -166,6 +168,50 @@ DOCUMENTS: list[tuple[dict[str, Any], str]] = [
     ),
 ]
 
+TBILISI = ZoneInfo("Asia/Tbilisi")
+# An order, an order that changes it, and the first order's consolidated text.
+KINDERGARTEN_FEES: dict[str, Any] = {
+    "document_type": "mayor_order",
+    "issuer_code": "mayor",
+    "title_ka": "ახმეტის მუნიციპალიტეტის საბავშვო ბაღებში მომსახურების საფასურის შესახებ",
+    "title_en": "On the fees of Akhmeta Municipality's kindergartens",
+    "summary_ka": "მუნიციპალიტეტის საბავშვო ბაღებში მომსახურების ყოველთვიური საფასური.",
+    "summary_en": "The monthly fee of the municipality's kindergartens.",
+    "body_ka": "<p>მუხლი 1. ბრძანება ადგენს ახმეტის მუნიციპალიტეტის საბავშვო ბაღებში "
+    "მომსახურების საფასურს.</p><p>მუხლი 2. საფასური შეადგენს თვეში 30 ლარს.</p>"
+    "<p>მუხლი 3. მრავალშვილიანი ოჯახები საფასურის ნახევარს იხდიან.</p>",
+    "body_en": "<p>Article 1. This order sets the fee of the kindergartens of Akhmeta "
+    "Municipality.</p><p>Article 2. The fee is GEL 30 a month.</p><p>Article 3. Families "
+    "with many children pay half the fee.</p>",
+}
+FEES_AMENDMENT: dict[str, Any] = {
+    "document_type": "mayor_order",
+    "issuer_code": "mayor",
+    "title_ka": "საბავშვო ბაღების საფასურის შესახებ მერის ბრძანებაში ცვლილების შეტანის თაობაზე",
+    "title_en": "Amending the mayor's order on the kindergartens' fees",
+    "summary_ka": "საფასური მცირდება 20 ლარამდე; შეღავათის მუხლი ძალას კარგავს.",
+    "summary_en": "The fee falls to GEL 20; the article on the reduction is repealed.",
+    "body_ka": "<p>1. მე-2 მუხლში სიტყვები „30 ლარს“ შეიცვალოს სიტყვებით „20 ლარს“.</p>"
+    "<p>2. მე-3 მუხლი ძალადაკარგულად გამოცხადდეს მომდევნო თვის პირველი რიცხვიდან.</p>",
+    "body_en": "<p>1. In Article 2 the words “GEL 30” are replaced by “GEL 20”.</p>"
+    "<p>2. Article 3 is repealed from the first day of the next month.</p>",
+}
+FEES_CONSOLIDATED = {
+    "body_ka": "<p>მუხლი 1. ბრძანება ადგენს ახმეტის მუნიციპალიტეტის საბავშვო ბაღებში "
+    "მომსახურების საფასურს.</p><p>მუხლი 2. საფასური შეადგენს თვეში 20 ლარს.</p>"
+    "<p>მუხლი 3. ძალადაკარგულია.</p>",
+    "body_en": "<p>Article 1. This order sets the fee of the kindergartens of Akhmeta "
+    "Municipality.</p><p>Article 2. The fee is GEL 20 a month.</p><p>Article 3. "
+    "Repealed.</p>",
+}
+
+PUBLISHED_TITLES = [
+    *(document["title_ka"] for document, goal in DOCUMENTS if goal == "published"),
+    KINDERGARTEN_FEES["title_ka"],
+    FEES_AMENDMENT["title_ka"],
+]
+"""The titles the seed publishes, as the website lists them."""
+
 # A one-page PDF: enough for the website to fetch, check and offer for download.
 DEMO_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -222,10 +268,10 @@ async def seed(context: SeedContext) -> int:
             "admin", "PUT", f"/issuers/{code}", json={"name_ka": name_ka, "name_en": name_en}
         )
     existing = await desk.call("editor", "GET", "/documents", params={"limit": 500})
-    titles = {item["title_ka"] for item in existing["items"]}
+    ids = {item["title_ka"]: item["id"] for item in existing["items"]}
     created = 0
     for document, goal in DOCUMENTS:
-        if document["title_ka"] in titles:
+        if document["title_ka"] in ids:
             continue
         made = await desk.call("editor", "POST", "/documents", json=document)
         created += 1
@@ -244,17 +290,72 @@ async def seed(context: SeedContext) -> int:
         await desk.call("editor", "POST", f"/documents/{made['id']}/submit", json=body)
         if goal == "review":
             continue
-        decided: set[str] = set()
-        while True:
-            status = await desk.stage(made["id"], decided)
-            if not status["tasks"]:
-                break
-            task = status["tasks"][0]
-            await desk.call(
-                ROUTE_ROLES[task["step"]],
-                "POST",
-                f"/documents/{made['id']}/decisions",
-                json={"outcome": "approve", "comment": "ვეთანხმები", "task_id": task["task_id"]},
-            )
-            decided.add(task["task_id"])
+        await approve(desk, made["id"])
+    return created + await seed_amended_order(desk, ids)
+
+
+async def approve(desk: Desk, document_id: int) -> None:
+    """Every step of the route approved, each by its role, until none is left."""
+    decided: set[str] = set()
+    while True:
+        status = await desk.stage(document_id, decided)
+        if not status["tasks"]:
+            return
+        task = status["tasks"][0]
+        await desk.call(
+            ROUTE_ROLES[task["step"]],
+            "POST",
+            f"/documents/{document_id}/decisions",
+            json={"outcome": "approve", "comment": "ვეთანხმები", "task_id": task["task_id"]},
+        )
+        decided.add(task["task_id"])
+
+
+async def published(desk: Desk, document: dict[str, Any]) -> int:
+    """A document created, approved and, once it is public, its id: an act that changes
+    it may cite it only then."""
+    made = await desk.call("editor", "POST", "/documents", json=document)
+    await desk.call("editor", "POST", f"/documents/{made['id']}/submit", json={})
+    await approve(desk, made["id"])
+    for _ in range(600):
+        found = await desk.call("editor", "GET", f"/documents/{made['id']}")
+        if found["current"]["state"] == "published":
+            return int(made["id"])
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"document {made['id']} was not published")
+
+
+async def seed_amended_order(desk: Desk, ids: dict[str, int]) -> int:
+    """The kindergartens' fees: the order, the order that amends its article 2 and repeals
+    its article 3 from the first of next month, and its consolidated text as of that day,
+    checked by the lawyer and published under the order's number."""
+    created = 0
+    fees_id = ids.get(KINDERGARTEN_FEES["title_ka"])
+    if fees_id is None:
+        fees_id = await published(desk, KINDERGARTEN_FEES)
+        created += 1
+    repeal_day = first_of_next_month()
+    if FEES_AMENDMENT["title_ka"] not in ids:
+        amends = {"kind": "amends", "target_document_id": fees_id, "articles": ["2"]}
+        repeals = {**amends, "kind": "repeals", "articles": ["3"]}
+        changes = [amends, {**repeals, "effective_on": repeal_day.isoformat()}]
+        await published(desk, {**FEES_AMENDMENT, "changes": changes})
+        created += 1
+    fees = await desk.call("editor", "GET", f"/documents/{fees_id}")
+    if any(e["change_kind"] == "consolidation" for e in fees["editions"]):
+        return created
+    await desk.call(
+        "editor",
+        "POST",
+        f"/documents/{fees_id}/consolidations",
+        json={"as_of": repeal_day.isoformat(), "change_note": "კონსოლიდირებული ვერსია"},
+    )
+    await desk.call("editor", "PATCH", f"/documents/{fees_id}", json=FEES_CONSOLIDATED)
+    await desk.call("editor", "POST", f"/documents/{fees_id}/submit", json={})
+    await approve(desk, fees_id)
     return created
+
+
+def first_of_next_month() -> date:
+    today = datetime.now(TBILISI).date()
+    return (today.replace(day=28) + timedelta(days=4)).replace(day=1)

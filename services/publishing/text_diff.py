@@ -99,28 +99,29 @@ def _words(old: list[str], new: list[str]) -> list[Segment]:
 
 
 def _tidy(segments: list[Segment]) -> list[Segment]:
-    """Adjacent segments of one kind joined, and a lone space between two changes taken
-    into both, so a changed phrase reads as one deletion and one insertion."""
+    """Adjacent segments of one kind joined, and a space between two changes taken into
+    both, so a changed phrase reads as one deletion and one insertion."""
     tidy: list[Segment] = []
-    deleted, inserted = "", ""
+    changed = {"delete": "", "insert": ""}
+
+    def flush() -> None:
+        tidy.extend(Segment(op, text) for op, text in changed.items() if text)
+        changed.update(delete="", insert="")
+
     for index, segment in enumerate(segments):
         following = segments[index + 1].op if index + 1 < len(segments) else "equal"
-        if segment.op == "delete":
-            deleted += segment.text
-        elif segment.op == "insert":
-            inserted += segment.text
-        elif (deleted or inserted) and segment.text.isspace() and following != "equal":
-            deleted += segment.text
-            inserted += segment.text
+        if segment.op != "equal":
+            changed[segment.op] += segment.text
+        elif any(changed.values()) and segment.text.isspace() and following != "equal":
+            changed["delete"] += segment.text
+            changed["insert"] += segment.text
         else:
-            tidy += [Segment(op, text) for op, text in (("delete", deleted), ("insert", inserted))
-                     if text]  # fmt: skip
-            deleted = inserted = ""
+            flush()
             if tidy and tidy[-1].op == "equal":
                 tidy[-1] = Segment("equal", tidy[-1].text + segment.text)
             else:
                 tidy.append(segment)
-    tidy += [Segment(op, text) for op, text in (("delete", deleted), ("insert", inserted)) if text]
+    flush()
     return tidy
 
 

@@ -92,6 +92,7 @@ def document_view(
                 change_note=e.change_note,
                 change_kind=e.change_kind,
                 published_at=e.published_at,
+                consolidated_as_of=e.consolidated_as_of,
             )
             for e in document.editions
         ],

@@ -17,7 +17,7 @@ import pytest
 
 from meria.processes import PROCESSES
 from services.portal.settings import DEMO_PASSWORD
-from services.publishing.seed import DOCUMENTS
+from services.publishing.seed import PUBLISHED_TITLES
 from tests.support.portal import CSRF_FIELD
 from tests.support.up import MERIA, ROOT, Stack, up_env
 
@@ -55,7 +55,7 @@ def wait_for_titles(env: dict[str, str], count: int) -> list[str]:
     return titles
 
 
-SEEDED_PUBLISHED = [document["title_ka"] for document, goal in DOCUMENTS if goal == "published"]
+SEEDED_PUBLISHED = PUBLISHED_TITLES
 
 
 def signs_in(portal_url: str, username: str) -> bool:

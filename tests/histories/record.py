@@ -94,6 +94,19 @@ async def legal_act_with_changes(
     await handle.result()
 
 
+async def consolidation(client: Client, queue: str, _: WorkflowEnvironment, id: str) -> None:
+    """A legal act's consolidated text: its legal review alone, then published unsigned."""
+    stubs.CONSOLIDATIONS.add(4)
+    handle = await client.start_workflow(
+        DocumentPublicationWorkflow.run,
+        PublicationInput(document_id=4, edition=2),
+        id=id,
+        task_queue=queue,
+    )
+    await stubs.decide(client, handle, "levan.kapanadze", "legal_reviewer", "approve")
+    await handle.result()
+
+
 async def escalated_task(client: Client, queue: str, env: WorkflowEnvironment, id: str) -> None:
     now = await env.get_current_time()
     case = await client.start_workflow(
@@ -419,6 +432,7 @@ async def digest_scheduled_after_by_hand(
 SCENARIOS: dict[str, Scenario] = {
     "document_publication-press_release": press_release,
     "document_publication-legal_act_with_changes": legal_act_with_changes,
+    "document_publication-consolidation": consolidation,
     "human_task-escalated": escalated_task,
     "delegation_visit-incoming": delegation_visit,
     "press_conference-held": press_conference_held,

@@ -89,135 +89,143 @@ async def office(
         )
 
 
-async def sign_and_publish(office: Office, document: dict[str, Any]) -> dict[str, Any]:
-    """An order along its whole route: the lawyer, the head of department, the mayor."""
-    created = await office.editor.create(document)
-    await office.editor.submit(created["id"])
-    for desk, step in ((office.lawyer, "legal_review"), (office.head, "department_review"),
-                       (office.mayor, "signature")):  # fmt: skip
-        await office.editor.wait_for_stage(created["id"], step)
-        decided = await desk.decide(created["id"], comment="თანახმა ვარ")
-        assert decided.status_code == 200, decided.text
-    return await office.editor.wait_for_state(created["id"], "published", timeout=90)
+ROUTE = (("lawyer", "legal_review"), ("head", "department_review"), ("mayor", "signature"))
 
 
-async def event(office: Office, kind: str, check: Any) -> dict[str, Any]:
-    """The latest `publishing.document.<kind>` event that `check` accepts."""
-    for _ in range(200):
-        events = await published_events(office.stack)
-        found = [e for e in events if e["type"].endswith(f"document.{kind}.v1")]
-        matching = [e["data"] for e in found if check(e["data"])]
-        if matching:
-            return matching[-1]
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no {kind} event came")
+def change(kind: str, target: int, *articles: str, effective_on: date | None = None) -> Any:
+    found = {"kind": kind, "target_document_id": target, "articles": list(articles)}
+    return found | ({"effective_on": effective_on.isoformat()} if effective_on else {})
 
 
 def today() -> date:
     return datetime.now(ZoneInfo("Asia/Tbilisi")).date()
 
 
+async def sign_and_publish(office: Office, document_id: int) -> dict[str, Any]:
+    """An order along its whole route: the lawyer, the head of department, the mayor."""
+    await office.editor.submit(document_id)
+    for desk, step in ROUTE:
+        await office.editor.wait_for_stage(document_id, step)
+        decided = await getattr(office, desk).decide(document_id, comment="თანახმა ვარ")
+        assert decided.status_code == 200, decided.text
+    return await office.editor.wait_for_state(document_id, "published", timeout=90)
+
+
+async def event(office: Office, kind: str, document_id: int, edition: int = 1) -> dict[str, Any]:
+    """The `publishing.document.<kind>` event of an edition."""
+    for _ in range(200):
+        for found in await published_events(office.stack):
+            data = found["data"]
+            if found["type"].endswith(f"document.{kind}.v1") and (
+                (data["document_id"], data["edition"]) == (document_id, edition)
+            ):
+                return dict(data)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no {kind} event came")
+
+
+async def the_council_approves_the_fee(office: Office, fees_id: int) -> None:
+    """The lawyer records the day the order's condition was met: once; not the mayor."""
+    path = f"/documents/{fees_id}/entry-into-force"
+    day = today().isoformat()
+    await office.mayor.refused(403, "POST", path, json={"on": day})
+    recorded = await office.lawyer.ok(
+        "POST", path, json={"on": day, "note": "საკრებულოს განკარგულება №12"}
+    )
+    assert recorded["in_force_on"] == day
+    again = await office.lawyer.refused(409, "POST", path, json={"on": day})
+    assert "recorded once" in again["detail"]
+    entered = await event(office, "entered_into_force", fees_id)
+    assert entered["in_force_on"] == day and entered["recorded_by"] == office.lawyer.user
+
+
+async def wrong_changes_are_refused(office: Office, fees_id: int) -> int:
+    """A change to a press release, to the act itself, or said twice; a press release
+    that would change an act. Returns the press release's id."""
+    editor = office.editor
+    press = (await editor.create(PRESS_RELEASE))["id"]
+    wrong = {**AMENDMENT, "changes": [change("amends", fees_id, "2"), change("amends", press)]}
+    not_an_act = await editor.refused(422, "POST", "/documents", json=wrong)
+    assert not_an_act["detail"] == (
+        f"changes[1]: document {press} is a press_release; only a legal act is amended, "
+        "repealed or suspended."
+    )
+    twice = [change("repeals", fees_id, "3"), change("repeals", fees_id, "2", "3")]
+    refused = await editor.refused(422, "POST", "/documents", json={**AMENDMENT, "changes": twice})
+    assert "changes[1]: repeals article 3 of document" in refused["detail"]
+    release = {**PRESS_RELEASE, "changes": [change("amends", fees_id)]}
+    await editor.refused(422, "POST", "/documents", json=release)
+    draft = (await editor.create(AMENDMENT))["id"]
+    itself = {"changes": [change("amends", draft)]}
+    refused = await editor.refused(422, "PATCH", f"/documents/{draft}", json=itself)
+    assert refused["detail"] == "changes[0]: an act does not amend itself."
+    await editor.ok("DELETE", f"/documents/{draft}")
+    return int(press)
+
+
 async def test_an_order_amended_and_partly_repealed_is_consolidated_by_legal_review(
     office: Office,
 ) -> None:
-    editor, lawyer, head, mayor = office.editor, office.lawyer, office.head, office.mayor
+    editor, lawyer = office.editor, office.lawyer
     repeal_day = today() + timedelta(days=14)
 
-    # The mayor signs the order on the fees; it waits on the council.
-    fees = await sign_and_publish(office, FEES)
+    # The mayor signs the order on the fees; it waits on the council, which approves.
+    fees = await sign_and_publish(office, (await editor.create(FEES))["id"])
     fees_id, number = fees["id"], fees["register_number"]
     assert fees["current"]["entry_into_force"]["kind"] == "condition"
     assert fees["in_force_on"] is None and fees["changed_by"] == []
-
-    # The council approved the fee today: the lawyer records it, once; not the mayor.
-    path = f"/documents/{fees_id}/entry-into-force"
-    await mayor.refused(403, "POST", path, json={"on": today().isoformat()})
-    council = {"on": today().isoformat(), "note": "საკრებულოს განკარგულება №12"}
-    recorded = await lawyer.ok("POST", path, json=council)
-    assert recorded["in_force_on"] == today().isoformat()
-    again = await lawyer.refused(409, "POST", path, json={"on": today().isoformat()})
-    assert "recorded once" in again["detail"]
-    entered = await event(office, "entered_into_force", lambda d: d["document_id"] == fees_id)
-    assert entered["in_force_on"] == today().isoformat() and entered["recorded_by"] == lawyer.user
+    await the_council_approves_the_fee(office, fees_id)
 
     # Nothing has changed the order yet, so there is nothing to consolidate.
     consolidations = f"/documents/{fees_id}/consolidations"
     note = {"as_of": repeal_day.isoformat(), "change_note": "კონსოლიდირებული ვერსია"}
     nothing = await lawyer.refused(409, "POST", consolidations, json=note)
     assert nothing["title"] == "Nothing to incorporate"
-
-    # A change is refused to a press release, to the act itself, and twice over.
-    press = await editor.create(PRESS_RELEASE)
-    not_an_act = await editor.refused(422, "POST", "/documents", json={**AMENDMENT, "changes": [
-        {"kind": "amends", "target_document_id": fees_id, "articles": ["2"]},
-        {"kind": "amends", "target_document_id": press["id"]},
-    ]})  # fmt: skip
-    assert (
-        not_an_act["detail"].startswith("changes[1]: document")
-        and "press_release" in (not_an_act["detail"])
-    )
-    twice = await editor.refused(422, "POST", "/documents", json={**AMENDMENT, "changes": [
-        {"kind": "repeals", "target_document_id": fees_id, "articles": ["3"]},
-        {"kind": "repeals", "target_document_id": fees_id, "articles": ["2", "3"]},
-    ]})  # fmt: skip
-    assert "changes[1]: repeals article 3" in twice["detail"]
-    # Only a legal act enters into force and changes acts.
-    await editor.refused(422, "POST", "/documents", json={**PRESS_RELEASE, "changes": [
-        {"kind": "amends", "target_document_id": fees_id}]})  # fmt: skip
+    press = await wrong_changes_are_refused(office, fees_id)
 
     # The amending order: article 2 on its publication, article 3 repealed from a later day.
-    draft = await editor.create(AMENDMENT)
-    itself = await editor.refused(422, "PATCH", f"/documents/{draft['id']}", json={"changes": [
-        {"kind": "amends", "target_document_id": draft["id"]}]})  # fmt: skip
-    assert "changes[0]: an act does not amend itself" in itself["detail"]
     changes = [
-        {"kind": "amends", "target_document_id": fees_id, "articles": ["2"]},
-        {"kind": "repeals", "target_document_id": fees_id, "articles": ["3"],
-         "effective_on": repeal_day.isoformat()},
-    ]  # fmt: skip
-    edited = await editor.ok("PATCH", f"/documents/{draft['id']}", json={"changes": changes})
-    assert [(c["kind"], c["target_register_number"], c["target_title_ka"])
-            for c in edited["current"]["changes"]] == [
-        ("amends", number, FEES["title_ka"]), ("repeals", number, FEES["title_ka"])
-    ]  # fmt: skip
-    await editor.submit(draft["id"])
-    for desk, step in ((lawyer, "legal_review"), (head, "department_review"), (mayor, "signature")):
-        await editor.wait_for_stage(draft["id"], step)
-        assert (await desk.decide(draft["id"], comment="თანახმა ვარ")).status_code == 200
-    amendment = await editor.wait_for_state(draft["id"], "published", timeout=90)
-    amendment_id = amendment["id"]
+        change("amends", fees_id, "2"),
+        change("repeals", fees_id, "3", effective_on=repeal_day),
+    ]
+    draft = await editor.create({**AMENDMENT, "changes": changes})
+    cited = [
+        (c["kind"], c["target_register_number"], c["target_title_ka"])
+        for c in draft["current"]["changes"]
+    ]
+    assert cited == [("amends", number, FEES["title_ka"]), ("repeals", number, FEES["title_ka"])]
+    amendment = await sign_and_publish(office, draft["id"])
+    amendment_id, its_number = amendment["id"], amendment["register_number"]
 
     # Its publication tells what it changes, citing the order by its number.
-    published = await event(
-        office, "published", lambda d: d["document_id"] == amendment_id
-    )
+    published = await event(office, "published", amendment_id)
     assert published["entry_into_force"] == {"kind": "publication", "on": None, "condition": None}
+    cites = {
+        "target_document_id": fees_id,
+        "target_register_number": number,
+        "target_document_type": "mayor_order",
+    }
     assert published["changes"] == [
-        {"kind": "amends", "target_document_id": fees_id, "target_register_number": number,
-         "target_document_type": "mayor_order", "articles": ["2"], "effective_on": None},
-        {"kind": "repeals", "target_document_id": fees_id, "target_register_number": number,
-         "target_document_type": "mayor_order", "articles": ["3"],
-         "effective_on": repeal_day.isoformat()},
-    ]  # fmt: skip
+        {"kind": "amends", **cites, "articles": ["2"], "effective_on": None},
+        {"kind": "repeals", **cites, "articles": ["3"], "effective_on": repeal_day.isoformat()},
+    ]
 
     # The order knows what changed it, and from when.
     fees = await editor.document(fees_id)
-    assert [(c["document_id"], c["register_number"], c["kind"], c["articles"],
-             c["takes_effect_on"]) for c in fees["changed_by"]] == [
-        (amendment_id, amendment["register_number"], "amends", ["2"], today().isoformat()),
-        (amendment_id, amendment["register_number"], "repeals", ["3"], repeal_day.isoformat()),
-    ]  # fmt: skip
+    assert [
+        (c["document_id"], c["register_number"], c["kind"], c["articles"], c["takes_effect_on"])
+        for c in fees["changed_by"]
+    ] == [
+        (amendment_id, its_number, "amends", ["2"], today().isoformat()),
+        (amendment_id, its_number, "repeals", ["3"], repeal_day.isoformat()),
+    ]
 
     # The head of department does not prepare a consolidated text; the editor does, as of
     # the day of the repeal, from the order's published text, for the lawyer to check.
-    await head.refused(403, "POST", consolidations, json=note)
-    consolidated = await editor.ok("POST", consolidations, json=note)
-    edition = consolidated["current"]
-    assert (edition["number"], edition["state"], edition["change_kind"]) == (
-        2,
-        "draft",
-        "consolidation",
-    )
+    await office.head.refused(403, "POST", consolidations, json=note)
+    edition = (await editor.ok("POST", consolidations, json=note))["current"]
+    assert edition["number"] == 2 and edition["state"] == "draft"
+    assert edition["change_kind"] == "consolidation"
     assert edition["consolidated_as_of"] == repeal_day.isoformat()
     assert edition["incorporates"] == [amendment_id]
     assert edition["body_ka"] == fees["current"]["body_ka"]
@@ -240,17 +248,21 @@ async def test_an_order_amended_and_partly_repealed_is_consolidated_by_legal_rev
     assert status["awaiting"] == ["legal_reviewer"]
     assert (await lawyer.decide(fees_id, comment="ზუსტად ასახავს ცვლილებებს")).status_code == 200
     fees = await editor.wait_for_state(fees_id, "published", timeout=60)
+    first = await editor.ok("GET", f"/documents/{fees_id}/editions/1")
     assert fees["register_number"] == number
-    current = fees["current"]
-    assert current["date_signed"] == (await editor.ok(
-        "GET", f"/documents/{fees_id}/editions/1"))["date_signed"]  # fmt: skip
-    assert not [a for a in current["attachments"] if a["signer_name"]]
-    trail = [(e["action"], e["edition_number"]) for e in await editor.audit(fees_id)]
-    assert [action for action, edition in trail if edition == 2] == [
-        "consolidate", "edit", "submit", "start_review", "approve_step", "approve", "publish"
-    ]  # fmt: skip
-    told = await event(office, "published",
-                       lambda d: d["document_id"] == fees_id and d["edition"] == 2)  # fmt: skip
+    assert fees["current"]["date_signed"] == first["date_signed"]
+    assert not [a for a in fees["current"]["attachments"] if a["signer_name"]]
+    trail = [e["action"] for e in await editor.audit(fees_id) if e["edition_number"] == 2]
+    assert trail == [
+        "consolidate",
+        "edit",
+        "submit",
+        "start_review",
+        "approve_step",
+        "approve",
+        "publish",
+    ]
+    told = await event(office, "published", fees_id, edition=2)
     assert told["consolidated_as_of"] == repeal_day.isoformat()
     assert told["incorporates"] == [amendment_id] and told["change_kind"] == "consolidation"
     assert told["register_number"] == number
@@ -261,6 +273,5 @@ async def test_an_order_amended_and_partly_repealed_is_consolidated_by_legal_rev
     earlier = {**note, "as_of": (repeal_day - timedelta(days=1)).isoformat()}
     refused = await lawyer.refused(409, "POST", consolidations, json=earlier)
     assert repeal_day.isoformat() in refused["detail"]
-    refused = await lawyer.refused(409, "POST", f"/documents/{press['id']}/consolidations",
-                                   json=note)  # fmt: skip
-    assert refused["title"] == "Not a legal act"
+    press_path = f"/documents/{press}/consolidations"
+    assert (await lawyer.refused(409, "POST", press_path, json=note))["title"] == "Not a legal act"

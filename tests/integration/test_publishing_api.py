@@ -253,6 +253,34 @@ async def test_a_legal_acts_route_keeps_its_steps_in_order_with_bounded_deadline
     assert await admin.ok("GET", "/route-changes", params={"document_type": "news"}) == []
 
 
+async def test_consolidated_texts_have_a_route_of_their_own_without_a_signature(
+    desks: tuple[Stack, Desk, Desk],
+) -> None:
+    _, _, admin = desks
+    routes = {route["document_type"]: route for route in await admin.ok("GET", "/routes")}
+    assert [step["key"] for step in routes["consolidation"]["steps"]] == ["legal_review"]
+    assert routes["consolidation"]["default"] is True
+
+    # It keeps its legal review, and no one signs a consolidated text.
+    for steps, says in (
+        (LEGAL_ROUTE[1:2], "keeps the step 'legal_review'"),
+        (LEGAL_ROUTE, "not signed"),
+    ):
+        refused = await admin.refused(
+            422, "PUT", "/routes/consolidation", json={"steps": steps, "reason": WHY}
+        )
+        assert says in refused["detail"]
+    # The head of department may be asked too.
+    await admin.ok("PUT", "/routes/consolidation", json={"steps": LEGAL_ROUTE[:2], "reason": WHY})
+    routes = {route["document_type"]: route for route in await admin.ok("GET", "/routes")}
+    assert [step["role"] for step in routes["consolidation"]["steps"]] == [
+        "legal_reviewer",
+        "head_of_department",
+    ]
+    [change] = await admin.ok("GET", "/route-changes", params={"document_type": "consolidation"})
+    assert [step["key"] for step in change["steps_before"]] == ["legal_review"]
+
+
 async def test_a_preview_link_of_a_legal_acts_draft_is_made_by_its_author_and_route(
     desks: tuple[Stack, Desk, Desk],
 ) -> None:

@@ -47,11 +47,14 @@ TRANSITIONS: list[RecordTransition] = []
 PUBLISHED: list[tuple[EditionRef, datetime]] = []
 SIGNED: list[EditionRef] = []
 PUBLISH_AT: dict[int, datetime | None] = {}
+# Documents whose edition on its way is a consolidated text (legal review, no signature).
+CONSOLIDATIONS: set[int] = set()
 
 
 @activity.defn(name="publishing.load_case")
 async def load_case(edition: EditionRef) -> CaseInfo:
     document_type = "mayor_order" if edition.document_id % 2 == 0 else "press_release"
+    consolidation = edition.document_id in CONSOLIDATIONS
     return CaseInfo(
         document_id=edition.document_id,
         edition=edition.edition,
@@ -60,8 +63,9 @@ async def load_case(edition: EditionRef) -> CaseInfo:
         author="nino.beridze",
         revision=1,
         state="submitted",
-        steps=default_route(document_type),
+        steps=default_route("consolidation" if consolidation else document_type),
         is_legal_act=document_type == "mayor_order",
+        signed_by_official=not consolidation,
         publish_at=PUBLISH_AT.get(edition.document_id),
         publish_attempts=3,
         publish_retry_seconds=1.0,
