@@ -126,11 +126,14 @@ def standing_today(document: dict[str, Any], entry: dict[str, Any]) -> str | Non
 
 
 async def versions_of(services: Services, user: User, document: dict[str, Any]) -> list[Version]:
-    """Every edition as a version, newest first; a consolidated text with its day (asked
-    of its edition: the list of editions does not carry it)."""
+    """Every edition as a version, newest first; a published consolidated text with the
+    acts it wrote in (asked of its edition: the list of editions does not carry them)."""
     versions = [Version.of(item) for item in document.get("editions") or []]
     current = document["current"]
-    asked = [v for v in versions if v.change_kind == "consolidation" and not v.consolidated_as_of]
+    asked = [
+        v for v in versions
+        if v.change_kind == "consolidation" and (v.state in WERE_PUBLIC or not v.consolidated_as_of)
+    ]  # fmt: skip
     found = await asyncio.gather(*(
         edition_of(services, user, document["id"], v.number, current) for v in asked
     ))  # fmt: skip

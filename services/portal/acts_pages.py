@@ -90,6 +90,7 @@ REFUSALS = {
     "Nothing published": N_("The act has no published text in force to consolidate."),
     "Not a legal act": N_("Only a legal act has a consolidated text and an entry into force."),
     "Not a published act": N_("The act is not published, or no longer in force."),
+    "Not published": N_("The act is not published, or no longer in force."),
     "Not waiting on a condition": N_(
         "The act does not wait on a condition: it enters into force on its publication or on "
         "its day."
