@@ -17,6 +17,7 @@ from meria.web import build_app
 from services.portal import (
     accounts_api,
     accreditation_pages,
+    acts_pages,
     changes_pages,
     dashboard,
     dashboard_actions,
@@ -94,6 +95,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             ops.router,
             tasks.router,
             documents.router,
+            acts_pages.router,
             notifications.router,
             dashboard.router,
             dashboard_actions.router,

@@ -11,11 +11,14 @@ from fastapi.responses import Response
 
 from services.portal import accounts
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
-from services.portal.i18n import _
+from services.portal.i18n import N_, _
 from services.portal.labels import DOCUMENT_TYPES, ROLES, STEPS, label
 from services.portal.web import Admin, render, runtime_of
 
 router = APIRouter(include_in_schema=False)
+
+# A route is a document type's, or consolidated texts' of legal acts (reviewed on their own).
+ROUTE_KEYS = DOCUMENT_TYPES | {"consolidation": N_("Consolidated texts of legal acts")}
 
 
 def account_change_lines(changes: dict[str, Any]) -> list[str]:
@@ -55,7 +58,7 @@ async def changes_page(request: Request, signed: Admin) -> Response:
             {
                 **change,
                 "at": datetime.fromisoformat(change["at"]),
-                "type_label": label(DOCUMENT_TYPES, change["document_type"]),
+                "type_label": label(ROUTE_KEYS, change["document_type"]),
                 "before": route_line(change["steps_before"]),
                 "after": route_line(change["steps_after"]),
             }

@@ -22,32 +22,35 @@ from starlette.datastructures import FormData, UploadFile
 from meria.inputs import Id, Page
 from meria.markup import under_heading
 from meria.problems import Problem
+from services.portal import act_form, acts
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, services_of
 from services.portal.forms import KeptForm, values_of
 from services.portal.i18n import TBILISI, _
-from services.portal.labels import DOCUMENT_TYPES, NAV_SECTIONS, STATES, labels
+from services.portal.labels import ACT_CHANGES, DOCUMENT_TYPES, NAV_SECTIONS, STATES, labels
 from services.portal.panels import pending_work
 from services.portal.texts import to_html, to_markdown
 from services.portal.web import CheckedForm, Staff, redirect, render, runtime_of
 
 router = APIRouter(include_in_schema=False)
 
-LEGAL_ACTS = ("mayor_order", "mayor_ordinance", "official_document")
+LEGAL_ACTS = acts.LEGAL_ACTS
 TEXT_FIELDS = ("title_ka", "title_en", "summary_ka", "summary_en", "body_ka", "body_en")
 PER_PAGE = 25
 
 
 class DocumentForm(KeptForm):
     @classmethod
-    def from_form(cls, form: FormData) -> DocumentForm:
+    def from_form(cls, form: FormData, *, more_rows: bool = False) -> DocumentForm:
         names = (*TEXT_FIELDS, "document_type", "issuer_code", "publish_at", "slug",
                  "nav_section", "nav_order", "external_registration_code",
                  "translation_pending", "change_note", "change_kind")  # fmt: skip
-        return cls(values_of(form, names))
+        return cls(values_of(form, names) | act_form.values_from_form(form, more=more_rows))
 
     @classmethod
-    def from_document(cls, document: dict[str, Any]) -> DocumentForm:
+    def from_document(
+        cls, document: dict[str, Any], target_issuers: dict[int, str] | None = None
+    ) -> DocumentForm:
         edition = document["current"]
         values = {name: str(edition.get(name) or "") for name in TEXT_FIELDS}
         values["body_ka"] = to_markdown(edition.get("body_ka"))
@@ -63,6 +66,8 @@ class DocumentForm(KeptForm):
         if publish_at:
             moment = datetime.fromisoformat(publish_at).astimezone(TBILISI)
             values["publish_at"] = moment.strftime("%Y-%m-%dT%H:%M")
+        if has_act_part(document):
+            values |= act_form.values_from_edition(edition, target_issuers or {})
         return cls(values)
 
     def check(self, creating: bool) -> None:
@@ -83,6 +88,13 @@ class DocumentForm(KeptForm):
         if self.get("nav_order") and not self.get("nav_order").isdigit():
             self.errors["nav_order"] = _("The place in the menu is a whole number.")
 
+    def check_act(self, own_type: str, own_issuer: str) -> list[act_form.Row]:
+        """A legal act's entry into force and its rows of changes; other kinds have none."""
+        if own_type not in LEGAL_ACTS:
+            return []
+        act_form.check_entry(self)
+        return act_form.check_rows(self, own_type, own_issuer)
+
     def publish_at(self) -> str | None:
         text = self.get("publish_at")
         if not text:
@@ -102,6 +114,10 @@ class DocumentForm(KeptForm):
         }
         return body
 
+    def with_act(self, body: dict[str, Any], changes: list[dict[str, Any]]) -> dict[str, Any]:
+        """`body` with the act's entry into force and its changes."""
+        return body | {"entry_into_force": act_form.entry_of(self), "changes": changes}
+
     def creation(self) -> dict[str, Any]:
         body = self.content()
         body["document_type"] = self.get("document_type")
@@ -109,6 +125,27 @@ class DocumentForm(KeptForm):
             body[name] = self.get(name) or None
         body["nav_order"] = int(self.get("nav_order")) if self.get("nav_order") else None
         return body
+
+
+def has_act_part(document: dict[str, Any] | None) -> bool:
+    """A new document's form offers the act's part (for whichever kind is chosen); a
+    legal act's edit form has it, except for a consolidated text, which changes no act."""
+    if document is None:
+        return True
+    return acts.is_legal_act(document) and not acts.is_consolidation(document["current"])
+
+
+async def target_issuers(
+    request: Request, signed: Signed, document: dict[str, Any]
+) -> dict[int, str]:
+    """The issuer of each act the edition changes, for its row of the form."""
+    services = services_of(runtime_of(request))
+    ids = {change["target_document_id"] for change in document["current"].get("changes") or []}
+    found = await asyncio.gather(*(
+        services.get(signed.user, "publishing", f"/documents/{target}") for target in ids
+    ))  # fmt: skip
+    own = document.get("issuer_code")
+    return {item["id"]: item["issuer_code"] for item in found if item.get("issuer_code") != own}
 
 
 async def issuers(request: Request, signed: Signed) -> list[dict[str, Any]]:
@@ -141,6 +178,9 @@ async def form_page(
         nav_sections=labels(NAV_SECTIONS),
         preview=under_heading(to_html(form.get("body_ka"))) if request.method == "POST" else "",
         review=await review_warning(request, signed, document),
+        act_form=has_act_part(document),
+        act_types={key: name for key, name in labels(DOCUMENT_TYPES).items() if key in LEGAL_ACTS},
+        change_kinds=labels(ACT_CHANGES),
     )
 
 
@@ -203,21 +243,38 @@ async def new_document(request: Request, signed: Staff, document_type: str = "")
 
 @router.post("/documents/new")
 async def create_document(request: Request, signed: Staff, submitted: CheckedForm) -> Response:
-    form = DocumentForm.from_form(submitted)
     action = str(submitted.get("action") or "save")
-    if action == "preview":
+    form = DocumentForm.from_form(submitted, more_rows=action == "more_rows")
+    if action in ("preview", "more_rows"):
         return await form_page(request, signed, form)
     form.check(creating=True)
+    kind = form.get("document_type")
+    rows = form.check_act(kind, form.get("issuer_code"))
+    services = services_of(runtime_of(request))
+    # Each act is looked up even when other fields need attention: all is said at once.
+    changes = await act_form.changes_of(services, signed.user, form, rows, None) if rows else []
     if form.errors:
         return await form_page(request, signed, form, status_code=422,
                                message=_("Some fields need attention."))  # fmt: skip
-    services = services_of(runtime_of(request))
+    body = form.creation()
+    if kind in LEGAL_ACTS:
+        body = form.with_act(body, changes)
     try:
-        created = await services.post(signed.user, "publishing", "/documents", json=form.creation())
+        created = await services.post(signed.user, "publishing", "/documents", json=body)
     except ServiceRefused as refused:
-        message = form.take_refusal(refused) or _("Some fields need attention.")
+        message = refusal_message(form, refused, rows)
         return await form_page(request, signed, form, message=message, status_code=422)
     return await after_save(request, signed, created["id"], form, uploads(submitted), action)
+
+
+def refusal_message(form: DocumentForm, refused: ServiceRefused, rows: list[act_form.Row]) -> str:
+    """The service's refusal beside the fields (and rows of changes) it names; the
+    message for the form's top."""
+    named = act_form.take_act_refusal(form, refused, rows)
+    message = form.take_refusal(refused)
+    if named or not message:
+        return _("Some fields need attention.")
+    return _("The publishing service refused the document: %(reason)s") % {"reason": message}
 
 
 async def after_save(
@@ -257,6 +314,22 @@ async def after_save(
 
 @router.get("/documents/{document_id}")
 async def show_document(request: Request, signed: Staff, document_id: Id) -> Response:
+    return await document_page(request, signed, document_id)
+
+
+async def document_page(
+    request: Request,
+    signed: Signed,
+    document_id: int,
+    *,
+    status_code: int = 200,
+    action_errors: dict[str, str] | None = None,
+    action_values: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """The document's page; a legal act's with its entry into force, what it changes and
+    what changed it, its versions, and the forms that act on these (sent back with what
+    was typed and the reason when refused)."""
     runtime = runtime_of(request)
     services = services_of(runtime)
     path = f"/documents/{document_id}"
@@ -279,9 +352,17 @@ async def show_document(request: Request, signed: Staff, document_id: Id) -> Res
     )
     async with runtime.db().session() as session:
         people = await display_names(session, {entry["actor"] for entry in audit})
+    versions = await acts.versions_of(services, signed.user, document)
+    act = acts.act_facts(signed.user, document, versions) if acts.is_legal_act(document) else None
     return await render(
         request,
         "document.html",
+        status_code=status_code,
+        act=act,
+        versions=versions,
+        action_errors=action_errors or {},
+        action_values=action_values or {},
+        today=acts.today().isoformat(),
         document=document,
         edition=document["current"],
         rejection=rejection_of(document, audit),
@@ -290,6 +371,7 @@ async def show_document(request: Request, signed: Staff, document_id: Id) -> Res
         people=people,
         pending=pending,
         done=request.query_params.get("done", ""),
+        **extra,
     )
 
 
@@ -299,9 +381,13 @@ async def edit_document(request: Request, signed: Staff, document_id: Id) -> Res
     document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
     picked = request.query_params.get("picked", "")
     flashes = [_("The photo from the library is attached to the document.")] if picked else []
-    return await form_page(
-        request, signed, DocumentForm.from_document(document), document=document, flashes=flashes
-    )
+    if request.query_params.get("consolidating"):
+        flashes.append(_("The consolidated version starts from the published text: write the "
+                         "changes of the later acts into it, then submit it to the legal "
+                         "reviewer."))  # fmt: skip
+    issuers_of = await target_issuers(request, signed, document) if has_act_part(document) else {}
+    form = DocumentForm.from_document(document, issuers_of)
+    return await form_page(request, signed, form, document=document, flashes=flashes)
 
 
 def rejection_of(document: dict[str, Any], audit: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -352,17 +438,24 @@ async def save_document(
     request: Request, signed: Staff, document_id: Id, submitted: CheckedForm
 ) -> Response:
     services = services_of(runtime_of(request))
-    form = DocumentForm.from_form(submitted)
     action = str(submitted.get("action") or "save")
+    form = DocumentForm.from_form(submitted, more_rows=action == "more_rows")
     document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
-    if action == "preview":
+    if action in ("preview", "more_rows"):
         return await form_page(request, signed, form, document=document)
     form.check(creating=False)
+    with_act = has_act_part(document)
+    rows = (
+        form.check_act(document["document_type"], document["issuer_code"] or "") if with_act else []
+    )
+    changes = []
+    if rows:
+        changes = await act_form.changes_of(services, signed.user, form, rows, document_id)
     if form.errors:
         return await form_page(request, signed, form, document=document, status_code=422,
                                message=_("Some fields need attention."))  # fmt: skip
     state = document["current"]["state"]
-    change = form.content()
+    change = form.with_act(form.content(), changes) if with_act else form.content()
     if state in ("submitted", "in_review"):
         change["reason"] = str(submitted.get("reason") or "") or _("Edited during review")
     try:
@@ -370,7 +463,7 @@ async def save_document(
             signed.user, "PATCH", "publishing", f"/documents/{document_id}", json=change
         )
     except ServiceRefused as refused:
-        message = form.take_refusal(refused) or _("Some fields need attention.")
+        message = refusal_message(form, refused, rows)
         return await form_page(
             request, signed, form, document=document, message=message, status_code=422
         )
@@ -402,11 +495,8 @@ async def new_edition(request: Request, signed: Staff, document_id: Id) -> Respo
         except ServiceRefused as refused:
             problem = refused.detail or refused.title
     if problem:
-        document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
-        audit = await services.get(signed.user, "publishing", f"/documents/{document_id}/audit")
-        return await render(
-            request, "document.html", status_code=422, document=document,
-            edition=document["current"], status=None, audit=audit, done="",
+        return await document_page(
+            request, signed, document_id, status_code=422,
             edition_error=problem, change_note=note, change_kind=kind,
         )  # fmt: skip
     return redirect(f"/documents/{document_id}/edit")

@@ -10,14 +10,14 @@ Asia/Tbilisi in the reader's language through Babel's locale data.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -62,6 +62,14 @@ def when(moment: datetime | None, style: str = "d MMM y, HH:mm") -> str:
     if moment is None:
         return ""
     return format_datetime(moment, style, tzinfo=TBILISI, locale=current_language.get())
+
+
+def day(value: str | date | None) -> str:
+    """A calendar day as the reader's language writes it."""
+    if not value:
+        return ""
+    found = date.fromisoformat(value) if isinstance(value, str) else value
+    return format_date(found, "d MMM y", locale=current_language.get())
 
 
 def parse_language(value: str | None) -> Language | None:

@@ -96,6 +96,26 @@ DOCUMENT_TYPES = {
     "press_digest": N_("Monthly press digest"),
     "web_page": N_("Web page"),
 }
+# What a legal act does to an earlier one, as the act says it ("amends № 12/2026") and as
+# the earlier act's page says it was done ("amended by № 14/2026").
+ACT_CHANGES = {
+    "amends": N_("amends"),
+    "repeals": N_("repeals"),
+    "suspends": N_("suspends"),
+}
+ACT_CHANGED_BY = {
+    "amends": N_("amended by"),
+    "repeals": N_("repealed by"),
+    "suspends": N_("suspended by"),
+}
+# A legal act's standing on a day (`meria.legal_acts.Standing`).
+STANDINGS = {
+    "in_force": N_("In force"),
+    "amended": N_("In force, amended"),
+    "suspended": N_("Suspended"),
+    "repealed": N_("Repealed"),
+    "not_yet_in_force": N_("Not yet in force"),
+}
 STATES = {
     "draft": N_("Draft"),
     "submitted": N_("Submitted"),
@@ -297,6 +317,10 @@ ACTIONS = {
     "reminder_due": N_("reminder sent"),
     "digest_compiled": N_("compiled as the month's digest"),
     "approve_retrospectively": N_("approved after publication"),
+    "sign": N_("signed the act"),
+    "escalated": N_("escalated: the step's deadline passed"),
+    "consolidate": N_("started a consolidated text"),
+    "enter_into_force": N_("recorded the entry into force"),
 }
 # What the histories of visits, events, media responses and requests record, in the
 # words of their pages ("— Mariam Chokheli: approved").

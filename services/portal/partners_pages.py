@@ -24,10 +24,10 @@ from meria.inputs import Id, Page
 from services.portal.accounts import Signed
 from services.portal.clients import ServiceRefused, services_of
 from services.portal.forms import KeptForm, lines, values_of
-from services.portal.i18n import N_, TBILISI, _, current_language
+from services.portal.i18n import N_, TBILISI, _, current_language, day
 from services.portal.panels import Panels
 from services.portal.visits_pages import KINDS as VISIT_KINDS
-from services.portal.visits_pages import VISIT_STATES, country_name, day
+from services.portal.visits_pages import VISIT_STATES, country_name
 from services.portal.web import NotAllowed, redirect, render, runtime_of, staff
 
 router = APIRouter(include_in_schema=False)

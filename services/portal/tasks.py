@@ -15,7 +15,7 @@ from temporalio.service import RPCError
 
 from meria.inputs import Id
 from meria.problems import Problem
-from services.portal import diffs
+from services.portal import acts, diffs
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import local_input, tbilisi
@@ -170,6 +170,10 @@ async def task_page(
     else:
         against, old_content = "", None
     comparison = diffs.compare(old_content, new_content) if old_content is not None else []
+    # A consolidated text is reviewed against the published text it rewrites.
+    consolidation = None
+    if acts.is_consolidation(current):
+        consolidation = await acts.diff_of(services, user, int(case_id), current["number"])
     async with database.transaction() as session:
         record = await session.get(SeenVersion, (signed.account.username, int(case_id)))
         if record is None:
@@ -202,6 +206,7 @@ async def task_page(
         has_previous=previous is not None,
         has_seen=seen_content is not None,
         comparison=comparison,
+        consolidation=consolidation,
         may_decide=may_decide,
         is_author=is_author,
         form_error=form_error,

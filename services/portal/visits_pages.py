@@ -18,7 +18,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -26,7 +25,7 @@ from meria.inputs import Id, Page
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, lines, local_input, tbilisi, text, values_of
-from services.portal.i18n import N_, TBILISI, _, current_language
+from services.portal.i18n import N_, TBILISI, _, current_language, day
 from services.portal.labels import ROLES, labels
 from services.portal.panels import Panels, pending_work
 from services.portal.web import Staff, redirect, render, runtime_of
@@ -121,14 +120,6 @@ def country_name(code: str | None) -> str:
     if not code:
         return ""
     return str(Locale(current_language.get()).territories.get(code, code))
-
-
-def day(value: str | date | None) -> str:
-    """A calendar day as the reader's language writes it."""
-    if not value:
-        return ""
-    found = date.fromisoformat(value) if isinstance(value, str) else value
-    return format_date(found, "d MMM y", locale=current_language.get())
 
 
 def language_name(code: str) -> str:

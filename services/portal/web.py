@@ -59,6 +59,7 @@ environment = Environment(
 )
 environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 environment.globals["when"] = i18n.when
+environment.globals["day"] = i18n.day
 
 
 def _install_labels() -> None:
@@ -75,10 +76,16 @@ def _install_labels() -> None:
         "ACTIONS": "actions",
         "FIELDS": "field_name",
         "HISTORY": "history_action",
+        "ACT_CHANGES": "act_change",
+        "ACT_CHANGED_BY": "act_changed_by",
+        "STANDINGS": "standing_name",
     }
     for table_name, global_name in names.items():
         table = getattr(labels, table_name)
         environment.globals[global_name] = lambda key, table=table: labels.label(table, key)
+    # A form's page has its own `document_types` (the choices): macros shared with it
+    # name a type by this.
+    environment.globals["document_type_name"] = environment.globals["document_types"]
     # A document's text under its page's title: its headings start at <h2>.
     environment.filters["body_html"] = lambda html: Markup(under_heading(clean_html(html or "")))
     environment.globals["beat_name"] = labels.beat_name
