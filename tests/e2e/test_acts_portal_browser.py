@@ -12,8 +12,8 @@ what was removed struck through, with a legend) and approves it alone; it is pub
 A's consolidated text as of that day. axe-core finds no WCAG 2.1 AA violation on the
 form, the act's page, the task and the version's page.
 
-The website's registry is not visited: the standing of an act on the public site is the
-website's part of this work, on a branch of its own.
+On the public website a citizen finds A among the amended acts, B among those in force,
+each linking to the other, and the text that stands today is the consolidated one.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ async def stack(
 ) -> AsyncIterator[Stack]:
     async with (
         running_stack(
-            ["publishing", "worker", "portal"],
+            ["publishing", "website", "worker", "portal"],
             tmp_path=tmp_path,
             nats_url=nats_server.url,
             temporal_address=temporal_server.address,
@@ -256,3 +256,23 @@ async def test_an_order_amends_another_and_its_consolidated_text_is_published(
     await expect(editor.locator(".act-diff ins").filter(has_text="30")).to_be_visible()
     await shoot(editor, "acts-05-version")
     await assert_accessible(editor, "a consolidated version's page")
+
+    # The public website: A among the amended acts, linking to B, and the text that stands
+    # today is the consolidated one; B stands in force and links back.
+    citizen = await (await browser.new_context(base_url=stack.urls["website"])).new_page()
+    await citizen.goto("/acts?status=amended")
+    await until_visible(
+        citizen, lambda p: p.get_by_role("link", name=TITLE_A), "A amended on the website"
+    )
+    await expect(citizen.get_by_role("link", name=TITLE_B)).to_have_count(0)
+    await citizen.get_by_role("link", name=TITLE_A).click()
+    await expect(citizen.locator("main a", has_text=number_b).first).to_be_visible()
+    await expect(citizen.get_by_text("მოქმედი, ცვლილებებით").first).to_be_visible()
+    await assert_accessible(citizen, "an amended act on the website")
+    a_path = citizen.url.split("?")[0].removeprefix(stack.urls["website"])
+    await citizen.goto(f"{a_path}/versions/{today.isoformat()}")
+    await expect(citizen.get_by_text("30 კილომეტრს")).to_be_visible()
+    await shoot(citizen, "acts-06-website-version")
+    await citizen.goto("/acts?status=in_force")
+    await expect(citizen.get_by_role("link", name=TITLE_B)).to_be_visible()
+    await citizen.context.close()
