@@ -152,18 +152,24 @@ class RequestContextMiddleware:
             structlog.contextvars.unbind_contextvars("request_id")
 
 
-def sent_as(media_type: str, description: str = "Successful Response") -> dict[int | str, Any]:
+def sent_as(
+    media_type: str, *others: str, description: str = "Successful Response"
+) -> dict[int | str, Any]:
     """The `responses` of a route whose answer is a document in a type of its own (a feed,
-    a PDF, a key), for a route declared with `response_class=Response`."""
-    schema = (
-        {"type": "string"}
-        if media_type.startswith("text/")
-        else {"type": "string", "format": "binary"}
-    )
-    return {200: {"description": description, "content": {media_type: {"schema": schema}}}}
+    a PDF, a key), for a route declared with `response_class=Response`; `others` are the
+    types it may answer in instead (the route's path or parameters choose)."""
+    content = {
+        kind: {
+            "schema": {"type": "string"}
+            if kind.startswith("text/")
+            else {"type": "string", "format": "binary"}
+        }
+        for kind in (media_type, *others)
+    }
+    return {200: {"description": description, "content": content}}
 
 
-FILE_RESPONSE = sent_as("*/*", "The file, in the type it was stored with")
+FILE_RESPONSE = sent_as("*/*", description="The file, in the type it was stored with")
 """The `responses` of a route that sends a stored file back (a PDF, a photo, a CSV…)."""
 
 

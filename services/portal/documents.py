@@ -24,11 +24,11 @@ from meria.markup import under_heading
 from meria.problems import Problem
 from services.portal import act_form, acts
 from services.portal.accounts import Signed, display_names
-from services.portal.clients import ServiceRefused, services_of
+from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, values_of
 from services.portal.i18n import TBILISI, _
 from services.portal.labels import ACT_CHANGES, DOCUMENT_TYPES, NAV_SECTIONS, STATES, labels
-from services.portal.panels import pending_work
+from services.portal.panels import Panels, pending_work
 from services.portal.texts import to_html, to_markdown
 from services.portal.web import CheckedForm, Staff, redirect, render, runtime_of
 
@@ -339,11 +339,18 @@ async def document_page(
         case = f"document-{document_id}-edition-{document['current']['number']}"
         return document, await pending_work(runtime, case)
 
+    panels = Panels()
+
     async def status_of() -> dict[str, Any] | None:
+        # Where the case stands comes from its workflow: when that is slow to answer, the
+        # page comes without it, marked, rather than not at all.
         try:
             found: dict[str, Any] = await services.get(signed.user, "publishing", f"{path}/status")
             return found
         except ServiceRefused:
+            return None
+        except ServiceUnavailable as error:
+            panels.mark("status", _("Where it stands"), error)
             return None
 
     # The document, where its case stands and its audit trail, asked at once.
@@ -367,6 +374,7 @@ async def document_page(
         edition=document["current"],
         rejection=rejection_of(document, audit),
         status=status,
+        panels=panels,
         audit=audit,
         people=people,
         pending=pending,

@@ -483,7 +483,10 @@ async def retry_publication(document_id: Id, user: Admin, runtime: RuntimeDep) -
 async def workflow_status(document_id: Id, _: Staff, runtime: RuntimeDep) -> PublicationStatus:
     document = await documents.get_document(runtime.db(), document_id)
     edition = documents.current_edition(document)
-    found = await review.workflow_status(runtime.temporal, edition)
+    # A draft never submitted has no workflow to ask.
+    found = None
+    if edition.submitted_at is not None:
+        found = await review.workflow_status(runtime.temporal, edition)
     if found is None:
         raise Problem(404, "No workflow", f"Edition {edition.number} has not been submitted.")
     return found

@@ -566,7 +566,7 @@ RECORD_FORMATS = {
     summary="An edition's signed publication record (json), its Ed25519 signature (sig) "
     "and the public key that made it (pem)",
     response_class=Response,
-    responses=sent_as("application/json"),
+    responses=sent_as(*RECORD_FORMATS.values()),
 )
 async def publication_record(
     runtime: RuntimeDep, document_id: Id, edition: Id, form: Literal["json", "sig", "pem"]

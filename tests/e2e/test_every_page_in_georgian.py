@@ -161,7 +161,10 @@ async def test_every_public_page_speaks_georgian(
     # Standing pages are published by the department when it writes them: none are seeded;
     # the demo month's digest waits for the head of department's approval.
     waiting = {"/pages/{slug}", "/digests/{document_id}"}
-    unreached = georgian - {visit.route for visit in visits.values()} - waiting
+    # The act page's date form asks this address, which only redirects to the version's
+    # page of that day; the walk reaches those pages by their links.
+    by_form = {"/acts/{document_id}/versions"}
+    unreached = georgian - {visit.route for visit in visits.values()} - waiting - by_form
     assert not unreached, f"no link of the demo data reaches {sorted(unreached)}"
     broken = [f"{visit.status} {visit.url}" for visit in visits.values() if visit.status >= 500]
     assert not broken, broken
