@@ -23,16 +23,31 @@ from meria.config import BusCredentials, bus_credentials_of
 from meria.servers import binary, temporal_dev_server_command
 
 # Listening ports come from below the kernel's ephemeral range (32768 and up on Linux),
-# where no outgoing connection takes them between the asking and the listening, and at
-# random, so that test runs side by side (pytest-xdist workers) rarely ask for the same.
+# where no outgoing connection takes them between the asking and the listening. Each
+# pytest-xdist worker has a slice of its own, so two workers never hand out the same
+# port; within a slice they are drawn from the system's randomness, which no test's
+# seeding of `random` (Hypothesis seeds it for each example) makes repeat.
 PORTS = range(12000, 32000)
 _given: set[int] = set()
+_draw = random.SystemRandom()
+
+
+def ports_of_this_process() -> range:
+    """This test worker's slice of PORTS (all of it outside pytest-xdist)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not worker.startswith("gw") or count < 2:
+        return PORTS
+    size = len(PORTS) // count
+    start = PORTS.start + int(worker[2:]) % count * size
+    return range(start, start + size)
 
 
 def free_port() -> int:
     """A port nothing listens on, not handed out before by this process."""
+    ports = ports_of_this_process()
     for _ in range(200):
-        port = random.choice(PORTS)
+        port = _draw.choice(ports)
         if port in _given:
             continue
         with socket.socket() as sock:
@@ -42,7 +57,7 @@ def free_port() -> int:
                 continue
         _given.add(port)
         return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1} after 200 tries")
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1} after 200 tries")
 
 
 def wait_for_port(

@@ -186,3 +186,23 @@ def test_a_setting_file_that_cannot_be_read_or_names_no_setting_stops_the_proces
     monkeypatch.setenv("MERIA_WEBSITE_PROT_FILE", str(tmp_path / "port"))
     with pytest.raises(SettingsError, match="unknown settings MERIA_WEBSITE_PROT"):
         load_settings(WebsiteSettings)
+
+
+def test_each_test_worker_draws_ports_from_a_slice_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import random
+
+    from meria.testing import servers
+
+    slices = []
+    for worker in ("gw0", "gw1"):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
+        slices.append(servers.ports_of_this_process())
+        random.seed(7)  # as Hypothesis seeds it: the ports do not follow
+        assert servers.free_port() in slices[-1]
+    assert not set(slices[0]) & set(slices[1])
+    assert slices[0].start >= 12000 and slices[1].stop <= 32768  # below the ephemeral range
+    monkeypatch.delenv("PYTEST_XDIST_WORKER")
+    assert servers.ports_of_this_process() == servers.PORTS
