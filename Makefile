@@ -19,7 +19,8 @@ install: $(UV)
 	$(UV) sync --frozen --quiet
 
 # The browser tests drive Debian's Chromium (Playwright cannot download a browser here):
-# root with apt installs it; anyone else is told the command, before any test runs.
+# root with apt installs it (and the signing tools below); anyone else is told the
+# command, before any test runs.
 CHROMIUM := /usr/bin/chromium
 # poppler-utils and libnss3-tools: pdfsig checks signed legal acts beside pyHanko;
 # softhsm2: a real PKCS#11 token holds an official's key (test_signing_devices.py).
@@ -31,7 +32,7 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	      apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; \
 	  else \
-	    echo "make: the browser tests need Chromium at $(CHROMIUM); install it with:" >&2; \
+	    echo "make: the tests need Chromium at $(CHROMIUM) and the signing tools; install them with:" >&2; \
 	    echo "  sudo apt-get install -y --no-install-recommends $(BROWSER_PACKAGES)" >&2; \
 	    exit 1; \
 	  fi; \
