@@ -40,19 +40,11 @@ async def prepare_consolidation(
         problem = _("Give the day the consolidated text stands on.")
     elif not typed["change_note"]:
         problem = _("Write the change note: it is published with the version.")
-    else:
-        body = {"as_of": typed["as_of"], "change_note": typed["change_note"]}
-        path = f"/documents/{document_id}/consolidations"
-        try:
-            await services_of(runtime_of(request)).post(signed.user, "publishing", path, json=body)
-        except ServiceRefused as refused:
-            problem = refusal(refused)
-    if problem:
-        return await document_page(
-            request, signed, document_id, status_code=422,
-            action_errors={"consolidation": problem}, action_values=typed,
-        )  # fmt: skip
-    return redirect(f"/documents/{document_id}/edit?consolidating=1")
+    body = {"as_of": typed["as_of"], "change_note": typed["change_note"]}
+    return await act_on(
+        request, signed, document_id, "consolidations", body, typed, "consolidation", problem,
+        done=f"/documents/{document_id}/edit?consolidating=1",
+    )  # fmt: skip
 
 
 @router.post("/documents/{document_id}/entry-into-force")
@@ -60,12 +52,31 @@ async def record_entry_into_force(
     request: Request, signed: Staff, document_id: Id, on: Day = "", note: Note = ""
 ) -> Response:
     typed = {"on": on.strip(), "note": note.strip()}
-    problem = ""
-    if not is_day(typed["on"]):
-        problem = _("Give the day the condition was met.")
-    else:
-        body = {"on": typed["on"], "note": typed["note"] or None}
-        path = f"/documents/{document_id}/entry-into-force"
+    problem = "" if is_day(typed["on"]) else _("Give the day the condition was met.")
+    body = {"on": typed["on"], "note": typed["note"] or None}
+    return await act_on(
+        request, signed, document_id, "entry-into-force", body, typed, "entry", problem,
+        done=f"/documents/{document_id}?done=in_force",
+    )  # fmt: skip
+
+
+async def act_on(
+    request: Request,
+    signed: Staff,
+    document_id: int,
+    action: str,
+    body: dict[str, Any],
+    typed: dict[str, str],
+    form: str,
+    problem: str,
+    *,
+    done: str,
+) -> Response:
+    """Ask publishing to do `action` to the act, unless the form already has a `problem`;
+    a problem or a refusal comes back on the act's page beside `form`, with what was
+    typed."""
+    if not problem:
+        path = f"/documents/{document_id}/{action}"
         try:
             await services_of(runtime_of(request)).post(signed.user, "publishing", path, json=body)
         except ServiceRefused as refused:
@@ -73,9 +84,9 @@ async def record_entry_into_force(
     if problem:
         return await document_page(
             request, signed, document_id, status_code=422,
-            action_errors={"entry": problem}, action_values=typed,
+            action_errors={form: problem}, action_values=typed,
         )  # fmt: skip
-    return redirect(f"/documents/{document_id}?done=in_force")
+    return redirect(done)
 
 
 # The service's refusals of these actions, by their title, in the reader's language.
