@@ -227,6 +227,9 @@ async def test_news_and_events_show_their_photos_video_and_pages(town: Town) -> 
         422, "PUT", pictures, json={"photos": [], "video_url": "https://www.youtube.com/watch?v=1"}
     )
     assert refused["title"] == "Video host not allowed"
+    # Only those who plan events choose their pictures.
+    requester = EventsDesk(site.stack, site.http, "eka.council", "requester")
+    await requester.refused(403, "PUT", pictures, json={"photos": photos})
     await town.planner.ok(
         "PUT", pictures, json={"photos": photos, "video_url": "https://player.vimeo.com/video/1"}
     )
