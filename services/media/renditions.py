@@ -65,7 +65,12 @@ async def public_rendition(storage: Storage, item: LibraryItem | None, width: in
     name = name_of(item, width)
     if await storage.exists(name):
         return bytes(await asyncio.to_thread(storage.fs.cat_file, storage.path(name)))
-    original = await asyncio.to_thread(storage.fs.cat_file, storage.path(item.stored_name))
-    made = await asyncio.to_thread(rendition, bytes(original), width)
+    try:
+        original = await asyncio.to_thread(storage.fs.cat_file, storage.path(item.stored_name))
+        made = await asyncio.to_thread(rendition, bytes(original), width)
+    except OSError:  # the file is gone from storage, or no longer reads as a picture
+        raise Problem(
+            503, "Photo unavailable", "The photo cannot be read from storage just now."
+        ) from None
     await storage.write_bytes(name, made)
     return made
