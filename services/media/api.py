@@ -1179,7 +1179,9 @@ async def public_request(
     "the consent of the people in it allow publication",
     response_class=Response,
     responses={
-        200: {"content": {"image/webp": {"schema": {"type": "string", "format": "binary"}}}}
+        200: {"content": {"image/webp": {"schema": {"type": "string", "format": "binary"}}}},
+        404: {"description": "No such public photo: not a photo, or not publishable today"},
+        503: {"description": "The photo cannot be read from storage just now"},
     },
 )
 async def public_photo(item_id: Id, width: int, request: Request, runtime: RuntimeDep) -> Response:
