@@ -112,6 +112,12 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = shared(
         None, "metrics_token", description="The bearer token /metrics requires, if any"
     )
+    # The hosts a video may be embedded from on the public site (press conferences):
+    # anything else is refused, and the site's Content-Security-Policy frames only these.
+    video_hosts: list[str] = Field(
+        default_factory=lambda: ["www.youtube-nocookie.com", "player.vimeo.com"],
+        validation_alias=AliasChoices("MERIA_VIDEO_HOSTS", "video_hosts"),
+    )
 
     @property
     def backups(self) -> Path:

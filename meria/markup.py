@@ -28,3 +28,22 @@ def under_heading(html: str, top: int = 2) -> str:
     return _HEADING.sub(
         lambda found: f"<{found.group(1)}h{min(int(found.group(2)) + shift, 6)}", html
     )
+
+
+def from_markdown(text: str) -> str:
+    """Markdown (CommonMark, raw HTML off) as published HTML, cleaned as every text is."""
+    from markdown_it import MarkdownIt
+
+    if not text.strip():
+        return ""
+    rendered: str = MarkdownIt("commonmark", {"html": False}).render(text)
+    return clean_html(rendered)
+
+
+def looks_like_markdown(text: str) -> bool:
+    """A stored text with no HTML element in it, written as Markdown: a digest compiled
+    before digests were written as HTML."""
+    return bool(text.strip()) and _ELEMENT.search(text) is None
+
+
+_ELEMENT = re.compile(r"<(p|h[1-6]|ul|ol|li|div|table|br|a)\b", re.IGNORECASE)

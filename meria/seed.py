@@ -21,6 +21,7 @@ SEEDERS = (
     "services.visits.seed",
     "services.events.seed",
     "services.media.seed",
+    "services.website.seed",
     "workflows.digest_seed",
 )
 

@@ -5,7 +5,14 @@ document (`meria asyncapi`). An event carries ids and public facts; personal dat
 with the service that owns it, and files are referenced by URL, size and SHA-256.
 """
 
-from meria.contracts.base import EVENT_TYPES, CloudEvent, Event, LocalizedText, event_for_type
+from meria.contracts.base import (
+    EVENT_TYPES,
+    CloudEvent,
+    Event,
+    LocalizedText,
+    PhotoRef,
+    event_for_type,
+)
 from meria.contracts.events import (
     ActionOverdue,
     ActionReminderDue,
@@ -129,6 +136,7 @@ __all__ = [
     "MonitoringItemRecorded",
     "OfficialRef",
     "OpenTaskRef",
+    "PhotoRef",
     "ProgrammeEntry",
     "ProjectDeadlineDue",
     "ProposalCreated",

@@ -84,3 +84,16 @@ class CloudEvent(BaseModel):
             traceparent=traceparent,
             data=event.model_dump(mode="json"),
         )
+
+
+class PhotoRef(BaseModel):
+    """A photo of the media library shown with a document or an event: the item's id (its
+    public renditions are the media service's to serve, and only while its licence and
+    the consent of the people in it allow) and the words that stand in for it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    item_id: int = Field(gt=0)
+    alt: LocalizedText = Field(description="What the photo shows, for those who cannot see it")
+    caption: LocalizedText | None = None
+    credit: str | None = Field(None, description="The photographer, as the library credits them")

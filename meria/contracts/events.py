@@ -14,7 +14,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from meria.contracts.base import Event, LocalizedText
+from meria.contracts.base import Event, LocalizedText, PhotoRef
 
 
 class OfficialRef(BaseModel):
@@ -42,6 +42,10 @@ class EventFacts(Event):
     visit_id: int | None = Field(None, description="The visit whose programme item it is")
     revision: int = Field(ge=0)
     changed_at: datetime
+    photos: list[PhotoRef] = Field(
+        default_factory=list, description="The event's gallery, from the media library"
+    )
+    video_url: str | None = Field(None, description="Its recording, from an allowed host")
 
 
 class EventScheduled(EventFacts):

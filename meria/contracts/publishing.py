@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from meria.contracts.base import Event, LocalizedText
+from meria.contracts.base import Event, LocalizedText, PhotoRef
 
 
 class EditionEvent(Event):
@@ -170,6 +170,12 @@ class DocumentPublished(CaseEvent):
     nav_section: str | None = None
     nav_order: int | None = None
     attachments: list[AttachmentRef] = Field(default_factory=list)
+    photos: list[PhotoRef] = Field(
+        default_factory=list, description="Photos from the media library, the first on top"
+    )
+    video_url: str | None = Field(
+        None, description="A press conference's recording, embedded from an allowed host"
+    )
     content_sha256: str | None = None
     publication_record: dict[str, Any] | None = None
     signature: str | None = None

@@ -23,6 +23,7 @@ from meria.cases.events import AnnouncementDraft, CaseStatus, EventCase, Transit
 from meria.cases.tasks import TaskResult
 from meria.idempotency import IdempotencyKey
 from meria.inputs import Id, Moment, Month, Offset
+from meria.pictures import allowed_video
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import RuntimeDep
@@ -46,6 +47,7 @@ from services.events.schemas import (
     EventChanges,
     EventCreate,
     EventPage,
+    EventPictures,
     EventPublic,
     EventUpdate,
     HistoryEntryPublic,
@@ -205,6 +207,19 @@ async def edit_event(
             session, outbox_of(runtime), settings_of(runtime), event_id, data, user
         )
     return await changes(runtime, touched)
+
+
+@events_router.put(
+    "/{event_id}/pictures",
+    summary="Choose the event's gallery (library photos with alt text) and its recording",
+)
+async def choose_event_pictures(
+    event_id: Id, data: EventPictures, user: Planner, runtime: RuntimeDep
+) -> EventChanges:
+    allowed_video(data.video_url, runtime.settings.video_hosts)
+    async with runtime.db().transaction() as session:
+        event = await events.choose_pictures(session, outbox_of(runtime), event_id, data, user)
+    return await changes(runtime, [event])
 
 
 @events_router.post("/{event_id}/schedule", summary="Announce a draft (and its series)")

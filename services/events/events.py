@@ -20,6 +20,7 @@ from meria.auth import User
 from meria.bus import Outbox
 from meria.contracts import EventFacts, EventUpdated, LocalizedText, OfficialRef
 from meria.db import Database, count_of
+from meria.pictures import photo_refs
 from meria.problems import Problem
 from services.events import recurrence
 from services.events.conflicts import Booking, conflict_problem, find_conflicts
@@ -37,6 +38,7 @@ from services.events.schemas import (
     MEETING_KINDS,
     Conflict,
     EventCreate,
+    EventPictures,
     EventSummary,
     EventUpdate,
     Scope,
@@ -441,6 +443,8 @@ def facts(event: Event) -> dict[str, Any]:
         "visit_id": event.visit_id,
         "revision": event.revision,
         "changed_at": event.updated_at,
+        "photos": photo_refs(event.photos or []),
+        "video_url": event.video_url,
     }
 
 
@@ -700,6 +704,25 @@ async def edit_events(
             if words:
                 await announce(session, outbox, target, EventUpdated, changed=words)
     return targets
+
+
+async def choose_pictures(
+    session: AsyncSession, outbox: Outbox, event_id: int, data: EventPictures, user: User
+) -> Event:
+    """The event's gallery and recording, the whole list at once, at any stage: photos
+    come after the event more often than before. A public event announced says so on the
+    bus; nothing changed, nothing is said."""
+    event = await load(session, event_id, lock=True)
+    photos = [choice.model_dump() for choice in data.photos]
+    if (event.photos or []) == photos and event.video_url == data.video_url:
+        return event
+    event.photos, event.video_url = photos, data.video_url
+    event.revision += 1
+    event.updated_at = now()
+    note(session, event, "edit", user.id, details={"fields": ["photos", "video_url"]})
+    if EventState(event.state) in ANNOUNCED:
+        await announce(session, outbox, event, EventUpdated, changed=["photos"])
+    return event
 
 
 def briefing_for(settings: EventsSettings, event: Event) -> BriefingNote | None:

@@ -114,6 +114,10 @@ class Event(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     expected_attendance: Mapped[int | None] = mapped_column(Integer)
+    # The gallery: library photos with their alt text (`meria.pictures.PhotoChoice`); and
+    # the recording, from an allowed video host. Chosen at any stage, held or not.
+    photos: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list)
+    video_url: Mapped[str | None] = mapped_column(String(1000))
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"), index=True)
     # The start the series' rule gave this occurrence (iCalendar's RECURRENCE-ID).
     recurrence_id: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from meria.inputs import Id, Moment, NotNull
+from meria.pictures import MAX_PHOTOS, PhotoChoice
 
 EventKind = Literal[
     "ceremony",
@@ -171,6 +172,15 @@ class EventCreate(EventDetails):
         return self
 
 
+class EventPictures(Strict):
+    """An event's gallery (library photos, each with its alt text) and its recording."""
+
+    photos: list[PhotoChoice] = Field(default_factory=list, max_length=MAX_PHOTOS)
+    video_url: str | None = Field(
+        None, max_length=1000, description="Embedded from an allowed video host"
+    )
+
+
 class EventUpdate(Strict):
     """Changes to an event; with `scope`, to its series too."""
 
@@ -257,6 +267,8 @@ class EventPublic(BaseModel):
     public: bool
     expected_attendance: int | None
     officials: list[OfficialPublic]
+    photos: list[PhotoChoice] = Field(default_factory=list)
+    video_url: str | None = None
     series: SeriesPublic | None
     recurrence_id: datetime | None
     detached: bool

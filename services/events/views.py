@@ -39,6 +39,8 @@ def event_view(event: Event) -> EventPublic:
         public=event.public,
         expected_attendance=event.expected_attendance,
         officials=[OfficialPublic.model_validate(b.official) for b in event.officials],
+        photos=event.photos or [],
+        video_url=event.video_url,
         series=SeriesPublic(
             id=series.id,
             rrule=series.rrule,

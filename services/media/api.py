@@ -44,9 +44,17 @@ from services.media import (
     library,
     lists,
     monitoring,
+    renditions,
     responses,
 )
-from services.media.models import Accreditation, Delivery, Enquiry, Mailing, MediaResponse
+from services.media.models import (
+    Accreditation,
+    Delivery,
+    Enquiry,
+    LibraryItem,
+    Mailing,
+    MediaResponse,
+)
 from services.media.schemas import (
     AccreditationCreate,
     AccreditationPublic,
@@ -1162,6 +1170,29 @@ async def public_request(
         status=found.status,
         message_ka=RECEIPT[0],
         message_en=RECEIPT[1],
+    )
+
+
+@public_router.get(
+    "/public/photos/{item_id}/{width}.webp",
+    summary="A library photo's public rendition (WebP, no metadata), while its licence and "
+    "the consent of the people in it allow publication",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/webp": {"schema": {"type": "string", "format": "binary"}}}},
+        404: {"description": "No such public photo: not a photo, or not publishable today"},
+        503: {"description": "The photo cannot be read from storage just now"},
+    },
+)
+async def public_photo(item_id: Id, width: int, request: Request, runtime: RuntimeDep) -> Response:
+    async with runtime.db().session() as session:
+        item = await session.get(LibraryItem, item_id)
+    data = await renditions.public_rendition(storage_of(request), item, width)
+    return Response(
+        data,
+        media_type=renditions.MEDIA_TYPE,
+        # Short: a consent withdrawn takes the photo off the site within the hour.
+        headers={"Cache-Control": "public, max-age=3600"},
     )
 
 

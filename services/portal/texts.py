@@ -7,19 +7,13 @@ is turned back into Markdown by `markdownify`.
 
 from __future__ import annotations
 
-from markdown_it import MarkdownIt
 from markdownify import markdownify
 
-from meria.markup import clean_html
-
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+from meria.markup import from_markdown
 
 
 def to_html(markdown_text: str) -> str:
-    if not markdown_text.strip():
-        return ""
-    html: str = _markdown.render(markdown_text)
-    return clean_html(html)
+    return from_markdown(markdown_text)
 
 
 def to_markdown(html: str | None) -> str:

@@ -30,6 +30,7 @@ from meria.cases.documents import (
 from meria.cases.tasks import TaskResult
 from meria.idempotency import IdempotencyKey
 from meria.inputs import Id, Moment, Offset
+from meria.pictures import allowed_video
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.web import FILE_RESPONSE, RuntimeDep, sent_as
@@ -158,6 +159,7 @@ documents_router = APIRouter(prefix="/documents", tags=["documents"])
 async def create_document(
     data: DocumentCreate, user: EditorOrWorker, runtime: RuntimeDep
 ) -> DocumentPublic:
+    allowed_video(data.video_url, runtime.settings.video_hosts)
     document = await documents.create_document(runtime.db(), data, written_by(user, data.author))
     return await fresh(runtime, document.id)
 
@@ -240,6 +242,7 @@ async def get_document(document_id: Id, _: StaffOrWorker, runtime: RuntimeDep) -
 async def edit_document(
     document_id: Id, data: DocumentUpdate, user: Editor, runtime: RuntimeDep
 ) -> DocumentPublic:
+    allowed_video(data.video_url, runtime.settings.video_hosts)
     await review.edit(runtime.settings, runtime.db(), runtime.temporal, document_id, data, user)
     return await fresh(runtime, document_id)
 

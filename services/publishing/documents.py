@@ -428,6 +428,8 @@ CONTENT_FIELDS = {
     "body_ka",
     "body_en",
     "translation_pending",
+    "photos",
+    "video_url",
 }
 
 

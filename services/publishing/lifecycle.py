@@ -44,6 +44,7 @@ from meria.contracts import (
 )
 from meria.db import Database
 from meria.keys import service_subject
+from meria.pictures import photo_refs
 from meria.problems import Problem
 from meria.signatures import edition_content
 from services.publishing import acts, signed_originals, signing
@@ -431,6 +432,8 @@ def published_event(
         if edition.body_ka
         else None,
         translation_pending=edition.translation_pending,
+        photos=photo_refs(edition.photos or []),
+        video_url=edition.video_url,
         published_at=edition.published_at,
         requested_publish_at=edition.publish_at,
         issuer=Issuer(code=issuer.code, name=LocalizedText(ka=issuer.name_ka, en=issuer.name_en))

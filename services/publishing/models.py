@@ -110,6 +110,9 @@ class Edition(Base):
     body_ka: Mapped[str] = mapped_column(Text, default="")
     body_en: Mapped[str | None] = mapped_column(Text)
     translation_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Library photos with their alt text (`meria.pictures.PhotoChoice`), and a video.
+    photos: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list)
+    video_url: Mapped[str | None] = mapped_column(String(1000))
     change_note: Mapped[str | None] = mapped_column(Text)
     change_kind: Mapped[str | None] = mapped_column(String(20))
     publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

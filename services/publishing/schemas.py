@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, m
 from meria.cases.documents import RouteStep
 from meria.inputs import Count, Day, Id, Moment, Month, NotNull
 from meria.legal_acts import ARTICLE
+from meria.pictures import MAX_PHOTOS, PhotoChoice
 
 DocumentType = Literal[
     "mayor_order",
@@ -133,6 +134,14 @@ class EditionContent(Strict):
     translation_pending: bool = Field(
         False, description="Publish with the English marked as a translation still to come"
     )
+    photos: list[PhotoChoice] = Field(
+        default_factory=list,
+        max_length=MAX_PHOTOS,
+        description="Photos from the media library, each with its alt text; the first on top",
+    )
+    video_url: str | None = Field(
+        None, max_length=1000, description="A recording embedded from an allowed video host"
+    )
 
 
 class DocumentCreate(EditionContent):
@@ -184,6 +193,10 @@ class DocumentUpdate(Strict):
     body_ka: NotNull[str] = Field(None, max_length=2_000_000)
     body_en: str | None = Field(None, max_length=2_000_000)
     translation_pending: NotNull[bool] = None
+    photos: NotNull[list[PhotoChoice]] = Field(
+        None, max_length=MAX_PHOTOS, description="The photos, the whole list"
+    )
+    video_url: str | None = Field(None, max_length=1000)
     publish_at: Moment | None = None
     reason: str | None = Field(
         None, max_length=2000, description="Why it changed; required while in review"
@@ -364,6 +377,8 @@ class EditionPublic(BaseModel):
     body_ka: str
     body_en: str | None
     translation_pending: bool
+    photos: list[PhotoChoice] = Field(default_factory=list)
+    video_url: str | None = None
     change_note: str | None
     change_kind: str | None
     publish_at: datetime | None

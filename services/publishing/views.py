@@ -32,6 +32,8 @@ def edition_view(
         body_ka=edition.body_ka,
         body_en=edition.body_en,
         translation_pending=edition.translation_pending,
+        photos=edition.photos or [],
+        video_url=edition.video_url,
         change_note=edition.change_note,
         change_kind=edition.change_kind,
         publish_at=edition.publish_at,

@@ -10,9 +10,10 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from meria.pictures import frame_sources
 from meria.problems import Problem, problem_response, validation_problem
 from meria.runtime import FileArea, Runtime, ServiceParts
-from meria.web import build_app
+from meria.web import build_app, security_headers
 from services.website.caching import CSP, HEADERS, CachingMiddleware, HeadLikeGet
 from services.website.feeds import router as feeds_router
 from services.website.files import keep_fetching
@@ -22,6 +23,7 @@ from services.website.models import Base, bus_tables
 from services.website.page_cache import PageCache, keep_pages
 from services.website.pages import language_of, navigation, render
 from services.website.pages import router as pages_router
+from services.website.photos import router as photos_router
 from services.website.settings import WebsiteSettings
 from services.website.texts import TEXT
 
@@ -51,6 +53,9 @@ PARTS = ServiceParts(
 )
 
 
+NO_FRAMES = "'none'"
+
+
 def create_app(settings: WebsiteSettings | None = None) -> FastAPI:
     app = build_app(
         WebsiteSettings,
@@ -60,7 +65,7 @@ def create_app(settings: WebsiteSettings | None = None) -> FastAPI:
         description="The municipal website's open data: the registry of legal acts, "
         "feeds and the public key, built from the events the services publish.",
         # Feeds first: `/acts/{id}.akn.xml` must be tried before the page `/acts/{id}`.
-        routers=[feeds_router, pages_router],
+        routers=[feeds_router, pages_router, photos_router],
         content_security_policy=CSP,
         headers=HEADERS,
     )
@@ -69,6 +74,9 @@ def create_app(settings: WebsiteSettings | None = None) -> FastAPI:
     app.add_middleware(CachingMiddleware)
     settings = app.state.settings
     assert isinstance(settings, WebsiteSettings)
+    # Recordings of press conferences are framed from the allowed video hosts only.
+    policy = f"{CSP}; frame-src {frame_sources(settings.video_hosts) or NO_FRAMES}"
+    app.security_headers = security_headers(settings, policy, HEADERS)  # type: ignore[attr-defined]
     runtime = app.state.runtime
     freshness = Freshness(runtime.db(), settings.page_cache_check_seconds)
     app.state.menu = Remembered(freshness, lambda: navigation(runtime))

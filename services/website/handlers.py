@@ -89,6 +89,8 @@ async def show_published_document(event: DocumentPublished, delivery: Delivery) 
     current.signature = event.signature
     current.signing_key_pem = event.signing_key_pem
     current.force_published = event.force_published
+    current.photos = [photo.model_dump() for photo in event.photos]
+    current.video_url = event.video_url
     current.public_explanation = None
     current.redirect_url = None
     current.updated_at = datetime.now(UTC)
@@ -219,6 +221,9 @@ async def _show_event(fact: EventFacts, delivery: Delivery) -> None:
     current.place_en = fact.place.en if fact.place else None
     current.starts_at, current.ends_at = fact.starts_at, fact.ends_at
     current.status = fact.state
+    current.kind = fact.kind
+    current.photos = [photo.model_dump() for photo in fact.photos]
+    current.video_url = fact.video_url
     current.updated_at = fact.changed_at
     await read_model_changed(session)
 

@@ -71,6 +71,10 @@ class PublicDocument(Base):
     force_published: Mapped[bool] = mapped_column(Boolean, default=False)
     public_explanation: Mapped[str | None] = mapped_column(Text)
     redirect_url: Mapped[str | None] = mapped_column(String(1000))
+    # Library photos as the bus gave them (`meria.contracts.PhotoRef`), the first on top;
+    # each shown through the media service's public renditions. And a recording.
+    photos: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    video_url: Mapped[str | None] = mapped_column(String(1000))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
     # Lists and the registry pick their rows on these indexes alone and read whole rows
@@ -174,6 +178,9 @@ class PublicEvent(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str | None] = mapped_column(String(40))
+    photos: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    video_url: Mapped[str | None] = mapped_column(String(1000))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -33,10 +33,12 @@ from starlette.datastructures import UploadFile
 
 from meria.inputs import Id, Month, whole_number
 from meria.legal_acts import STANDINGS
-from meria.markup import clean_html, under_heading
+from meria.markup import clean_html, from_markdown, looks_like_markdown, under_heading
+from meria.pictures import allowed_video
 from meria.problems import Problem, problem_response
 from meria.runtime import Runtime
 from meria.web import RuntimeDep
+from services.website import photos
 from services.website.files import served, stored_path
 from services.website.freshness import Remembered
 from services.website.lifecycle import TBILISI, ActFacts, act_facts, standing_sql, standings, today
@@ -57,6 +59,12 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["clean_html"] = lambda html: Markup(clean_html(html or ""))
 # A document's text under the page's title: its headings start at <h2>.
 templates.env.filters["body_html"] = lambda html: Markup(under_heading(clean_html(html or "")))
+# A digest compiled before digests were written as HTML holds Markdown: shown as HTML.
+templates.env.filters["markdown_body"] = lambda text: Markup(
+    under_heading(
+        from_markdown(text) if looks_like_markdown(text or "") else clean_html(text or "")
+    )
+)
 router = APIRouter(include_in_schema=False)
 LEGAL_ACTS = SECTIONS["acts"]
 NAV_SECTIONS = ("about", "structure", "contacts", "services")
@@ -153,6 +161,14 @@ async def render(
             "public_url": settings_of(runtime).public_url,
             "query_with": lambda **changes: query_with(request, **changes),
             "hit_path": lambda hit: document_path(hit, "ka"),
+            "photo_src": photos.src,
+            "photo_srcset": photos.srcset,
+            "photos_of": photos.refs,
+            "event_path": lambda event: localized(f"/events/{event.event_id}", language),
+            "video_allowed": lambda url: video_allowed(runtime, url),
+            "tbilisi": TBILISI,
+            "site_name": site_name(language),
+            "section_of": lambda document: SECTION_OF_TYPE.get(document.document_type, "news"),
             **context,
         },
         status_code=status_code,
@@ -161,6 +177,24 @@ async def render(
     if modified is not None:
         response.headers["Last-Modified"] = format_datetime(modified.astimezone(UTC), usegmt=True)
     return response
+
+
+def site_name(language: Language) -> str:
+    """The City Hall's name: the municipality's, once it is data, else the site's words."""
+    municipality: Any = templates.env.globals.get("municipality")
+    if municipality is not None:
+        return str(municipality.city_hall(language))
+    return TEXT[language]["site"]
+
+
+def video_allowed(runtime: Runtime, url: str | None) -> bool:
+    """A video is embedded only from the hosts allowed today, whatever the bus said."""
+    if not url:
+        return False
+    try:
+        return allowed_video(url, settings_of(runtime).video_hosts) is not None
+    except Problem:
+        return False
 
 
 def query_with(request: Request, **changes: Any) -> str:
@@ -368,8 +402,12 @@ async def show_document(
 ) -> Response:
     async with runtime.db().session() as session:
         document = await session.get(PublicDocument, document_id)
-        if document is None or SECTION_OF_TYPE.get(document.document_type) != section:
+        if document is None or document.document_type not in SECTION_OF_TYPE:
             raise refusal(language_of(request), 404, "no_document", number=document_id)
+        if SECTION_OF_TYPE[document.document_type] != section:
+            # Linked under another section (digests compiled before linked every press
+            # item under /acts/): the document's own page, for good.
+            return RedirectResponse(document_path(document, language_of(request)), 301)
         editions = list(
             await session.scalars(
                 select(PublicEdition)
@@ -599,8 +637,43 @@ async def calendar_page(
         by_day=by_day,
         previous=f"{previous.year:04d}-{previous.month:02d}",
         following=f"{following.year:04d}-{following.month:02d}",
-        tbilisi=TBILISI,
     )
+
+
+@router.get("/events/{event_id}", response_class=HTMLResponse)
+@router.get("/en/events/{event_id}", response_class=HTMLResponse)
+async def event_page(request: Request, runtime: RuntimeDep, event_id: Id) -> HTMLResponse:
+    """A public event: when and where, what it is, its gallery and recording; a cancelled
+    or postponed one says so on top. An event moved to a new date or made internal has
+    left the site (its successor has a page of its own)."""
+    async with runtime.db().session() as session:
+        event = await session.get(PublicEvent, event_id)
+    if event is None:
+        raise refusal(language_of(request), 404, "no_event", number=event_id)
+    return await render(
+        request, runtime, "event.html", event=event, held=event.ends_at <= datetime.now(UTC)
+    )
+
+
+@router.get("/theme.css")
+async def theme() -> Response:
+    """The municipality's colours over the stylesheet's defaults (a file, not an inline
+    style: the site's Content-Security-Policy allows styles from the site only)."""
+    municipality = templates.env.globals.get("municipality")
+    colours = getattr(municipality, "colours", None)
+    lines = [
+        f"  --{name}: {value};"
+        for name, value in (
+            ("brand", getattr(colours, "primary", None)),
+            ("accent", getattr(colours, "accent", None)),
+        )
+        if isinstance(value, str) and COLOUR.fullmatch(value)
+    ]
+    css = ":root {\n" + "\n".join(lines) + "\n}\n" if lines else "/* the defaults */\n"
+    return Response(css, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
+
+COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}")
 
 
 @router.get("/search", response_class=HTMLResponse)

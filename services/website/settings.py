@@ -27,6 +27,10 @@ class WebsiteSettings(ServiceSettings):
     page_cache_megabytes: int = Field(64, ge=0)
     page_cache_seconds: float = Field(60.0, gt=0)
     page_cache_check_seconds: float = Field(1.0, gt=0)
+    # A photo's rendition kept from the media service is asked for again after this long,
+    # so a photo whose consent was withdrawn leaves the site; while media is down the copy
+    # kept is served.
+    photo_cache_seconds: float = Field(3600.0, gt=0)
 
     @model_validator(mode="after")
     def _files(self) -> WebsiteSettings:

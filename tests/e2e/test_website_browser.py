@@ -267,14 +267,16 @@ async def test_a_visitor_reads_finds_and_searches_in_a_real_browser(
     await expect(page.get_by_role("table")).to_contain_text(LEGAL_ACT["title_ka"])
     await no_script.end()
 
-    # A phone: nothing is wider than the screen, on the home page, the act's page or the
-    # registry (whose table scrolls within its own region).
+    # A phone (390 px): nothing is wider than the screen, on the home page, the act's page,
+    # the registry or in English; the registry's rows stack, each cell under its column's
+    # name, so its table fits without scrolling at all; and axe finds nothing there either.
     phone = await Visit.start(browser, site, viewport=PHONE, is_mobile=True, has_touch=True)
     page = await phone.context.new_page()
     for path, name in (
         ("/", "website-06-phone-home"),
         (f"/acts/{act_id}", "website-07-phone-act"),
         ("/acts", "website-08-phone-registry"),
+        ("/en/acts", "website-09-phone-registry-english"),
     ):
         await page.goto(path)
         width = await page.evaluate("document.scrollingElement.scrollWidth")
@@ -283,6 +285,18 @@ async def test_a_visitor_reads_finds_and_searches_in_a_real_browser(
             f"{path} scrolls sideways: {width}px on a {PHONE['width']}px screen, past its "
             f"edge: {await too_wide(page, PHONE['width'])}"
         )
+        await assert_accessible(page, f"{path} on a phone")
+    registry = page.locator("table.registry")
+    region = page.locator(".table-scroll")
+    table_width = await registry.evaluate("table => table.scrollWidth")
+    region_width = await region.evaluate("region => region.clientWidth")
+    assert table_width <= region_width, f"the registry is {table_width}px in {region_width}px"
+    row = registry.locator("tbody tr").first
+    await expect(row.locator("td[data-label='Number']")).to_be_visible()
+    label = await row.locator("td").first.evaluate(
+        "cell => getComputedStyle(cell, '::before').content"
+    )
+    assert label == '"Number"', label  # the column's name shown beside the value
     await phone.end()
 
 

@@ -190,7 +190,11 @@ async def test_a_month_of_every_kind_gives_a_digest_in_publishing(
         positions = [body.index(str(text)) for text in order]
         assert positions == sorted(positions)
         website = stack.settings("worker").website_url.rstrip("/")
-        assert f"({website}/acts/{order_id})" in body and f"({website}/acts/{release_id})" in body
+        # Written as HTML, each entry linking to its own page on the site.
+        assert "<h2>" in body and "##" not in body
+        assert f'href="{website}/acts/{order_id}"' in body
+        assert f'href="{website}/press-releases/{release_id}"' in body
+        assert f'href="{website}/events/{ceremony["id"]}"' in body
         assert "Press digest" in document["current"]["title_en"]
 
         # On the bus, once, with what the digest tells.

@@ -180,7 +180,7 @@ def row_of(page: str, document_id: int) -> str:
 
 def listed(page: str) -> list[int]:
     """The acts a registry page lists."""
-    return [int(found) for found in re.findall(r'<td><a href="(?:/en)?/acts/([0-9]+)">', page)]
+    return [int(found) for found in re.findall(r'<td[^>]*><a href="(?:/en)?/acts/([0-9]+)">', page)]
 
 
 def standing_in(row: str) -> str:

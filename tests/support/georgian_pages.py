@@ -148,7 +148,7 @@ HREF = re.compile(r'href="([^"#]*)')
 # the other language's pages, a link that does something (following a notification marks
 # it read; the erasure page is a form for one journalist, reached from their card).
 NOT_PAGES = re.compile(
-    r"(/sign-in|/oidc/|/language$|\.(?:pdf|ics|svg|csv|xml|atom|pem)$|/files/|/attachments/"
+    r"(/sign-in|/oidc/|/language$|\.(?:pdf|ics|svg|csv|xml|atom|pem|webp|css)$|/files/|/attachments/"
     r"|^/static|^/healthz|^/metrics|^/docs|^/openapi|^/\.well-known|^/api/|^/dead-letters"
     r"|^/auth/|/file$|/thumbnail$"
     r"|^/en(?:/|$)|^/notifications/\d)"

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from temporalio import activity
 
 from meria.config import Settings
+from meria.markup import from_markdown
 from workflows.activities.clients import ServiceClient, activity_key
 from workflows.digest_content import DigestContent, DigestEntry, DigestSection, markdown, pdf
 from workflows.digest_content import summary as summary_of
@@ -22,6 +23,13 @@ from workflows.digest_content import title as title_of
 TBILISI = ZoneInfo("Asia/Tbilisi")
 LEGAL_ACTS = ("mayor_order", "mayor_ordinance", "official_document")
 PRESS = ("press_release", "news", "announcement")
+# Where the public website shows each kind of document (its sections' paths).
+SITE_SECTIONS = {
+    **dict.fromkeys(LEGAL_ACTS, "acts"),
+    "press_release": "press-releases",
+    "news": "news",
+    "announcement": "announcements",
+}
 HAPPENED = ("under_way", "report_due", "closed")
 
 
@@ -90,7 +98,7 @@ class DigestActivities:
             DigestEntry(
                 title_ka=d["title_ka"],
                 title_en=d["title_en"],
-                url=f"{self.website}/acts/{d['id']}",
+                url=f"{self.website}/{SITE_SECTIONS[d['document_type']]}/{d['id']}",
                 day=_local_day(published_at(d)),
                 note_ka=f"№ {d['register_number']}" if d["register_number"] else None,
                 note_en=f"No. {d['register_number']}" if d["register_number"] else None,
@@ -106,13 +114,17 @@ class DigestActivities:
         )
         conferences: list[DigestEntry] = []
         others: list[DigestEntry] = []
+        # Held means over: an event marked completed while still to come is not yet held.
+        moment = datetime.now(TBILISI)
         for event in sorted(page.json()["items"], key=lambda e: (e["starts_at"], e["id"])):
             if event["kind"] == "visit_programme":
                 continue  # told with its visit
+            if datetime.fromisoformat(event["ends_at"]) > moment:
+                continue
             entry = DigestEntry(
                 title_ka=event["title_ka"],
                 title_en=event.get("title_en"),
-                url=f"{self.website}/calendar?month={month}" if event.get("public") else None,
+                url=f"{self.website}/events/{event['id']}" if event.get("public") else None,
                 day=_local_day(event["starts_at"]),
                 note_ka=event.get("place_ka"),
                 note_en=event.get("place_en") or event.get("place_ka"),
@@ -176,7 +188,8 @@ class DigestActivities:
             responses.append(
                 DigestEntry(
                     title_ka=response["subject"],
-                    url=f"{self.website}/acts/{link}" if link else None,
+                    # A statement is published as a press release.
+                    url=f"{self.website}/press-releases/{link}" if link else None,
                     day=_local_day(done),
                     note_ka="განცხადება" if response["outcome"] == "published" else "პასუხი მედიას",
                     note_en="statement"
@@ -257,8 +270,8 @@ class DigestActivities:
                     "title_en": title_of(content.month, "en"),
                     "summary_ka": summary_of(content, "ka"),
                     "summary_en": summary_of(content, "en"),
-                    "body_ka": markdown(content, "ka"),
-                    "body_en": markdown(content, "en") if english else None,
+                    "body_ka": from_markdown(markdown(content, "ka")),
+                    "body_en": from_markdown(markdown(content, "en")) if english else None,
                     "translation_pending": not english,
                     "author": self.author,
                 },
