@@ -92,6 +92,7 @@ class Runtime:
             # variable, when its NATS password is not set.
             settings.bus_credentials() if parts.uses_bus else None,
             streams=parts.bus_user().streams,
+            stream_replicas=settings.nats_stream_replicas,
         )
         self.outbox: Outbox | None = None
         if parts.produces_events:
