@@ -660,6 +660,18 @@ def secrets_generate(
     typer.echo(f"{folder}: {len(made)} made, the rest kept")
 
 
+@secrets_app.command("kubernetes")
+def secrets_kubernetes(
+    folder: Annotated[Path, typer.Argument(help="The folder `meria secrets generate` made.")],
+    namespace: Annotated[str, typer.Option(help="The namespace of the Secrets.")] = "meria",
+) -> None:
+    """Print the Secrets of deploy/kubernetes/ made from that folder, for `kubectl apply
+    -f -`: every file, each PostgreSQL role's password, the NATS servers' users."""
+    from meria import installation
+
+    typer.echo(json.dumps(installation.kubernetes_secrets(folder, namespace=namespace)))
+
+
 @keys_app.command("retire")
 def keys_retire(
     folder: Annotated[Path, typer.Argument(help="The folder of jwks.json.")],
