@@ -9,6 +9,7 @@ subscription, and answers the readiness checks.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from meria.db import Database, alembic_config
 from meria.logging import get_logger
 from meria.loop import LoopMonitor, monitor
 from meria.problems import Problem
+from meria.singleton import is_one_replica, run_alone
 from meria.temporal import connect_with_retry
 
 log = get_logger(__name__)
@@ -170,7 +172,11 @@ class Runtime:
         if parts.uses_temporal:
             self._spawn(self._connect_temporal())
         for job in parts.background:
-            self._spawn(job(self))
+            if is_one_replica(job) and self.database is not None:
+                name = f"{parts.name}.{job.__name__}"
+                self._spawn(run_alone(self.database, name, functools.partial(job, self)))
+            else:
+                self._spawn(job(self))
 
     async def _connect_temporal(self) -> None:
         self._temporal = await connect_with_retry(self.settings)

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from meria.problems import Problem, problem_response, validation_problem
 from meria.runtime import FileArea, Runtime, ServiceParts
+from meria.singleton import one_replica
 from meria.web import build_app
 from services.website.caching import CSP, HEADERS, CachingMiddleware, HeadLikeGet
 from services.website.feeds import router as feeds_router
@@ -26,6 +27,7 @@ from services.website.settings import WebsiteSettings
 from services.website.texts import TEXT
 
 
+@one_replica
 async def fetch_files(runtime: Runtime) -> None:
     settings = runtime.settings
     assert isinstance(settings, WebsiteSettings) and settings.files_dir is not None
