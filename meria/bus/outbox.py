@@ -14,12 +14,12 @@ every `poll_seconds` (rows another process wrote), so a row the memory lost is s
 the same, and a row sent twice is dropped by JetStream's duplicate window.
 
 Replicas of a service share its table. Each publishes what it commits itself; its look
-at the table (at the start, and every `poll_seconds`) takes only rows older than
-`others_after` seconds, which their own replica has had time to send: the rows of a
-replica that died, of an earlier run, or of a process without a relay (the command
-line). So two live replicas do not both send a row, and no row waits for a replica
-that is gone. After a failure the relay reads every pending row, its own among them;
-a row another replica sends meanwhile is dropped by JetStream's duplicate window.
+at the table every `poll_seconds` takes only rows older than `others_after` seconds,
+which their own replica has had time to send: the rows of a replica that died, or of a
+process without a relay (the command line). So two live replicas do not both send a
+row, and no row waits for a replica that is gone. At its start, and after a failure,
+the relay reads every pending row (its own among them); a row that another replica
+sends at that moment may go twice, and JetStream's duplicate window drops the copy.
 """
 
 from __future__ import annotations
@@ -154,11 +154,10 @@ class OutboxRelay:
         # by an earlier run), after a failure, and every `poll_seconds`.
         self._read_table = True
         self._last_read = -math.inf
-        # Every pending row, not only those old enough to be no live replica's: after a
-        # failure or an overflow, when this process's own rows are among them and only in
-        # the table. At the start every row there is another's (an earlier run's, or a
-        # live replica's that its own relay is sending).
-        self._read_all = False
+        # Every pending row, not only those old enough to be no live replica's: at the
+        # start (an earlier run's rows go first, in order), after a failure or an
+        # overflow (this process's own rows are among them, only in the table).
+        self._read_all = True
 
     async def run(self) -> None:
         await self.bus.wait_connected()

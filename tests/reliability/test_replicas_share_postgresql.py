@@ -113,6 +113,8 @@ async def test_two_replicas_publish_and_apply_every_event_once(
     async with running(second.relay.run(), second.consumer.run(), first.consumer.run()):
         # Both replicas write, each relay sends, each consumer applies, side by side.
         first_relay = asyncio.create_task(first.relay.run())
+        # Each relay reads the whole table once as it starts; the writing begins after.
+        await asyncio.sleep(0.5)
         try:
             await asyncio.gather(
                 write(first, range(1, EVENTS_EACH + 1)),
