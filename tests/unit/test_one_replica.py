@@ -1,0 +1,34 @@
+"""Which background jobs run in one replica at a time, and their locks."""
+
+from __future__ import annotations
+
+from meria.processes import PROCESSES
+from meria.singleton import is_one_replica, lock_key
+
+
+def test_the_jobs_that_act_on_the_world_run_in_one_replica_and_the_others_in_each() -> None:
+    marked = {
+        (name, job.__name__): is_one_replica(job)
+        for name, spec in PROCESSES.items()
+        for job in spec.parts().background
+    }
+    # Senders of mail, sweeps and the fetching of files: twice would mean twice done.
+    assert {job for job, alone in marked.items() if alone} == {
+        ("portal", "keep_sending"),
+        ("website", "fetch_files"),
+        ("events", "complete_past_events"),
+        ("events", "keep_sending"),
+        ("visits", "run_sweeps"),
+        ("media", "keep_sending"),
+        ("media", "keep_reading_feeds"),
+    }
+    # What every replica needs of its own: its HTTP client, its Temporal worker.
+    assert marked[("portal", "keep_http_client")] is False
+    assert marked[("worker", "run_worker")] is False
+
+
+def test_each_job_has_a_lock_of_its_own_the_same_in_every_replica() -> None:
+    keys = {lock_key(f"{service}.keep_sending") for service in ("portal", "events", "media")}
+    assert len(keys) == 3
+    assert lock_key("media.keep_sending") == lock_key("media.keep_sending")
+    assert all(-(2**63) <= key < 2**63 for key in keys)
