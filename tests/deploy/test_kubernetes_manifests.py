@@ -347,3 +347,47 @@ def test_the_secrets_command_prints_json_kubectl_takes(secrets_folder: Path) -> 
     data = next(item["data"] for item in listing["items"] if item["metadata"]["name"] == "meria")
     assert "operator.key.json" not in data and "postgres_superuser_url" not in data
     assert "secret_key" in data
+
+
+def test_nats_takes_the_users_as_the_chart_includes_them(
+    secrets: dict[str, Any], tmp_path: Path
+) -> None:
+    """nats-server reads the Secret's users where the chart's configuration includes
+    them (its JSON-like form, the values' `merge`, the path relative to its own file)."""
+    values = yaml.safe_load((KUBERNETES / "values" / "nats.yaml").read_text())
+    made = {item["metadata"]["name"]: item for item in secrets["items"]}
+    mounted = values["container"]["patch"][0]["value"]["mountPath"]  # /etc/nats-auth
+    auth = tmp_path / mounted.lstrip("/") / "authorization.conf"
+    auth.parent.mkdir(parents=True)
+    encoded = made["nats-authorization"]["data"]["authorization.conf"]
+    auth.write_text(base64.b64decode(encoded).decode())
+    jetstream = {
+        "store_dir": str(tmp_path / "data"),
+        **values["config"]["jetstream"]["merge"],
+    }
+    settings = {"jetstream": jetstream, "port": 4222, **values["config"]["merge"]}
+
+    def value(item: Any) -> str:
+        # The chart's rule: `<< … >>` is written bare (sizes), the rest as JSON.
+        text = str(item)
+        if text.startswith("<<") and text.endswith(">>"):
+            return text[2:-2].strip()
+        if isinstance(item, dict):
+            return "{" + ", ".join(f'"{k}": {value(v)}' for k, v in item.items()) + "}"
+        return json.dumps(item)
+
+    lines = [
+        f"include {item};" if key.endswith("$include") else f'"{key}": {value(item)},'
+        for key, item in sorted(settings.items())
+    ]
+    config = tmp_path / "etc" / "nats-config" / "nats.conf"
+    config.parent.mkdir(parents=True)
+    config.write_text("{\n" + "\n".join(lines) + "\n}\n")
+    checked = subprocess.run(
+        [binary("nats-server"), "-t", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert checked.returncode == 0, checked.stderr + config.read_text()
+    assert "is valid" in checked.stdout + checked.stderr
