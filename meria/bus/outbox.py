@@ -17,7 +17,8 @@ Replicas of a service share its table. Each publishes what it commits itself; it
 at the table every `poll_seconds` takes only rows older than `others_after` seconds,
 which their own replica has had time to send: the rows of a replica that died, or of a
 process without a relay (the command line). So two live replicas do not both send a
-row, and no row waits for a replica that is gone. At its start, and after a failure,
+row (unless one lags that long behind its commits), and no row waits for a replica that
+is gone. At its start, and after a failure,
 the relay reads every pending row (its own among them); a row that another replica
 sends at that moment may go twice, and JetStream's duplicate window drops the copy.
 """
