@@ -174,9 +174,19 @@ class Runtime:
         for job in parts.background:
             if is_one_replica(job) and self.database is not None:
                 name = f"{parts.name}.{job.__name__}"
-                self._spawn(run_alone(self.database, name, functools.partial(job, self)))
+                self._spawn(run_alone(self.database, name, functools.partial(self._here, job)))
             else:
                 self._spawn(job(self))
+
+    async def _here(self, job: Callable[[Runtime], Coroutine[Any, Any, None]]) -> None:
+        """Run a job that runs in one replica at a time; when it stops here (another
+        replica took it over), what it said of itself for readiness goes with it."""
+        before = set(self.job_states)
+        try:
+            await job(self)
+        finally:
+            for key in set(self.job_states) - before:
+                self.job_states.pop(key, None)
 
     async def _connect_temporal(self) -> None:
         self._temporal = await connect_with_retry(self.settings)

@@ -32,3 +32,27 @@ def test_each_job_has_a_lock_of_its_own_the_same_in_every_replica() -> None:
     assert len(keys) == 3
     assert lock_key("media.keep_sending") == lock_key("media.keep_sending")
     assert all(-(2**63) <= key < 2**63 for key in keys)
+
+
+async def test_a_job_moved_to_another_replica_takes_its_readiness_state_along() -> None:
+    """A sender failing here, then taken over by another replica, leaves this replica
+    ready: its state for readiness goes with it."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from meria.runtime import Runtime
+
+    here = SimpleNamespace(job_states={"other": "ok"})
+    started = asyncio.Event()
+
+    async def sender(runtime: SimpleNamespace) -> None:
+        runtime.job_states["email"] = "failing: the mail server refused"
+        started.set()
+        await asyncio.sleep(3600)
+
+    task = asyncio.create_task(Runtime._here(here, sender))  # type: ignore[arg-type]
+    await started.wait()
+    assert here.job_states["email"].startswith("failing")
+    task.cancel()  # the lock was lost: another replica runs it now
+    await asyncio.gather(task, return_exceptions=True)
+    assert here.job_states == {"other": "ok"}
