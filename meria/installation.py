@@ -13,6 +13,7 @@ image's own user), so they live in a directory only its owner may enter (0700).
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 from collections.abc import Callable
@@ -106,7 +107,8 @@ def kubernetes_secrets(folder: Path, *, namespace: str = "meria") -> dict[str, A
     `folder`, as one `List` that `kubectl apply -f -` takes:
 
     - `meria`: every file but the operator's own, each process's pod mounting only its
-      own (as compose hands them out on one server);
+      own (as compose hands them out on one server), and Temporal's databases' URLs for
+      the backup job;
     - `meria-postgres-<service>` (and `meria-postgres-temporal`): each PostgreSQL role's
       name and password, which CloudNativePG sets on the role: the password in the
       service's database URL, so the two never differ;
@@ -132,6 +134,14 @@ def kubernetes_secrets(folder: Path, *, namespace: str = "meria") -> dict[str, A
     if (folder / "keys").is_dir():
         paths += [path for path in sorted((folder / "keys").iterdir()) if path.is_file()]
     files = {path.name: read(path) for path in paths if path.name not in OPERATORS_OWN}
+    # What the backup job takes of Temporal: its two databases, as the role `temporal`.
+    host = make_url(files[f"{databases()[0]}_database_url"]).host
+    files["backup_temporal_database_urls"] = json.dumps(
+        [
+            f"postgresql://temporal:{files['temporal_database_password']}@{host}:5432/{name}"
+            for name in ("temporal", "temporal_visibility")
+        ]
+    )
 
     def secret(name: str, data: dict[str, str], kind: str = "Opaque") -> dict[str, Any]:
         return {

@@ -89,12 +89,27 @@ def of_kind(documents: list[dict[str, Any]], kind: str) -> dict[str, dict[str, A
     return {d["metadata"]["name"]: d for d in documents if d["kind"] == kind}
 
 
+def pod_spec(document: dict[str, Any]) -> dict[str, Any]:
+    spec = document["spec"]
+    if document["kind"] == "CronJob":
+        spec = spec["jobTemplate"]["spec"]
+    template: dict[str, Any] = spec["template"]["spec"]
+    return template
+
+
+def meria_pods(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each Deployment's, Job's and CronJob's pod, by the workload's name."""
+    return {
+        document["metadata"]["name"]: pod_spec(document)
+        for document in documents
+        if document["kind"] in {"Deployment", "Job", "CronJob"}
+    }
+
+
 def meria_containers(documents: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for document in documents:
-        if document["kind"] in {"Deployment", "Job"}:
-            pod = document["spec"]["template"]["spec"]
-            for container in pod["containers"]:
-                yield document["metadata"]["name"], container
+    for name, pod in meria_pods(documents).items():
+        for container in pod["containers"]:
+            yield name, container
 
 
 def test_every_document_is_valid_kubernetes(documents: list[dict[str, Any]]) -> None:
@@ -104,7 +119,14 @@ def test_every_document_is_valid_kubernetes(documents: list[dict[str, Any]]) -> 
         if document["apiVersion"] == CNPG:
             continue  # checked below, against what the operator's Cluster needs
         kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
-    assert kinds >= {"Deployment", "PodDisruptionBudget", "Job", "Ingress", "NetworkPolicy"}
+    assert kinds >= {
+        "Deployment",
+        "PodDisruptionBudget",
+        "Job",
+        "CronJob",
+        "Ingress",
+        "NetworkPolicy",
+    }
 
 
 def test_the_validator_refuses_what_a_cluster_would() -> None:
@@ -181,11 +203,7 @@ def test_no_secret_stands_in_a_manifest(
         assert name in known, f"{name}: no Meria process reads it"
         assert not name.endswith(("PASSWORD", "SECRET_KEY", "TOKEN", "DATABASE_URL")), name
     for name, container in meria_containers(documents):
-        pod_volumes = next(
-            d["spec"]["template"]["spec"]["volumes"]
-            for d in documents
-            if d["kind"] in {"Deployment", "Job"} and d["metadata"]["name"] == name
-        )
+        pod_volumes = meria_pods(documents)[name]["volumes"]
         secret = next(v["secret"] for v in pod_volumes if "secret" in v)
         # Each pod mounts only its own keys, each one the Secret holds.
         mounted = {item["key"] for item in secret["items"]}
@@ -275,9 +293,13 @@ def test_the_network_allows_only_the_designs_flows(documents: list[dict[str, Any
             for peer in rule["from"]
         )
         assert from_ingress == (name in {"website", "portal", "events", "media"}), name
-    # The worker never speaks to NATS; every service but it does, and only on 4222.
+    # The worker never speaks to NATS; every service but it does, and the backup (the
+    # streams' snapshots), only on 4222.
     nats_clients = components(policies["nats"]["spec"]["ingress"][0]["from"])
-    assert nats_clients == HTTP_SERVICES
+    assert nats_clients == HTTP_SERVICES | {"backup"}
+    backup = policies["backup"]["spec"]
+    assert backup["ingress"] == []
+    assert [rule["ports"][0]["port"] for rule in backup["egress"]] == [5432, 4222]
 
 
 def test_the_ingress_serves_the_two_host_names(documents: list[dict[str, Any]]) -> None:
@@ -308,8 +330,11 @@ def test_the_cluster_overlay_survives_a_lost_node() -> None:
         spread = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"][0]
         assert spread["topologyKey"] == "kubernetes.io/hostname"
         assert spread["whenUnsatisfiable"] == "DoNotSchedule"
+    # The files every replica of a service shares; the backups' volume is the job's own.
     claims = of_kind(cluster, "PersistentVolumeClaim")
-    assert claims and all(c["spec"]["accessModes"] == ["ReadWriteMany"] for c in claims.values())
+    shared = {name: claim for name, claim in claims.items() if name != "meria-backups"}
+    assert set(shared) == {"publishing-attachments", "website-files", "media-library"}
+    assert all(c["spec"]["accessModes"] == ["ReadWriteMany"] for c in shared.values())
 
 
 def test_the_charts_values_name_what_the_manifests_make(secrets: dict[str, Any]) -> None:
@@ -391,3 +416,35 @@ def test_nats_takes_the_users_as_the_chart_includes_them(
     )
     assert checked.returncode == 0, checked.stderr + config.read_text()
     assert "is valid" in checked.stdout + checked.stderr
+
+
+def test_the_nightly_backup_takes_what_a_restore_needs(
+    documents: list[dict[str, Any]], secrets: dict[str, Any]
+) -> None:
+    """The backup job reads every database, the streams as NATS user `backup`, Temporal's
+    databases and the files the services share, read-only, as on one server."""
+    backup = of_kind(documents, "CronJob")["meria-backup"]
+    assert backup["spec"]["concurrencyPolicy"] == "Forbid"
+    pod = pod_spec(backup)
+    container = pod["containers"][0]
+    assert container["args"] == ["meria", "backup", "--to", "/backups"]
+    variables = {variable["name"] for variable in container["env"]}
+    for service in databases():
+        assert f"MERIA_{service.upper()}_DATABASE_URL_FILE" in variables
+    assert "MERIA_BACKUP_NATS_PASSWORD_FILE" in variables
+    assert "MERIA_BACKUP_TEMPORAL_DATABASE_URLS_FILE" in variables
+    claims = {
+        volume["name"]: volume["persistentVolumeClaim"]["claimName"]
+        for volume in pod["volumes"]
+        if "persistentVolumeClaim" in volume
+    }
+    mounts = {mount["name"]: mount for mount in container["volumeMounts"]}
+    for claim in ("publishing-attachments", "website-files", "media-library"):
+        volume = next(name for name, claimed in claims.items() if claimed == claim)
+        assert mounts[volume]["readOnly"] is True
+    made = {item["metadata"]["name"]: item for item in secrets["items"]}
+    urls = json.loads(
+        base64.b64decode(made["meria"]["data"]["backup_temporal_database_urls"]).decode()
+    )
+    assert [url.rsplit("/", 1)[1] for url in urls] == ["temporal", "temporal_visibility"]
+    assert all(url.startswith("postgresql://temporal:") for url in urls)
