@@ -32,12 +32,14 @@ db_app = typer.Typer(help="Database schema tools for developers.", no_args_is_he
 keys_app = typer.Typer(help="The keys that sign bearer tokens.", no_args_is_help=True)
 nats_app = typer.Typer(help="The NATS server's users.", no_args_is_help=True)
 secrets_app = typer.Typer(help="The secrets of an installation.", no_args_is_help=True)
+temporal_app = typer.Typer(help="The Temporal namespace's setup.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 app.add_typer(nats_app, name="nats")
 app.add_typer(db_app, name="db")
 app.add_typer(website_app, name="website")
 app.add_typer(keys_app, name="keys")
 app.add_typer(secrets_app, name="secrets")
+app.add_typer(temporal_app, name="temporal")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -189,6 +191,23 @@ def nats_authorization() -> str:
 
     heading = "# A user per Meria process, with bcrypt hashes of the passwords in its settings.\n"
     return heading + authorization(bus_accounts())
+
+
+@temporal_app.command("search-attributes")
+def temporal_search_attributes() -> None:
+    """Register Meria's search attributes in the namespace, those it lacks (a Temporal
+    server started by `meria run temporal` has them already; a cluster of the official
+    chart is given them once, by the migration job)."""
+    from meria.temporal import SEARCH_ATTRIBUTES, connect_to, register_search_attributes
+
+    settings = load_settings(Settings)
+
+    async def register() -> None:
+        client = await connect_to(settings)
+        await register_search_attributes(client, settings.temporal_namespace)
+
+    asyncio.run(register())
+    typer.echo(f"{settings.temporal_namespace}: {', '.join(SEARCH_ATTRIBUTES)} registered")
 
 
 @nats_app.command("authorization")
@@ -639,6 +658,18 @@ def secrets_generate(
     for name in made:
         typer.echo(f"made {name}")
     typer.echo(f"{folder}: {len(made)} made, the rest kept")
+
+
+@secrets_app.command("kubernetes")
+def secrets_kubernetes(
+    folder: Annotated[Path, typer.Argument(help="The folder `meria secrets generate` made.")],
+    namespace: Annotated[str, typer.Option(help="The namespace of the Secrets.")] = "meria",
+) -> None:
+    """Print the Secrets of deploy/kubernetes/ made from that folder, for `kubectl apply
+    -f -`: every file, each PostgreSQL role's password, the NATS servers' users."""
+    from meria import installation
+
+    typer.echo(json.dumps(installation.kubernetes_secrets(folder, namespace=namespace)))
 
 
 @keys_app.command("retire")

@@ -78,6 +78,21 @@ class Settings(BaseSettings):
     temporal_namespace: str = shared("meria", "temporal_namespace")
     temporal_task_queue: str = shared("meria", "temporal_task_queue")
     temporal_ui_url: str = shared("http://127.0.0.1:8233", "temporal_ui_url")
+    # How to reach a Temporal server that is not on a trusted network: TLS, with the CA
+    # that signed the server's certificate (default: the system's), a client certificate
+    # and its key for mutual TLS (a self-hosted cluster's frontend, or Temporal Cloud's
+    # mTLS namespaces), or Temporal Cloud's API key (sent over TLS as a bearer token).
+    # Each file may be a secret mounted by the container engine; the key is best given as
+    # MERIA_TEMPORAL_API_KEY_FILE.
+    temporal_tls: bool = shared(False, "temporal_tls")
+    temporal_tls_ca: Path | None = shared(None, "temporal_tls_ca")
+    temporal_tls_cert: Path | None = shared(None, "temporal_tls_cert")
+    temporal_tls_key: Path | None = shared(None, "temporal_tls_key")
+    temporal_tls_server_name: str | None = shared(None, "temporal_tls_server_name")
+    temporal_api_key: SecretStr | None = shared(None, "temporal_api_key")
+    # How many servers of a NATS cluster keep each of Meria's streams (1 on one server;
+    # 3 on a three-node cluster, which then survives the loss of any one node).
+    nats_stream_replicas: int = shared(1, "nats_stream_replicas", ge=1, le=5)
 
     portal_url: str = shared("http://127.0.0.1:8000", "portal_url")
     website_url: str = shared("http://127.0.0.1:8080", "website_url")
@@ -128,6 +143,16 @@ class Settings(BaseSettings):
         return self.api_docs if self.api_docs is not None else not self.production
 
     @property
+    def temporal_uses_tls(self) -> bool:
+        """TLS towards Temporal: asked for, or implied by a certificate or an API key."""
+        return bool(
+            self.temporal_tls
+            or self.temporal_tls_ca
+            or self.temporal_tls_cert
+            or self.temporal_api_key is not None
+        )
+
+    @property
     def production(self) -> bool:
         return self.environment == "production"
 
@@ -162,6 +187,11 @@ class Settings(BaseSettings):
                     "MERIA_TOKEN_KEYSET is not set: production verifies tokens with a published "
                     "key set of its own (make one with `meria keys generate`)"
                 )
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            raise ValueError(
+                "MERIA_TEMPORAL_TLS_CERT and MERIA_TEMPORAL_TLS_KEY go together: a client "
+                "certificate needs its key"
+            )
         if self.token_ttl_seconds > self.token_max_ttl_seconds:
             raise ValueError("MERIA_TOKEN_TTL_SECONDS is longer than MERIA_TOKEN_MAX_TTL_SECONDS")
         token = self.metrics_token.get_secret_value() if self.metrics_token else None

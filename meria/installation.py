@@ -12,18 +12,27 @@ image's own user), so they live in a directory only its owner may enter (0700).
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import SecretStr
 
 from meria import keys
+from meria.config import BusCredentials
 from meria.processes import PROCESSES, bus_users
 
 READABLE = 0o444
+# What stays with the operator, never in the cluster: the key that signs an operator's
+# tokens (an administrator's, at the first start), and the PostgreSQL superuser's
+# password, which CloudNativePG keeps to itself (superuser access is off).
+OPERATORS_OWN = frozenset({"operator.key.json", "postgres_password", "postgres_superuser_url"})
 
 
 def _password() -> str:
@@ -91,3 +100,82 @@ def generate(folder: Path, *, postgres_host: str = "postgres") -> list[str]:
     for path in key_folder.iterdir():
         path.chmod(READABLE)
     return made
+
+
+def kubernetes_secrets(folder: Path, *, namespace: str = "meria") -> dict[str, Any]:
+    """The Secrets of deploy/kubernetes/ made from the secrets `generate` wrote to
+    `folder`, as one `List` that `kubectl apply -f -` takes:
+
+    - `meria`: every file but the operator's own, each process's pod mounting only its
+      own (as compose hands them out on one server), and Temporal's databases' URLs for
+      the backup job;
+    - `meria-postgres-<service>` (and `meria-postgres-temporal`): each PostgreSQL role's
+      name and password, which CloudNativePG sets on the role: the password in the
+      service's database URL, so the two never differ;
+    - `nats-authorization`: the NATS servers' users, bcrypt hashes of the passwords and
+      the permissions made from the code (what `meria nats authorization` prints).
+
+    The Temporal server's database password is made here once, beside the others."""
+    from sqlalchemy.engine import make_url
+
+    from meria.bus import authorization
+
+    def read(path: Path) -> str:
+        return path.read_text(encoding="utf-8").removesuffix("\n")
+
+    temporal_password = folder / "temporal_database_password"
+    if not temporal_password.exists():
+        descriptor = os.open(temporal_password, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(_password() + "\n")
+        temporal_password.chmod(READABLE)
+
+    paths = [path for path in sorted(folder.iterdir()) if path.is_file()]
+    if (folder / "keys").is_dir():
+        paths += [path for path in sorted((folder / "keys").iterdir()) if path.is_file()]
+    files = {path.name: read(path) for path in paths if path.name not in OPERATORS_OWN}
+    # What the backup job takes of Temporal: its two databases, as the role `temporal`.
+    host = make_url(files[f"{databases()[0]}_database_url"]).host
+    files["backup_temporal_database_urls"] = json.dumps(
+        [
+            f"postgresql://temporal:{files['temporal_database_password']}@{host}:5432/{name}"
+            for name in ("temporal", "temporal_visibility")
+        ]
+    )
+
+    def secret(name: str, data: dict[str, str], kind: str = "Opaque") -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {
+                "name": name,
+                "namespace": namespace,
+                "labels": {"app.kubernetes.io/part-of": "meria"},
+            },
+            "type": kind,
+            "data": {key: base64.b64encode(value.encode()).decode() for key, value in data.items()},
+        }
+
+    items = [secret("meria", files)]
+    for name in databases():
+        url = make_url(files[f"{name}_database_url"])
+        items.append(
+            secret(
+                f"meria-postgres-{name}",
+                {"username": str(url.username), "password": str(url.password)},
+                "kubernetes.io/basic-auth",
+            )
+        )
+    items.append(
+        secret(
+            "meria-postgres-temporal",
+            {"username": "temporal", "password": files["temporal_database_password"]},
+            "kubernetes.io/basic-auth",
+        )
+    )
+    users = [
+        (user, BusCredentials(user.name, SecretStr(files[f"nats_{user.name}_password"])))
+        for user in bus_users()
+    ]
+    items.append(secret("nats-authorization", {"authorization.conf": authorization(users)}))
+    return {"apiVersion": "v1", "kind": "List", "items": items}

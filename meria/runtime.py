@@ -9,6 +9,7 @@ subscription, and answers the readiness checks.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from meria.db import Database, alembic_config
 from meria.logging import get_logger
 from meria.loop import LoopMonitor, monitor
 from meria.problems import Problem
+from meria.singleton import is_one_replica, run_alone
 from meria.temporal import connect_with_retry
 
 log = get_logger(__name__)
@@ -92,6 +94,7 @@ class Runtime:
             # variable, when its NATS password is not set.
             settings.bus_credentials() if parts.uses_bus else None,
             streams=parts.bus_user().streams,
+            stream_replicas=settings.nats_stream_replicas,
         )
         self.outbox: Outbox | None = None
         if parts.produces_events:
@@ -169,7 +172,21 @@ class Runtime:
         if parts.uses_temporal:
             self._spawn(self._connect_temporal())
         for job in parts.background:
-            self._spawn(job(self))
+            if is_one_replica(job) and self.database is not None:
+                name = f"{parts.name}.{job.__name__}"
+                self._spawn(run_alone(self.database, name, functools.partial(self._here, job)))
+            else:
+                self._spawn(job(self))
+
+    async def _here(self, job: Callable[[Runtime], Coroutine[Any, Any, None]]) -> None:
+        """Run a job that runs in one replica at a time; when it stops here (another
+        replica took it over), what it said of itself for readiness goes with it."""
+        before = set(self.job_states)
+        try:
+            await job(self)
+        finally:
+            for key in set(self.job_states) - before:
+                self.job_states.pop(key, None)
 
     async def _connect_temporal(self) -> None:
         self._temporal = await connect_with_retry(self.settings)

@@ -31,11 +31,12 @@ async def _nats(http: httpx.AsyncClient, settings: Settings) -> Check:
 
 async def _temporal(settings: Settings) -> Check:
     from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
-    from temporalio.client import Client
+
+    from meria.temporal import connect_to
 
     address = settings.temporal_address
     try:
-        client = await asyncio.wait_for(Client.connect(address), timeout=3)
+        client = await asyncio.wait_for(connect_to(settings), timeout=3)
         await client.workflow_service.describe_namespace(
             DescribeNamespaceRequest(namespace=settings.temporal_namespace)
         )

@@ -8,6 +8,7 @@ that request's trace. Search attributes hold no personal data: they are not encr
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -24,7 +25,7 @@ from temporalio.common import SearchAttributeKey
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from meria.cases import Handler
 from meria.config import Settings
@@ -83,19 +84,57 @@ __all__ = [
     "STAGE",
     "SUBJECT",
     "connect",
+    "connect_to",
     "connect_with_retry",
     "query_status",
     "register_search_attributes",
     "send_update",
+    "tls_of",
 ]
 
 
-async def connect(address: str, namespace: str) -> Client:
+async def connect(
+    address: str,
+    namespace: str,
+    *,
+    tls: bool | TLSConfig = False,
+    api_key: str | None = None,
+) -> Client:
     return await Client.connect(
         address,
         namespace=namespace,
         data_converter=pydantic_data_converter,
         interceptors=[TracingInterceptor()],
+        tls=tls,
+        api_key=api_key,
+    )
+
+
+def tls_of(settings: Settings) -> bool | TLSConfig:
+    """The TLS towards Temporal that the settings ask for (`False`: plain, as on the
+    stack's own network); the files are read now, so a missing one names itself."""
+    if not settings.temporal_uses_tls:
+        return False
+
+    def read(path: Path | None) -> bytes | None:
+        return path.read_bytes() if path is not None else None
+
+    return TLSConfig(
+        server_root_ca_cert=read(settings.temporal_tls_ca),
+        client_cert=read(settings.temporal_tls_cert),
+        client_private_key=read(settings.temporal_tls_key),
+        domain=settings.temporal_tls_server_name,
+    )
+
+
+async def connect_to(settings: Settings) -> Client:
+    """The client of the settings' Temporal: its address, namespace, TLS and API key."""
+    api_key = settings.temporal_api_key
+    return await connect(
+        settings.temporal_address,
+        settings.temporal_namespace,
+        tls=tls_of(settings),
+        api_key=api_key.get_secret_value() if api_key is not None else None,
     )
 
 
@@ -104,7 +143,7 @@ async def connect_with_retry(settings: Settings, *, max_backoff: float = 1.0) ->
     delay = 0.2
     while True:
         try:
-            return await connect(settings.temporal_address, settings.temporal_namespace)
+            return await connect_to(settings)
         except Exception as error:
             log.warning(
                 "temporal.connect_failed",

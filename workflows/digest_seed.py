@@ -10,13 +10,13 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from meria.cases.digest import start_digest
 from meria.seed import SeedContext
-from meria.temporal import connect
+from meria.temporal import connect_to
 from workflows.digest_calendar import TBILISI, previous_month
 
 
 async def seed(context: SeedContext) -> int:
     settings = context.settings
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    client = await connect_to(settings)
     month = previous_month(datetime.now(TBILISI).date())
     try:
         await start_digest(client, settings.temporal_task_queue, month, "demo-seed")

@@ -33,13 +33,19 @@ class Bus:
         credentials: BusCredentials | None = None,
         *,
         streams: Collection[str] = (),
+        stream_replicas: int = 1,
     ) -> None:
-        """`name` tells the connection apart in the server's monitoring; `credentials`
-        are the user it speaks as; `streams` are the streams it declares on connecting."""
+        """`url` is one server's, or a cluster's as several separated by commas (the
+        client moves to another when its server goes away); `name` tells the connection
+        apart in the server's monitoring; `credentials` are the user it speaks as;
+        `streams` are the streams it declares on connecting, each kept by
+        `stream_replicas` servers of a cluster."""
         self.url = url
+        self.servers = [server.strip() for server in url.split(",") if server.strip()]
         self.name = name
         self.credentials = credentials
         self.streams = streams
+        self.stream_replicas = stream_replicas
         self._client: NATS | None = None
         self._js: JetStreamContext | None = None
         self._connected = asyncio.Event()
@@ -70,7 +76,7 @@ class Bus:
             client: NATS | None = None
             try:
                 client = await nats.connect(
-                    self.url,
+                    self.servers,
                     name=self.name,
                     **self._authentication(),
                     connect_timeout=2,
@@ -83,7 +89,7 @@ class Bus:
                     pending_size=64 * 1024 * 1024,
                 )
                 js = client.jetstream(timeout=10, publish_async_max_pending=4000)
-                await ensure_streams(js, self.streams)
+                await ensure_streams(js, self.streams, replicas=self.stream_replicas)
             except Exception as error:  # any failure to reach the server: try again later
                 log.warning("bus.connect_failed", url=self.url, error=str(error), retry_in=delay)
                 if client is not None:
@@ -132,7 +138,7 @@ class Bus:
         log.info("bus.reconnected", url=self.url)
         if self._js is not None:
             try:
-                await ensure_streams(self._js, self.streams)
+                await ensure_streams(self._js, self.streams, replicas=self.stream_replicas)
             except Exception as error:
                 log.warning("bus.streams_not_declared", error=str(error))
 

@@ -12,6 +12,15 @@ the relay publishes them without reading them back; the table stays the truth. T
 relay reads it when it starts, after any failure, when the hand-over overflows, and
 every `poll_seconds` (rows another process wrote), so a row the memory lost is sent all
 the same, and a row sent twice is dropped by JetStream's duplicate window.
+
+Replicas of a service share its table. Each publishes what it commits itself; its look
+at the table every `poll_seconds` takes only rows older than `others_after` seconds,
+which their own replica has had time to send: the rows of a replica that died, or of a
+process without a relay (the command line). So two live replicas do not both send a
+row (unless one lags that long behind its commits), and no row waits for a replica that
+is gone. At its start, and after a failure,
+the relay reads every pending row (its own among them); a row that another replica
+sends at that moment may go twice, and JetStream's duplicate window drops the copy.
 """
 
 from __future__ import annotations
@@ -124,6 +133,7 @@ class OutboxRelay:
         ack_timeout: float = 10.0,
         retention: timedelta = timedelta(days=7),
         mark_interval: float = 0.1,
+        others_after: float = 5.0,
     ) -> None:
         self.database = database
         self.outbox = outbox
@@ -133,6 +143,7 @@ class OutboxRelay:
         self.ack_timeout = ack_timeout
         self.retention = retention
         self.mark_interval = mark_interval
+        self.others_after = others_after
         self._last_purge = datetime.min.replace(tzinfo=UTC)
         # Rows JetStream acknowledged but not yet marked sent, by event id: marking is one
         # write transaction for many rows, at most `mark_interval` later. A crash in
@@ -144,6 +155,10 @@ class OutboxRelay:
         # by an earlier run), after a failure, and every `poll_seconds`.
         self._read_table = True
         self._last_read = -math.inf
+        # Every pending row, not only those old enough to be no live replica's: at the
+        # start (an earlier run's rows go first, in order), after a failure or an
+        # overflow (this process's own rows are among them, only in the table).
+        self._read_all = True
 
     async def run(self) -> None:
         await self.bus.wait_connected()
@@ -184,12 +199,13 @@ class OutboxRelay:
         outbox = self.outbox
         if outbox.overflowed or time.monotonic() - self._last_read >= self.poll_seconds:
             # Read the table until a read comes back short: everything pending is sent.
+            self._read_all = self._read_all or outbox.overflowed
             outbox.overflowed = False
             self._read_table = True
         from_table = self._read_table
         rows = await self._read_pending() if from_table else outbox.take_committed(self.batch_size)
         if from_table and len(rows) < self.batch_size:
-            self._read_table = False
+            self._read_table = self._read_all = False
             self._last_read = time.monotonic()
         if not rows:
             return 0
@@ -197,7 +213,7 @@ class OutboxRelay:
             await self._publish(rows)
         except BaseException:
             # Whatever was taken from memory is still in the table: read it from there.
-            self._read_table = True
+            self._read_table = self._read_all = True
             raise
         if from_table:
             for row in rows:
@@ -207,19 +223,19 @@ class OutboxRelay:
 
     async def _read_pending(self) -> list[PendingEvent]:
         table = self.outbox.table
+        query = select(table.c.event_id, table.c.subject, table.c.payload, table.c.headers).where(
+            table.c.published_at.is_(None),
+            # Not by a high-water mark: on PostgreSQL a lower sequence can commit after a
+            # higher one, and must not be skipped.
+            table.c.event_id.not_in(self._acknowledged),
+        )
+        if not self._read_all:
+            # Another replica's fresh rows are its own relay's to send.
+            since = datetime.now(UTC) - timedelta(seconds=self.others_after)
+            query = query.where(table.c.created_at <= since)
         async with self.database.session() as session:
             rows = (
-                await session.execute(
-                    select(table.c.event_id, table.c.subject, table.c.payload, table.c.headers)
-                    .where(
-                        table.c.published_at.is_(None),
-                        # Not by a high-water mark: on PostgreSQL a lower sequence can
-                        # commit after a higher one, and must not be skipped.
-                        table.c.event_id.not_in(self._acknowledged),
-                    )
-                    .order_by(table.c.sequence)
-                    .limit(self.batch_size)
-                )
+                await session.execute(query.order_by(table.c.sequence).limit(self.batch_size))
             ).all()
         return [
             PendingEvent(row.event_id, row.subject, row.payload, row.headers or {}) for row in rows

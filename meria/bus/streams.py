@@ -32,7 +32,9 @@ def stream_for_subject(subject: str) -> str:
     return stream_name(head)
 
 
-def stream_configs() -> list[StreamConfig]:
+def stream_configs(replicas: int = 1) -> list[StreamConfig]:
+    """Every stream's configuration; `replicas` is how many servers of a NATS cluster keep
+    each (1 on one server, 3 on a three-node cluster)."""
     configs = [
         StreamConfig(
             name=stream_name(service),
@@ -42,7 +44,7 @@ def stream_configs() -> list[StreamConfig]:
             storage=StorageType.FILE,
             discard=DiscardPolicy.OLD,
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
-            num_replicas=1,
+            num_replicas=replicas,
         )
         for service in PRODUCERS
     ]
@@ -54,16 +56,19 @@ def stream_configs() -> list[StreamConfig]:
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
-            num_replicas=1,
+            num_replicas=replicas,
         )
     )
     return configs
 
 
-async def ensure_streams(js: JetStreamContext, names: Collection[str]) -> None:
+async def ensure_streams(
+    js: JetStreamContext, names: Collection[str], *, replicas: int = 1
+) -> None:
     """Declare the named streams (those a process may: its own, and the dead letters of
-    a process that consumes); harmless to repeat, and updates a stream whose config changed."""
-    for config in stream_configs():
+    a process that consumes); harmless to repeat, and updates a stream whose config changed
+    (a stream of one replica grown to three, when the server became a cluster)."""
+    for config in stream_configs(replicas):
         if config.name not in names:
             continue
         try:

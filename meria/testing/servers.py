@@ -105,9 +105,12 @@ class NatsServer:
         port: int | None = None,
         *,
         extra_users: Iterable[tuple[BusUser, BusCredentials]] = (),
+        cluster: str = "",
     ) -> None:
+        """`cluster` is the configuration's `cluster` block, for a node of a cluster."""
         from meria.processes import bus_accounts
 
+        self.cluster = cluster
         self.folder = folder
         self.chosen_port = port is not None
         self.started = False  # a restart keeps its port: its clients reconnect to it
@@ -125,11 +128,16 @@ class NatsServer:
         config = NATS_CONFIG.format(
             port=self.port, monitor_port=self.monitor_port, store=self.folder / "jetstream"
         )
-        self.config.write_text(config + self.users)
+        self.config.write_text(config + self.cluster + self.users)
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
+
+    @property
+    def name(self) -> str:
+        """The server's name, as JetStream names a stream's leader and replicas."""
+        return f"meria-test-{self.port}"
 
     def start(self) -> NatsServer:
         # A free port may be taken by another process between asking and listening (on a
@@ -229,6 +237,63 @@ class TemporalDevServer:
         self.process = None
 
     def __enter__(self) -> TemporalDevServer:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+CLUSTER_BLOCK = """\
+cluster {{
+  name: meria-test
+  listen: 127.0.0.1:{port}
+  routes: [{routes}]
+}}
+"""
+
+
+class NatsCluster:
+    """Real nats-servers on loopback joined in one cluster (routes between all of them),
+    JetStream on each: streams of three replicas live on all three, and survive the loss
+    of any one. `url` names every node, as a client of a production cluster is given."""
+
+    def __init__(
+        self,
+        folder: Path,
+        size: int = 3,
+        *,
+        extra_users: Iterable[tuple[BusUser, BusCredentials]] = (),
+    ) -> None:
+        ports = [free_port() for _ in range(size)]
+        routes = [free_port() for _ in range(size)]
+        route_urls = ", ".join(f"nats-route://127.0.0.1:{port}" for port in routes)
+        self.nodes = [
+            NatsServer(
+                folder / f"node-{index}",
+                port,
+                extra_users=extra_users,
+                cluster=CLUSTER_BLOCK.format(port=route, routes=route_urls),
+            )
+            for index, (port, route) in enumerate(zip(ports, routes, strict=True))
+        ]
+
+    @property
+    def url(self) -> str:
+        return ",".join(node.url for node in self.nodes)
+
+    def node(self, name: str) -> NatsServer:
+        return next(node for node in self.nodes if node.name == name)
+
+    def start(self) -> NatsCluster:
+        for node in self.nodes:
+            node.start()
+        return self
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+    def __enter__(self) -> NatsCluster:
         return self.start()
 
     def __exit__(self, *_: object) -> None:

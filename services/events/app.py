@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from meria.idempotency import IdempotencyMiddleware
 from meria.logging import get_logger
 from meria.runtime import Runtime, ServiceParts
+from meria.singleton import one_replica
 from meria.web import build_app
 from services.events.api import ROUTERS
 from services.events.handlers import subscriptions
@@ -22,6 +23,7 @@ from services.events.settings import EventsSettings
 log = get_logger(__name__)
 
 
+@one_replica
 async def complete_past_events(runtime: Runtime) -> None:
     """Ceremonies, festivals and the like take place on their own: once their end has
     passed they are completed (press conferences and meetings complete in their workflow)."""

@@ -35,6 +35,7 @@ from meria.logging import get_logger
 from meria.mail import deliver
 from meria.problems import Problem
 from meria.runtime import Runtime
+from meria.singleton import one_replica
 from services.events.models import Event, Participant
 from services.events.settings import EventsSettings
 from services.events.states import EventState
@@ -281,6 +282,7 @@ class Sender:
         INVITATIONS.labels(status if status != "pending" else "retry").inc()
 
 
+@one_replica
 async def keep_sending(runtime: Runtime) -> None:
     """The events service's invitation sender, when an SMTP host is set. An SMTP server
     that is away delays invitations; it does not make the service unfit to serve."""

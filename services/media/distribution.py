@@ -38,6 +38,7 @@ from meria.logging import get_logger
 from meria.mail import SMTP_TROUBLE, Refusal, refusal_of
 from meria.problems import Problem
 from meria.runtime import Runtime
+from meria.singleton import one_replica
 from services.media.contacts import load_journalist, note, now
 from services.media.lists import Reachable, batches, breathe, reached_by, refresh_journalists
 from services.media.models import Delivery, DistributionList, Journalist, Mailing
@@ -482,6 +483,7 @@ async def _complete(session: AsyncSession, outbox: Outbox, mailing: Mailing) -> 
     )
 
 
+@one_replica
 async def keep_sending(runtime: Runtime) -> None:
     """The media service's sender, when an SMTP host is set. An SMTP server that is away
     delays releases; it does not make the service unfit to serve."""

@@ -24,6 +24,7 @@ from meria.db import Database, count_of
 from meria.logging import get_logger
 from meria.problems import Problem
 from meria.runtime import Runtime
+from meria.singleton import one_replica
 from services.media import responses
 from services.media.contacts import load_journalist, load_outlet, note, now
 from services.media.models import (
@@ -466,6 +467,7 @@ async def read_all_feeds(
     return readings
 
 
+@one_replica
 async def keep_reading_feeds(runtime: Runtime) -> None:
     """Read every active feed on a schedule; one failing feed is noted on it, not here."""
     settings = runtime.settings

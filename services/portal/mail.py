@@ -26,6 +26,7 @@ from meria.db import Database
 from meria.logging import get_logger
 from meria.mail import deliver
 from meria.runtime import Runtime
+from meria.singleton import one_replica
 from services.portal.models import Account, Notification
 from services.portal.settings import PortalSettings
 
@@ -178,6 +179,7 @@ class Mailer:
         EMAILS.labels(status if status != "pending" else "retry").inc()
 
 
+@one_replica
 async def keep_sending(runtime: Runtime) -> None:
     """The portal's email job, when an SMTP host is set; its state counts for readiness
     only as far as the portal's own database is concerned: an SMTP server that is away

@@ -17,6 +17,7 @@ from meria.db import Database
 from meria.logging import get_logger
 from meria.problems import Problem
 from meria.runtime import Runtime
+from meria.singleton import one_replica
 from services.visits.checklists import TBILISI
 from services.visits.models import (
     Agreement,
@@ -466,6 +467,7 @@ async def sweep(
     return result
 
 
+@one_replica
 async def run_sweeps(runtime: Runtime) -> None:
     """The service's background job: the sweep once at start, then every `sweep_seconds`."""
     settings = runtime.settings

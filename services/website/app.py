@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from meria.pictures import frame_sources
 from meria.problems import Problem, problem_response, validation_problem
 from meria.runtime import FileArea, Runtime, ServiceParts
+from meria.singleton import one_replica
 from meria.web import build_app, security_headers
 from services.website.caching import CSP, HEADERS, CachingMiddleware, HeadLikeGet
 from services.website.feeds import router as feeds_router
@@ -28,6 +29,7 @@ from services.website.settings import WebsiteSettings
 from services.website.texts import TEXT
 
 
+@one_replica
 async def fetch_files(runtime: Runtime) -> None:
     settings = runtime.settings
     assert isinstance(settings, WebsiteSettings) and settings.files_dir is not None

@@ -206,3 +206,59 @@ def test_each_test_worker_draws_ports_from_a_slice_of_its_own(
     assert slices[0].start >= 12000 and slices[1].stop <= 32768  # below the ephemeral range
     monkeypatch.delenv("PYTEST_XDIST_WORKER")
     assert servers.ports_of_this_process() == servers.PORTS
+
+
+def test_temporal_is_reached_over_tls_with_a_certificate_or_an_api_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from temporalio.service import TLSConfig
+
+    from meria.config import Settings
+    from meria.temporal import tls_of
+
+    plain = load_settings(Settings)
+    assert tls_of(plain) is False
+    # Temporal Cloud's API key, from a file as a container is handed it: TLS with the
+    # system's CAs.
+    (tmp_path / "api-key").write_text("cloud-api-key-of-akhmeta\n")
+    monkeypatch.setenv("MERIA_TEMPORAL_API_KEY_FILE", str(tmp_path / "api-key"))
+    cloud = load_settings(Settings)
+    assert cloud.temporal_api_key is not None
+    assert cloud.temporal_api_key.get_secret_value() == "cloud-api-key-of-akhmeta"
+    assert tls_of(cloud) == TLSConfig()
+    monkeypatch.delenv("MERIA_TEMPORAL_API_KEY_FILE")
+    # Mutual TLS: the client's certificate and key, the CA of a cluster of its own.
+    for name in ("ca.pem", "client.pem", "client.key"):
+        (tmp_path / name).write_bytes(f"-----{name}-----".encode())
+    monkeypatch.setenv("MERIA_TEMPORAL_TLS_CA", str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("MERIA_TEMPORAL_TLS_CERT", str(tmp_path / "client.pem"))
+    monkeypatch.setenv("MERIA_TEMPORAL_TLS_KEY", str(tmp_path / "client.key"))
+    monkeypatch.setenv("MERIA_TEMPORAL_TLS_SERVER_NAME", "temporal.akhmeta.internal")
+    mutual = tls_of(load_settings(Settings))
+    assert mutual == TLSConfig(
+        server_root_ca_cert=b"-----ca.pem-----",
+        client_cert=b"-----client.pem-----",
+        client_private_key=b"-----client.key-----",
+        domain="temporal.akhmeta.internal",
+    )
+    # A certificate without its key is refused, naming both.
+    monkeypatch.delenv("MERIA_TEMPORAL_TLS_KEY")
+    with pytest.raises(SettingsError, match="MERIA_TEMPORAL_TLS_CERT and MERIA_TEMPORAL_TLS_KEY"):
+        load_settings(Settings)
+
+
+def test_the_streams_replicas_and_a_clusters_servers_come_from_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from meria.bus import Bus
+    from meria.bus.streams import stream_configs
+
+    assert {config.num_replicas for config in stream_configs()} == {1}
+    monkeypatch.setenv("MERIA_NATS_STREAM_REPLICAS", "3")
+    assert load_settings(PublishingSettings).nats_stream_replicas == 3
+    assert {config.num_replicas for config in stream_configs(3)} == {3}
+    monkeypatch.setenv("MERIA_NATS_STREAM_REPLICAS", "0")
+    with pytest.raises(SettingsError, match="MERIA_NATS_STREAM_REPLICAS"):
+        load_settings(PublishingSettings)
+    bus = Bus("nats://nats-0:4222, nats://nats-1:4222,nats://nats-2:4222", "meria-publishing")
+    assert bus.servers == ["nats://nats-0:4222", "nats://nats-1:4222", "nats://nats-2:4222"]
