@@ -586,6 +586,7 @@ def install_municipality(path: Path) -> None:
     except municipality.MunicipalityError as error:
         raise fail(str(error)) from None
     revision = asyncio.run(_with_installer(lambda js: municipality.write(js, profile)))
+    municipality.install(profile)
     typer.echo(f"installed {profile.city_hall('en')} ({profile.code}), revision {revision}")
 
 
@@ -650,6 +651,14 @@ def init(
         municipality_file = _ask_for_profile()
     if municipality_file is not None:
         install_municipality(municipality_file)
+    else:
+        from meria import municipality
+        from meria.seed import installed_municipality
+
+        try:
+            asyncio.run(installed_municipality(settings))
+        except (municipality.MunicipalityError, TimeoutError) as error:
+            raise fail(f"{error} (or give --municipality FILE)", 1) from None
     if settings.production:
         if municipality_file is None:
             raise fail(

@@ -42,7 +42,6 @@ from typing import Annotated, Any, Final, Literal
 from defusedxml import ElementTree as SafeElementTree
 from defusedxml.common import DefusedXmlException
 from markupsafe import Markup
-
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -236,21 +235,56 @@ class Municipality(BaseModel):
     @property
     def coat_of_arms_svg(self) -> Markup:
         """The coat of arms to inline in a page: sanitised when the profile was read."""
-        return Markup(self.coat_of_arms)  # noqa: S704 - sanitised by sanitised_svg
+        return Markup(self.coat_of_arms)
 
     def sender(self, department_ka: str) -> str:
         """A `From:` header: the city hall's department, at the profile's sender address."""
         return f"{self.city_hall('ka')} — {department_ka} <{self.mail_sender}>"
 
     def uid(self, local: str) -> str:
-        """An iCalendar UID of this installation: local@domain."""
-        return f"{local}@{self.domain}"
+        """An iCalendar UID of this installation (`event-7@akhmeta.meria`), the same as
+        long as the municipality's code is."""
+        return f"{local}@{self.code}.meria"
 
     def prodid(self, product: str) -> str:
         return f"-//{self.city_hall('en')}//{product}//KA"
 
+    def keywords(self) -> list[str]:
+        """Words that find the municipality in a text: its Georgian name's stem (so every
+        case ending is found) and its English name."""
+        from meria.georgian import stem
+
+        return [stem(self.name("ka")), self.name("en")]
+
     def issuer(self, code: str) -> Issuer | None:
         return next((issuer for issuer in self.issuers if issuer.code == code), None)
+
+
+def to_toml(profile: Municipality) -> str:
+    """The profile as TOML, as `parse` reads it back (what the portal's form shows)."""
+    import tomli_w
+
+    return tomli_w.dumps(profile.model_dump(mode="json"), multiline_strings=True)
+
+
+def differences(before: Municipality | None, after: Municipality) -> dict[str, Any]:
+    """What changed, field by field: {"names.en.city_hall": {"before": …, "after": …}}."""
+
+    def flat(data: Any, prefix: str = "") -> dict[str, Any]:
+        if isinstance(data, dict):
+            found: dict[str, Any] = {}
+            for key, value in data.items():
+                found |= flat(value, f"{prefix}{key}.")
+            return found
+        return {prefix.rstrip("."): data}
+
+    old = flat(before.model_dump(mode="json")) if before else {}
+    new = flat(after.model_dump(mode="json"))
+    return {
+        key: {"before": old.get(key), "after": new.get(key)}
+        for key in sorted(old.keys() | new.keys())
+        if old.get(key) != new.get(key)
+    }
 
 
 def parse(text: str, source: str = "the profile") -> Municipality:
@@ -292,6 +326,7 @@ def bundled(code: str) -> Municipality:
 # The process's municipality: set when the profile is read from the bus, replaced when
 # an administrator edits it.
 _current: Municipality | None = None
+_changes = 0
 
 
 def current() -> Municipality:
@@ -302,8 +337,24 @@ def current() -> Municipality:
 
 def install(profile: Municipality) -> None:
     """Make `profile` this process's municipality (the bus watcher; tests)."""
-    global _current
-    _current = profile
+    global _current, _changes
+    if profile != _current:
+        _current = profile
+        _changes += 1
+
+
+def changes_seen() -> int:
+    """How many times this process's municipality has changed: what shows it (a cached
+    page) is out of date when this moves."""
+    return _changes
+
+
+class Current:
+    """The municipality as templates see it (a Jinja global): always the newest profile,
+    so an administrator's edit shows on the next page without a restart."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(current(), name)
 
 
 # On the bus.

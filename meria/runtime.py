@@ -24,6 +24,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, text
 from temporalio.client import Client
 
+from meria import municipality
 from meria.bus import (
     Bus,
     BusTables,
@@ -36,7 +37,6 @@ from meria.bus import (
     durable_name,
     service_user,
 )
-from meria import municipality
 from meria.config import ServiceSettings
 from meria.db import Database, alembic_config
 from meria.logging import get_logger

@@ -23,7 +23,6 @@ from meria.temporal import register_search_attributes
 from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.support import bus_app
 
-
 AKHMETA = municipality.bundled("akhmeta")
 
 

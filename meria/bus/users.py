@@ -120,14 +120,15 @@ def reader_user() -> BusUser:
     return BusUser(
         READER,
         (
+            *municipality_access(READER),
             f"{API}.STREAM.NAMES",
             f"{API}.STREAM.INFO.*",
             f"{API}.STREAM.MSG.GET.*",
             f"{API}.CONSUMER.INFO.*.*",
             f"{API}.CONSUMER.CREATE.*",
-            # The answers to an ordered consumer's flow control. Only push consumers ask
-            # for them, and no service consumes by push, so no one else's are at stake.
-            "$JS.FC.>",
+            # (municipality_access allows "$JS.FC.>", the answers to an ordered
+            # consumer's flow control. Only push consumers ask for them, and no service
+            # consumes by push but to watch the municipality's profile.)
         ),
         (f"{inbox_prefix(READER)}.>",),
     )
