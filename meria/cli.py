@@ -577,14 +577,22 @@ async def _with_installer(work: Any) -> Any:
         await bus.close()
 
 
-def install_municipality(path: Path) -> None:
-    """Read, check and install the profile at `path` for every process."""
+def install_municipality(path: Path, *, if_missing: bool = False) -> None:
+    """Read, check and install the profile at `path` for every process (with
+    `if_missing`, only when none is installed yet)."""
     from meria import municipality
 
     try:
         profile = municipality.load(path)
     except municipality.MunicipalityError as error:
         raise fail(str(error)) from None
+    if if_missing:
+        made = asyncio.run(_with_installer(lambda js: municipality.write_if_missing(js, profile)))
+        if not made:
+            typer.echo("kept the municipality already installed")
+            return
+        typer.echo(f"installed {profile.city_hall('en')} ({profile.code})")
+        return
     revision = asyncio.run(_with_installer(lambda js: municipality.write(js, profile)))
     municipality.install(profile)
     typer.echo(f"installed {profile.city_hall('en')} ({profile.code}), revision {revision}")
@@ -602,9 +610,12 @@ def _ask_for_profile() -> Path:
 @municipality_app.command("set")
 def municipality_set(
     profile: Annotated[Path, typer.Argument(help="The profile, a TOML file.")],
+    if_missing: Annotated[
+        bool, typer.Option("--if-missing", help="Only when no profile is installed yet.")
+    ] = False,
 ) -> None:
     """Install the municipality's profile; every process shows it without a restart."""
-    install_municipality(profile)
+    install_municipality(profile, if_missing=if_missing)
 
 
 @municipality_app.command("show")
