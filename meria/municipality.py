@@ -65,18 +65,36 @@ PROFILES: Final = ROOT / "deploy" / "municipalities"
 Language = Literal["ka", "en"]
 
 SVG: Final = "http://www.w3.org/2000/svg"
-XLINK: Final = "http://www.w3.org/1999/xlink"
 MAX_SVG_BYTES: Final = 64 * 1024
 # What a coat of arms is drawn with: shapes, paths, text, gradients, groups. Nothing that
 # runs (script), embeds another document (foreignObject, image, use of a file) or
 # animates.
 SVG_ELEMENTS: Final = frozenset(
     {
-        "svg", "g", "defs", "title", "desc", "path", "rect", "circle", "ellipse", "line",
-        "polyline", "polygon", "text", "tspan", "linearGradient", "radialGradient", "stop",
-        "clipPath", "mask", "pattern", "symbol", "use",
+        "svg",
+        "g",
+        "defs",
+        "title",
+        "desc",
+        "path",
+        "rect",
+        "circle",
+        "ellipse",
+        "line",
+        "polyline",
+        "polygon",
+        "text",
+        "tspan",
+        "linearGradient",
+        "radialGradient",
+        "stop",
+        "clipPath",
+        "mask",
+        "pattern",
+        "symbol",
+        "use",
     }
-)  # fmt: skip
+)
 URL_REFERENCE = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.IGNORECASE)
 
 
@@ -121,11 +139,14 @@ def sanitised_svg(text: str) -> str:
                 raise ValueError("the coat of arms may only refer to its own parts (href='#…')")
             if URL_REFERENCE.search(value):
                 raise ValueError("the coat of arms may only refer to its own parts (url(#…))")
-        if name == "style" or (element.text and "@import" in element.text):
-            raise ValueError("the coat of arms may not hold style sheets")
-    ElementTree.register_namespace("", SVG)
-    ElementTree.register_namespace("xlink", XLINK)
-    return ElementTree.tostring(root, encoding="unicode")
+    # Written again by lxml, which keeps the drawing's own prefixes (the standard library
+    # would rename them through its process-wide registry, which the sitemap uses).
+    from lxml import etree
+
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True
+    )
+    return etree.tostring(etree.fromstring(text.encode(), parser), encoding="unicode")
 
 
 class Forms(BaseModel):
@@ -208,6 +229,9 @@ class Municipality(BaseModel):
     akoma_ntoso: AkomaNtoso
     issuers: tuple[Issuer, ...] = Field(min_length=1)
     social: tuple[SocialLink, ...] = ()
+    # Beyond its own name, what finds the municipality in the press: its villages and
+    # regions, as stems (თუშეთ finds თუშეთი, თუშეთში) and in English.
+    press_keywords: tuple[Annotated[str, Field(min_length=2, max_length=60)], ...] = ()
 
     @field_validator("coat_of_arms")
     @classmethod
@@ -251,10 +275,10 @@ class Municipality(BaseModel):
 
     def keywords(self) -> list[str]:
         """Words that find the municipality in a text: its Georgian name's stem (so every
-        case ending is found) and its English name."""
+        case ending is found), its English name, and its press keywords."""
         from meria.georgian import stem
 
-        return [stem(self.name("ka")), self.name("en")]
+        return [stem(self.name("ka")), self.name("en"), *self.press_keywords]
 
     def issuer(self, code: str) -> Issuer | None:
         return next((issuer for issuer in self.issuers if issuer.code == code), None)

@@ -328,6 +328,29 @@ async def test_an_administrator_edits_the_municipality_and_the_website_shows_it_
         assert stored.city_hall("en") == "City Hall of Telavi Municipality"
 
 
+async def test_a_profile_installed_from_the_command_line_reaches_a_running_website(
+    tmp_path: Path, nats_server: NatsServer, new_database: DatabaseFactory
+) -> None:
+    async with (
+        running_stack(
+            ["website"], tmp_path=tmp_path, nats_url=nats_server.url, new_database=new_database
+        ) as stack,
+        httpx.AsyncClient(timeout=30) as http,
+    ):
+        english = f"{stack.urls['website']}/en/"
+        assert "Akhmeta Municipality City Hall" in (await http.get(english)).text
+        # Written on the bus from outside the process, as `meria municipality set` does:
+        # only the website's watch on the bucket can bring it in.
+        await asyncio.to_thread(nats_server.install, TELAVI)
+        for _ in range(100):
+            page = (await http.get(english)).text
+            if "Telavi Municipality City Hall" in page:
+                break
+            await asyncio.sleep(0.1)
+        assert "Telavi Municipality City Hall" in page
+        no_akhmeta("/en/ after the change", page)
+
+
 async def test_only_the_portal_and_the_installer_may_write_the_profile(
     nats_server: NatsServer,
 ) -> None:
