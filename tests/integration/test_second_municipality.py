@@ -69,6 +69,19 @@ def no_akhmeta(where: str, text: str) -> None:
     )
 
 
+async def pdf_text(content: bytes, path: Path) -> str:
+    """The words of a PDF as poppler's pdftotext finds them, as a reader's viewer would."""
+    path.write_bytes(content)
+    ran = await asyncio.to_thread(
+        subprocess.run,
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return ran.stdout
+
+
 @dataclass
 class Telavi:
     stack: Stack
@@ -213,20 +226,22 @@ async def test_telavi_finds_no_trace_of_akhmeta(telavi: Telavi, tmp_path: Path) 
         assert "https://telavi.gov.ge/ns/meria" in akn.text
         assert TELAVI.municipality(language) in akn.text
 
+    # The act's signed original, as the website offers it, is Telavi's city hall's.
+    for _ in range(300):
+        page = (await telavi.site(f"/acts/{act_id}")).text
+        files = re.findall(r'href="(/files/[^"]+\.pdf)"', page)
+        if files:
+            break
+        await asyncio.sleep(0.1)
+    assert files, "the signed original never reached the website"
+    signed = await pdf_text((await telavi.site(files[0])).content, tmp_path / "act.pdf")
+    no_akhmeta("the signed act", signed)
+    assert "თელავის მუნიციპალიტეტის მერია" in signed
+
     # The journalist's badge names Telavi's city hall, in both languages.
     badge = await officer.call("GET", f"/accreditations/{accreditation['id']}/badge.pdf")
     assert badge.status_code == 200
-    pdf = tmp_path / "badge.pdf"
-    pdf.write_bytes(badge.content)
-    # poppler's pdftotext, as a reader's PDF viewer would find the words.
-    ran = await asyncio.to_thread(
-        subprocess.run,
-        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    text = ran.stdout
+    text = await pdf_text(badge.content, tmp_path / "badge.pdf")
     no_akhmeta("badge", text)
     assert "თელავის მუნიციპალიტეტის მერია" in text and "Telavi Municipality City Hall" in text
 
