@@ -359,12 +359,15 @@ def current() -> Municipality:
     return _current
 
 
-def install(profile: Municipality) -> None:
-    """Make `profile` this process's municipality (the bus watcher; tests)."""
+def install(profile: Municipality) -> bool:
+    """Make `profile` this process's municipality (the bus watcher; tests); whether it
+    changed anything."""
     global _current, _changes
-    if profile != _current:
-        _current = profile
-        _changes += 1
+    if profile == _current:
+        return False
+    _current = profile
+    _changes += 1
+    return True
 
 
 def changes_seen() -> int:
@@ -458,7 +461,7 @@ async def keep_current(
     *,
     wait_seconds: float,
     on_missing: Callable[[str], None],
-    on_installed: Callable[[Municipality], None] = lambda _: None,
+    on_installed: Callable[[Municipality, bool], None] = lambda *_: None,
 ) -> None:
     """Read the profile and follow every change to it. When none is installed, wait up to
     `wait_seconds` for one (an installation writes it as the stack comes up), then call
@@ -468,8 +471,7 @@ async def keep_current(
     while True:
         try:
             profile = await read(js)
-            install(profile)
-            on_installed(profile)
+            on_installed(profile, install(profile))
         except MunicipalityError as error:
             if loop.time() >= deadline:
                 on_missing(str(error))
@@ -482,8 +484,7 @@ async def keep_current(
             continue
         try:
             async for profile in changes(js):
-                install(profile)
-                on_installed(profile)
+                on_installed(profile, install(profile))
         except Exception as error:
             log.warning("municipality.watch_ended", error=str(error))
             await asyncio.sleep(1.0)

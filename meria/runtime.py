@@ -192,9 +192,10 @@ class Runtime:
             if self.on_missing is not None:
                 self.on_missing(reason)
 
-        def installed(profile: municipality.Municipality) -> None:
+        def installed(profile: municipality.Municipality, changed: bool) -> None:
             self.municipality_state = "ok"
-            log.info("municipality.installed", code=profile.code)
+            if changed:
+                log.info("municipality.installed", code=profile.code)
 
         await municipality.keep_current(
             self.bus.js,
