@@ -82,16 +82,22 @@ async def change_municipality(
     reason = reason.strip()
     if not MIN_REASON <= len(reason) <= MAX_REASON:
         return await _page(
-            request, typed=profile, reason=reason, status_code=422,
+            request,
+            typed=profile,
+            reason=reason,
+            status_code=422,
             refused={"reason": _("Say why, in a few words: it is kept.")},
-        )  # fmt: skip
+        )
     try:
         changed = municipality.parse(profile, _("The profile"))
     except municipality.MunicipalityError as error:
         return await _page(
-            request, typed=profile, reason=reason, status_code=422,
+            request,
+            typed=profile,
+            reason=reason,
+            status_code=422,
             refused={"profile": str(error)},
-        )  # fmt: skip
+        )
     runtime = runtime_of(request)
     before = municipality.current()
     try:
@@ -110,9 +116,12 @@ async def change_municipality(
     except Exception as error:  # the bus is away: nothing changed, nothing recorded
         log.warning("municipality.not_written", error=str(error))
         return await _page(
-            request, typed=profile, reason=reason, status_code=503,
+            request,
+            typed=profile,
+            reason=reason,
+            status_code=503,
             refused={"profile": _("The bus does not answer; try again in a moment.")},
-        )  # fmt: skip
+        )
     # This process shows it at once; the others as their watch hears of it.
     municipality.install(changed)
     return redirect("/admin/municipality?done=true")

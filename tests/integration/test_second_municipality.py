@@ -154,9 +154,10 @@ async def telavi(
             # The issuers of acts are the profile's, as `meria seed` sets them.
             for issuer in TELAVI.issuers:
                 await desks["admin"].ok(
-                    "PUT", f"/issuers/{issuer.code}",
+                    "PUT",
+                    f"/issuers/{issuer.code}",
                     json={"name_ka": issuer.ka, "name_en": issuer.en},
-                )  # fmt: skip
+                )
             yield Telavi(stack, http, mailbox, desks)
 
 
@@ -170,10 +171,15 @@ async def test_telavi_finds_no_trace_of_akhmeta(telavi: Telavi, tmp_path: Path) 
         "POST", "/journalists", json=journalist("ნათია ჩიკვაიძე", "natia@ipn.ge", None)
     )
     await officer.ok(
-        "POST", "/distribution-lists",
-        json={"name_ka": "რეგიონული პრესა", "kind": "static", "member_ids": [natia["id"]],
-              "document_types": ["press_release"]},
-    )  # fmt: skip
+        "POST",
+        "/distribution-lists",
+        json={
+            "name_ka": "რეგიონული პრესა",
+            "kind": "static",
+            "member_ids": [natia["id"]],
+            "document_types": ["press_release"],
+        },
+    )
     await officer.ok("PUT", "/accreditation-windows/5101", json=window())
     accreditation = await officer.ok(
         "POST", "/accreditations", json={"event_id": 5101, "journalist_id": natia["id"]}
@@ -392,22 +398,54 @@ async def test_only_the_portal_and_the_installer_may_write_the_profile(
         await portal.close()
 
 
-def test_a_process_that_finds_no_municipality_refuses_to_start(tmp_path: Path) -> None:
+def meria(*arguments: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("MERIA_")}
+    return subprocess.run(
+        [MERIA, *arguments],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_process_that_finds_no_municipality_refuses_to_start_until_one_is_set(
+    tmp_path: Path,
+) -> None:
     # A bus with no profile installed.
     with NatsServer(tmp_path / "nats", profile=None) as nats:
-        env = {key: value for key, value in os.environ.items() if not key.startswith("MERIA_")}
-        env |= {
-            "MERIA_NATS_URL": nats.url,
-            "MERIA_VAR_DIR": str(tmp_path / "var"),
-            "MERIA_WEBSITE_PORT": str(free_port()),
-            "MERIA_MUNICIPALITY_WAIT_SECONDS": "0",
-        }
-        ran = subprocess.run(
-            [MERIA, "run", "website"], cwd=ROOT, env=env, capture_output=True, text=True,
-            timeout=60, check=False,
-        )  # fmt: skip
-    assert ran.returncode == 1
-    last = ran.stderr.strip().splitlines()[-1]
-    assert last == (
-        "meria: no municipality is installed on the bus; run `meria municipality set FILE`"
-    )
+        bus = {"MERIA_NATS_URL": nats.url, "MERIA_VAR_DIR": str(tmp_path / "var")}
+        ran = meria(
+            "run",
+            "website",
+            **bus,
+            MERIA_WEBSITE_PORT=str(free_port()),
+            MERIA_MUNICIPALITY_WAIT_SECONDS="0",
+        )
+        assert ran.returncode == 1
+        assert ran.stderr.strip().splitlines()[-1] == (
+            "meria: no municipality is installed on the bus; run `meria municipality set FILE`"
+        )
+
+        # A profile with a wrong colour is refused before anything is written.
+        bad = tmp_path / "telavi.toml"
+        bad.write_text(
+            (municipality.PROFILES / "telavi.toml")
+            .read_text(encoding="utf-8")
+            .replace('primary = "#1d4e89"', 'primary = "#1d4e8"'),
+            encoding="utf-8",
+        )
+        refused = meria("municipality", "set", str(bad), **bus)
+        assert refused.returncode == 2
+        assert refused.stderr.strip() == (
+            f"meria: {bad}: colours.primary: '#1d4e8' is not a colour written as #rrggbb"
+        )
+
+        # The command the refusal names installs it; `show` reads it back.
+        installed = meria("municipality", "set", str(municipality.PROFILES / "telavi.toml"), **bus)
+        assert installed.returncode == 0, installed.stderr
+        assert installed.stdout.startswith("installed Telavi Municipality City Hall (telavi)")
+        shown = meria("municipality", "show", **bus)
+        assert municipality.from_data_json(shown.stdout.encode()) == TELAVI
