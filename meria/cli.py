@@ -266,9 +266,13 @@ def up(
 
         def install_first() -> None:
             # As NATS comes up, before the processes give up waiting for a profile.
-            installed = asyncio.run(
-                _with_installer(lambda js: municipality.write_if_missing(js, profile))
-            )
+            try:
+                installed = asyncio.run(
+                    _with_installer(lambda js: municipality.write_if_missing(js, profile))
+                )
+            except (Exception, typer.Exit) as error:
+                print(f"meria: the municipality was not installed: {error!r}", flush=True)
+                return
             if installed:
                 print(f"meria: installed {profile.city_hall('en')}", flush=True)
 

@@ -320,7 +320,9 @@ async def test_an_administrator_edits_the_municipality_and_the_website_shows_it_
             assert municipality.current() == TELAVI
 
             # The edit, with its reason, is installed; the website shows it without a
-            # restart, and the change is kept with who and why.
+            # restart (here in the portal's process; the next test has a running
+            # website hear of a change through its watch alone), and the change is kept
+            # with who and why.
             changed = await admin.post(
                 "/admin/municipality",
                 {"profile": renamed, "reason": "მერიის სახელის ინგლისური ფორმა დაზუსტდა"},
