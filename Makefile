@@ -38,11 +38,13 @@ chromium:
 	  fi; \
 	fi
 
+# The development stack serves Akhmeta, installed as NATS comes up unless a profile is
+# there already (`meria municipality set FILE` installs another).
 run: install migrate
-	$(MERIA) up
+	$(MERIA) up --municipality deploy/municipalities/akhmeta.toml
 
 up: install
-	$(MERIA) up --no-seed
+	$(MERIA) up --no-seed --municipality deploy/municipalities/akhmeta.toml
 
 migrate: install
 	$(MERIA) migrate

@@ -9,7 +9,7 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -33,6 +33,9 @@ keys_app = typer.Typer(help="The keys that sign bearer tokens.", no_args_is_help
 nats_app = typer.Typer(help="The NATS server's users.", no_args_is_help=True)
 secrets_app = typer.Typer(help="The secrets of an installation.", no_args_is_help=True)
 temporal_app = typer.Typer(help="The Temporal namespace's setup.", no_args_is_help=True)
+municipality_app = typer.Typer(
+    help="The municipality Meria serves (its profile, on the bus).", no_args_is_help=True
+)
 app.add_typer(events_app, name="events")
 app.add_typer(nats_app, name="nats")
 app.add_typer(db_app, name="db")
@@ -40,6 +43,7 @@ app.add_typer(website_app, name="website")
 app.add_typer(keys_app, name="keys")
 app.add_typer(secrets_app, name="secrets")
 app.add_typer(temporal_app, name="temporal")
+app.add_typer(municipality_app, name="municipality")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -84,6 +88,14 @@ def run(
     spec = PROCESSES[process]
     settings = load_settings(spec.settings_class())
     application = spec.load().create_app(settings)
+    refused: list[str] = []
+
+    def refuse(reason: str) -> None:
+        # No municipality installed: the process stops rather than serve without one.
+        refused.append(reason)
+        server.should_exit = True
+
+    application.state.runtime.on_missing = refuse
     server = uvicorn.Server(
         uvicorn.Config(
             application,
@@ -96,6 +108,8 @@ def run(
         )
     )
     server.run()
+    if refused:
+        raise fail(refused[0], 1)
     if not server.started:
         raise fail(f"{process} did not start on {settings.host}:{settings.port}", 1)
 
@@ -223,6 +237,13 @@ def up(
         bool, typer.Option("--seed/--no-seed", help="Seed demo data once all are ready.")
     ] = True,
     wait: Annotated[float, typer.Option(help="Seconds to wait for readiness.")] = 120.0,
+    municipality_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--municipality",
+            help="A profile (TOML) to install as NATS comes up, if none is installed yet.",
+        ),
+    ] = None,
 ) -> None:
     """Start the whole stack under one supervisor; Ctrl-C stops it all."""
     from honcho.environ import parse_procfile
@@ -253,6 +274,28 @@ def up(
             except Exception as error:
                 print(f"meria: seeding failed: {error}", flush=True)
         print(urls_text(settings), flush=True)
+
+    if municipality_file is not None:
+        from meria import municipality
+
+        try:
+            profile = municipality.load(municipality_file)
+        except municipality.MunicipalityError as error:
+            raise fail(str(error)) from None
+
+        def install_first() -> None:
+            # As NATS comes up, before the processes give up waiting for a profile.
+            try:
+                installed = asyncio.run(
+                    _with_installer(lambda js: municipality.write_if_missing(js, profile))
+                )
+            except (Exception, typer.Exit) as error:
+                print(f"meria: the municipality was not installed: {error!r}", flush=True)
+                return
+            if installed:
+                print(f"meria: installed {profile.city_hall('en')}", flush=True)
+
+        threading.Thread(target=install_first, name="municipality", daemon=True).start()
 
     from meria.preload import PreloadedManager, preload
 
@@ -538,27 +581,125 @@ def revision(
     asyncio.run(revise())
 
 
+async def _with_installer(work: Any) -> Any:
+    """Run `work(js)` connected to NATS as the installer (a few tries while it starts)."""
+    from meria.bus import Bus
+    from meria.config import InstallerSettings
+
+    settings = load_settings(InstallerSettings)
+    quiet_logging(settings)
+    bus = Bus(settings.nats_url, "meria-installer", settings.bus_credentials())
+    try:
+        async with asyncio.timeout(30):
+            await bus.connect()
+    except TimeoutError:
+        raise fail(f"NATS at {settings.nats_url} did not answer within 30 s", 1) from None
+    try:
+        return await work(bus.js)
+    finally:
+        await bus.close()
+
+
+def install_municipality(path: Path, *, if_missing: bool = False) -> None:
+    """Read, check and install the profile at `path` for every process (with
+    `if_missing`, only when none is installed yet)."""
+    from meria import municipality
+
+    try:
+        profile = municipality.load(path)
+    except municipality.MunicipalityError as error:
+        raise fail(str(error)) from None
+    if if_missing:
+        made = asyncio.run(_with_installer(lambda js: municipality.write_if_missing(js, profile)))
+        if not made:
+            typer.echo("kept the municipality already installed")
+            return
+        typer.echo(f"installed {profile.city_hall('en')} ({profile.code})")
+        return
+    revision = asyncio.run(_with_installer(lambda js: municipality.write(js, profile)))
+    municipality.install(profile)
+    typer.echo(f"installed {profile.city_hall('en')} ({profile.code}), revision {revision}")
+
+
+def _ask_for_profile() -> Path:
+    from meria.municipality import PROFILES
+
+    known = sorted(path.stem for path in PROFILES.glob("*.toml"))
+    typer.echo(f"Profiles shipped with Meria: {', '.join(known)} (in {PROFILES})")
+    answer = typer.prompt("The municipality's profile (a code above, or a TOML file)")
+    return PROFILES / f"{answer}.toml" if answer in known else Path(answer)
+
+
+@municipality_app.command("set")
+def municipality_set(
+    profile: Annotated[Path, typer.Argument(help="The profile, a TOML file.")],
+    if_missing: Annotated[
+        bool, typer.Option("--if-missing", help="Only when no profile is installed yet.")
+    ] = False,
+) -> None:
+    """Install the municipality's profile; every process shows it without a restart."""
+    install_municipality(profile, if_missing=if_missing)
+
+
+@municipality_app.command("show")
+def municipality_show() -> None:
+    """Print the installed profile as JSON."""
+    from meria import municipality
+
+    async def show(js: Any) -> str:
+        try:
+            return (await municipality.read(js)).model_dump_json(indent=2)
+        except municipality.MunicipalityError as error:
+            raise fail(str(error), 1) from None
+
+    typer.echo(asyncio.run(_with_installer(show)))
+
+
 @app.command()
 def init(
     official: Annotated[
         list[str] | None,
         typer.Option(help="A signing official as USER_ID=NAME; repeat for several."),
     ] = None,
+    municipality_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--municipality",
+            help="The municipality's profile (TOML) to install; asked for when not given "
+            "and the terminal is interactive.",
+        ),
+    ] = None,
 ) -> None:
-    """Make the development secrets for signing legal acts under var/: a local test CA (a
-    root, the municipality's intermediate) and a certificate for each signing official
-    (the demo mayor unless named). Kept if already there. Production refuses it: there the
-    officials' own certificates are set (MERIA_PUBLISHING_SIGNERS)."""
+    """Set an installation up: install the municipality's profile on the bus (NATS must
+    be running), and in development make the secrets for signing legal acts under var/: a
+    local test CA (a root, the municipality's intermediate) and a certificate for each
+    signing official (the demo mayor unless named), kept if already there. Production
+    makes no test certificates: there the officials' own are set
+    (MERIA_PUBLISHING_SIGNERS)."""
     from services.publishing.seed import PEOPLE
     from services.publishing.settings import PublishingSettings
     from services.publishing.signed_originals import Officials
 
     settings = load_settings(PublishingSettings)
+    if municipality_file is None and sys.stdin.isatty():
+        municipality_file = _ask_for_profile()
+    if municipality_file is not None:
+        install_municipality(municipality_file)
+    else:
+        from meria import municipality
+        from meria.seed import installed_municipality
+
+        try:
+            asyncio.run(installed_municipality(settings))
+        except (municipality.MunicipalityError, TimeoutError) as error:
+            raise fail(f"{error} (or give --municipality FILE)", 1) from None
     if settings.production:
-        raise fail(
-            "meria init makes development test certificates; production signs with the "
-            "officials' own (MERIA_PUBLISHING_SIGNERS)"
-        )
+        if municipality_file is None:
+            raise fail(
+                "meria init makes development test certificates; production signs with "
+                "the officials' own (MERIA_PUBLISHING_SIGNERS)"
+            )
+        return
     ca = Officials(settings).development_ca
     for made in ca.ensure():
         typer.echo(f"made {made}")

@@ -257,6 +257,14 @@ class ReaderSettings(BusClientSettings):
     process = "reader"
 
 
+class InstallerSettings(BusClientSettings):
+    """`meria init` and `meria municipality`: NATS user `installer`, which writes the
+    municipality's profile and nothing else."""
+
+    model_config = SettingsConfigDict(env_prefix="MERIA_INSTALLER_")
+    process = "installer"
+
+
 class BackupSettings(BusClientSettings):
     """`meria backup` and `meria restore`: NATS user `backup` (snapshots and restores of
     the streams), and where Temporal keeps its state."""
@@ -300,6 +308,9 @@ class ServiceSettings(BusClientSettings):
     relay_poll_seconds: float = Field(1.0, gt=0)
     consumer_max_deliver: int = Field(5, ge=1)
     consumer_ack_wait_seconds: float = Field(30.0, gt=0)
+    # How long a process waits, once on the bus, for a municipality's profile to be
+    # installed (`meria municipality set FILE`) before it refuses to run.
+    municipality_wait_seconds: float = shared(60.0, "municipality_wait_seconds", ge=0)
 
     @model_validator(mode="after")
     def _default_database(self) -> ServiceSettings:
@@ -355,8 +366,8 @@ def known_variables() -> frozenset[str]:
     # Imported here: the list of processes imports this module for its settings classes.
     from meria.processes import PROCESSES
 
-    # The command line's own: the read-only bus tools, backup and restore.
-    classes: list[type[Settings]] = [Settings, ReaderSettings, BackupSettings]
+    # The command line's own: the read-only bus tools, backup and restore, the installer.
+    classes: list[type[Settings]] = [Settings, ReaderSettings, BackupSettings, InstallerSettings]
     classes += [spec.settings_class() for spec in PROCESSES.values()]
     return frozenset(name for settings_class in classes for name in variables_of(settings_class))
 

@@ -96,12 +96,13 @@ def source_digest() -> str:
 
 @functools.cache
 def bus_users() -> tuple[BusUser, ...]:
-    """Every NATS user of the stack: one per process that uses the bus, the reader, and
-    backup and restore."""
-    from meria.bus import backup_user, reader_user
+    """Every NATS user of the stack: one per process that uses the bus, the reader,
+    backup and restore, and the installer (the municipality's profile)."""
+    from meria.bus import backup_user, installer_user, reader_user
 
     parts = [spec.parts() for spec in PROCESSES.values()]
-    return (*(each.bus_user() for each in parts if each.uses_bus), reader_user(), backup_user())
+    users = [each.bus_user() for each in parts if each.uses_bus]
+    return (*users, reader_user(), backup_user(), installer_user())
 
 
 def bus_accounts() -> list[tuple[BusUser, BusCredentials]]:

@@ -4,6 +4,11 @@ A service declares its parts (`ServiceParts`); the runtime opens the database, c
 to NATS and Temporal in the background with backoff (a service starts before the
 servers do and reports not-ready meanwhile), runs the outbox relay and one consumer per
 subscription, and answers the readiness checks.
+
+A process on the bus reads the municipality's profile from it and follows its changes
+(meria/municipality.py); it is not ready until it has one, and when none is installed
+within MERIA_MUNICIPALITY_WAIT_SECONDS it calls `on_missing` (`meria run` stops there,
+naming the command to run).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, text
 from temporalio.client import Client
 
+from meria import municipality
 from meria.bus import (
     Bus,
     BusTables,
@@ -111,6 +117,10 @@ class Runtime:
         self.job_states: dict[str, str] = {}
         # What a service's background jobs hold for its routes (a pooled HTTP client…).
         self.state: dict[str, Any] = {}
+        # Why the process has no municipality yet, if it has none; and what to do when
+        # none is installed in time (`meria run` stops the process).
+        self.municipality_state = "waiting for NATS"
+        self.on_missing: Callable[[str], None] | None = None
         self._expected_revision = (
             ScriptDirectory.from_config(alembic_config(parts.migrations, "")).get_current_head()
             if parts.migrations
@@ -145,6 +155,7 @@ class Runtime:
         gc.freeze()
         if parts.uses_bus:
             self._spawn(self.bus.connect())
+            self._spawn(self._follow_municipality())
         if self.outbox is not None:
             relay = OutboxRelay(
                 self.db(), self.outbox, self.bus, poll_seconds=self.settings.relay_poll_seconds
@@ -188,6 +199,28 @@ class Runtime:
             for key in set(self.job_states) - before:
                 self.job_states.pop(key, None)
 
+    async def _follow_municipality(self) -> None:
+        await self.bus.wait_connected()
+        self.municipality_state = "reading"
+
+        def missing(reason: str) -> None:
+            self.municipality_state = reason
+            log.error("municipality.missing", reason=reason)
+            if self.on_missing is not None:
+                self.on_missing(reason)
+
+        def installed(profile: municipality.Municipality, changed: bool) -> None:
+            self.municipality_state = "ok"
+            if changed:
+                log.info("municipality.installed", code=profile.code)
+
+        await municipality.keep_current(
+            self.bus.js,
+            wait_seconds=self.settings.municipality_wait_seconds,
+            on_missing=missing,
+            on_installed=installed,
+        )
+
     async def _connect_temporal(self) -> None:
         self._temporal = await connect_with_retry(self.settings)
         self._temporal_connected.set()
@@ -221,6 +254,7 @@ class Runtime:
             checks["database"] = await self._check_database()
         if self.parts.uses_bus:
             checks["nats"] = "ok" if self.bus.ready else "not connected"
+            checks["municipality"] = self.municipality_state
         if self.parts.uses_temporal:
             checks["temporal"] = "ok" if self._temporal is not None else "not connected"
         checks.update(self.job_states)

@@ -7,6 +7,7 @@ already; running it twice adds nothing.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from dataclasses import dataclass
 
@@ -41,7 +42,24 @@ class SeedContext:
         return f"{getattr(self.settings, f'{service}_url')}{path}"
 
 
+async def installed_municipality(settings: Settings) -> None:
+    """Read the installed profile from the bus (as the read-only user): seeding names the
+    municipality's issuers of acts."""
+    from meria import municipality
+    from meria.bus import READER, Bus
+    from meria.config import bus_credentials_of
+
+    bus = Bus(settings.nats_url, "meria-seed", bus_credentials_of(READER))
+    async with asyncio.timeout(30):
+        await bus.connect()
+    try:
+        municipality.install(await municipality.read(bus.js))
+    finally:
+        await bus.close()
+
+
 async def seed_all(settings: Settings) -> None:
+    await installed_municipality(settings)
     token = issue_token(settings, SEED_USER, ttl_seconds=600)
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(headers=headers, timeout=30) as http:

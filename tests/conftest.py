@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from meria import municipality
 from meria.bus import READER, Bus, Outbox
 from meria.config import bus_credentials_of
 from meria.db import Database
@@ -21,6 +22,17 @@ from meria.servers import binary
 from meria.temporal import register_search_attributes
 from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.support import bus_app
+
+AKHMETA = municipality.bundled("akhmeta")
+
+
+@pytest.fixture(autouse=True)
+def akhmeta() -> Iterator[municipality.Municipality]:
+    """Every test serves Akhmeta unless it installs another municipality; whatever a test
+    installed in this process is put back after it."""
+    municipality.install(AKHMETA)
+    yield AKHMETA
+    municipality.install(AKHMETA)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from meria import municipality
 from meria.cases.digest import SECTIONS
 
 MONTHS_KA = ("იანვარი", "თებერვალი", "მარტი", "აპრილი", "მაისი", "ივნისი", "ივლისი",
@@ -65,14 +66,16 @@ def title(month: str, language: str) -> str:
 
 def summary(content: DigestContent, language: str) -> str:
     counts = {key: len(content.section(key).entries) for key, *_ in SECTIONS}
+    place = municipality.current()
     if language == "ka":
         return (
-            f"ახმეტის მუნიციპალიტეტის ადგილობრივი თვითმმართველობის საქმიანობა — "
+            f"{place.forms('ka').genitive} მუნიციპალიტეტის ადგილობრივი თვითმმართველობის "
+            "საქმიანობა — "
             f"{month_words(content.month, 'ka')}: {counts['acts']} სამართლებრივი აქტი, "
             f"{counts['press_releases']} პრესრელიზი, {counts['events']} ღონისძიება."
         )
     return (
-        f"The work of Akhmeta Municipality's local self-government in "
+        f"The work of {place.municipality('en')}'s local self-government in "
         f"{month_words(content.month, 'en')}: {counts['acts']} legal acts, "
         f"{counts['press_releases']} press releases, {counts['events']} events."
     )
@@ -122,7 +125,7 @@ def pdf(content: DigestContent, fonts: Path) -> bytes:
 
     document = FPDF(format="A4", unit="mm")
     document.set_title(title(content.month, "ka"))
-    document.set_author("ახმეტის მუნიციპალიტეტის მერია")
+    document.set_author(municipality.current().city_hall("ka"))
     document.set_creator("Meria")
     for family, style, name in (
         ("georgian", "", "NotoSansGeorgian-Regular.ttf"),

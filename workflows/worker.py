@@ -158,7 +158,8 @@ async def workflow_gauges(runtime: Runtime) -> None:
 
 PARTS = ServiceParts(
     name="worker",
-    uses_bus=False,
+    # Only to read the municipality's profile (digests name it): it has no events.
+    uses_bus=True,
     uses_temporal=True,
     background=[run_worker],
     scrape=[workflow_gauges],

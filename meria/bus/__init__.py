@@ -15,16 +15,19 @@ from meria.bus.streams import ensure_streams, stream_for_subject
 from meria.bus.tables import BusTables, define_bus_tables
 from meria.bus.users import (
     BACKUP,
+    INSTALLER,
     READER,
     BusUser,
     authorization,
     backup_user,
+    installer_user,
     reader_user,
     service_user,
 )
 
 __all__ = [
     "BACKUP",
+    "INSTALLER",
     "READER",
     "Bus",
     "BusTables",
@@ -42,6 +45,7 @@ __all__ = [
     "define_bus_tables",
     "durable_name",
     "ensure_streams",
+    "installer_user",
     "reader_user",
     "service_user",
     "stream_for_subject",

@@ -10,6 +10,10 @@ replies, and no process may subscribe to an event subject itself.
 The reader (`meria events tail`, `meria website rebuild`) reads streams through ephemeral
 consumers and by sequence, and publishes nothing.
 
+The municipality's profile (meria/municipality.py) is a key-value bucket every process
+reads and watches; only the portal (its administrators' page) and the `installer` (the
+command line: `meria init`, `meria municipality set`) may write it.
+
 nats-server checks each publish and subscription against these lists; a refused one
 answers `Permissions Violation` and the connection stays up.
 """
@@ -32,7 +36,12 @@ from meria.config import BusCredentials
 
 READER = "reader"
 BACKUP = "backup"
+INSTALLER = "installer"
 API = "$JS.API"
+# The municipality's profile: the JetStream stream behind the key-value bucket
+# meria.municipality.BUCKET (kept in step by a unit test).
+MUNICIPALITY_STREAM = "KV_meria_municipality"
+WRITES_MUNICIPALITY = frozenset({"portal", INSTALLER})
 
 
 @dataclass(frozen=True)
@@ -51,10 +60,31 @@ def inbox_prefix(user: str) -> str:
     return f"_INBOX.{user}"
 
 
+def municipality_access(user: str) -> list[str]:
+    """What `user` may ask of the municipality's bucket: read the profile and watch it
+    (an ordered, ephemeral consumer, whose flow control it answers); write it only if
+    it is one of WRITES_MUNICIPALITY."""
+    stream = MUNICIPALITY_STREAM
+    subjects = [
+        f"{API}.STREAM.INFO.{stream}",
+        f"{API}.STREAM.MSG.GET.{stream}",
+        f"{API}.DIRECT.GET.{stream}",
+        f"{API}.DIRECT.GET.{stream}.>",
+        f"{API}.CONSUMER.CREATE.{stream}",
+        f"{API}.CONSUMER.INFO.{stream}.*",
+        f"{API}.CONSUMER.DELETE.{stream}.*",
+        "$JS.FC.>",
+    ]
+    if user in WRITES_MUNICIPALITY:
+        subjects += [f"{API}.STREAM.CREATE.{stream}", "$KV.meria_municipality.>"]
+    return subjects
+
+
 def service_user(name: str, *, produces: bool, consumes: Sequence[tuple[str, str]]) -> BusUser:
     """A service's user: it publishes its own events if it `produces`, and reads through
-    its durable consumers, `consumes` being (durable, subject) pairs."""
-    publish: list[str] = []
+    its durable consumers, `consumes` being (durable, subject) pairs; it reads the
+    municipality's profile (and the portal writes it)."""
+    publish: list[str] = municipality_access(name)
     streams: list[str] = []
     if produces:
         own = stream_name(name)
@@ -90,16 +120,25 @@ def reader_user() -> BusUser:
     return BusUser(
         READER,
         (
+            *municipality_access(READER),
             f"{API}.STREAM.NAMES",
             f"{API}.STREAM.INFO.*",
             f"{API}.STREAM.MSG.GET.*",
             f"{API}.CONSUMER.INFO.*.*",
             f"{API}.CONSUMER.CREATE.*",
-            # The answers to an ordered consumer's flow control. Only push consumers ask
-            # for them, and no service consumes by push, so no one else's are at stake.
-            "$JS.FC.>",
+            # (municipality_access allows "$JS.FC.>", the answers to an ordered
+            # consumer's flow control. Only push consumers ask for them, and no service
+            # consumes by push but to watch the municipality's profile.)
         ),
         (f"{inbox_prefix(READER)}.>",),
+    )
+
+
+def installer_user() -> BusUser:
+    """The command line's `meria init` and `meria municipality set|show`: it writes the
+    municipality's profile and nothing else."""
+    return BusUser(
+        INSTALLER, tuple(municipality_access(INSTALLER)), (f"{inbox_prefix(INSTALLER)}.>",)
     )
 
 

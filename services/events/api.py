@@ -69,7 +69,8 @@ from services.events.schemas import (
     VenueUpdate,
 )
 from services.events.settings import EventsSettings
-from services.events.texts import CALENDARS, TBILISI
+from services.events.texts import TBILISI
+from services.events.texts import calendars as calendar_titles
 from services.events.views import event_view
 
 STAFF_ROLES = (
@@ -641,14 +642,14 @@ async def list_calendars(_: Staff, runtime: RuntimeDep) -> list[CalendarLink]:
     links = [
         CalendarLink(
             name="public",
-            title_ka=CALENDARS["public"][0],
-            title_en=CALENDARS["public"][1],
+            title_ka=calendar_titles()["public"][0],
+            title_en=calendar_titles()["public"][1],
             url=f"{base}/calendars/public.ics",
         ),
         CalendarLink(
             name="internal",
-            title_ka=CALENDARS["internal"][0],
-            title_en=CALENDARS["internal"][1],
+            title_ka=calendar_titles()["internal"][0],
+            title_en=calendar_titles()["internal"][1],
             url=f"{base}/calendars/internal.ics?key={calendars.feed_key(settings, 'internal')}",
         ),
     ]

@@ -21,13 +21,14 @@ from icalendar import Event as CalendarEvent
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Select, func, select
 
+from meria import municipality
 from meria.db import Database
 from meria.problems import Problem
 from services.events.events import filtered
 from services.events.models import Event, EventOfficial, Official, Venue
 from services.events.settings import EventsSettings
 from services.events.states import EventState
-from services.events.texts import CALENDARS, KINDS, TBILISI
+from services.events.texts import KINDS, TBILISI, calendars
 
 FEED_SALT = "meria-events-feed"
 STATUS = {
@@ -95,7 +96,8 @@ async def feed(
     # Per database: a process may hold several (the tests' services share one).
     key = (str(database.url), calendar_name, lang, official)
     async with database.session() as session:
-        title_ka, title_en = CALENDARS.get(calendar_name, CALENDARS["internal"])
+        titles = calendars()
+        title_ka, title_en = titles.get(calendar_name, titles["internal"])
         if official is not None:
             person = await session.get(Official, official)
             if person is None:
@@ -230,7 +232,7 @@ async def _listed(database: Database, seasons: list[Select[tuple[Event]]]) -> li
 def _written(events: list[Listed], title: str, lang: str, public: bool, base: str) -> bytes:
     """The iCalendar file (in a thread: it touches no database)."""
     calendar = Calendar()
-    calendar.add("prodid", "-//Akhmeta Municipality City Hall//Meria events//KA")
+    calendar.add("prodid", municipality.current().prodid("Meria events"))
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
@@ -293,7 +295,7 @@ def _assembled(calendar: Calendar, vevents: list[bytes]) -> bytes:
 def _vevent(event: Listed, lang: str, *, public: bool, base: str) -> CalendarEvent:
     state = EventState(event.state)
     item = CalendarEvent()
-    item.add("uid", f"event-{event.case}@akhmeta.meria")
+    item.add("uid", municipality.current().uid(f"event-{event.case}"))
     item.add("sequence", event.revision)
     item.add("dtstamp", event.updated_at)
     item.add("created", event.created_at)
@@ -323,7 +325,7 @@ def _vevent(event: Listed, lang: str, *, public: bool, base: str) -> CalendarEve
     item.add("status", STATUS[state])
     item.add("class", "PUBLIC" if event.public else "CONFIDENTIAL")
     if event.series_id is not None:
-        item.add("related-to", f"series-{event.series_id}@akhmeta.meria")
+        item.add("related-to", municipality.current().uid(f"series-{event.series_id}"))
     if public:
         prefix = "/en" if lang == "en" else ""
         item.add(

@@ -30,6 +30,7 @@ from prometheus_client import Counter
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from meria import municipality
 from meria.db import Database
 from meria.logging import get_logger
 from meria.mail import deliver
@@ -156,26 +157,27 @@ def compose(event: Event, participant: Participant, settings: EventsSettings) ->
     url = rsvp_url(settings, participant)
     title_ka, title_en = event.title_ka, event.title_en or event.title_ka
     kind_ka, kind_en = KINDS.get(event.kind, (event.kind, event.kind))
+    place = municipality.current()
     georgian = (
         f"ბატონო/ქალბატონო {participant.full_name},\n\n"
-        f"ახმეტის მუნიციპალიტეტის მერია გიწვევთ ღონისძიებაზე: {title_ka} ({kind_ka}).\n"
+        f"{place.city_hall('ka')} გიწვევთ ღონისძიებაზე: {title_ka} ({kind_ka}).\n"
         f"დრო: {spoken_date(event.starts_at, 'ka')}\n"
         f"ადგილი: {_place(event, english=False)}\n\n"
         f"გთხოვთ, გვაცნობოთ, დაესწრებით თუ არა — პასუხი ამ ბმულზე:\n{url}\n"
     )
     english = (
         f"Dear {participant.full_name},\n\n"
-        f"Akhmeta City Hall invites you to {title_en} ({kind_en.lower()}).\n"
+        f"{place.city_hall('en')} invites you to {title_en} ({kind_en.lower()}).\n"
         f"When: {spoken_date(event.starts_at, 'en')}\n"
         f"Where: {_place(event, english=True)}\n\n"
         f"Please tell us whether you will attend, at this link:\n{url}\n"
     )
     message = EmailMessage()
-    message["From"] = settings.mail_from
+    message["From"] = settings.sender
     message["To"] = Address(display_name=participant.full_name, addr_spec=participant.email)
     subject = f"მოსაწვევი: {title_ka}"
     message["Subject"] = subject if len(subject) <= 200 else subject[:199] + "…"
-    message["Message-ID"] = message_id(participant, settings.mail_from)
+    message["Message-ID"] = message_id(participant, settings.sender)
     message["Date"] = format_datetime(participant.invited_at)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(f"{georgian}\n—\n\n{english}", charset="utf-8")

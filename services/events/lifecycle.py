@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 
+from meria import municipality
 from meria.auth import User
 from meria.bus import Outbox
 from meria.cases import Handler, TaskNotice, TaskOutcome, case_ref
@@ -720,7 +721,10 @@ async def announcement_draft(
                     ADVISORY["summary"][index].format(when=when, place=where),
                     (event.description_en if lang == "en" else event.description_ka) or "",
                     ADVISORY["officials"][index].format(names=names) if names else "",
-                    ADVISORY["accreditation"][index],
+                    ADVISORY["accreditation"][index].format(
+                        genitive=municipality.current().forms("ka").genitive,
+                        city_hall=municipality.current().city_hall("en"),
+                    ),
                 ]
                 heading = ADVISORY["title"][index].format(title=title or event.title_ka)
                 summary = ADVISORY["summary"][index].format(when=when, place=where)

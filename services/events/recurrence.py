@@ -54,7 +54,7 @@ def _utc_until(value: date | datetime) -> datetime:
     if isinstance(value, datetime):
         local = value if value.tzinfo else value.replace(tzinfo=TBILISI)
         return local.astimezone(UTC)
-    # A date means the whole of that day in Akhmeta.
+    # A date means the whole of that day in Georgia (Tbilisi time).
     return datetime.combine(value, time(23, 59, 59), TBILISI).astimezone(UTC)
 
 

@@ -29,6 +29,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from meria import municipality
 from meria.problems import Problem
 from meria.web import RuntimeDep
 from services.events import meetings
@@ -121,6 +122,7 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+environment.globals["municipality"] = municipality.Current()
 
 
 def language_of(request: Request, chosen: str | None = None) -> Language:

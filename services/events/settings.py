@@ -7,6 +7,7 @@ run them at the department's real lengths on the time-skipping server, or in sec
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from meria import municipality
 from meria.config import ServiceSettings
 
 
@@ -48,8 +49,15 @@ class EventsSettings(ServiceSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
-    mail_from: str = "ახმეტის მერია — ოქმის სამსახური <protocol@akhmeta.gov.ge>"
+    # Who its mail comes from; by default the municipality's sender (its profile).
+    mail_from: str | None = None
     # A temporary refusal (4xx) is tried again after this long, doubled each time.
     mail_retry_seconds: float = Field(60.0, gt=0)
     mail_max_attempts: int = Field(8, ge=1)
     mail_poll_seconds: float = Field(1.0, gt=0)
+
+    @property
+    def sender(self) -> str:
+        """Who its mail comes from: MAIL_FROM if set, else the city hall's protocol
+        office at the municipality's sender address (its profile)."""
+        return self.mail_from or municipality.current().sender("ოქმის სამსახური")

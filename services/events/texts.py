@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from meria import municipality
+
 TBILISI = ZoneInfo("Asia/Tbilisi")
 
 KINDS: dict[str, tuple[str, str]] = {
@@ -41,10 +43,20 @@ def spoken_date(moment: datetime, lang: str) -> str:
     return f"{local.day} {month} {local.year}, {local:%H:%M}"
 
 
-CALENDARS: dict[str, tuple[str, str]] = {
-    "public": ("ახმეტის მუნიციპალიტეტის ღონისძიებები", "Akhmeta Municipality events"),
-    "internal": ("ახმეტის მერიის სამუშაო კალენდარი", "Akhmeta City Hall working calendar"),
-}
+def calendars() -> dict[str, tuple[str, str]]:
+    """The calendars' titles, in Georgian and English, named after the municipality."""
+    place = municipality.current()
+    return {
+        "public": (
+            f"{place.forms('ka').genitive} მუნიციპალიტეტის ღონისძიებები",
+            f"{place.municipality('en')} events",
+        ),
+        "internal": (
+            f"{place.forms('ka').genitive} მერიის სამუშაო კალენდარი",
+            f"{place.city_hall('en')}: working calendar",
+        ),
+    }
+
 
 ADVISORY = {
     "title": ("მედია-ანონსი: {title}", "Media advisory: {title}"),
@@ -53,11 +65,12 @@ ADVISORY = {
         "{when} — {place}. Accreditation with the city hall's media office.",
     ),
     "officials": ("მონაწილეობენ: {names}.", "Taking part: {names}."),
+    # {genitive}: the municipality's name in the genitive; {city_hall}: its city hall in English.
     "accreditation": (
-        "ჟურნალისტებს აკრედიტაციისთვის ვთხოვთ, მიმართონ ახმეტის მუნიციპალიტეტის მერიის "
+        "ჟურნალისტებს აკრედიტაციისთვის ვთხოვთ, მიმართონ {genitive} მუნიციპალიტეტის მერიის "
         "საზოგადოებასთან ურთიერთობისა და საერთაშორისო პროექტების სამსახურს.",
         "Journalists are asked to seek accreditation with the Public Relations and "
-        "International Projects Department of Akhmeta City Hall.",
+        "International Projects Department of {city_hall}.",
     ),
 }
 NOTICE = {

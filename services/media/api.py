@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import AwareDatetime, ValidationError
 from sqlalchemy import func, select
 
-from meria import uploads
+from meria import municipality, uploads
 from meria.auth import System, User, require_role
 from meria.bodies import json_items, openapi_body
 from meria.bus import Outbox
@@ -149,6 +149,7 @@ EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["municipality"] = municipality.Current()
 
 
 def settings_of(runtime: Runtime) -> MediaSettings:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from meria import municipality
 from meria.made import MadeFiles
 from meria.problems import Problem
 from services.media.accreditation import badge_code, typed_code
@@ -76,7 +77,8 @@ def badge_pdf(accreditation: Accreditation, settings: MediaSettings) -> bytes:
     outlet = accreditation.outlet
     pdf = FPDF(format=(105, 148), unit="mm")  # A6
     pdf.set_title(f"Accreditation {accreditation.id}")
-    pdf.set_author("Akhmeta Municipality City Hall")
+    place = municipality.current()
+    pdf.set_author(place.city_hall("en"))
     folder = settings.badge_fonts
     pdf.add_font("georgian", "", str(_font(folder / "NotoSansGeorgian-Regular.ttf")))
     pdf.add_font("georgian", "B", str(_font(folder / "NotoSansGeorgian-Bold.ttf")))
@@ -89,13 +91,9 @@ def badge_pdf(accreditation: Accreditation, settings: MediaSettings) -> bytes:
     width = pdf.w - 2 * pdf.l_margin
 
     pdf.set_font("georgian", "B", 9)
-    pdf.multi_cell(
-        width, 4.5, "ახმეტის მუნიციპალიტეტის მერია", align="C", new_x="LMARGIN", new_y="NEXT"
-    )
+    pdf.multi_cell(width, 4.5, place.city_hall("ka"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("georgian", "", 7)
-    pdf.multi_cell(
-        width, 3.5, "Akhmeta Municipality City Hall", align="C", new_x="LMARGIN", new_y="NEXT"
-    )
+    pdf.multi_cell(width, 3.5, place.city_hall("en"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font("georgian", "B", 12)
     pdf.multi_cell(width, 6, "პრესა · PRESS", align="C", new_x="LMARGIN", new_y="NEXT")

@@ -31,6 +31,7 @@ from prometheus_client import Counter
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from meria import municipality
 from meria.bus import Outbox
 from meria.contracts import DistributionSent
 from meria.db import Database
@@ -58,11 +59,16 @@ DELIVERY_BATCH = 250
 DELIVERIES_TABLE = cast(Table, Delivery.__table__)
 LONGEST_RETRY_SECONDS = 6 * 3600.0
 SECTIONS = {"press_release": "press-releases", "announcement": "announcements"}
-SIGNATURE = (
-    "—\nახმეტის მუნიციპალიტეტის მერია · საზოგადოებასთან ურთიერთობისა და საერთაშორისო "
-    "პროექტების განყოფილება\nAkhmeta Municipality City Hall · Public Relations and "
-    "International Projects Department\n"
-)
+DEPARTMENT_KA = "საზოგადოებასთან ურთიერთობისა და საერთაშორისო პროექტების განყოფილება"
+DEPARTMENT_EN = "Public Relations and International Projects Department"
+
+
+def signature() -> str:
+    """The mail's last lines: the city hall and the department, in both languages."""
+    place = municipality.current()
+    return (
+        f"—\n{place.city_hall('ka')} · {DEPARTMENT_KA}\n{place.city_hall('en')} · {DEPARTMENT_EN}\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ async def create_mailing(
     mailing.created_at = now()
     session.add(mailing)
     await session.flush()
-    domain = domain_of(settings.mail_from)
+    domain = domain_of(settings.sender)
     moment = now()
     seen: set[str] = set()
     # Thousands of recipients are written a batch at a time, the loop free between them.
@@ -232,7 +238,7 @@ def compose(mailing: Mailing, delivery: Delivery, settings: MediaSettings) -> Em
     has_en = bool(mailing.subject_en)
     first, second = (en, ka) if delivery.language == "en" and has_en else (ka, en)
     message = EmailMessage()
-    message["From"] = settings.mail_from
+    message["From"] = settings.sender
     message["To"] = Address(display_name=delivery.name, addr_spec=delivery.email)
     subject = first[0] or mailing.subject_ka
     message["Subject"] = subject if len(subject) <= 200 else subject[:199] + "…"
@@ -258,16 +264,19 @@ def compose(mailing: Mailing, delivery: Delivery, settings: MediaSettings) -> Em
         link = unsubscribe_url(settings, delivery.journalist_id, delivery.email)
         message["List-Unsubscribe"] = f"<{link}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message["List-Id"] = f"Akhmeta press releases <press.{domain_of(settings.mail_from)}>"
+        message["List-Id"] = (
+            f"{municipality.current().name('en')} press releases "
+            f"<press.{domain_of(settings.sender)}>"
+        )
         message["Precedence"] = "bulk"
         parts.append(f"გამოწერის გაუქმება · Unsubscribe: {link}")
         html_parts.append(f'<p><a href="{_escape(link)}">გამოწერის გაუქმება · Unsubscribe</a></p>')
-    parts.append(SIGNATURE)
+    parts.append(signature())
     message.set_content("\n\n".join(p for p in parts if p), charset="utf-8")
     message.add_alternative(
         f'<!doctype html><html lang="{delivery.language}"><meta charset="utf-8">'
         f"<body><h1>{_escape(subject)}</h1>{''.join(html_parts)}"
-        f"<p>{_escape(SIGNATURE).replace(chr(10), '<br>')}</p></body></html>",
+        f"<p>{_escape(signature()).replace(chr(10), '<br>')}</p></body></html>",
         subtype="html",
         charset="utf-8",
     )

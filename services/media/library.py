@@ -4,7 +4,7 @@ visit they belong to, licence and the consent of the people in them.
 Each item says what it shows: a title and caption in Georgian (English beside them), the
 photographer, the day, the place, the people shown, and the event or visit. Its words,
 its place and its people are kept as search keys (`LibraryKey`), stemmed as Georgian, so
-the library is searched and filtered along an index and "ახმეტაში" finds "ახმეტის".
+the library is searched and filtered along an index and "თბილისში" finds "თბილისის".
 
 An upload goes through the kernel's pipeline (`meria.uploads`): checked by its content,
 not its name, against the size limit of its kind; nothing is kept from a refused one. A

@@ -423,7 +423,7 @@ class LibraryItem(Base):
 class LibraryKey(Base):
     """One search key of a library item: a word of its texts (`word`), of its place
     (`place`) or of a person shown (`person`), as the Georgian stemmer makes it, so that
-    ახმეტაში finds ახმეტის. A search is a lookup along (facet, key), never a scan."""
+    თბილისში finds თბილისის. A search is a lookup along (facet, key), never a scan."""
 
     __tablename__ = "library_keys"
     __table_args__ = (

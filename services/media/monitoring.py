@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from meria import municipality
 from meria.auth import User
 from meria.bus import Outbox
 from meria.contracts import LocalizedText, MonitoringItemRecorded
@@ -359,8 +360,12 @@ async def read_feed(
         if feed is None:
             raise Problem(404, "No such feed", f"There is no feed {feed_id}.")
         url, etag, modified = feed.url, feed.etag, feed.modified
-        keywords = list(feed.keywords) or list(settings.feed_keywords)
-    headers = {"User-Agent": "Meria media monitoring (Akhmeta Municipality)"}
+        keywords = (
+            list(feed.keywords) or list(settings.feed_keywords) or municipality.current().keywords()
+        )
+    headers = {
+        "User-Agent": f"Meria media monitoring ({municipality.current().municipality('en')})"
+    }
     if etag:
         headers["If-None-Match"] = etag
     if modified:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 
+from meria import municipality
 from meria.auth import User
 from meria.bus import Outbox
 from meria.cases import TaskNotice, case_ref
@@ -411,7 +412,7 @@ async def statement_draft(
     return StatementDraft(
         title_ka=f"განცხადება: {response.subject}"[:500],
         title_en=f"Statement: {response.subject}"[:500] if response.text_en else None,
-        summary_ka=f"ახმეტის მუნიციპალიტეტის მერიის განცხადება{about}."[:5000],
+        summary_ka=f"{municipality.current().city_hall('ka')}: განცხადება{about}."[:5000],
         body_ka=_paragraphs(response.text_ka),
         body_en=_paragraphs(response.text_en) if response.text_en else None,
         author=response.drafted_by or response.owner or settings.statement_editor,

@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from meria import municipality
 from meria.uploads import UploadSettings, UploadType
 
 LIBRARY_TYPES: tuple[UploadType, ...] = (
@@ -61,7 +62,9 @@ class MediaSettings(UploadSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
-    mail_from: str = "ახმეტის მერია — პრესსამსახური <press@akhmeta.gov.ge>"
+    # Who press mail comes from; by default the city hall's press office at the
+    # municipality's sender address (its profile).
+    mail_from: str | None = None
     # A temporary refusal (4xx) is tried again after this long, doubled each time.
     mail_retry_seconds: float = Field(60.0, gt=0)
     mail_max_attempts: int = Field(8, ge=1)
@@ -70,20 +73,10 @@ class MediaSettings(UploadSettings):
     distributed_types: list[str] = Field(default_factory=lambda: ["press_release", "announcement"])
 
     # Monitoring: feeds are read this often; an entry is recorded when its title or
-    # summary holds one of these words (stems: "ახმეტ" finds ახმეტა, ახმეტის, ახმეტაში).
+    # summary holds one of these words (stems: a stem finds every case ending); by
+    # default the municipality's own name in Georgian and English (its profile).
     feed_poll_seconds: float = Field(900.0, gt=0)
-    feed_keywords: list[str] = Field(
-        default_factory=lambda: [
-            "ახმეტ",
-            "Akhmeta",
-            "თუშეთ",
-            "Tusheti",
-            "პანკის",
-            "Pankisi",
-            "ალვან",
-            "Alvani",
-        ]
-    )
+    feed_keywords: list[str] = Field(default_factory=list)
 
     # The public accreditation form: requests from one address, as limits "N/period;…".
     public_form_limits: str = "5/hour;20/day"
@@ -121,6 +114,12 @@ class MediaSettings(UploadSettings):
     # Fonts for accreditation badges: Noto Sans Georgian carries Georgian only, so Latin
     # letters come from Noto Sans (both in Debian's fonts-noto-core).
     badge_fonts: Path = Path("/usr/share/fonts/truetype/noto")
+
+    @property
+    def sender(self) -> str:
+        """Who its mail comes from: MAIL_FROM if set, else the city hall's press office
+        at the municipality's sender address (its profile)."""
+        return self.mail_from or municipality.current().sender("პრესსამსახური")
 
     @field_validator("public_form_limits")
     @classmethod

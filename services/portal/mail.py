@@ -22,6 +22,7 @@ from email.utils import format_datetime, parseaddr
 from prometheus_client import Counter
 from sqlalchemy import select
 
+from meria import municipality
 from meria.db import Database
 from meria.logging import get_logger
 from meria.mail import deliver
@@ -42,10 +43,15 @@ RETRY_SECONDS = 30.0
 LONGEST_RETRY_SECONDS = 3600.0
 POLL_SECONDS = 2.0
 BATCH = 50
-SIGNATURE = (
-    "—\nMeria · ახმეტის მუნიციპალიტეტის მერია · Akhmeta Municipality City Hall\n"
-    "საზოგადოებასთან ურთიერთობისა და საერთაშორისო პროექტების განყოფილება\n"
-)
+
+
+def signature() -> str:
+    """The mail's last lines: Meria, the city hall in both languages, the department."""
+    place = municipality.current()
+    return (
+        f"—\nMeria · {place.city_hall('ka')} · {place.city_hall('en')}\n"
+        "საზოგადოებასთან ურთიერთობისა და საერთაშორისო პროექტების განყოფილება\n"
+    )
 
 
 def message_id(notification_id: int, mail_from: str) -> str:
@@ -69,15 +75,15 @@ def compose(
         else (notification.text_ka, notification.text_en)
     )
     message = EmailMessage()
-    message["From"] = settings.mail_from
+    message["From"] = settings.sender
     message["To"] = Address(display_name=display_name, addr_spec=address)
     message["Subject"] = first if len(first) <= 200 else first[:199] + "…"
-    message["Message-ID"] = message_id(notification.id, settings.mail_from)
+    message["Message-ID"] = message_id(notification.id, settings.sender)
     message["Date"] = format_datetime(notification.created_at)
     # RFC 3834: out-of-office replies are not to answer it.
     message["Auto-Submitted"] = "auto-generated"
     link = f"{settings.portal_url.rstrip('/')}/notifications/{notification.id}"
-    message.set_content(f"{first}\n\n{link}\n\n{second}\n\n{SIGNATURE}", charset="utf-8")
+    message.set_content(f"{first}\n\n{link}\n\n{second}\n\n{signature()}", charset="utf-8")
     return message
 
 

@@ -1,4 +1,5 @@
-"""The portal's tables: staff accounts and every change of them, sign-in sessions,
+"""The portal's tables: staff accounts and every change of them, the municipality's
+profile's edits, sign-in sessions,
 notifications, what each person last saw of a document (for the diff on a task page),
 the sign-in throttle's counters, and the bus outbox and inbox."""
 
@@ -60,6 +61,21 @@ class AccountChange(Base):
     # {"field": {"before": …, "after": …}}; "password": {"set": true}.
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class MunicipalityChange(Base):
+    """One edit of the municipality's profile on the portal: who, when, what changed
+    (field by field, before and after) and why."""
+
+    __tablename__ = "municipality_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(64))
+    # {"names.en.city_hall": {"before": …, "after": …}}
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class SignIn(Base):

@@ -20,6 +20,7 @@ from babel import Locale
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from meria import municipality
 from meria.inputs import Id, Page
 from services.portal.accounts import Signed
 from services.portal.clients import ServiceRefused, services_of
@@ -439,7 +440,7 @@ async def new_agreement(request: Request, signed: Writer, partner_id: str = "") 
             "partner_id": partner_id if partner_id.isdigit() else "",
             "renewal_notice_days": "90",
             "status": "in_force",
-            "parties": _("Akhmeta Municipality City Hall") + "\n",
+            "parties": municipality.current().city_hall(current_language.get()) + "\n",
         }
     )
     return await _agreement_form(request, signed, form)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from meria import municipality
 from meria.config import ServiceSettings
 
 # The demo accounts' password in development, printed by `make run`; refused in production.
-DEMO_PASSWORD = "akhmeta-demo-2026"
+DEMO_PASSWORD = "meria-demo-2026"
 
 
 class PortalSettings(ServiceSettings):
@@ -53,7 +54,8 @@ class PortalSettings(ServiceSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
-    mail_from: str = "Meria <meria@akhmeta.gov.ge>"
+    # Who its mail comes from; by default the municipality's sender (its profile).
+    mail_from: str | None = None
 
     # Sign-in through an OpenID Connect provider instead of local passwords, when set.
     oidc_issuer: str | None = None
@@ -61,6 +63,12 @@ class PortalSettings(ServiceSettings):
     oidc_client_secret: SecretStr | None = None
     # The claim in the ID token that lists Meria roles.
     oidc_roles_claim: str = "roles"
+
+    @property
+    def sender(self) -> str:
+        """Who its mail comes from: MAIL_FROM if set, else Meria at the municipality's
+        sender address (its profile)."""
+        return self.mail_from or municipality.current().sender("Meria")
 
     @property
     def secure_cookies(self) -> bool:

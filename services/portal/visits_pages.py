@@ -33,8 +33,8 @@ from services.portal.web import Staff, redirect, render, runtime_of
 router = APIRouter(include_in_schema=False)
 
 KINDS = {
-    "incoming_official": N_("Official delegation to Akhmeta"),
-    "incoming_working": N_("Working visit to Akhmeta"),
+    "incoming_official": N_("Official delegation to the municipality"),
+    "incoming_working": N_("Working visit to the municipality"),
     "outgoing_official": N_("Official visit abroad"),
     "outgoing_study": N_("Study visit abroad"),
 }

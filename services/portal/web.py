@@ -26,6 +26,7 @@ from sqlalchemy import select
 from starlette.datastructures import FormData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from meria import municipality
 from meria.auth import User
 from meria.markup import clean_html, under_heading
 from meria.runtime import Runtime
@@ -59,6 +60,7 @@ environment = Environment(
 )
 environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 environment.globals["when"] = i18n.when
+environment.globals["municipality"] = municipality.Current()
 environment.globals["day"] = i18n.day
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from meria import municipality
 from meria.auth import InvalidToken, verify_receipt
 from meria.bus import Outbox
 from meria.cases import TaskNotice
@@ -76,7 +77,6 @@ PUBLICATION_LATENCY = Histogram(
 
 RECORD_FIELDS = ("document_id", "edition", "document_type", "issuer", "register_number",
                  "date_signed")  # fmt: skip
-MUNICIPALITY = "Akhmeta Municipality City Hall"
 # Publication has an endpoint of its own; the rest of the route arrives as transitions.
 RECORDED_BY_WORKFLOW = set(Action) - {Action.PUBLISH, Action.SUPERSEDE, Action.EDIT,
                                       Action.SUBMIT, Action.DELETE, Action.UNPUBLISH}  # fmt: skip
@@ -350,7 +350,7 @@ async def publish(
         content_sha256 = signing.sha256_hex(signing.canonical_json(content))
         # The record names the act as its register does, and the hash binds it to its text.
         record = {key: content[key] for key in RECORD_FIELDS} | {
-            "municipality": MUNICIPALITY,
+            "municipality": municipality.current().city_hall("en"),
             "published_at": edition.published_at.isoformat(),
             "content_sha256": content_sha256,
         }

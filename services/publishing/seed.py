@@ -10,16 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from meria import municipality
 from meria.auth import User, issue_token
 from meria.seed import SeedContext
-
-ISSUERS = {
-    "mayor": ("ახმეტის მუნიციპალიტეტის მერი", "Mayor of Akhmeta Municipality"),
-    "first-deputy-mayor": (
-        "ახმეტის მუნიციპალიტეტის მერის პირველი მოადგილე",
-        "First Deputy Mayor of Akhmeta Municipality",
-    ),
-}
 
 PEOPLE = {
     "editor": User(id="demo.editor", name="ნინო ბერიძე", roles=frozenset({"editor"})),
@@ -263,9 +256,13 @@ class Desk:
 
 async def seed(context: SeedContext) -> int:
     desk = Desk(context)
-    for code, (name_ka, name_en) in ISSUERS.items():
+    # The issuers of acts are the municipality's (its profile).
+    for issuer in municipality.current().issuers:
         await desk.call(
-            "admin", "PUT", f"/issuers/{code}", json={"name_ka": name_ka, "name_en": name_en}
+            "admin",
+            "PUT",
+            f"/issuers/{issuer.code}",
+            json={"name_ka": issuer.ka, "name_en": issuer.en},
         )
     existing = await desk.call("editor", "GET", "/documents", params={"limit": 500})
     ids = {item["title_ka"]: item["id"] for item in existing["items"]}

@@ -64,11 +64,8 @@ class PublishingSettings(UploadSettings):
     publish_attempts: int = Field(5, ge=1)
     publish_retry_seconds: float = Field(5.0, gt=0)
 
-    # The municipality as a signed act shows it (PDF/A): its name, the place acts are
-    # signed, and its coat of arms (a PNG or JPEG), if any.
-    municipality_name_ka: str = "ახმეტის მუნიციპალიტეტის მერია"
-    municipality_name_en: str = "Akhmeta Municipality City Hall"
-    signing_place_ka: str = "ახმეტა"
+    # A signed act (PDF/A) names the municipality and the place it is signed from its
+    # profile (meria/municipality.py); its coat of arms is a PNG or JPEG, if any.
     coat_of_arms: Path | None = None
     act_fonts: Path = Path("/usr/share/fonts/truetype/noto")
     # The officials who sign legal acts (PAdES), by user id: JSON such as

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
-from meria import pades
+from meria import municipality, pades
 from meria.db import Database
 from meria.keys import service_subject
 from meria.problems import Problem
@@ -137,8 +138,13 @@ class Officials:
     def __init__(self, settings: PublishingSettings) -> None:
         self.settings = settings
         assert settings.signing_ca_dir is not None
-        self.development_ca = pades.DevelopmentCA(
-            settings.signing_ca_dir, settings.municipality_name_en
+
+    @functools.cached_property
+    def development_ca(self) -> pades.DevelopmentCA:
+        """Named after the municipality, so made once the process knows it."""
+        assert self.settings.signing_ca_dir is not None
+        return pades.DevelopmentCA(
+            self.settings.signing_ca_dir, municipality.current().city_hall("en")
         )
 
     def refusal(self, user_id: str) -> str | None:
@@ -203,9 +209,9 @@ class Made:
 
 def layout_of(settings: PublishingSettings) -> act_pdf.Layout:
     return act_pdf.Layout(
-        municipality_ka=settings.municipality_name_ka,
-        municipality_en=settings.municipality_name_en,
-        place_ka=settings.signing_place_ka,
+        municipality_ka=municipality.current().city_hall("ka"),
+        municipality_en=municipality.current().city_hall("en"),
+        place_ka=municipality.current().name("ka"),
         coat_of_arms=settings.coat_of_arms,
         fonts=settings.act_fonts,
     )
@@ -219,7 +225,7 @@ def make_signed(
     signing = pades.Signing(
         reason=f"{act_pdf.TYPES.get(sheet.document_type, ('',))[0]} "
         f"№ {sheet.register_number or ''}".strip(),
-        location=settings.signing_place_ka,
+        location=municipality.current().name("ka"),
         timestamp_url=settings.timestamp_url,
         timestamp_timeout=settings.timestamp_timeout_seconds,
     )

@@ -12,6 +12,7 @@ from typing import Literal
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
+from meria import municipality
 from services.visits.checklists import TBILISI
 from services.visits.models import Visit
 
@@ -32,7 +33,7 @@ def _pick(lang: str, ka: str, en: str | None) -> str:
 
 def programme_calendar(visit: Visit, lang: Literal["ka", "en"] = "ka") -> bytes:
     calendar = Calendar()
-    calendar.add("prodid", "-//Akhmeta Municipality City Hall//Meria visits//KA")
+    calendar.add("prodid", municipality.current().prodid("Meria visits"))
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
@@ -41,7 +42,7 @@ def programme_calendar(visit: Visit, lang: Literal["ka", "en"] = "ka") -> bytes:
     stamp = datetime.now(UTC)
     for item in visit.programme:
         event = CalendarEvent()
-        event.add("uid", f"visit-{visit.id}-item-{item.id}@akhmeta.meria")
+        event.add("uid", municipality.current().uid(f"visit-{visit.id}-item-{item.id}"))
         event.add("sequence", item.sequence)
         event.add("dtstamp", stamp)
         event.add("last-modified", item.updated_at)

@@ -245,8 +245,10 @@ class VisitCreate(VisitFields, VisitTimes):
 
     kind: VisitKind
     country: Country
-    arrival_on: Day = Field(description="Arrival in Akhmeta, or at the destination")
-    departure_on: Day = Field(description="Departure from Akhmeta, or from the destination")
+    arrival_on: Day = Field(description="Arrival in the municipality, or at the destination")
+    departure_on: Day = Field(
+        description="Departure from the municipality, or from the destination"
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> VisitCreate:

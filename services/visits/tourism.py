@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from meria import municipality
 from meria.auth import User
 from meria.bus import Outbox
 from meria.contracts import (
@@ -407,8 +408,8 @@ def yearly_pdf(summaries: list[Summary], fonts: Path) -> bytes:
     document.set_fallback_fonts(["latin"], exact_match=False)
     document.add_page()
     document.set_font("georgian", "B", 16)
-    document.multi_cell(0, 9, f"ახმეტის მუნიციპალიტეტი: ტურიზმის სტატისტიკა, {year}",
-                        new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    heading = f"{municipality.current().municipality('ka')}: ტურიზმის სტატისტიკა, {year}"
+    document.multi_cell(0, 9, heading, new_x="LMARGIN", new_y="NEXT")
     for found in summaries:
         document.ln(3)
         document.set_font("georgian", "B", 12)

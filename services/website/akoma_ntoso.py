@@ -6,11 +6,11 @@ One expression per document, in Georgian (`ka`, the authoritative text) or Engli
     <akomaNtoso>
       <act name="order|ordinance|document" contains="originalVersion|singleVersion">
         <meta>
-          <identification source="#akhmeta">  FRBRWork / FRBRExpression / FRBRManifestation
+          <identification source="#<code>">   FRBRWork / FRBRExpression / FRBRManifestation
           <publication/>                      the day the edition appeared on the website
-          <references source="#akhmeta">      TLCOrganization: the municipality, its City Hall
+          <references source="#<code>">       TLCOrganization: the municipality, its City Hall
                                               (which publishes) and the act's issuer
-          <proprietary source="#meria">       Meria's own record, namespace MERIA_NAMESPACE:
+          <proprietary source="#meria">       Meria's own record, namespace meria_namespace():
                                               document id, edition, content SHA-256, page URL
         <preface>   doc type, number, date, issuer and the title (docTitle)
         <preamble>  the text before the first numbered provision (the legal basis, "ვბრძანებ:")
@@ -19,8 +19,10 @@ One expression per document, in Georgian (`ka`, the authoritative text) or Engli
 
 The URIs follow the Akoma Ntoso Naming Convention 1.0:
 
-    work           /akn/ge-akhmeta/act/{order|ordinance|document}/{issuer}/{year}/{sequence}
+    work           /akn/ge-{locality}/act/{order|ordinance|document}/{issuer}/{year}/{sequence}
                    e.g. /akn/ge-akhmeta/act/order/mayor/2026/45 for the mayor's order 45/2026
+                   in Akhmeta; the locality, the namespace and the names of the municipality
+                   and its city hall come from the municipality's profile
     expression     {work}/{kat|eng}@{date the edition was published, Tbilisi time}, or for a
                    consolidated text {work}/{kat|eng}@{the day it is consolidated as of}
     manifestation  {expression}/main.xml (FRBRthis; FRBRuri is {expression}.xml)
@@ -61,14 +63,24 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 from lxml import html as lxml_html
 
+from meria import municipality
 from meria.inputs import whole_number
 from services.website.texts import TEXT, Language, type_label
 
 AKN_NAMESPACE: Final = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
-MERIA_NAMESPACE: Final = "https://akhmeta.gov.ge/ns/meria"
 
-COUNTRY: Final = "ge"
-LOCALITY: Final = "akhmeta"
+
+def meria_namespace() -> str:
+    """The namespace of Meria's own elements: the municipality's (its profile)."""
+    return str(municipality.current().akoma_ntoso.namespace)
+
+
+def _country_locality() -> str:
+    """`ge-akhmeta`: the country and the locality, as the URIs name them."""
+    identifiers = municipality.current().akoma_ntoso
+    return f"{identifiers.country}-{identifiers.locality}"
+
+
 TBILISI: Final = ZoneInfo("Asia/Tbilisi")
 
 ACT_NAMES: Final = {
@@ -78,10 +90,6 @@ ACT_NAMES: Final = {
 }
 # ISO 639-2 alpha-3 (terminology) codes, as the naming convention asks.
 LANGUAGE_CODES: Final[dict[Language, str]] = {"ka": "kat", "en": "eng"}
-MUNICIPALITY: Final[dict[Language, str]] = {
-    "ka": "ახმეტის მუნიციპალიტეტი",
-    "en": "Akhmeta Municipality",
-}
 
 
 class Work(Protocol):
@@ -172,7 +180,7 @@ def schema() -> etree.XMLSchema:
 def work_uri(act: Work) -> str:
     date_part, number, _ = _work_date_and_number(act)
     subtype = _act_name(act)
-    return f"/akn/{COUNTRY}-{LOCALITY}/act/{subtype}/{_issuer_slug(act)}/{date_part}/{number}"
+    return f"/akn/{_country_locality()}/act/{subtype}/{_issuer_slug(act)}/{date_part}/{number}"
 
 
 def expression_uri(act: Act, language: str = "ka") -> str:
@@ -203,7 +211,7 @@ def _language(language: str) -> Language:
 
 
 def _published_on(act: Work) -> date:
-    """The publication day as it was in Akhmeta, which names the expression."""
+    """The publication day as it was in Georgia, which names the expression."""
     offset = act.published_at.utcoffset()
     if offset is None:
         raise ValueError("published_at must be timezone-aware")
@@ -247,16 +255,17 @@ def render(act: Act, language: str = "ka") -> bytes:
         raise ValueError(f"Document {act.document_id} has no {language} text")
 
     ids = _Ids()
-    municipality, city_hall = ids.unique("akhmeta"), ids.unique("meria")
+    place = municipality.current()
+    town, city_hall = ids.unique(place.code), ids.unique("meria")
     issuer = ids.unique(_issuer_slug(act))
 
-    root = etree.Element(_q("akomaNtoso"), nsmap={None: AKN_NAMESPACE, "meria": MERIA_NAMESPACE})
+    root = etree.Element(_q("akomaNtoso"), nsmap={None: AKN_NAMESPACE, "meria": meria_namespace()})
     # A later edition is a new version of the text, no longer the one first enacted.
     contains = "originalVersion" if act.edition <= 1 else "singleVersion"
     document = _sub(root, "act", name=_act_name(act), contains=contains)
 
     meta = _sub(document, "meta")
-    _identification(meta, act, language, municipality, city_hall, issuer)
+    _identification(meta, act, language, town, city_hall, issuer)
     _sub(
         meta,
         "publication",
@@ -272,14 +281,14 @@ def render(act: Act, language: str = "ka") -> bytes:
     # The act's life names the provisions the body has numbered, so it comes after it.
     life = _Life(act, language, ids, title)
     meta.extend(life.metadata(city_hall))
-    references = _sub(meta, "references", source=f"#{municipality}")
+    references = _sub(meta, "references", source=f"#{town}")
     references.extend(life.documents)
     for eid, name in (
-        (municipality, MUNICIPALITY[language]),
+        (town, place.municipality(language)),
         (city_hall, TEXT[language]["site"]),
         (issuer, issuer_name or act.issuer_name_ka),
     ):
-        href = f"/akn/ontology/organization/{COUNTRY}-{LOCALITY}/{eid}"
+        href = f"/akn/ontology/organization/{_country_locality()}/{eid}"
         _sub(references, "TLCOrganization", eId=eid, href=href, showAs=_xml_safe(name))
     references.extend(life.events)
     _proprietary(meta, act, city_hall)
@@ -292,7 +301,7 @@ def _identification(
     meta: etree._Element,
     act: Act,
     language: Language,
-    municipality: str,
+    town: str,
     city_hall: str,
     issuer: str,
 ) -> None:
@@ -300,7 +309,7 @@ def _identification(
     work = work_uri(act)
     expression = expression_uri(act, language)
     _, _, number = _work_date_and_number(act)
-    identification = _sub(meta, "identification", source=f"#{municipality}")
+    identification = _sub(meta, "identification", source=f"#{town}")
 
     frbr_work = _sub(identification, "FRBRWork")
     _sub(frbr_work, "FRBRthis", value=f"{work}/main")
@@ -310,7 +319,7 @@ def _identification(
     else:
         _sub(frbr_work, "FRBRdate", date=published_on, name="publication")
     _sub(frbr_work, "FRBRauthor", href=f"#{issuer}")
-    _sub(frbr_work, "FRBRcountry", value=COUNTRY)
+    _sub(frbr_work, "FRBRcountry", value=municipality.current().akoma_ntoso.country)
     _sub(frbr_work, "FRBRsubtype", value=_act_name(act))
     if number is not None:
         _sub(frbr_work, "FRBRnumber", value=number, showAs=_xml_safe(act.register_number or ""))
@@ -378,7 +387,7 @@ def _proprietary(meta: etree._Element, act: Act, city_hall: str) -> None:
         ("contentSha256", act.content_sha256),
         ("page", act.page_url),
     ):
-        etree.SubElement(proprietary, f"{{{MERIA_NAMESPACE}}}{name}").text = _xml_safe(value)
+        etree.SubElement(proprietary, f"{{{meria_namespace()}}}{name}").text = _xml_safe(value)
 
 
 def _preface(
@@ -985,13 +994,13 @@ def _indent(element: etree._Element, depth: int = 0) -> None:
 
 __all__ = [
     "AKN_NAMESPACE",
-    "MERIA_NAMESPACE",
     "Act",
     "Modification",
     "Work",
     "WorkName",
     "expression_uri",
     "manifestation_uri",
+    "meria_namespace",
     "render",
     "schema",
     "work_uri",

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from meria import municipality
 from meria.db import rows_in_pages
 from meria.inputs import Id
 from meria.legal_acts import Standing
@@ -174,7 +175,7 @@ _FEEDS_KEPT = 8
 
 def _events_ics(rows: list[tuple[Any, ...]], lang: Language, base: str) -> bytes:
     calendar = Calendar()
-    calendar.add("prodid", "-//Akhmeta Municipality City Hall//Meria//KA")
+    calendar.add("prodid", municipality.current().prodid("Meria"))
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"{TEXT[lang]['site']} — {TEXT[lang]['calendar']}")
     calendar.add("x-wr-timezone", "Asia/Tbilisi")
@@ -204,7 +205,7 @@ def _vevent(row: tuple[Any, ...], lang: Language, base: str) -> bytes:
     (event_id, title_ka, title_en, starts_at, ends_at, updated_at, place_ka, place_en,
      description_ka, description_en, status) = row  # fmt: skip
     item = CalendarEvent()
-    item.add("uid", f"event-{event_id}@akhmeta.meria")
+    item.add("uid", municipality.current().uid(f"event-{event_id}"))
     item.add("summary", pick(lang, title_ka, title_en))
     item.add("dtstart", starts_at.astimezone(TBILISI))
     item.add("dtend", ends_at.astimezone(TBILISI))

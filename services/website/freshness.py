@@ -17,6 +17,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from meria import municipality
 from meria.db import Database, after_commit
 from meria.logging import get_logger
 from services.website.models import ReadModelVersion
@@ -82,7 +83,8 @@ class Freshness:
                 self.stored = int(stored or 0)
             except Exception as error:  # pages already rendered are still worth serving
                 log.warning("website.version_unknown", error=str(error).splitlines()[0][:200])
-        return self.here.count, self.stored
+        # A new municipality profile changes every page, as a change committed here does.
+        return self.here.count + municipality.changes_seen(), self.stored
 
 
 class Remembered(Generic[T]):

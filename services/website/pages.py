@@ -31,6 +31,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
+from meria import municipality
 from meria.inputs import Id, Month, whole_number
 from meria.legal_acts import STANDINGS
 from meria.markup import clean_html, from_markdown, looks_like_markdown, under_heading
@@ -54,6 +55,9 @@ from services.website.settings import WebsiteSettings
 from services.website.texts import SECTION_OF_TYPE, SECTIONS, TEXT, Language, type_label
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# The municipality (meria/municipality.py): name(lang), city_hall(lang), coat_of_arms_svg,
+# colours.primary/.accent, address(lang), phone, email, social; the newest profile.
+templates.env.globals["municipality"] = municipality.Current()
 # A document's body is cleaned again as the page is rendered, whatever the read model
 # holds (a row stored before the website cleaned on arrival, or written behind its back).
 templates.env.filters["clean_html"] = lambda html: Markup(clean_html(html or ""))

@@ -1,12 +1,12 @@
 """Search across everything published, in Georgian and English, across case endings.
 
 Every published text is indexed as the stems of its words (`meria.georgian`),
-so `ახმეტა` finds `ახმეტაში` and `ფანჯარა` finds `ფანჯრის`. On SQLite the stems go into an
+so `თბილისი` finds `თბილისში` and `ფანჯარა` finds `ფანჯრის`. On SQLite the stems go into an
 FTS5 table ranked by BM25; on PostgreSQL into a `simple` tsvector with a GIN index, ranked
 by ts_rank. The passage shown under a result is cut from the original text around the
 first matching word, with the matching words marked.
 
-A word found in nearly every document (ახმეტაში in the acts of Akhmeta) must not make
+A word found in nearly every document (the municipality's own name in its acts) must not make
 the page slow. Matches are counted up to `RANKED`; up to there they are ranked by
 relevance, every one of them. Past it the count says "more than …" and the newest come
 first, straight from the index (FTS5 walks its rowids backwards; entries are numbered as

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from meria import municipality
+
 Language = Literal["ka", "en"]
 
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -16,9 +18,23 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 }
 SECTION_OF_TYPE = {kind: section for section, kinds in SECTIONS.items() for kind in kinds}
 
-TEXT: dict[Language, dict[str, str]] = {
+
+class Words(dict[str, str]):
+    """A language's words; `site` is the municipality's city hall, read from its profile
+    when asked (so an administrator's edit shows at once, and no word names a place)."""
+
+    def __init__(self, language: Language, words: dict[str, str]) -> None:
+        super().__init__(words)
+        self.language = language
+
+    def __missing__(self, key: str) -> str:
+        if key == "site":
+            return municipality.current().city_hall(self.language)
+        raise KeyError(key)
+
+
+WORDS: dict[Language, dict[str, str]] = {
     "ka": {
-        "site": "ახმეტის მუნიციპალიტეტის მერია",
         "skip": "მთავარ შინაარსზე გადასვლა",
         "switch": "English",
         "home": "მთავარი",
@@ -207,7 +223,6 @@ TEXT: dict[Language, dict[str, str]] = {
         "no_photo": "ასეთი ფოტო არ არის გამოქვეყნებული.",
     },
     "en": {
-        "site": "Akhmeta Municipality City Hall",
         "skip": "Skip to main content",
         "switch": "ქართული",
         "home": "Home",
@@ -395,6 +410,9 @@ TEXT: dict[Language, dict[str, str]] = {
         "no_event": "Event {number} is not on the website.",
         "no_photo": "There is no such published photo.",
     },
+}
+TEXT: dict[Language, Words] = {
+    language: Words(language, words) for language, words in WORDS.items()
 }
 
 

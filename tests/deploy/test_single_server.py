@@ -47,10 +47,11 @@ LOCAL_BASE = "localhost/meria-base:bookworm"
 WEBSITE_HOST = "www.akhmeta.test"
 PORTAL_HOST = "portal.akhmeta.test"
 MERIA_PROCESSES = ("publishing", "events", "visits", "media", "website", "portal", "worker")
-# What a backup of the stack holds: each service's database, each producer's stream and
-# the dead letters, each service's stored files.
+# What a backup of the stack holds: each service's database, each producer's stream, the
+# dead letters and the municipality's profile (a key-value bucket), each service's files.
 DATABASES = {"portal", "website", "publishing", "events", "visits", "media"}
 STREAMS = {"PUBLISHING", "EVENTS", "VISITS", "MEDIA", "PORTAL", "DEADLETTER"}
+STREAMS |= {"KV_meria_municipality"}
 FILE_AREAS = {"publishing/attachments", "website/files", "media/library"}
 CSRF_FIELD = re.compile(r'name="csrftoken" value="([^"]+)"')
 
@@ -200,7 +201,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     https_port = free_port()
     (directory / ".env").write_text(
         f"WEBSITE_HOST={WEBSITE_HOST}\nPORTAL_HOST={PORTAL_HOST}\nACME_EMAIL=it@akhmeta.test\n"
-        f"CADDY_OPTIONS=local_certs\nIMAGE={IMAGE}\nPOSTGRES_IMAGE={postgres}\n"
+        f"CADDY_OPTIONS=local_certs\nMUNICIPALITY=akhmeta\n"
+        f"IMAGE={IMAGE}\nPOSTGRES_IMAGE={postgres}\n"
         f"CADDY_IMAGE={caddy}\nHTTP_BIND=127.0.0.1:{free_port()}\n"
         f"HTTPS_BIND=127.0.0.1:{https_port}\n",
         encoding="utf-8",

@@ -80,7 +80,7 @@ async def test_a_visit_from_the_new_visit_form_to_its_tasks_in_the_inbox(
 
     arrival = datetime.now(TBILISI).date() + timedelta(days=40)
     await officer.get_by_label("Kind of visit").select_option(
-        label="Official delegation to Akhmeta"
+        label="Official delegation to the municipality"
     )
     await officer.locator("#title_ka").fill(TITLE)
     await officer.locator("#title_en").fill(TITLE_EN)

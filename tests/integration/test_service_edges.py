@@ -27,9 +27,14 @@ async def test_a_service_waits_for_nats_and_reports_not_ready_meanwhile(
         assert (await http.get(f"{website}/healthz/live")).status_code == 200
         waiting = await http.get(f"{website}/healthz/ready")
         assert waiting.status_code == 503
-        assert waiting.json()["checks"] == {"database": "ok", "nats": "not connected"}
+        assert waiting.json()["checks"] == {
+            "database": "ok",
+            "nats": "not connected",
+            "municipality": "waiting for NATS",
+        }
 
-        # The bus comes up; the service connects on its own and becomes ready.
+        # The bus comes up (the municipality installed); the service connects on its
+        # own, reads the municipality and becomes ready.
         nats.start()
         try:
             for _ in range(100):

@@ -25,7 +25,7 @@ ALLOWED = {
     "PDF", "CSV", "ICS", "SVG", "XML", "HTML", "JSON", "RSS", "Atom", "QR", "ID", "SHA",
     "DOCX", "ODT", "URL", "HTTP", "HTTPS", "API", "iCalendar", "Markdown", "UTC", "GMT",
     "OIDC", "PNG", "JPEG", "JPG", "WebP", "TIFF", "MB", "KB", "GB", "px", "ELI", "TV", "FM",
-    "ISO", "GE",
+    "ISO", "GE", "TOML",
     # Currencies by their ISO codes.
     "EUR", "GEL", "USD", "PLN",
     # Products and standards by their own names: office formats, the workflow engine.

@@ -20,8 +20,9 @@ import uvicorn
 from fastapi import FastAPI
 from temporalio.service import RPCError, RPCStatusCode
 
+from meria import municipality
 from meria.auth import User, issue_token, service_token
-from meria.bus import READER, Bus
+from meria.bus import INSTALLER, READER, Bus
 from meria.bus.streams import stream_for_subject
 from meria.config import ServiceSettings, Settings, bus_credentials_of
 from meria.contracts import CloudEvent, Event
@@ -113,6 +114,16 @@ async def serve(app: FastAPI, port: int) -> AsyncIterator[None]:
         await task
 
 
+async def install_municipality(nats_url: str, profile: municipality.Municipality) -> None:
+    """Install `profile` on the bus as `meria municipality set` does (the installer)."""
+    bus = Bus(nats_url, "test-installer", bus_credentials_of(INSTALLER))
+    await bus.connect()
+    try:
+        await municipality.write(bus.js, profile)
+    finally:
+        await bus.close()
+
+
 @asynccontextmanager
 async def running_stack(
     names: list[str],
@@ -121,9 +132,14 @@ async def running_stack(
     nats_url: str,
     temporal_address: str | None = None,
     new_database: Callable[[str], Awaitable[str]],
+    profile: municipality.Municipality | None = None,
     **overrides: Any,
 ) -> AsyncIterator[Stack]:
-    """Start the named processes (in order), each migrated and ready, and stop them after."""
+    """Start the named processes (in order), each migrated and ready, and stop them after.
+    The municipality is the one the test's NATS server was given (Akhmeta), unless
+    `profile` is installed instead."""
+    if profile is not None:
+        await install_municipality(nats_url, profile)
     ports = {name: free_port() for name in names}
     shared: dict[str, Any] = {
         "nats_url": nats_url,

@@ -49,7 +49,7 @@ class Stack:
     def start(self) -> None:
         self.log.write_text("")
         self.process = subprocess.Popen(
-            [MERIA, "up"],
+            [MERIA, "up", "--municipality", str(ROOT / "deploy/municipalities/akhmeta.toml")],
             cwd=ROOT,
             env=self.env,
             stdout=self.log.open("ab"),

@@ -14,7 +14,6 @@ from lxml import etree
 
 from services.website.akoma_ntoso import (
     AKN_NAMESPACE,
-    MERIA_NAMESPACE,
     Act,
     Modification,
     WorkName,
@@ -25,7 +24,7 @@ from services.website.akoma_ntoso import (
     work_uri,
 )
 
-NS = {"a": AKN_NAMESPACE, "m": MERIA_NAMESPACE}
+NS = {"a": AKN_NAMESPACE, "m": "https://akhmeta.gov.ge/ns/meria"}
 
 HEATING_TITLE = (
     "ახმეტის მუნიციპალიტეტის საჯარო სკოლების 2026-2027 წლების ზამთრის გათბობის "

@@ -133,7 +133,7 @@ def test_the_email_of_a_notification_is_georgian_first_with_a_stable_message_id(
         notification, address="nino.beridze@akhmeta.gov.ge", display_name="ნინო ბერიძე",
         language="ka", settings=settings,
     )  # fmt: skip
-    assert message_id(41, settings.mail_from) == "<notification-41@akhmeta.gov.ge>"
+    assert message_id(41, settings.sender) == "<notification-41@akhmeta.gov.ge>"
     parsed = message_from_bytes(message.as_bytes(), policy=default)
     assert parsed["Message-ID"] == "<notification-41@akhmeta.gov.ge>"
     assert parsed["Subject"] == notification.text_ka
