@@ -193,6 +193,9 @@ async def test_telavi_finds_no_trace_of_akhmeta(telavi: Telavi, tmp_path: Path) 
     # The website's pages, in Georgian and English, name Telavi's city hall.
     home = (await telavi.site("/")).text
     assert "თელავის მუნიციპალიტეტის მერია" in home
+    # Its footer gives the profile's address, contacts and social links.
+    assert TELAVI.address.ka in home and TELAVI.email in home
+    assert all(str(link.url) in home for link in TELAVI.social)
     english = (await telavi.site("/en/")).text
     assert "Telavi Municipality City Hall" in english
     pages = {"/": home, "/en/": english}
