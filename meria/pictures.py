@@ -11,16 +11,21 @@ frames those and nothing else.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Annotated
 from urllib.parse import urlsplit
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from meria.contracts import LocalizedText, PhotoRef
+from meria.inputs import MAX_INT
 from meria.problems import Problem
 
 MAX_PHOTOS = 40
 # The sizes (widths in pixels) of every public rendition; the site offers them in srcset.
 RENDITION_WIDTHS = (480, 960, 1600)
+# A width asked in a path: another than those made answers 404, one past them 422.
+RenditionWidth = Annotated[int, Path(ge=1, le=max(RENDITION_WIDTHS))]
 
 
 class PhotoChoice(BaseModel):
@@ -28,7 +33,7 @@ class PhotoChoice(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    item_id: int = Field(gt=0, description="The media library item")
+    item_id: int = Field(gt=0, le=MAX_INT, description="The media library item")
     alt_ka: str = Field("", max_length=500, description="What it shows, in Georgian (required)")
     alt_en: str | None = Field(None, max_length=500)
     caption_ka: str | None = Field(None, max_length=1000)

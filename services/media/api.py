@@ -32,6 +32,7 @@ from meria.cases.media import (
 from meria.cases.tasks import TaskResult
 from meria.idempotency import IdempotencyKey
 from meria.inputs import Day, Id, Month
+from meria.pictures import RenditionWidth
 from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.throttle import Rule, Throttle, client_address
@@ -1185,7 +1186,9 @@ async def public_request(
         503: {"description": "The photo cannot be read from storage just now"},
     },
 )
-async def public_photo(item_id: Id, width: int, request: Request, runtime: RuntimeDep) -> Response:
+async def public_photo(
+    item_id: Id, width: RenditionWidth, request: Request, runtime: RuntimeDep
+) -> Response:
     async with runtime.db().session() as session:
         item = await session.get(LibraryItem, item_id)
     data = await renditions.public_rendition(storage_of(request), item, width)

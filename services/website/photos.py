@@ -21,7 +21,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, Response
 
 from meria.inputs import Id
-from meria.pictures import RENDITION_WIDTHS
+from meria.pictures import RENDITION_WIDTHS, RenditionWidth
 from meria.problems import Problem
 from meria.web import RuntimeDep
 from services.website.settings import WebsiteSettings
@@ -59,7 +59,7 @@ def _keep(path: Path, data: bytes) -> None:
 
 
 @router.get("/photos/{item_id}/{width}.webp")
-async def photo(item_id: Id, width: int, runtime: RuntimeDep) -> Response:
+async def photo(item_id: Id, width: RenditionWidth, runtime: RuntimeDep) -> Response:
     """Anyone: a published photo's rendition, as the media service allows it today."""
     settings = runtime.settings
     assert isinstance(settings, WebsiteSettings) and settings.files_dir is not None
