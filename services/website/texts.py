@@ -182,6 +182,30 @@ TEXT: dict[Language, dict[str, str]] = {
         "event_amendment": "ცვლილების ამოქმედება",
         "event_repeal": "ძალადაკარგულად გამოცხადება",
         "event_suspension": "მოქმედების შეჩერება",
+        "accessibility": "ხელმისაწვდომობის შესახებ განცხადება",
+        "privacy": "პერსონალური მონაცემების დაცვა",
+        "sitemap": "საიტის რუკა",
+        "sections": "განყოფილებები",
+        "site_services": "სერვისები და მონაცემები",
+        "reviewed_on": "ბოლოს გადაიხედა",
+        # Open data.
+        "data_intro": "მერიის მიერ გამოქვეყნებული სამართლებრივი აქტები, სიახლეები და საჯარო "
+        "ღონისძიებები მანქანურად წაკითხვად ფორმატებში, თავისუფლად გამოსაყენებლად.",
+        "data_licence": "მონაცემები ვრცელდება ლიცენზიით",
+        "data_acts": "სამართლებრივი აქტების რეესტრი",
+        "data_acts_about": "მერიის ბრძანებები, განკარგულებები და ოფიციალური დოკუმენტები: "
+        "ნომერი, გამომცემი, თარიღები, სტატუსი და ტექსტის SHA-256.",
+        "data_news": "სიახლეები, პრესრელიზები და განცხადებები",
+        "data_news_about": "გამოქვეყნებული სიახლეები, პრესრელიზები და განცხადებები: სათაური, "
+        "მოკლე შინაარსი და გამოქვეყნების დრო.",
+        "data_events": "საჯარო ღონისძიებები",
+        "data_events_about": "მერიის საჯარო ღონისძიებები: დრო, ადგილი, აღწერა და სტატუსი "
+        "(გაუქმებულის ჩათვლით).",
+        "data_modified": "ბოლო ცვლილება",
+        "data_csv": "მთლიანი მონაცემები ერთ ფაილად (UTF-8, პირველ სტრიქონში სვეტების სახელები)",
+        "data_json": "გვერდებად, თითოეულში მომდევნო გვერდის მისამართით (next)",
+        "data_catalogue": "მონაცემთა კატალოგი",
+        "data_catalogue_about": "ყველა მონაცემთა ნაკრების აღწერა DCAT-AP სტანდარტით (JSON-LD):",
     },
     "en": {
         "site": "Akhmeta Municipality City Hall",
@@ -348,6 +372,29 @@ TEXT: dict[Language, dict[str, str]] = {
         "event_amendment": "An amendment takes effect",
         "event_repeal": "Repeal",
         "event_suspension": "Suspension",
+        "accessibility": "Accessibility statement",
+        "privacy": "Privacy notice",
+        "sitemap": "Sitemap",
+        "sections": "Sections",
+        "site_services": "Services and data",
+        "reviewed_on": "Last reviewed",
+        "data_intro": "The legal acts, news and public events the City Hall has published, in "
+        "machine-readable formats, free to reuse.",
+        "data_licence": "The data are licensed under",
+        "data_acts": "Registry of legal acts",
+        "data_acts_about": "The mayor's orders, ordinances and official documents: number, "
+        "issuer, dates, status and the SHA-256 of the text.",
+        "data_news": "News, press releases and announcements",
+        "data_news_about": "Published news, press releases and announcements: title, summary "
+        "and time of publication.",
+        "data_events": "Public events",
+        "data_events_about": "The City Hall's public events: time, place, description and "
+        "status (cancelled ones included).",
+        "data_modified": "Last changed",
+        "data_csv": "the whole data set in one file (UTF-8, column names in the first row)",
+        "data_json": "in pages, each giving the address of the next (next)",
+        "data_catalogue": "Data catalogue",
+        "data_catalogue_about": "Every data set described in DCAT-AP (JSON-LD):",
     },
 }
 
