@@ -36,7 +36,6 @@ Name = Literal["acts", "news", "events"]
 # Rows read per query: the size of what the process holds of a data set at any moment.
 PAGE_ROWS = 500
 LICENCE = "http://creativecommons.org/licenses/by/4.0/"
-LICENCE_NAME = "Creative Commons Attribution 4.0 International (CC BY 4.0)"
 NEWS_TYPES = (*SECTIONS["news"], *SECTIONS["press-releases"], *SECTIONS["announcements"])
 MEDIA_TYPES = {"csv": "text/csv", "json": "application/json"}
 # The EU's controlled vocabularies DCAT-AP names for these fields.
@@ -393,5 +392,4 @@ async def data_page(request: Request, runtime: RuntimeDep) -> HTMLResponse:
         datasets=DATASETS,
         modified=modified,
         licence=LICENCE,
-        licence_name=LICENCE_NAME,
     )

@@ -66,7 +66,7 @@ STATEMENTS: dict[str, dict[Language, Sections]] = {
             (
                 "როგორ ვამოწმებთ",
                 (
-                    "ყოველი ცვლილების წინ საიტის გვერდები ავტომატურად მოწმდება axe-ის წესებით "
+                    "ყოველი ცვლილების წინ საიტის გვერდები ავტომატურად მოწმდება WCAG-ის წესებით "
                     "Chromium ბრაუზერში, მათ შორის ტელეფონის ეკრანის სიგანეზე; სერიოზული "
                     "დარღვევის შემთხვევაში ცვლილება არ ქვეყნდება.",
                 ),
@@ -123,8 +123,8 @@ STATEMENTS: dict[str, dict[Language, Sections]] = {
                 "How we test",
                 (
                     "Before every change the site's pages are checked automatically against "
-                    "the axe rules in the Chromium browser, at a phone's width too; a change "
-                    "with a serious violation is not published.",
+                    "the WCAG rules (axe-core) in the Chromium browser, at a phone's width "
+                    "too; a change with a serious violation is not published.",
                 ),
             ),
             (

@@ -192,6 +192,7 @@ TEXT: dict[Language, dict[str, str]] = {
         "data_intro": "მერიის მიერ გამოქვეყნებული სამართლებრივი აქტები, სიახლეები და საჯარო "
         "ღონისძიებები მანქანურად წაკითხვად ფორმატებში, თავისუფლად გამოსაყენებლად.",
         "data_licence": "მონაცემები ვრცელდება ლიცენზიით",
+        "licence_name": "Creative Commons „მიკუთვნება 4.0 საერთაშორისო“",
         "data_acts": "სამართლებრივი აქტების რეესტრი",
         "data_acts_about": "მერიის ბრძანებები, განკარგულებები და ოფიციალური დოკუმენტები: "
         "ნომერი, გამომცემი, თარიღები, სტატუსი და ტექსტის SHA-256.",
@@ -203,7 +204,7 @@ TEXT: dict[Language, dict[str, str]] = {
         "(გაუქმებულის ჩათვლით).",
         "data_modified": "ბოლო ცვლილება",
         "data_csv": "მთლიანი მონაცემები ერთ ფაილად (UTF-8, პირველ სტრიქონში სვეტების სახელები)",
-        "data_json": "გვერდებად, თითოეულში მომდევნო გვერდის მისამართით (next)",
+        "data_json": "გვერდებად, თითოეულში მომდევნო გვერდის მისამართით",
         "data_catalogue": "მონაცემთა კატალოგი",
         "data_catalogue_about": "ყველა მონაცემთა ნაკრების აღწერა DCAT-AP სტანდარტით (JSON-LD):",
     },
@@ -381,6 +382,7 @@ TEXT: dict[Language, dict[str, str]] = {
         "data_intro": "The legal acts, news and public events the City Hall has published, in "
         "machine-readable formats, free to reuse.",
         "data_licence": "The data are licensed under",
+        "licence_name": "Creative Commons Attribution 4.0 International",
         "data_acts": "Registry of legal acts",
         "data_acts_about": "The mayor's orders, ordinances and official documents: number, "
         "issuer, dates, status and the SHA-256 of the text.",
@@ -392,7 +394,7 @@ TEXT: dict[Language, dict[str, str]] = {
         "status (cancelled ones included).",
         "data_modified": "Last changed",
         "data_csv": "the whole data set in one file (UTF-8, column names in the first row)",
-        "data_json": "in pages, each giving the address of the next (next)",
+        "data_json": "in pages, each giving the address of the next",
         "data_catalogue": "Data catalogue",
         "data_catalogue_about": "Every data set described in DCAT-AP (JSON-LD):",
     },

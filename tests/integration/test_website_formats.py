@@ -33,6 +33,7 @@ from meria.testing.servers import NatsServer, TemporalDevServer
 from services.website.akoma_ntoso import schema
 from tests.conftest import DatabaseFactory
 from tests.support.events import TBILISI, EventsDesk, at, setup_office
+from tests.support.georgian_pages import latin_words
 from tests.support.publishing import LEGAL_ACT, Desk
 from tests.support.stack import Stack, running_stack
 
@@ -255,3 +256,6 @@ async def test_every_public_format_passes_its_parser_and_schema(site: Site) -> N
     people = (await site.get("/en/sitemap")).text
     assert 'href="/en/acts"' in people and 'href="/en/data"' in people
     assert "CC BY 4.0" in (await site.get("/data")).text
+    for path in ("/data", "/accessibility", "/privacy", "/sitemap"):
+        said = latin_words((await site.get(path)).text)
+        assert not said.words, f"Latin-script words on {path}: {said.contexts}"
