@@ -45,7 +45,12 @@ def create_app(settings: MediaSettings | None = None) -> FastAPI:
         title="Meria media",
         description="Outlets and journalists, accreditation, press distribution, "
         "media monitoring and the media library.",
-        routers=[*ROUTERS, *information_api.ROUTERS, citizens_api.router],
+        routers=[
+            *ROUTERS,
+            *information_api.ROUTERS,
+            citizens_api.router,
+            citizens_api.staff_router,
+        ],
     )
     app.add_middleware(IdempotencyMiddleware, table=idempotency_keys)
     settings = app.state.settings

@@ -5,21 +5,26 @@ answered alike, whatever is known of the address."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from sqlalchemy import select
 
+from meria.auth import User, require_role
 from meria.problems import Problem
 from meria.throttle import Rule, Throttle, client_address
 from meria.web import RuntimeDep
 from services.media import citizens
-from services.media.schemas import SubscriptionReceipt, SubscriptionRequest
+from services.media.models import Subscriber
+from services.media.schemas import SubscriberPublic, SubscriptionReceipt, SubscriptionRequest
 from services.media.settings import MediaSettings
 
 router = APIRouter(tags=["public"])
+staff_router = APIRouter(prefix="/subscribers", tags=["subscribers"])
+MediaOfficer = Annotated[User, require_role("media_officer", "head_of_department")]
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 RECEIPT = (
     "თუ მისამართი სწორია, მასზე გამოგზავნილ წერილში ნახავთ ბმულს, რომლითაც გამოწერას "
@@ -144,3 +149,18 @@ async def unsubscribe_page(token: str, request: Request, runtime: RuntimeDep) ->
 async def unsubscribe(token: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
     await citizens.unsubscribe(runtime.db(), _settings(runtime), token)
     return _page(request, "subscription_unsubscribe.html", done=True)
+
+
+@staff_router.get("", summary="Citizens' subscriptions, newest first (by address, if given)")
+async def list_subscribers(
+    _: MediaOfficer,
+    runtime: RuntimeDep,
+    email: Annotated[str | None, Query(max_length=300)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[SubscriberPublic]:
+    query = select(Subscriber).order_by(Subscriber.id.desc()).limit(limit).offset(offset)
+    if email:
+        query = query.where(Subscriber.email == email.strip().lower())
+    async with runtime.db().session() as session:
+        return [SubscriberPublic.model_validate(row) for row in await session.scalars(query)]

@@ -1,6 +1,7 @@
 """What the media service does with the events it subscribes to: a published press release
-or media advisory becomes a mailing to its distribution lists, written in the delivering
-transaction, so a publication is distributed exactly once however often it is delivered."""
+or media advisory becomes a mailing to its distribution lists, and a published news item,
+legal act or public event an item for the citizens subscribed to it, each written in the
+delivering transaction, so it is sent exactly once however often it is delivered."""
 
 from __future__ import annotations
 

@@ -371,6 +371,21 @@ class SubscriptionRequest(Strict):
     language: Literal["ka", "en"] = "ka"
 
 
+class SubscriberPublic(BaseModel):
+    """A citizen's subscription, as the media officers see it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    language: str
+    topics: list[str]
+    cadence: str
+    created_at: datetime
+    confirmed_at: datetime | None
+    unsubscribed_at: datetime | None
+
+
 class SubscriptionReceipt(BaseModel):
     message_ka: str
     message_en: str

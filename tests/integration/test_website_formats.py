@@ -13,6 +13,7 @@ import asyncio
 import csv
 import io
 import os
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -253,6 +254,7 @@ async def test_every_public_format_passes_its_parser_and_schema(site: Site) -> N
             assert f'href="{prefix}/{page}"' in home, (prefix, page)
     assert "WCAG" in (await site.get("/accessibility")).text
     assert "პერსონალურ მონაცემთა დაცვის სამსახურს" in (await site.get("/privacy")).text
+    assert re.search(r'<a href="http[^"]+/subscribe">Subscribe by e-mail</a>', home)
     people = (await site.get("/en/sitemap")).text
     assert 'href="/en/acts"' in people and 'href="/en/data"' in people
     assert "CC BY 4.0" in (await site.get("/data")).text
