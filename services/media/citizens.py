@@ -32,7 +32,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,7 +44,7 @@ from meria.runtime import Runtime
 from meria.throttle import Rule, Throttle
 from services.media.contacts import now
 from services.media.distribution import Addressee, create_mailing
-from services.media.models import Mailing, Subscriber, SubscriptionItem
+from services.media.models import Delivery, Mailing, Subscriber, SubscriptionItem
 from services.media.settings import MediaSettings
 
 log = get_logger(__name__)
@@ -234,6 +234,23 @@ async def unsubscribe(database: Database, settings: MediaSettings, token: str) -
         subscriber = await session.get(Subscriber, subscriber_id)
         if subscriber is not None and subscriber.email == email:
             subscriber.unsubscribed_at = subscriber.unsubscribed_at or now()
+
+
+async def erase(database: Database, subscriber_id: int) -> Subscriber:
+    """The address is forgotten at its owner's request: on the subscription and on every
+    message it was sent, and nothing more goes to it (its links no longer match)."""
+    async with database.transaction() as session:
+        subscriber = await session.get(Subscriber, subscriber_id)
+        if subscriber is None:
+            raise Problem(404, "No such subscriber", f"There is no subscriber {subscriber_id}.")
+        erased = f"erased-{subscriber.id}@erased.invalid"
+        subscriber.email = erased
+        subscriber.topics = []
+        subscriber.unsubscribed_at = subscriber.unsubscribed_at or now()
+        await session.execute(
+            update(Delivery).where(Delivery.subscriber_id == subscriber.id).values(email=erased)
+        )
+    return subscriber
 
 
 # Telling subscribers.

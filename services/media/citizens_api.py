@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from meria.auth import User, require_role
+from meria.inputs import Id
 from meria.problems import Problem
 from meria.throttle import Rule, Throttle, client_address
 from meria.web import RuntimeDep
@@ -164,3 +165,14 @@ async def list_subscribers(
         query = query.where(Subscriber.email == email.strip().lower())
     async with runtime.db().session() as session:
         return [SubscriberPublic.model_validate(row) for row in await session.scalars(query)]
+
+
+@staff_router.delete(
+    "/{subscriber_id}",
+    summary="Erase a subscriber's address at their request (on the subscription and on the "
+    "messages sent to it)",
+)
+async def erase_subscriber(
+    subscriber_id: Id, _: MediaOfficer, runtime: RuntimeDep
+) -> SubscriberPublic:
+    return SubscriberPublic.model_validate(await citizens.erase(runtime.db(), subscriber_id))

@@ -22,7 +22,7 @@ import pytest
 from meria.contracts import EventScheduled, LocalizedText
 from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.conftest import DatabaseFactory
-from tests.support.media import Mailbox, publish_release, smtp_server
+from tests.support.media import Mailbox, MediaDesk, publish_release, smtp_server
 from tests.support.stack import Stack, publish_event, running_stack
 
 pytestmark = pytest.mark.database
@@ -166,6 +166,22 @@ async def test_a_citizen_confirms_hears_each_item_once_and_leaves_with_one_click
     # A forged or cut link is refused and changes nothing.
     forged = await town.http.post(f"{town.media}/subscriptions/unsubscribe/abc.def")
     assert forged.status_code == 404
+
+    # She asks the City Hall to forget her address: the media officer erases it, from the
+    # subscription and from the messages sent; her old links lead nowhere now.
+    officer = MediaDesk(town.stack, town.http, "giorgi.media", "media_officer")
+    (row,) = await officer.ok("GET", "/subscribers", params={"email": NINO})
+    assert row["unsubscribed_at"] is not None and row["topics"] == ["news", "acts:mayor_order"]
+    erased = await officer.ok("DELETE", f"/subscribers/{row['id']}")
+    assert erased["email"].endswith("@erased.invalid") and erased["topics"] == []
+    assert await officer.ok("GET", "/subscribers", params={"email": NINO}) == []
+    mailings = await officer.ok("GET", "/mailings", params={"kind": "subscription"})
+    for mailing in mailings:
+        deliveries = await officer.ok("GET", f"/mailings/{mailing['id']}/deliveries")
+        assert all(NINO not in str(delivery) for delivery in deliveries)
+    assert (await town.http.get(f"{town.media}{path}")).status_code == 200  # signed, but…
+    assert (await town.http.post(f"{town.media}{path}")).status_code == 200  # …changes nothing
+    assert (await officer.ok("GET", "/subscribers"))[0]["email"] != NINO
 
 
 async def test_a_daily_digest_names_what_was_published_once(town: Town) -> None:
