@@ -294,7 +294,12 @@ async def data_json(
     "/data/catalog.jsonld",
     summary="The DCAT-AP catalogue of the open data (JSON-LD)",
     response_class=Response,
-    responses=sent_as("application/ld+json"),
+    responses={
+        200: {
+            "description": "A dcat:Catalog of one dcat:Dataset per data set",
+            "content": {"application/ld+json": {"schema": {"type": "object"}}},
+        }
+    },
 )
 async def catalogue(runtime: RuntimeDep) -> Response:
     import json
