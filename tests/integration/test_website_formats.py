@@ -265,9 +265,9 @@ async def test_every_public_format_passes_its_parser_and_schema(
     following: str | None = "/data/events.json?limit=1"
     pages = []
     while following:
-        page = await site.get(urlsplit(following).path + "?" + urlsplit(following).query)
-        pages.append([item["title_en"] for item in page.json()["items"]])
-        following = page.json()["next"]
+        answer = (await site.get(urlsplit(following).path + "?" + urlsplit(following).query)).json()
+        pages.append([item["title_en"] for item in answer["items"]])
+        following = answer["next"]
     assert pages == [["Tushetian Cheese Days in Akhmeta"], ["Wine Day in Zemo Alvani"], []]
     news_page = (await site.get("/data/news.json")).json()
     assert [item["title_ka"] for item in news_page["items"]] == [NEWS["title_ka"]]
