@@ -8,7 +8,7 @@ PYTEST := $(VENV)/bin/pytest
 export UV_PYTHON := python3
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install chromium run up migrate seed status test test-sqlite test-postgres fuzz lint format bench reset asyncapi histories messages image deploy-check
+.PHONY: install chromium schemas run up migrate seed status test test-sqlite test-postgres fuzz lint format bench reset asyncapi histories messages image deploy-check
 
 $(UV):
 	python3 -m venv .tools
@@ -38,6 +38,16 @@ chromium:
 	  fi; \
 	fi
 
+# The schemas the format tests validate against, as their publishers' packages ship them
+# (tests/schemas/package.json: sitemaps.org's sitemap.xsd comes with npm's `sitemap`);
+# nothing third-party is kept in the repository. Without npm the test says what to run.
+SITEMAP_XSD := tests/schemas/node_modules/sitemap/schema/sitemap.xsd
+schemas: $(SITEMAP_XSD)
+$(SITEMAP_XSD): tests/schemas/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix tests/schemas --ignore-scripts --no-audit --no-fund --silent; \
+	else echo "make: npm is missing; the sitemap's schema test will be skipped (apt-get install npm)" >&2; fi
+
 # The development stack serves Akhmeta, installed as NATS comes up unless a profile is
 # there already (`meria municipality set FILE` installs another).
 run: install migrate
@@ -57,7 +67,7 @@ status: install
 
 # The whole suite on SQLite; then, when MERIA_TEST_DATABASE_URL names a PostgreSQL
 # server, every test that touches a database again on PostgreSQL.
-test: install chromium
+test: install chromium schemas
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$MERIA_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "MERIA_TEST_DATABASE_URL is not set: PostgreSQL pass skipped (CI runs it)"; fi

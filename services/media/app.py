@@ -7,8 +7,9 @@ from fastapi import FastAPI
 from meria.idempotency import IdempotencyMiddleware
 from meria.runtime import FileArea, ServiceParts
 from meria.web import build_app
-from services.media import information_api
+from services.media import citizens_api, information_api
 from services.media.api import ROUTERS
+from services.media.citizens import keep_sending_digests
 from services.media.distribution import keep_sending
 from services.media.handlers import subscriptions
 from services.media.models import Base, bus_tables, idempotency_keys
@@ -32,7 +33,7 @@ PARTS = ServiceParts(
     subscriptions=subscriptions,
     produces_events=True,
     uses_temporal=True,
-    background=[keep_sending, keep_reading_feeds],
+    background=[keep_sending, keep_reading_feeds, keep_sending_digests],
 )
 
 
@@ -44,7 +45,12 @@ def create_app(settings: MediaSettings | None = None) -> FastAPI:
         title="Meria media",
         description="Outlets and journalists, accreditation, press distribution, "
         "media monitoring and the media library.",
-        routers=[*ROUTERS, *information_api.ROUTERS],
+        routers=[
+            *ROUTERS,
+            *information_api.ROUTERS,
+            citizens_api.router,
+            citizens_api.staff_router,
+        ],
     )
     app.add_middleware(IdempotencyMiddleware, table=idempotency_keys)
     settings = app.state.settings

@@ -42,7 +42,7 @@ from meria.runtime import Runtime
 from meria.singleton import one_replica
 from services.media.contacts import load_journalist, note, now
 from services.media.lists import Reachable, batches, breathe, reached_by, refresh_journalists
-from services.media.models import Delivery, DistributionList, Journalist, Mailing
+from services.media.models import Delivery, DistributionList, Journalist, Mailing, Subscriber
 from services.media.settings import MediaSettings
 
 log = get_logger(__name__)
@@ -77,6 +77,8 @@ class Addressee:
     name: str
     language: str
     journalist_id: int | None
+    # A citizen's subscription (services/media/citizens.py), in place of a journalist.
+    subscriber_id: int | None = None
 
 
 def addressee(journalist: Journalist | Reachable) -> Addressee:
@@ -92,7 +94,13 @@ def domain_of(mail_from: str) -> str:
 def message_id(mailing: Mailing, recipient: Addressee, domain: str) -> str:
     """The same for every attempt at one recipient of one mailing: a resent copy is a
     duplicate the recipient's mail client recognises."""
-    who = f"j{recipient.journalist_id}" if recipient.journalist_id else recipient.email
+    who = (
+        f"j{recipient.journalist_id}"
+        if recipient.journalist_id
+        else f"s{recipient.subscriber_id}"
+        if recipient.subscriber_id
+        else recipient.email
+    )
     who = "".join(c if c.isalnum() or c in ".-" else "." for c in who)
     if mailing.kind == "release" and mailing.document_id:
         return f"<release-{mailing.document_id}.{mailing.edition}-{who}@{domain}>"
@@ -127,6 +135,7 @@ async def create_mailing(
                 {
                     "mailing_id": mailing.id,
                     "journalist_id": recipient.journalist_id,
+                    "subscriber_id": recipient.subscriber_id,
                     "email": recipient.email,
                     "name": recipient.name,
                     "language": recipient.language,
@@ -260,7 +269,17 @@ def compose(mailing: Mailing, delivery: Delivery, settings: MediaSettings) -> Em
             f"<p>{_escape(second[1] or '')}</p>",
             second[2] or "",
         ]
-    if mailing.unsubscribable and delivery.journalist_id is not None:
+    if mailing.unsubscribable and delivery.subscriber_id is not None:
+        from services.media.citizens import unsubscribe_url as citizens_unsubscribe_url
+
+        link = citizens_unsubscribe_url(settings, delivery.subscriber_id, delivery.email)
+        message["List-Unsubscribe"] = f"<{link}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message["List-Id"] = f"City Hall news <citizens.{domain_of(settings.mail_from)}>"
+        message["Precedence"] = "bulk"
+        parts.append(f"გამოწერის გაუქმება · Unsubscribe: {link}")
+        html_parts.append(f'<p><a href="{_escape(link)}">გამოწერის გაუქმება · Unsubscribe</a></p>')
+    elif mailing.unsubscribable and delivery.journalist_id is not None:
         link = unsubscribe_url(settings, delivery.journalist_id, delivery.email)
         message["List-Unsubscribe"] = f"<{link}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -361,6 +380,15 @@ class Sender:
                 j.id: j
                 for j in await session.scalars(select(Journalist).where(Journalist.id.in_(ids)))
             }
+            citizens = {d.subscriber_id for d in due if d.subscriber_id is not None}
+            left = {
+                row.id: row.unsubscribed_at
+                for row in await session.execute(
+                    select(Subscriber.id, Subscriber.unsubscribed_at).where(
+                        Subscriber.id.in_(citizens), Subscriber.unsubscribed_at.is_not(None)
+                    )
+                )
+            }
         tried = 0
         for delivery in due:
             tried += 1
@@ -376,6 +404,10 @@ class Sender:
                     when = f"{journalist.email_bounced_at:%Y-%m-%d}"
                     await self._settle(delivery, "suppressed", f"the address bounced on {when}")
                     continue
+            gone = left.get(delivery.subscriber_id or 0)
+            if gone is not None and mailing.unsubscribable:
+                await self._settle(delivery, "unsubscribed", f"unsubscribed on {gone:%Y-%m-%d}")
+                continue
             try:
                 message = compose(mailing, delivery, self.settings)
             except (ValueError, TypeError) as bad:

@@ -240,6 +240,49 @@ class Mailing(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class Subscriber(Base):
+    """A citizen who asked for the municipality's news, legal acts (by type) or events by
+    e-mail. Nothing but the confirmation is sent to an address until its owner confirms
+    (double opt-in); an unsubscribed address keeps its row, so it is never mailed again
+    by a late item, until its owner subscribes and confirms anew."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(300), unique=True)
+    language: Mapped[str] = mapped_column(String(2))
+    # news, events, acts:<type> (services.media.citizens.TOPICS)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cadence: Mapped[str] = mapped_column(String(10))  # immediate or daily
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last item a daily digest has told this subscriber of (SubscriptionItem.id).
+    digest_through: Mapped[int] = mapped_column(Integer, default=0)
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_subscribers_reached", "cadence", "confirmed_at", "unsubscribed_at", "id"),
+    )
+
+
+class SubscriptionItem(Base):
+    """Something published that subscribers hear of (a document's edition, a public event),
+    recorded once, as the bus told it, for the daily digests."""
+
+    __tablename__ = "subscription_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)  # document:12:1, event:5
+    topic: Mapped[str] = mapped_column(String(40), index=True)
+    title_ka: Mapped[str] = mapped_column(String(500))
+    title_en: Mapped[str | None] = mapped_column(String(500))
+    summary_ka: Mapped[str | None] = mapped_column(Text)
+    summary_en: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(1000))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Delivery(Base):
     """One message to one recipient: its stable Message-ID and what became of it."""
 
@@ -248,6 +291,8 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mailing_id: Mapped[int] = mapped_column(ForeignKey("mailings.id"), index=True)
     journalist_id: Mapped[int | None] = mapped_column(ForeignKey("journalists.id"), index=True)
+    # A citizen's subscription mail: whose, so that an unsubscription stops it.
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id"), index=True)
     email: Mapped[str] = mapped_column(String(300))
     name: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(5))

@@ -356,6 +356,41 @@ class PublicAccreditationRequest(Strict):
     )
 
 
+SubscriptionTopic = Literal[
+    "news", "acts:mayor_order", "acts:mayor_ordinance", "acts:official_document", "events"
+]
+
+
+class SubscriptionRequest(Strict):
+    """A citizen asks for news, acts (by type) or events by e-mail: a confirmation mail
+    follows, and nothing else until it is confirmed."""
+
+    email: Email
+    topics: list[SubscriptionTopic] = Field(min_length=1, max_length=5)
+    cadence: Literal["immediate", "daily"] = "immediate"
+    language: Literal["ka", "en"] = "ka"
+
+
+class SubscriberPublic(BaseModel):
+    """A citizen's subscription, as the media officers see it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    language: str
+    topics: list[str]
+    cadence: str
+    created_at: datetime
+    confirmed_at: datetime | None
+    unsubscribed_at: datetime | None
+
+
+class SubscriptionReceipt(BaseModel):
+    message_ka: str
+    message_en: str
+
+
 class PublicAccreditationReceipt(BaseModel):
     reference: str
     event_id: int

@@ -139,7 +139,42 @@ async def seed(context: SeedContext) -> int:
         await _seed_relations(context)
         + await _seed_information_desk(context)
         + await _seed_library(context)
+        + await _seed_subscribers(context)
     )
+
+
+# Citizens subscribed by e-mail, as they would: the public form, then the link of the
+# confirmation mail (made here with the installation's key, as the mail carries it).
+SUBSCRIBERS: list[dict[str, Any]] = [
+    {"email": "eteri.gogolauri@example.org", "topics": ["news", "events"],
+     "cadence": "daily", "language": "ka"},
+    {"email": "davit.margoshvili@example.org",
+     "topics": ["acts:mayor_order", "acts:mayor_ordinance"], "cadence": "immediate",
+     "language": "ka"},
+    {"email": "anna.keller@example.org", "topics": ["events"], "cadence": "daily",
+     "language": "en"},
+]  # fmt: skip
+
+
+async def _seed_subscribers(context: SeedContext) -> int:
+    from services.media.citizens import Wish, confirm_url
+    from services.media.settings import MediaSettings
+
+    desk = Desk(context)
+    if await desk.call("GET", "/subscribers", params={"limit": 1}):
+        return 0
+    settings = MediaSettings(secret_key=context.settings.secret_key)
+    created = 0
+    for wish in SUBSCRIBERS:
+        await desk.call("POST", "/public/subscriptions", json=wish)
+        (found,) = await desk.call("GET", "/subscribers", params={"email": wish["email"]})
+        link = confirm_url(settings, Wish(found["id"], wish["email"], tuple(wish["topics"]),
+                                          wish["cadence"], wish["language"]))  # fmt: skip
+        path = link.removeprefix(settings.public_base)
+        response = await context.http.post(context.url("media", path))
+        response.raise_for_status()
+        created += 1
+    return created
 
 
 # (file name, colours of sky, hills and ground, details)

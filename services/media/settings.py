@@ -81,6 +81,16 @@ class MediaSettings(UploadSettings):
     # The public accreditation form: requests from one address, as limits "N/period;…".
     public_form_limits: str = "5/hour;20/day"
 
+    # Citizens' subscriptions by e-mail (services/media/citizens.py): the public form from
+    # one address, and confirmation mails to one e-mail address, as limits "N/period;…";
+    # how long a confirmation link holds; the hour (Tbilisi) daily digests go out from,
+    # and how often the digests look for who is due.
+    subscribe_form_limits: str = "5/hour;20/day"
+    subscription_mail_limits: str = "3/day;10/month"
+    subscription_confirm_hours: float = Field(72.0, gt=0)
+    digest_hour: int = Field(8, ge=0, le=23)
+    digest_poll_seconds: float = Field(300.0, gt=0)
+
     # Media responses: the draft is due this many hours after the response is asked for.
     response_draft_hours: float = Field(24.0, gt=0)
     response_approval_hours: float = Field(24.0, gt=0)
@@ -121,7 +131,7 @@ class MediaSettings(UploadSettings):
         at the municipality's sender address (its profile)."""
         return self.mail_from or municipality.current().sender("პრესსამსახური")
 
-    @field_validator("public_form_limits")
+    @field_validator("public_form_limits", "subscribe_form_limits", "subscription_mail_limits")
     @classmethod
     def _limits(cls, value: str) -> str:
         # Here, not at the top: reading settings stays light for the command line and

@@ -21,11 +21,13 @@ from services.website.files import keep_fetching
 from services.website.freshness import Freshness, Remembered
 from services.website.handlers import subscriptions
 from services.website.models import Base, bus_tables
+from services.website.open_data import router as open_data_router
 from services.website.page_cache import PageCache, keep_pages
 from services.website.pages import language_of, navigation, render
 from services.website.pages import router as pages_router
 from services.website.photos import router as photos_router
 from services.website.settings import WebsiteSettings
+from services.website.statements import router as statements_router
 from services.website.texts import TEXT
 
 
@@ -67,7 +69,7 @@ def create_app(settings: WebsiteSettings | None = None) -> FastAPI:
         description="The municipal website's open data: the registry of legal acts, "
         "feeds and the public key, built from the events the services publish.",
         # Feeds first: `/acts/{id}.akn.xml` must be tried before the page `/acts/{id}`.
-        routers=[feeds_router, pages_router, photos_router],
+        routers=[feeds_router, open_data_router, statements_router, pages_router, photos_router],
         content_security_policy=CSP,
         headers=HEADERS,
     )

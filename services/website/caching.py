@@ -20,7 +20,7 @@ CSP = (
 HEADERS = {"referrer-policy": "strict-origin-when-cross-origin"}
 CACHEABLE = (b"text/html", b"application/atom+xml", b"text/calendar", b"application/xml",
              b"application/json", b"application/x-pem-file", b"text/css",
-             b"application/akn+xml")  # fmt: skip
+             b"application/akn+xml", b"application/ld+json")  # fmt: skip
 
 
 class CachingMiddleware:

@@ -61,6 +61,8 @@ Language = Literal["ka", "en"]
 SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 # The sitemap's namespace is the default one (no prefix), for the whole process.
 ElementTree.register_namespace("", SITEMAP_NAMESPACE)
+# The site's pages beside its sections, for search engines as for people (`/sitemap`).
+SITE_PAGES = ("calendar", "search", "verify", "data", "accessibility", "privacy", "sitemap")
 FEEDS = {"acts": "acts", "news": "news", "press-releases": "press-releases"}
 
 
@@ -268,7 +270,7 @@ async def sitemap_pages(runtime: RuntimeDep) -> Response:
         for prefix in ("", "/en")
         for path in (
             "/",
-            *(f"/{section}" for section in (*SECTIONS, "calendar", "search", "verify")),
+            *(f"/{section}" for section in (*SECTIONS, *SITE_PAGES)),
         )
     ]
     return Response(_urlset(pages, base), media_type="application/xml")

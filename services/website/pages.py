@@ -163,6 +163,7 @@ async def render(
             "local_date": local_date,
             "format_size": format_size,
             "public_url": settings_of(runtime).public_url,
+            "subscribe_url": settings_of(runtime).subscribe_url,
             "query_with": lambda **changes: query_with(request, **changes),
             "hit_path": lambda hit: document_path(hit, "ka"),
             "photo_src": photos.src,

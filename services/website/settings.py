@@ -18,6 +18,9 @@ class WebsiteSettings(ServiceSettings):
     # The address the public reaches the site at: feeds, the sitemap and Akoma Ntoso
     # identifiers carry it.
     public_url: str = "http://127.0.0.1:8080"
+    # Where citizens subscribe by e-mail (the media service's public form); by default
+    # the media service's address.
+    subscribe_url: str | None = None
     files_dir: Path | None = None
     file_poll_seconds: float = Field(1.0, gt=0)
     page_size: int = Field(20, ge=5, le=100)
@@ -36,4 +39,6 @@ class WebsiteSettings(ServiceSettings):
     def _files(self) -> WebsiteSettings:
         if self.files_dir is None:
             self.files_dir = self.var_dir / "website" / "files"
+        if self.subscribe_url is None:
+            self.subscribe_url = f"{self.media_url.rstrip('/')}/subscribe"
         return self

@@ -221,6 +221,32 @@ WORDS: dict[Language, dict[str, str]] = {
         "welcome": "ოფიციალური ვებგვერდი: აქტები, სიახლეები და ღონისძიებები ერთ ადგილას.",
         "no_event": "ღონისძიება {number} საიტზე არ არის.",
         "no_photo": "ასეთი ფოტო არ არის გამოქვეყნებული.",
+        "accessibility": "ხელმისაწვდომობის შესახებ განცხადება",
+        "privacy": "პერსონალური მონაცემების დაცვა",
+        "sitemap": "საიტის რუკა",
+        "subscribe": "გამოწერა ელფოსტით",
+        "sections": "განყოფილებები",
+        "site_services": "სერვისები და მონაცემები",
+        "reviewed_on": "ბოლოს გადაიხედა",
+        # Open data.
+        "data_intro": "მერიის მიერ გამოქვეყნებული სამართლებრივი აქტები, სიახლეები და საჯარო "
+        "ღონისძიებები მანქანურად წაკითხვად ფორმატებში, თავისუფლად გამოსაყენებლად.",
+        "data_licence": "მონაცემები ვრცელდება ლიცენზიით",
+        "licence_name": "Creative Commons „მიკუთვნება 4.0 საერთაშორისო“",
+        "data_acts": "სამართლებრივი აქტების რეესტრი",
+        "data_acts_about": "მერიის ბრძანებები, განკარგულებები და ოფიციალური დოკუმენტები: "
+        "ნომერი, გამომცემი, თარიღები, სტატუსი და ტექსტის SHA-256.",
+        "data_news": "სიახლეები, პრესრელიზები და განცხადებები",
+        "data_news_about": "გამოქვეყნებული სიახლეები, პრესრელიზები და განცხადებები: სათაური, "
+        "მოკლე შინაარსი და გამოქვეყნების დრო.",
+        "data_events": "საჯარო ღონისძიებები",
+        "data_events_about": "მერიის საჯარო ღონისძიებები: დრო, ადგილი, აღწერა და სტატუსი "
+        "(გაუქმებულის ჩათვლით).",
+        "data_modified": "ბოლო ცვლილება",
+        "data_csv": "მთლიანი მონაცემები ერთ ფაილად (UTF-8, პირველ სტრიქონში სვეტების სახელები)",
+        "data_json": "გვერდებად, თითოეულში მომდევნო გვერდის მისამართით",
+        "data_catalogue": "მონაცემთა კატალოგი",
+        "data_catalogue_about": "ყველა მონაცემთა ნაკრების აღწერა DCAT-AP სტანდარტით (JSON-LD):",
     },
     "en": {
         "skip": "Skip to main content",
@@ -409,6 +435,31 @@ WORDS: dict[Language, dict[str, str]] = {
         "welcome": "The official website: acts, news and events in one place.",
         "no_event": "Event {number} is not on the website.",
         "no_photo": "There is no such published photo.",
+        "accessibility": "Accessibility statement",
+        "privacy": "Privacy notice",
+        "sitemap": "Sitemap",
+        "subscribe": "Subscribe by e-mail",
+        "sections": "Sections",
+        "site_services": "Services and data",
+        "reviewed_on": "Last reviewed",
+        "data_intro": "The legal acts, news and public events the City Hall has published, in "
+        "machine-readable formats, free to reuse.",
+        "data_licence": "The data are licensed under",
+        "licence_name": "Creative Commons Attribution 4.0 International",
+        "data_acts": "Registry of legal acts",
+        "data_acts_about": "The mayor's orders, ordinances and official documents: number, "
+        "issuer, dates, status and the SHA-256 of the text.",
+        "data_news": "News, press releases and announcements",
+        "data_news_about": "Published news, press releases and announcements: title, summary "
+        "and time of publication.",
+        "data_events": "Public events",
+        "data_events_about": "The City Hall's public events: time, place, description and "
+        "status (cancelled ones included).",
+        "data_modified": "Last changed",
+        "data_csv": "the whole data set in one file (UTF-8, column names in the first row)",
+        "data_json": "in pages, each giving the address of the next",
+        "data_catalogue": "Data catalogue",
+        "data_catalogue_about": "Every data set described in DCAT-AP (JSON-LD):",
     },
 }
 TEXT: dict[Language, Words] = {

@@ -245,6 +245,12 @@ async def test_a_visitor_reads_finds_and_searches_in_a_real_browser(
     await expect(page.get_by_role("link", name="A new square opened in Akhmeta")).to_be_visible()
     await shoot(page, "website-05-english")
     await assert_accessible(page, "English home")
+
+    # The pages about the site, each reached from the footer, pass the same rules.
+    for name in ("Open data", "Accessibility statement", "Privacy notice", "Sitemap"):
+        await page.get_by_role("contentinfo").get_by_role("link", name=name, exact=True).click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text(name)
+        await assert_accessible(page, name)
     await visitor.end()
 
     # JavaScript off: searching and filtering are plain forms, and still work.

@@ -334,6 +334,9 @@ async def test_a_journalist_applies_for_accreditation_on_the_website_host(
         css = await journalist.request("GET", WEBSITE_HOST, "/rsvp/page.css")
         assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
         assert (await journalist.request("GET", WEBSITE_HOST, "/metrics")).status_code == 404
+        # Citizens subscribe by e-mail on the website's host name too: media's form.
+        subscribe = await journalist.page(WEBSITE_HOST, "/subscribe")
+        assert subscribe.status_code == 200 and 'name="topics"' in subscribe.text
     finally:
         await journalist.close()
 

@@ -1,6 +1,7 @@
 """The media demo data goes in through the real API once: Georgian outlets, journalists with
 their consent, lists, a month of monitoring with one story waiting for its response in
-the media officer's inbox, and an enquiry; seeding again adds nothing."""
+the media officer's inbox, an enquiry, and citizens subscribed by e-mail; seeding again
+adds nothing."""
 
 from __future__ import annotations
 
@@ -58,6 +59,11 @@ async def test_the_demo_media_desk_is_seeded_once(
             )
             [enquiry] = await desk.ok("GET", "/enquiries")
             assert enquiry["journalist_name"] == "ნათია ჩიკვაიძე"
+            # Citizens subscribed by e-mail, each confirmed by their link.
+            subscribers = await desk.ok("GET", "/subscribers")
+            assert len(subscribers) == len(seed.SUBSCRIBERS)
+            assert all(s["confirmed_at"] and s["email"].endswith("@example.org")
+                       for s in subscribers)  # fmt: skip
             lists = {item["name_en"]: item for item in await desk.ok("GET", "/distribution-lists")}
             assert lists["All TV"]["recipient_count"] == 2
             # The information desk: one request answered with its table, two waiting, the

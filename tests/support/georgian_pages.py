@@ -25,11 +25,14 @@ ALLOWED = {
     "PDF", "CSV", "ICS", "SVG", "XML", "HTML", "JSON", "RSS", "Atom", "QR", "ID", "SHA",
     "DOCX", "ODT", "URL", "HTTP", "HTTPS", "API", "iCalendar", "Markdown", "UTC", "GMT",
     "OIDC", "PNG", "JPEG", "JPG", "WebP", "TIFF", "MB", "KB", "GB", "px", "ELI", "TV", "FM",
-    "ISO", "GE", "TOML",
+    "ISO", "GE", "TOML", "IP",
     # Currencies by their ISO codes.
     "EUR", "GEL", "USD", "PLN",
     # Products and standards by their own names: office formats, the workflow engine.
-    "Word", "Excel", "OpenDocument", "Temporal", "JetStream", "NATS",
+    "Word", "Excel", "OpenDocument", "Temporal", "JetStream", "NATS", "JavaScript", "Chromium",
+    # The web's accessibility guidelines and their level; the open-data catalogue's
+    # standard (DCAT-AP) and format (JSON-LD).
+    "WCAG", "AA", "DCAT-AP", "JSON-LD",
     # The legal XML standard acts are offered in; the photos' licence.
     "Akoma", "Ntoso", "Creative", "Commons",
     # Organisations known by their Latin abbreviations.
