@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from meria import municipality
 from meria.auth import User, require_role
 from meria.inputs import Id
 from meria.problems import Problem
@@ -27,6 +28,8 @@ router = APIRouter(tags=["public"])
 staff_router = APIRouter(prefix="/subscribers", tags=["subscribers"])
 MediaOfficer = Annotated[User, require_role("media_officer", "head_of_department")]
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# The pages name the city hall from the profile, as media's other pages do.
+templates.env.globals["municipality"] = municipality.Current()
 RECEIPT = (
     "თუ მისამართი სწორია, მასზე გამოგზავნილ წერილში ნახავთ ბმულს, რომლითაც გამოწერას "
     "დაადასტურებთ. დადასტურებამდე არაფერს გამოგიგზავნით.",

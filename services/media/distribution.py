@@ -275,7 +275,9 @@ def compose(mailing: Mailing, delivery: Delivery, settings: MediaSettings) -> Em
         link = citizens_unsubscribe_url(settings, delivery.subscriber_id, delivery.email)
         message["List-Unsubscribe"] = f"<{link}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message["List-Id"] = f"City Hall news <citizens.{domain_of(settings.mail_from)}>"
+        message["List-Id"] = (
+            f"{municipality.current().city_hall('en')} news <citizens.{domain_of(settings.sender)}>"
+        )
         message["Precedence"] = "bulk"
         parts.append(f"გამოწერის გაუქმება · Unsubscribe: {link}")
         html_parts.append(f'<p><a href="{_escape(link)}">გამოწერის გაუქმება · Unsubscribe</a></p>')

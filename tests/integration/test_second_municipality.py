@@ -199,7 +199,11 @@ async def test_telavi_finds_no_trace_of_akhmeta(telavi: Telavi, tmp_path: Path) 
     english = (await telavi.site("/en/")).text
     assert "Telavi Municipality City Hall" in english
     pages = {"/": home, "/en/": english}
-    for path in ("/acts", f"/acts/{act_id}", "/press-releases", "/en/acts", "/calendar"):
+    for path in (
+        "/acts", f"/acts/{act_id}", "/press-releases", "/en/acts", "/calendar", "/data",
+        "/en/data", "/data/catalog.jsonld", "/data/acts.csv", "/accessibility", "/privacy",
+        "/sitemap", "/theme.css",
+    ):  # fmt: skip
         pages[path] = (await telavi.site(path)).text
     pages["/search"] = (await telavi.site("/search", q="თელავი")).text
     assert RELEASE["title_ka"] in pages["/search"]
