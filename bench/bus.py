@@ -1,6 +1,9 @@
 """Throughput and latency of Meria's event bus, against raw JetStream on the same server.
 
 Run: `.venv/bin/python bench/bus.py [--events N] [--sqlite-synchronous FULL|NORMAL]`
+`[--postgres URL] [--producers K]` (each service's tables in a database of its own on that
+PostgreSQL server instead of SQLite files; K use cases writing at once in the producer,
+as a service's concurrent requests do, where PostgreSQL commits several in one flush).
 (`--help` for the rest; `--cases latency --rate 50` measures latency alone at 50/s).
 
 The benchmark starts its own nats-server (JetStream on file storage, `sync_interval:
@@ -65,10 +68,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import nats
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, PubAck
-from sqlalchemy import Column, Float, Integer, String, Table, insert, select
+from sqlalchemy import Column, Float, Integer, String, Table, insert, make_url, select
 
 from meria.bus import (
     Bus,
@@ -206,6 +210,7 @@ class ProcessConfig:
     sqlite_synchronous: str
     warmup: int = 0
     timeout: float = 120.0
+    producers: int = 1  # use cases writing at once (each its own transaction)
     profile: str | None = None  # write the process's cProfile statistics to this file
 
 
@@ -315,6 +320,37 @@ async def record_measurement_use_case(database: Database, outbox: Outbox, number
         )
 
 
+async def write_events(
+    database: Database,
+    outbox: Outbox,
+    first: int,
+    count: int,
+    rate: float,
+    seconds: float,
+    writers: int,
+) -> dict[int, float]:
+    """Events `first`… written by `writers` use cases at once, each event due at start + i /
+    rate when there is a rate, none after start + seconds when there is a limit; when each
+    committed, by number."""
+    commits: dict[int, float] = {}
+    started = time.time()
+    numbers = iter(range(count))
+
+    async def writing() -> None:
+        for offset in numbers:
+            if seconds > 0 and time.time() - started >= seconds:
+                break
+            if rate > 0:
+                delay = started + offset / rate - time.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            await record_measurement_use_case(database, outbox, first + offset)
+            commits[first + offset] = time.time()
+
+    await asyncio.gather(*(writing() for _ in range(writers)))
+    return commits
+
+
 async def run_producer(config: ProcessConfig, pipe: Connection) -> None:
     """Writes on command (`write`, first number, count, rate, seconds) until told to `stop`.
 
@@ -339,18 +375,11 @@ async def run_producer(config: ProcessConfig, pipe: Connection) -> None:
         command, first, count, rate, seconds = await asyncio.to_thread(pipe.recv)
         if command == "stop":
             break
-        commits: dict[int, float] = {}
         cpu = time.process_time()
         started = time.time()
-        for offset in range(count):
-            if seconds > 0 and time.time() - started >= seconds:
-                break
-            if rate > 0:
-                delay = started + offset / rate - time.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            await record_measurement_use_case(database, outbox, first + offset)
-            commits[first + offset] = time.time()
+        writers = config.producers if first >= config.warmup else 1
+        # Warm-up from one writer; the counted events from as many as asked.
+        commits = await write_events(database, outbox, first, count, rate, seconds, writers)
         written = time.time()
         # Only the database shows what the relay has published; poll it.
         while await relay.backlog() > 0:
@@ -387,8 +416,13 @@ async def run_writer(config: ProcessConfig, pipe: Connection) -> None:
     count = await asyncio.to_thread(pipe.recv)
     cpu = time.process_time()
     started = time.perf_counter()
-    for number in range(config.warmup, config.warmup + count):
-        await record_measurement_use_case(database, outbox, number)
+    numbers = iter(range(config.warmup, config.warmup + count))
+
+    async def writing() -> None:
+        for number in numbers:
+            await record_measurement_use_case(database, outbox, number)
+
+    await asyncio.gather(*(writing() for _ in range(config.producers)))
     seconds = time.perf_counter() - started
     pipe.send(("written", {"seconds": seconds, "cpu_seconds": time.process_time() - cpu}))
     await database.dispose()
@@ -404,7 +438,9 @@ async def marked_sent_times(database: Database, numbers: set[int]) -> dict[int, 
         number = json.loads(payload)["data"]["number"]
         if number in numbers and published_at is not None:
             # SQLite gives back the naive UTC time the relay stored.
-            times[number] = published_at.replace(tzinfo=UTC).timestamp()
+            if published_at.tzinfo is None:
+                published_at = published_at.replace(tzinfo=UTC)
+            times[number] = published_at.timestamp()
     return times
 
 
@@ -523,6 +559,52 @@ class MeriaRun:
         return {name: ms(seconds / self.count) for name, seconds in self.cpu_seconds.items()}
 
 
+def database_url(options: Options, folder: Path, role: str) -> str:
+    """A new, empty database for one process of one case: a SQLite file in the case's
+    folder, or a database of its own on the PostgreSQL server `--postgres` names."""
+    if options.postgres is None:
+        return f"sqlite+aiosqlite:///{folder / role}.db"
+    name = f"bench_bus_{folder.name.replace('-', '_')}_{role}_{os.getpid()}"
+    server = make_url(options.postgres)
+
+    async def create() -> None:
+        connection = await asyncpg.connect(
+            user=server.username, password=server.password, host=server.host,
+            port=server.port or 5432, database=server.database or "postgres", timeout=10,
+        )  # fmt: skip
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
+    MADE_DATABASES.append(name)
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+MADE_DATABASES: list[str] = []
+
+
+def drop_made_databases(options: Options) -> None:
+    if options.postgres is None or not MADE_DATABASES:
+        return
+    server = make_url(options.postgres)
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(
+            user=server.username, password=server.password, host=server.host,
+            port=server.port or 5432, database=server.database or "postgres", timeout=10,
+        )  # fmt: skip
+        try:
+            for name in MADE_DATABASES:
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    asyncio.run(drop())
+
+
 def run_meria(
     folder: Path, server: NatsServer, options: Options, count: int, rate: float, seconds: float
 ) -> MeriaRun:
@@ -540,12 +622,13 @@ def run_meria(
             options.profile.mkdir(parents=True, exist_ok=True)
             profile = str(options.profile / f"{folder.name}-{role}.prof")
         return ProcessConfig(
-            database_url=f"sqlite+aiosqlite:///{folder / role}.db",
+            database_url=database_url(options, folder, role),
             nats_url=server.url,
             sqlite_synchronous=options.sqlite_synchronous,
             warmup=options.warmup,
             timeout=timeout,
             profile=profile,
+            producers=options.producers,
         )
 
     consumer_pipe, consumer_end = context.Pipe()
@@ -597,10 +680,11 @@ def run_writes_alone(folder: Path, options: Options, count: int) -> dict[str, fl
     """The producer's write transactions alone, in a process of their own."""
     folder.mkdir(parents=True)
     config = ProcessConfig(
-        database_url=f"sqlite+aiosqlite:///{folder / 'writer'}.db",
+        database_url=database_url(options, folder, "writer"),
         nats_url="",
         sqlite_synchronous=options.sqlite_synchronous,
         warmup=options.warmup,
+        producers=options.producers,
     )
     context = multiprocessing.get_context("spawn")
     pipe, end = context.Pipe()
@@ -705,6 +789,8 @@ class Options:
     warmup: int
     cases: tuple[str, ...]
     profile: Path | None
+    postgres: str | None = None
+    producers: int = 1
 
 
 def parse_options() -> Options:
@@ -729,6 +815,14 @@ def parse_options() -> Options:
     parser.add_argument(
         "--profile", type=Path, help="write cProfile statistics of the Meria processes here"
     )
+    parser.add_argument(
+        "--postgres",
+        help="a PostgreSQL server (postgresql+asyncpg://user:password@host/db) to keep each "
+        "process's tables in, in databases the benchmark makes, instead of SQLite files",
+    )
+    parser.add_argument(
+        "--producers", type=int, default=1, help="use cases writing at once in the producer"
+    )
     args = parser.parse_args()
     cases = tuple(case.strip() for case in args.cases.split(","))
     if not cases or not set(cases) <= {"throughput", "latency"}:
@@ -743,17 +837,21 @@ def parse_options() -> Options:
         warmup=args.warmup,
         cases=cases,
         profile=args.profile,
+        postgres=args.postgres,
+        producers=max(1, args.producers),
     )
 
 
-def machine_context(sqlite_synchronous: str) -> dict[str, Any]:
+def machine_context(options: Options) -> dict[str, Any]:
     version = subprocess.run(
         [binary("nats-server"), "--version"], capture_output=True, text=True, check=False
     ).stdout.strip()
     return {
         "cpu_count": os.cpu_count(),
         "loadavg_at_start": loadavg(),
-        "sqlite_synchronous": sqlite_synchronous,
+        "database": "postgresql" if options.postgres else "sqlite",
+        "sqlite_synchronous": None if options.postgres else options.sqlite_synchronous,
+        "producers": options.producers,
         "nats_server": version,
         "jetstream": "file storage, sync_interval always",
         "python": platform.python_version(),
@@ -772,7 +870,7 @@ def progress(message: str) -> None:
 def main() -> None:
     options = parse_options()
     quiet_logging("bench")
-    context = machine_context(options.sqlite_synchronous)
+    context = machine_context(options)
     with tempfile.TemporaryDirectory(prefix="meria-bench-bus-") as temporary:
         folder = Path(temporary)
         server = NatsServer(folder / "nats", extra_users=accounts()).start()
@@ -783,6 +881,7 @@ def main() -> None:
                 latency_case(server, folder, options, context)
         finally:
             server.stop()
+            drop_made_databases(options)
 
 
 def throughput_cases(
