@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from meria.inputs import MAX_INT
 from meria.runtime import Runtime
 from meria.web import RuntimeDep, sent_as
 from services.website.lifecycle import standings, today
@@ -268,7 +269,9 @@ async def data_csv(name: Name, runtime: RuntimeDep) -> StreamingResponse:
 async def data_json(
     name: Name,
     runtime: RuntimeDep,
-    after: Annotated[int, Query(ge=0, description="The key after which the page starts")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_INT, description="The key after which the page starts")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=PAGE_ROWS)] = PAGE_ROWS,
 ) -> JSONResponse:
     dataset = DATASETS[name]

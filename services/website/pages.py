@@ -660,6 +660,17 @@ async def event_page(request: Request, runtime: RuntimeDep, event_id: Id) -> HTM
     )
 
 
+@router.get("/coat-of-arms.svg")
+async def coat_of_arms() -> Response:
+    """The municipality's coat of arms from its profile (sanitised when it was read): the
+    site's icon."""
+    return Response(
+        municipality.current().coat_of_arms,
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
 @router.get("/theme.css")
 async def theme() -> Response:
     """The municipality's colours over the stylesheet's defaults (a file, not an inline

@@ -24,6 +24,7 @@ from playwright.async_api import (
     BrowserContext,
     ConsoleMessage,
     Page,
+    Request,
     Response,
     async_playwright,
     expect,
@@ -111,14 +112,17 @@ class Visit:
         context.on("console", self.on_console)
         context.on("response", self.on_response)
         context.on("weberror", lambda error: self.problems.append(f"page error: {error.error}"))
-        context.on(
-            "requestfailed",
-            lambda request: self.problems.append(f"failed: {request.url} {request.failure}"),
-        )
+        context.on("requestfailed", self.on_failed)
 
     @classmethod
     async def start(cls, browser: Browser, site: Site, **options: Any) -> Visit:
         return cls(await browser.new_context(base_url=site.url, **options))
+
+    def on_failed(self, request: Request) -> None:
+        # The browser drops the icon it is still fetching when the next page is opened.
+        aborted_icon = "/coat-of-arms.svg" in request.url and "ERR_ABORTED" in str(request.failure)
+        if not aborted_icon:
+            self.problems.append(f"failed: {request.url} {request.failure}")
 
     def on_console(self, message: ConsoleMessage) -> None:
         # A failed load is reported with its address by on_response.

@@ -202,9 +202,10 @@ async def test_telavi_finds_no_trace_of_akhmeta(telavi: Telavi, tmp_path: Path) 
     for path in (
         "/acts", f"/acts/{act_id}", "/press-releases", "/en/acts", "/calendar", "/data",
         "/en/data", "/data/catalog.jsonld", "/data/acts.csv", "/accessibility", "/privacy",
-        "/sitemap", "/theme.css",
+        "/sitemap", "/theme.css", "/coat-of-arms.svg",
     ):  # fmt: skip
         pages[path] = (await telavi.site(path)).text
+    assert "თელავის მუნიციპალიტეტის გერბი" in pages["/coat-of-arms.svg"]
     pages["/search"] = (await telavi.site("/search", q="თელავი")).text
     assert RELEASE["title_ka"] in pages["/search"]
     for path, text in pages.items():

@@ -26,6 +26,8 @@ ALLOWED = {
     "DOCX", "ODT", "URL", "HTTP", "HTTPS", "API", "iCalendar", "Markdown", "UTC", "GMT",
     "OIDC", "PNG", "JPEG", "JPG", "WebP", "TIFF", "MB", "KB", "GB", "px", "ELI", "TV", "FM",
     "ISO", "GE", "TOML", "IP",
+    # Brands the municipality is followed on (its profile's social links).
+    "Facebook", "YouTube", "Instagram",
     # Currencies by their ISO codes.
     "EUR", "GEL", "USD", "PLN",
     # Products and standards by their own names: office formats, the workflow engine.
