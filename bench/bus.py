@@ -68,11 +68,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import nats
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, PubAck
-from sqlalchemy import Column, Float, Integer, String, Table, insert, make_url, select
+from sqlalchemy import Column, Float, Integer, String, Table, insert, select
 
 from meria.bus import (
     Bus,
@@ -93,6 +92,9 @@ from meria.logging import configure_logging
 from meria.runtime import ServiceParts
 from meria.servers import binary
 from meria.testing.servers import NatsServer
+
+sys.path.insert(0, str(Path(__file__).parent))
+from postgres import drop_databases, new_database
 
 RATIO_TARGET = 0.3
 P99_TARGET_MS = 50.0
@@ -565,44 +567,11 @@ def database_url(options: Options, folder: Path, role: str) -> str:
     if options.postgres is None:
         return f"sqlite+aiosqlite:///{folder / role}.db"
     name = f"bench_bus_{folder.name.replace('-', '_')}_{role}_{os.getpid()}"
-    server = make_url(options.postgres)
-
-    async def create() -> None:
-        connection = await asyncpg.connect(
-            user=server.username, password=server.password, host=server.host,
-            port=server.port or 5432, database=server.database or "postgres", timeout=10,
-        )  # fmt: skip
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            await connection.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await connection.close()
-
-    asyncio.run(create())
     MADE_DATABASES.append(name)
-    return server.set(database=name).render_as_string(hide_password=False)
+    return new_database(options.postgres, name)
 
 
 MADE_DATABASES: list[str] = []
-
-
-def drop_made_databases(options: Options) -> None:
-    if options.postgres is None or not MADE_DATABASES:
-        return
-    server = make_url(options.postgres)
-
-    async def drop() -> None:
-        connection = await asyncpg.connect(
-            user=server.username, password=server.password, host=server.host,
-            port=server.port or 5432, database=server.database or "postgres", timeout=10,
-        )  # fmt: skip
-        try:
-            for name in MADE_DATABASES:
-                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
-
-    asyncio.run(drop())
 
 
 def run_meria(
@@ -881,7 +850,8 @@ def main() -> None:
                 latency_case(server, folder, options, context)
         finally:
             server.stop()
-            drop_made_databases(options)
+            if options.postgres:
+                drop_databases(options.postgres, MADE_DATABASES)
 
 
 def throughput_cases(

@@ -1,6 +1,7 @@
 """How fast documents travel their approval route, on the stack as `make run` starts it.
 
 Run: `.venv/bin/python bench/publication.py [--documents 200] [--latency-seconds 60]`
+`[--postgres URL]` (the services' tables on that PostgreSQL server instead of SQLite).
 
 The benchmark starts nats-server, the Temporal dev server (the same command and SQLite
 pragmas `meria run temporal` uses), and the publishing service and the workflow worker as
@@ -56,6 +57,7 @@ from meria.testing.servers import (
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
+from postgres import create_database, remove_databases
 from trivial_workflow import Trivial, nothing
 
 from workflows.worker import sandbox_runner
@@ -202,6 +204,14 @@ async def measure(arguments: argparse.Namespace) -> None:
         "MERIA_WEBSITE_URL": f"http://127.0.0.1:{website_port}",
         "MERIA_LOG_LEVEL": "WARNING",
     }
+    made: list[str] = []
+    if arguments.postgres:
+        # Each service's tables in a database of its own, as on a PostgreSQL server.
+        for service in ("publishing", "website"):
+            made.append(f"bench_publication_{service}_{os.getpid()}")
+            env[f"MERIA_{service.upper()}_DATABASE_URL"] = await create_database(
+                arguments.postgres, made[-1]
+            )
     subprocess.run(
         [MERIA, "migrate", "publishing", "website"],
         env=env,
@@ -240,6 +250,7 @@ async def measure(arguments: argparse.Namespace) -> None:
                 "cpus": os.cpu_count(),
                 "machine": platform.machine(),
                 "load_average": [round(x, 2) for x in os.getloadavg()],
+                "database": "postgresql" if arguments.postgres else "sqlite",
             }
 
             # Warm up: one document end to end (connections, caches, compiled statements).
@@ -347,6 +358,8 @@ async def measure(arguments: argparse.Namespace) -> None:
                 process.kill()
         temporal.stop()
         nats_server.stop()
+        if made:
+            await remove_databases(arguments.postgres, made)
 
 
 def main() -> None:
@@ -357,6 +370,11 @@ def main() -> None:
     )
     parser.add_argument("--latency-seconds", type=int, default=60)
     parser.add_argument("--visible-documents", type=int, default=30)
+    parser.add_argument(
+        "--postgres",
+        help="a PostgreSQL server (postgresql+asyncpg://user:password@host/db) to keep the "
+        "services' tables in, in databases the benchmark makes, instead of SQLite files",
+    )
     asyncio.run(measure(parser.parse_args()))
 
 
