@@ -75,6 +75,28 @@ async def test_relay_sends_what_this_process_committed_in_order_and_what_others_
         assert numbers[:23] == list(range(1, 24))  # the table's, then memory's in order
 
 
+async def test_a_relay_reading_its_table_often_still_sends_its_own_rows_at_once(
+    database: Database, bus: Bus, reader: Bus, outbox: Outbox
+) -> None:
+    """The table's reads leave fresh rows to the replica that wrote them, so this
+    process's own fresh rows must go from memory even in a round that read the table:
+    here every round reads it, and no row waits the five seconds another replica's would."""
+    relay = OutboxRelay(database, outbox, bus, poll_seconds=0.01, others_after=5.0)
+    async with running(relay.run()):
+        await asyncio.sleep(0.3)  # its first read, of every pending row, is behind it
+        started = asyncio.get_running_loop().time()
+        for number in range(1, 11):
+            await bus_app.record_parcel(database, outbox, number)
+            await asyncio.sleep(0.05)
+
+        async def all_sent() -> bool:
+            return len(await stream_numbers(reader)) >= 10
+
+        await wait_until(all_sent, timeout=10)
+        assert asyncio.get_running_loop().time() - started < 3.0
+        assert sorted(await stream_numbers(reader)) == list(range(1, 11))
+
+
 async def test_a_failing_event_in_a_batch_leaves_its_neighbours_applied_once(
     database: Database, bus: Bus, sink: Bus, reader: Bus, outbox: Outbox
 ) -> None:
