@@ -24,9 +24,9 @@ install: $(UV)
 CHROMIUM := /usr/bin/chromium
 # poppler-utils and libnss3-tools: pdfsig checks signed legal acts beside pyHanko;
 # softhsm2: a real PKCS#11 token holds an official's key (test_signing_devices.py).
-BROWSER_PACKAGES := chromium fonts-noto-core poppler-utils libnss3-tools softhsm2
+BROWSER_PACKAGES := chromium fonts-noto-core poppler-utils libnss3-tools softhsm2 npm
 chromium:
-	@if [ ! -x "$(CHROMIUM)" ] || ! command -v pdfsig >/dev/null || ! command -v softhsm2-util >/dev/null; then \
+	@if [ ! -x "$(CHROMIUM)" ] || ! command -v pdfsig >/dev/null || ! command -v softhsm2-util >/dev/null || ! command -v npm >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "make: installing Debian's Chromium and the signing tools for the tests"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
