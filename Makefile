@@ -24,16 +24,19 @@ install: $(UV)
 CHROMIUM := /usr/bin/chromium
 # poppler-utils and libnss3-tools: pdfsig checks signed legal acts beside pyHanko;
 # softhsm2: a real PKCS#11 token holds an official's key (test_signing_devices.py).
-BROWSER_PACKAGES := chromium fonts-noto-core poppler-utils libnss3-tools softhsm2 npm
+BROWSER_PACKAGES := chromium fonts-noto-core poppler-utils libnss3-tools softhsm2
+# npm comes with Node.js where a machine has one (NodeSource's nodejs carries its own npm,
+# and Debian's npm package conflicts with it), so Debian's npm is installed only if missing.
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ] || ! command -v pdfsig >/dev/null || ! command -v softhsm2-util >/dev/null || ! command -v npm >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "make: installing Debian's Chromium and the signing tools for the tests"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	      apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; \
+	      apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) \
+	        $$(command -v npm >/dev/null || echo npm) >/dev/null; \
 	  else \
 	    echo "make: the tests need Chromium at $(CHROMIUM) and the signing tools; install them with:" >&2; \
-	    echo "  sudo apt-get install -y --no-install-recommends $(BROWSER_PACKAGES)" >&2; \
+	    echo "  sudo apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) $$(command -v npm >/dev/null || echo npm)" >&2; \
 	    exit 1; \
 	  fi; \
 	fi
