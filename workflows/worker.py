@@ -27,6 +27,7 @@ from workflows.activities.events import EventsActivities
 from workflows.activities.information_requests import InformationActivities
 from workflows.activities.media import MediaActivities
 from workflows.activities.media_responses import MediaResponseActivities
+from workflows.activities.pages import PageActivities
 from workflows.activities.publishing import PublishingActivities
 from workflows.activities.tasks import TaskActivities
 from workflows.activities.visits import VisitsActivities
@@ -39,6 +40,7 @@ from workflows.meeting import MeetingWorkflow
 from workflows.press_conference import PressConferenceWorkflow
 from workflows.publication import DocumentPublicationWorkflow
 from workflows.settings import WorkerSettings
+from workflows.standing_pages import PageReviewWorkflow, ScheduledUnpublishWorkflow
 from workflows.visit import DelegationVisitWorkflow
 
 log = get_logger(__name__)
@@ -53,6 +55,8 @@ WORKFLOWS: Sequence[type] = (
     MonthlyDigestWorkflow,
     DigestScheduleWorkflow,
     HumanTaskWorkflow,
+    PageReviewWorkflow,
+    ScheduledUnpublishWorkflow,
 )
 PASSTHROUGH = ("pydantic", "pydantic_core", "annotated_types", "meria", "httpx", "structlog")
 
@@ -60,6 +64,7 @@ PASSTHROUGH = ("pydantic", "pydantic_core", "annotated_types", "meria", "httpx",
 def activities(settings: Settings) -> list[Any]:
     clients = service_clients(settings)
     publishing = PublishingActivities(clients["publishing"])
+    pages = PageActivities(clients["publishing"])
     tasks = TaskActivities(clients)
     visits = VisitsActivities(clients["visits"], clients["publishing"])
     events = EventsActivities(clients["events"], clients["publishing"])
@@ -72,6 +77,8 @@ def activities(settings: Settings) -> list[Any]:
         publishing.record_transition,
         publishing.sign_edition,
         publishing.publish_edition,
+        pages.record_review,
+        pages.unpublish_on_schedule,
         tasks.send_notice,
         visits.load_case,
         visits.record_transition,

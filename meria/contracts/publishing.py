@@ -242,6 +242,15 @@ class DocumentUnpublished(EditionEvent):
     redirect_url: str | None = None
 
 
+class DocumentReviewed(EditionEvent):
+    """A standing page's owner reviewed it and found it still correct; the page says when."""
+
+    subject = "publishing.document.reviewed"
+    summary = "A standing page was reviewed by its owner and is still correct."
+
+    reviewed_at: datetime
+
+
 class DocumentReminderDue(CaseEvent):
     """Half of a review step's time has passed without a decision."""
 

@@ -38,6 +38,7 @@ from services.publishing import (
     acts,
     consolidation,
     documents,
+    keeping,
     lifecycle,
     preview,
     review,
@@ -47,6 +48,7 @@ from services.publishing import (
 from services.publishing.models import ApprovalRoute, Document, Issuer, RouteChange
 from services.publishing.routes import current_route, route_key, route_refusal
 from services.publishing.schemas import (
+    PLAN_FIELDS,
     AttachmentPublic,
     AuditEntryPublic,
     ConsolidationCreate,
@@ -160,6 +162,7 @@ async def create_document(
     data: DocumentCreate, user: EditorOrWorker, runtime: RuntimeDep
 ) -> DocumentPublic:
     allowed_video(data.video_url, runtime.settings.video_hosts)
+    keeping.check_plan(data.document_type, data, documents.now())
     document = await documents.create_document(runtime.db(), data, written_by(user, data.author))
     return await fresh(runtime, document.id)
 
@@ -243,7 +246,10 @@ async def edit_document(
     document_id: Id, data: DocumentUpdate, user: Editor, runtime: RuntimeDep
 ) -> DocumentPublic:
     allowed_video(data.video_url, runtime.settings.video_hosts)
-    await review.edit(runtime.settings, runtime.db(), runtime.temporal, document_id, data, user)
+    if data.model_fields_set - PLAN_FIELDS or not data.plan_given():
+        await review.edit(runtime.settings, runtime.db(), runtime.temporal, document_id, data, user)
+    # A page's owner and review dates are the document's, whatever its edition's state.
+    await keeping.replan(runtime, document_id, data, user)
     return await fresh(runtime, document_id)
 
 
@@ -446,6 +452,7 @@ async def unpublish(
     document_id: Id, data: UnpublishRequest, user: Head, runtime: RuntimeDep
 ) -> DocumentPublic:
     await review.unpublish(runtime.db(), outbox_of(runtime), document_id, data, user)
+    await keeping.after_taking_down(runtime, document_id)
     return await fresh(runtime, document_id)
 
 
@@ -615,7 +622,7 @@ async def signed_original(
 async def publication(
     document_id: Id, number: Id, _: System, runtime: RuntimeDep, request: Request
 ) -> PublishedEdition:
-    return await lifecycle.publish(
+    published = await lifecycle.publish(
         runtime.db(),
         outbox_of(runtime),
         settings_of(runtime),
@@ -624,6 +631,9 @@ async def publication(
         number,
         await asyncio.to_thread(officials(request).trust_roots_pem),
     )
+    # A page's review cycle and a time to take it down start with its publication.
+    await keeping.after_publication(runtime, document_id)
+    return published
 
 
 admin_router = APIRouter(tags=["administration"])

@@ -382,6 +382,9 @@ async def create_document(database: Database, data: DocumentCreate, author: User
             external_registration_code=data.external_registration_code,
             created_by=author.id,
             created_at=moment,
+            owner=data.owner,
+            review_every_months=data.review_every_months,
+            next_review_at=data.next_review_at,
         )
         edition = Edition(
             number=1,

@@ -68,6 +68,17 @@ class Document(Base):
     # A legal act whose entry into force waits on a condition: the day the condition was
     # met, recorded once by a legal reviewer (POST /documents/{id}/entry-into-force).
     condition_met_on: Mapped[date | None] = mapped_column(Date)
+    # A standing page's keeping (services/publishing/standing.py): who owns it, how often
+    # it is reviewed, when next, and when it last was and by whom.
+    owner: Mapped[str | None] = mapped_column(String(200))
+    review_every_months: Mapped[int | None] = mapped_column(Integer)
+    next_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    last_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    # A publication taken down at a set time, by the worker, with this reason.
+    unpublish_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    unpublish_reason: Mapped[str | None] = mapped_column(Text)
+    unpublish_scheduled_by: Mapped[str | None] = mapped_column(String(200))
 
     editions: Mapped[list[Edition]] = relationship(
         back_populates="document", order_by="Edition.number", lazy="selectin"

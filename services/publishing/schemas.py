@@ -144,7 +144,27 @@ class EditionContent(Strict):
     )
 
 
-class DocumentCreate(EditionContent):
+AccountId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$")]
+ReviewEvery = Literal[1, 3, 6, 12, 24]
+PLAN_FIELDS = {"owner", "review_every_months", "next_review_at"}
+
+
+class ReviewPlanFields(Strict):
+    """A standing page's keeping: its owner, reviewed every few months or on a date."""
+
+    owner: AccountId | None = Field(None, description="The staff account that keeps the page")
+    review_every_months: ReviewEvery | None = Field(
+        None, description="Reviewed again this many months after each review"
+    )
+    next_review_at: Moment | None = Field(
+        None, description="The next review; the interval from publication when absent"
+    )
+
+    def plan_given(self) -> bool:
+        return bool(self.model_fields_set & PLAN_FIELDS)
+
+
+class DocumentCreate(EditionContent, ReviewPlanFields):
     document_type: DocumentType
     issuer_code: str | None = Field(None, pattern=r"^[a-z0-9_-]{2,40}$")
     slug: str | None = Field(None, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=200)
@@ -172,6 +192,11 @@ class DocumentCreate(EditionContent):
             raise ValueError("a legal act needs its issuer (issuer_code)")
         if self.document_type == "web_page" and not (self.slug and self.nav_section):
             raise ValueError("a web page needs its slug and its navigation section")
+        if self.document_type != "web_page" and self.plan_given():
+            raise ValueError(
+                f"only a standing page (web_page) has an owner and review dates; a "
+                f"{self.document_type} takes no owner, review_every_months or next_review_at"
+            )
         if self.document_type not in LEGAL_ACT_TYPES and (self.entry_into_force or self.changes):
             raise ValueError(
                 f"only a legal act enters into force and changes other acts; a "
@@ -183,8 +208,9 @@ class DocumentCreate(EditionContent):
         return self
 
 
-class DocumentUpdate(Strict):
-    """Changes to the edition in progress; in review they restart the route."""
+class DocumentUpdate(ReviewPlanFields):
+    """Changes to the edition in progress; in review they restart the route. A standing
+    page's owner and review dates change at once, whatever its edition's state."""
 
     title_ka: NotNull[str] = Field(None, min_length=1, max_length=500)
     title_en: str | None = Field(None, max_length=500)
@@ -265,6 +291,31 @@ class WithdrawRequest(Strict):
         None, min_length=3, max_length=5000, description="Shown on the public page; required "
         "when the document is already published"
     )  # fmt: skip
+
+
+class ReviewPlanUpdate(ReviewPlanFields):
+    """A standing page's owner and review dates, changed on their own."""
+
+
+class ReviewDecision(Strict):
+    """The owner's review of their page."""
+
+    outcome: Literal["reviewed", "needs_changes"]
+    comment: str | None = Field(None, max_length=5000)
+
+    @model_validator(mode="after")
+    def _say_what(self) -> ReviewDecision:
+        if self.outcome == "needs_changes" and not self.comment:
+            raise ValueError("say in the comment what needs to change")
+        return self
+
+
+class UnpublishSchedule(Strict):
+    """Take the publication down at this time, with this reason (public, as an unpublished
+    page's explanation)."""
+
+    at: Moment
+    reason: str = Field(min_length=3, max_length=5000)
 
 
 class UnpublishRequest(Strict):
@@ -437,6 +488,13 @@ class DocumentPublic(BaseModel):
     in_force_on: date | None = Field(
         description="A legal act: the day it entered (or enters) into force, when known"
     )
+    owner: str | None = None
+    review_every_months: int | None = None
+    next_review_at: datetime | None = None
+    last_reviewed_at: datetime | None = None
+    reviewed_by: str | None = None
+    unpublish_at: datetime | None = None
+    unpublish_reason: str | None = None
 
 
 class EditionSummary(BaseModel):

@@ -63,6 +63,10 @@ class PublishingSettings(UploadSettings):
     # How the publication workflow retries publishing before it reports a failure.
     publish_attempts: int = Field(5, ge=1)
     publish_retry_seconds: float = Field(5.0, gt=0)
+    # A standing page's review: how long its owner has once it is due (then the head of
+    # department is awaited too), and when a page found to need changes is asked again.
+    page_review_answer_hours: float = Field(14 * 24.0, gt=0, allow_inf_nan=False)
+    page_review_again_days: float = Field(30.0, gt=0, allow_inf_nan=False)
 
     # A signed act (PDF/A) names the municipality and the place it is signed from its
     # profile (meria/municipality.py); its coat of arms is a PNG or JPEG, if any.

@@ -100,4 +100,11 @@ def document_view(
         ],
         changed_by=changed_by or [],
         in_force_on=acts.in_force_on(document),
+        owner=document.owner,
+        review_every_months=document.review_every_months,
+        next_review_at=document.next_review_at,
+        last_reviewed_at=document.last_reviewed_at,
+        reviewed_by=document.reviewed_by,
+        unpublish_at=document.unpublish_at,
+        unpublish_reason=document.unpublish_reason,
     )

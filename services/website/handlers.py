@@ -12,6 +12,7 @@ from meria.bus import Delivery, Subscriptions
 from meria.contracts import (
     DocumentEnteredIntoForce,
     DocumentPublished,
+    DocumentReviewed,
     DocumentUnpublished,
     DocumentWithdrawn,
     EventCancelled,
@@ -181,6 +182,20 @@ async def unpublish_document(event: DocumentUnpublished, delivery: Delivery) -> 
     if current.document_type in LEGAL_ACTS:
         await drop_changes_of(delivery.session, event.document_id)
     await unindex_document(delivery.session, event.document_id)
+
+
+@subscriptions.handler
+async def show_page_reviewed(event: DocumentReviewed, delivery: Delivery) -> None:
+    """A standing page's owner reviewed it: the page says when. The latest review stands,
+    so a repeated or late event changes nothing; one for a page not shown is dropped."""
+    current = await delivery.session.get(PublicDocument, event.document_id)
+    if current is None or current.status == "unpublished":
+        return
+    if current.last_reviewed_at is not None and current.last_reviewed_at >= event.reviewed_at:
+        return
+    await read_model_changed(delivery.session)  # first: see withdraw_document
+    current.last_reviewed_at = event.reviewed_at
+    current.updated_at = datetime.now(UTC)
 
 
 @subscriptions.handler

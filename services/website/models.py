@@ -75,6 +75,8 @@ class PublicDocument(Base):
     # each shown through the media service's public renditions. And a recording.
     photos: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     video_url: Mapped[str | None] = mapped_column(String(1000))
+    # A standing page's last review by its owner ("Last reviewed" on the page).
+    last_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
     # Lists and the registry pick their rows on these indexes alone and read whole rows

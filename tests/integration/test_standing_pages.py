@@ -1,0 +1,249 @@
+"""Standing pages kept by their owners, and publications taken down at a set time, against
+the running publishing service, worker and website, a real Temporal dev server (whose
+visibility the inbox asks) and a real nats-server. The dates are seconds away, so the
+durable timers fire while the test waits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from meria.auth import User
+from meria.temporal import connect_to
+from meria.testing.servers import NatsServer, TemporalDevServer
+from services.portal.inbox import InboxFilter, TaskRow, my_tasks
+from tests.conftest import DatabaseFactory
+from tests.support.publishing import PRESS_RELEASE, Desk
+from tests.support.stack import Stack, running_stack
+
+OWNER = "eka.lomidze"
+CONTACTS_PAGE = {
+    "document_type": "web_page",
+    "slug": "contacts-of-the-city-hall",
+    "nav_section": "contacts",
+    "nav_order": 1,
+    "title_ka": "მერიის კონტაქტები",
+    "title_en": "Contacts of the City Hall",
+    "body_ka": "<p>ახმეტის მუნიციპალიტეტის მერია: რუსთაველის ქუჩა 27, ტელეფონი 0 (349) 27 24 "
+    "72.</p>",
+    "owner": OWNER,
+    "review_every_months": 6,
+}
+FESTIVAL_NEWS = {
+    **PRESS_RELEASE,
+    "document_type": "news",
+    "title_ka": "ახმეტაში ღვინის ფესტივალზე რეგისტრაცია დაიწყო",
+    "title_en": "Registration opens for the Akhmeta wine festival",
+    "body_ka": "<p>რეგისტრაცია ღიაა შაბათამდე.</p>",
+}
+
+
+@dataclass
+class Office:
+    stack: Stack
+    http: httpx.AsyncClient
+    editor: Desk
+    owner: Desk
+    head: Desk
+
+    async def publish(self, document: dict[str, Any]) -> int:
+        """Create, submit and approve along its route until the website shows it."""
+        document_id: int = (await self.editor.create(document))["id"]
+        await self.editor.submit(document_id)
+        for _ in range(300):
+            status = await self.editor.status(document_id)
+            if status["stage"] == "published":
+                break
+            for task in status["tasks"]:
+                await self.head.decide(document_id, task_id=task["task_id"])
+            await asyncio.sleep(0.1)
+        await self.editor.wait_for_state(document_id, "published")
+        return document_id
+
+    async def page(self, path: str) -> httpx.Response:
+        return await self.http.get(f"{self.stack.urls['website']}{path}")
+
+    async def until_page(self, path: str, done: Any, timeout: float = 20) -> httpx.Response:
+        async with asyncio.timeout(timeout):
+            while True:
+                page = await self.page(path)
+                if done(page):
+                    return page
+                await asyncio.sleep(0.1)
+
+    async def inbox(self, user: str, *roles: str) -> list[TaskRow]:
+        """The portal's inbox query, as it lists a person's tasks."""
+        temporal = await connect_to(self.stack.worker_settings())
+        person = User(id=user, roles=frozenset(roles))  # type: ignore[arg-type]
+        return await my_tasks(temporal, person, InboxFilter())
+
+
+@pytest.fixture
+async def office(
+    tmp_path: Path,
+    nats_server: NatsServer,
+    temporal_server: TemporalDevServer,
+    new_database: DatabaseFactory,
+) -> AsyncIterator[Office]:
+    async with (
+        running_stack(
+            ["publishing", "worker", "website"],
+            tmp_path=tmp_path,
+            nats_url=nats_server.url,
+            temporal_address=temporal_server.address,
+            new_database=new_database,
+        ) as stack,
+        httpx.AsyncClient(timeout=20) as http,
+    ):
+        yield Office(
+            stack,
+            http,
+            editor=Desk(stack, http, "nino.beridze", "editor"),
+            owner=Desk(stack, http, OWNER, "editor"),
+            head=Desk(stack, http, "tamar.gelashvili", "head_of_department"),
+        )
+
+
+def soon(seconds: float) -> str:
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
+
+
+async def test_a_page_due_for_review_waits_in_its_owners_inbox_and_the_site_says_when(
+    office: Office,
+) -> None:
+    editor, owner = office.editor, office.owner
+    page_id = await office.publish(CONTACTS_PAGE)
+    page = await editor.document(page_id)
+    # Published: its first review is six months on, its owner's.
+    assert page["owner"] == OWNER and page["review_every_months"] == 6
+    first_due = datetime.fromisoformat(page["next_review_at"])
+    assert timedelta(days=180) < first_due - datetime.now(UTC) < timedelta(days=185)
+
+    # The editor brings the review forward to a few seconds from now: the reminder follows.
+    await editor.ok("PUT", f"/documents/{page_id}/review-plan", json={"next_review_at": soon(3)})
+    assert not [row for row in await office.inbox(OWNER, "editor") if row.case_id == str(page_id)]
+
+    # When the date comes, the owner finds "review the page" in their inbox, and no one else.
+    rows: list[TaskRow] = []
+    async with asyncio.timeout(20):
+        while not rows:
+            rows = [r for r in await office.inbox(OWNER, "editor") if r.case_id == str(page_id)]
+            await asyncio.sleep(0.2)
+    assert rows[0].step == "page_review" and rows[0].subject == CONTACTS_PAGE["title_ka"]
+    assert rows[0].assignee == OWNER
+    for other, role in (("nino.beridze", "editor"), ("tamar.gelashvili", "head_of_department")):
+        assert not [r for r in await office.inbox(other, role) if r.case_id == str(page_id)]
+
+    # Someone else cannot decide it; the owner finds it still correct.
+    refused = await editor.refused(
+        409, "POST", f"/documents/{page_id}/review", json={"outcome": "reviewed"}
+    )
+    assert "assigned to another person" in refused["detail"]
+    decided = await owner.ok(
+        "POST", f"/documents/{page_id}/review", json={"outcome": "reviewed", "comment": "სწორია"}
+    )
+    assert decided["decided_by"] == OWNER
+
+    # Publishing records who and when, and sets the next review six months on.
+    page = await editor.poll(
+        f"/documents/{page_id}", lambda d: d["last_reviewed_at"], "recorded the review"
+    )
+    assert page["reviewed_by"] == OWNER
+    next_due = datetime.fromisoformat(page["next_review_at"])
+    assert timedelta(days=180) < next_due - datetime.now(UTC) < timedelta(days=185)
+    trail = [(e["action"], e["actor"]) for e in await editor.audit(page_id)]
+    assert ("review_plan", "nino.beridze") in trail and ("page_reviewed", OWNER) in trail
+
+    # The website says when it was last reviewed, in Georgian and in English.
+    slug = CONTACTS_PAGE["slug"]
+    shown = await office.until_page(f"/pages/{slug}", lambda p: "ბოლოს გადაიხედა" in p.text)
+    assert "ბოლოს გადაიხედა" in shown.text
+    english = await office.page(f"/en/pages/{slug}")
+    assert "Last reviewed" in english.text
+    # And the task has left the owner's inbox.
+    assert not [r for r in await office.inbox(OWNER, "editor") if r.case_id == str(page_id)]
+
+
+async def test_a_scheduled_unpublishing_takes_the_news_down_at_its_time_and_not_before(
+    office: Office,
+) -> None:
+    editor, head = office.editor, office.head
+    news_id = await office.publish(FESTIVAL_NEWS)
+    path = f"/news/{news_id}"
+    await office.until_page(path, lambda p: p.status_code == 200)
+
+    # Refused, and nothing changes: an editor may not schedule it, nor anyone for the past.
+    body = {"at": soon(4), "reason": "რეგისტრაცია დასრულდა"}
+    problem = await editor.refused(
+        403, "PUT", f"/documents/{news_id}/scheduled-unpublish", json=body
+    )
+    assert problem["status"] == 403
+    past = {**body, "at": soon(-60)}
+    problem = await head.refused(422, "PUT", f"/documents/{news_id}/scheduled-unpublish", json=past)
+    assert "future" in problem["detail"]
+    assert (await editor.document(news_id))["unpublish_at"] is None
+
+    # The head of department schedules it a few seconds on; until then it stays.
+    scheduled = await head.ok("PUT", f"/documents/{news_id}/scheduled-unpublish", json=body)
+    assert scheduled["unpublish_at"] is not None
+    assert (await office.page(path)).status_code == 200
+    assert (await editor.document(news_id))["state"] == "published"
+
+    # At its time it is taken down as an unpublishing is, by the worker, with the reason.
+    gone = await office.until_page(path, lambda p: p.status_code == 410)
+    assert "რეგისტრაცია დასრულდა" in gone.text
+    document = await editor.document(news_id)
+    assert document["state"] == "unpublished" and document["unpublish_at"] is None
+    [entry] = [e for e in await editor.audit(news_id) if e["action"] == "unpublish"]
+    assert entry["actor"] == "meria-worker" and entry["comment"] == "რეგისტრაცია დასრულდა"
+    assert entry["details"]["scheduled"] is True
+    assert entry["details"]["by"] == "tamar.gelashvili"
+
+
+async def test_a_scheduled_unpublishing_called_off_leaves_the_page_up(office: Office) -> None:
+    editor, head = office.editor, office.head
+    news_id = await office.publish({**FESTIVAL_NEWS, "title_ka": "თელავის გზა შეკეთდა"})
+    body = {"at": soon(3), "reason": "დროებითი ცნობა"}
+    await head.ok("PUT", f"/documents/{news_id}/scheduled-unpublish", json=body)
+    cancelled = await head.ok("DELETE", f"/documents/{news_id}/scheduled-unpublish")
+    assert cancelled["unpublish_at"] is None
+    await asyncio.sleep(4)
+    assert (await office.page(f"/news/{news_id}")).status_code == 200
+    assert (await editor.document(news_id))["state"] == "published"
+
+
+async def test_review_dates_are_a_pages_own_and_must_lie_ahead(office: Office) -> None:
+    editor = office.editor
+    # A news item takes no owner: a problem, and no document made.
+    problem = await editor.refused(
+        422, "POST", "/documents", json={**FESTIVAL_NEWS, "owner": OWNER}
+    )
+    assert "web_page" in problem["detail"]
+    listed = await editor.ok("GET", "/documents")
+    assert listed["total"] == 0
+    # A page's review date in the past is refused, on creation and on change.
+    past = {**CONTACTS_PAGE, "next_review_at": soon(-3600)}
+    problem = await editor.refused(422, "POST", "/documents", json=past)
+    assert "future" in problem["detail"]
+    page_id = (await editor.create(CONTACTS_PAGE))["id"]
+    await editor.refused(
+        422, "PUT", f"/documents/{page_id}/review-plan", json={"next_review_at": soon(-60)}
+    )
+    # Only a known interval, and only staff who keep pages set it.
+    await editor.refused(
+        422, "PUT", f"/documents/{page_id}/review-plan", json={"review_every_months": 7}
+    )
+    await office.head.ok(
+        "PUT", f"/documents/{page_id}/review-plan", json={"owner": "tamar.gelashvili"}
+    )
+    mayor = Desk(office.stack, office.http, "mayor.akhmeta", "mayor")
+    await mayor.refused(403, "PUT", f"/documents/{page_id}/review-plan", json={"owner": OWNER})
+    page = await editor.document(page_id)
+    assert page["owner"] == "tamar.gelashvili" and page["next_review_at"] is None
