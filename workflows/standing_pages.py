@@ -81,7 +81,7 @@ class PageReviewWorkflow:
                 RecordReview(
                     document_id=self._plan.document_id,
                     review=ReviewRecord(
-                        outcome=result.outcome,  # type: ignore[arg-type]
+                        outcome=result.outcome,
                         receipt=result.receipt,
                         comment=result.comment,
                     ),

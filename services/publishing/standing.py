@@ -5,10 +5,11 @@ the keeping workflows call in the worker's own name."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Annotated
 
 from fastapi import APIRouter
 
-from meria.auth import InvalidToken, System, sign_receipt, verify_receipt
+from meria.auth import InvalidToken, System, User, require_role, sign_receipt, verify_receipt
 from meria.bus import Outbox
 from meria.cases import TaskNotice
 from meria.cases.pages import (
@@ -27,7 +28,7 @@ from meria.inputs import Id
 from meria.problems import Problem
 from meria.temporal import query_status, send_update
 from meria.web import RuntimeDep
-from services.publishing.api import Head, StaffOrWorker, fresh, outbox_of, settings_of
+from services.publishing.api import Head, Staff, fresh, outbox_of, settings_of
 from services.publishing.documents import apply, load, now, public_edition
 from services.publishing.keeping import (
     REVIEW_ACT,
@@ -50,26 +51,24 @@ from services.publishing.settings import PublishingSettings
 from services.publishing.states import Action
 
 router = APIRouter(prefix="/documents", tags=["documents"])
+Keeper = Annotated[User, require_role("editor", "head_of_department")]
+"""Who sets a page's owner and review dates."""
 
 
 @router.put("/{document_id}/review-plan", summary="A standing page's owner and review dates")
 async def put_review_plan(
-    document_id: Id, data: ReviewPlanUpdate, user: StaffOrWorker, runtime: RuntimeDep
+    document_id: Id, data: ReviewPlanUpdate, user: Keeper, runtime: RuntimeDep
 ) -> DocumentPublic:
-    if user.service is not None or not user.has_any("editor", "head_of_department"):
-        raise Problem(403, "Not allowed", "An editor or the head of department sets this.")
     await replan(runtime, document_id, data, user)
     return await fresh(runtime, document_id)
 
 
 @router.post("/{document_id}/review", summary="The owner reviews their standing page")
 async def review_page(
-    document_id: Id, data: ReviewDecision, user: StaffOrWorker, runtime: RuntimeDep
+    document_id: Id, data: ReviewDecision, user: Staff, runtime: RuntimeDep
 ) -> TaskResult:
     """Only the page's owner decides (the head of department too, once it is late): the
     review task's validator says so, and its refusal is a 409 with its message."""
-    if user.service is not None:
-        raise Problem(403, "Not allowed", "A person reviews a page.")
     status = await query_status(runtime.temporal, review_workflow_id(document_id), REVIEW_STATUS)
     if status is None or status.task_id is None:
         raise Problem(409, "No review due", "This page has no review waiting.")

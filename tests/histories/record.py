@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowContinuedAsNewError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.testing import WorkflowEnvironment
@@ -35,6 +35,7 @@ from meria.cases.media import (
     ResponseInput,
     Withdrawal,
 )
+from meria.cases.pages import PageReviewInput, ReviewPlan, UnpublishPlan
 from meria.cases.tasks import TaskDecision, TaskInput
 from meria.cases.visits import DatesMoved, VisitInput
 from meria.servers import binary
@@ -48,6 +49,7 @@ from workflows.media_response import MediaResponseWorkflow
 from workflows.meeting import MeetingWorkflow
 from workflows.press_conference import PressConferenceWorkflow
 from workflows.publication import DocumentPublicationWorkflow
+from workflows.standing_pages import PageReviewWorkflow, ScheduledUnpublishWorkflow
 from workflows.visit import DelegationVisitWorkflow
 from workflows.worker import WORKFLOWS, sandbox_runner
 
@@ -56,7 +58,8 @@ HERE = Path(__file__).parent
 
 # A scenario gets the client, the task queue, the environment and the workflow id to use:
 # the file's name, so that replay runs under the same id (children's ids derive from it).
-Scenario = Callable[[Client, str, WorkflowEnvironment, str], Awaitable[None]]
+# It answers the run to record when it is not the last (a workflow that continued as new).
+Scenario = Callable[[Client, str, WorkflowEnvironment, str], Awaitable[str | None]]
 
 
 async def press_release(client: Client, queue: str, _: WorkflowEnvironment, id: str) -> None:
@@ -429,6 +432,51 @@ async def digest_scheduled_after_by_hand(
     assert await handle.result() == f"{month}: already compiled"
 
 
+async def page_reviewed(client: Client, queue: str, env: WorkflowEnvironment, id: str) -> str:
+    """A standing page's review comes due after three months; its owner finds it still
+    correct, the next review is set, and the next cycle starts as a new run. The first
+    run is the one recorded."""
+    plan = ReviewPlan(
+        document_id=7,
+        title="მერიის კონტაქტები",
+        owner="eka.lomidze",
+        next_review_at=await env.get_current_time() + timedelta(days=91),
+    )
+    handle = await client.start_workflow(
+        PageReviewWorkflow.run, PageReviewInput(plan=plan), id=id, task_queue=queue
+    )
+    await env.sleep(timedelta(days=91, hours=1))
+    status = await handle.query(PageReviewWorkflow.status)
+    assert status.task_id is not None
+    await client.get_workflow_handle(status.task_id).execute_update(
+        HumanTaskWorkflow.decide,
+        TaskDecision(user="eka.lomidze", roles=["editor"], outcome="reviewed", receipt="r"),
+    )
+    with contextlib.suppress(WorkflowContinuedAsNewError):
+        await handle.result(follow_runs=False)
+    await client.get_workflow_handle(id).cancel()
+    assert handle.result_run_id is not None
+    return handle.result_run_id
+
+
+async def unpublished_on_schedule(
+    client: Client, queue: str, env: WorkflowEnvironment, id: str
+) -> None:
+    """A news item to come down in ten days; the time is moved two days on; it comes down."""
+    moment = await env.get_current_time()
+    handle = await client.start_workflow(
+        ScheduledUnpublishWorkflow.run,
+        UnpublishPlan(document_id=8, at=moment + timedelta(days=10)),
+        id=id,
+        task_queue=queue,
+    )
+    await handle.signal(
+        ScheduledUnpublishWorkflow.reschedule,
+        UnpublishPlan(document_id=8, at=moment + timedelta(days=12)),
+    )
+    assert await handle.result() == "unpublished"
+
+
 SCENARIOS: dict[str, Scenario] = {
     "document_publication-press_release": press_release,
     "document_publication-legal_act_with_changes": legal_act_with_changes,
@@ -447,6 +495,8 @@ SCENARIOS: dict[str, Scenario] = {
     "digest-compiled": digest_compiled,
     "digest-scheduled": digest_scheduled,
     "digest-scheduled_after_by_hand": digest_scheduled_after_by_hand,
+    "page_review-reviewed": page_reviewed,
+    "scheduled_unpublish-at_its_time": unpublished_on_schedule,
 }
 
 
@@ -469,8 +519,9 @@ async def record() -> None:
                 path = HERE / f"{name}.json"
                 if path.exists():
                     continue
-                await scenario(env.client, queue, env, name)
-                history = await env.client.get_workflow_handle(name).fetch_history()
+                run_id = await scenario(env.client, queue, env, name)
+                handle = env.client.get_workflow_handle(name, run_id=run_id)
+                history = await handle.fetch_history()
                 path.write_text(history.to_json(), encoding="utf-8")
                 print(f"recorded {path.relative_to(HERE.parent.parent)}", flush=True)
     finally:

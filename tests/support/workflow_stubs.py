@@ -14,6 +14,7 @@ from temporalio.client import Client, WorkflowHandle
 from meria.cases.documents import CaseInfo, PublicationStatus, PublishedEdition, TransitionResult
 from meria.cases.events import EventCase
 from meria.cases.media import InformationCase, InformationTransition, ResponseCase
+from meria.cases.pages import ReviewPlan, UnpublishPlan
 from meria.cases.visits import TaskSpec, VisitCase
 from services.publishing.routes import default_route
 from workflows.activities.digest import DigestRequest, DigestResult
@@ -30,6 +31,7 @@ from workflows.activities.information_requests import (
 )
 from workflows.activities.media import AccreditationWindow, AccreditedReminder, WindowClosing
 from workflows.activities.media_responses import RecordResponseTransition, ResponseRef
+from workflows.activities.pages import RecordReview
 from workflows.activities.publishing import EditionRef, RecordTransition, SignedOriginal
 from workflows.activities.tasks import TaskNoticeRequest
 from workflows.activities.visits import (
@@ -447,7 +449,30 @@ async def publish_digest(content: DigestContent) -> DigestResult:
     return DigestResult(document_id=document_id, state="submitted")
 
 
+# A standing page's reviews and publications taken down, as publishing would record them.
+REVIEWS: list[RecordReview] = []
+TAKEN_DOWN: list[UnpublishPlan] = []
+
+
+@activity.defn(name="publishing.record_review")
+async def record_review(request: RecordReview) -> ReviewPlan:
+    REVIEWS.append(request)
+    return ReviewPlan(
+        document_id=request.document_id,
+        title="მერიის კონტაქტები",
+        owner="eka.lomidze",
+        next_review_at=activity.info().current_attempt_scheduled_time + timedelta(days=182),
+    )
+
+
+@activity.defn(name="publishing.unpublish_on_schedule")
+async def unpublish_on_schedule(plan: UnpublishPlan) -> None:
+    TAKEN_DOWN.append(plan)
+
+
 ACTIVITIES = [
+    record_review,
+    unpublish_on_schedule,
     load_case,
     record_transition,
     sign_edition,

@@ -26,6 +26,8 @@ def test_every_workflow_has_a_recorded_history() -> None:
         "media_response",
         "information_request",
         "digest",
+        "page_review",
+        "scheduled_unpublish",
     }
 
 
