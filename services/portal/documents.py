@@ -22,7 +22,7 @@ from starlette.datastructures import FormData, UploadFile
 from meria.inputs import Id, Page
 from meria.markup import under_heading
 from meria.problems import Problem
-from services.portal import act_form, acts
+from services.portal import act_form, acts, page_keeping
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, values_of
@@ -44,7 +44,8 @@ class DocumentForm(KeptForm):
     def from_form(cls, form: FormData, *, more_rows: bool = False) -> DocumentForm:
         names = (*TEXT_FIELDS, "document_type", "issuer_code", "publish_at", "slug",
                  "nav_section", "nav_order", "external_registration_code",
-                 "translation_pending", "change_note", "change_kind")  # fmt: skip
+                 "translation_pending", "change_note", "change_kind",
+                 *page_keeping.PLAN_FIELDS)  # fmt: skip
         return cls(values_of(form, names) | act_form.values_from_form(form, more=more_rows))
 
     @classmethod
@@ -87,6 +88,8 @@ class DocumentForm(KeptForm):
                 self.errors["publish_at"] = _("Give the date and time as the calendar shows it.")
         if self.get("nav_order") and not self.get("nav_order").isdigit():
             self.errors["nav_order"] = _("The place in the menu is a whole number.")
+        if creating and kind == "web_page":
+            page_keeping.check_plan(self)
 
     def check_act(self, own_type: str, own_issuer: str) -> list[act_form.Row]:
         """A legal act's entry into force and its rows of changes; other kinds have none."""
@@ -124,6 +127,8 @@ class DocumentForm(KeptForm):
         for name in ("issuer_code", "slug", "nav_section", "external_registration_code"):
             body[name] = self.get(name) or None
         body["nav_order"] = int(self.get("nav_order")) if self.get("nav_order") else None
+        if body["document_type"] == "web_page":
+            body |= page_keeping.plan_of(self)
         return body
 
 
@@ -181,6 +186,7 @@ async def form_page(
         act_form=has_act_part(document),
         act_types={key: name for key, name in labels(DOCUMENT_TYPES).items() if key in LEGAL_ACTS},
         change_kinds=labels(ACT_CHANGES),
+        staff_accounts=await page_keeping.staff(runtime_of(request)) if document is None else [],
     )
 
 
@@ -248,6 +254,7 @@ async def create_document(request: Request, signed: Staff, submitted: CheckedFor
     if action in ("preview", "more_rows"):
         return await form_page(request, signed, form)
     form.check(creating=True)
+    await page_keeping.check_owner(runtime_of(request), form)
     kind = form.get("document_type")
     rows = form.check_act(kind, form.get("issuer_code"))
     services = services_of(runtime_of(request))
@@ -358,7 +365,8 @@ async def document_page(
         with_pending(), status_of(), services.get(signed.user, "publishing", f"{path}/audit")
     )
     async with runtime.db().session() as session:
-        people = await display_names(session, {entry["actor"] for entry in audit})
+        keepers = {document.get("owner") or "", document.get("reviewed_by") or ""}
+        people = await display_names(session, {entry["actor"] for entry in audit} | keepers)
     versions = await acts.versions_of(services, signed.user, document)
     act = acts.act_facts(signed.user, document, versions) if acts.is_legal_act(document) else None
     return await render(
@@ -379,6 +387,7 @@ async def document_page(
         people=people,
         pending=pending,
         done=request.query_params.get("done", ""),
+        keeping=await page_keeping.keeping_of(runtime, signed.user, document),
         **extra,
     )
 

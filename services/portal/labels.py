@@ -32,6 +32,7 @@ STEPS = {
     "rejected": N_("Rejected"),
     "withdrawn": N_("Withdrawn"),
     "cancelled": N_("Cancelled"),
+    "page_review": N_("Review of the page"),
     "briefing": N_("Briefing note"),
     "minutes": N_("Minutes"),
     "action": N_("Follow-up action"),
@@ -321,6 +322,14 @@ ACTIONS = {
     "escalated": N_("escalated: the step's deadline passed"),
     "consolidate": N_("started a consolidated text"),
     "enter_into_force": N_("recorded the entry into force"),
+    # A published document's keeping (services/portal/page_keeping.py).
+    "review_plan": N_("set the page's owner and review dates"),
+    "page_reviewed": N_("reviewed the page: still correct"),
+    "page_needs_changes": N_("reviewed the page: it needs changes"),
+    "review_reminder": N_("reminded the owner of the page's review"),
+    "review_escalated": N_("escalated the page's overdue review"),
+    "schedule_unpublish": N_("scheduled taking it down"),
+    "cancel_scheduled_unpublish": N_("called off taking it down"),
 }
 # What the histories of visits, events, media responses and requests record, in the
 # words of their pages ("— Mariam Chokheli: approved").

@@ -149,6 +149,9 @@ async def task_page(
     if kind == "visit" and case_id.isdigit():
         # A visit's approval and its logistics tasks are acted on from the visit's page.
         return redirect(f"/visits/{case_id}#task-{task_id}")
+    if kind == "document" and state.get("step") == "page_review" and case_id.isdigit():
+        # A standing page's review is done on its page, beside its owner and dates.
+        return redirect(f"/documents/{case_id}#keeping")
     if kind != "document" or not case_id.isdigit():
         raise Problem(404, "Unknown case", _("The portal cannot show this kind of case yet."))
     services = services_of(runtime_of(request))
