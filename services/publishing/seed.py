@@ -26,6 +26,16 @@ PEOPLE = {
     "admin": User(id="demo.admin", name="ადმინისტრატორი", roles=frozenset({"admin"})),
 }
 
+# A standing page's review that comes due soon after seeding (a Moment, as JSON has it).
+REVIEW_DUE_SOON = "soon"
+# A published item taken down at a set time: its title, in how many days, and why.
+TAKEN_DOWN_LATER = {
+    "ახმეტის ღვინის ფესტივალზე მონაწილეთა რეგისტრაცია დაიწყო": (
+        14,
+        "ფესტივალზე რეგისტრაცია დასრულდა.",
+    ),
+}
+
 # (document, how far it goes: "published", "review", "scheduled" or "draft")
 DOCUMENTS: list[tuple[dict[str, Any], str]] = [
     (
@@ -85,6 +95,20 @@ DOCUMENTS: list[tuple[dict[str, Any], str]] = [
     ),
     (
         {
+            "document_type": "news",
+            "title_ka": "ახმეტის ღვინის ფესტივალზე მონაწილეთა რეგისტრაცია დაიწყო",
+            "title_en": "Registration opens for the Akhmeta wine festival",
+            "summary_ka": "მეღვინეებს რეგისტრაცია ორი კვირის განმავლობაში შეუძლიათ.",
+            "summary_en": "Winemakers may register for two weeks.",
+            "body_ka": "<p>ახმეტის მუნიციპალიტეტის მეღვინეები ფესტივალზე მონაწილეობისთვის "
+            "მერიაში რეგისტრირდებიან.</p>",
+            "body_en": "<p>Winemakers of Akhmeta Municipality register at the City Hall to "
+            "take part in the festival.</p>",
+        },
+        "published",
+    ),
+    (
+        {
             "document_type": "announcement",
             "title_ka": "თუშეთის გზა ზამთრის პერიოდში დაიკეტება",
             "title_en": "The Tusheti road closes for the winter",
@@ -106,6 +130,9 @@ DOCUMENTS: list[tuple[dict[str, Any], str]] = [
             "პანკისის ხეობასა და თუშეთს.</p>",
             "body_en": "<p>Akhmeta Municipality lies in the Kakheti region and includes the "
             "Pankisi Valley and Tusheti.</p>",
+            # Kept by the editor, reviewed once a year.
+            "owner": "demo.editor",
+            "review_every_months": 12,
         },
         "published",
     ),
@@ -119,6 +146,11 @@ DOCUMENTS: list[tuple[dict[str, Any], str]] = [
             "title_en": "Contacts",
             "body_ka": "<p>ახმეტის მუნიციპალიტეტის მერია, ქ. ახმეტა, რუსთაველის ქ. 27.</p>",
             "body_en": "<p>Akhmeta Municipality City Hall, 27 Rustaveli Street, Akhmeta.</p>",
+            # Kept by the editor, every six months; its review comes due a minute after the
+            # demo is seeded, so a newcomer finds "review the page" in the editor's inbox.
+            "owner": "demo.editor",
+            "review_every_months": 6,
+            "next_review_at": REVIEW_DUE_SOON,
         },
         "published",
     ),
@@ -270,6 +302,9 @@ async def seed(context: SeedContext) -> int:
     for document, goal in DOCUMENTS:
         if document["title_ka"] in ids:
             continue
+        if document.get("next_review_at") == REVIEW_DUE_SOON:
+            soon = datetime.now(UTC) + timedelta(minutes=1)
+            document = {**document, "next_review_at": soon.isoformat()}
         made = await desk.call("editor", "POST", "/documents", json=document)
         created += 1
         if document["document_type"] == "mayor_order" and goal == "published":
@@ -288,7 +323,25 @@ async def seed(context: SeedContext) -> int:
         if goal == "review":
             continue
         await approve(desk, made["id"])
+        if document["title_ka"] in TAKEN_DOWN_LATER:
+            await take_down_later(desk, made["id"], *TAKEN_DOWN_LATER[document["title_ka"]])
     return created + await seed_amended_order(desk, ids)
+
+
+async def take_down_later(desk: Desk, document_id: int, days: int, reason: str) -> None:
+    """Once public, the head of department schedules it to be taken down."""
+    for _ in range(600):
+        found = await desk.call("editor", "GET", f"/documents/{document_id}")
+        if found["current"]["state"] == "published":
+            break
+        await asyncio.sleep(0.1)
+    at = datetime.now(UTC) + timedelta(days=days)
+    await desk.call(
+        "head_of_department",
+        "PUT",
+        f"/documents/{document_id}/scheduled-unpublish",
+        json={"at": at.isoformat(), "reason": reason},
+    )
 
 
 async def approve(desk: Desk, document_id: int) -> None:

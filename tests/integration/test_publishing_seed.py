@@ -45,6 +45,13 @@ async def test_the_demo_documents_and_an_amended_order_are_seeded_once(
             desk = Desk(stack, http, "demo.editor", "editor")
             found = await desk.ok("GET", "/documents", params={"limit": 100})
             by_title = {item["title_ka"]: item for item in found["items"]}
+            # The standing pages have their owner; one's review comes due a minute on, and
+            # a news item is to be taken down in two weeks.
+            contacts = by_title["კონტაქტი"]
+            assert contacts["owner"] == "demo.editor" and contacts["review_every_months"] == 6
+            festival = by_title["ახმეტის ღვინის ფესტივალზე მონაწილეთა რეგისტრაცია დაიწყო"]
+            assert festival["unpublish_at"] is not None
+            assert festival["unpublish_reason"] == "ფესტივალზე რეგისტრაცია დასრულდა."
             fees = by_title[seed.KINDERGARTEN_FEES["title_ka"]]
             amendment = by_title[seed.FEES_AMENDMENT["title_ka"]]
             assert [(c["document_id"], c["kind"], c["articles"]) for c in fees["changed_by"]] == [
