@@ -33,6 +33,8 @@ STEPS = {
     "withdrawn": N_("Withdrawn"),
     "cancelled": N_("Cancelled"),
     "page_review": N_("Review of the page"),
+    "review_scheduled": N_("Next review scheduled"),
+    "review_due": N_("Review due"),
     "briefing": N_("Briefing note"),
     "minutes": N_("Minutes"),
     "action": N_("Follow-up action"),

@@ -35,6 +35,8 @@ ACTIVITIES = {
     "publishing.record_transition": N_("Recording a step in the publishing service"),
     "publishing.publish_edition": N_("Publication"),
     "publishing.sign_edition": N_("Signing the act electronically"),
+    "publishing.record_review": N_("Recording the page's review in the publishing service"),
+    "publishing.unpublish_on_schedule": N_("Taking the publication down at its time"),
     "tasks.send_notice": N_("Sending a reminder or an escalation"),
     "events.publish_announcement": N_("Creating the media advisory or the notice"),
     "media.open_accreditation": N_("Opening the accreditation window"),
