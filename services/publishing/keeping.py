@@ -213,13 +213,15 @@ async def replan(runtime: Runtime, document_id: int, data: ReviewPlanFields, use
     async with runtime.db().transaction() as session:
         document = await load(session, document_id, lock=True)
         check_plan(document.document_type, data, now())
+        published = public_edition(document) is not None
         if "review_every_months" in data.model_fields_set and data.next_review_at is None:
+            # A new interval counts from now on a published page, from its publication on
+            # one still on its way.
             months = data.review_every_months
-            data.next_review_at = months_later(now(), months) if months else None
+            data.next_review_at = months_later(now(), months) if months and published else None
         if not set_plan(document, data):
             return
         plan = review_plan(document, settings)
-        published = public_edition(document) is not None
         note(
             session,
             document,

@@ -166,6 +166,7 @@ async def record_review(
         moment = now()
         if data.outcome == "reviewed":
             document.last_reviewed_at, document.reviewed_by = moment, reviewer
+            # A page reviewed on a date of its own, with no interval, comes back in a year.
             document.next_review_at = months_later(moment, document.review_every_months or 12)
         else:
             document.next_review_at = moment + timedelta(days=settings.page_review_again_days)

@@ -1,11 +1,13 @@
 """Standing pages kept by their owners, and publications taken down at a set time, against
 the running publishing service, worker and website, a real Temporal dev server (whose
 visibility the inbox asks) and a real nats-server. The dates are seconds away, so the
-durable timers fire while the test waits."""
+durable timers fire while the test waits; the waits of months run on the time-skipping
+test server, whose visibility lists nothing (so the inbox is asked on the dev server)."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,15 +16,24 @@ from typing import Any
 
 import httpx
 import pytest
+from temporalio.client import WorkflowFailureError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from meria.auth import User
+from meria.cases.pages import PageReviewInput, ReviewPlan, UnpublishPlan
+from meria.cases.tasks import TaskDecision
 from meria.temporal import connect_to
 from meria.testing.servers import NatsServer, TemporalDevServer
 from services.portal.inbox import InboxFilter, TaskRow, my_tasks
 from tests.conftest import DatabaseFactory
+from tests.support import workflow_stubs as stubs
 from tests.support.portal import Person, add_account, create_staff
 from tests.support.publishing import PRESS_RELEASE, Desk
 from tests.support.stack import Stack, running_stack
+from workflows.human_task import HumanTaskWorkflow
+from workflows.standing_pages import PageReviewWorkflow, ScheduledUnpublishWorkflow
+from workflows.worker import WORKFLOWS, sandbox_runner
 
 OWNER = "eka.lomidze"
 CONTACTS_PAGE = {
@@ -273,3 +284,94 @@ async def test_review_dates_are_a_pages_own_and_must_lie_ahead(office: Office) -
             json={"document_id": page_id, "at": soon(60)},
         )
     assert (await editor.document(page_id))["last_reviewed_at"] is None
+
+
+# The waits at the department's real lengths, on the time-skipping test server: months
+# pass in an instant. Activities are stand-ins (tests/support/workflow_stubs.py).
+
+
+@pytest.fixture
+async def skipping_worker(time_skipping: WorkflowEnvironment) -> AsyncIterator[str]:
+    task_queue = f"pages-{uuid.uuid4().hex[:8]}"
+    stubs.NOTICES.clear()
+    stubs.REVIEWS.clear()
+    stubs.TAKEN_DOWN.clear()
+    async with Worker(
+        time_skipping.client,
+        task_queue=task_queue,
+        workflows=list(WORKFLOWS),
+        activities=stubs.ACTIVITIES,
+        workflow_runner=sandbox_runner(),
+    ):
+        yield task_queue
+
+
+async def test_a_six_month_review_reaches_a_new_owner_and_a_late_one_the_head(
+    time_skipping: WorkflowEnvironment, skipping_worker: str
+) -> None:
+    client, queue = time_skipping.client, skipping_worker
+    start = await time_skipping.get_current_time()
+    plan = ReviewPlan(
+        document_id=41,
+        title="მერიის კონტაქტები",
+        owner=OWNER,
+        next_review_at=start + timedelta(days=182),
+    )
+    handle = await client.start_workflow(
+        PageReviewWorkflow.run, PageReviewInput(plan=plan), id=f"page-{queue}", task_queue=queue
+    )
+    # Five months on nothing is due; the page changes hands.
+    await time_skipping.sleep(timedelta(days=150))
+    assert (await handle.query(PageReviewWorkflow.status)).task_id is None
+    await handle.signal(PageReviewWorkflow.replan, plan.model_copy(update={"owner": "giorgi.b"}))
+    # Six months on, the review is the new owner's, and only theirs.
+    await time_skipping.sleep(timedelta(days=33))
+    status = await handle.query(PageReviewWorkflow.status)
+    assert status.task_id is not None
+    task = client.get_workflow_handle(status.task_id)
+    state = await task.query(HumanTaskWorkflow.state)
+    assert state.assignee == "giorgi.b" and state.awaiting == [] and not state.escalated
+    # Reminded after a week; two weeks on, the head of department is awaited too.
+    await time_skipping.sleep(timedelta(days=8))
+    assert [n["kind"] for n in stubs.NOTICES] == ["reminder"]
+    await time_skipping.sleep(timedelta(days=7))
+    state = await task.query(HumanTaskWorkflow.state)
+    assert state.escalated and state.awaiting == ["head_of_department"]
+    # The head of department reviews it; the next cycle waits for the date the service set.
+    await task.execute_update(
+        HumanTaskWorkflow.decide,
+        TaskDecision(
+            user="tamar.gelashvili",
+            roles=["head_of_department"],
+            outcome="reviewed",
+            receipt="signed",
+        ),
+    )
+    async with asyncio.timeout(10):
+        while (await handle.query(PageReviewWorkflow.status)).cycle != 2:
+            await asyncio.sleep(0.05)
+    [review] = stubs.REVIEWS
+    assert review.review.outcome == "reviewed" and review.review.receipt == "signed"
+    status = await handle.query(PageReviewWorkflow.status)
+    assert status.task_id is None and status.next_review_at > start + timedelta(days=360)
+    # Unpublished: the cycle ends (and leaves nothing for the shared server to wait on).
+    await handle.cancel()
+    with pytest.raises(WorkflowFailureError):
+        await handle.result()
+
+
+async def test_a_publication_comes_down_at_its_time_a_month_on_and_not_before(
+    time_skipping: WorkflowEnvironment, skipping_worker: str
+) -> None:
+    client, queue = time_skipping.client, skipping_worker
+    at = await time_skipping.get_current_time() + timedelta(days=30)
+    handle = await client.start_workflow(
+        ScheduledUnpublishWorkflow.run,
+        UnpublishPlan(document_id=42, at=at),
+        id=f"unpublish-{queue}",
+        task_queue=queue,
+    )
+    await time_skipping.sleep(timedelta(days=29, hours=23))
+    assert stubs.TAKEN_DOWN == []
+    assert await handle.result() == "unpublished"
+    assert [UnpublishPlan(document_id=42, at=at)] == stubs.TAKEN_DOWN
