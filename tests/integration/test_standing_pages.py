@@ -25,6 +25,7 @@ from meria.cases.pages import PageReviewInput, ReviewPlan, UnpublishPlan
 from meria.cases.tasks import TaskDecision
 from meria.temporal import connect_to
 from meria.testing.servers import NatsServer, TemporalDevServer
+from services.portal.i18n import TBILISI
 from services.portal.inbox import InboxFilter, TaskRow, my_tasks
 from tests.conftest import DatabaseFactory
 from tests.support import workflow_stubs as stubs
@@ -224,8 +225,19 @@ async def test_a_scheduled_unpublishing_takes_the_news_down_at_its_time_and_not_
     await head.ok("PUT", f"/documents/{news_id}/scheduled-unpublish", json={**body, "at": soon(2)})
     cancelled = await head.ok("DELETE", f"/documents/{news_id}/scheduled-unpublish")
     assert cancelled["unpublish_at"] is None
-    # Scheduled again for a minute on, then moved to a few seconds on: until then it stays.
-    await head.ok("PUT", f"/documents/{news_id}/scheduled-unpublish", json={**body, "at": soon(60)})
+    # Scheduled again on the document's page in the portal, for a few minutes on, ...
+    tamar = Person(office.stack, "tamar.gelashvili")
+    try:
+        await tamar.sign_in()
+        assert 'name="at"' in (await tamar.get(f"/documents/{news_id}")).text
+        later = (datetime.now(TBILISI) + timedelta(minutes=3)).strftime("%Y-%m-%dT%H:%M")
+        form = {"at": later, "reason": body["reason"]}
+        scheduled = await tamar.post(f"/documents/{news_id}/scheduled-unpublish", form)
+        assert scheduled.status_code == 303, scheduled.text
+        assert 'id="unpublish-at"' in (await tamar.get(f"/documents/{news_id}")).text
+    finally:
+        await tamar.close()
+    # ... then moved to a few seconds on: until then it stays.
     moved = await head.ok("PUT", f"/documents/{news_id}/scheduled-unpublish", json=body)
     assert datetime.fromisoformat(moved["unpublish_at"]) < datetime.now(UTC) + timedelta(seconds=5)
     await asyncio.sleep(2.5)
