@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from meria.cases import Handler
+from meria.inputs import Id
 
 PAGE_REVIEW = "PageReviewWorkflow"
 SCHEDULED_UNPUBLISH = "ScheduledUnpublishWorkflow"
@@ -34,7 +35,7 @@ def unpublish_workflow_id(document_id: int) -> str:
 class ReviewPlan(BaseModel):
     """A standing page's review as the service has it: who reviews it and when."""
 
-    document_id: int
+    document_id: Id
     title: str
     owner: str
     next_review_at: datetime
@@ -61,7 +62,7 @@ class ReviewRecord(BaseModel):
 
 
 class PageReviewStatus(BaseModel):
-    document_id: int
+    document_id: Id
     owner: str
     next_review_at: datetime
     cycle: int
@@ -71,7 +72,7 @@ class PageReviewStatus(BaseModel):
 class UnpublishPlan(BaseModel):
     """When a publication is taken down."""
 
-    document_id: int
+    document_id: Id
     at: datetime
 
 

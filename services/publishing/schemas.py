@@ -9,7 +9,15 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    model_validator,
+)
 
 from meria.cases.documents import RouteStep
 from meria.inputs import Count, Day, Id, Moment, Month, NotNull
@@ -145,7 +153,16 @@ class EditionContent(Strict):
 
 
 AccountId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$")]
-ReviewEvery = Literal[1, 3, 6, 12, 24]
+REVIEW_INTERVALS = (1, 3, 6, 12, 24)
+
+
+def _an_interval(months: int) -> int:
+    if months not in REVIEW_INTERVALS:
+        raise ValueError(f"a page is reviewed every {', '.join(map(str, REVIEW_INTERVALS))} months")
+    return months
+
+
+ReviewEvery = Annotated[int, Field(ge=1, le=24), AfterValidator(_an_interval)]
 PLAN_FIELDS = {"owner", "review_every_months", "next_review_at"}
 
 
