@@ -181,12 +181,17 @@ async def after_publication(runtime: Runtime, document_id: int) -> None:
     time to be taken down waits for it. Called on every publication: a repeat changes
     nothing the workflows have not already heard."""
     settings = _settings(runtime)
-    async with runtime.db().transaction() as session:
-        document = await load(session, document_id, lock=True)
-        if document.owner and document.next_review_at is None and document.review_every_months:
-            document.next_review_at = months_later(now(), document.review_every_months)
-        plan = review_plan(document, settings)
-        unpublish_at = document.unpublish_at
+    async with runtime.db().session() as session:
+        document = await load(session, document_id)
+        first_date = document.owner and document.next_review_at is None
+        plan, unpublish_at = review_plan(document, settings), document.unpublish_at
+    if first_date and document.review_every_months:
+        # The first review counts from the first publication.
+        async with runtime.db().transaction() as session:
+            document = await load(session, document_id, lock=True)
+            if document.next_review_at is None and document.review_every_months:
+                document.next_review_at = months_later(now(), document.review_every_months)
+            plan = review_plan(document, settings)
     if plan is not None:
         await keep_reviewing(runtime.temporal, settings.temporal_task_queue, plan)
     if unpublish_at is not None:
