@@ -9,12 +9,13 @@ the portal's active staff accounts, which the portal alone knows."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from meria.auth import User
@@ -32,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 PLAN_FIELDS = ("owner", "review_every_months", "next_review_at")
 INTERVALS = ("1", "3", "6", "12", "24")
 KEEPERS = ("editor", "head_of_department")
+QUERY_TIMEOUT = timedelta(seconds=5)
 
 
 async def staff(runtime: Runtime) -> list[Account]:
@@ -83,12 +85,12 @@ async def keeping_of(runtime: Runtime, user: User, document: dict[str, Any]) -> 
     document_id = document["id"]
     task_id = None
     if document["document_type"] == "web_page" and document.get("owner"):
+        handle = runtime.temporal.get_workflow_handle(f"document-{document_id}-review")
         try:
-            status = await runtime.temporal.get_workflow_handle(
-                f"document-{document_id}-review"
-            ).query("status")
+            # The page does not wait long on Temporal: without an answer it shows no form.
+            status = await handle.query("status", rpc_timeout=QUERY_TIMEOUT)
             task_id = status.get("task_id")
-        except RPCError:
+        except (RPCError, WorkflowQueryFailedError):
             task_id = None
     published = document.get("published_edition") is not None
     head = user.has_any("head_of_department")
