@@ -223,7 +223,7 @@ async def test_an_officer_chooses_photos_for_a_news_item_and_mistakes_change_not
     lawyer = await person(office.stack, "lawyer")
     assert (await lawyer.get(f"/documents/{document_id}/photos")).status_code == 403
     refused = await lawyer.post(f"/documents/{document_id}/edit", {**typed, "photo-1-remove": ""})
-    assert refused.status_code != 303
+    assert refused.status_code == 422 and "The publishing service refused" in refused.text
     assert [p["item_id"] for p in await photos_of(office, document_id)] == [yard]
 
 
@@ -263,6 +263,12 @@ async def test_a_planner_chooses_an_events_gallery_and_its_recording(office: Off
     assert found["video_url"] == YOUTUBE
     page = await planner.get(f"/events/{event['id']}")
     assert 'alt="The new kindergarten"' in page.text and f'href="{YOUTUBE}"' in page.text
+
+    # In Georgian, the form asks for the alt text in Georgian first.
+    await planner.get("/language?to=ka&next=/inbox")
+    georgian = await planner.get(gallery)
+    assert "ალტერნატიული ტექსტი ქართულად (სავალდებულო)" in georgian.text
+    assert "ფოტოები და ვიდეოჩანაწერი" in georgian.text
 
     # A legal reviewer may not choose an event's gallery.
     lawyer = await person(office.stack, "lawyer")
