@@ -51,11 +51,6 @@ CONSENTS = {
     "public_event": N_("A public event: people were told they may be photographed"),
 }
 KINDS = {"photo": N_("Photo"), "video": N_("Video"), "file": N_("File")}
-# What may not go into a public document, and why.
-NOT_PUBLISHABLE = {
-    "licence": {"internal_only": N_("Its licence is for internal use only.")},
-    "consent": {"not_obtained": N_("The people shown have not consented.")},
-}
 # Why the library refused a file, by the service's answer.
 REFUSALS = {
     413: N_("Too large for the library."),
@@ -78,15 +73,6 @@ def context() -> dict[str, Any]:
         "readers": READERS,
         "keepers": KEEPERS,
     }
-
-
-def not_publishable(item: dict[str, Any]) -> list[str]:
-    """Why a library item may not go into a public document; empty if it may."""
-    return [
-        _(reasons[item[field]])
-        for field, reasons in NOT_PUBLISHABLE.items()
-        if item[field] in reasons
-    ]
 
 
 def _day(value: str) -> str:

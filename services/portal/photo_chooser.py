@@ -216,10 +216,12 @@ async def library_page(
 ) -> Response:
     """The library's photos, found by words and paged, each with a box to tick unless the
     library keeps it from the public (then the reason); the ticked ones go back to the
-    form (`back`) as new rows."""
+    form (`back`) as new rows. Paging and finding are buttons of the same form, so what
+    is ticked on one page stays ticked on the next."""
     chosen = {"text": words.strip()[:200]}
     pager = Pager(request.url.path, chosen, page, PER_PAGE)
     params = {"kind": "photo", **{k: v for k, v in chosen.items() if v}, **pager.query}
+    ticked = [value for value in request.query_params.getlist("add") if value.isdigit()]
     panels = Panels()
     found: list[dict[str, Any]] = []
     try:
@@ -230,9 +232,11 @@ async def library_page(
         )
     except ServiceUnavailable as unavailable:
         panels.mark("library", _("The library"), unavailable)
+    shown = {str(item["id"]) for item in found}
     return await render(
         request, "media/library_pick.html", found=found, chosen=chosen, pager=pager,
         back=back, for_title=title, held=held, photo_reasons=reasons, panels=panels,
+        ticked=ticked[:MAX_PHOTOS], ticked_elsewhere=[t for t in ticked if t not in shown],
         **library_context(),
     )  # fmt: skip
 

@@ -153,6 +153,11 @@ async def test_an_officer_chooses_photos_for_a_news_item_and_mistakes_change_not
     assert f'name="add" value="{children}"' not in chooser.text
     assert f'id="add-{children}" disabled' in chooser.text
     assert "The people shown have not consented: Not given." in chooser.text
+    # Finding and paging are buttons of the same form: a tick is carried along, shown
+    # ticked on its page and kept hidden on the others.
+    carried = await officer.get(chooser_path, params={"text": "ეზო", "add": [garden, yard]})
+    assert f'name="add" value="{yard}" aria-describedby="pick-{yard}" checked' in carried.text
+    assert f'<input type="hidden" name="add" value="{garden}">' in carried.text
     thumbnail = await officer.get(f"/media/library/{garden}/thumbnail")
     assert thumbnail.status_code == 200 and thumbnail.content.startswith(b"\xff\xd8")
 
