@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from meria.inputs import Id, Page
-from meria.pictures import MAX_PHOTOS
+from meria.pictures import MAX_PHOTOS, allowed_video
+from meria.problems import Problem
 from services.portal.accounts import Signed
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, text
@@ -173,12 +173,10 @@ async def check(request: Request, signed: Signed, form: KeptForm) -> None:
 
 
 def check_video(request: Request, form: KeptForm) -> None:
-    url = form.get("video_url")
-    if not url:
-        return
-    parts = urlsplit(url)
-    hosts = settings_of(request).video_hosts
-    if parts.scheme != "https" or (parts.hostname or "").lower() not in hosts or parts.username:
+    """The recording from a host the services allow, by their own rule."""
+    try:
+        allowed_video(form.get("video_url"), settings_of(request).video_hosts)
+    except Problem:
         form.errors["video_url"] = video_refusal(request)
 
 
@@ -198,10 +196,15 @@ def take_refusal(request: Request, form: KeptForm) -> None:
 
 
 async def chooser_context(request: Request, signed: Signed, form: KeptForm) -> dict[str, Any]:
-    """What the form's part needs: the rows' library items and the hosts allowed."""
+    """What the form's part needs: the rows' library items and the hosts allowed. With
+    the library away the form still opens, its rows named by their numbers."""
+    try:
+        items = await items_of(request, signed, form)
+    except ServiceUnavailable:
+        items = {}
     return {
         "photo_rows": rows_of(form),
-        "photo_items": await items_of(request, signed, form),
+        "photo_items": items,
         "photo_reasons": reasons,
         "video_hosts": sorted(settings_of(request).video_hosts),
         "photo_key": key,
