@@ -32,6 +32,7 @@ from services.portal import (
     oidc,
     ops,
     partners_pages,
+    photo_chooser,
     press_pages,
     requests_pages,
     signin,
@@ -104,6 +105,7 @@ def create_app(settings: PortalSettings | None = None) -> FastAPI:
             media_pages.router,
             press_pages.router,
             library_pages.router,
+            photo_chooser.router,
             accreditation_pages.router,
             # Before the events' pages: `/events/venues` is not an event's number.
             venues_pages.router,

@@ -22,7 +22,7 @@ from starlette.datastructures import FormData, UploadFile
 from meria.inputs import Id, Page
 from meria.markup import under_heading
 from meria.problems import Problem
-from services.portal import act_form, acts
+from services.portal import act_form, acts, photo_chooser
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, values_of
@@ -45,7 +45,8 @@ class DocumentForm(KeptForm):
         names = (*TEXT_FIELDS, "document_type", "issuer_code", "publish_at", "slug",
                  "nav_section", "nav_order", "external_registration_code",
                  "translation_pending", "change_note", "change_kind")  # fmt: skip
-        return cls(values_of(form, names) | act_form.values_from_form(form, more=more_rows))
+        values = values_of(form, names) | act_form.values_from_form(form, more=more_rows)
+        return cls(values | photo_chooser.values_from_form(form))
 
     @classmethod
     def from_document(
@@ -62,6 +63,7 @@ class DocumentForm(KeptForm):
         values["nav_order"] = str(document.get("nav_order") or "")
         values["external_registration_code"] = document.get("external_registration_code") or ""
         values["translation_pending"] = "1" if edition.get("translation_pending") else ""
+        values |= photo_chooser.values_from_choice(edition["photos"], edition["video_url"])
         publish_at = edition.get("publish_at")
         if publish_at:
             moment = datetime.fromisoformat(publish_at).astimezone(TBILISI)
@@ -112,7 +114,7 @@ class DocumentForm(KeptForm):
             "translation_pending": bool(self.get("translation_pending")),
             "publish_at": self.publish_at(),
         }
-        return body
+        return body | photo_chooser.choice(self)
 
     def with_act(self, body: dict[str, Any], changes: list[dict[str, Any]]) -> dict[str, Any]:
         """`body` with the act's entry into force and its changes."""
@@ -181,6 +183,7 @@ async def form_page(
         act_form=has_act_part(document),
         act_types={key: name for key, name in labels(DOCUMENT_TYPES).items() if key in LEGAL_ACTS},
         change_kinds=labels(ACT_CHANGES),
+        **await photo_chooser.chooser_context(request, signed, form),
     )
 
 
@@ -248,6 +251,7 @@ async def create_document(request: Request, signed: Staff, submitted: CheckedFor
     if action in ("preview", "more_rows"):
         return await form_page(request, signed, form)
     form.check(creating=True)
+    await photo_chooser.check(request, signed, form)
     kind = form.get("document_type")
     rows = form.check_act(kind, form.get("issuer_code"))
     services = services_of(runtime_of(request))
@@ -263,6 +267,7 @@ async def create_document(request: Request, signed: Staff, submitted: CheckedFor
         created = await services.post(signed.user, "publishing", "/documents", json=body)
     except ServiceRefused as refused:
         message = refusal_message(form, refused, rows)
+        photo_chooser.take_refusal(request, form)
         return await form_page(request, signed, form, message=message, status_code=422)
     return await after_save(request, signed, created["id"], form, uploads(submitted), action)
 
@@ -387,14 +392,16 @@ async def document_page(
 async def edit_document(request: Request, signed: Staff, document_id: Id) -> Response:
     services = services_of(runtime_of(request))
     document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
-    picked = request.query_params.get("picked", "")
-    flashes = [_("The photo from the library is attached to the document.")] if picked else []
+    flashes: list[str] = []
+    if request.query_params.getlist("add"):
+        flashes.append(_("The photos are added below: say what each shows, then save."))
     if request.query_params.get("consolidating"):
         flashes.append(_("The consolidated version starts from the published text: write the "
                          "changes of the later acts into it, then submit it to the legal "
                          "reviewer."))  # fmt: skip
     issuers_of = await target_issuers(request, signed, document) if has_act_part(document) else {}
     form = DocumentForm.from_document(document, issuers_of)
+    photo_chooser.add_rows(form, request.query_params.getlist("add"))
     return await form_page(request, signed, form, document=document, flashes=flashes)
 
 
@@ -452,6 +459,7 @@ async def save_document(
     if action in ("preview", "more_rows"):
         return await form_page(request, signed, form, document=document)
     form.check(creating=False)
+    await photo_chooser.check(request, signed, form)
     with_act = has_act_part(document)
     rows = (
         form.check_act(document["document_type"], document["issuer_code"] or "") if with_act else []
@@ -472,6 +480,7 @@ async def save_document(
         )
     except ServiceRefused as refused:
         message = refusal_message(form, refused, rows)
+        photo_chooser.take_refusal(request, form)
         return await form_page(
             request, signed, form, document=document, message=message, status_code=422
         )
