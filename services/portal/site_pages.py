@@ -14,9 +14,10 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 
 from meria.inputs import Id, Offset
+from services.portal.accounts import Signed
 from services.portal.clients import ServiceRefused, services_of
 from services.portal.i18n import _
-from services.portal.web import Admin, Signed, redirect, render, runtime_of
+from services.portal.web import Admin, redirect, render, runtime_of
 
 router = APIRouter(include_in_schema=False)
 

@@ -272,6 +272,10 @@ async def navigation_changed(session: AsyncSession, outbox: Outbox, revision: in
     await outbox.add(session, event, about="site:navigation")
 
 
+async def count(session: AsyncSession, table: Any) -> int:
+    return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+
 async def next_position(session: AsyncSession, column: Any, *where: Any) -> int:
     last = await session.scalar(select(func.max(column)).where(*where))
     return 1 if last is None else min(int(last) + 1, 1000)
@@ -292,15 +296,12 @@ async def list_sections(_: Admin, runtime: RuntimeDep) -> list[SectionPublic]:
 
 
 async def _sections(session: AsyncSession) -> list[SectionPublic]:
-    counts = dict(
-        (
-            await session.execute(
-                select(Document.nav_section, func.count())
-                .where(Document.document_type == "web_page")
-                .group_by(Document.nav_section)
-            )
-        ).all()
+    found_counts = await session.execute(
+        select(Document.nav_section, func.count())
+        .where(Document.document_type == "web_page")
+        .group_by(Document.nav_section)
     )
+    counts: dict[str | None, int] = {key: count for key, count in found_counts.tuples()}
     found = await session.scalars(select(NavSection).order_by(NavSection.position))
     return [
         SectionPublic.model_validate(section).model_copy(
@@ -315,7 +316,7 @@ async def add_section(data: SectionCreate, user: Admin, runtime: RuntimeDep) -> 
     async with runtime.db().transaction() as session:
         if await session.get(NavSection, data.key) is not None:
             raise Problem(409, "Section exists", f"There is a section {data.key!r} already.")
-        if await session.scalar(select(func.count()).select_from(NavSection)) >= MAX_SECTIONS:
+        if await count(session, NavSection) >= MAX_SECTIONS:
             raise Problem(422, "Too many sections", f"The site has {MAX_SECTIONS} sections.")
         position = data.position
         if position is None:
@@ -432,7 +433,7 @@ async def add_menu_item(data: MenuItemCreate, user: Admin, runtime: RuntimeDep) 
             await check_nav_section(session, data.section)
         if data.document_id is not None:
             await _standing_page(session, data.document_id)
-        if await session.scalar(select(func.count()).select_from(MenuItem)) >= MAX_MENU_ITEMS:
+        if await count(session, MenuItem) >= MAX_MENU_ITEMS:
             raise Problem(422, "Too many entries", f"The menus hold {MAX_MENU_ITEMS} entries.")
         position = data.position
         if position is None:

@@ -240,7 +240,8 @@ async def test_the_portals_screens_are_for_administrators_only(site: Site) -> No
 
         # The administrator finds the screens on the dashboard and adds a section.
         dashboard = await admin.get("/dashboard")
-        assert 'href="/admin/site"' in dashboard.text and 'href="/admin/redirects"' in dashboard.text
+        assert 'href="/admin/site"' in dashboard.text
+        assert 'href="/admin/redirects"' in dashboard.text
         added = await admin.post("/admin/site/sections", {
             "key": "culture", "name_ka": "კულტურა", "name_en": "Culture",
         })  # fmt: skip
