@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from meria.inputs import Id, Offset
 from services.portal.accounts import Signed
 from services.portal.clients import ServiceRefused, services_of
-from services.portal.i18n import _
+from services.portal.i18n import _, current_language
 from services.portal.web import Admin, redirect, render, runtime_of
 
 router = APIRouter(include_in_schema=False)
@@ -52,6 +52,14 @@ async def _call(
 def _number(value: str) -> int | None:
     value = value.strip()
     return int(value) if value.isdigit() else None
+
+
+async def nav_sections(request: Request, signed: Signed) -> dict[str, str]:
+    """The site's sections by key, named in the reader's language, for a standing page's
+    form."""
+    found = await services_of(runtime_of(request)).get(signed.user, "publishing", "/site/sections")
+    english = current_language.get() == "en"
+    return {s["key"]: (s["name_en"] if english and s["name_en"] else s["name_ka"]) for s in found}
 
 
 # Sections and menus.

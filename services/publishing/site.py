@@ -48,6 +48,14 @@ from services.publishing.site_models import (
 from services.publishing.states import State
 
 Admin = Annotated[User, require_role("admin")]
+# Staff read the sections: an editor chooses a standing page's section from them.
+Staff = Annotated[
+    User,
+    require_role(
+        "editor", "legal_reviewer", "head_of_department", "mayor", "media_officer",
+        "protocol_officer",
+    ),
+]  # fmt: skip
 SECTION_KEY = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # The navigation travels whole in one event: it stays a menu, not a site map of its own.
@@ -290,7 +298,7 @@ def outbox_of(runtime: Runtime) -> Outbox:
 
 
 @router.get("/sections", summary="The site's navigation sections, in their order")
-async def list_sections(_: Admin, runtime: RuntimeDep) -> list[SectionPublic]:
+async def list_sections(_: Staff, runtime: RuntimeDep) -> list[SectionPublic]:
     async with runtime.db().session() as session:
         return await _sections(session)
 

@@ -36,7 +36,6 @@ TUSHETI_PAGE = {
 }
 # Every endpoint of the site's structure, with a body that would pass its validation.
 ENDPOINTS = [
-    ("GET", "/site/sections", None),
     ("POST", "/site/sections", {"key": "culture", "name_ka": "კულტურა"}),
     ("PATCH", "/site/sections/tourism", {"shown": False}),
     ("DELETE", "/site/sections/tourism", None),
@@ -211,7 +210,10 @@ async def test_an_administrator_shapes_the_sites_navigation_and_redirects(site: 
     await site.until("/sitemap", lambda r: "ტურიზმი" not in r.text)
     assert (await site.page("/pages/tusheti-road")).status_code == 200
 
-    # No one but an administrator changes or reads any of it.
+    # No one but an administrator changes any of it, or reads its menus, redirects and
+    # record; staff read the sections, from which an editor chooses a page's.
+    sections = await editor.ok("GET", "/site/sections")
+    assert [(s["key"], s["pages"]) for s in sections][-1] == ("tourism", 1)
     for method, path, body in ENDPOINTS:
         refused = await editor.call(method, path, json=body)
         assert refused.status_code == 403, (method, path, refused.text)
@@ -247,6 +249,9 @@ async def test_the_portals_screens_are_for_administrators_only(site: Site) -> No
         })  # fmt: skip
         assert added.status_code == 303, added.text
         assert "კულტურა" in (await admin.get("/admin/site")).text
+        # An editor can now put a standing page in it.
+        form = await editor.get("/documents/new")
+        assert '<option value="culture">კულტურა</option>' in form.text
 
         # A bad redirect comes back with the service's reason and what was typed.
         bad = await admin.post("/admin/redirects", {"source": "old-news", "target": "/news"})
