@@ -17,7 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
+from meria.db import Database
 from meria.testing.servers import NatsServer, TemporalDevServer
+from services.website.rebuild import rebuild
+from services.website.site import SiteSection, redirect_for, site_navigation
 from tests.conftest import DatabaseFactory
 from tests.support.portal import Person, create_staff
 from tests.support.publishing import Desk
@@ -116,7 +119,9 @@ async def publish(site: Site, document: dict[str, Any]) -> int:
     raise AssertionError(f"page {document_id} was never published")
 
 
-async def test_an_administrator_shapes_the_sites_navigation_and_redirects(site: Site) -> None:
+async def test_an_administrator_shapes_the_sites_navigation_and_redirects(
+    site: Site, new_database: DatabaseFactory
+) -> None:
     admin, editor = site.admin, site.editor
 
     # A page cannot go into a section the site does not have.
@@ -220,6 +225,21 @@ async def test_an_administrator_shapes_the_sites_navigation_and_redirects(site: 
         assert refused.headers["content-type"].startswith("application/problem+json")
     after = await admin.ok("GET", "/site/redirects")
     assert after["total"] == 2
+
+    # Rebuilt from the streams, the website has the same sections, menus and redirects.
+    fresh = await new_database("website_rebuilt")
+    await rebuild(site.stack.settings("website"), fresh)  # type: ignore[arg-type]
+    database = Database(fresh)
+    try:
+        async with database.session() as session:
+            nav = await site_navigation(session)
+            hidden = await session.get(SiteSection, "tourism")
+            redirected = await redirect_for(session, "/en/pages/tusheti", "")
+    finally:
+        await database.dispose()
+    assert hidden is not None and hidden.shown is False and hidden.name_en == "Tourism"
+    assert [link.path for link in nav.top] == ["https://tusheti.ge/"]
+    assert redirected == (301, "/en/pages/tusheti-road")
 
 
 async def test_the_portals_screens_are_for_administrators_only(site: Site) -> None:
