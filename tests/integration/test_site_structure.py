@@ -270,8 +270,8 @@ async def test_the_portals_screens_are_for_administrators_only(site: Site) -> No
         assert added.status_code == 303, added.text
         assert "კულტურა" in (await admin.get("/admin/site")).text
         # An editor can now put a standing page in it.
-        form = await editor.get("/documents/new")
-        assert '<option value="culture">კულტურა</option>' in form.text
+        new_page = await editor.get("/documents/new")
+        assert '<option value="culture">კულტურა</option>' in new_page.text
 
         # A bad redirect comes back with the service's reason and what was typed.
         bad = await admin.post("/admin/redirects", {"source": "old-news", "target": "/news"})
