@@ -80,12 +80,19 @@ async def _site_page(
     changes = await services.get(signed.user, "publishing", "/site/changes", params={"limit": 10})
     for change in changes["items"]:
         change["at"] = datetime.fromisoformat(change["at"])
+    pages = await services.get(
+        signed.user, "publishing", "/documents",
+        params={"document_type": "web_page", "limit": 200},
+    )  # fmt: skip
     return await render(
         request,
         "site.html",
         status_code=status_code,
         sections=sections,
         menu=menu["items"],
+        pages=sorted(
+            pages["items"], key=lambda p: (p.get("nav_section") or "", p.get("nav_order") or 0)
+        ),
         changes=changes["items"],
         problem=problem,
         typed=typed or {},
@@ -186,6 +193,22 @@ async def change_menu_item(
 async def remove_menu_item(request: Request, signed: Admin, item_id: Id) -> Response:
     problem = await _call(request, signed, "DELETE", f"/site/menu/{item_id}")
     return await _after(request, signed, problem, {}, "removed")
+
+
+@router.post("/admin/site/pages/{document_id}")
+async def place_page(
+    request: Request,
+    signed: Admin,
+    document_id: Id,
+    slug: Annotated[str, Form(max_length=200)] = "",
+    nav_section: Annotated[str, Form(max_length=40)] = "",
+    nav_order: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """A standing page's address, section and order; a published page's old address
+    redirects to its new one (publishing makes the redirect)."""
+    body = {"slug": slug.strip(), "nav_section": nav_section, "nav_order": _number(nav_order)}
+    problem = await _call(request, signed, "PUT", f"/site/pages/{document_id}", body)
+    return await _after(request, signed, problem, {}, "page")
 
 
 # Redirects.

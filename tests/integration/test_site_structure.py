@@ -273,6 +273,19 @@ async def test_the_portals_screens_are_for_administrators_only(site: Site) -> No
         new_page = await editor.get("/documents/new")
         assert '<option value="culture">კულტურა</option>' in new_page.text
 
+        # The administrator gives a draft standing page another address and order.
+        draft = await site.editor.create({
+            **TUSHETI_PAGE, "slug": "culture-house", "nav_section": "culture",
+            "title_ka": "ახმეტის კულტურის სახლი",
+        })  # fmt: skip
+        assert "ახმეტის კულტურის სახლი" in (await admin.get("/admin/site")).text
+        placed = await admin.post(f"/admin/site/pages/{draft['id']}", {
+            "slug": "akhmeta-culture-house", "nav_section": "culture", "nav_order": "2",
+        })  # fmt: skip
+        assert placed.status_code == 303, placed.text
+        moved_draft = await site.editor.document(draft["id"])
+        assert (moved_draft["slug"], moved_draft["nav_order"]) == ("akhmeta-culture-house", 2)
+
         # A bad redirect comes back with the service's reason and what was typed.
         bad = await admin.post("/admin/redirects", {"source": "old-news", "target": "/news"})
         assert bad.status_code == 422 and 'value="old-news"' in bad.text
