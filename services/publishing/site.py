@@ -280,6 +280,14 @@ async def navigation_changed(session: AsyncSession, outbox: Outbox, revision: in
     await outbox.add(session, event, about="site:navigation")
 
 
+def nothing_unchanged(data: BaseModel) -> dict[str, Any]:
+    """The fields a change sets; a change that sets none is refused."""
+    changes = data.model_dump(exclude_unset=True)
+    if not changes:
+        raise Problem(422, "Nothing to change", "Send the fields to change.")
+    return changes
+
+
 async def count(session: AsyncSession, table: Any) -> int:
     return int(await session.scalar(select(func.count()).select_from(table)) or 0)
 
@@ -354,7 +362,7 @@ async def change_section(
     user: Admin,
     runtime: RuntimeDep,
 ) -> SectionPublic:
-    changes = data.model_dump(exclude_unset=True)
+    changes = nothing_unchanged(data)
     async with runtime.db().transaction() as session:
         section = await _section(session, key)
         before = {field: getattr(section, field) for field in changes}
@@ -477,7 +485,7 @@ async def add_menu_item(data: MenuItemCreate, user: Admin, runtime: RuntimeDep) 
 async def change_menu_item(
     item_id: Id, data: MenuItemUpdate, user: Admin, runtime: RuntimeDep
 ) -> MenuItemPublic:
-    changes = data.model_dump(exclude_unset=True)
+    changes = nothing_unchanged(data)
     async with runtime.db().transaction() as session:
         item = await _menu_item(session, item_id)
         before = {field: getattr(item, field) for field in changes}

@@ -163,6 +163,9 @@ async def test_an_administrator_shapes_the_sites_navigation_and_redirects(
     georgian = await site.page("/sitemap")
     assert "ტურიზმი" in georgian.text and "თუშეთი: როგორ ჩავიდეთ" in georgian.text
 
+    await admin.refused(422, "PATCH", "/site/sections/tourism", json={})
+    await admin.refused(404, "PATCH", "/site/sections/culture", json={"shown": False})
+
     # A section that still holds a page cannot go.
     held = await admin.refused(409, "DELETE", "/site/sections/tourism")
     assert "1 standing page" in held["detail"]
