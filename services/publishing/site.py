@@ -45,7 +45,7 @@ from services.publishing.site_models import (
     SiteChange,
     check_nav_section,
 )
-from services.publishing.states import State
+from services.publishing.states import PUBLIC_STATES
 
 Admin = Annotated[User, require_role("admin")]
 # Staff read the sections: an editor chooses a standing page's section from them.
@@ -75,6 +75,7 @@ SOURCE = re.compile(r"^/[^\s#]*$")
 SITE_TARGET = re.compile(r"^/[^\s]*$")
 HTTPS_TARGET = re.compile(r"^https://[^\s/?#]+\.[^\s/?#]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
 
+SHOWN = sorted(state.value for state in PUBLIC_STATES)
 router = APIRouter(prefix="/site", tags=["site"])
 T = TypeVar("T")
 
@@ -610,7 +611,7 @@ async def live_page(session: AsyncSession, path: str) -> str | None:
         published = await session.scalar(
             select(Document.id)
             .join(Edition)
-            .where(Document.slug == slug, Edition.state == State.PUBLISHED.value)
+            .where(Document.slug == slug, Edition.state.in_(SHOWN))
             .limit(1)
         )
         return None if published is None else f"the standing page {slug!r}"
@@ -619,7 +620,7 @@ async def live_page(session: AsyncSession, path: str) -> str | None:
         published = await session.scalar(
             select(Document.id)
             .join(Edition)
-            .where(Document.id == int(match[1]), Edition.state == State.PUBLISHED.value)
+            .where(Document.id == int(match[1]), Edition.state.in_(SHOWN))
             .limit(1)
         )
         return None if published is None else f"document {match[1]}"
@@ -705,7 +706,9 @@ async def place_page(
                     "Address already taken",
                     f"Another page already has the slug {data.slug!r}.",
                 )
-        published = any(e.state == State.PUBLISHED.value for e in document.editions)
+        # The public sees the page (published, or withdrawn with its explanation): its old
+        # address is known out there, and the website must hear of the move.
+        published = any(e.state in PUBLIC_STATES for e in document.editions)
         document.slug = data.slug
         document.nav_section = data.nav_section
         document.nav_order = data.nav_order
