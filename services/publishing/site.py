@@ -71,9 +71,14 @@ SITE_PATHS = frozenset(
 )  # fmt: skip
 SITE_PREFIXES = ("/static/", "/api/", "/feeds/", "/files/", "/photos/", "/sitemaps/")
 DOCUMENT_PATH = re.compile(r"^/(?:acts|news|press-releases|announcements|digests)/(\d+)$")
-SOURCE = re.compile(r"^/[^\s#]*$")
-SITE_TARGET = re.compile(r"^/[^\s]*$")
-HTTPS_TARGET = re.compile(r"^https://[^\s/?#]+\.[^\s/?#]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
+# An address has no spaces and no control characters (nor, for an old one, a fragment,
+# which browsers never send).
+SOURCE = re.compile(r"^/[^\s#\x00-\x1f\x7f]*$")
+SITE_TARGET = re.compile(r"^/[^\s\x00-\x1f\x7f]*$")
+HTTPS_TARGET = re.compile(
+    r"^https://[^\s/?#\x00-\x1f\x7f]+\.[^\s/?#\x00-\x1f\x7f]+(?:[/?#][^\s\x00-\x1f\x7f]*)?$",
+    re.IGNORECASE,
+)
 
 SHOWN = sorted(state.value for state in PUBLIC_STATES)
 router = APIRouter(prefix="/site", tags=["site"])
