@@ -22,12 +22,13 @@ from starlette.datastructures import FormData, UploadFile
 from meria.inputs import Id, Page
 from meria.markup import under_heading
 from meria.problems import Problem
-from services.portal import act_form, acts, photo_chooser
+
+from services.portal import act_form, acts, photo_chooser, site_pages
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, values_of
 from services.portal.i18n import TBILISI, _
-from services.portal.labels import ACT_CHANGES, DOCUMENT_TYPES, NAV_SECTIONS, STATES, labels
+from services.portal.labels import ACT_CHANGES, DOCUMENT_TYPES, STATES, labels
 from services.portal.panels import Panels, pending_work
 from services.portal.texts import to_html, to_markdown
 from services.portal.web import CheckedForm, Staff, redirect, render, runtime_of
@@ -177,7 +178,7 @@ async def form_page(
         flashes=flashes or [],
         issuers=await issuers(request, signed),
         document_types=labels(DOCUMENT_TYPES),
-        nav_sections=labels(NAV_SECTIONS),
+        nav_sections=await site_pages.nav_sections(request, signed),
         preview=under_heading(to_html(form.get("body_ka"))) if request.method == "POST" else "",
         review=await review_warning(request, signed, document),
         act_form=has_act_part(document),
