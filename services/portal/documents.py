@@ -22,7 +22,6 @@ from starlette.datastructures import FormData, UploadFile
 from meria.inputs import Id, Page
 from meria.markup import under_heading
 from meria.problems import Problem
-
 from services.portal import act_form, acts, photo_chooser, site_pages
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
