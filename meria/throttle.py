@@ -172,6 +172,15 @@ class Throttle:
             for limit in rule.limits:
                 await self.limiter.hit(limit, rule.name, identity)
 
+    async def admit(self, rule: Rule, identity: str) -> int:
+        """Seconds before this identity may try again (0: now), counting the try when it
+        may go, whatever its outcome: for public forms, where a flood of requests valid or
+        not costs its sender, not the service."""
+        wait = await self.wait([(rule, identity)])
+        if not wait:
+            await self.count([(rule, identity)])
+        return wait
+
     async def forget(self, rule: Rule, identity: str) -> None:
         """The identity starts afresh under this rule (the right password, say)."""
         for limit in rule.limits:

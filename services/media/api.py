@@ -1232,12 +1232,9 @@ async def public_form_wait(request: Request, runtime: RuntimeDep) -> int:
     that may go is counted, valid or not, so a flood costs its sender, not the service."""
     settings = settings_of(runtime)
     rule = Rule.of("public-form", settings.public_form_limits)
-    address = client_address(request, settings.trusted_proxies)
-    throttle = Throttle(runtime.db())
-    wait = await throttle.wait([(rule, address)])
-    if not wait:
-        await throttle.count([(rule, address)])
-    return wait
+    return await Throttle(runtime.db()).admit(
+        rule, client_address(request, settings.trusted_proxies)
+    )
 
 
 @public_router.post(
@@ -1289,7 +1286,7 @@ async def public_form_sent(event_id: Id, request: Request, runtime: RuntimeDep) 
 @public_router.get("/unsubscribe/{token}", response_class=HTMLResponse, include_in_schema=False)
 async def unsubscribe_page(token: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
     # A GET changes nothing: mail scanners open links; the button posts.
-    distribution.read_unsubscribe_token(settings_of(runtime), token)
+    distribution.JOURNALIST_LINKS.read(settings_of(runtime), token)
     return templates.TemplateResponse(request, "unsubscribe.html", {"done": False})
 
 

@@ -31,7 +31,7 @@ from html import escape
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,7 +43,7 @@ from meria.problems import Problem
 from meria.runtime import Runtime
 from meria.throttle import Rule, Throttle
 from services.media.contacts import now
-from services.media.distribution import Addressee, create_mailing
+from services.media.distribution import CITIZEN_LINKS, Addressee, create_mailing
 from services.media.models import Delivery, Mailing, Subscriber, SubscriptionItem
 from services.media.settings import MediaSettings
 
@@ -74,10 +74,6 @@ def topic_of(document_type: str) -> str | None:
 
 def _confirming(settings: MediaSettings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt="citizen-confirm")
-
-
-def _unsubscribing(settings: MediaSettings) -> URLSafeSerializer:
-    return URLSafeSerializer(settings.secret_key.get_secret_value(), salt="citizen-unsubscribe")
 
 
 @dataclass(frozen=True)
@@ -115,21 +111,6 @@ def read_confirmation(settings: MediaSettings, token: str) -> Wish:
             404, "Unknown link", "This link is not one of ours (or was cut short)."
         ) from None
     return Wish(int(subscriber_id), str(email), tuple(topics), cadence, str(language))
-
-
-def unsubscribe_url(settings: MediaSettings, subscriber_id: int, email: str) -> str:
-    token = _unsubscribing(settings).dumps([subscriber_id, email])
-    return f"{settings.public_base}/subscriptions/unsubscribe/{token}"
-
-
-def read_unsubscription(settings: MediaSettings, token: str) -> tuple[int, str]:
-    try:
-        subscriber_id, email = _unsubscribing(settings).loads(token)
-    except (BadSignature, ValueError, TypeError):
-        raise Problem(
-            404, "Unknown link", "This link is not one of ours (or was cut short)."
-        ) from None
-    return int(subscriber_id), str(email)
 
 
 # Asking, confirming, leaving.
@@ -229,7 +210,7 @@ async def confirm(database: Database, settings: MediaSettings, token: str) -> Su
 
 async def unsubscribe(database: Database, settings: MediaSettings, token: str) -> None:
     """One click: nothing more to this address, queued mail included. Twice is once."""
-    subscriber_id, email = read_unsubscription(settings, token)
+    subscriber_id, email = CITIZEN_LINKS.read(settings, token)
     async with database.transaction() as session:
         subscriber = await session.get(Subscriber, subscriber_id)
         if subscriber is not None and subscriber.email == email:

@@ -20,6 +20,7 @@ from meria.problems import Problem
 from meria.throttle import Rule, Throttle, client_address
 from meria.web import RuntimeDep
 from services.media import citizens
+from services.media.distribution import CITIZEN_LINKS
 from services.media.models import Subscriber
 from services.media.schemas import SubscriberPublic, SubscriptionReceipt, SubscriptionRequest
 from services.media.settings import MediaSettings
@@ -50,12 +51,9 @@ async def _held(request: Request, runtime: Any) -> int:
     counted, valid or not, so a flood costs its sender."""
     settings = _settings(runtime)
     rule = Rule.of("subscribe-form", settings.subscribe_form_limits)
-    address = client_address(request, settings.trusted_proxies)
-    throttle = Throttle(runtime.db())
-    wait = await throttle.wait([(rule, address)])
-    if not wait:
-        await throttle.count([(rule, address)])
-    return wait
+    return await Throttle(runtime.db()).admit(
+        rule, client_address(request, settings.trusted_proxies)
+    )
 
 
 @router.post(
@@ -141,7 +139,7 @@ async def confirm(token: str, request: Request, runtime: RuntimeDep) -> HTMLResp
     "/subscriptions/unsubscribe/{token}", response_class=HTMLResponse, include_in_schema=False
 )
 async def unsubscribe_page(token: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
-    citizens.read_unsubscription(_settings(runtime), token)
+    CITIZEN_LINKS.read(_settings(runtime), token)
     return _page(request, "subscription_unsubscribe.html", done=False)
 
 

@@ -197,31 +197,39 @@ async def release_for(
 # Unsubscribing.
 
 
-def _serializer(settings: MediaSettings) -> URLSafeSerializer:
-    return URLSafeSerializer(settings.secret_key.get_secret_value(), salt="media-unsubscribe")
+@dataclass(frozen=True)
+class UnsubscribeLinks:
+    """One-click unsubscribe links of one kind of addressee: the addressee's id and address,
+    signed with the service's key under a salt of the kind's own, at a path of its own."""
+
+    salt: str
+    path: str
+
+    def _serializer(self, settings: MediaSettings) -> URLSafeSerializer:
+        return URLSafeSerializer(settings.secret_key.get_secret_value(), salt=self.salt)
+
+    def url(self, settings: MediaSettings, addressee_id: int, email: str) -> str:
+        token = self._serializer(settings).dumps([addressee_id, email])
+        return f"{settings.public_base}{self.path}/{token}"
+
+    def read(self, settings: MediaSettings, token: str) -> tuple[int, str]:
+        try:
+            addressee_id, email = self._serializer(settings).loads(token)
+        except (BadSignature, ValueError, TypeError):
+            raise Problem(
+                404, "Unknown link", "This unsubscribe link is not one of ours (or was cut short)."
+            ) from None
+        return int(addressee_id), str(email)
 
 
-def unsubscribe_token(settings: MediaSettings, journalist_id: int, email: str) -> str:
-    return _serializer(settings).dumps([journalist_id, email])
-
-
-def unsubscribe_url(settings: MediaSettings, journalist_id: int, email: str) -> str:
-    return f"{settings.public_base}/unsubscribe/{unsubscribe_token(settings, journalist_id, email)}"
-
-
-def read_unsubscribe_token(settings: MediaSettings, token: str) -> tuple[int, str]:
-    try:
-        journalist_id, email = _serializer(settings).loads(token)
-    except (BadSignature, ValueError, TypeError):
-        raise Problem(
-            404, "Unknown link", "This unsubscribe link is not one of ours (or was cut short)."
-        ) from None
-    return int(journalist_id), str(email)
+# Journalists leave press releases; citizens leave their subscriptions (citizens.py).
+JOURNALIST_LINKS = UnsubscribeLinks("media-unsubscribe", "/unsubscribe")
+CITIZEN_LINKS = UnsubscribeLinks("citizen-unsubscribe", "/subscriptions/unsubscribe")
 
 
 async def unsubscribe(database: Database, settings: MediaSettings, token: str) -> Journalist:
     """One click: no more releases to this address. Doing it twice changes nothing."""
-    journalist_id, email = read_unsubscribe_token(settings, token)
+    journalist_id, email = JOURNALIST_LINKS.read(settings, token)
     async with database.transaction() as session:
         journalist = await load_journalist(session, journalist_id)
         if journalist.unsubscribed_at is None:
@@ -270,9 +278,7 @@ def compose(mailing: Mailing, delivery: Delivery, settings: MediaSettings) -> Em
             second[2] or "",
         ]
     if mailing.unsubscribable and delivery.subscriber_id is not None:
-        from services.media.citizens import unsubscribe_url as citizens_unsubscribe_url
-
-        link = citizens_unsubscribe_url(settings, delivery.subscriber_id, delivery.email)
+        link = CITIZEN_LINKS.url(settings, delivery.subscriber_id, delivery.email)
         message["List-Unsubscribe"] = f"<{link}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message["List-Id"] = (
@@ -282,7 +288,7 @@ def compose(mailing: Mailing, delivery: Delivery, settings: MediaSettings) -> Em
         parts.append(f"გამოწერის გაუქმება · Unsubscribe: {link}")
         html_parts.append(f'<p><a href="{_escape(link)}">გამოწერის გაუქმება · Unsubscribe</a></p>')
     elif mailing.unsubscribable and delivery.journalist_id is not None:
-        link = unsubscribe_url(settings, delivery.journalist_id, delivery.email)
+        link = JOURNALIST_LINKS.url(settings, delivery.journalist_id, delivery.email)
         message["List-Unsubscribe"] = f"<{link}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message["List-Id"] = (

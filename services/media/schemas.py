@@ -696,6 +696,10 @@ class LibraryItemPublic(BaseModel):
     width: int | None
     height: int | None
     location_removed: bool
+    public: bool = Field(
+        description="A photo whose licence and people's consent let it be published: its "
+        "public renditions are served, and documents and events may show it"
+    )
     file_url: str
     thumbnail_url: str | None
     uploaded_by: str

@@ -14,6 +14,7 @@ from services.media.models import (
     MediaResponse,
     MonitoringItem,
 )
+from services.media.renditions import is_public
 from services.media.schemas import (
     AccreditationPublic,
     AccreditedJournalist,
@@ -174,6 +175,7 @@ def library_view(item: LibraryItem, settings: MediaSettings) -> LibraryItemPubli
         width=item.width,
         height=item.height,
         location_removed=item.location_removed,
+        public=is_public(item),
         file_url=f"{base}/file",
         thumbnail_url=f"{base}/thumbnail" if item.thumbnail_name else None,
         uploaded_by=item.uploaded_by,

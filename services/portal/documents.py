@@ -22,12 +22,12 @@ from starlette.datastructures import FormData, UploadFile
 from meria.inputs import Id, Page
 from meria.markup import under_heading
 from meria.problems import Problem
-from services.portal import act_form, acts, page_keeping
+from services.portal import act_form, acts, page_keeping, photo_chooser, site_pages
 from services.portal.accounts import Signed, display_names
 from services.portal.clients import ServiceRefused, ServiceUnavailable, services_of
 from services.portal.forms import KeptForm, values_of
 from services.portal.i18n import TBILISI, _
-from services.portal.labels import ACT_CHANGES, DOCUMENT_TYPES, NAV_SECTIONS, STATES, labels
+from services.portal.labels import ACT_CHANGES, DOCUMENT_TYPES, STATES, labels
 from services.portal.panels import Panels, pending_work
 from services.portal.texts import to_html, to_markdown
 from services.portal.web import CheckedForm, Staff, redirect, render, runtime_of
@@ -46,7 +46,8 @@ class DocumentForm(KeptForm):
                  "nav_section", "nav_order", "external_registration_code",
                  "translation_pending", "change_note", "change_kind",
                  *page_keeping.PLAN_FIELDS)  # fmt: skip
-        return cls(values_of(form, names) | act_form.values_from_form(form, more=more_rows))
+        values = values_of(form, names) | act_form.values_from_form(form, more=more_rows)
+        return cls(values | photo_chooser.values_from_form(form))
 
     @classmethod
     def from_document(
@@ -63,6 +64,7 @@ class DocumentForm(KeptForm):
         values["nav_order"] = str(document.get("nav_order") or "")
         values["external_registration_code"] = document.get("external_registration_code") or ""
         values["translation_pending"] = "1" if edition.get("translation_pending") else ""
+        values |= photo_chooser.values_from_choice(edition["photos"], edition["video_url"])
         publish_at = edition.get("publish_at")
         if publish_at:
             moment = datetime.fromisoformat(publish_at).astimezone(TBILISI)
@@ -115,7 +117,7 @@ class DocumentForm(KeptForm):
             "translation_pending": bool(self.get("translation_pending")),
             "publish_at": self.publish_at(),
         }
-        return body
+        return body | photo_chooser.choice(self)
 
     def with_act(self, body: dict[str, Any], changes: list[dict[str, Any]]) -> dict[str, Any]:
         """`body` with the act's entry into force and its changes."""
@@ -180,13 +182,14 @@ async def form_page(
         flashes=flashes or [],
         issuers=await issuers(request, signed),
         document_types=labels(DOCUMENT_TYPES),
-        nav_sections=labels(NAV_SECTIONS),
+        nav_sections=await site_pages.nav_sections(request, signed),
         preview=under_heading(to_html(form.get("body_ka"))) if request.method == "POST" else "",
         review=await review_warning(request, signed, document),
         act_form=has_act_part(document),
         act_types={key: name for key, name in labels(DOCUMENT_TYPES).items() if key in LEGAL_ACTS},
         change_kinds=labels(ACT_CHANGES),
         staff_accounts=await page_keeping.staff(runtime_of(request)) if document is None else [],
+        **await photo_chooser.chooser_context(request, signed, form),
     )
 
 
@@ -255,6 +258,7 @@ async def create_document(request: Request, signed: Staff, submitted: CheckedFor
         return await form_page(request, signed, form)
     form.check(creating=True)
     await page_keeping.check_owner(runtime_of(request), form)
+    await photo_chooser.check(request, signed, form)
     kind = form.get("document_type")
     rows = form.check_act(kind, form.get("issuer_code"))
     services = services_of(runtime_of(request))
@@ -270,6 +274,7 @@ async def create_document(request: Request, signed: Staff, submitted: CheckedFor
         created = await services.post(signed.user, "publishing", "/documents", json=body)
     except ServiceRefused as refused:
         message = refusal_message(form, refused, rows)
+        photo_chooser.take_refusal(request, form)
         return await form_page(request, signed, form, message=message, status_code=422)
     return await after_save(request, signed, created["id"], form, uploads(submitted), action)
 
@@ -396,14 +401,16 @@ async def document_page(
 async def edit_document(request: Request, signed: Staff, document_id: Id) -> Response:
     services = services_of(runtime_of(request))
     document = await services.get(signed.user, "publishing", f"/documents/{document_id}")
-    picked = request.query_params.get("picked", "")
-    flashes = [_("The photo from the library is attached to the document.")] if picked else []
+    flashes: list[str] = []
+    if request.query_params.getlist("add"):
+        flashes.append(_("The photos are added below: say what each shows, then save."))
     if request.query_params.get("consolidating"):
         flashes.append(_("The consolidated version starts from the published text: write the "
                          "changes of the later acts into it, then submit it to the legal "
                          "reviewer."))  # fmt: skip
     issuers_of = await target_issuers(request, signed, document) if has_act_part(document) else {}
     form = DocumentForm.from_document(document, issuers_of)
+    photo_chooser.add_rows(form, request.query_params.getlist("add"))
     return await form_page(request, signed, form, document=document, flashes=flashes)
 
 
@@ -461,6 +468,7 @@ async def save_document(
     if action in ("preview", "more_rows"):
         return await form_page(request, signed, form, document=document)
     form.check(creating=False)
+    await photo_chooser.check(request, signed, form)
     with_act = has_act_part(document)
     rows = (
         form.check_act(document["document_type"], document["issuer_code"] or "") if with_act else []
@@ -481,6 +489,7 @@ async def save_document(
         )
     except ServiceRefused as refused:
         message = refusal_message(form, refused, rows)
+        photo_chooser.take_refusal(request, form)
         return await form_page(
             request, signed, form, document=document, message=message, status_code=422
         )

@@ -1,17 +1,10 @@
 """The media library in the portal: photos and files found by words, days, event, place and
 people; an item's page with what it shows, its photographer, licence and the consent of
-the people in it; an upload of several files at once, each with its own result; and a
-photo chosen from the library into a document.
+the people in it; and an upload of several files at once, each with its own result. Photos
+are chosen from it into documents and events by `photo_chooser`.
 
 Pictures reach the browser through the portal with the signed-in person's token (the
 media service's file and thumbnail, streamed): no service token ever leaves the portal.
-
-A photo chosen into a document becomes one of its edition's attachments: the portal
-reads the file from the library and attaches it through publishing's own upload path,
-which checks it again. Publishing serves an attachment once the edition is public, and
-the website keeps and shows its copy with the act; a link into the library would lead
-the public nowhere, since the library is for staff only. The attachment's name carries
-the library item's number, so the photo's credit and consent can always be traced back.
 """
 
 from __future__ import annotations
@@ -58,11 +51,6 @@ CONSENTS = {
     "public_event": N_("A public event: people were told they may be photographed"),
 }
 KINDS = {"photo": N_("Photo"), "video": N_("Video"), "file": N_("File")}
-# What may not go into a public document, and why.
-NOT_PUBLISHABLE = {
-    "licence": {"internal_only": N_("Its licence is for internal use only.")},
-    "consent": {"not_obtained": N_("The people shown have not consented.")},
-}
 # Why the library refused a file, by the service's answer.
 REFUSALS = {
     413: N_("Too large for the library."),
@@ -85,15 +73,6 @@ def context() -> dict[str, Any]:
         "readers": READERS,
         "keepers": KEEPERS,
     }
-
-
-def not_publishable(item: dict[str, Any]) -> list[str]:
-    """Why a library item may not go into a public document; empty if it may."""
-    return [
-        _(reasons[item[field]])
-        for field, reasons in NOT_PUBLISHABLE.items()
-        if item[field] in reasons
-    ]
 
 
 def _day(value: str) -> str:
@@ -368,83 +347,3 @@ async def thumbnail(request: Request, signed: Staff, item_id: Id) -> Response:
 async def file(request: Request, signed: Staff, item_id: Id) -> Response:
     gate(signed, READERS)
     return await stream(request, signed, "media", f"/library/{item_id}/file")
-
-
-# A photo chosen into a document.
-
-
-async def _picker_page(
-    request: Request,
-    signed: Signed,
-    document_id: int,
-    text: str,
-    page: int,
-    status_code: int = 200,
-    **kwargs: Any,
-) -> Response:
-    services = services_of(runtime_of(request))
-    chosen = {"text": text.strip()[:200]}
-    pager = Pager(f"/documents/{document_id}/photos", chosen, page, PER_PAGE)
-    params = {"kind": "photo", **{k: v for k, v in chosen.items() if v}, **pager.query}
-    # A refusal (no such document) is the portal's Georgian "not found" page (app.py).
-    document, found = await asyncio.gather(
-        services.get(signed.user, "publishing", f"/documents/{document_id}"),
-        services.get(signed.user, "media", "/library", params=params),
-    )
-    return await render(
-        request, "media/library_pick.html", status_code=status_code, document=document,
-        found=pager.take(found), chosen=chosen, pager=pager, not_publishable=not_publishable,
-        **kwargs, **context(),
-    )  # fmt: skip
-
-
-@router.get("/documents/{document_id}/photos")
-async def picker(
-    request: Request, signed: Staff, document_id: Id, text: str = "", page: Page = 1
-) -> Response:
-    gate(signed, READERS)
-    return await _picker_page(request, signed, document_id, text, page)
-
-
-@router.post("/documents/{document_id}/photos")
-async def pick(request: Request, signed: Staff, document_id: Id) -> Response:
-    gate(signed, READERS)
-    sent = await request.form()
-    chosen = str(sent.get("item_id") or "")
-    text = str(sent.get("text") or "")
-    if not chosen.isdigit():
-        return await _picker_page(
-            request, signed, document_id, text, 1, 422, form_error=_("Choose a photo.")
-        )
-    try:
-        await attach(request, signed, document_id, int(chosen))
-    except ServiceRefused as refused:
-        problem = refused.detail or refused.title
-        return await _picker_page(
-            request, signed, document_id, text, 1, refused.status, form_error=problem
-        )
-    return redirect(f"/documents/{document_id}/edit?picked={chosen}")
-
-
-async def attach(request: Request, signed: Signed, document_id: int, item_id: int) -> None:
-    """The library's photo attached to the document's edition in progress, through
-    publishing's upload path, unless its licence or consent keep it from the public."""
-    services = services_of(runtime_of(request))
-    item = await services.get(signed.user, "media", f"/library/{item_id}")
-    reasons = not_publishable(item)
-    if item["kind"] != "photo":
-        reasons.append(_("Only photos are chosen here."))
-    if reasons:
-        raise ServiceRefused(409, "", " ".join(reasons), {})
-    response = await services.http.get(
-        services.url("media", f"/library/{item_id}/file"),
-        headers=services.headers(signed.user),
-        timeout=services.timeout("POST"),
-    )
-    if response.status_code != 200:
-        raise ServiceRefused(503, "", _("The photo cannot be read from the library now."), {})
-    filename = f"library-{item_id}-{item['filename']}"
-    await services.post(
-        signed.user, "publishing", f"/documents/{document_id}/attachments",
-        files={"file": (filename, response.content, item["media_type"])},
-    )  # fmt: skip

@@ -11,7 +11,7 @@ from meria.idempotency import IdempotencyMiddleware
 from meria.pades import SigningError
 from meria.runtime import FileArea, ServiceParts
 from meria.web import build_app
-from services.publishing import standing
+from services.publishing import site, standing
 from services.publishing.api import ROUTERS
 from services.publishing.models import Base, bus_tables, idempotency_keys
 from services.publishing.settings import PublishingSettings
@@ -50,7 +50,7 @@ def create_app(settings: PublishingSettings | None = None) -> FastAPI:
         title="Meria publishing",
         description="Legal acts of the mayor's office, press releases, news and pages: "
         "drafts, editions, approval routes, the register of numbers, signed publication.",
-        routers=[*ROUTERS, standing.router],
+        routers=[*ROUTERS, site.router, standing.router],
     )
     app.add_middleware(IdempotencyMiddleware, table=idempotency_keys)
     app.state.signing_key = load_signing_key(app.state.settings)

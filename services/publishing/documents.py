@@ -50,6 +50,7 @@ from services.publishing.schemas import (
     EntryIntoForceTerms,
 )
 from services.publishing.settings import PublishingSettings
+from services.publishing.site_models import check_nav_section
 from services.publishing.states import (
     PUBLIC_STATES,
     UNPUBLISHED_STATES,
@@ -372,6 +373,7 @@ async def create_document(database: Database, data: DocumentCreate, author: User
                 "Unknown issuer",
                 f"There is no issuer {data.issuer_code!r}; see GET /issuers.",
             )
+        await check_nav_section(session, data.nav_section)
         changes = await acts.checked_changes(session, None, data.changes)
         document = Document(
             document_type=data.document_type,

@@ -35,7 +35,8 @@ DocumentType = Literal[
     "web_page",
 ]
 LEGAL_ACT_TYPES: frozenset[str] = frozenset({"mayor_order", "mayor_ordinance", "official_document"})
-NavSection = Literal["about", "structure", "contacts", "services"]
+# One of the site's navigation sections, which administrators keep (GET /site/sections).
+NavSection = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=40)]
 Outcome = Literal["approve", "reject", "request_changes"]
 
 Title = Field(min_length=1, max_length=500)

@@ -296,6 +296,7 @@ async def seed(context: SeedContext) -> int:
             f"/issuers/{issuer.code}",
             json={"name_ka": issuer.ka, "name_en": issuer.en},
         )
+    await seed_site(desk)
     existing = await desk.call("editor", "GET", "/documents", params={"limit": 500})
     ids = {item["title_ka"]: item["id"] for item in existing["items"]}
     created = 0
@@ -342,6 +343,41 @@ async def take_down_later(desk: Desk, document_id: int, days: int, reason: str) 
         f"/documents/{document_id}/scheduled-unpublish",
         json={"at": at.isoformat(), "reason": reason},
     )
+
+
+# The site's structure: a section for visitors with its menu, an entry in the top menu,
+# and the addresses of the old website that people and search engines still follow.
+TOURISM = {"key": "tourism", "name_ka": "ტურიზმი", "name_en": "Tourism"}
+MENU = [
+    {"section": "tourism", "label_ka": "თუშეთის დაცული ტერიტორიები",
+     "label_en": "Tusheti Protected Areas", "path": "https://tusheti.ge/"},
+    {"section": "tourism", "label_ka": "ღონისძიებების კალენდარი",
+     "label_en": "Calendar of events", "path": "/calendar"},
+    {"label_ka": "ღია მონაცემები", "label_en": "Open data", "path": "/data"},
+]  # fmt: skip
+REDIRECTS = [
+    {"source": "/ge/news.php?id=148", "target": "/news", "status": 301},
+    {"source": "/ge/contact.html", "target": "/pages/contacts", "status": 301},
+    {"source": "/index.php?lang=en", "target": "/en/", "status": 301},
+    {"source": "/tushetoba-2026", "target": "https://tusheti.ge/", "status": 302},
+]
+
+
+async def seed_site(desk: Desk) -> None:
+    """The tourism section, its menu and the old site's redirects, each once."""
+    sections = await desk.call("admin", "GET", "/site/sections")
+    if all(section["key"] != TOURISM["key"] for section in sections):
+        await desk.call("admin", "POST", "/site/sections", json=TOURISM)
+    menu = await desk.call("admin", "GET", "/site/menu", params={"limit": 500})
+    labels = {item["label_ka"] for item in menu["items"]}
+    for item in MENU:
+        if item["label_ka"] not in labels:
+            await desk.call("admin", "POST", "/site/menu", json=item)
+    redirects = await desk.call("admin", "GET", "/site/redirects", params={"limit": 500})
+    sources = {redirect["source"] for redirect in redirects["items"]}
+    for redirect in REDIRECTS:
+        if redirect["source"] not in sources:
+            await desk.call("admin", "POST", "/site/redirects", json=redirect)
 
 
 async def approve(desk: Desk, document_id: int) -> None:

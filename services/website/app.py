@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -27,6 +27,7 @@ from services.website.pages import language_of, navigation, render
 from services.website.pages import router as pages_router
 from services.website.photos import router as photos_router
 from services.website.settings import WebsiteSettings
+from services.website.site import redirect_for
 from services.website.statements import router as statements_router
 from services.website.texts import TEXT
 
@@ -116,14 +117,30 @@ def install_error_pages(app: FastAPI) -> None:
             heading=heading, message=message,
         )  # fmt: skip
 
+    async def redirected(request: Request) -> Response | None:
+        """An old address an administrator redirected answers so before its 404."""
+        async with request.app.state.runtime.db().session() as session:
+            found = await redirect_for(session, request.url.path, request.url.query)
+        if found is None:
+            return None
+        return RedirectResponse(found[1], status_code=found[0])
+
     @app.exception_handler(Problem)
     async def on_problem(request: Request, problem: Problem) -> Response:
+        if for_people(request) and problem.status == 404:
+            answer = await redirected(request)
+            if answer is not None:
+                return answer
         if for_people(request) and problem.status in (400, 404, 410, 422):
             return await page(request, problem.status, problem.detail or problem.title)
         return problem_response(problem, request)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, error: StarletteHTTPException) -> Response:
+        if for_people(request) and error.status_code == 404:
+            answer = await redirected(request)
+            if answer is not None:
+                return answer
         if for_people(request) and error.status_code in (404, 405):
             language = language_of(request)
             return await page(request, 404, TEXT[language]["not_found_text"])

@@ -52,6 +52,7 @@ from services.website.models import (
 )
 from services.website.search import Found, search
 from services.website.settings import WebsiteSettings
+from services.website.site import Link, SiteNav, site_navigation
 from services.website.texts import SECTION_OF_TYPE, SECTIONS, TEXT, Language, type_label
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -71,7 +72,6 @@ templates.env.filters["markdown_body"] = lambda text: Markup(
 )
 router = APIRouter(include_in_schema=False)
 LEGAL_ACTS = SECTIONS["acts"]
-NAV_SECTIONS = ("about", "structure", "contacts", "services")
 
 
 def language_of(request: Request) -> Language:
@@ -124,23 +124,19 @@ def document_path(document: PublicDocument | Any, language: Language) -> str:
     return localized(f"/{section}/{document.document_id}", language)
 
 
-async def navigation(runtime: Runtime) -> list[PublicDocument]:
+async def navigation(runtime: Runtime) -> SiteNav:
     async with runtime.db().session() as session:
-        pages = await session.scalars(
-            select(PublicDocument)
-            .where(
-                PublicDocument.document_type == "web_page",
-                PublicDocument.status != "unpublished",
-            )
-            .order_by(PublicDocument.nav_section, PublicDocument.nav_order)
-        )
-        return list(pages)
+        return await site_navigation(session)
 
 
-async def menu(request: Request, runtime: Runtime) -> list[PublicDocument]:
-    """The standing pages in the site's menu, read once per version of the read model."""
-    remembered: Remembered[list[PublicDocument]] | None = getattr(request.app.state, "menu", None)
+async def menu(request: Request, runtime: Runtime) -> SiteNav:
+    """The site's menus and standing pages, read once per version of the read model."""
+    remembered: Remembered[SiteNav] | None = getattr(request.app.state, "menu", None)
     return await remembered.get() if remembered is not None else await navigation(runtime)
+
+
+def link_href(link: Link, language: Language) -> str:
+    return link.path if link.external else localized(link.path, language)
 
 
 async def render(
@@ -157,6 +153,7 @@ async def render(
             + (f"?{request.url.query}" if request.url.query else ""),
             "url": lambda path: localized(path, language),
             "nav": await menu(request, runtime),
+            "link_href": lambda link: link_href(link, language),
             "pick": lambda ka, en: pick(language, ka, en),
             "type_label": lambda kind: type_label(language, kind),
             "document_path": lambda document: document_path(document, language),

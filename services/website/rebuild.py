@@ -40,6 +40,7 @@ from services.website.models import (
     bus_tables,
 )
 from services.website.settings import WebsiteSettings
+from services.website.site import SITE_TABLES, default_sections
 
 log = get_logger(__name__)
 READ_MODEL = (
@@ -51,6 +52,7 @@ READ_MODEL = (
     ActChange,
     ActVersion,
     ActEntry,
+    *SITE_TABLES,
 )
 
 
@@ -64,6 +66,9 @@ async def empty(database: Database, consumers: list[Consumer]) -> None:
         await session.execute(
             delete(inbox).where(inbox.c.consumer.in_([c.durable for c in consumers]))
         )
+        # The sections a site has before an administrator changes them; the replay of
+        # the navigation's events replaces them.
+        await default_sections(session)
         # A website running on this database drops its pages; the replay counts on.
         await read_model_changed(session)
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from meria.web import RuntimeDep
-from services.website.pages import NAV_SECTIONS, menu, render
+from services.website.pages import menu, render
 from services.website.texts import Language
 
 router = APIRouter(include_in_schema=False)
@@ -234,7 +234,7 @@ async def privacy(request: Request, runtime: RuntimeDep) -> HTMLResponse:
 async def _statement(request: Request, runtime: RuntimeDep, name: str) -> HTMLResponse:
     from services.website.pages import language_of
 
-    contacts = [page for page in await menu(request, runtime) if page.nav_section == "contacts"]
+    contacts = [p for p in (await menu(request, runtime)).pages if p.nav_section == "contacts"]
     return await render(
         request, runtime, "statement.html", name=name, contacts=contacts,
         sections=STATEMENTS[name][language_of(request)], reviewed_on=REVIEWED_ON,
@@ -249,8 +249,8 @@ SITE_SERVICES = ("search", "verify", "data", "accessibility", "privacy")
 @router.get("/sitemap", response_class=HTMLResponse)
 @router.get("/en/sitemap", response_class=HTMLResponse)
 async def sitemap_page(request: Request, runtime: RuntimeDep) -> HTMLResponse:
-    pages = await menu(request, runtime)
+    nav = await menu(request, runtime)
     return await render(
         request, runtime, "sitemap.html", sections=SITE_SECTIONS, services=SITE_SERVICES,
-        groups=[(key, [p for p in pages if p.nav_section == key]) for key in NAV_SECTIONS],
+        groups=[group for group in nav.groups if group.links],
     )  # fmt: skip

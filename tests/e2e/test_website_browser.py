@@ -190,7 +190,11 @@ async def test_a_visitor_reads_finds_and_searches_in_a_real_browser(
     await expect(page.locator("html")).to_have_attribute("lang", "ka")
     await expect(page.get_by_role("heading", level=1)).to_have_text(SITE_KA)
     await expect(page.get_by_role("link", name=AKHMETA_NEWS["title_ka"])).to_be_visible()
-    await expect(page.get_by_role("link", name=ABOUT_PAGE["title_ka"])).to_be_visible()
+    # A standing page is in the main menu, and under its section in the footer's.
+    main_menu = page.get_by_role("navigation", name="მთავარი მენიუ")
+    await expect(main_menu.get_by_role("link", name=ABOUT_PAGE["title_ka"])).to_be_visible()
+    footer = page.get_by_role("contentinfo")
+    await expect(footer.get_by_role("link", name=ABOUT_PAGE["title_ka"])).to_be_visible()
     assert await georgian_glyphs_differ(page, "h1")
     await shoot(page, "website-01-home")
     await assert_accessible(page, "home")

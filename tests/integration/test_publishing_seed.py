@@ -41,6 +41,12 @@ async def test_the_demo_documents_and_an_amended_order_are_seeded_once(
             context = SeedContext(settings, http)
             assert await seed.seed(context) == len(seed.DOCUMENTS) + 2
             assert await seed.seed(context) == 0
+            # The tourism section, its menu and the old site's redirects, once each.
+            admin = Desk(stack, http, "demo.admin", "admin")
+            sections = await admin.ok("GET", "/site/sections")
+            assert [s["key"] for s in sections][-1] == "tourism"
+            redirects = await admin.ok("GET", "/site/redirects")
+            assert redirects["total"] == len(seed.REDIRECTS)
 
             desk = Desk(stack, http, "demo.editor", "editor")
             found = await desk.ok("GET", "/documents", params={"limit": 100})

@@ -1,7 +1,7 @@
 """Standing pages' owners and review dates; scheduled unpublishing
 
 Revision ID: 3f7a9c1d5e20
-Revises: 5a1c0e7d2b90
+Revises: 2d73f8b13392
 Create Date: 2026-12-08 01:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3f7a9c1d5e20"
-down_revision: str | None = "5a1c0e7d2b90"
+down_revision: str | None = "2d73f8b13392"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

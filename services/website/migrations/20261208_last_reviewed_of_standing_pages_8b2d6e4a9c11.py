@@ -1,7 +1,7 @@
 """Last reviewed of standing pages
 
 Revision ID: 8b2d6e4a9c11
-Revises: 9d2e4b7f1c35
+Revises: 962a9b8b020d
 Create Date: 2026-12-08 01:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "8b2d6e4a9c11"
-down_revision: str | None = "9d2e4b7f1c35"
+down_revision: str | None = "962a9b8b020d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
