@@ -147,7 +147,7 @@ class MenuItemCreate(Strict):
     )
     label_ka: str = Field(min_length=1, max_length=200)
     label_en: str | None = Field(None, max_length=200)
-    document_id: int | None = Field(None, gt=0, description="A standing page")
+    document_id: Id | None = Field(None, description="A standing page")
     path: str | None = Field(
         None, min_length=1, max_length=MAX_TARGET, description="Or a path or https address"
     )

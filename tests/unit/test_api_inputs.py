@@ -30,7 +30,8 @@ def unbounded(schema: Any, where: str, schemas: dict[str, Any], seen: frozenset[
         return unbounded(schemas[name], f"{where} ({name})", schemas, seen | {name})
     found = []
     numeric = schema.get("type") in ("integer", "number")
-    if numeric and "maximum" not in schema and "exclusiveMaximum" not in schema:
+    bounded = {"maximum", "exclusiveMaximum", "enum", "const"} & schema.keys()  # a choice is
+    if numeric and not bounded:
         found.append(where)
     for key in ("anyOf", "oneOf", "allOf"):
         for branch in schema.get(key, []):
