@@ -166,6 +166,11 @@ class ScheduledUnpublishWorkflow:
 
     @workflow.run
     async def run(self, plan: UnpublishPlan) -> str:
+        # On the dashboard, among the document's cases: its take-down, waiting for its time.
+        workflow.upsert_search_attributes(
+            [KIND.value_set("document"), REF.value_set(case_ref("document", plan.document_id))]
+        )
+        index_case("unpublish_scheduled", None, None)
         while True:
             self._moved = False
             wait = self._plan.at - workflow.now()

@@ -35,6 +35,7 @@ STEPS = {
     "page_review": N_("Review of the page"),
     "review_scheduled": N_("Next review scheduled"),
     "review_due": N_("Review due"),
+    "unpublish_scheduled": N_("Taken down at a set time"),
     "briefing": N_("Briefing note"),
     "minutes": N_("Minutes"),
     "action": N_("Follow-up action"),
