@@ -53,7 +53,7 @@ async def shoot(website: str, portal: str, out: Path) -> None:
         desktop = await browser.new_page(viewport=DESKTOP)  # type: ignore[arg-type]
         act = await first_link(desktop, f"{website}/acts", r"/acts/\d+$")
         event = await first_link(desktop, f"{website}/calendar", r"/events/\d+$")
-        about = await first_link(desktop, f"{website}/sitemap", r"/about/")
+        about = await first_link(desktop, f"{website}/sitemap", r"/pages/about$")
         shots = [
             (desktop, f"{website}/", "home-ka-desktop-1280"),
             (desktop, f"{website}/en/", "home-en-desktop-1280"),
