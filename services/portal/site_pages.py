@@ -5,6 +5,7 @@ with what was typed."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -75,15 +76,18 @@ async def _site_page(
     status_code: int = 200,
 ) -> Response:
     services = services_of(runtime_of(request))
-    sections = await services.get(signed.user, "publishing", "/site/sections")
-    menu = await services.get(signed.user, "publishing", "/site/menu", params={"limit": 500})
-    changes = await services.get(signed.user, "publishing", "/site/changes", params={"limit": 10})
+    # Four questions to publishing, asked at once.
+    sections, menu, changes, pages = await asyncio.gather(
+        services.get(signed.user, "publishing", "/site/sections"),
+        services.get(signed.user, "publishing", "/site/menu", params={"limit": 500}),
+        services.get(signed.user, "publishing", "/site/changes", params={"limit": 10}),
+        services.get(
+            signed.user, "publishing", "/documents",
+            params={"document_type": "web_page", "limit": 200},
+        ),
+    )  # fmt: skip
     for change in changes["items"]:
         change["at"] = datetime.fromisoformat(change["at"])
-    pages = await services.get(
-        signed.user, "publishing", "/documents",
-        params={"document_type": "web_page", "limit": 200},
-    )  # fmt: skip
     return await render(
         request,
         "site.html",
