@@ -32,7 +32,7 @@ from meria.testing.servers import NatsServer, TemporalDevServer
 from services.portal.i18n import TBILISI
 from tests.conftest import DatabaseFactory
 from tests.e2e.test_website_browser import Shoot, assert_accessible, browser, shoot
-from tests.support.browser import sign_in, until_visible
+from tests.support.browser import FLASH, sign_in, until_visible
 from tests.support.portal import STAFF, create_staff
 from tests.support.stack import Stack, running_stack
 
@@ -105,7 +105,7 @@ async def write_order(editor: Page, title: str, body: str) -> None:
 async def send(editor: Page) -> str:
     """Submit the form for approval; the document's address."""
     await editor.get_by_role("button", name="გაგზავნა დასამტკიცებლად").click()
-    await expect(editor.get_by_role("status")).to_contain_text("გაიგზავნა დასამტკიცებლად")
+    await expect(editor.locator(FLASH)).to_contain_text("გაიგზავნა დასამტკიცებლად")
     return editor.url.split("?")[0]
 
 
@@ -154,7 +154,7 @@ async def test_an_order_amends_another_and_its_consolidated_text_is_published(
     await lawyer.get_by_label("პირობის შესრულების დღე").fill(today.isoformat())
     await lawyer.get_by_label("როგორ შესრულდა").fill("ნიშნები დამონტაჟდა, აქტი შედგენილია.")
     await lawyer.get_by_role("button", name="ძალაში შესვლის აღრიცხვა").click()
-    await expect(lawyer.get_by_role("status")).to_have_text("ძალაში შესვლა აღრიცხულია.")
+    await expect(lawyer.locator(FLASH)).to_have_text("ძალაში შესვლა აღრიცხულია.")
     await expect(lawyer.locator("[data-standing]")).to_have_text("მოქმედი")
 
     # Order B names A by a number the register does not have: the form comes back with

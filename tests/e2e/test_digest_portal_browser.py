@@ -17,7 +17,7 @@ from playwright.async_api import Browser, expect
 from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.conftest import DatabaseFactory
 from tests.e2e.test_website_browser import Shoot, assert_accessible, browser, shoot
-from tests.support.browser import sign_in, until_visible
+from tests.support.browser import FLASH, sign_in, until_visible
 from tests.support.portal import STAFF, create_staff
 from tests.support.stack import Stack, running_stack
 
@@ -68,7 +68,7 @@ async def test_the_digest_is_scheduled_paused_and_compiled_from_the_portal(
     )
     await shoot(admin, "digest-01-paused")
     await admin.get_by_role("button", name="Resume the schedule").click()
-    await expect(admin.get_by_role("status")).to_have_text("The schedule runs again.")
+    await expect(admin.locator(FLASH)).to_have_text("The schedule runs again.")
     await expect(admin.locator("#schedule-state")).to_contain_text("Next run: ")
 
     # The head of department compiles this month's digest by hand.
@@ -77,7 +77,7 @@ async def test_the_digest_is_scheduled_paused_and_compiled_from_the_portal(
     await expect(head.get_by_role("button", name="Pause the schedule")).to_have_count(0)
     await head.get_by_label("Month").fill(month)
     await head.get_by_role("button", name="Compile the digest").click()
-    await expect(head.get_by_role("status")).to_have_text(
+    await expect(head.locator(FLASH)).to_have_text(
         "The digest is being compiled; it appears below in a moment."
     )
     row = f"#digest-{month}"

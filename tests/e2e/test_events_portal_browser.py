@@ -25,7 +25,7 @@ from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.conftest import DatabaseFactory
 from tests.e2e.test_website_browser import Shoot, assert_accessible, browser, shoot
 from tests.integration.test_portal_events import PRESS_OFFICER
-from tests.support.browser import sign_in, until_visible
+from tests.support.browser import FLASH, sign_in, until_visible
 from tests.support.events import TBILISI, EventsDesk, setup_office
 from tests.support.portal import STAFF, add_account, create_staff
 from tests.support.stack import Stack, running_stack
@@ -96,7 +96,7 @@ async def test_a_press_conference_from_its_form_to_its_tasks_in_the_inbox(
     await shoot(officer, "events-01-new-press-conference")
     await officer.get_by_role("button", name="Announce").click()
     await expect(officer.get_by_role("heading", level=1)).to_have_text(TITLE_EN)
-    await expect(officer.get_by_role("status")).to_have_text("The event is announced.")
+    await expect(officer.locator(FLASH)).to_have_text("The event is announced.")
     event_url = officer.url.split("?")[0]
     await assert_accessible(officer, "event page")
     await shoot(officer, "events-02-announced")
@@ -127,7 +127,7 @@ async def test_a_press_conference_from_its_form_to_its_tasks_in_the_inbox(
     await expect(officer.get_by_role("heading", name="Press release", level=2)).to_be_visible()
     await officer.get_by_label("Note").fill("პრესრელიზი მომზადდა და გაიგზავნა")
     await officer.get_by_role("button", name="Mark it done").click()
-    await expect(officer.get_by_role("status")).to_have_text(
+    await expect(officer.locator(FLASH)).to_have_text(
         "The press release or transcript is recorded."
     )
     await officer.goto("/inbox")

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Page, expect
 from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.conftest import DatabaseFactory
 from tests.e2e.test_website_browser import Shoot, assert_accessible, browser, shoot
-from tests.support.browser import sign_in
+from tests.support.browser import FLASH, sign_in
 from tests.support.files import small_photo
 from tests.support.portal import STAFF, add_account, create_staff
 from tests.support.stack import Stack, running_stack
@@ -133,7 +133,7 @@ async def test_photos_uploaded_found_described_and_chosen_into_a_document(
     await officer.locator("#consent").select_option(label="Given by the people shown")
     await officer.locator("#consent_note").fill("წერილობითი თანხმობა, 2026-09-20")
     await officer.get_by_role("button", name="Save the changes").click()
-    await expect(officer.get_by_role("status")).to_have_text("The changes are saved.")
+    await expect(officer.locator(FLASH)).to_have_text("The changes are saved.")
     await expect(officer.get_by_role("heading", level=1)).to_have_text(NEW_CAPTION)
     await expect(rights).to_contain_text("Given by the people shown")
     await shoot(officer, "library-02-item")
@@ -153,7 +153,7 @@ async def test_photos_uploaded_found_described_and_chosen_into_a_document(
     await editor.get_by_role("button", name="Find").click()
     await editor.get_by_label("Choose", exact=True).check()
     await editor.get_by_role("button", name="Add the ticked photos").click()
-    await expect(editor.get_by_role("status")).to_have_text(
+    await expect(editor.locator(FLASH)).to_have_text(
         "The photos are added below: say what each shows, then save."
     )
     await expect(editor.locator("#title_ka")).to_have_value("ახმეტის ღვინის ფესტივალი გაიხსნა")

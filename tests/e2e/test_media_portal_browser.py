@@ -17,7 +17,7 @@ from playwright.async_api import Browser, Page, expect
 from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.conftest import DatabaseFactory
 from tests.e2e.test_website_browser import Shoot, assert_accessible, browser, shoot
-from tests.support.browser import sign_in
+from tests.support.browser import FLASH, sign_in
 from tests.support.media import IMEDI
 from tests.support.portal import STAFF, add_account, create_staff
 from tests.support.stack import Stack, running_stack
@@ -92,7 +92,7 @@ async def test_from_the_monitoring_form_to_the_response_task_in_the_inbox(
     await shoot(officer, "media-01-monitoring-form")
     await officer.get_by_role("button", name="Record").click()
     await expect(officer.get_by_role("heading", level=1)).to_have_text(TITLE)
-    await expect(officer.get_by_role("status")).to_have_text("The item is recorded.")
+    await expect(officer.locator(FLASH)).to_have_text("The item is recorded.")
     await expect(officer.get_by_role("link", name="Being drafted")).to_be_visible()
 
     # The draft waits in the officer's inbox; its task opens the response page.
@@ -111,7 +111,7 @@ async def test_from_the_monitoring_form_to_the_response_task_in_the_inbox(
     await officer.get_by_label("Publish as a statement").check()
     await officer.get_by_label("Text in Georgian").fill(ANSWER)
     await officer.get_by_role("button", name="Submit for approval").click()
-    await expect(officer.get_by_role("status")).to_have_text("The draft is submitted for approval.")
+    await expect(officer.locator(FLASH)).to_have_text("The draft is submitted for approval.")
     response_url = officer.url
 
     # The head of department finds it waiting for approval, with the decision form.

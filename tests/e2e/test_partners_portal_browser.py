@@ -22,7 +22,7 @@ from playwright.async_api import Browser, expect
 from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.conftest import DatabaseFactory
 from tests.e2e.test_website_browser import Shoot, assert_accessible, browser, shoot
-from tests.support.browser import sign_in
+from tests.support.browser import FLASH, sign_in
 from tests.support.events import TBILISI, EventsDesk, setup_office
 from tests.support.media import Mailbox, smtp_server
 from tests.support.portal import STAFF, create_staff
@@ -116,7 +116,7 @@ async def test_partners_projects_a_venue_and_an_answered_invitation(
     await assert_accessible(officer, "new agreement form")
     await shoot(officer, "partners-01-new-agreement")
     await officer.get_by_role("button", name="შეთანხმების რეგისტრაცია").click()
-    await expect(officer.get_by_role("status")).to_have_text("შეთანხმება დარეგისტრირდა.")
+    await expect(officer.locator(FLASH)).to_have_text("შეთანხმება დარეგისტრირდა.")
     row = officer.get_by_role("row", name=re.compile(MEMORANDUM))
     await expect(row).to_contain_text("16 მარ 2031")
     await shoot(officer, "partners-02-history-with-agreement")
@@ -139,7 +139,7 @@ async def test_partners_projects_a_venue_and_an_answered_invitation(
     await officer.locator("#address_ka").fill("სოფელი მატანი, ახმეტის მუნიციპალიტეტი")
     await officer.locator("#capacity").fill("80")
     await officer.get_by_role("button", name="ადგილის დამატება").click()
-    await expect(officer.get_by_role("status")).to_have_text("ადგილი დაემატა.")
+    await expect(officer.locator(FLASH)).to_have_text("ადგილი დაემატა.")
     await expect(officer.get_by_role("cell", name=VENUE, exact=True)).to_be_visible()
     await assert_accessible(officer, "venues")
     await shoot(officer, "partners-04-venues")
@@ -166,7 +166,7 @@ async def test_partners_projects_a_venue_and_an_answered_invitation(
     await officer.locator("#invitee-kind").select_option("partner")
     await officer.get_by_role("button", name="მოწვეულთა სიაში დამატება").click()
     await officer.get_by_role("button", name="მოსაწვევის გაგზავნა: აუშრა იანკაუსკიენე").click()
-    await expect(officer.get_by_role("status")).to_contain_text("მოსაწვევი გაიგზავნა")
+    await expect(officer.locator(FLASH)).to_contain_text("მოსაწვევი გაიგზავნა")
     await assert_accessible(officer, "meeting page with its invitations")
     mailbox = smtp[0]
 
@@ -189,7 +189,7 @@ async def test_partners_projects_a_venue_and_an_answered_invitation(
     await guest.get_by_label("დავესწრები", exact=True).check()
     await guest.locator("#note").fill("ჩამოვალ თარჯიმანთან ერთად")
     await guest.get_by_role("button", name="პასუხის გაგზავნა").click()
-    await expect(guest.get_by_role("status")).to_have_text("გმადლობთ: თქვენი პასუხი მიღებულია.")
+    await expect(guest.locator(FLASH)).to_have_text("გმადლობთ: თქვენი პასუხი მიღებულია.")
     await assert_accessible(guest, "invitation page, answered")
     await guest.get_by_role("link", name="English").click()
     await expect(guest.locator("html")).to_have_attribute("lang", "en")

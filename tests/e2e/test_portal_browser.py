@@ -28,7 +28,7 @@ from tests.e2e.test_website_browser import (
     georgian_glyphs_differ,
     shoot,
 )
-from tests.support.browser import sign_in
+from tests.support.browser import FLASH, sign_in
 from tests.support.portal import STAFF, create_staff
 from tests.support.stack import Stack, running_stack
 
@@ -121,7 +121,7 @@ async def test_a_legal_act_goes_from_the_editor_to_the_website_in_real_browsers(
     await shoot(editor, "portal-02-new-document")
     await assert_accessible(editor, "new document form")
     await editor.get_by_role("button", name="გაგზავნა დასამტკიცებლად").click()
-    await expect(editor.get_by_role("status")).to_contain_text("გაიგზავნა დასამტკიცებლად")
+    await expect(editor.locator(FLASH)).to_contain_text("გაიგზავნა დასამტკიცებლად")
     document_url = editor.url.split("?")[0]
 
     # The legal reviewer works from the keyboard: the inbox, the task, a request for changes.
@@ -164,7 +164,7 @@ async def test_a_legal_act_goes_from_the_editor_to_the_website_in_real_browsers(
         BODY.replace("გაიწმინდოს.", "გაიწმინდოს; პასუხისმგებელია ინფრასტრუქტურის სამსახური.")
     )
     await editor.get_by_role("button", name="ხელახლა გაგზავნა დასამტკიცებლად").click()
-    await expect(editor.get_by_role("status")).to_contain_text("გაიგზავნა დასამტკიცებლად")
+    await expect(editor.locator(FLASH)).to_contain_text("გაიგზავნა დასამტკიცებლად")
     await shoot(editor, "portal-05-resubmitted")
 
     # Someone without the role can look, but has no decision form; the API refuses them.

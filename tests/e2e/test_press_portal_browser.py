@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Page, expect
 from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.conftest import DatabaseFactory
 from tests.e2e.test_website_browser import Shoot, assert_accessible, browser, shoot
-from tests.support.browser import sign_in
+from tests.support.browser import FLASH, sign_in
 from tests.support.portal import add_account, create_staff
 from tests.support.press import PressOffice, press_office
 from tests.support.stack import Stack, running_stack
@@ -125,7 +125,7 @@ async def test_a_day_of_media_relations_in_georgian_and_english(
     await assert_accessible(officer, "accreditations")
     await officer.get_by_role("link", name="ნათია ჩიკვაიძე").click()
     await officer.get_by_role("button", name="Approve").click()
-    await expect(officer.get_by_role("status")).to_have_text(
+    await expect(officer.locator(FLASH)).to_have_text(
         "Approved: the journalist is emailed the badge."
     )
     await expect(officer.get_by_role("link", name="The badge (PDF)")).to_be_visible()
@@ -144,7 +144,7 @@ async def test_a_day_of_media_relations_in_georgian_and_english(
     await assert_accessible(officer, "a refusal without its reason")
     await officer.get_by_label("Reason for refusing (the journalist is told)").fill(REFUSAL)
     await officer.get_by_role("button", name="Refuse").click()
-    await expect(officer.get_by_role("status")).to_have_text(
+    await expect(officer.locator(FLASH)).to_have_text(
         "Refused: the journalist is emailed the reason."
     )
     await expect(officer.get_by_text(REFUSAL)).to_be_visible()

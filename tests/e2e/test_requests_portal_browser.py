@@ -22,7 +22,7 @@ from playwright.async_api import Browser, expect
 from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.conftest import DatabaseFactory
 from tests.e2e.test_website_browser import Shoot, assert_accessible, browser, shoot
-from tests.support.browser import sign_in, until_visible
+from tests.support.browser import FLASH, sign_in, until_visible
 from tests.support.portal import add_account
 from tests.support.stack import Stack, running_stack
 
@@ -93,7 +93,7 @@ async def test_an_information_request_from_the_form_to_the_answer(
     await shoot(requester, "requests-01-form")
     await requester.get_by_role("button", name="მოთხოვნის გაგზავნა").click()
     await expect(requester.get_by_role("heading", level=1)).to_have_text(TITLE)
-    await expect(requester.get_by_role("status")).to_have_text(
+    await expect(requester.locator(FLASH)).to_have_text(
         "მოთხოვნა გაგზავნილია: სამსახური მას თავის დავალებებში ნახავს."
     )
     await expect(requester.locator("#request-state")).to_have_text("ელოდება პასუხს")
@@ -108,19 +108,19 @@ async def test_an_information_request_from_the_form_to_the_answer(
     await expect(officer).to_have_url(re.compile(re.escape(request_url) + "#answer"))
     await officer.get_by_label("Answer", exact=True).fill(ANSWER)
     await officer.get_by_role("button", name="Save").click()
-    await expect(officer.get_by_role("status")).to_have_text("The answer is saved.")
+    await expect(officer.locator(FLASH)).to_have_text("The answer is saved.")
     await officer.get_by_role("button", name="Attach", exact=True).click()
     await expect(officer.get_by_role("alert")).to_have_text("Choose a file to attach.")
     await officer.get_by_label(re.compile("^Attach a file")).set_input_files(
         files=[{"name": "ტურისტები-2026.csv", "mimeType": "text/csv", "buffer": TABLE}]
     )
     await officer.get_by_role("button", name="Attach", exact=True).click()
-    await expect(officer.get_by_role("status")).to_have_text("The file is attached.")
+    await expect(officer.locator(FLASH)).to_have_text("The file is attached.")
     await expect(officer.get_by_role("link", name="ტურისტები-2026.csv")).to_be_visible()
     await expect(officer.get_by_label("Answer", exact=True)).to_have_value(ANSWER)
     await shoot(officer, "requests-03-answer")
     await officer.get_by_role("button", name="Send the answer").click()
-    await expect(officer.get_by_role("status")).to_have_text("The answer is sent to the requester.")
+    await expect(officer.locator(FLASH)).to_have_text("The answer is sent to the requester.")
     await expect(officer.locator("#request-state")).to_have_text("Answered")
 
     # The requester is told, reads the answer and downloads the table.

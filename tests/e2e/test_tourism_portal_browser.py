@@ -18,7 +18,7 @@ from playwright.async_api import Browser, expect
 from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.conftest import DatabaseFactory
 from tests.e2e.test_website_browser import Shoot, assert_accessible, browser, shoot
-from tests.support.browser import sign_in
+from tests.support.browser import FLASH, sign_in
 from tests.support.portal import STAFF, create_staff
 from tests.support.stack import Stack, running_stack
 
@@ -79,7 +79,7 @@ async def test_tourism_figures_from_the_import_to_the_dashboard_and_a_proposal(
         files=[{"name": "2026.csv", "mimeType": "text/csv", "buffer": GOOD}]
     )
     await officer.get_by_role("button", name="Import", exact=True).click()
-    await expect(officer.get_by_role("status")).to_have_text("4 figures imported.")
+    await expect(officer.locator(FLASH)).to_have_text("4 figures imported.")
     await expect(officer.locator("#tourism-total")).to_contain_text(
         "2026: 10 900 (+109.6% against 2025)"
     )
@@ -97,7 +97,7 @@ async def test_tourism_figures_from_the_import_to_the_dashboard_and_a_proposal(
     await officer.get_by_label("Place", exact=True).fill("ახმეტა")
     await officer.get_by_label("Number").fill("1500")
     await officer.get_by_role("button", name="Save the figure").click()
-    await expect(officer.get_by_role("status")).to_have_text("The figure is saved.")
+    await expect(officer.locator(FLASH)).to_have_text("The figure is saved.")
     await expect(officer.locator("#tourism-total")).to_contain_text("2026: 12 400")
 
     # A priority, and a proposal citing the statistics with its project.
@@ -107,7 +107,7 @@ async def test_tourism_figures_from_the_import_to_the_dashboard_and_a_proposal(
         "თუშეთის მთის ტურიზმის სეზონის გახანგრძლივება"
     )
     await officer.get_by_role("button", name="Register the priority").click()
-    await expect(officer.get_by_role("status")).to_have_text("The priority is registered.")
+    await expect(officer.locator(FLASH)).to_have_text("The priority is registered.")
     await officer.get_by_text("Another proposal").click()
     await officer.locator("#proposal-title-ka").fill("ომალოს ტურისტული ბილიკები")
     await officer.get_by_label("Budget, ₾").fill("180000")
@@ -118,7 +118,7 @@ async def test_tourism_figures_from_the_import_to_the_dashboard_and_a_proposal(
     await officer.locator("#cited-year").fill("2026")
     await officer.get_by_label("Place (empty: the whole municipality)").fill("ომალო")
     await officer.get_by_role("button", name="Register the proposal").click()
-    await expect(officer.get_by_role("status")).to_have_text("The proposal is registered.")
+    await expect(officer.locator(FLASH)).to_have_text("The proposal is registered.")
     proposals = officer.locator("#proposals")
     await expect(proposals).to_contain_text("ომალოს ტურისტული ბილიკები")
     await expect(proposals).to_contain_text("International project no. 1")

@@ -25,7 +25,7 @@ from playwright.async_api import Browser, expect
 from meria.testing.servers import NatsServer, TemporalDevServer
 from tests.conftest import DatabaseFactory
 from tests.e2e.test_website_browser import Shoot, assert_accessible, browser, shoot
-from tests.support.browser import sign_in, until_gone, until_visible
+from tests.support.browser import FLASH, sign_in, until_gone, until_visible
 from tests.support.portal import STAFF, create_staff
 from tests.support.stack import Stack, running_stack
 from tests.support.visits import TBILISI
@@ -100,7 +100,7 @@ async def test_a_visit_from_the_new_visit_form_to_its_tasks_in_the_inbox(
     await shoot(officer, "visits-01-new-visit")
     await officer.get_by_role("button", name="Request the visit").click()
     await expect(officer.get_by_role("heading", level=1)).to_have_text(TITLE_EN)
-    await expect(officer.get_by_role("status")).to_have_text(
+    await expect(officer.locator(FLASH)).to_have_text(
         "The visit is requested: the mayor has it in their tasks."
     )
     await expect(officer.locator("#visit-state")).to_have_text("Waiting for the mayor's approval")
@@ -121,7 +121,7 @@ async def test_a_visit_from_the_new_visit_form_to_its_tasks_in_the_inbox(
     await officer.get_by_label("Position", exact=True).fill("Prezydent Miasta Lublin")
     await officer.get_by_label("Dietary needs").fill("ვეგეტარიანული კვება")
     await officer.get_by_role("button", name="Add the member").click()
-    await expect(officer.get_by_role("status")).to_have_text("The member is added.")
+    await expect(officer.locator(FLASH)).to_have_text("The member is added.")
     await expect(officer.get_by_role("cell", name="Krzysztof Żuk", exact=True)).to_be_visible()
     await assert_accessible(officer, "visit page")
     await shoot(officer, "visits-02-requested")
@@ -141,7 +141,7 @@ async def test_a_visit_from_the_new_visit_form_to_its_tasks_in_the_inbox(
     await expect(mayor.get_by_role("alert")).to_have_text("Choose a decision.")
     await mayor.get_by_label("Approve the visit").check()
     await mayor.get_by_role("button", name="Record the decision").click()
-    await expect(mayor.get_by_role("status")).to_have_text(
+    await expect(mayor.locator(FLASH)).to_have_text(
         "The visit is approved: its tasks are in their owners' inboxes."
     )
     await mayor.goto("/inbox")
@@ -169,7 +169,7 @@ async def test_a_visit_from_the_new_visit_form_to_its_tasks_in_the_inbox(
     row = officer.locator("#tasks tbody tr", has_text="Accommodation")
     await row.get_by_label("Note, or why it is waived").fill("სასტუმრო „ახმეტა პალასი“, 6 ნომერი")
     await row.get_by_role("button", name="Done").click()
-    await expect(officer.get_by_role("status")).to_have_text("The task is done.")
+    await expect(officer.locator(FLASH)).to_have_text("The task is done.")
     row = officer.locator("#tasks tbody tr", has_text="Accommodation")
     await expect(row).to_contain_text("Done")
     gifts = officer.locator("#tasks tbody tr", has_text="Gifts")
@@ -180,7 +180,7 @@ async def test_a_visit_from_the_new_visit_form_to_its_tasks_in_the_inbox(
     gifts = officer.locator("#tasks tbody tr", has_text="Gifts")
     await gifts.get_by_label("Note, or why it is waived").fill("საჩუქრები წინა ვიზიტზე გადაეცათ")
     await gifts.get_by_role("button", name="Waive").click()
-    await expect(officer.get_by_role("status")).to_have_text("The task is waived.")
+    await expect(officer.locator(FLASH)).to_have_text("The task is waived.")
     await expect(officer.locator("#tasks tbody tr", has_text="Gifts")).to_contain_text("Waived")
     await shoot(officer, "visits-05-tasks-closed")
 

@@ -10,6 +10,10 @@ from playwright.async_api import Browser, Locator, Page, expect
 from services.portal.settings import DEMO_PASSWORD
 from tests.support.stack import Stack
 
+# What a page says it did (its flash: role="status"), not a panel that says a service is
+# away (also a status, class "unavailable"), which a busy machine may add beside it.
+FLASH = '[role="status"]:not(.unavailable)'
+
 
 async def sign_in(
     browser: Browser, stack: Stack, username: str, *, name: str | None = None,
