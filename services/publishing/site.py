@@ -256,6 +256,23 @@ async def record(
     return change
 
 
+async def change_recorded(
+    session: AsyncSession,
+    user: User,
+    row: Any,
+    changes: dict[str, Any],
+    action: str,
+    subject: str,
+) -> SiteChange:
+    """Set a section's or a menu entry's changed fields, and keep who changed them from
+    what to what."""
+    before = {field: getattr(row, field) for field in changes}
+    for field, value in changes.items():
+        setattr(row, field, value)
+    row.updated_by, row.updated_at = user.id, now()
+    return await record(session, user, action, subject, before=before, after=changes)
+
+
 async def navigation_changed(session: AsyncSession, outbox: Outbox, revision: int) -> None:
     """The whole navigation as it now stands, to the website."""
     sections = await session.scalars(select(NavSection).order_by(NavSection.position))
@@ -371,12 +388,8 @@ async def change_section(
     changes = nothing_unchanged(data)
     async with runtime.db().transaction() as session:
         section = await _section(session, key)
-        before = {field: getattr(section, field) for field in changes}
-        for field, value in changes.items():
-            setattr(section, field, value)
-        section.updated_by, section.updated_at = user.id, now()
-        change = await record(
-            session, user, "section_changed", f"section:{key}", before=before, after=changes
+        change = await change_recorded(
+            session, user, section, changes, "section_changed", f"section:{key}"
         )
         await navigation_changed(session, outbox_of(runtime), change.id)
     return SectionPublic.model_validate(section)
@@ -494,12 +507,8 @@ async def change_menu_item(
     changes = nothing_unchanged(data)
     async with runtime.db().transaction() as session:
         item = await _menu_item(session, item_id)
-        before = {field: getattr(item, field) for field in changes}
-        for field, value in changes.items():
-            setattr(item, field, value)
-        item.updated_by, item.updated_at = user.id, now()
-        change = await record(
-            session, user, "menu_item_changed", f"menu:{item_id}", before=before, after=changes
+        change = await change_recorded(
+            session, user, item, changes, "menu_item_changed", f"menu:{item_id}"
         )
         await navigation_changed(session, outbox_of(runtime), change.id)
     return MenuItemPublic.model_validate(item)
